@@ -1,0 +1,26 @@
+//! codex-helper's core: everything the `ch` CLI and the desktop app share.
+//!
+//! A tour, in the order a request meets it:
+//!
+//! - [`paths`]: where files live (all under `$HOME`).
+//! - [`config`]: `~/.codex-helper/config.json` (relays and keys) and
+//!   `settings.json` (ports, timeouts), read and written atomically.
+//! - [`proxy`]: the axum server per service; forwards every request to an
+//!   upstream chosen by [`lb`], streams the answer back untouched.
+//! - [`lb`]: ordered upstreams with failure thresholds, cooldowns, quota
+//!   exhaustion and session affinity; its live state is readable by the app.
+//! - [`filter`]: literal replace/remove rules applied to request bodies.
+//! - [`logs`]: one JSONL line per request, written off the request path.
+//!
+//! The core prints nothing: it returns data and errors, and the adapters
+//! (CLI, app) decide how to show them.
+
+pub mod config;
+pub mod filter;
+pub mod fsutil;
+pub mod logs;
+pub mod paths;
+pub mod service;
+
+pub use paths::Paths;
+pub use service::Service;
