@@ -1,1 +1,541 @@
-//! (being written)
+//! `~/.codex-helper/filter.json`: literal replace/remove rules applied to
+//! request bodies before they go upstream.
+//!
+//! The file is a JSON array of rules (or an object `{"rules": [...]}`):
+//!
+//! ```json
+//! [ { "op": "replace", "source": "your-company.com", "target": "[REDACTED_DOMAIN]" },
+//!   { "op": "remove",  "source": "super-secret-token" } ]
+//! ```
+//!
+//! Matching is literal (not regex) on the raw body bytes, and rules apply in
+//! order, each to the output of the previous one. The file is re-read when it
+//! changes on disk ([`FilterFile::current`]); a broken edit never drops the
+//! rules that were working, because silently forwarding unredacted bodies is
+//! worse than forwarding with slightly stale rules.
+
+use std::borrow::Cow;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use memchr::memmem::Finder;
+use serde_json::Value;
+
+/// One rule as written in `filter.json`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FilterRule {
+    /// Replace every occurrence of `source` with `target`.
+    Replace { source: String, target: String },
+    /// Delete every occurrence of `source`.
+    Remove { source: String },
+}
+
+impl FilterRule {
+    pub fn source(&self) -> &str {
+        match self {
+            FilterRule::Replace { source, .. } | FilterRule::Remove { source } => source,
+        }
+    }
+
+    /// What an occurrence becomes (empty for `remove`).
+    pub fn target(&self) -> &str {
+        match self {
+            FilterRule::Replace { target, .. } => target,
+            FilterRule::Remove { .. } => "",
+        }
+    }
+}
+
+/// Why `filter.json` could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum FilterError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{}:{line}:{column}: invalid JSON: {message}", path.display())]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// The JSON is valid but is neither an array nor `{"rules": [...]}`.
+    #[error("{}: {message}", path.display())]
+    Shape { path: PathBuf, message: String },
+    /// `index` is 0-based; the message counts from 1 like people do.
+    #[error("{}: rule #{} (index {index}): {message}", path.display(), index + 1)]
+    Rule {
+        path: PathBuf,
+        index: usize,
+        message: String,
+    },
+}
+
+#[derive(Debug)]
+struct Compiled {
+    rule: FilterRule,
+    // Built once per load so each request only pays for the search itself.
+    finder: Finder<'static>,
+}
+
+/// A compiled, immutable list of rules. Cheap to share behind an `Arc`.
+#[derive(Debug, Default)]
+pub struct FilterSet {
+    rules: Vec<Compiled>,
+}
+
+impl FilterSet {
+    pub fn empty() -> Self {
+        FilterSet::default()
+    }
+
+    /// Compiles rules as given. Rules with an empty `source` are skipped:
+    /// an empty needle matches between every byte, which is never meant.
+    /// ([`FilterSet::parse`] rejects them with an error instead.)
+    pub fn from_rules(rules: Vec<FilterRule>) -> Self {
+        let rules = rules
+            .into_iter()
+            .filter(|r| !r.source().is_empty())
+            .map(|rule| Compiled {
+                finder: Finder::new(rule.source().as_bytes()).into_owned(),
+                rule,
+            })
+            .collect();
+        FilterSet { rules }
+    }
+
+    /// Parses the text of a `filter.json`; `path` is only used in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, FilterError> {
+        Ok(FilterSet::from_rules(parse_rules(text, path)?))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// The rules, in the order they apply.
+    pub fn rules(&self) -> impl Iterator<Item = &FilterRule> {
+        self.rules.iter().map(|c| &c.rule)
+    }
+
+    /// Applies every rule in order. Returns `None` when no rule matched, so
+    /// the caller can forward the original bytes without copying them.
+    pub fn apply(&self, body: &[u8]) -> Option<Vec<u8>> {
+        let mut cur: Cow<'_, [u8]> = Cow::Borrowed(body);
+        for c in &self.rules {
+            let mut hits = c.finder.find_iter(&cur).peekable();
+            if hits.peek().is_none() {
+                continue;
+            }
+            let needle_len = c.finder.needle().len();
+            let target = c.rule.target().as_bytes();
+            let mut out = Vec::with_capacity(cur.len());
+            let mut last = 0;
+            for at in hits {
+                out.extend_from_slice(&cur[last..at]);
+                out.extend_from_slice(target);
+                last = at + needle_len;
+            }
+            out.extend_from_slice(&cur[last..]);
+            cur = Cow::Owned(out);
+        }
+        match cur {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(v) => Some(v),
+        }
+    }
+}
+
+fn parse_rules(text: &str, path: &Path) -> Result<Vec<FilterRule>, FilterError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| FilterError::Parse {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: strip_position(&e.to_string()),
+    })?;
+    let shape = |message: &str| FilterError::Shape {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    };
+    let items = match value {
+        Value::Array(items) => items,
+        Value::Object(mut obj) => match obj.remove("rules") {
+            Some(Value::Array(items)) => items,
+            Some(_) => return Err(shape("`rules` must be an array of rules")),
+            None => {
+                return Err(shape(
+                    "expected an array of rules, or an object with a `rules` array",
+                ))
+            }
+        },
+        _ => {
+            return Err(shape(
+                "expected an array of rules, or an object with a `rules` array",
+            ))
+        }
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| {
+            parse_rule(item).map_err(|message| FilterError::Rule {
+                path: path.to_path_buf(),
+                index,
+                message,
+            })
+        })
+        .collect()
+}
+
+fn parse_rule(item: Value) -> Result<FilterRule, String> {
+    let Value::Object(obj) = item else {
+        return Err(
+            r#"must be an object like {"op": "replace", "source": "...", "target": "..."}"#.into(),
+        );
+    };
+    let string = |key: &str| -> Result<Option<String>, String> {
+        match obj.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(format!("`{key}` must be a string, not {other}")),
+        }
+    };
+    let source = match string("source")? {
+        Some(s) if !s.is_empty() => s,
+        _ => {
+            return Err("`source` is missing or empty; set it to the literal text to match".into())
+        }
+    };
+    // Unknown keys (e.g. a "comment") are ignored on purpose.
+    match string("op")?
+        .as_deref()
+        .map(str::trim)
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("replace") => Ok(FilterRule::Replace {
+            source,
+            target: string("target")?.unwrap_or_default(),
+        }),
+        Some("remove") => Ok(FilterRule::Remove { source }),
+        Some(other) => Err(format!(
+            "unknown op `{other}`; use \"replace\" or \"remove\""
+        )),
+        None => Err("`op` is missing; use \"replace\" or \"remove\"".into()),
+    }
+}
+
+/// serde_json appends " at line L column C"; we print the position up front.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// What we last saw at the path, so an unchanged file costs one `stat`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Observed {
+    Missing,
+    // mtime alone is too coarse on some filesystems; a rewrite within the same
+    // tick usually changes the length, and a write-then-rename the inode.
+    File {
+        mtime: Option<SystemTime>,
+        len: u64,
+        ino: u64,
+        ctime: i64,
+        ctime_nsec: i64,
+    },
+    StatError(io::ErrorKind),
+}
+
+impl Observed {
+    fn of(path: &Path) -> Observed {
+        match fs::metadata(path) {
+            Ok(m) => {
+                #[cfg(unix)]
+                let (ino, ctime, ctime_nsec) = {
+                    use std::os::unix::fs::MetadataExt;
+                    (m.ino(), m.ctime(), m.ctime_nsec())
+                };
+                #[cfg(not(unix))]
+                let (ino, ctime, ctime_nsec) = (0, 0, 0);
+                Observed::File {
+                    mtime: m.modified().ok(),
+                    len: m.len(),
+                    ino,
+                    ctime,
+                    ctime_nsec,
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Observed::Missing,
+            Err(e) => Observed::StatError(e.kind()),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    seen: Option<Observed>,
+    set: Arc<FilterSet>,
+    error: Option<String>,
+}
+
+/// `filter.json`, re-read whenever it changes on disk.
+#[derive(Debug)]
+pub struct FilterFile {
+    path: PathBuf,
+    state: Mutex<State>,
+}
+
+impl FilterFile {
+    /// Does not touch the disk; the first [`current`](Self::current) loads.
+    pub fn new(path: PathBuf) -> Self {
+        FilterFile {
+            path,
+            state: Mutex::new(State {
+                seen: None,
+                set: Arc::new(FilterSet::empty()),
+                error: None,
+            }),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The rules to apply now. Costs one `stat` and a short lock when the file
+    /// is unchanged. A missing file means no rules; an invalid file keeps the
+    /// last good rules and logs one warning per distinct bad version.
+    pub fn current(&self) -> Arc<FilterSet> {
+        let seen = Observed::of(&self.path);
+        // A poisoned lock only means another thread panicked mid-reload; the
+        // state is still a valid (possibly stale) value, so keep serving it.
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if st.seen.as_ref() == Some(&seen) {
+            return st.set.clone();
+        }
+        // Reading under the lock is fine: it only happens right after an edit.
+        let loaded = match &seen {
+            Observed::Missing => Ok(FilterSet::empty()),
+            Observed::StatError(_) => match fs::metadata(&self.path) {
+                Err(source) => Err(FilterError::Io {
+                    path: self.path.clone(),
+                    source,
+                }),
+                Ok(_) => self.load(), // it recovered between the two calls
+            },
+            Observed::File { .. } => self.load(),
+        };
+        match loaded {
+            Ok(set) => {
+                if st.error.take().is_some() {
+                    tracing::info!(path = %self.path.display(), rules = set.len(), "filter rules are valid again");
+                }
+                st.set = Arc::new(set);
+            }
+            Err(e) => {
+                let n = st.set.len();
+                let keeping = if n == 0 {
+                    "no filter rules apply until it is fixed".to_string()
+                } else {
+                    format!(
+                        "keeping the previous {n} rule{}",
+                        if n == 1 { "" } else { "s" }
+                    )
+                };
+                let msg = format!("{e}; {keeping}");
+                // `seen` changes with every edit, so this warns once per bad version.
+                tracing::warn!("{msg}");
+                st.error = Some(msg);
+            }
+        }
+        st.seen = Some(seen);
+        st.set.clone()
+    }
+
+    /// The current problem with the file on disk, if it is invalid.
+    pub fn last_error(&self) -> Option<String> {
+        self.current();
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .error
+            .clone()
+    }
+
+    fn load(&self) -> Result<FilterSet, FilterError> {
+        let text = fs::read_to_string(&self.path).map_err(|source| FilterError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        FilterSet::parse(&text, &self.path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(json: &str) -> FilterSet {
+        FilterSet::parse(json, Path::new("filter.json")).unwrap()
+    }
+
+    fn apply(s: &FilterSet, body: &str) -> Option<String> {
+        s.apply(body.as_bytes())
+            .map(|v| String::from_utf8(v).unwrap())
+    }
+
+    #[test]
+    fn replace_and_remove_apply_in_order_to_every_occurrence() {
+        let s = set(
+            r#"[{"op":"replace","source":"your-company.com","target":"[REDACTED_DOMAIN]"},
+                       {"op":"remove","source":"super-secret-token"},
+                       {"op":"replace","source":"[REDACTED_DOMAIN]","target":"X"}]"#,
+        );
+        assert_eq!(s.len(), 3);
+        let out = apply(
+            &s,
+            r#"{"a":"api.your-company.com super-secret-token your-company.com"}"#,
+        )
+        .unwrap();
+        assert_eq!(out, r#"{"a":"api.X  X"}"#);
+    }
+
+    #[test]
+    fn no_match_returns_none() {
+        let s = set(r#"[{"op":"remove","source":"secret"}]"#);
+        assert_eq!(s.apply(b"nothing to see"), None);
+        assert_eq!(FilterSet::empty().apply(b"secret"), None);
+        assert_eq!(s.apply(b""), None);
+    }
+
+    #[test]
+    fn overlapping_and_adjacent_occurrences() {
+        let s = set(r#"[{"op":"replace","source":"aa","target":"b"}]"#);
+        assert_eq!(apply(&s, "aaaaa").unwrap(), "bba");
+    }
+
+    #[test]
+    fn utf8_multibyte_sources() {
+        let s = set(
+            r#"[{"op":"replace","source":"机密","target":"[隐]"},{"op":"remove","source":"🔑"}]"#,
+        );
+        assert_eq!(
+            apply(&s, "这是机密🔑数据，机密").unwrap(),
+            "这是[隐]数据，[隐]"
+        );
+    }
+
+    #[test]
+    fn object_form_and_missing_target() {
+        let s = set(r#"{"rules":[{"op":"Replace","source":"x","comment":"ok"}]}"#);
+        assert_eq!(
+            s.rules().next(),
+            Some(&FilterRule::Replace {
+                source: "x".into(),
+                target: String::new()
+            })
+        );
+        assert_eq!(apply(&s, "axb").unwrap(), "ab");
+    }
+
+    #[test]
+    fn errors_name_file_rule_and_fix() {
+        let p = Path::new("/h/filter.json");
+        let e = FilterSet::parse(
+            r#"[{"op":"replace","source":"a"},{"op":"swap","source":"b"}]"#,
+            p,
+        )
+        .unwrap_err();
+        let msg = e.to_string();
+        assert!(matches!(e, FilterError::Rule { index: 1, .. }), "{e:?}");
+        assert!(
+            msg.contains("/h/filter.json") && msg.contains("rule #2") && msg.contains("`swap`"),
+            "{msg}"
+        );
+
+        let e = FilterSet::parse(r#"[{"op":"remove","source":""}]"#, p).unwrap_err();
+        assert!(
+            e.to_string().contains("`source` is missing or empty"),
+            "{e}"
+        );
+        let e = FilterSet::parse(r#"[{"op":"remove"}]"#, p).unwrap_err();
+        assert!(matches!(e, FilterError::Rule { index: 0, .. }), "{e:?}");
+        let e = FilterSet::parse(r#"{"op":"remove"}"#, p).unwrap_err();
+        assert!(matches!(e, FilterError::Shape { .. }), "{e:?}");
+
+        let e =
+            FilterSet::parse("[\n  {\"op\": \"remove\",\n    \"source\" \"x\"}]", p).unwrap_err();
+        match &e {
+            FilterError::Parse { line, column, .. } => assert_eq!((*line, *column), (3, 14)),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            e.to_string()
+                .starts_with("/h/filter.json:3:14: invalid JSON: expected `:`"),
+            "{e}"
+        );
+    }
+
+    /// Writes a new file and renames it over the old one, like editors do:
+    /// the inode changes, so reloads are seen even within one mtime tick.
+    fn replace_file(path: &Path, text: &str) {
+        let tmp = path.with_extension("tmp");
+        fs::write(&tmp, text).unwrap();
+        fs::rename(&tmp, path).unwrap();
+    }
+
+    #[test]
+    fn reloads_on_change_and_keeps_last_good_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("filter.json");
+        let f = FilterFile::new(path.clone());
+        assert!(f.current().is_empty(), "missing file means no rules");
+        assert_eq!(f.last_error(), None);
+
+        replace_file(&path, r#"[{"op":"remove","source":"a"}]"#);
+        let first = f.current();
+        assert_eq!(first.len(), 1);
+        assert!(
+            Arc::ptr_eq(&first, &f.current()),
+            "unchanged file is not re-read"
+        );
+
+        replace_file(
+            &path,
+            r#"[{"op":"remove","source":"a"},{"op":"remove","source":"b"}]"#,
+        );
+        assert_eq!(f.current().len(), 2);
+
+        // In-place rewrite with a different length is seen too.
+        fs::write(&path, r#"[{"op":"remove","source":"c"}]"#).unwrap();
+        let s = f.current();
+        assert_eq!(s.apply(b"abc").unwrap(), b"ab");
+
+        replace_file(&path, r#"[{"op":"remove","source":"c"}, oops]"#);
+        let s = f.current();
+        assert_eq!(s.len(), 1, "invalid file keeps the previous rules");
+        assert_eq!(s.apply(b"abc").unwrap(), b"ab");
+        let err = f.last_error().expect("error reported");
+        assert!(
+            err.contains("filter.json:1:") && err.contains("keeping the previous 1 rule"),
+            "{err}"
+        );
+
+        replace_file(&path, r#"[{"op":"remove","source":"b"}]"#);
+        assert_eq!(f.current().apply(b"abc").unwrap(), b"ac");
+        assert_eq!(f.last_error(), None, "fixed file clears the error");
+
+        fs::remove_file(&path).unwrap();
+        assert!(f.current().is_empty(), "deleted file means no rules");
+        assert_eq!(f.last_error(), None);
+    }
+}

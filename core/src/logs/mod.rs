@@ -1,1 +1,17 @@
-//! (being written)
+//! `~/.codex-helper/logs/requests.jsonl`: one JSON line per proxied request.
+//!
+//! - [`record`]: the line's shape. The first nine fields (`timestamp_ms` …
+//!   `usage`) are a public contract shared with the original codex-helper:
+//!   they are only ever added to, never renamed or dropped, so people's
+//!   scripts and dashboards keep working.
+//! - [`writer`]: a dedicated thread that appends lines, flushes as soon as
+//!   it is idle and rotates by size, so the request path only pays for a
+//!   channel send.
+//!
+//! Never logged: API keys, headers, request or response bodies, query strings.
+
+pub mod record;
+pub mod writer;
+
+pub use record::{now_ms, path_without_query, Attempt, RequestRecord, Usage};
+pub use writer::{LogWriterHandle, RequestLog};
