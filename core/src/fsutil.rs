@@ -1,1 +1,180 @@
-//! (being written)
+//! Small file-system helpers shared by every module that writes under
+//! `~/.codex-helper`: crash-safe replacement of a file, a private directory,
+//! and a cheap "did this file change?" fingerprint for hot reload.
+//!
+//! These are Unix-only on purpose: file modes (0600/0700) are part of how we
+//! keep API keys private, and the tool targets macOS and Linux.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
+
+/// Replaces `path` with `bytes` so that readers only ever see the old or the
+/// new content, never a torn mix, even if we crash half-way.
+///
+/// The data goes to a uniquely named temp file in the same directory (so the
+/// final `rename` stays on one file system and is atomic), gets `mode`
+/// (re-applied explicitly because the umask may have narrowed or the target
+/// may have been created with other bits), is fsynced, then renamed over the
+/// target; finally the directory is fsynced so the rename itself is durable.
+/// On any error the temp file is removed and the target is left untouched.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    let dir = parent_dir(path);
+    let tmp = temp_path(path);
+    let result = write_and_rename(&tmp, path, bytes, mode);
+    if result.is_err() {
+        // Best effort: the temp file may not exist if creating it failed.
+        let _ = fs::remove_file(&tmp);
+        return result;
+    }
+    // The rename has happened; a failing directory fsync (some file systems
+    // refuse it) must not be reported as "the write failed".
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+fn write_and_rename(tmp: &Path, path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(tmp)?;
+    f.write_all(bytes)?;
+    f.set_permissions(fs::Permissions::from_mode(mode))?;
+    f.sync_all()?;
+    drop(f);
+    fs::rename(tmp, path)
+}
+
+/// The directory holding `path` (`.` for a bare file name).
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// `.NAME.tmp.PID.N.NANOS` next to `path`: unique across processes (pid),
+/// threads (counter) and pid reuse (time), and hidden from casual `ls`.
+fn temp_path(path: &Path) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".to_string());
+    parent_dir(path).join(format!(".{name}.tmp.{}.{n}.{nanos}", std::process::id()))
+}
+
+/// Creates `dir` (and parents) and makes it private (0700), because it holds
+/// API keys and request logs.
+pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+}
+
+/// Identity of one version of a file, for polling-based hot reload. Comparing
+/// mtime alone misses same-second rewrites on coarse file systems; length and
+/// inode catch those (an atomic write always produces a new inode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileFingerprint {
+    pub mtime: Option<SystemTime>,
+    pub len: u64,
+    pub inode: u64,
+}
+
+/// The current fingerprint of `path`, or `None` if it does not exist (or
+/// cannot be stat'ed, which the caller treats the same way).
+pub fn fingerprint(path: &Path) -> Option<FileFingerprint> {
+    let md = fs::metadata(path).ok()?;
+    Some(FileFingerprint {
+        mtime: md.modified().ok(),
+        len: md.len(),
+        inode: md.ino(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode_of(p: &Path) -> u32 {
+        fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn write_atomic_creates_replaces_and_sets_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.json");
+        write_atomic(&p, b"one", 0o600).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"one");
+        assert_eq!(mode_of(&p), 0o600);
+
+        // A looser existing mode is tightened again on rewrite.
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+        write_atomic(&p, b"two", 0o600).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        assert_eq!(mode_of(&p), 0o600);
+    }
+
+    #[test]
+    fn write_atomic_leaves_no_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.json");
+        for i in 0..5 {
+            write_atomic(&p, format!("{i}").as_bytes(), 0o600).unwrap();
+        }
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, vec!["a.json".to_string()]);
+    }
+
+    #[test]
+    fn write_atomic_failure_keeps_target_and_cleans_up() {
+        let dir = tempfile::tempdir().unwrap();
+        // The target is a non-empty directory: rename over it must fail.
+        let p = dir.path().join("target");
+        fs::create_dir(&p).unwrap();
+        fs::write(p.join("keep"), b"x").unwrap();
+        assert!(write_atomic(&p, b"new", 0o600).is_err());
+        assert!(p.join("keep").exists());
+        let count = fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(count, 1, "temp file must be removed on error");
+    }
+
+    #[test]
+    fn ensure_private_dir_creates_with_0700() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("x/y");
+        ensure_private_dir(&d).unwrap();
+        assert_eq!(mode_of(&d), 0o700);
+        fs::set_permissions(&d, fs::Permissions::from_mode(0o755)).unwrap();
+        ensure_private_dir(&d).unwrap();
+        assert_eq!(mode_of(&d), 0o700);
+    }
+
+    #[test]
+    fn fingerprint_tracks_existence_and_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        assert_eq!(fingerprint(&p), None);
+        write_atomic(&p, b"aaaa", 0o600).unwrap();
+        let a = fingerprint(&p).unwrap();
+        assert_eq!(a.len, 4);
+        assert_eq!(fingerprint(&p), Some(a));
+        // Same length, written immediately: the new inode still differs.
+        write_atomic(&p, b"bbbb", 0o600).unwrap();
+        assert_ne!(fingerprint(&p), Some(a));
+    }
+}

@@ -1,0 +1,371 @@
+//! The shape of `~/.codex-helper/config.json`: per service, a map of named
+//! configs, each an ordered list of upstreams (primary first, then backups).
+//!
+//! Compatibility rules, because the file is shared with the original tool and
+//! with future versions of this one:
+//! - every struct keeps unknown keys in `extra`, so they survive a rewrite;
+//! - every field has a default, so sparse hand-written files load;
+//! - optional fields are written as `null` (not omitted), as the original
+//!   tool writes them.
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::service::Service;
+
+/// The file format version this build reads and writes.
+pub const CURRENT_VERSION: u32 = 1;
+
+/// The whole `config.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConfigFile {
+    /// Format version; absent in files from early versions of the original
+    /// tool. Always written as [`CURRENT_VERSION`].
+    #[serde(default, serialize_with = "write_current_version")]
+    pub version: Option<u32>,
+    #[serde(default)]
+    pub codex: ServiceConfigs,
+    #[serde(default)]
+    pub claude: ServiceConfigs,
+    /// Which service commands act on when neither `--codex` nor `--claude`
+    /// is given; `null` means Codex.
+    #[serde(default)]
+    pub default_service: Option<Service>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+fn write_current_version<S: Serializer>(_: &Option<u32>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u32(CURRENT_VERSION)
+}
+
+impl Default for ConfigFile {
+    fn default() -> Self {
+        ConfigFile {
+            version: Some(CURRENT_VERSION),
+            codex: ServiceConfigs::default(),
+            claude: ServiceConfigs::default(),
+            default_service: None,
+            extra: Map::new(),
+        }
+    }
+}
+
+impl ConfigFile {
+    pub fn service(&self, service: Service) -> &ServiceConfigs {
+        match service {
+            Service::Codex => &self.codex,
+            Service::Claude => &self.claude,
+        }
+    }
+
+    pub fn service_mut(&mut self, service: Service) -> &mut ServiceConfigs {
+        match service {
+            Service::Codex => &mut self.codex,
+            Service::Claude => &mut self.claude,
+        }
+    }
+
+    /// Fills in what a hand-written file may leave out: a config whose
+    /// `name` is empty takes its map key (the key is what users refer to).
+    pub fn normalize(&mut self) {
+        for service in Service::ALL {
+            for (key, cfg) in self.service_mut(service).configs.iter_mut() {
+                if cfg.name.is_empty() {
+                    cfg.name = key.clone();
+                }
+            }
+        }
+    }
+}
+
+/// One service's section: the named configs and which one is live.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServiceConfigs {
+    /// Name of the active config, or `null` when none is selected.
+    #[serde(default)]
+    pub active: Option<String>,
+    /// Named configs in file order (order is kept for listing).
+    #[serde(default)]
+    pub configs: IndexMap<String, NamedConfig>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl ServiceConfigs {
+    /// The config named by `active`. `None` when nothing is active or the
+    /// name is dangling; callers report that rather than guessing a config.
+    pub fn active_config(&self) -> Option<&NamedConfig> {
+        self.active
+            .as_deref()
+            .and_then(|name| self.configs.get(name))
+    }
+}
+
+/// A named group of upstreams the load balancer chooses between.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NamedConfig {
+    /// Equal to the map key (filled from it on load when empty).
+    #[serde(default)]
+    pub name: String,
+    /// Free-form description shown in listings.
+    #[serde(default)]
+    pub alias: Option<String>,
+    /// In priority order: `[0]` is the primary.
+    #[serde(default)]
+    pub upstreams: Vec<Upstream>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One endpoint requests can be forwarded to.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Upstream {
+    /// e.g. `https://api.openai.com/v1`; request paths are appended to it.
+    #[serde(default)]
+    pub base_url: String,
+    #[serde(default)]
+    pub auth: UpstreamAuth,
+    /// Free-form labels (`provider_id`, `source`, ...).
+    #[serde(default)]
+    pub tags: IndexMap<String, String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Upstream {
+    /// The credential to send: `auth_token`, else `api_key` (empty strings
+    /// count as absent, since an empty bearer token is never intended).
+    pub fn key(&self) -> Option<&str> {
+        fn non_empty(s: &Option<String>) -> Option<&str> {
+            s.as_deref().filter(|s| !s.is_empty())
+        }
+        non_empty(&self.auth.auth_token).or_else(|| non_empty(&self.auth.api_key))
+    }
+}
+
+/// Credentials for an upstream. `Debug` masks them so keys never end up in
+/// logs or panic messages.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpstreamAuth {
+    #[serde(default)]
+    pub auth_token: Option<String>,
+    #[serde(default)]
+    pub api_key: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl fmt::Debug for UpstreamAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let masked = |s: &Option<String>| s.as_deref().map(mask_secret);
+        // Unknown auth fields may be secrets too: show only their names.
+        let extra_keys: Vec<&String> = self.extra.keys().collect();
+        f.debug_struct("UpstreamAuth")
+            .field("auth_token", &masked(&self.auth_token))
+            .field("api_key", &masked(&self.api_key))
+            .field("extra_keys", &extra_keys)
+            .finish()
+    }
+}
+
+/// A secret shortened for display: `sk-…abcd`. Keeps a recognisable prefix
+/// up to the first `-` (at most 3 characters before it) and the last 4
+/// characters; secrets of 8 characters or fewer are fully hidden as `****`,
+/// since showing 4 of them would reveal too much.
+pub fn mask_secret(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= 8 {
+        return "****".to_string();
+    }
+    let prefix: String = match chars.iter().position(|&c| c == '-') {
+        Some(dash) if dash <= 3 => chars[..=dash].iter().collect(),
+        _ => String::new(),
+    };
+    let suffix: String = chars[chars.len() - 4..].iter().collect();
+    format!("{prefix}…{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The "Example ~/.codex-helper/config.json" from the spec, verbatim.
+    const SPEC_EXAMPLE: &str = r#"{
+"version": 1,
+"codex": {
+"active": "codex-main",
+"configs": {
+"codex-main": {
+"name": "codex-main",
+"alias": null,
+"upstreams": [
+{
+"base_url": "https://codex-api.packycode.com/v1",
+"auth": { "auth_token": "sk-packy-..." },
+"tags": { "provider_id": "packycode", "source": "codex-config" }
+},
+{
+"base_url": "https://co.yes.vg/v1",
+"auth": { "auth_token": "cr-..." },
+"tags": { "provider_id": "yes", "source": "codex-config" }
+}
+]
+}
+}
+},
+"claude": { "active": null, "configs": {} },
+"default_service": null
+}"#;
+
+    /// The "config.json structure (brief)" from the spec: no `version`, no
+    /// `claude`, no `default_service`.
+    const SPEC_BRIEF: &str = r#"{
+"codex": {
+"active": "openai-main",
+"configs": {
+"openai-main": {
+"name": "openai-main",
+"alias": "Main OpenAI quota",
+"upstreams": [
+{
+"base_url": "https://api.openai.com/v1",
+"auth": {
+"auth_token": "sk-...",
+"api_key": null
+},
+"tags": {
+"source": "codex-config",
+"provider_id": "openai"
+}
+}
+]
+}
+}
+}
+}"#;
+
+    #[test]
+    fn loads_spec_example() {
+        let cfg: ConfigFile = serde_json::from_str(SPEC_EXAMPLE).unwrap();
+        assert_eq!(cfg.version, Some(1));
+        let active = cfg.codex.active_config().unwrap();
+        assert_eq!(active.name, "codex-main");
+        assert_eq!(active.upstreams.len(), 2);
+        assert_eq!(active.upstreams[1].base_url, "https://co.yes.vg/v1");
+        assert_eq!(active.upstreams[0].key(), Some("sk-packy-..."));
+        let tags: Vec<_> = active.upstreams[0].tags.keys().collect();
+        assert_eq!(tags, ["provider_id", "source"], "tag order is kept");
+        assert!(cfg.claude.configs.is_empty());
+        assert_eq!(cfg.default_service, None);
+        assert!(cfg.extra.is_empty());
+        crate::config::validate(&cfg, std::path::Path::new("c.json")).unwrap();
+    }
+
+    #[test]
+    fn loads_spec_brief_without_version_or_claude() {
+        let cfg: ConfigFile = serde_json::from_str(SPEC_BRIEF).unwrap();
+        assert_eq!(cfg.version, None);
+        assert_eq!(cfg.claude, ServiceConfigs::default());
+        let main = cfg.service(Service::Codex).active_config().unwrap();
+        assert_eq!(main.alias.as_deref(), Some("Main OpenAI quota"));
+        assert_eq!(main.upstreams[0].auth.api_key, None);
+        assert_eq!(main.upstreams[0].tags["provider_id"], "openai");
+        crate::config::validate(&cfg, std::path::Path::new("c.json")).unwrap();
+    }
+
+    #[test]
+    fn writes_nulls_and_version_1() {
+        let mut cfg: ConfigFile = serde_json::from_str(SPEC_BRIEF).unwrap();
+        cfg.codex.configs[0].upstreams[0].auth.auth_token = None;
+        let v = serde_json::to_value(&cfg).unwrap();
+        assert_eq!(v["version"], 1);
+        assert!(v["default_service"].is_null() && v.get("default_service").is_some());
+        assert!(v["claude"]["active"].is_null() && v["claude"].get("active").is_some());
+        let auth = &v["codex"]["configs"]["openai-main"]["upstreams"][0]["auth"];
+        assert!(auth.get("auth_token").is_some_and(Value::is_null));
+        assert!(auth.get("api_key").is_some_and(Value::is_null));
+        let cfg2 = ConfigFile {
+            version: Some(7),
+            ..ConfigFile::default()
+        };
+        assert_eq!(serde_json::to_value(&cfg2).unwrap()["version"], 1);
+    }
+
+    #[test]
+    fn active_config_is_none_when_unset_or_dangling() {
+        let mut sc = ServiceConfigs::default();
+        sc.configs.insert(
+            "a".into(),
+            NamedConfig {
+                name: "a".into(),
+                ..Default::default()
+            },
+        );
+        assert!(sc.active_config().is_none());
+        sc.active = Some("b".into());
+        assert!(sc.active_config().is_none());
+        sc.active = Some("a".into());
+        assert_eq!(sc.active_config().unwrap().name, "a");
+    }
+
+    #[test]
+    fn normalize_fills_empty_names_from_keys() {
+        let mut cfg: ConfigFile =
+            serde_json::from_str(r#"{"claude": {"configs": {"k": {"upstreams": []}}}}"#).unwrap();
+        assert_eq!(cfg.claude.configs["k"].name, "");
+        cfg.normalize();
+        assert_eq!(cfg.claude.configs["k"].name, "k");
+    }
+
+    #[test]
+    fn key_prefers_auth_token_then_api_key() {
+        let mut u = Upstream::default();
+        assert_eq!(u.key(), None);
+        u.auth.api_key = Some("ak".into());
+        assert_eq!(u.key(), Some("ak"));
+        u.auth.auth_token = Some(String::new());
+        assert_eq!(u.key(), Some("ak"));
+        u.auth.auth_token = Some("tok".into());
+        assert_eq!(u.key(), Some("tok"));
+    }
+
+    #[test]
+    fn mask_secret_shapes() {
+        assert_eq!(mask_secret("sk-proj-abcdefgh1234"), "sk-…1234");
+        assert_eq!(mask_secret("cr-0123456789abcd"), "cr-…abcd");
+        assert_eq!(mask_secret("abcdefghijkl"), "…ijkl");
+        assert_eq!(mask_secret("longprefix-abcdefgh"), "…efgh");
+        assert_eq!(mask_secret("12345678"), "****");
+        assert_eq!(mask_secret(""), "****");
+        assert_eq!(mask_secret("ключ-секретный-длинный"), "…нный");
+    }
+
+    #[test]
+    fn debug_masks_keys() {
+        let mut auth = UpstreamAuth {
+            auth_token: Some("sk-supersecretvalue9876".into()),
+            api_key: Some("another-secret-key-5555".into()),
+            extra: Map::new(),
+        };
+        auth.extra.insert(
+            "refresh_token".into(),
+            Value::String("rt-hidden-value-0000".into()),
+        );
+        let up = Upstream {
+            auth,
+            ..Default::default()
+        };
+        let shown = format!("{up:?}");
+        assert!(!shown.contains("supersecret"), "{shown}");
+        assert!(!shown.contains("another-secret"), "{shown}");
+        assert!(!shown.contains("rt-hidden"), "{shown}");
+        assert!(
+            shown.contains("sk-…9876") && shown.contains("refresh_token"),
+            "{shown}"
+        );
+    }
+}

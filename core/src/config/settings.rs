@@ -1,0 +1,404 @@
+//! `~/.codex-helper/settings.json`: our own knobs (ports, timeouts, limits),
+//! kept apart from `config.json` because that file's format is shared with
+//! the original tool. The file is optional and may be partial; every missing
+//! value takes its default, and unknown top-level keys survive a rewrite.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use super::error::{parse_json, ConfigError};
+use crate::fsutil;
+use crate::paths::Paths;
+use crate::service::Service;
+
+/// All settings, with defaults for anything the file leaves out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    #[serde(default = "codex_defaults", deserialize_with = "codex_settings")]
+    pub codex: ServiceSettings,
+    #[serde(default = "claude_defaults", deserialize_with = "claude_settings")]
+    pub claude: ServiceSettings,
+    #[serde(default)]
+    pub proxy: ProxySettings,
+    #[serde(default)]
+    pub logs: LogSettings,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            codex: ServiceSettings::defaults_for(Service::Codex),
+            claude: ServiceSettings::defaults_for(Service::Claude),
+            proxy: ProxySettings::default(),
+            logs: LogSettings::default(),
+            extra: Map::new(),
+        }
+    }
+}
+
+/// Per-service settings. There is deliberately no `Default`: the right port
+/// depends on the service, see [`ServiceSettings::defaults_for`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ServiceSettings {
+    /// Loopback port the proxy listens on.
+    pub port: u16,
+    /// Whether `serve` starts this service's proxy.
+    pub enabled: bool,
+}
+
+impl ServiceSettings {
+    pub fn defaults_for(service: Service) -> Self {
+        ServiceSettings {
+            port: service.default_port(),
+            enabled: true,
+        }
+    }
+}
+
+/// What a service section may contain on disk: any field may be missing, and
+/// is filled with the default *for that service* (a partial
+/// `{"claude": {"enabled": false}}` must still get port 3210).
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct PartialServiceSettings {
+    port: Option<u16>,
+    enabled: Option<bool>,
+}
+
+fn service_settings<'de, D: Deserializer<'de>>(
+    d: D,
+    service: Service,
+) -> Result<ServiceSettings, D::Error> {
+    let p = PartialServiceSettings::deserialize(d)?;
+    let def = ServiceSettings::defaults_for(service);
+    Ok(ServiceSettings {
+        port: p.port.unwrap_or(def.port),
+        enabled: p.enabled.unwrap_or(def.enabled),
+    })
+}
+
+fn codex_settings<'de, D: Deserializer<'de>>(d: D) -> Result<ServiceSettings, D::Error> {
+    service_settings(d, Service::Codex)
+}
+
+fn claude_settings<'de, D: Deserializer<'de>>(d: D) -> Result<ServiceSettings, D::Error> {
+    service_settings(d, Service::Claude)
+}
+
+fn codex_defaults() -> ServiceSettings {
+    ServiceSettings::defaults_for(Service::Codex)
+}
+
+fn claude_defaults() -> ServiceSettings {
+    ServiceSettings::defaults_for(Service::Claude)
+}
+
+/// Timeouts and limits of the forwarding proxy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProxySettings {
+    /// TCP + TLS connect to an upstream.
+    pub connect_timeout_ms: u64,
+    /// From sending the request to the upstream's response headers; long
+    /// because models may think before answering.
+    pub response_header_timeout_ms: u64,
+    /// Longest silence allowed between two chunks of a streamed answer.
+    pub stream_idle_timeout_ms: u64,
+    /// Larger request bodies are refused (they are buffered for filtering).
+    pub max_request_body_bytes: u64,
+}
+
+impl Default for ProxySettings {
+    fn default() -> Self {
+        ProxySettings {
+            connect_timeout_ms: 5_000,
+            response_header_timeout_ms: 120_000,
+            stream_idle_timeout_ms: 300_000,
+            max_request_body_bytes: 32 * 1024 * 1024,
+        }
+    }
+}
+
+/// Rotation of `logs/requests.jsonl`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogSettings {
+    /// Rotate when the current file would exceed this size.
+    pub max_bytes: u64,
+    /// Rotated files kept (including the current one).
+    pub max_files: u32,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            max_bytes: 50 * 1024 * 1024,
+            max_files: 10,
+        }
+    }
+}
+
+impl Settings {
+    pub fn service(&self, service: Service) -> &ServiceSettings {
+        match service {
+            Service::Codex => &self.codex,
+            Service::Claude => &self.claude,
+        }
+    }
+
+    /// Reads `settings.json`: missing (or empty) → defaults; malformed →
+    /// [`ConfigError::Parse`] with line/column; out of range →
+    /// [`ConfigError::Invalid`].
+    pub fn load(paths: &Paths) -> Result<Settings, ConfigError> {
+        let path = paths.settings_file();
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Settings::default()),
+            Err(e) => return Err(ConfigError::io(&path, e)),
+        };
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Settings::default());
+        }
+        let settings: Settings = parse_json(&bytes, &path)?;
+        settings.validate(&path)?;
+        Ok(settings)
+    }
+
+    /// Validates and writes `settings.json` atomically (0600, in a 0700 dir).
+    pub fn save(&self, paths: &Paths) -> Result<(), ConfigError> {
+        let path = paths.settings_file();
+        self.validate(&path)?;
+        let dir = paths.helper_dir();
+        fsutil::ensure_private_dir(&dir).map_err(|e| ConfigError::io(&dir, e))?;
+        let mut bytes = serde_json::to_vec_pretty(self)
+            .map_err(|e| ConfigError::io(&path, io::Error::other(e)))?;
+        bytes.push(b'\n');
+        fsutil::write_atomic(&path, &bytes, 0o600).map_err(|e| ConfigError::io(&path, e))
+    }
+
+    /// Rejects values that would make the proxy unusable rather than merely
+    /// unusual. `path` is only used in messages.
+    pub fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let bad = |key: &str, message: String, hint: &str| {
+            Err(ConfigError::invalid(path, key, message, hint))
+        };
+        for service in Service::ALL {
+            if self.service(service).port == 0 {
+                let key = format!("{service}.port");
+                let hint = format!(
+                    "use a free port, e.g. the default {}",
+                    service.default_port()
+                );
+                return bad(&key, "must not be 0".into(), &hint);
+            }
+        }
+        if self.codex.port == self.claude.port {
+            return bad(
+                "claude.port",
+                format!(
+                    "is {} like codex.port; the two proxies need different ports",
+                    self.claude.port
+                ),
+                "change one of them",
+            );
+        }
+        let p = &self.proxy;
+        let timeouts = [
+            ("proxy.connect_timeout_ms", p.connect_timeout_ms),
+            (
+                "proxy.response_header_timeout_ms",
+                p.response_header_timeout_ms,
+            ),
+            ("proxy.stream_idle_timeout_ms", p.stream_idle_timeout_ms),
+        ];
+        for (key, v) in timeouts {
+            if v == 0 {
+                return bad(
+                    key,
+                    "must be greater than 0".into(),
+                    "a value in milliseconds, e.g. 5000",
+                );
+            }
+        }
+        if p.max_request_body_bytes < 1024 {
+            return bad(
+                "proxy.max_request_body_bytes",
+                format!(
+                    "is {}, which is too small for any request",
+                    p.max_request_body_bytes
+                ),
+                "use at least 1024; the default is 33554432 (32 MiB)",
+            );
+        }
+        if self.logs.max_bytes == 0 {
+            return bad(
+                "logs.max_bytes",
+                "must be greater than 0".into(),
+                "the default is 52428800 (50 MiB)",
+            );
+        }
+        if self.logs.max_files == 0 {
+            return bad(
+                "logs.max_files",
+                "must be at least 1".into(),
+                "the default is 10",
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn home_with(settings: Option<&str>) -> (tempfile::TempDir, Paths) {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::with_home(dir.path());
+        if let Some(text) = settings {
+            fs::create_dir_all(paths.helper_dir()).unwrap();
+            fs::write(paths.settings_file(), text).unwrap();
+        }
+        (dir, paths)
+    }
+
+    #[test]
+    fn defaults_are_per_service() {
+        let s = Settings::default();
+        assert_eq!(s.service(Service::Codex).port, 3211);
+        assert_eq!(s.service(Service::Claude).port, 3210);
+        assert!(s.codex.enabled && s.claude.enabled);
+        assert_eq!(s.proxy.connect_timeout_ms, 5000);
+        assert_eq!(s.proxy.response_header_timeout_ms, 120_000);
+        assert_eq!(s.proxy.stream_idle_timeout_ms, 300_000);
+        assert_eq!(s.proxy.max_request_body_bytes, 33_554_432);
+        assert_eq!(s.logs.max_bytes, 52_428_800);
+        assert_eq!(s.logs.max_files, 10);
+    }
+
+    #[test]
+    fn missing_and_empty_files_give_defaults() {
+        let (_d, paths) = home_with(None);
+        assert_eq!(Settings::load(&paths).unwrap(), Settings::default());
+        let (_d, paths) = home_with(Some("\n"));
+        assert_eq!(Settings::load(&paths).unwrap(), Settings::default());
+        let (_d, paths) = home_with(Some("{}"));
+        assert_eq!(Settings::load(&paths).unwrap(), Settings::default());
+    }
+
+    #[test]
+    fn partial_file_keeps_service_specific_defaults() {
+        let (_d, paths) = home_with(Some(
+            r#"{"claude": {"enabled": false}, "proxy": {"connect_timeout_ms": 750}}"#,
+        ));
+        let s = Settings::load(&paths).unwrap();
+        assert_eq!(
+            s.claude,
+            ServiceSettings {
+                port: 3210,
+                enabled: false
+            }
+        );
+        assert_eq!(
+            s.codex,
+            ServiceSettings {
+                port: 3211,
+                enabled: true
+            }
+        );
+        assert_eq!(s.proxy.connect_timeout_ms, 750);
+        assert_eq!(s.proxy.stream_idle_timeout_ms, 300_000);
+
+        let (_d, paths) = home_with(Some(r#"{"codex": {"port": 4000}}"#));
+        let s = Settings::load(&paths).unwrap();
+        assert_eq!(
+            s.codex,
+            ServiceSettings {
+                port: 4000,
+                enabled: true
+            }
+        );
+    }
+
+    #[test]
+    fn malformed_file_reports_position_and_key() {
+        let (_d, paths) = home_with(Some("{\n  \"codex\": {\"port\": \"x\"}\n}"));
+        match Settings::load(&paths).unwrap_err() {
+            ConfigError::Parse { line, key, .. } => {
+                assert_eq!(line, 2);
+                assert_eq!(key, "codex.port");
+            }
+            other => panic!("{other:?}"),
+        }
+        let (_d, paths) = home_with(Some("{\"logs\": "));
+        assert!(matches!(
+            Settings::load(&paths),
+            Err(ConfigError::Parse { .. })
+        ));
+    }
+
+    #[test]
+    fn out_of_range_values_are_rejected() {
+        let cases = [
+            (r#"{"codex": {"port": 0}}"#, "codex.port"),
+            (r#"{"claude": {"port": 3211}}"#, "claude.port"),
+            (
+                r#"{"proxy": {"stream_idle_timeout_ms": 0}}"#,
+                "proxy.stream_idle_timeout_ms",
+            ),
+            (
+                r#"{"proxy": {"max_request_body_bytes": 1023}}"#,
+                "proxy.max_request_body_bytes",
+            ),
+            (r#"{"logs": {"max_files": 0}}"#, "logs.max_files"),
+        ];
+        for (text, want) in cases {
+            let (_d, paths) = home_with(Some(text));
+            match Settings::load(&paths) {
+                Err(ConfigError::Invalid { key, .. }) => assert_eq!(key, want, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        let (_d, paths) = home_with(Some(r#"{"proxy": {"max_request_body_bytes": 1024}}"#));
+        assert!(Settings::load(&paths).is_ok());
+    }
+
+    #[test]
+    fn save_round_trips_and_keeps_unknown_keys() {
+        let (_d, paths) = home_with(Some(r#"{"future": {"x": 1}, "logs": {"max_files": 3}}"#));
+        let mut s = Settings::load(&paths).unwrap();
+        s.codex.enabled = false;
+        s.save(&paths).unwrap();
+        let back = Settings::load(&paths).unwrap();
+        assert_eq!(back, s);
+        assert_eq!(back.extra["future"]["x"], 1);
+        assert_eq!(back.logs.max_files, 3);
+        let mode = fs::metadata(paths.settings_file())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600);
+
+        let invalid = Settings {
+            logs: LogSettings {
+                max_bytes: 1,
+                max_files: 0,
+            },
+            ..Settings::default()
+        };
+        assert!(invalid.save(&paths).is_err());
+        assert_eq!(
+            Settings::load(&paths).unwrap(),
+            s,
+            "invalid settings were not written"
+        );
+    }
+}

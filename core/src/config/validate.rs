@@ -1,0 +1,294 @@
+//! Checks that go beyond "the JSON has the right shape": URLs that the proxy
+//! can actually forward to, names that agree with their keys, and an
+//! `active` that points at something. Run on every load and before every
+//! write, so a bad value is reported with its dotted key instead of surfacing
+//! later as a confusing proxy error.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+
+use url::{Host, Url};
+
+use super::error::ConfigError;
+use super::model::{ConfigFile, CURRENT_VERSION};
+use crate::service::Service;
+
+const GOOD_URL: &str = "https://api.openai.com/v1";
+
+/// Checks an upstream `base_url` and returns it parsed. The error message
+/// says what is wrong and shows a good example.
+pub fn validate_base_url(url: &str) -> Result<Url, String> {
+    if url.trim().is_empty() {
+        return Err(format!("is empty; expected a URL like {GOOD_URL}"));
+    }
+    // The URL parser silently trims spaces, but other code uses the raw
+    // string; a pasted trailing space should be fixed, not carried along.
+    if url.trim() != url {
+        return Err(format!(
+            "`{url}` has leading or trailing spaces; remove them (e.g. {GOOD_URL})"
+        ));
+    }
+    let parsed = Url::parse(url).map_err(|e| {
+        format!("`{url}` is not a valid URL ({e}); expected something like {GOOD_URL}")
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "`{url}` uses scheme `{}`; only http and https are supported (e.g. {GOOD_URL})",
+            parsed.scheme()
+        ));
+    }
+    if parsed.host().is_none() {
+        return Err(format!(
+            "`{url}` has no host; expected something like {GOOD_URL}"
+        ));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!(
+            "`{url}` contains a user name or password; put the key in `auth.auth_token` instead and use a URL like {GOOD_URL}"
+        ));
+    }
+    if parsed.query().is_some() {
+        return Err(format!(
+            "`{url}` has a query (`?...`); remove it (e.g. {GOOD_URL})"
+        ));
+    }
+    if parsed.fragment().is_some() {
+        return Err(format!(
+            "`{url}` has a fragment (`#...`); remove it (e.g. {GOOD_URL})"
+        ));
+    }
+    Ok(parsed)
+}
+
+/// Whether `url` would send requests back to the proxy listening on
+/// `listen`, which would loop forever. The host counts as "us" when it is
+/// `localhost`, a loopback or unspecified address, or the listen IP itself;
+/// the effective port (explicit or the scheme default) must also match.
+pub fn points_at(url: &Url, listen: SocketAddr) -> bool {
+    let host_is_us = match url.host() {
+        Some(Host::Domain(d)) => {
+            let d = d.trim_end_matches('.');
+            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
+        }
+        Some(Host::Ipv4(ip)) => {
+            ip.is_loopback() || ip.is_unspecified() || IpAddr::V4(ip) == listen.ip()
+        }
+        Some(Host::Ipv6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || IpAddr::V6(ip) == listen.ip()
+                || ip
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| v4.is_loopback() || IpAddr::V4(v4) == listen.ip())
+        }
+        None => false,
+    };
+    host_is_us && url.port_or_known_default() == Some(listen.port())
+}
+
+/// Validates a whole config file (already normalised). `path` is only used
+/// in error messages.
+pub fn validate(cfg: &ConfigFile, path: &Path) -> Result<(), ConfigError> {
+    if let Some(v) = cfg.version {
+        if v > CURRENT_VERSION {
+            return Err(ConfigError::UnsupportedVersion {
+                path: path.to_path_buf(),
+                version: v.into(),
+            });
+        }
+    }
+    for service in Service::ALL {
+        let section = cfg.service(service);
+        let svc = service.as_str();
+        for (key, named) in &section.configs {
+            if !named.name.is_empty() && named.name != *key {
+                return Err(ConfigError::invalid(
+                    path,
+                    format!("{svc}.configs.{key}.name"),
+                    format!("is `{}` but the config is stored under `{key}`", named.name),
+                    format!("set \"name\" to \"{key}\" or rename the key"),
+                ));
+            }
+            for (i, up) in named.upstreams.iter().enumerate() {
+                if let Err(message) = validate_base_url(&up.base_url) {
+                    return Err(ConfigError::invalid(
+                        path,
+                        format!("{svc}.configs.{key}.upstreams[{i}].base_url"),
+                        message,
+                        "edit the value in the file",
+                    ));
+                }
+            }
+        }
+        if let Some(active) = &section.active {
+            if !section.configs.contains_key(active) {
+                let known: Vec<&str> = section.configs.keys().map(String::as_str).collect();
+                let message = if known.is_empty() {
+                    format!("names `{active}`, but there are no {svc} configs")
+                } else {
+                    format!(
+                        "names `{active}`, which is not one of: {}",
+                        known.join(", ")
+                    )
+                };
+                return Err(ConfigError::invalid(
+                    path,
+                    format!("{svc}.active"),
+                    message,
+                    format!("run `ch config set-active NAME` or edit the key \"{svc}.active\" (null for none)"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::model::{NamedConfig, Upstream};
+
+    #[test]
+    fn good_urls_pass() {
+        for u in [
+            "https://api.openai.com/v1",
+            "http://127.0.0.1:8080",
+            "https://co.yes.vg/v1/",
+        ] {
+            assert!(validate_base_url(u).is_ok(), "{u}");
+        }
+    }
+
+    #[test]
+    fn bad_urls_say_why() {
+        let cases = [
+            ("", "is empty"),
+            (" https://a.com", "spaces"),
+            ("api.openai.com/v1", "not a valid URL"),
+            ("ftp://a.com/", "scheme `ftp`"),
+            ("unix:/tmp/sock", "scheme `unix`"),
+            ("https://user:pw@a.com/v1", "user name or password"),
+            ("https://a.com/v1?x=1", "query"),
+            ("https://a.com/v1#frag", "fragment"),
+        ];
+        for (u, want) in cases {
+            let msg = validate_base_url(u).unwrap_err();
+            assert!(msg.contains(want), "{u}: {msg}");
+            assert!(msg.contains(GOOD_URL), "{u}: {msg}");
+        }
+    }
+
+    #[test]
+    fn points_at_detects_loops() {
+        let listen: SocketAddr = "127.0.0.1:3211".parse().unwrap();
+        let yes = [
+            "http://127.0.0.1:3211/v1",
+            "http://localhost:3211",
+            "http://LOCALHOST.:3211",
+            "http://127.1.2.3:3211",
+            "http://0.0.0.0:3211",
+            "http://[::1]:3211",
+        ];
+        for u in yes {
+            assert!(points_at(&Url::parse(u).unwrap(), listen), "{u}");
+        }
+        let no = [
+            "http://127.0.0.1:3210",
+            "https://localhost/v1",
+            "http://10.0.0.1:3211",
+        ];
+        for u in no {
+            assert!(!points_at(&Url::parse(u).unwrap(), listen), "{u}");
+        }
+        // Default port counts: a proxy on :80 is hit by a port-less http URL.
+        let on80: SocketAddr = "192.168.1.5:80".parse().unwrap();
+        assert!(points_at(
+            &Url::parse("http://192.168.1.5/v1").unwrap(),
+            on80
+        ));
+        assert!(!points_at(
+            &Url::parse("https://192.168.1.5/v1").unwrap(),
+            on80
+        ));
+    }
+
+    fn cfg_with(urls: &[&str]) -> ConfigFile {
+        let mut cfg = ConfigFile::default();
+        let upstreams = urls
+            .iter()
+            .map(|u| Upstream {
+                base_url: u.to_string(),
+                ..Default::default()
+            })
+            .collect();
+        cfg.codex.configs.insert(
+            "main".into(),
+            NamedConfig {
+                name: "main".into(),
+                upstreams,
+                ..Default::default()
+            },
+        );
+        cfg.codex.active = Some("main".into());
+        cfg
+    }
+
+    #[test]
+    fn validate_reports_bad_url_with_key() {
+        let p = Path::new("/c.json");
+        assert!(validate(&cfg_with(&["https://a.com/v1"]), p).is_ok());
+        let err = validate(&cfg_with(&["https://a.com/v1", "nope"]), p).unwrap_err();
+        match err {
+            ConfigError::Invalid { key, .. } => {
+                assert_eq!(key, "codex.configs.main.upstreams[1].base_url")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn validate_checks_names_and_active() {
+        let p = Path::new("/c.json");
+        let mut cfg = cfg_with(&[]);
+        cfg.codex.configs[0].name = "other".into();
+        let err = validate(&cfg, p).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Invalid { key, .. } if key == "codex.configs.main.name"),
+            "{err}"
+        );
+
+        cfg.codex.configs[0].name = String::new();
+        assert!(validate(&cfg, p).is_ok(), "empty name is allowed");
+
+        cfg.codex.active = Some("missing".into());
+        let err = validate(&cfg, p).unwrap_err();
+        let shown = err.to_string();
+        assert!(
+            shown.contains("codex.active") && shown.contains("ch config set-active NAME"),
+            "{shown}"
+        );
+        assert!(shown.contains("not one of: main"), "{shown}");
+
+        cfg.codex.active = None;
+        cfg.claude.active = Some("x".into());
+        let err = validate(&cfg, p).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Invalid { key, .. } if key == "claude.active"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn validate_rejects_newer_version() {
+        let cfg = ConfigFile {
+            version: Some(2),
+            ..ConfigFile::default()
+        };
+        let err = validate(&cfg, Path::new("/c.json")).unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::UnsupportedVersion { version: 2, .. }
+        ));
+        assert!(err.to_string().contains("newer codex-helper"));
+    }
+}
