@@ -1,1 +1,4 @@
+//! The single integration-test binary; each module is one area.
 
+mod canned;
+mod mock_upstream;
