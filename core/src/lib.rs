@@ -18,9 +18,14 @@
 pub mod config;
 pub mod filter;
 pub mod fsutil;
+pub mod lb;
+pub mod live;
 pub mod logs;
 pub mod paths;
+pub mod proxy;
+pub mod runtime;
 pub mod service;
 
 pub use paths::Paths;
+pub use runtime::Runtime;
 pub use service::Service;

@@ -26,6 +26,8 @@ pub struct Settings {
     pub proxy: ProxySettings,
     #[serde(default)]
     pub logs: LogSettings,
+    #[serde(default)]
+    pub lb: LbSettings,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -37,6 +39,7 @@ impl Default for Settings {
             claude: ServiceSettings::defaults_for(Service::Claude),
             proxy: ProxySettings::default(),
             logs: LogSettings::default(),
+            lb: LbSettings::default(),
             extra: Map::new(),
         }
     }
@@ -140,6 +143,28 @@ impl Default for LogSettings {
         LogSettings {
             max_bytes: 50 * 1024 * 1024,
             max_files: 10,
+        }
+    }
+}
+
+/// When the load balancer gives up on an upstream for a while.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LbSettings {
+    /// Consecutive failures that start a cooldown.
+    pub failure_threshold: u32,
+    /// First cooldown; each repeated trip doubles it.
+    pub cooldown_ms: u64,
+    /// Longest cooldown (also caps `Retry-After`).
+    pub max_cooldown_ms: u64,
+}
+
+impl Default for LbSettings {
+    fn default() -> Self {
+        LbSettings {
+            failure_threshold: 3,
+            cooldown_ms: 30_000,
+            max_cooldown_ms: 600_000,
         }
     }
 }
@@ -248,6 +273,20 @@ impl Settings {
                 "logs.max_files",
                 "must be at least 1".into(),
                 "the default is 10",
+            );
+        }
+        if self.lb.failure_threshold == 0 {
+            return bad(
+                "lb.failure_threshold",
+                "must be at least 1".into(),
+                "the default is 3",
+            );
+        }
+        if self.lb.max_cooldown_ms < self.lb.cooldown_ms {
+            return bad(
+                "lb.max_cooldown_ms",
+                "is smaller than lb.cooldown_ms".into(),
+                "the defaults are 30000 and 600000",
             );
         }
         Ok(())

@@ -150,7 +150,6 @@ impl ConfigStore {
     /// (closing the descriptor releases a `flock`).
     // `File::lock` is stable since 1.89; the workspace `rust-version` (1.85)
     // predates it but the toolchain we build with has it.
-    #[allow(clippy::incompatible_msrv)]
     fn lock(&self) -> Result<File, ConfigError> {
         let lock_path = self.lock_path();
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {

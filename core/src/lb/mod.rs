@@ -1,0 +1,365 @@
+//! The load balancer: which upstream of the active config serves a request,
+//! and what the proxy learned about each upstream so far.
+//!
+//! - [`select`]: the order to try upstreams in (pure, no I/O).
+//! - [`health`]: failure threshold, cooldowns, quota exhaustion.
+//! - [`retry`]: which upstream answers are worth another upstream.
+//!
+//! State lives in memory, behind short mutex sections that are never held
+//! across an `.await`. The desktop app and `ch status` read it through
+//! [`LoadBalancer::snapshot`] and follow changes with
+//! [`LoadBalancer::subscribe`], which only fires on real transitions.
+
+pub mod health;
+pub mod retry;
+pub mod select;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::Service;
+pub use health::{Health, HealthPolicy, Transition, FAILURE_THRESHOLD};
+use select::Pin;
+
+/// One upstream of one named config. Health is kept per config and base URL,
+/// so it survives a reload that reorders or adds upstreams.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct UpstreamId {
+    pub config: Arc<str>,
+    pub base_url: Arc<str>,
+}
+
+impl UpstreamId {
+    pub fn new(config: &str, base_url: &str) -> Self {
+        UpstreamId { config: config.into(), base_url: base_url.into() }
+    }
+}
+
+/// The result of one attempt against one upstream.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    Success { status: u16 },
+    /// The client's own mistake (4xx other than auth/rate limits).
+    Neutral { status: u16 },
+    Failure { status: Option<u16>, error: String, retry_after: Option<Duration> },
+}
+
+/// Something the tray or a notification may want to show.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LbEvent {
+    CooldownStarted { service: Service, upstream: UpstreamId, cooldown_ms: u64, reason: String },
+    Recovered { service: Service, upstream: UpstreamId },
+    ExhaustedChanged { service: Service, upstream: UpstreamId, exhausted: bool },
+    /// Traffic of a config moved to another upstream (off the primary, or
+    /// back to it).
+    ServingChanged { service: Service, config: Arc<str>, index: usize, base_url: Arc<str> },
+}
+
+/// A moment's view of one upstream, for status displays.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct UpstreamStatus {
+    pub config: String,
+    pub base_url: String,
+    pub index: usize,
+    /// `ok`, `cooling_down` or `exhausted`.
+    pub state: &'static str,
+    pub cooldown_remaining_ms: Option<u64>,
+    pub consecutive_failures: u32,
+    pub exhausted: bool,
+    pub last_error: Option<String>,
+    pub last_error_at_ms: Option<u64>,
+    pub last_status: Option<u16>,
+    pub requests: u64,
+    pub successes: u64,
+    pub failures: u64,
+}
+
+/// Sessions we remember at most; beyond it the least recently used go.
+const MAX_PINS: usize = 4096;
+
+/// Load balancing state for one service.
+#[derive(Clone)]
+pub struct LoadBalancer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    service: Service,
+    policy: HealthPolicy,
+    health: Mutex<HashMap<UpstreamId, Health>>,
+    pins: Mutex<HashMap<String, (UpstreamId, Instant)>>,
+    serving: Mutex<HashMap<Arc<str>, usize>>,
+    events: broadcast::Sender<LbEvent>,
+}
+
+impl LoadBalancer {
+    pub fn new(service: Service, policy: HealthPolicy) -> Self {
+        let (events, _) = broadcast::channel(256);
+        LoadBalancer {
+            inner: Arc::new(Inner {
+                service,
+                policy,
+                health: Mutex::default(),
+                pins: Mutex::default(),
+                serving: Mutex::default(),
+                events,
+            }),
+        }
+    }
+
+    pub fn service(&self) -> Service {
+        self.inner.service
+    }
+
+    pub fn policy(&self) -> HealthPolicy {
+        self.inner.policy
+    }
+
+    /// Follow state transitions (cooldowns, recoveries, quota, failover).
+    pub fn subscribe(&self) -> broadcast::Receiver<LbEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// The order to try `upstreams` (one config's, in config order) for a
+    /// request of `session`.
+    pub fn plan(&self, upstreams: &[UpstreamId], session: Option<&str>) -> Vec<usize> {
+        let now = Instant::now();
+        let pin = session.and_then(|s| {
+            let pins = lock(&self.inner.pins);
+            let (id, at) = pins.get(s)?;
+            let index = upstreams.iter().position(|u| u == id)?;
+            Some(Pin { index, at: *at })
+        });
+        let health: Vec<Health> = {
+            let map = lock(&self.inner.health);
+            upstreams.iter().map(|id| map.get(id).cloned().unwrap_or_default()).collect()
+        };
+        select::plan(&health, pin, now)
+    }
+
+    /// Record one attempt's outcome.
+    pub fn record(&self, id: &UpstreamId, outcome: &Outcome) {
+        let now = Instant::now();
+        let transition = {
+            let mut map = lock(&self.inner.health);
+            let health = map.entry(id.clone()).or_default();
+            match outcome {
+                Outcome::Success { status } => health.record_success(*status),
+                Outcome::Neutral { status } => {
+                    health.record_neutral(*status);
+                    Transition::None
+                }
+                Outcome::Failure { status, error, retry_after } => {
+                    health.record_failure(&self.inner.policy, now, *status, error.clone(), *retry_after)
+                }
+            }
+        };
+        let service = self.inner.service;
+        match transition {
+            Transition::None => {}
+            Transition::CooldownStarted(cooldown) => {
+                let reason = match outcome {
+                    Outcome::Failure { error, .. } => error.clone(),
+                    _ => String::new(),
+                };
+                tracing::warn!(%service, upstream = %id.base_url, cooldown_s = cooldown.as_secs_f64(), %reason, "upstream cooling down");
+                self.emit(LbEvent::CooldownStarted {
+                    service,
+                    upstream: id.clone(),
+                    cooldown_ms: cooldown.as_millis() as u64,
+                    reason,
+                });
+            }
+            Transition::Recovered => {
+                tracing::info!(%service, upstream = %id.base_url, "upstream recovered");
+                self.emit(LbEvent::Recovered { service, upstream: id.clone() });
+            }
+        }
+    }
+
+    /// Remember that `session` was served by `id`, and note which upstream
+    /// now carries the config's traffic.
+    pub fn served(&self, session: Option<&str>, id: &UpstreamId, index: usize) {
+        if let Some(session) = session {
+            let mut pins = lock(&self.inner.pins);
+            if pins.len() >= MAX_PINS && !pins.contains_key(session) {
+                evict_oldest_half(&mut pins);
+            }
+            pins.insert(session.to_string(), (id.clone(), Instant::now()));
+        }
+        let changed = {
+            let mut serving = lock(&self.inner.serving);
+            serving.insert(id.config.clone(), index) != Some(index)
+        };
+        if changed {
+            self.emit(LbEvent::ServingChanged {
+                service: self.inner.service,
+                config: id.config.clone(),
+                index,
+                base_url: id.base_url.clone(),
+            });
+        }
+    }
+
+    /// Mark an upstream out of quota (or back in), as a usage provider says.
+    pub fn set_exhausted(&self, id: &UpstreamId, exhausted: bool) {
+        let changed = {
+            let mut map = lock(&self.inner.health);
+            let health = map.entry(id.clone()).or_default();
+            let changed = health.exhausted != exhausted;
+            if changed && !exhausted {
+                health.exhausted_cleared_at = Some(Instant::now());
+            }
+            health.exhausted = exhausted;
+            changed
+        };
+        if changed {
+            self.emit(LbEvent::ExhaustedChanged { service: self.inner.service, upstream: id.clone(), exhausted });
+        }
+    }
+
+    /// The state of `upstreams` (one config's, in order) right now.
+    pub fn snapshot(&self, upstreams: &[UpstreamId]) -> Vec<UpstreamStatus> {
+        let now = Instant::now();
+        let map = lock(&self.inner.health);
+        upstreams
+            .iter()
+            .enumerate()
+            .map(|(index, id)| {
+                let h = map.get(id).cloned().unwrap_or_default();
+                let cooling = h.cooldown_until.filter(|u| *u > now);
+                UpstreamStatus {
+                    config: id.config.to_string(),
+                    base_url: id.base_url.to_string(),
+                    index,
+                    state: if h.exhausted {
+                        "exhausted"
+                    } else if cooling.is_some() {
+                        "cooling_down"
+                    } else {
+                        "ok"
+                    },
+                    cooldown_remaining_ms: cooling.map(|u| (u - now).as_millis() as u64),
+                    consecutive_failures: h.consecutive_failures,
+                    exhausted: h.exhausted,
+                    last_error: h.last_error.clone(),
+                    last_error_at_ms: h.last_error_at.and_then(|t| {
+                        t.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_millis() as u64)
+                    }),
+                    last_status: h.last_status,
+                    requests: h.requests,
+                    successes: h.successes,
+                    failures: h.failures,
+                }
+            })
+            .collect()
+    }
+
+    fn emit(&self, event: LbEvent) {
+        // No subscriber is fine: nobody is watching.
+        let _ = self.inner.events.send(event);
+    }
+}
+
+fn evict_oldest_half(pins: &mut HashMap<String, (UpstreamId, Instant)>) {
+    let mut ages: Vec<Instant> = pins.values().map(|(_, at)| *at).collect();
+    ages.sort_unstable();
+    let cutoff = ages[ages.len() / 2];
+    pins.retain(|_, (_, at)| *at > cutoff);
+}
+
+/// A poisoned lock only means another request panicked mid-update of plain
+/// counters; the data is still usable, so keep serving.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids() -> Vec<UpstreamId> {
+        vec![UpstreamId::new("main", "https://a/v1"), UpstreamId::new("main", "https://b/v1")]
+    }
+
+    fn failure() -> Outcome {
+        Outcome::Failure { status: Some(502), error: "HTTP 502".into(), retry_after: None }
+    }
+
+    #[test]
+    fn threshold_moves_traffic_and_emits_events() {
+        let lb = LoadBalancer::new(Service::Codex, HealthPolicy::default());
+        let mut events = lb.subscribe();
+        let ids = ids();
+        for _ in 0..FAILURE_THRESHOLD {
+            assert_eq!(lb.plan(&ids, None), vec![0, 1]);
+            lb.record(&ids[0], &failure());
+        }
+        assert_eq!(lb.plan(&ids, None), vec![1, 0]);
+        match events.try_recv().unwrap() {
+            LbEvent::CooldownStarted { upstream, cooldown_ms, .. } => {
+                assert_eq!(upstream, ids[0]);
+                assert_eq!(cooldown_ms, 30_000);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let snap = lb.snapshot(&ids);
+        assert_eq!(snap[0].state, "cooling_down");
+        assert_eq!(snap[0].failures, 3);
+        assert_eq!(snap[1].state, "ok");
+    }
+
+    #[test]
+    fn exhausted_is_skipped_and_reported_once() {
+        let lb = LoadBalancer::new(Service::Claude, HealthPolicy::default());
+        let mut events = lb.subscribe();
+        let ids = ids();
+        lb.set_exhausted(&ids[0], true);
+        lb.set_exhausted(&ids[0], true);
+        assert_eq!(lb.plan(&ids, None), vec![1, 0]);
+        assert!(matches!(events.try_recv(), Ok(LbEvent::ExhaustedChanged { exhausted: true, .. })));
+        assert!(events.try_recv().is_err(), "second identical mark must not emit");
+        lb.set_exhausted(&ids[0], false);
+        assert_eq!(lb.plan(&ids, None), vec![0, 1]);
+    }
+
+    #[test]
+    fn sessions_stick_to_their_upstream() {
+        let lb = LoadBalancer::new(Service::Codex, HealthPolicy::default());
+        let ids = ids();
+        lb.served(Some("s1"), &ids[1], 1);
+        assert_eq!(lb.plan(&ids, Some("s1")), vec![1, 0]);
+        assert_eq!(lb.plan(&ids, Some("other")), vec![0, 1]);
+        assert_eq!(lb.plan(&ids, None), vec![0, 1]);
+    }
+
+    #[test]
+    fn serving_changes_are_announced_once() {
+        let lb = LoadBalancer::new(Service::Codex, HealthPolicy::default());
+        let mut events = lb.subscribe();
+        let ids = ids();
+        lb.served(None, &ids[0], 0);
+        lb.served(None, &ids[0], 0);
+        lb.served(None, &ids[1], 1);
+        let mut seen = vec![];
+        while let Ok(LbEvent::ServingChanged { index, .. }) = events.try_recv() {
+            seen.push(index);
+        }
+        assert_eq!(seen, vec![0, 1]);
+    }
+
+    #[test]
+    fn pin_table_stays_bounded() {
+        let lb = LoadBalancer::new(Service::Codex, HealthPolicy::default());
+        let ids = ids();
+        for i in 0..(MAX_PINS * 2) {
+            lb.served(Some(&format!("s{i}")), &ids[0], 0);
+        }
+        assert!(lock(&lb.inner.pins).len() <= MAX_PINS);
+    }
+}

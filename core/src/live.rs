@@ -1,0 +1,283 @@
+//! The config a running proxy serves from, kept current.
+//!
+//! `config.json` is re-read when its fingerprint changes (checked a few times
+//! a second off the request path), turned into a ready-to-use
+//! [`Snapshot`] (URLs parsed, auth headers built), and swapped in atomically:
+//! a request takes the snapshot with one atomic load and never waits for a
+//! reload. A broken edit is reported and the last good snapshot keeps
+//! serving.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
+use url::Url;
+
+use crate::config::{ConfigError, ConfigFile, ConfigStore, NamedConfig, Upstream};
+use crate::fsutil::FileFingerprint;
+use crate::lb::UpstreamId;
+use crate::Service;
+
+/// How often the file is checked for changes.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+/// One upstream, ready for the request path.
+#[derive(Debug)]
+pub struct ActiveUpstream {
+    pub base_url: Arc<str>,
+    pub url: Url,
+    /// The headers that carry the upstream's key (marked sensitive).
+    pub auth: Vec<(HeaderName, HeaderValue)>,
+    /// The port, when the host is this machine: to refuse request loops.
+    pub loopback_port: Option<u16>,
+    /// Why this upstream can't be used as configured.
+    pub problem: Option<String>,
+}
+
+/// The config a service serves from, ready for the request path.
+#[derive(Debug)]
+pub struct ActiveConfig {
+    pub name: Arc<str>,
+    pub upstreams: Vec<ActiveUpstream>,
+    /// Load-balancer identities, parallel to `upstreams`.
+    pub ids: Vec<UpstreamId>,
+}
+
+/// The whole file plus what each service serves from.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub file: ConfigFile,
+    codex: Option<Arc<ActiveConfig>>,
+    claude: Option<Arc<ActiveConfig>>,
+}
+
+impl Snapshot {
+    pub fn new(file: ConfigFile) -> Snapshot {
+        let codex = active_config(&file, Service::Codex).map(Arc::new);
+        let claude = active_config(&file, Service::Claude).map(Arc::new);
+        Snapshot { file, codex, claude }
+    }
+
+    /// The config `service` serves from, if it has one with upstreams.
+    pub fn active(&self, service: Service) -> Option<&Arc<ActiveConfig>> {
+        match service {
+            Service::Codex => self.codex.as_ref(),
+            Service::Claude => self.claude.as_ref(),
+        }
+    }
+}
+
+/// The named config that is active, or the first one when none is named
+/// (a file with a single config shouldn't need `active` set to work).
+fn active_config(file: &ConfigFile, service: Service) -> Option<ActiveConfig> {
+    let section = file.service(service);
+    let named: &NamedConfig = match section.active.as_deref() {
+        Some(_) => section.active_config()?,
+        None => section.configs.values().next()?,
+    };
+    if named.upstreams.is_empty() {
+        return None;
+    }
+    let name: Arc<str> = named.name.as_str().into();
+    let upstreams: Vec<ActiveUpstream> = named.upstreams.iter().map(|u| prepare(service, u)).collect();
+    let ids = upstreams.iter().map(|u| UpstreamId { config: name.clone(), base_url: u.base_url.clone() }).collect();
+    Some(ActiveConfig { name, upstreams, ids })
+}
+
+fn prepare(service: Service, upstream: &Upstream) -> ActiveUpstream {
+    let base_url: Arc<str> = upstream.base_url.trim().into();
+    let (url, mut problem) = match crate::config::validate_base_url(&base_url) {
+        Ok(url) => (url, None),
+        Err(message) => (Url::parse("http://invalid.invalid/").expect("static URL"), Some(message)),
+    };
+    let loopback_port = url.port_or_known_default().filter(|_| {
+        url.host().is_some_and(|h| match h {
+            url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+            url::Host::Ipv4(ip) => ip.is_loopback() || ip.is_unspecified(),
+            url::Host::Ipv6(ip) => ip.is_loopback() || ip.is_unspecified(),
+        })
+    });
+    let auth = match auth_headers(service, upstream) {
+        Ok(headers) => headers,
+        Err(message) => {
+            problem.get_or_insert(message);
+            Vec::new()
+        }
+    };
+    ActiveUpstream { base_url, url, auth, loopback_port, problem }
+}
+
+/// Codex: `Authorization: Bearer <auth_token or api_key>`. Claude:
+/// `auth_token` as a Bearer token and `api_key` as `x-api-key`, as Claude
+/// Code itself sends them.
+fn auth_headers(service: Service, upstream: &Upstream) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
+    let nonempty = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let token = nonempty(&upstream.auth.auth_token);
+    let api_key = nonempty(&upstream.auth.api_key);
+    let mut out = Vec::new();
+    let mut push = |name: HeaderName, value: String| -> Result<(), String> {
+        let mut v = HeaderValue::from_str(&value)
+            .map_err(|_| "its key contains characters that can't be sent in an HTTP header (a stray newline?); re-enter it".to_string())?;
+        v.set_sensitive(true);
+        out.push((name, v));
+        Ok(())
+    };
+    match service {
+        Service::Codex => {
+            if let Some(key) = token.or(api_key) {
+                push(AUTHORIZATION, format!("Bearer {key}"))?;
+            }
+        }
+        Service::Claude => {
+            if let Some(token) = token {
+                push(AUTHORIZATION, format!("Bearer {token}"))?;
+            }
+            if let Some(key) = api_key {
+                push(HeaderName::from_static("x-api-key"), key)?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The config of a running proxy, reloaded when the file changes.
+pub struct LiveConfig {
+    store: ConfigStore,
+    current: ArcSwap<Snapshot>,
+    seen: Mutex<Option<FileFingerprint>>,
+    problem: Mutex<Option<String>>,
+}
+
+impl LiveConfig {
+    /// Load the file now; a broken file is an error the user must fix
+    /// before serving.
+    pub fn load(store: ConfigStore) -> Result<LiveConfig, ConfigError> {
+        let seen = store.fingerprint();
+        let file = store.load()?;
+        Ok(LiveConfig {
+            store,
+            current: ArcSwap::from_pointee(Snapshot::new(file)),
+            seen: Mutex::new(seen),
+            problem: Mutex::new(None),
+        })
+    }
+
+    pub fn store(&self) -> &ConfigStore {
+        &self.store
+    }
+
+    /// What requests serve from right now (one atomic load).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.load_full()
+    }
+
+    /// Why the file on disk is not being served, if it is broken.
+    pub fn problem(&self) -> Option<String> {
+        self.problem.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Re-read the file if it changed. `Some(Ok)` after a reload,
+    /// `Some(Err)` when the new contents are broken (the last good config
+    /// keeps serving), `None` when nothing changed.
+    pub fn reload_if_changed(&self) -> Option<Result<(), ConfigError>> {
+        let now = self.store.fingerprint();
+        {
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            if *seen == now {
+                return None;
+            }
+            *seen = now;
+        }
+        let result = self.store.load().map(|file| self.current.store(Arc::new(Snapshot::new(file))));
+        let mut problem = self.problem.lock().unwrap_or_else(|e| e.into_inner());
+        match &result {
+            Ok(()) => {
+                if problem.take().is_some() {
+                    tracing::info!(path = %self.store.path().display(), "config fixed; serving the new version");
+                } else {
+                    tracing::info!(path = %self.store.path().display(), "config changed; reloaded");
+                }
+            }
+            Err(err) => {
+                tracing::error!("{err}; still serving the last good config");
+                *problem = Some(err.to_string());
+            }
+        }
+        Some(result)
+    }
+
+    /// Poll for changes until `shutdown` resolves.
+    pub async fn watch(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut tick = tokio::time::interval(POLL_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tick.tick() => {
+                    let this = self.clone();
+                    // stat + maybe a small file read: keep it off the
+                    // async workers anyway.
+                    let _ = tokio::task::spawn_blocking(move || this.reload_if_changed()).await;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(json: &str) -> ConfigFile {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn claude_keys_map_to_their_headers() {
+        let f = file(
+            r#"{"claude":{"active":"c","configs":{"c":{"name":"c","upstreams":[
+                {"base_url":"https://a.example","auth":{"auth_token":"tok","api_key":null}},
+                {"base_url":"https://b.example","auth":{"auth_token":null,"api_key":"key"}}]}}}}"#,
+        );
+        let snap = Snapshot::new(f);
+        let active = snap.active(Service::Claude).unwrap();
+        assert_eq!(active.upstreams[0].auth[0].0, AUTHORIZATION);
+        assert_eq!(active.upstreams[0].auth[0].1, "Bearer tok");
+        assert_eq!(active.upstreams[1].auth[0].0, "x-api-key");
+        assert_eq!(active.upstreams[1].auth[0].1, "key");
+        assert!(active.upstreams[0].auth[0].1.is_sensitive());
+        assert!(snap.active(Service::Codex).is_none());
+    }
+
+    #[test]
+    fn codex_uses_token_or_api_key_as_bearer() {
+        let f = file(
+            r#"{"codex":{"active":null,"configs":{"m":{"name":"m","upstreams":[
+                {"base_url":"http://127.0.0.1:3211/v1","auth":{"api_key":"sk-x"}}]}}}}"#,
+        );
+        let snap = Snapshot::new(f);
+        let active = snap.active(Service::Codex).expect("first config used when none is active");
+        assert_eq!(&*active.name, "m");
+        assert_eq!(active.upstreams[0].auth[0].1, "Bearer sk-x");
+        assert_eq!(active.upstreams[0].loopback_port, Some(3211));
+    }
+
+    #[test]
+    fn broken_edit_keeps_the_last_good_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, r#"{"codex":{"active":"a","configs":{"a":{"name":"a","upstreams":[{"base_url":"https://a.example/v1","auth":{}}]}}}}"#).unwrap();
+        let live = LiveConfig::load(ConfigStore::at(&path)).unwrap();
+        assert!(live.reload_if_changed().is_none());
+        std::fs::write(&path, "{ not json").unwrap();
+        assert!(matches!(live.reload_if_changed(), Some(Err(_))));
+        assert!(live.problem().unwrap().contains("config.json"));
+        assert_eq!(&*live.snapshot().active(Service::Codex).unwrap().name, "a");
+        std::fs::write(&path, r#"{"codex":{"active":"b","configs":{"b":{"name":"b","upstreams":[{"base_url":"https://b.example/v1","auth":{}}]}}}}"#).unwrap();
+        assert!(matches!(live.reload_if_changed(), Some(Ok(()))));
+        assert_eq!(&*live.snapshot().active(Service::Codex).unwrap().name, "b");
+        assert!(live.problem().is_none());
+    }
+}

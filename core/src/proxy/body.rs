@@ -1,0 +1,133 @@
+//! The response body the client receives once an upstream has been chosen:
+//! what the upstream sends, as it sends it, and one log line when it ends
+//! (completed, broken, or abandoned by the client).
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::Bytes;
+use futures_util::Stream;
+
+use super::native_error;
+use super::pump::Pump;
+use crate::lb::{LoadBalancer, Outcome, UpstreamId};
+use crate::logs::{RequestLog, RequestRecord};
+use crate::Service;
+
+/// Everything needed to account for the request when its body ends.
+pub struct Ledger {
+    pub service: Service,
+    pub record: RequestRecord,
+    pub started: Instant,
+    pub lb: LoadBalancer,
+    pub log: RequestLog,
+    pub upstream: UpstreamId,
+    /// The upstream's status was a client error (4xx): the outcome says
+    /// nothing about the upstream's health.
+    pub client_error: bool,
+}
+
+/// How a committed response ended.
+enum End {
+    Complete,
+    UpstreamBroke(String),
+    ClientGone,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BodyError(String);
+
+pub struct ProxyBody {
+    held: VecDeque<Bytes>,
+    pump: Pump,
+    done: bool,
+    ledger: Option<Ledger>,
+}
+
+impl ProxyBody {
+    /// `held`: what was already read while deciding this upstream is good.
+    pub fn new(held: Vec<Bytes>, pump: Pump, ledger: Ledger) -> ProxyBody {
+        ProxyBody { held: held.into(), pump, done: false, ledger: Some(ledger) }
+    }
+
+    fn finish(&mut self, end: End) {
+        let Some(mut ledger) = self.ledger.take() else { return };
+        let rec = &mut ledger.record;
+        rec.duration_ms = ledger.started.elapsed().as_millis() as u64;
+        if let Some(usage) = self.pump.observer.usage() {
+            rec.usage = usage;
+        }
+        let outcome = match &end {
+            End::Complete | End::ClientGone if ledger.client_error => Outcome::Neutral { status: rec.status_code },
+            End::Complete => Outcome::Success { status: rec.status_code },
+            End::ClientGone => {
+                rec.error = Some("the client closed the connection before the response ended".into());
+                Outcome::Neutral { status: rec.status_code }
+            }
+            End::UpstreamBroke(msg) => {
+                rec.error = Some(msg.clone());
+                Outcome::Failure { status: Some(rec.status_code), error: msg.clone(), retry_after: None }
+            }
+        };
+        if let Some(last) = rec.attempts.last_mut() {
+            last.duration_ms = rec.duration_ms;
+            if let End::UpstreamBroke(msg) = &end {
+                last.outcome = "broke_mid_stream".into();
+                last.error = Some(msg.clone());
+            }
+        }
+        ledger.lb.record(&ledger.upstream, &outcome);
+        ledger.log.record(std::mem::take(rec));
+    }
+}
+
+impl Stream for ProxyBody {
+    type Item = Result<Bytes, BodyError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if let Some(piece) = this.held.pop_front() {
+            return Poll::Ready(Some(Ok(piece)));
+        }
+        if this.done {
+            return Poll::Ready(None);
+        }
+        match this.pump.poll_next(cx) {
+            Poll::Ready(Some(Ok(piece))) => Poll::Ready(Some(Ok(piece))),
+            Poll::Ready(Some(Err(msg))) => {
+                this.done = true;
+                let service = this.ledger.as_ref().map(|l| l.service);
+                let message = format!("codex-helper: {msg}; the response was cut off and not retried (part of it was already delivered)");
+                tracing::warn!(error = %msg, "upstream stream broke after the response began");
+                let appendable = this.pump.can_append_event();
+                this.finish(End::UpstreamBroke(msg));
+                match service {
+                    Some(service) if appendable => {
+                        Poll::Ready(Some(Ok(native_error::stream_error_event(service, &message))))
+                    }
+                    // Compressed or not an event stream: the only honest
+                    // signal left is an aborted body.
+                    _ => Poll::Ready(Some(Err(BodyError(message)))),
+                }
+            }
+            Poll::Ready(None) => {
+                this.done = true;
+                this.finish(End::Complete);
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for ProxyBody {
+    fn drop(&mut self) {
+        // Still owing a log line: the client went away mid-response.
+        if self.ledger.is_some() {
+            self.finish(End::ClientGone);
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Which headers cross the proxy, in each direction.
+//!
+//! Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are
+//! dropped, along with any header the `Connection` header names. The
+//! client's credentials are replaced by the upstream's key; everything else
+//! (session ids, `anthropic-version`, `anthropic-beta`, user agent…) passes.
+
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+use super::decode::narrow_accept_encoding;
+
+const HOP_BY_HOP: [&str; 9] = [
+    "connection",
+    "proxy-connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "proxy-authenticate",
+    "proxy-authorization",
+];
+
+/// Headers set from the upstream's own settings, never copied from the client.
+const REPLACED: [&str; 4] = ["host", "content-length", "authorization", "x-api-key"];
+
+fn is_hop_by_hop(name: &HeaderName, connection_listed: &[HeaderName]) -> bool {
+    HOP_BY_HOP.contains(&name.as_str()) || connection_listed.contains(name)
+}
+
+/// Header names the `Connection` header lists as hop-by-hop.
+fn connection_listed(headers: &HeaderMap) -> Vec<HeaderName> {
+    headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect()
+}
+
+/// The headers to send upstream: the client's, minus hop-by-hop and
+/// credentials, plus the upstream's `auth` headers and our `Via`.
+pub fn to_upstream(client: &HeaderMap, auth: &[(HeaderName, HeaderValue)], via: &HeaderValue) -> HeaderMap {
+    let listed = connection_listed(client);
+    let mut out = HeaderMap::with_capacity(client.len() + 2);
+    // When the upstream has no key of its own, the client's credentials are
+    // the only ones there are (e.g. a ChatGPT login passed through).
+    let keep_client_auth = auth.is_empty();
+    for (name, value) in client {
+        if is_hop_by_hop(name, &listed) {
+            continue;
+        }
+        let n = name.as_str();
+        if n == "host" || n == "content-length" {
+            continue;
+        }
+        if !keep_client_auth && REPLACED.contains(&n) {
+            continue;
+        }
+        if name == header::ACCEPT_ENCODING {
+            if let Some(narrowed) = value.to_str().ok().and_then(narrow_accept_encoding) {
+                if let Ok(v) = HeaderValue::from_str(&narrowed) {
+                    out.append(name.clone(), v);
+                }
+            }
+            continue;
+        }
+        out.append(name.clone(), value.clone());
+    }
+    for (name, value) in auth {
+        out.insert(name.clone(), value.clone());
+    }
+    out.append(header::VIA, via.clone());
+    out
+}
+
+/// The headers to send back to the client. `framed` is set when the proxy
+/// may end the body itself (an appended error event), so a fixed length
+/// from the upstream would no longer be true.
+pub fn to_client(upstream: &HeaderMap, framed: bool) -> HeaderMap {
+    let listed = connection_listed(upstream);
+    let mut out = HeaderMap::with_capacity(upstream.len());
+    for (name, value) in upstream {
+        if is_hop_by_hop(name, &listed) || (framed && name == header::CONTENT_LENGTH) {
+            continue;
+        }
+        out.append(name.clone(), value.clone());
+    }
+    out
+}
+
+/// The `Via` token that marks requests that already went through this proxy
+/// (`1.1 codex-helper-3211`): seeing our own token again means a loop.
+pub fn via_token(port: u16) -> String {
+    format!("codex-helper-{port}")
+}
+
+/// True when the request already passed through the proxy on `port`.
+pub fn looped(client: &HeaderMap, port: u16) -> bool {
+    let token = via_token(port);
+    client
+        .get_all(header::VIA)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|hop| hop.split_whitespace().nth(1) == Some(token.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn replaces_credentials_and_drops_hop_by_hop() {
+        let client = map(&[
+            ("authorization", "Bearer client"),
+            ("x-api-key", "client-key"),
+            ("connection", "keep-alive, x-private"),
+            ("x-private", "1"),
+            ("keep-alive", "timeout=5"),
+            ("host", "127.0.0.1:3211"),
+            ("content-length", "10"),
+            ("session_id", "abc"),
+            ("anthropic-version", "2023-06-01"),
+            ("user-agent", "codex/1"),
+            ("accept-encoding", "gzip, br, zstd"),
+        ]);
+        let auth = vec![(header::AUTHORIZATION, HeaderValue::from_static("Bearer upstream"))];
+        let out = to_upstream(&client, &auth, &HeaderValue::from_static("1.1 codex-helper-3211"));
+        assert_eq!(out.get("authorization").unwrap(), "Bearer upstream");
+        assert_eq!(out.get_all("authorization").iter().count(), 1);
+        for gone in ["x-api-key", "connection", "x-private", "keep-alive", "host", "content-length"] {
+            assert!(out.get(gone).is_none(), "{gone} should be dropped");
+        }
+        assert_eq!(out.get("session_id").unwrap(), "abc");
+        assert_eq!(out.get("anthropic-version").unwrap(), "2023-06-01");
+        assert_eq!(out.get("user-agent").unwrap(), "codex/1");
+        assert_eq!(out.get("accept-encoding").unwrap(), "gzip, br");
+        assert_eq!(out.get("via").unwrap(), "1.1 codex-helper-3211");
+    }
+
+    #[test]
+    fn client_credentials_pass_when_the_upstream_has_none() {
+        let client = map(&[("authorization", "Bearer mine")]);
+        let out = to_upstream(&client, &[], &HeaderValue::from_static("1.1 codex-helper-1"));
+        assert_eq!(out.get("authorization").unwrap(), "Bearer mine");
+    }
+
+    #[test]
+    fn response_headers_lose_length_only_when_framed() {
+        let up = map(&[("content-length", "5"), ("transfer-encoding", "chunked"), ("x-request-id", "r1")]);
+        assert!(to_client(&up, true).get("content-length").is_none());
+        assert_eq!(to_client(&up, false).get("content-length").unwrap(), "5");
+        assert!(to_client(&up, false).get("transfer-encoding").is_none());
+        assert_eq!(to_client(&up, true).get("x-request-id").unwrap(), "r1");
+    }
+
+    #[test]
+    fn detects_our_own_via_token() {
+        assert!(looped(&map(&[("via", "1.0 squid, 1.1 codex-helper-3211")]), 3211));
+        assert!(!looped(&map(&[("via", "1.1 codex-helper-3210")]), 3211));
+        assert!(!looped(&HeaderMap::new(), 3211));
+    }
+}

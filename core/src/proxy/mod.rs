@@ -1,0 +1,150 @@
+//! The local proxy: one axum server per service on a loopback port.
+//!
+//! - [`forward`]: a request's whole life (checks, body, failover, commit).
+//! - [`pump`] / [`body`]: streaming the chosen upstream's answer back.
+//! - [`observe`], [`sse`], [`decode`]: reading usage and content starts
+//!   from the stream as it passes, compressed or not.
+//! - [`headers`], [`target`], [`session`]: what goes upstream, and where.
+//! - [`guard`]: loopback `Host` only, no browser `Origin`.
+//! - [`native_error`]: our own errors in each client's format.
+//!
+//! Callers bind a listener themselves and hand it to [`serve`], so the CLI,
+//! the desktop app and the tests all start the proxy the same way.
+
+pub mod body;
+pub mod decode;
+pub mod forward;
+pub mod guard;
+pub mod headers;
+pub mod native_error;
+pub mod observe;
+pub mod pump;
+pub mod session;
+pub mod sse;
+pub mod target;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::get;
+use axum::serve::ListenerExt;
+use axum::Router;
+use http::HeaderValue;
+use serde::Serialize;
+use tokio::net::TcpListener;
+
+use crate::config::ProxySettings;
+use crate::filter::FilterFile;
+use crate::lb::LoadBalancer;
+use crate::live::LiveConfig;
+use crate::logs::RequestLog;
+use crate::Service;
+
+/// Path of the proxy's own identity endpoint: lets `ch` tell a running
+/// codex-helper from some other program holding the port.
+pub const HEALTH_PATH: &str = "/__codex_helper/health";
+
+/// Timeouts and limits, resolved from settings once.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub connect_timeout: Duration,
+    pub response_header_timeout: Duration,
+    pub stream_idle_timeout: Duration,
+    pub max_request_body_bytes: usize,
+}
+
+impl From<&ProxySettings> for Limits {
+    fn from(p: &ProxySettings) -> Self {
+        Limits {
+            connect_timeout: Duration::from_millis(p.connect_timeout_ms),
+            response_header_timeout: Duration::from_millis(p.response_header_timeout_ms),
+            stream_idle_timeout: Duration::from_millis(p.stream_idle_timeout_ms),
+            max_request_body_bytes: usize::try_from(p.max_request_body_bytes).unwrap_or(usize::MAX),
+        }
+    }
+}
+
+/// What every request of one service's proxy shares.
+pub struct Shared {
+    pub config: Arc<LiveConfig>,
+    pub filters: Arc<FilterFile>,
+    pub log: RequestLog,
+    pub lb: LoadBalancer,
+    pub http: reqwest::Client,
+    pub limits: Limits,
+    /// `Via: 1.1 codex-helper-<port>`, for loop detection.
+    pub via: HeaderValue,
+}
+
+/// The axum state: cheap to clone, one per service server.
+#[derive(Clone)]
+pub struct ProxyState {
+    pub service: Service,
+    /// The address the proxy listens on (to refuse loops back to it).
+    pub listen: SocketAddr,
+    pub shared: Arc<Shared>,
+}
+
+/// The proxy's routes: its identity endpoint, and everything else forwarded.
+pub fn router(state: ProxyState) -> Router {
+    Router::new()
+        .route(HEALTH_PATH, get(health))
+        .fallback(forward::handle)
+        .with_state(state)
+}
+
+#[derive(Serialize)]
+struct Health {
+    app: &'static str,
+    version: &'static str,
+    service: Service,
+    pid: u32,
+}
+
+async fn health(axum::extract::State(state): axum::extract::State<ProxyState>) -> axum::Json<Health> {
+    axum::Json(Health {
+        app: "codex-helper",
+        version: env!("CARGO_PKG_VERSION"),
+        service: state.service,
+        pid: std::process::id(),
+    })
+}
+
+/// Serve `state` on `listener` until `shutdown` resolves, then finish the
+/// requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: ProxyState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = listener.tap_io(|tcp| {
+        // Streamed events are small writes; don't let Nagle hold them.
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+/// The HTTP client used for upstreams: rustls, connection pooling, and
+/// redirects followed only within the same host (a key must never be sent
+/// to a host the user did not configure).
+pub fn http_client(limits: &Limits) -> reqwest::Result<reqwest::Client> {
+    let policy = reqwest::redirect::Policy::custom(|attempt| {
+        let same_host = attempt.previous().first().is_some_and(|first| {
+            first.host_str() == attempt.url().host_str() && first.port_or_known_default() == attempt.url().port_or_known_default()
+        });
+        if attempt.previous().len() >= 5 || !same_host {
+            attempt.stop()
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::Client::builder()
+        .connect_timeout(limits.connect_timeout)
+        .redirect(policy)
+        .tcp_nodelay(true)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .user_agent(concat!("codex-helper/", env!("CARGO_PKG_VERSION")))
+        .build()
+}

@@ -1,0 +1,175 @@
+//! Everything a running codex-helper holds, wired once: settings, the live
+//! config, filters, the request log, one load balancer per service and the
+//! upstream HTTP client. The CLI and the desktop app each build one
+//! [`Runtime`] and serve from it; the app also reads its live state.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http::HeaderValue;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::{ConfigError, ConfigStore, Settings};
+use crate::filter::FilterFile;
+use crate::lb::{HealthPolicy, LoadBalancer, UpstreamStatus};
+use crate::live::LiveConfig;
+use crate::logs::{LogWriterHandle, RequestLog};
+use crate::proxy::{self, Limits, ProxyState, Shared};
+use crate::{Paths, Service};
+
+/// Why the runtime could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot create the HTTP client for upstreams: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+pub struct Runtime {
+    paths: Paths,
+    settings: Settings,
+    config: Arc<LiveConfig>,
+    filters: Arc<FilterFile>,
+    log: RequestLog,
+    log_writer: Mutex<Option<LogWriterHandle>>,
+    codex: LoadBalancer,
+    claude: LoadBalancer,
+    http: reqwest::Client,
+    limits: Limits,
+    stop: watch::Sender<bool>,
+}
+
+impl Runtime {
+    /// Load settings and config from `paths` and start the log writer.
+    pub fn start(paths: Paths) -> Result<Runtime, StartError> {
+        let settings = Settings::load(&paths)?;
+        Runtime::with_settings(paths, settings)
+    }
+
+    /// Like [`Runtime::start`] with explicit settings (tests, the app).
+    pub fn with_settings(paths: Paths, settings: Settings) -> Result<Runtime, StartError> {
+        let config = Arc::new(LiveConfig::load(ConfigStore::new(&paths))?);
+        let limits = Limits::from(&settings.proxy);
+        let http = proxy::http_client(&limits)?;
+        let (log, log_writer) =
+            RequestLog::start(paths.request_log(), settings.logs.max_bytes, settings.logs.max_files);
+        let policy = HealthPolicy {
+            failure_threshold: settings.lb.failure_threshold,
+            base_cooldown: Duration::from_millis(settings.lb.cooldown_ms),
+            max_cooldown: Duration::from_millis(settings.lb.max_cooldown_ms),
+        };
+        let (stop, _) = watch::channel(false);
+        let runtime = Runtime {
+            filters: Arc::new(FilterFile::new(paths.filter_file())),
+            paths,
+            config,
+            log,
+            log_writer: Mutex::new(Some(log_writer)),
+            codex: LoadBalancer::new(Service::Codex, policy),
+            claude: LoadBalancer::new(Service::Claude, policy),
+            http,
+            limits,
+            settings,
+            stop,
+        };
+        runtime.spawn_config_watch();
+        Ok(runtime)
+    }
+
+    fn spawn_config_watch(&self) {
+        let config = self.config.clone();
+        let stopped = self.stopped();
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(config.watch(stopped));
+        }
+    }
+
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn config(&self) -> &Arc<LiveConfig> {
+        &self.config
+    }
+
+    pub fn log(&self) -> &RequestLog {
+        &self.log
+    }
+
+    pub fn lb(&self, service: Service) -> &LoadBalancer {
+        match service {
+            Service::Codex => &self.codex,
+            Service::Claude => &self.claude,
+        }
+    }
+
+    /// Live health of the active config's upstreams of `service`.
+    pub fn upstream_status(&self, service: Service) -> Vec<UpstreamStatus> {
+        let snapshot = self.config.snapshot();
+        match snapshot.active(service) {
+            Some(active) => self.lb(service).snapshot(&active.ids),
+            None => Vec::new(),
+        }
+    }
+
+    /// The loopback address `service` listens on by default (settings).
+    pub fn listen_addr(&self, service: Service, port: Option<u16>) -> SocketAddr {
+        let port = port.unwrap_or(self.settings.service(service).port);
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
+    /// The proxy state for `service` listening on `listen`.
+    pub fn proxy_state(&self, service: Service, listen: SocketAddr) -> ProxyState {
+        let via = HeaderValue::from_str(&format!("1.1 {}", proxy::headers::via_token(listen.port())))
+            .expect("ASCII header value");
+        ProxyState {
+            service,
+            listen,
+            shared: Arc::new(Shared {
+                config: self.config.clone(),
+                filters: self.filters.clone(),
+                log: self.log.clone(),
+                lb: self.lb(service).clone(),
+                http: self.http.clone(),
+                limits: self.limits.clone(),
+                via,
+            }),
+        }
+    }
+
+    /// Serve `service` on `listener` until [`Runtime::stop`] is called.
+    pub async fn serve(&self, service: Service, listener: TcpListener) -> std::io::Result<()> {
+        let listen = listener.local_addr()?;
+        proxy::serve(listener, self.proxy_state(service, listen), self.stopped()).await
+    }
+
+    /// A future that resolves when [`Runtime::stop`] is called.
+    pub fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut rx = self.stop.subscribe();
+        async move {
+            let _ = rx.wait_for(|stopped| *stopped).await;
+        }
+    }
+
+    /// Ask every server and background task to stop.
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    /// Stop, then wait until every request log line is on disk.
+    pub fn shutdown(&self) {
+        self.stop();
+        if let Some(writer) = self.log_writer.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            writer.shutdown();
+        }
+    }
+}
