@@ -2,3 +2,4 @@
 
 mod canned;
 mod mock_upstream;
+mod smoke;

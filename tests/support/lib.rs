@@ -1,9 +1,11 @@
 //! Test support for codex-helper's integration tests: a scriptable mock
 //! upstream on real sockets, canned upstream bodies, and an SSE reader.
 
+pub mod harness;
 pub mod mock_upstream;
 pub mod sse_client;
 
+pub use harness::{claude_body, codex_body, config_with, Proxy, TestHome};
 pub use mock_upstream::{canned, MockUpstream, Recorded, Reply, SseEvent};
 pub use sse_client::{read_sse_events, SseRead, SseStream};
 
