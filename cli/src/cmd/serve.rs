@@ -1,0 +1,124 @@
+//! `ch serve [--codex|--claude] [--port N]`: the proxy in the foreground.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use codex_helper_core::proxy::HEALTH_PATH;
+use codex_helper_core::{Paths, Runtime, Service};
+
+use crate::args::ServeArgs;
+
+/// How long in-flight responses may take to finish after Ctrl+C.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let paths = Paths::from_env()?;
+    let service = super::pick_service(args.service, &paths)?;
+    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    tokio.block_on(serve(paths, service, args.port))
+}
+
+async fn serve(paths: Paths, service: Service, port: Option<u16>) -> anyhow::Result<ExitCode> {
+    let runtime = Runtime::start(paths)?;
+    let addr = runtime.listen_addr(service, port);
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => bail!(port_taken(service, addr).await),
+        Err(err) => return Err(err).with_context(|| format!("cannot listen on {addr}")),
+    };
+    println!("{}", startup_line(&runtime, service, addr));
+    for warning in loop_warnings(&runtime, service, addr) {
+        tracing::warn!("{warning}");
+    }
+
+    let server = runtime.serve(service, listener);
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => {
+            runtime.shutdown();
+            result.context("the proxy stopped unexpectedly")?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        () = shutdown_signal() => {}
+    }
+    eprintln!("codex-helper: stopping (waiting up to {} s for responses in flight)…", DRAIN_TIMEOUT.as_secs());
+    runtime.stop();
+    if tokio::time::timeout(DRAIN_TIMEOUT, &mut server).await.is_err() {
+        eprintln!("codex-helper: some responses were still streaming; closing them");
+    }
+    runtime.shutdown();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `codex-helper: Codex proxy on http://127.0.0.1:3211 → config `main` (2 upstreams)`
+fn startup_line(runtime: &Runtime, service: Service, addr: SocketAddr) -> String {
+    let snapshot = runtime.config().snapshot();
+    let serving = match snapshot.active(service) {
+        Some(active) => {
+            let n = active.upstreams.len();
+            format!("config `{}` ({n} upstream{})", active.name, if n == 1 { "" } else { "s" })
+        }
+        None => {
+            let flag = if service == Service::Claude { " --claude" } else { "" };
+            format!("no active config yet: add one with `ch config add NAME --base-url URL --auth-token KEY{flag}`")
+        }
+    };
+    format!("codex-helper: {} proxy listening on http://{addr} → {serving}", service.display_name())
+}
+
+/// Upstreams that point back at this very proxy would loop forever.
+fn loop_warnings(runtime: &Runtime, service: Service, addr: SocketAddr) -> Vec<String> {
+    let snapshot = runtime.config().snapshot();
+    let Some(active) = snapshot.active(service) else { return Vec::new() };
+    active
+        .upstreams
+        .iter()
+        .filter(|u| u.loopback_port == Some(addr.port()))
+        .map(|u| format!("upstream {} points at this proxy itself and will be skipped; fix its base_url in ~/.codex-helper/config.json", u.base_url))
+        .collect()
+}
+
+/// Explain a busy port: another codex-helper (and which), or something else.
+async fn port_taken(service: Service, addr: SocketAddr) -> String {
+    let url = format!("http://{addr}{HEALTH_PATH}");
+    let probe = async {
+        let client = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(2)).build().ok()?;
+        let body: serde_json::Value = client.get(&url).send().await.ok()?.json().await.ok()?;
+        (body["app"] == "codex-helper").then_some(body)
+    };
+    match probe.await {
+        Some(info) => format!(
+            "{addr} is already served by codex-helper ({} proxy, pid {}); use that one, stop it, or pick another port with --port N",
+            info["service"].as_str().unwrap_or("?"),
+            info["pid"]
+        ),
+        None => format!(
+            "cannot listen on {addr}: the port is in use by another program; stop it or pick another port with --port N (the {} default is {})",
+            service.display_name(),
+            service.default_port()
+        ),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

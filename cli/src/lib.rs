@@ -1,0 +1,54 @@
+//! The `ch` / `codex-helper` command line: parse arguments, call the core,
+//! print the result. No logic of its own lives here.
+
+mod args;
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+/// Run the CLI and turn the outcome into an exit code: 0 on success, 1 on
+/// error (the whole error chain printed), 2 for usage errors (clap).
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Some(Command::Serve(args)) => cmd::serve::run(args),
+        // For now the bare command serves the default service; switching the
+        // client on and off around it comes with client integration.
+        None => cmd::serve::run(cli.serve),
+    }
+}
+
+/// Diagnostics go to stderr; `CODEX_HELPER_LOG` (an `EnvFilter` string)
+/// overrides the level, `-v` raises it.
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn,codex_helper_core=info,codex_helper_cli=info",
+        1 => "info,codex_helper_core=debug,codex_helper_cli=debug",
+        _ => "debug",
+    };
+    let filter = std::env::var("CODEX_HELPER_LOG")
+        .ok()
+        .and_then(|f| EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
