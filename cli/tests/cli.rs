@@ -1,0 +1,187 @@
+//! The `ch` binary, run as a user would: real process, real signals, a
+//! temporary `$HOME`, a mock upstream standing in for the relay.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use codex_helper_core::Service;
+use codex_helper_tests::{canned, codex_body, config_with, read_sse_events, MockUpstream, Reply, TestHome};
+use serde_json::json;
+
+fn ch(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ch"));
+    cmd.env("HOME", home).env_remove("CODEX_HOME").env_remove("CODEX_HELPER_LOG");
+    cmd
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A running `ch` with its first stdout line (the start-up line).
+struct Running {
+    child: Child,
+    first_line: String,
+}
+
+impl Running {
+    fn spawn(mut cmd: Command) -> Running {
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("ch starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert!(!line.is_empty(), "ch printed no start-up line; stderr: {}", stderr_of(&mut child));
+        Running { child, first_line: line }
+    }
+
+    /// SIGTERM, then the exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "ch did not stop after SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn stderr_of(child: &mut Child) -> String {
+    let _ = child.kill();
+    let out = child.stderr.take().map(|mut e| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut e, &mut s).ok();
+        s
+    });
+    out.unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_proxies_logs_and_stops_cleanly_on_sigterm() {
+    let upstream = MockUpstream::start().await;
+    upstream.set_default(Reply::sse(canned::codex_stream("hi", (5, 1, 0))));
+    let home = TestHome::new();
+    home.write_config(&config_with(
+        Service::Codex,
+        "relays",
+        &[(&format!("{}/v1", upstream.url()), "sk-one"), ("http://127.0.0.1:9/v1", "sk-two")],
+    ));
+    let port = free_port();
+    let mut cmd = ch(home.dir.path());
+    cmd.args(["serve", "--port", &port.to_string()]);
+    let running = Running::spawn(cmd);
+    assert!(running.first_line.contains(&format!("http://127.0.0.1:{port}")), "{}", running.first_line);
+    assert!(running.first_line.contains("Codex"), "{}", running.first_line);
+    assert!(running.first_line.contains("`relays` (2 upstreams)"), "{}", running.first_line);
+
+    let resp = codex_helper_tests::client()
+        .post(format!("http://127.0.0.1:{port}/v1/responses"))
+        .header("content-type", "application/json")
+        .body(codex_body().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let read = read_sse_events(resp).await;
+    assert_eq!(read.events, canned::codex_stream("hi", (5, 1, 0)));
+    assert_eq!(upstream.requests()[0].header("authorization"), Some("Bearer sk-one"));
+
+    let status = running.terminate();
+    assert!(status.success(), "exit status {status:?}");
+    let lines = home.log_lines();
+    assert_eq!(lines.len(), 1, "the log line is on disk after a clean stop: {lines:?}");
+    assert_eq!(lines[0]["usage"]["input_tokens"], 5);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bare_command_serves_the_default_service_on_its_configured_port() {
+    let home = TestHome::new();
+    let mut config = config_with(Service::Claude, "c", &[("https://relay.example", "tok")]);
+    config["default_service"] = json!("claude");
+    home.write_config(&config);
+    let port = free_port();
+    home.write_settings(&json!({ "claude": { "port": port }, "codex": { "port": free_port() } }));
+    let running = Running::spawn(ch(home.dir.path()));
+    assert!(running.first_line.contains("Claude proxy"), "{}", running.first_line);
+    assert!(running.first_line.contains(&format!("127.0.0.1:{port}")), "{}", running.first_line);
+    // --codex overrides the default.
+    let mut cmd = ch(home.dir.path());
+    cmd.args(["serve", "--codex", "--port", &free_port().to_string()]);
+    let codex = Running::spawn(cmd);
+    assert!(codex.first_line.contains("Codex proxy"), "{}", codex.first_line);
+    assert!(codex.first_line.contains("no active config yet"), "{}", codex.first_line);
+    assert!(running.terminate().success());
+    assert!(codex.terminate().success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_busy_port_names_the_codex_helper_holding_it() {
+    let home = TestHome::new();
+    let port = free_port().to_string();
+    let mut first = ch(home.dir.path());
+    first.args(["serve", "--port", &port]);
+    let running = Running::spawn(first);
+    let out = ch(home.dir.path()).args(["serve", "--port", &port]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("already served by codex-helper"), "{err}");
+    assert!(err.contains(&format!("pid {}", running.child.id())), "{err}");
+    assert!(running.terminate().success());
+}
+
+#[test]
+fn malformed_config_is_reported_with_line_and_column_and_left_alone() {
+    let home = TestHome::new();
+    let path = home.paths.config_file();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let broken = "{\n  \"codex\": {\n    \"active\": \"a\",\n    \"configs\": { \"a\": { \"upstreams\": [ { \"base_url\": 42 } ] } }\n  }\n}\n";
+    std::fs::write(&path, broken).unwrap();
+    let out = ch(home.dir.path()).args(["serve", "--port", &free_port().to_string()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("config.json:4:"), "{err}");
+    assert!(err.contains("codex.configs.a.upstreams[0].base_url"), "{err}");
+    assert!(err.contains("expected a string"), "{err}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), broken, "the file must not be touched");
+}
+
+#[test]
+fn unknown_default_service_is_rejected_clearly() {
+    let home = TestHome::new();
+    home.write_config(&json!({ "version": 1, "default_service": "gemini" }));
+    let out = ch(home.dir.path()).args(["serve", "--port", &free_port().to_string()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("default_service"), "{err}");
+    assert!(err.contains("gemini"), "{err}");
+}
+
+#[test]
+fn conflicting_service_flags_are_a_usage_error() {
+    let home = TestHome::new();
+    let out = ch(home.dir.path()).args(["serve", "--codex", "--claude"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn both_names_are_the_same_program() {
+    let out = Command::new(env!("CARGO_BIN_EXE_codex-helper")).arg("--version").output().unwrap();
+    let ch_out = Command::new(env!("CARGO_BIN_EXE_ch")).arg("--version").output().unwrap();
+    assert!(out.status.success() && ch_out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).split_whitespace().last(),
+        String::from_utf8_lossy(&ch_out.stdout).split_whitespace().last()
+    );
+}
