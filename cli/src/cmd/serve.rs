@@ -60,10 +60,10 @@ fn startup_line(runtime: &Runtime, service: Service, addr: SocketAddr) -> String
             let n = active.upstreams.len();
             format!("config `{}` ({n} upstream{})", active.name, if n == 1 { "" } else { "s" })
         }
-        None => {
-            let flag = if service == Service::Claude { " --claude" } else { "" };
-            format!("no active config yet: add one with `ch config add NAME --base-url URL --auth-token KEY{flag}`")
-        }
+        None => format!(
+            "no active config yet: add a `{service}` config with upstreams to {} (it is picked up without a restart)",
+            runtime.config().store().path().display()
+        ),
     };
     format!("codex-helper: {} proxy listening on http://{addr} → {serving}", service.display_name())
 }
