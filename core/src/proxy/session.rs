@@ -29,7 +29,12 @@ pub fn session_id(service: Service, headers: &HeaderMap, body: &[u8]) -> Option<
         .filter(|v| !v.is_empty());
     let id = match from_header {
         Some(v) => v,
-        None => string_field(body, body_key)?,
+        // Some Claude Code versions put a JSON object (with `session_id`)
+        // into `user_id` as an escaped string; look for the inner id first.
+        None => match service {
+            Service::Claude => escaped_field(body, b"session_id").or_else(|| string_field(body, body_key))?,
+            Service::Codex => string_field(body, body_key)?,
+        },
     };
     Some(id.chars().take(MAX_LEN).collect())
 }
@@ -41,6 +46,19 @@ fn string_field<'a>(body: &'a [u8], key: &[u8]) -> Option<&'a str> {
     let rest = skip_ws(&body[at..]).strip_prefix(b":")?;
     let rest = skip_ws(rest).strip_prefix(b"\"")?;
     let end = rest.iter().position(|&b| b == b'"' || b == b'\\')?;
+    let value = std::str::from_utf8(&rest[..end]).ok()?;
+    (!value.is_empty()).then_some(value)
+}
+
+/// `\"key\":\"value\"` inside an escaped JSON string.
+fn escaped_field<'a>(body: &'a [u8], key: &[u8]) -> Option<&'a str> {
+    let mut needle = b"\\\"".to_vec();
+    needle.extend_from_slice(key);
+    needle.extend_from_slice(b"\\\"");
+    let at = memmem::find(body, &needle)? + needle.len();
+    let rest = skip_ws(&body[at..]).strip_prefix(b":")?;
+    let rest = skip_ws(rest).strip_prefix(b"\\\"")?;
+    let end = rest.iter().position(|&b| b == b'\\' || b == b'"')?;
     let value = std::str::from_utf8(&rest[..end]).ok()?;
     (!value.is_empty()).then_some(value)
 }
@@ -62,6 +80,12 @@ mod tests {
         h.insert("session-id", "abc".parse().unwrap());
         assert_eq!(session_id(Service::Codex, &h, body).as_deref(), Some("abc"));
         assert_eq!(session_id(Service::Codex, &HeaderMap::new(), b"{}"), None);
+    }
+
+    #[test]
+    fn claude_session_inside_an_escaped_user_id() {
+        let body = br#"{"metadata":{"user_id":"{\"device_id\":\"d1\",\"session_id\":\"s-42\"}"}}"#;
+        assert_eq!(session_id(Service::Claude, &HeaderMap::new(), body).as_deref(), Some("s-42"));
     }
 
     #[test]
