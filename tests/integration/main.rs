@@ -4,6 +4,7 @@ mod canned;
 mod mock_upstream;
 mod proxy_guards;
 mod proxy_headers;
+mod proxy_passthrough;
 mod proxy_paths;
 mod proxy_streaming;
 mod proxy_util;

@@ -275,8 +275,13 @@ async fn an_upstream_pointing_at_the_proxy_itself_fails_fast() {
         let mock = MockUpstream::start().await;
         mock.set_default(ok_reply(service));
         let (home, proxy) = proxy_for(service, &mock, None).await;
-        // Spelled `localhost` so only the port says it is us.
-        let own = format!("http://localhost:{}/v1", proxy.addr.port());
+        // Spelled `localhost` (and an IPv4-mapped IPv6 address for Claude)
+        // so only the port says it is us.
+        let host = match service {
+            Service::Codex => "localhost",
+            Service::Claude => "[::ffff:127.0.0.1]",
+        };
+        let own = format!("http://{host}:{}/v1", proxy.addr.port());
         home.write_config(&config_with(service, "main", &[(&own, "sk-up")]));
 
         // Wait for the hot reload: until then the mock keeps answering.
@@ -301,7 +306,7 @@ async fn an_upstream_pointing_at_the_proxy_itself_fails_fast() {
         assert!(resp.status().is_server_error(), "{service:?}: {}", resp.status());
         let msg = native_error_message(service, &json_of(resp).await);
         assert!(msg.contains(&own), "{service:?}: names the upstream: {msg}");
-        assert!(msg.contains("loop"), "{service:?}: says why: {msg}");
+        assert!(msg.contains("points at this proxy itself"), "{service:?}: says why: {msg}");
     }
 }
 
