@@ -227,3 +227,25 @@ async fn a_stream_cut_after_content_ends_with_a_native_error_event() {
         assert!(!error.is_empty());
     }
 }
+
+#[tokio::test]
+async fn gzip_json_passes_compressed_and_its_usage_is_read() {
+    let mock = MockUpstream::start().await;
+    let body = canned::claude_json("packed", 13, 21);
+    mock.set_default(Reply::json(200, body.clone()).gzip());
+    let (home, proxy) = proxy_for(Service::Claude, &mock).await;
+    let mut request = claude_body();
+    request["stream"] = Value::Bool(false);
+
+    let resp = proxy.post("/v1/messages", &request).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers().get("content-encoding").unwrap(), "gzip");
+    let raw = resp.bytes().await.unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&raw[..]), &mut text).expect("valid gzip");
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), body);
+
+    let lines = log_lines_eventually(&proxy, &home, 1).await;
+    assert_eq!(usage_of(&lines[0]), (13, 21, 0, 34), "{}", lines[0]);
+    assert!(lines[0].get("error").is_none(), "{}", lines[0]);
+}
