@@ -95,7 +95,11 @@ fn prepare(service: Service, upstream: &Upstream) -> ActiveUpstream {
         url.host().is_some_and(|h| match h {
             url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
             url::Host::Ipv4(ip) => ip.is_loopback() || ip.is_unspecified(),
-            url::Host::Ipv6(ip) => ip.is_loopback() || ip.is_unspecified(),
+            // `[::ffff:127.0.0.1]` reaches an IPv4 loopback listener too.
+            url::Host::Ipv6(ip) => {
+                let ip = std::net::IpAddr::V6(ip).to_canonical();
+                ip.is_loopback() || ip.is_unspecified()
+            }
         })
     });
     let auth = match auth_headers(service, upstream) {

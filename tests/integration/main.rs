@@ -2,4 +2,10 @@
 
 mod canned;
 mod mock_upstream;
+mod proxy_guards;
+mod proxy_headers;
+mod proxy_passthrough;
+mod proxy_paths;
+mod proxy_streaming;
+mod proxy_util;
 mod smoke;

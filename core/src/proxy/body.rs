@@ -45,12 +45,31 @@ pub struct ProxyBody {
     pump: Pump,
     done: bool,
     ledger: Option<Ledger>,
+    /// Bytes still owed when the client was promised a `Content-Length`.
+    remaining: Option<u64>,
 }
 
 impl ProxyBody {
     /// `held`: what was already read while deciding this upstream is good.
     pub fn new(held: Vec<Bytes>, pump: Pump, ledger: Ledger) -> ProxyBody {
-        ProxyBody { held: held.into(), pump, done: false, ledger: Some(ledger) }
+        ProxyBody { held: held.into(), pump, done: false, ledger: Some(ledger), remaining: None }
+    }
+
+    /// The response carries this `Content-Length`. hyper stops polling a
+    /// body once that many bytes are written and drops it without ever
+    /// asking for its end, which used to log every fixed-length answer (all
+    /// non-streaming JSON) as "client closed" with no usage. Counting the
+    /// bytes lets the drop tell a complete body from an abandoned one.
+    pub fn with_length(mut self, length: Option<u64>) -> ProxyBody {
+        self.remaining = length;
+        self
+    }
+
+    fn deliver(&mut self, piece: Bytes) -> Poll<Option<Result<Bytes, BodyError>>> {
+        if let Some(remaining) = self.remaining.as_mut() {
+            *remaining = remaining.saturating_sub(piece.len() as u64);
+        }
+        Poll::Ready(Some(Ok(piece)))
     }
 
     fn finish(&mut self, end: End) {
@@ -90,13 +109,13 @@ impl Stream for ProxyBody {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         if let Some(piece) = this.held.pop_front() {
-            return Poll::Ready(Some(Ok(piece)));
+            return this.deliver(piece);
         }
         if this.done {
             return Poll::Ready(None);
         }
         match this.pump.poll_next(cx) {
-            Poll::Ready(Some(Ok(piece))) => Poll::Ready(Some(Ok(piece))),
+            Poll::Ready(Some(Ok(piece))) => this.deliver(piece),
             Poll::Ready(Some(Err(msg))) => {
                 this.done = true;
                 let service = this.ledger.as_ref().map(|l| l.service);
@@ -127,7 +146,13 @@ impl Drop for ProxyBody {
     fn drop(&mut self) {
         // Still owing a log line: the client went away mid-response.
         if self.ledger.is_some() {
-            self.finish(End::ClientGone);
+            if self.remaining == Some(0) {
+                // Every promised byte went out (see `with_length`).
+                self.pump.observer.finish();
+                self.finish(End::Complete);
+            } else {
+                self.finish(End::ClientGone);
+            }
         }
     }
 }

@@ -193,7 +193,13 @@ fn respond(chosen: Chosen, mut ledger: Ledger) -> Response {
         ChosenBody::Stream(held, pump) => {
             let framed = pump.can_append_event();
             ledger.record.streamed = pump.observer.is_sse();
-            (Body::from_stream(ProxyBody::new(held, *pump, ledger)), framed)
+            // Passed on to the client unless framed (see ProxyBody::with_length).
+            let length = if framed {
+                None
+            } else {
+                chosen.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok())
+            };
+            (Body::from_stream(ProxyBody::new(held, *pump, ledger).with_length(length)), framed)
         }
         ChosenBody::Empty => {
             // Nothing will poll a body, so account for the request now.

@@ -63,7 +63,9 @@ pub fn is_loopback_host(authority: &str) -> bool {
     if host == "localhost" || host.ends_with(".localhost") {
         return true;
     }
-    host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    // `[::ffff:127.0.0.1]` is IPv4 loopback too; `Ipv6Addr::is_loopback`
+    // says no, which refused local clients spelling it that way.
+    host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.to_canonical().is_loopback())
 }
 
 #[cfg(test)]
@@ -80,7 +82,7 @@ mod tests {
 
     #[test]
     fn loopback_hosts_pass() {
-        for h in ["127.0.0.1:3211", "localhost", "LOCALHOST:3210", "[::1]:3211", "127.1.2.3", "localhost."] {
+        for h in ["127.0.0.1:3211", "localhost", "LOCALHOST:3210", "[::1]:3211", "127.1.2.3", "localhost.", "[::ffff:127.0.0.1]:3211"] {
             assert!(check(&parts(&[("host", h)])).is_ok(), "{h}");
         }
         assert!(check(&parts(&[])).is_ok(), "no Host at all: a local tool");
