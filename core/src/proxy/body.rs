@@ -45,12 +45,33 @@ pub struct ProxyBody {
     pump: Pump,
     done: bool,
     ledger: Option<Ledger>,
+    /// Bytes still owed to the client when a `Content-Length` was passed on.
+    remaining: Option<u64>,
 }
 
 impl ProxyBody {
     /// `held`: what was already read while deciding this upstream is good.
-    pub fn new(held: Vec<Bytes>, pump: Pump, ledger: Ledger) -> ProxyBody {
-        ProxyBody { held: held.into(), pump, done: false, ledger: Some(ledger) }
+    /// `content_length`: the length the client was told, if any.
+    pub fn new(held: Vec<Bytes>, pump: Pump, ledger: Ledger, content_length: Option<u64>) -> ProxyBody {
+        ProxyBody { held: held.into(), pump, done: false, ledger: Some(ledger), remaining: content_length }
+    }
+
+    /// Hands `piece` to the client. Once the last byte of a declared
+    /// `Content-Length` goes out, the request is accounted for as complete
+    /// right away: hyper stops polling (and drops) a body whose length is
+    /// reached, so waiting for the upstream's end would log every
+    /// non-streaming answer as abandoned by the client, without its usage,
+    /// and never count it as a success for the load balancer.
+    fn deliver(&mut self, piece: Bytes) -> Poll<Option<Result<Bytes, BodyError>>> {
+        if let Some(rest) = self.remaining.as_mut() {
+            *rest = rest.saturating_sub(piece.len() as u64);
+            if *rest == 0 && !self.done {
+                self.done = true;
+                self.pump.observer.finish();
+                self.finish(End::Complete);
+            }
+        }
+        Poll::Ready(Some(Ok(piece)))
     }
 
     fn finish(&mut self, end: End) {
@@ -90,13 +111,13 @@ impl Stream for ProxyBody {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         if let Some(piece) = this.held.pop_front() {
-            return Poll::Ready(Some(Ok(piece)));
+            return this.deliver(piece);
         }
         if this.done {
             return Poll::Ready(None);
         }
         match this.pump.poll_next(cx) {
-            Poll::Ready(Some(Ok(piece))) => Poll::Ready(Some(Ok(piece))),
+            Poll::Ready(Some(Ok(piece))) => this.deliver(piece),
             Poll::Ready(Some(Err(msg))) => {
                 this.done = true;
                 let service = this.ledger.as_ref().map(|l| l.service);

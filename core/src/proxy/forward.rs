@@ -193,7 +193,11 @@ fn respond(chosen: Chosen, mut ledger: Ledger) -> Response {
         ChosenBody::Stream(held, pump) => {
             let framed = pump.can_append_event();
             ledger.record.streamed = pump.observer.is_sse();
-            (Body::from_stream(ProxyBody::new(held, *pump, ledger)), framed)
+            // Passed on to the client unless framed (see headers::to_client).
+            let content_length = (!framed)
+                .then(|| chosen.headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse::<u64>().ok())
+                .flatten();
+            (Body::from_stream(ProxyBody::new(held, *pump, ledger, content_length)), framed)
         }
         ChosenBody::Empty => {
             // Nothing will poll a body, so account for the request now.
