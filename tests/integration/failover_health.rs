@@ -196,3 +196,42 @@ async fn a_session_served_by_the_backup_stays_there() {
     let line = pair.last_log_line();
     assert_eq!(line["session_id"], "other");
 }
+
+#[tokio::test]
+async fn a_session_returns_to_the_primary_once_it_recovers() {
+    let pair = Pair::start(Service::Codex, json!({"lb": {"failure_threshold": 1, "cooldown_ms": 1500}})).await;
+    pair.primary.push(Reply::json(500, json!({})));
+    expect_served(&pair, Some("S"), "from the backup").await;
+    assert_eq!(pair.snapshot()[0].state, "cooling_down");
+    expect_served(&pair, Some("S"), "from the backup").await;
+    assert_eq!(pair.primary.request_count(), 1);
+
+    eventually("the cooldown to end", PATIENCE, || pair.snapshot()[0].state == "ok").await;
+    expect_served(&pair, Some("S"), "from the primary").await;
+    expect_served(&pair, Some("S"), "from the primary").await;
+    assert_eq!((pair.primary.request_count(), pair.backup.request_count()), (3, 2));
+}
+
+#[tokio::test]
+async fn a_non_streaming_success_counts_as_a_success() {
+    let pair = Pair::start(Service::Codex, json!({"lb": {"failure_threshold": 2, "cooldown_ms": 1500}})).await;
+    pair.primary.push(Reply::json(500, json!({})));
+    expect_served(&pair, None, "from the backup").await;
+    assert_eq!(pair.snapshot()[0].consecutive_failures, 1);
+
+    pair.primary.push(Reply::json(200, canned::codex_json("plain", (4, 2, 0))));
+    let resp = pair.send(None).await;
+    assert_eq!(resp.status(), 200);
+    let body: serde_json::Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+    assert_eq!(body, canned::codex_json("plain", (4, 2, 0)));
+    let line = pair.last_log_line();
+    assert!(line.get("error").is_none(), "a complete answer is not an abandoned one: {line}");
+    assert_eq!(line["usage"]["input_tokens"], 4, "{line}");
+    let snap = pair.snapshot();
+    assert_eq!((snap[0].successes, snap[0].consecutive_failures), (1, 0), "the success resets the failure count: {snap:?}");
+
+    // So one more failure does not trip the threshold of 2.
+    pair.primary.push(Reply::json(500, json!({})));
+    expect_served(&pair, None, "from the backup").await;
+    assert_eq!(pair.snapshot()[0].state, "ok");
+}

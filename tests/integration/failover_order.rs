@@ -139,6 +139,31 @@ async fn codex_response_failed_first_fails_over() {
 }
 
 #[tokio::test]
+async fn codex_stream_stalling_before_content_fails_over() {
+    // Headers and response.created, then silence: the idle timeout ends the
+    // wait and the backup answers.
+    let reply = Reply::sse(ok_stream(Service::Codex, "from the primary")).stall_after_events(1);
+    let pair = assert_fails_over(
+        Service::Codex,
+        Primary::Replies(reply),
+        json!({"proxy": {"stream_idle_timeout_ms": 500}}),
+    )
+    .await;
+    let line = pair.last_log_line();
+    assert!(line["attempts"][0]["error"].as_str().unwrap().contains("stream_idle_timeout_ms"), "{line}");
+}
+
+#[tokio::test]
+async fn claude_error_after_message_start_fails_over() {
+    // The shape real overloads often take: message_start, ping, then error.
+    let mut events = ok_stream(Service::Claude, "from the primary");
+    events.truncate(1);
+    events.push(codex_helper_tests::SseEvent::new("ping", json!({"type": "ping"})));
+    events.extend(canned::claude_error_event("overloaded_error", "Overloaded"));
+    assert_fails_over(Service::Claude, Primary::Replies(Reply::sse(events)), json!({})).await;
+}
+
+#[tokio::test]
 async fn claude_overloaded_error_event_fails_over() {
     let reply = Reply::sse(canned::claude_error_event("overloaded_error", "Overloaded"));
     let pair = assert_fails_over(Service::Claude, Primary::Replies(reply), json!({})).await;
@@ -173,6 +198,8 @@ async fn client_errors_pass_through_untouched_and_do_not_count() {
     eventually("all four requests accounted", PATIENCE, || pair.snapshot()[0].requests == statuses.len() as u64).await;
     let snap = pair.snapshot();
     assert_eq!((snap[0].failures, snap[0].consecutive_failures, snap[0].state), (0, 0, "ok"), "{snap:?}");
+    assert_eq!(snap[0].successes, 0, "neutral: neither a failure nor a success");
+    assert_eq!(snap[0].last_status, Some(422));
 }
 
 #[tokio::test]
