@@ -235,3 +235,27 @@ async fn a_non_streaming_success_counts_as_a_success() {
     expect_served(&pair, None, "from the backup").await;
     assert_eq!(pair.snapshot()[0].state, "ok");
 }
+
+#[tokio::test]
+async fn concurrent_failures_trip_the_cooldown_once() {
+    let pair = Pair::start(Service::Codex, json!({"lb": {"failure_threshold": 3, "cooldown_ms": 1500}})).await;
+    let mut events = pair.proxy.runtime.lb(Service::Codex).subscribe();
+    // Slow failures, so every request is in flight before any of them fails.
+    pair.primary.set_default(Reply::json(500, json!({})).delay(Duration::from_millis(300)));
+    let sends = (0..6).map(|_| expect_served(&pair, None, "from the backup"));
+    futures_util::future::join_all(sends).await;
+    assert_eq!(pair.backup.request_count(), 6);
+    // Normally all six are planned before the trip; a very slow machine may
+    // plan a late one after it, which then skips the primary.
+    let tried = pair.primary.request_count();
+    assert!((3..=6).contains(&tried), "{tried}");
+    let snap = pair.snapshot();
+    assert_eq!(snap[0].state, "cooling_down");
+    assert_eq!(snap[0].failures, tried as u64);
+    assert!(snap[0].cooldown_remaining_ms.is_some_and(|ms| ms <= 1500), "late failures don't extend it: {snap:?}");
+    let mut trips = 0;
+    while let Ok(ev) = events.try_recv() {
+        trips += matches!(ev, LbEvent::CooldownStarted { .. }) as usize;
+    }
+    assert_eq!(trips, 1, "one cooldown, not one per in-flight failure");
+}

@@ -164,6 +164,12 @@ async fn claude_error_after_message_start_fails_over() {
 }
 
 #[tokio::test]
+async fn gzipped_early_error_is_still_seen_and_fails_over() {
+    let reply = Reply::sse(canned::codex_failed("server_error", "gzip")).gzip();
+    assert_fails_over(Service::Codex, Primary::Replies(reply), json!({})).await;
+}
+
+#[tokio::test]
 async fn claude_overloaded_error_event_fails_over() {
     let reply = Reply::sse(canned::claude_error_event("overloaded_error", "Overloaded"));
     let pair = assert_fails_over(Service::Claude, Primary::Replies(reply), json!({})).await;
