@@ -1,6 +1,10 @@
 //! The single integration-test binary; each module is one area.
 
 mod canned;
+mod failover_health;
+mod failover_order;
+mod lb_support;
+mod log_requests;
 mod mock_upstream;
 mod proxy_guards;
 mod proxy_headers;
@@ -8,4 +12,5 @@ mod proxy_passthrough;
 mod proxy_paths;
 mod proxy_streaming;
 mod proxy_util;
+mod reload_config;
 mod smoke;
