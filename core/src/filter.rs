@@ -55,22 +55,13 @@ pub enum FilterError {
     #[error("{}: cannot read: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
     #[error("{}:{line}:{column}: invalid JSON: {message}", path.display())]
-    Parse {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Parse { path: PathBuf, line: usize, column: usize, message: String },
     /// The JSON is valid but is neither an array nor `{"rules": [...]}`.
     #[error("{}: {message}", path.display())]
     Shape { path: PathBuf, message: String },
     /// `index` is 0-based; the message counts from 1 like people do.
     #[error("{}: rule #{} (index {index}): {message}", path.display(), index + 1)]
-    Rule {
-        path: PathBuf,
-        index: usize,
-        message: String,
-    },
+    Rule { path: PathBuf, index: usize, message: String },
 }
 
 #[derive(Debug)]
@@ -98,10 +89,7 @@ impl FilterSet {
         let rules = rules
             .into_iter()
             .filter(|r| !r.source().is_empty())
-            .map(|rule| Compiled {
-                finder: Finder::new(rule.source().as_bytes()).into_owned(),
-                rule,
-            })
+            .map(|rule| Compiled { finder: Finder::new(rule.source().as_bytes()).into_owned(), rule })
             .collect();
         FilterSet { rules }
     }
@@ -159,45 +147,28 @@ fn parse_rules(text: &str, path: &Path) -> Result<Vec<FilterRule>, FilterError> 
         column: e.column(),
         message: strip_position(&e.to_string()),
     })?;
-    let shape = |message: &str| FilterError::Shape {
-        path: path.to_path_buf(),
-        message: message.to_string(),
-    };
+    let shape = |message: &str| FilterError::Shape { path: path.to_path_buf(), message: message.to_string() };
     let items = match value {
         Value::Array(items) => items,
         Value::Object(mut obj) => match obj.remove("rules") {
             Some(Value::Array(items)) => items,
             Some(_) => return Err(shape("`rules` must be an array of rules")),
-            None => {
-                return Err(shape(
-                    "expected an array of rules, or an object with a `rules` array",
-                ))
-            }
+            None => return Err(shape("expected an array of rules, or an object with a `rules` array")),
         },
-        _ => {
-            return Err(shape(
-                "expected an array of rules, or an object with a `rules` array",
-            ))
-        }
+        _ => return Err(shape("expected an array of rules, or an object with a `rules` array")),
     };
     items
         .into_iter()
         .enumerate()
         .map(|(index, item)| {
-            parse_rule(item).map_err(|message| FilterError::Rule {
-                path: path.to_path_buf(),
-                index,
-                message,
-            })
+            parse_rule(item).map_err(|message| FilterError::Rule { path: path.to_path_buf(), index, message })
         })
         .collect()
 }
 
 fn parse_rule(item: Value) -> Result<FilterRule, String> {
     let Value::Object(obj) = item else {
-        return Err(
-            r#"must be an object like {"op": "replace", "source": "...", "target": "..."}"#.into(),
-        );
+        return Err(r#"must be an object like {"op": "replace", "source": "...", "target": "..."}"#.into());
     };
     let string = |key: &str| -> Result<Option<String>, String> {
         match obj.get(key) {
@@ -208,25 +179,13 @@ fn parse_rule(item: Value) -> Result<FilterRule, String> {
     };
     let source = match string("source")? {
         Some(s) if !s.is_empty() => s,
-        _ => {
-            return Err("`source` is missing or empty; set it to the literal text to match".into())
-        }
+        _ => return Err("`source` is missing or empty; set it to the literal text to match".into()),
     };
     // Unknown keys (e.g. a "comment") are ignored on purpose.
-    match string("op")?
-        .as_deref()
-        .map(str::trim)
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("replace") => Ok(FilterRule::Replace {
-            source,
-            target: string("target")?.unwrap_or_default(),
-        }),
+    match string("op")?.as_deref().map(str::trim).map(str::to_ascii_lowercase).as_deref() {
+        Some("replace") => Ok(FilterRule::Replace { source, target: string("target")?.unwrap_or_default() }),
         Some("remove") => Ok(FilterRule::Remove { source }),
-        Some(other) => Err(format!(
-            "unknown op `{other}`; use \"replace\" or \"remove\""
-        )),
+        Some(other) => Err(format!("unknown op `{other}`; use \"replace\" or \"remove\"")),
         None => Err("`op` is missing; use \"replace\" or \"remove\"".into()),
     }
 }
@@ -245,13 +204,7 @@ enum Observed {
     Missing,
     // mtime alone is too coarse on some filesystems; a rewrite within the same
     // tick usually changes the length, and a write-then-rename the inode.
-    File {
-        mtime: Option<SystemTime>,
-        len: u64,
-        ino: u64,
-        ctime: i64,
-        ctime_nsec: i64,
-    },
+    File { mtime: Option<SystemTime>, len: u64, ino: u64, ctime: i64, ctime_nsec: i64 },
     StatError(io::ErrorKind),
 }
 
@@ -266,13 +219,7 @@ impl Observed {
                 };
                 #[cfg(not(unix))]
                 let (ino, ctime, ctime_nsec) = (0, 0, 0);
-                Observed::File {
-                    mtime: m.modified().ok(),
-                    len: m.len(),
-                    ino,
-                    ctime,
-                    ctime_nsec,
-                }
+                Observed::File { mtime: m.modified().ok(), len: m.len(), ino, ctime, ctime_nsec }
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => Observed::Missing,
             Err(e) => Observed::StatError(e.kind()),
@@ -297,14 +244,7 @@ pub struct FilterFile {
 impl FilterFile {
     /// Does not touch the disk; the first [`current`](Self::current) loads.
     pub fn new(path: PathBuf) -> Self {
-        FilterFile {
-            path,
-            state: Mutex::new(State {
-                seen: None,
-                set: Arc::new(FilterSet::empty()),
-                error: None,
-            }),
-        }
+        FilterFile { path, state: Mutex::new(State { seen: None, set: Arc::new(FilterSet::empty()), error: None }) }
     }
 
     pub fn path(&self) -> &Path {
@@ -326,10 +266,7 @@ impl FilterFile {
         let loaded = match &seen {
             Observed::Missing => Ok(FilterSet::empty()),
             Observed::StatError(_) => match fs::metadata(&self.path) {
-                Err(source) => Err(FilterError::Io {
-                    path: self.path.clone(),
-                    source,
-                }),
+                Err(source) => Err(FilterError::Io { path: self.path.clone(), source }),
                 Ok(_) => self.load(), // it recovered between the two calls
             },
             Observed::File { .. } => self.load(),
@@ -346,10 +283,7 @@ impl FilterFile {
                 let keeping = if n == 0 {
                     "no filter rules apply until it is fixed".to_string()
                 } else {
-                    format!(
-                        "keeping the previous {n} rule{}",
-                        if n == 1 { "" } else { "s" }
-                    )
+                    format!("keeping the previous {n} rule{}", if n == 1 { "" } else { "s" })
                 };
                 let msg = format!("{e}; {keeping}");
                 // `seen` changes with every edit, so this warns once per bad version.
@@ -364,18 +298,12 @@ impl FilterFile {
     /// The current problem with the file on disk, if it is invalid.
     pub fn last_error(&self) -> Option<String> {
         self.current();
-        self.state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .error
-            .clone()
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).error.clone()
     }
 
     fn load(&self) -> Result<FilterSet, FilterError> {
-        let text = fs::read_to_string(&self.path).map_err(|source| FilterError::Io {
-            path: self.path.clone(),
-            source,
-        })?;
+        let text =
+            fs::read_to_string(&self.path).map_err(|source| FilterError::Io { path: self.path.clone(), source })?;
         FilterSet::parse(&text, &self.path)
     }
 }
@@ -389,23 +317,16 @@ mod tests {
     }
 
     fn apply(s: &FilterSet, body: &str) -> Option<String> {
-        s.apply(body.as_bytes())
-            .map(|v| String::from_utf8(v).unwrap())
+        s.apply(body.as_bytes()).map(|v| String::from_utf8(v).unwrap())
     }
 
     #[test]
     fn replace_and_remove_apply_in_order_to_every_occurrence() {
-        let s = set(
-            r#"[{"op":"replace","source":"your-company.com","target":"[REDACTED_DOMAIN]"},
+        let s = set(r#"[{"op":"replace","source":"your-company.com","target":"[REDACTED_DOMAIN]"},
                        {"op":"remove","source":"super-secret-token"},
-                       {"op":"replace","source":"[REDACTED_DOMAIN]","target":"X"}]"#,
-        );
+                       {"op":"replace","source":"[REDACTED_DOMAIN]","target":"X"}]"#);
         assert_eq!(s.len(), 3);
-        let out = apply(
-            &s,
-            r#"{"a":"api.your-company.com super-secret-token your-company.com"}"#,
-        )
-        .unwrap();
+        let out = apply(&s, r#"{"a":"api.your-company.com super-secret-token your-company.com"}"#).unwrap();
         assert_eq!(out, r#"{"a":"api.X  X"}"#);
     }
 
@@ -425,64 +346,38 @@ mod tests {
 
     #[test]
     fn utf8_multibyte_sources() {
-        let s = set(
-            r#"[{"op":"replace","source":"机密","target":"[隐]"},{"op":"remove","source":"🔑"}]"#,
-        );
-        assert_eq!(
-            apply(&s, "这是机密🔑数据，机密").unwrap(),
-            "这是[隐]数据，[隐]"
-        );
+        let s = set(r#"[{"op":"replace","source":"机密","target":"[隐]"},{"op":"remove","source":"🔑"}]"#);
+        assert_eq!(apply(&s, "这是机密🔑数据，机密").unwrap(), "这是[隐]数据，[隐]");
     }
 
     #[test]
     fn object_form_and_missing_target() {
         let s = set(r#"{"rules":[{"op":"Replace","source":"x","comment":"ok"}]}"#);
-        assert_eq!(
-            s.rules().next(),
-            Some(&FilterRule::Replace {
-                source: "x".into(),
-                target: String::new()
-            })
-        );
+        assert_eq!(s.rules().next(), Some(&FilterRule::Replace { source: "x".into(), target: String::new() }));
         assert_eq!(apply(&s, "axb").unwrap(), "ab");
     }
 
     #[test]
     fn errors_name_file_rule_and_fix() {
         let p = Path::new("/h/filter.json");
-        let e = FilterSet::parse(
-            r#"[{"op":"replace","source":"a"},{"op":"swap","source":"b"}]"#,
-            p,
-        )
-        .unwrap_err();
+        let e = FilterSet::parse(r#"[{"op":"replace","source":"a"},{"op":"swap","source":"b"}]"#, p).unwrap_err();
         let msg = e.to_string();
         assert!(matches!(e, FilterError::Rule { index: 1, .. }), "{e:?}");
-        assert!(
-            msg.contains("/h/filter.json") && msg.contains("rule #2") && msg.contains("`swap`"),
-            "{msg}"
-        );
+        assert!(msg.contains("/h/filter.json") && msg.contains("rule #2") && msg.contains("`swap`"), "{msg}");
 
         let e = FilterSet::parse(r#"[{"op":"remove","source":""}]"#, p).unwrap_err();
-        assert!(
-            e.to_string().contains("`source` is missing or empty"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("`source` is missing or empty"), "{e}");
         let e = FilterSet::parse(r#"[{"op":"remove"}]"#, p).unwrap_err();
         assert!(matches!(e, FilterError::Rule { index: 0, .. }), "{e:?}");
         let e = FilterSet::parse(r#"{"op":"remove"}"#, p).unwrap_err();
         assert!(matches!(e, FilterError::Shape { .. }), "{e:?}");
 
-        let e =
-            FilterSet::parse("[\n  {\"op\": \"remove\",\n    \"source\" \"x\"}]", p).unwrap_err();
+        let e = FilterSet::parse("[\n  {\"op\": \"remove\",\n    \"source\" \"x\"}]", p).unwrap_err();
         match &e {
             FilterError::Parse { line, column, .. } => assert_eq!((*line, *column), (3, 14)),
             other => panic!("{other:?}"),
         }
-        assert!(
-            e.to_string()
-                .starts_with("/h/filter.json:3:14: invalid JSON: expected `:`"),
-            "{e}"
-        );
+        assert!(e.to_string().starts_with("/h/filter.json:3:14: invalid JSON: expected `:`"), "{e}");
     }
 
     /// Writes a new file and renames it over the old one, like editors do:
@@ -504,15 +399,9 @@ mod tests {
         replace_file(&path, r#"[{"op":"remove","source":"a"}]"#);
         let first = f.current();
         assert_eq!(first.len(), 1);
-        assert!(
-            Arc::ptr_eq(&first, &f.current()),
-            "unchanged file is not re-read"
-        );
+        assert!(Arc::ptr_eq(&first, &f.current()), "unchanged file is not re-read");
 
-        replace_file(
-            &path,
-            r#"[{"op":"remove","source":"a"},{"op":"remove","source":"b"}]"#,
-        );
+        replace_file(&path, r#"[{"op":"remove","source":"a"},{"op":"remove","source":"b"}]"#);
         assert_eq!(f.current().len(), 2);
 
         // In-place rewrite with a different length is seen too.
@@ -525,10 +414,7 @@ mod tests {
         assert_eq!(s.len(), 1, "invalid file keeps the previous rules");
         assert_eq!(s.apply(b"abc").unwrap(), b"ab");
         let err = f.last_error().expect("error reported");
-        assert!(
-            err.contains("filter.json:1:") && err.contains("keeping the previous 1 rule"),
-            "{err}"
-        );
+        assert!(err.contains("filter.json:1:") && err.contains("keeping the previous 1 rule"), "{err}");
 
         replace_file(&path, r#"[{"op":"remove","source":"b"}]"#);
         assert_eq!(f.current().apply(b"abc").unwrap(), b"ac");

@@ -39,11 +39,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
 }
 
 fn write_and_rename(tmp: &Path, path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(tmp)?;
+    let mut f = OpenOptions::new().write(true).create_new(true).mode(mode).open(tmp)?;
     f.write_all(bytes)?;
     f.set_permissions(fs::Permissions::from_mode(mode))?;
     f.sync_all()?;
@@ -64,14 +60,8 @@ fn parent_dir(path: &Path) -> &Path {
 fn temp_path(path: &Path) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".to_string());
+    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".to_string());
     parent_dir(path).join(format!(".{name}.tmp.{}.{n}.{nanos}", std::process::id()))
 }
 
@@ -96,11 +86,7 @@ pub struct FileFingerprint {
 /// cannot be stat'ed, which the caller treats the same way).
 pub fn fingerprint(path: &Path) -> Option<FileFingerprint> {
     let md = fs::metadata(path).ok()?;
-    Some(FileFingerprint {
-        mtime: md.modified().ok(),
-        len: md.len(),
-        inode: md.ino(),
-    })
+    Some(FileFingerprint { mtime: md.modified().ok(), len: md.len(), inode: md.ino() })
 }
 
 #[cfg(test)]
@@ -133,10 +119,8 @@ mod tests {
         for i in 0..5 {
             write_atomic(&p, format!("{i}").as_bytes(), 0o600).unwrap();
         }
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
+        let names: Vec<_> =
+            fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         assert_eq!(names, vec!["a.json".to_string()]);
     }
 

@@ -121,8 +121,10 @@ fn auth_headers(service: Service, upstream: &Upstream) -> Result<Vec<(HeaderName
     let api_key = nonempty(&upstream.auth.api_key);
     let mut out = Vec::new();
     let mut push = |name: HeaderName, value: String| -> Result<(), String> {
-        let mut v = HeaderValue::from_str(&value)
-            .map_err(|_| "its key contains characters that can't be sent in an HTTP header (a stray newline?); re-enter it".to_string())?;
+        let mut v = HeaderValue::from_str(&value).map_err(|_| {
+            "its key contains characters that can't be sent in an HTTP header (a stray newline?); re-enter it"
+                .to_string()
+        })?;
         v.set_sensitive(true);
         out.push((name, v));
         Ok(())

@@ -21,10 +21,7 @@ pub struct Paths {
 impl Paths {
     /// Paths for the current user, from `$HOME` and `$CODEX_HOME`.
     pub fn from_env() -> Result<Paths, NoHome> {
-        let home = std::env::var_os("HOME")
-            .filter(|h| !h.is_empty())
-            .map(PathBuf::from)
-            .ok_or(NoHome)?;
+        let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from).ok_or(NoHome)?;
         let codex_home = std::env::var_os("CODEX_HOME")
             .filter(|h| !h.is_empty())
             .map(PathBuf::from)

@@ -228,7 +228,11 @@ async fn a_non_streaming_success_counts_as_a_success() {
     assert!(line.get("error").is_none(), "a complete answer is not an abandoned one: {line}");
     assert_eq!(line["usage"]["input_tokens"], 4, "{line}");
     let snap = pair.snapshot();
-    assert_eq!((snap[0].successes, snap[0].consecutive_failures), (1, 0), "the success resets the failure count: {snap:?}");
+    assert_eq!(
+        (snap[0].successes, snap[0].consecutive_failures),
+        (1, 0),
+        "the success resets the failure count: {snap:?}"
+    );
 
     // So one more failure does not trip the threshold of 2.
     pair.primary.push(Reply::json(500, json!({})));

@@ -33,7 +33,11 @@ async fn assert_fails_over(service: Service, primary: Primary, settings: Value) 
     assert_eq!(resp.status(), 200);
     let read = read_sse_events(resp).await;
     assert_eq!(read.error, None);
-    assert_eq!(read.events, ok_stream(service, "from the backup"), "exactly the backup's stream, nothing of the primary");
+    assert_eq!(
+        read.events,
+        ok_stream(service, "from the backup"),
+        "exactly the backup's stream, nothing of the primary"
+    );
 
     if pair.primary_url.contains(&pair.primary.url()) {
         let got = pair.primary.requests();
@@ -143,12 +147,9 @@ async fn codex_stream_stalling_before_content_fails_over() {
     // Headers and response.created, then silence: the idle timeout ends the
     // wait and the backup answers.
     let reply = Reply::sse(ok_stream(Service::Codex, "from the primary")).stall_after_events(1);
-    let pair = assert_fails_over(
-        Service::Codex,
-        Primary::Replies(reply),
-        json!({"proxy": {"stream_idle_timeout_ms": 500}}),
-    )
-    .await;
+    let pair =
+        assert_fails_over(Service::Codex, Primary::Replies(reply), json!({"proxy": {"stream_idle_timeout_ms": 500}}))
+            .await;
     let line = pair.last_log_line();
     assert!(line["attempts"][0]["error"].as_str().unwrap().contains("stream_idle_timeout_ms"), "{line}");
 }
@@ -192,7 +193,9 @@ async fn client_errors_pass_through_untouched_and_do_not_count() {
     let pair = Pair::start(Service::Codex, json!({})).await;
     let statuses = [400u16, 404, 413, 422];
     for (n, status) in statuses.iter().enumerate() {
-        let body = format!(r#"{{"error":{{"message":"bad request #{n}","type":"invalid_request_error","code":"x{status}"}}}}"#);
+        let body = format!(
+            r#"{{"error":{{"message":"bad request #{n}","type":"invalid_request_error","code":"x{status}"}}}}"#
+        );
         pair.primary.push(Reply::bytes(*status, "application/json", body.clone()));
         let resp = pair.send(None).await;
         assert_eq!(resp.status().as_u16(), *status);

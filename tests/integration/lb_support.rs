@@ -107,10 +107,7 @@ impl Pair {
         home.write_config(&config_multi(
             service,
             "main",
-            &[(
-                "main",
-                vec![(primary_url.clone(), PRIMARY_KEY.into()), (backup_url.clone(), BACKUP_KEY.into())],
-            )],
+            &[("main", vec![(primary_url.clone(), PRIMARY_KEY.into()), (backup_url.clone(), BACKUP_KEY.into())])],
         ));
         let proxy = Proxy::start(&home, service).await;
         Pair { service, home, proxy, primary, backup, primary_url, backup_url }

@@ -23,10 +23,7 @@ async fn replies_are_served_fifo_then_the_default() {
     let r1 = c.get(mock.url()).send().await.unwrap();
     assert_eq!(r1.status(), 201);
     assert_eq!(r1.headers()["content-type"], "application/json");
-    assert_eq!(
-        serde_json::from_slice::<serde_json::Value>(&r1.bytes().await.unwrap()).unwrap(),
-        json!({"n": 1})
-    );
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&r1.bytes().await.unwrap()).unwrap(), json!({"n": 1}));
 
     let r2 = c.get(mock.url()).send().await.unwrap();
     assert_eq!(r2.status(), 503);
@@ -45,10 +42,7 @@ async fn replies_are_served_fifo_then_the_default() {
 
     mock.set_default(Reply::text(418, "teapot"));
     let r = c.get(mock.url()).send().await.unwrap();
-    assert_eq!(
-        (r.status().as_u16(), r.text().await.unwrap()),
-        (418, "teapot".to_string())
-    );
+    assert_eq!((r.status().as_u16(), r.text().await.unwrap()), (418, "teapot".to_string()));
     assert_eq!(mock.request_count(), 5);
 }
 
@@ -64,35 +58,19 @@ async fn records_method_path_query_headers_and_body() {
         .send()
         .await
         .unwrap();
-    client()
-        .get(format!("{}/v1/models", mock.url()))
-        .send()
-        .await
-        .unwrap();
+    client().get(format!("{}/v1/models", mock.url())).send().await.unwrap();
 
     let reqs = mock.requests();
     assert_eq!(reqs.len(), 2);
     let r = &reqs[0];
     assert_eq!(r.method, "POST");
     assert_eq!(r.path, "/v1/messages?beta=true");
-    assert!(
-        r.headers
-            .iter()
-            .any(|(n, v)| n == "x-api-key" && v == "sk-test"),
-        "{:?}",
-        r.headers
-    );
+    assert!(r.headers.iter().any(|(n, v)| n == "x-api-key" && v == "sk-test"), "{:?}", r.headers);
     assert_eq!(r.header("ANTHROPIC-VERSION"), Some("2023-06-01"));
-    assert_eq!(
-        r.header("content-length"),
-        Some(body.to_string().len().to_string().as_str())
-    );
+    assert_eq!(r.header("content-length"), Some(body.to_string().len().to_string().as_str()));
     assert_eq!(r.header("x-missing"), None);
     assert_eq!(r.json(), body);
-    assert_eq!(
-        (reqs[1].method.as_str(), reqs[1].path.as_str()),
-        ("GET", "/v1/models")
-    );
+    assert_eq!((reqs[1].method.as_str(), reqs[1].path.as_str()), ("GET", "/v1/models"));
     assert!(reqs[1].body.is_empty());
 
     mock.clear_requests();
@@ -106,13 +84,10 @@ async fn chunked_request_bodies_are_decoded_and_the_connection_reused() {
     let c = client();
     for round in 0..2 {
         // A streamed body of unknown length makes reqwest use chunked encoding.
-        let parts: Vec<Result<&'static str, std::io::Error>> =
-            vec![Ok("{\"a\":"), Ok("[1,2,"), Ok("3]}")];
+        let parts: Vec<Result<&'static str, std::io::Error>> = vec![Ok("{\"a\":"), Ok("[1,2,"), Ok("3]}")];
         let resp = c
             .post(format!("{}/upload?round={round}", mock.url()))
-            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
-                parts,
-            )))
+            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(parts)))
             .send()
             .await
             .unwrap();
@@ -138,29 +113,11 @@ async fn keep_alive_answers_sequential_requests_on_one_connection() {
     mock.push(Reply::sse(vec![SseEvent::new("x", json!({"type": "x"}))]));
     mock.push(Reply::text(200, "third"));
     let c = client();
-    assert_eq!(
-        c.get(mock.url())
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "first"
-    );
+    assert_eq!(c.get(mock.url()).send().await.unwrap().text().await.unwrap(), "first");
     let sse = read_sse_events(c.get(mock.url()).send().await.unwrap()).await;
     assert_eq!(sse.names(), ["x"]);
     assert_eq!(sse.error, None);
-    assert_eq!(
-        c.get(mock.url())
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "third"
-    );
+    assert_eq!(c.get(mock.url()).send().await.unwrap().text().await.unwrap(), "third");
     assert_eq!(mock.connection_count(), 1);
     assert!(mock.requests().iter().all(|r| r.connection == 0));
 }
@@ -170,12 +127,7 @@ async fn connection_close_is_honoured() {
     let mock = MockUpstream::start().await;
     let c = client();
     for _ in 0..2 {
-        let r = c
-            .get(mock.url())
-            .header("connection", "close")
-            .send()
-            .await
-            .unwrap();
+        let r = c.get(mock.url()).header("connection", "close").send().await.unwrap();
         assert_eq!(r.headers()["connection"], "close");
         r.bytes().await.unwrap();
     }
@@ -190,18 +142,10 @@ async fn delay_holds_back_the_status_line() {
 
     let start = Instant::now();
     let r = client().get(mock.url()).send().await.unwrap();
-    assert!(
-        start.elapsed() >= Duration::from_millis(150),
-        "{:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() >= Duration::from_millis(150), "{:?}", start.elapsed());
     assert_eq!(r.text().await.unwrap(), "late");
 
-    let err = client_with_timeout(Duration::from_millis(100))
-        .get(mock.url())
-        .send()
-        .await
-        .unwrap_err();
+    let err = client_with_timeout(Duration::from_millis(100)).get(mock.url()).send().await.unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
 }
 
@@ -222,36 +166,21 @@ async fn gzip_plain_body() {
     let mock = MockUpstream::start().await;
     let body = canned::claude_json("hi", 3, 4);
     mock.push(Reply::json(200, body.clone()).gzip());
-    let raw = client()
-        .get(mock.url())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let raw = client().get(mock.url()).send().await.unwrap().bytes().await.unwrap();
     let mut inflated = Vec::new();
-    flate2::read::GzDecoder::new(raw.as_ref())
-        .read_to_end(&mut inflated)
-        .unwrap();
-    assert_eq!(
-        serde_json::from_slice::<serde_json::Value>(&inflated).unwrap(),
-        body
-    );
+    flate2::read::GzDecoder::new(raw.as_ref()).read_to_end(&mut inflated).unwrap();
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&inflated).unwrap(), body);
 }
 
 #[tokio::test]
 async fn retry_after_status_and_custom_headers() {
     let mock = MockUpstream::start().await;
     mock.push(
-        Reply::json(
-            200,
-            canned::openai_error_json("rate_limit_exceeded", "slow down"),
-        )
-        .status(429)
-        .retry_after(7)
-        .header("X-Request-Id", "req_1")
-        .header("content-type", "application/problem+json"),
+        Reply::json(200, canned::openai_error_json("rate_limit_exceeded", "slow down"))
+            .status(429)
+            .retry_after(7)
+            .header("X-Request-Id", "req_1")
+            .header("content-type", "application/problem+json"),
     );
     let r = client().get(mock.url()).send().await.unwrap();
     assert_eq!(r.status(), 429);

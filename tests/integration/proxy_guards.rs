@@ -101,7 +101,8 @@ async fn bodies_over_the_limit_get_413_in_the_native_format() {
 async fn chunked_body_under_the_limit_is_forwarded() {
     let mock = MockUpstream::start().await;
     mock.set_default(ok_reply(Service::Codex));
-    let (_home, proxy) = proxy_for(Service::Codex, &mock, Some(json!({ "proxy": { "max_request_body_bytes": 2048 } }))).await;
+    let (_home, proxy) =
+        proxy_for(Service::Codex, &mock, Some(json!({ "proxy": { "max_request_body_bytes": 2048 } }))).await;
     let body = body_of_len(1500);
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> = body.chunks(100).map(|c| Ok(c.to_vec())).collect();
     let resp = client()
@@ -321,11 +322,8 @@ async fn a_cross_host_redirect_is_passed_to_the_client_without_the_key() {
         mock.set_default(Reply::text(307, "moved").header("location", &target));
         let (_home, proxy) = proxy_for(service, &mock, None).await;
 
-        let no_follow = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let no_follow =
+            reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let resp = no_follow
             .post(proxy.url(path_of(service)))
             .header("content-type", "application/json")

@@ -2,7 +2,9 @@
 //! key, hop-by-hop headers dropped, the rest passed both ways.
 
 use codex_helper_core::Service;
-use codex_helper_tests::{canned, client, config_with, read_sse_events, MockUpstream, Proxy, Recorded, Reply, TestHome};
+use codex_helper_tests::{
+    canned, client, config_with, read_sse_events, MockUpstream, Proxy, Recorded, Reply, TestHome,
+};
 use serde_json::json;
 
 use crate::proxy_util::{body_of, config_with_auth, path_of};
@@ -40,7 +42,9 @@ async fn codex_client_credentials_are_replaced_by_a_bearer_key() {
     mock.set_default(Reply::sse(canned::codex_stream("ok", (1, 1, 0))));
     let base = format!("{}/v1", mock.url());
 
-    let r = forwarded_with_client_auth(Service::Codex, config_with(Service::Codex, "main", &[(&base, "sk-token")]), &mock).await;
+    let r =
+        forwarded_with_client_auth(Service::Codex, config_with(Service::Codex, "main", &[(&base, "sk-token")]), &mock)
+            .await;
     assert_eq!(r.header("authorization"), Some("Bearer sk-token"));
     assert_eq!(count(&r, "authorization"), 1);
     assert_eq!(r.header("x-api-key"), None, "the client's x-api-key must not leak upstream");
@@ -59,7 +63,9 @@ async fn claude_token_goes_as_bearer_and_api_key_as_x_api_key() {
     mock.set_default(Reply::sse(canned::claude_stream("ok", 1, 1)));
     let base = mock.url();
 
-    let r = forwarded_with_client_auth(Service::Claude, config_with(Service::Claude, "main", &[(&base, "tok-up")]), &mock).await;
+    let r =
+        forwarded_with_client_auth(Service::Claude, config_with(Service::Claude, "main", &[(&base, "tok-up")]), &mock)
+            .await;
     assert_eq!(r.header("authorization"), Some("Bearer tok-up"));
     assert_eq!(count(&r, "authorization"), 1);
     assert_eq!(r.header("x-api-key"), None, "the client's placeholder x-api-key must be dropped");
@@ -125,10 +131,7 @@ async fn hop_by_hop_headers_stop_and_end_to_end_headers_pass() {
         Some("req-from-upstream"),
         "upstream response headers reach the client"
     );
-    assert_eq!(
-        resp.headers().get("anthropic-ratelimit-requests-remaining").map(|v| v.to_str().unwrap()),
-        Some("41")
-    );
+    assert_eq!(resp.headers().get("anthropic-ratelimit-requests-remaining").map(|v| v.to_str().unwrap()), Some("41"));
     assert_eq!(resp.headers().get("content-type").unwrap(), "text/event-stream");
     let read = read_sse_events(resp).await;
     assert_eq!(read.events, canned::claude_stream("ok", 1, 1));

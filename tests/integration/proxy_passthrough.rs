@@ -5,12 +5,18 @@
 use std::time::Duration;
 
 use codex_helper_core::Service;
-use codex_helper_tests::{canned, claude_body, codex_body, config_with, read_sse_events, MockUpstream, Proxy, Reply, SseStream, TestHome};
+use codex_helper_tests::{
+    canned, claude_body, codex_body, config_with, read_sse_events, MockUpstream, Proxy, Reply, SseStream, TestHome,
+};
 use serde_json::json;
 
 use crate::proxy_util::{json_of, log_lines_eventually};
 
-async fn proxy_for(service: Service, upstreams: &[&MockUpstream], settings: Option<serde_json::Value>) -> (TestHome, Proxy) {
+async fn proxy_for(
+    service: Service,
+    upstreams: &[&MockUpstream],
+    settings: Option<serde_json::Value>,
+) -> (TestHome, Proxy) {
     let home = TestHome::new();
     let urls: Vec<String> = upstreams.iter().map(|m| format!("{}/v1", m.url())).collect();
     let pairs: Vec<(&str, &str)> = urls.iter().map(|u| (u.as_str(), "sk-up")).collect();

@@ -2,7 +2,9 @@
 //! with a trailing slash or another prefix; query strings kept as sent.
 
 use codex_helper_core::Service;
-use codex_helper_tests::{canned, claude_body, codex_body, config_with, read_sse_events, MockUpstream, Proxy, Reply, TestHome};
+use codex_helper_tests::{
+    canned, claude_body, codex_body, config_with, read_sse_events, MockUpstream, Proxy, Reply, TestHome,
+};
 
 use crate::proxy_util::log_lines_eventually;
 

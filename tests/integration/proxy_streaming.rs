@@ -125,7 +125,9 @@ async fn non_streaming_json_usage_is_logged_for_both_services() {
         let mock = MockUpstream::start().await;
         let (body, request, path, expected) = match service {
             Service::Codex => (canned::codex_json("fine", (9, 4, 2)), codex_body(), "/v1/responses", (9, 4, 2, 13)),
-            Service::Claude => (canned::claude_json("fine", 8, 5), claude_body(), "/v1/messages?beta=true", (8, 5, 0, 13)),
+            Service::Claude => {
+                (canned::claude_json("fine", 8, 5), claude_body(), "/v1/messages?beta=true", (8, 5, 0, 13))
+            }
         };
         mock.set_default(Reply::json(200, body.clone()));
         let (home, proxy) = proxy_for(service, &mock).await;

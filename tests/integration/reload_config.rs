@@ -129,7 +129,8 @@ async fn a_broken_config_edit_keeps_the_last_good_one() {
     }
 
     home.write_config(&config_multi(Service::Codex, "fixed", &[("fixed", vec![(url_b.clone(), "key-b".into())])]));
-    eventually("the fix to be picked up", PATIENCE, || live.problem().is_none() && active_name(&proxy) == "fixed").await;
+    eventually("the fix to be picked up", PATIENCE, || live.problem().is_none() && active_name(&proxy) == "fixed")
+        .await;
     assert_eq!(served_by(&proxy).await, "from b");
     assert_eq!(b.requests()[0].header("authorization"), Some("Bearer key-b"));
 }

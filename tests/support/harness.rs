@@ -111,7 +111,9 @@ impl Proxy {
             .post(self.url(path))
             .header("content-type", "application/json")
             .body(serde_json::to_vec(body).unwrap())
-            .send().await.expect("proxy answers")
+            .send()
+            .await
+            .expect("proxy answers")
     }
 }
 

@@ -14,17 +14,10 @@ use std::time::Duration;
 /// A reqwest client for talking to local test servers. System proxy settings
 /// are ignored so an `HTTP_PROXY` in the environment cannot hijack 127.0.0.1.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("build reqwest client")
+    reqwest::Client::builder().no_proxy().build().expect("build reqwest client")
 }
 
 /// Like [`client`], with a total per-request timeout (body reading included).
 pub fn client_with_timeout(timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(timeout)
-        .build()
-        .expect("build reqwest client")
+    reqwest::Client::builder().no_proxy().timeout(timeout).build().expect("build reqwest client")
 }

@@ -28,10 +28,7 @@ pub struct SseRead {
 impl SseRead {
     /// Event names in order (`""` for events without a name).
     pub fn names(&self) -> Vec<&str> {
-        self.events
-            .iter()
-            .map(|e| e.event.as_deref().unwrap_or(""))
-            .collect()
+        self.events.iter().map(|e| e.event.as_deref().unwrap_or("")).collect()
     }
 }
 
@@ -42,18 +39,10 @@ pub async fn read_sse_events(resp: reqwest::Response) -> SseRead {
     while let Some(next) = stream.next_event().await {
         match next {
             Ok(ev) => events.push(ev),
-            Err(error) => {
-                return SseRead {
-                    events,
-                    error: Some(error),
-                }
-            }
+            Err(error) => return SseRead { events, error: Some(error) },
         }
     }
-    SseRead {
-        events,
-        error: None,
-    }
+    SseRead { events, error: None }
 }
 
 /// Pull-style reader, for tests that act in the middle of a stream.
@@ -71,12 +60,7 @@ impl SseStream {
             .get("content-encoding")
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"))
             .then(|| GzDecoder::new(Vec::new()));
-        SseStream {
-            body: Box::pin(resp.bytes_stream()),
-            gzip,
-            parser: Parser::default(),
-            finished: false,
-        }
+        SseStream { body: Box::pin(resp.bytes_stream()), gzip, parser: Parser::default(), finished: false }
     }
 
     /// The next complete event; `None` at a clean end; `Err` once if the body
@@ -157,8 +141,7 @@ impl Parser {
             // Blank line dispatches; per the spec only if some data was seen.
             let event = self.event.take();
             if let Some(data) = self.data.take() {
-                self.ready
-                    .push_back(SseEvent::text(event.as_deref(), &data));
+                self.ready.push_back(SseEvent::text(event.as_deref(), &data));
             }
             return;
         }

@@ -24,22 +24,11 @@ pub enum ConfigError {
     /// The file is not valid JSON, or a value has the wrong shape. `key` is
     /// the dotted path to the bad value (empty for pure syntax errors).
     #[error("{}", parse_message(path, *line, *column, key, message))]
-    Parse {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        key: String,
-        message: String,
-    },
+    Parse { path: PathBuf, line: usize, column: usize, key: String, message: String },
 
     /// The file parsed but a value is not acceptable.
     #[error("{}", invalid_message(path, key, message, hint))]
-    Invalid {
-        path: PathBuf,
-        key: String,
-        message: String,
-        hint: String,
-    },
+    Invalid { path: PathBuf, key: String, message: String, hint: String },
 
     /// The file declares a format version we do not understand; we refuse to
     /// rewrite it so a newer tool's data is never lost.
@@ -61,10 +50,7 @@ pub enum ConfigError {
 
 impl ConfigError {
     pub(crate) fn io(path: &Path, source: io::Error) -> ConfigError {
-        ConfigError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
+        ConfigError::Io { path: path.to_path_buf(), source }
     }
 
     pub(crate) fn invalid(
@@ -73,12 +59,7 @@ impl ConfigError {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) -> ConfigError {
-        ConfigError::Invalid {
-            path: path.to_path_buf(),
-            key: key.into(),
-            message: message.into(),
-            hint: hint.into(),
-        }
+        ConfigError::Invalid { path: path.to_path_buf(), key: key.into(), message: message.into(), hint: hint.into() }
     }
 }
 
@@ -128,8 +109,8 @@ fn invalid_message(path: &Path, key: &str, message: &str, hint: &str) -> String 
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8], path: &Path) -> Result<T, ConfigError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| parse_error(path, dotted_key(e.path()), e.inner()))?;
+    let value: T =
+        serde_path_to_error::deserialize(&mut de).map_err(|e| parse_error(path, dotted_key(e.path()), e.inner()))?;
     // Reject trailing garbage such as a second object pasted after the first.
     de.end().map_err(|e| parse_error(path, String::new(), &e))?;
     Ok(value)
@@ -167,13 +148,7 @@ fn parse_error(path: &Path, key: String, e: &serde_json::Error) -> ConfigError {
     let full = e.to_string();
     let suffix = format!(" at line {line} column {column}");
     let message = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
-    ConfigError::Parse {
-        path: path.to_path_buf(),
-        line,
-        column,
-        key,
-        message,
-    }
+    ConfigError::Parse { path: path.to_path_buf(), line, column, key, message }
 }
 
 #[cfg(test)]
@@ -191,44 +166,27 @@ mod tests {
         let json = "{\n  \"a\": [\n    {\"x\": 3}\n  ]\n}\n";
         let err = parse_json::<T>(json.as_bytes(), Path::new("/nowhere/c.json")).unwrap_err();
         match &err {
-            ConfigError::Parse {
-                line, key, message, ..
-            } => {
+            ConfigError::Parse { line, key, message, .. } => {
                 assert_eq!(*line, 3);
                 assert_eq!(key, "a[0].x");
-                assert!(
-                    message.starts_with("invalid type: integer `3`"),
-                    "{message}"
-                );
+                assert!(message.starts_with("invalid type: integer `3`"), "{message}");
                 assert!(!message.contains("at line"), "{message}");
             }
             other => panic!("unexpected {other:?}"),
         }
         let shown = err.to_string();
         assert!(shown.starts_with("/nowhere/c.json:3:"), "{shown}");
-        assert!(
-            shown.ends_with("Fix the file by hand (it was not changed)."),
-            "{shown}"
-        );
+        assert!(shown.ends_with("Fix the file by hand (it was not changed)."), "{shown}");
     }
 
     #[test]
     fn syntax_error_has_empty_key_and_trailing_garbage_is_rejected() {
         let err = parse_json::<T>(b"{,}", Path::new("/n/c.json")).unwrap_err();
-        assert!(
-            matches!(&err, ConfigError::Parse { key, line: 1, column: 2, .. } if key.is_empty()),
-            "{err:?}"
-        );
-        assert_eq!(
-            err.to_string(),
-            "/n/c.json:1:2: key must be a string. Fix the file by hand (it was not changed)."
-        );
+        assert!(matches!(&err, ConfigError::Parse { key, line: 1, column: 2, .. } if key.is_empty()), "{err:?}");
+        assert_eq!(err.to_string(), "/n/c.json:1:2: key must be a string. Fix the file by hand (it was not changed).");
         // A syntax error inside a value still says where it is.
         let err = parse_json::<T>(b"{\"a\": [}", Path::new("/n/c.json")).unwrap_err();
-        assert!(
-            matches!(&err, ConfigError::Parse { key, .. } if key == "a[0]"),
-            "{err:?}"
-        );
+        assert!(matches!(&err, ConfigError::Parse { key, .. } if key == "a[0]"), "{err:?}");
         let err = parse_json::<T>(b"{\"a\": []} {}", Path::new("/n/c.json")).unwrap_err();
         assert!(matches!(err, ConfigError::Parse { .. }));
         // BOM is tolerated.
@@ -237,16 +195,8 @@ mod tests {
 
     #[test]
     fn invalid_display_and_home_abbreviation() {
-        let e = ConfigError::invalid(
-            Path::new("/x/c.json"),
-            "codex.active",
-            "names nothing",
-            "do this",
-        );
-        assert_eq!(
-            e.to_string(),
-            "/x/c.json: codex.active: names nothing (do this)"
-        );
+        let e = ConfigError::invalid(Path::new("/x/c.json"), "codex.active", "names nothing", "do this");
+        assert_eq!(e.to_string(), "/x/c.json: codex.active: names nothing (do this)");
         if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
             let p = Path::new(&home).join(".codex-helper/config.json");
             assert_eq!(display_path(&p), "~/.codex-helper/config.json");

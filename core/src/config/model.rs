@@ -99,9 +99,7 @@ impl ServiceConfigs {
     /// The config named by `active`. `None` when nothing is active or the
     /// name is dangling; callers report that rather than guessing a config.
     pub fn active_config(&self) -> Option<&NamedConfig> {
-        self.active
-            .as_deref()
-            .and_then(|name| self.configs.get(name))
+        self.active.as_deref().and_then(|name| self.configs.get(name))
     }
 }
 
@@ -288,23 +286,14 @@ mod tests {
         let auth = &v["codex"]["configs"]["openai-main"]["upstreams"][0]["auth"];
         assert!(auth.get("auth_token").is_some_and(Value::is_null));
         assert!(auth.get("api_key").is_some_and(Value::is_null));
-        let cfg2 = ConfigFile {
-            version: Some(7),
-            ..ConfigFile::default()
-        };
+        let cfg2 = ConfigFile { version: Some(7), ..ConfigFile::default() };
         assert_eq!(serde_json::to_value(&cfg2).unwrap()["version"], 1);
     }
 
     #[test]
     fn active_config_is_none_when_unset_or_dangling() {
         let mut sc = ServiceConfigs::default();
-        sc.configs.insert(
-            "a".into(),
-            NamedConfig {
-                name: "a".into(),
-                ..Default::default()
-            },
-        );
+        sc.configs.insert("a".into(), NamedConfig { name: "a".into(), ..Default::default() });
         assert!(sc.active_config().is_none());
         sc.active = Some("b".into());
         assert!(sc.active_config().is_none());
@@ -314,8 +303,7 @@ mod tests {
 
     #[test]
     fn normalize_fills_empty_names_from_keys() {
-        let mut cfg: ConfigFile =
-            serde_json::from_str(r#"{"claude": {"configs": {"k": {"upstreams": []}}}}"#).unwrap();
+        let mut cfg: ConfigFile = serde_json::from_str(r#"{"claude": {"configs": {"k": {"upstreams": []}}}}"#).unwrap();
         assert_eq!(cfg.claude.configs["k"].name, "");
         cfg.normalize();
         assert_eq!(cfg.claude.configs["k"].name, "k");
@@ -351,21 +339,12 @@ mod tests {
             api_key: Some("another-secret-key-5555".into()),
             extra: Map::new(),
         };
-        auth.extra.insert(
-            "refresh_token".into(),
-            Value::String("rt-hidden-value-0000".into()),
-        );
-        let up = Upstream {
-            auth,
-            ..Default::default()
-        };
+        auth.extra.insert("refresh_token".into(), Value::String("rt-hidden-value-0000".into()));
+        let up = Upstream { auth, ..Default::default() };
         let shown = format!("{up:?}");
         assert!(!shown.contains("supersecret"), "{shown}");
         assert!(!shown.contains("another-secret"), "{shown}");
         assert!(!shown.contains("rt-hidden"), "{shown}");
-        assert!(
-            shown.contains("sk-…9876") && shown.contains("refresh_token"),
-            "{shown}"
-        );
+        assert!(shown.contains("sk-…9876") && shown.contains("refresh_token"), "{shown}");
     }
 }

@@ -57,10 +57,7 @@ pub struct ServiceSettings {
 
 impl ServiceSettings {
     pub fn defaults_for(service: Service) -> Self {
-        ServiceSettings {
-            port: service.default_port(),
-            enabled: true,
-        }
+        ServiceSettings { port: service.default_port(), enabled: true }
     }
 }
 
@@ -74,16 +71,10 @@ struct PartialServiceSettings {
     enabled: Option<bool>,
 }
 
-fn service_settings<'de, D: Deserializer<'de>>(
-    d: D,
-    service: Service,
-) -> Result<ServiceSettings, D::Error> {
+fn service_settings<'de, D: Deserializer<'de>>(d: D, service: Service) -> Result<ServiceSettings, D::Error> {
     let p = PartialServiceSettings::deserialize(d)?;
     let def = ServiceSettings::defaults_for(service);
-    Ok(ServiceSettings {
-        port: p.port.unwrap_or(def.port),
-        enabled: p.enabled.unwrap_or(def.enabled),
-    })
+    Ok(ServiceSettings { port: p.port.unwrap_or(def.port), enabled: p.enabled.unwrap_or(def.enabled) })
 }
 
 fn codex_settings<'de, D: Deserializer<'de>>(d: D) -> Result<ServiceSettings, D::Error> {
@@ -140,10 +131,7 @@ pub struct LogSettings {
 
 impl Default for LogSettings {
     fn default() -> Self {
-        LogSettings {
-            max_bytes: 50 * 1024 * 1024,
-            max_files: 10,
-        }
+        LogSettings { max_bytes: 50 * 1024 * 1024, max_files: 10 }
     }
 }
 
@@ -161,11 +149,7 @@ pub struct LbSettings {
 
 impl Default for LbSettings {
     fn default() -> Self {
-        LbSettings {
-            failure_threshold: 3,
-            cooldown_ms: 30_000,
-            max_cooldown_ms: 600_000,
-        }
+        LbSettings { failure_threshold: 3, cooldown_ms: 30_000, max_cooldown_ms: 600_000 }
     }
 }
 
@@ -201,8 +185,7 @@ impl Settings {
         self.validate(&path)?;
         let dir = paths.helper_dir();
         fsutil::ensure_private_dir(&dir).map_err(|e| ConfigError::io(&dir, e))?;
-        let mut bytes = serde_json::to_vec_pretty(self)
-            .map_err(|e| ConfigError::io(&path, io::Error::other(e)))?;
+        let mut bytes = serde_json::to_vec_pretty(self).map_err(|e| ConfigError::io(&path, io::Error::other(e)))?;
         bytes.push(b'\n');
         fsutil::write_atomic(&path, &bytes, 0o600).map_err(|e| ConfigError::io(&path, e))
     }
@@ -210,77 +193,47 @@ impl Settings {
     /// Rejects values that would make the proxy unusable rather than merely
     /// unusual. `path` is only used in messages.
     pub fn validate(&self, path: &Path) -> Result<(), ConfigError> {
-        let bad = |key: &str, message: String, hint: &str| {
-            Err(ConfigError::invalid(path, key, message, hint))
-        };
+        let bad = |key: &str, message: String, hint: &str| Err(ConfigError::invalid(path, key, message, hint));
         for service in Service::ALL {
             if self.service(service).port == 0 {
                 let key = format!("{service}.port");
-                let hint = format!(
-                    "use a free port, e.g. the default {}",
-                    service.default_port()
-                );
+                let hint = format!("use a free port, e.g. the default {}", service.default_port());
                 return bad(&key, "must not be 0".into(), &hint);
             }
         }
         if self.codex.port == self.claude.port {
             return bad(
                 "claude.port",
-                format!(
-                    "is {} like codex.port; the two proxies need different ports",
-                    self.claude.port
-                ),
+                format!("is {} like codex.port; the two proxies need different ports", self.claude.port),
                 "change one of them",
             );
         }
         let p = &self.proxy;
         let timeouts = [
             ("proxy.connect_timeout_ms", p.connect_timeout_ms),
-            (
-                "proxy.response_header_timeout_ms",
-                p.response_header_timeout_ms,
-            ),
+            ("proxy.response_header_timeout_ms", p.response_header_timeout_ms),
             ("proxy.stream_idle_timeout_ms", p.stream_idle_timeout_ms),
         ];
         for (key, v) in timeouts {
             if v == 0 {
-                return bad(
-                    key,
-                    "must be greater than 0".into(),
-                    "a value in milliseconds, e.g. 5000",
-                );
+                return bad(key, "must be greater than 0".into(), "a value in milliseconds, e.g. 5000");
             }
         }
         if p.max_request_body_bytes < 1024 {
             return bad(
                 "proxy.max_request_body_bytes",
-                format!(
-                    "is {}, which is too small for any request",
-                    p.max_request_body_bytes
-                ),
+                format!("is {}, which is too small for any request", p.max_request_body_bytes),
                 "use at least 1024; the default is 33554432 (32 MiB)",
             );
         }
         if self.logs.max_bytes == 0 {
-            return bad(
-                "logs.max_bytes",
-                "must be greater than 0".into(),
-                "the default is 52428800 (50 MiB)",
-            );
+            return bad("logs.max_bytes", "must be greater than 0".into(), "the default is 52428800 (50 MiB)");
         }
         if self.logs.max_files == 0 {
-            return bad(
-                "logs.max_files",
-                "must be at least 1".into(),
-                "the default is 10",
-            );
+            return bad("logs.max_files", "must be at least 1".into(), "the default is 10");
         }
         if self.lb.failure_threshold == 0 {
-            return bad(
-                "lb.failure_threshold",
-                "must be at least 1".into(),
-                "the default is 3",
-            );
+            return bad("lb.failure_threshold", "must be at least 1".into(), "the default is 3");
         }
         if self.lb.max_cooldown_ms < self.lb.cooldown_ms {
             return bad(
@@ -334,36 +287,16 @@ mod tests {
 
     #[test]
     fn partial_file_keeps_service_specific_defaults() {
-        let (_d, paths) = home_with(Some(
-            r#"{"claude": {"enabled": false}, "proxy": {"connect_timeout_ms": 750}}"#,
-        ));
+        let (_d, paths) = home_with(Some(r#"{"claude": {"enabled": false}, "proxy": {"connect_timeout_ms": 750}}"#));
         let s = Settings::load(&paths).unwrap();
-        assert_eq!(
-            s.claude,
-            ServiceSettings {
-                port: 3210,
-                enabled: false
-            }
-        );
-        assert_eq!(
-            s.codex,
-            ServiceSettings {
-                port: 3211,
-                enabled: true
-            }
-        );
+        assert_eq!(s.claude, ServiceSettings { port: 3210, enabled: false });
+        assert_eq!(s.codex, ServiceSettings { port: 3211, enabled: true });
         assert_eq!(s.proxy.connect_timeout_ms, 750);
         assert_eq!(s.proxy.stream_idle_timeout_ms, 300_000);
 
         let (_d, paths) = home_with(Some(r#"{"codex": {"port": 4000}}"#));
         let s = Settings::load(&paths).unwrap();
-        assert_eq!(
-            s.codex,
-            ServiceSettings {
-                port: 4000,
-                enabled: true
-            }
-        );
+        assert_eq!(s.codex, ServiceSettings { port: 4000, enabled: true });
     }
 
     #[test]
@@ -377,10 +310,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let (_d, paths) = home_with(Some("{\"logs\": "));
-        assert!(matches!(
-            Settings::load(&paths),
-            Err(ConfigError::Parse { .. })
-        ));
+        assert!(matches!(Settings::load(&paths), Err(ConfigError::Parse { .. })));
     }
 
     #[test]
@@ -388,14 +318,8 @@ mod tests {
         let cases = [
             (r#"{"codex": {"port": 0}}"#, "codex.port"),
             (r#"{"claude": {"port": 3211}}"#, "claude.port"),
-            (
-                r#"{"proxy": {"stream_idle_timeout_ms": 0}}"#,
-                "proxy.stream_idle_timeout_ms",
-            ),
-            (
-                r#"{"proxy": {"max_request_body_bytes": 1023}}"#,
-                "proxy.max_request_body_bytes",
-            ),
+            (r#"{"proxy": {"stream_idle_timeout_ms": 0}}"#, "proxy.stream_idle_timeout_ms"),
+            (r#"{"proxy": {"max_request_body_bytes": 1023}}"#, "proxy.max_request_body_bytes"),
             (r#"{"logs": {"max_files": 0}}"#, "logs.max_files"),
         ];
         for (text, want) in cases {
@@ -419,25 +343,11 @@ mod tests {
         assert_eq!(back, s);
         assert_eq!(back.extra["future"]["x"], 1);
         assert_eq!(back.logs.max_files, 3);
-        let mode = fs::metadata(paths.settings_file())
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777;
+        let mode = fs::metadata(paths.settings_file()).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
 
-        let invalid = Settings {
-            logs: LogSettings {
-                max_bytes: 1,
-                max_files: 0,
-            },
-            ..Settings::default()
-        };
+        let invalid = Settings { logs: LogSettings { max_bytes: 1, max_files: 0 }, ..Settings::default() };
         assert!(invalid.save(&paths).is_err());
-        assert_eq!(
-            Settings::load(&paths).unwrap(),
-            s,
-            "invalid settings were not written"
-        );
+        assert_eq!(Settings::load(&paths).unwrap(), s, "invalid settings were not written");
     }
 }

@@ -35,9 +35,7 @@ pub struct ConfigStore {
 impl ConfigStore {
     /// The user's `~/.codex-helper/config.json`.
     pub fn new(paths: &Paths) -> Self {
-        ConfigStore {
-            path: paths.config_file(),
-        }
+        ConfigStore { path: paths.config_file() }
     }
 
     /// A config file at an explicit path (tests, embedding).
@@ -77,10 +75,7 @@ impl ConfigStore {
     /// The existing file is not validated before `f` runs, only parsed: `f`
     /// may be exactly the fix for an invalid value (e.g. a dangling
     /// `active`, fixed by `ch config set-active`).
-    pub fn update<T>(
-        &self,
-        f: impl FnOnce(&mut ConfigFile) -> Result<T, ConfigError>,
-    ) -> Result<T, ConfigError> {
+    pub fn update<T>(&self, f: impl FnOnce(&mut ConfigFile) -> Result<T, ConfigError>) -> Result<T, ConfigError> {
         let _lock = self.lock()?;
         let mut cfg = self.read()?;
         cfg.normalize();
@@ -127,10 +122,9 @@ impl ConfigStore {
 
     fn check_version(&self, version: Option<u64>) -> Result<(), ConfigError> {
         match version {
-            Some(v) if v > u64::from(CURRENT_VERSION) => Err(ConfigError::UnsupportedVersion {
-                path: self.path.clone(),
-                version: v,
-            }),
+            Some(v) if v > u64::from(CURRENT_VERSION) => {
+                Err(ConfigError::UnsupportedVersion { path: self.path.clone(), version: v })
+            }
             _ => Ok(()),
         }
     }
@@ -138,11 +132,9 @@ impl ConfigStore {
     /// Pretty JSON (2-space indent like the original tool) plus a trailing
     /// newline, written atomically with mode 0600 in a 0700 directory.
     fn write(&self, cfg: &ConfigFile) -> Result<(), ConfigError> {
-        let mut bytes = serde_json::to_vec_pretty(cfg)
-            .map_err(|e| ConfigError::io(&self.path, io::Error::other(e)))?;
+        let mut bytes = serde_json::to_vec_pretty(cfg).map_err(|e| ConfigError::io(&self.path, io::Error::other(e)))?;
         bytes.push(b'\n');
-        fsutil::write_atomic(&self.path, &bytes, FILE_MODE)
-            .map_err(|e| ConfigError::io(&self.path, e))
+        fsutil::write_atomic(&self.path, &bytes, FILE_MODE).map_err(|e| ConfigError::io(&self.path, e))
     }
 
     /// Takes the exclusive advisory lock on `config.json.lock`, creating the
@@ -162,14 +154,8 @@ impl ConfigStore {
             .truncate(false)
             .mode(FILE_MODE)
             .open(&lock_path)
-            .map_err(|e| ConfigError::Lock {
-                path: lock_path.clone(),
-                source: e,
-            })?;
-        file.lock().map_err(|e| ConfigError::Lock {
-            path: lock_path,
-            source: e,
-        })?;
+            .map_err(|e| ConfigError::Lock { path: lock_path.clone(), source: e })?;
+        file.lock().map_err(|e| ConfigError::Lock { path: lock_path, source: e })?;
         Ok(file)
     }
 
@@ -209,10 +195,7 @@ mod tests {
         let cfg = store_in(&dir).load().unwrap();
         assert_eq!(cfg, ConfigFile::default());
         assert_eq!(cfg.version, Some(1));
-        assert!(
-            !dir.path().join(".codex-helper").exists(),
-            "load must not create anything"
-        );
+        assert!(!dir.path().join(".codex-helper").exists(), "load must not create anything");
     }
 
     #[test]
@@ -222,15 +205,9 @@ mod tests {
         store.save(&ConfigFile::default()).unwrap();
         assert_eq!(mode_of(&dir.path().join(".codex-helper")), 0o700);
         assert_eq!(mode_of(store.path()), 0o600);
-        assert_eq!(
-            mode_of(&dir.path().join(".codex-helper/config.json.lock")),
-            0o600
-        );
+        assert_eq!(mode_of(&dir.path().join(".codex-helper/config.json.lock")), 0o600);
         let text = fs::read_to_string(store.path()).unwrap();
-        assert!(
-            text.starts_with("{\n  \"version\": 1,\n  \"codex\": {"),
-            "{text}"
-        );
+        assert!(text.starts_with("{\n  \"version\": 1,\n  \"codex\": {"), "{text}");
         assert!(text.ends_with("}\n"), "{text:?}");
     }
 
@@ -303,14 +280,8 @@ mod tests {
             cfg.default_service = Some(Service::Claude);
             Ok(())
         });
-        assert!(
-            matches!(err, Err(ConfigError::Parse { line: 3, .. })),
-            "{err:?}"
-        );
-        assert!(matches!(
-            store.save(&ConfigFile::default()),
-            Err(ConfigError::Parse { .. })
-        ));
+        assert!(matches!(err, Err(ConfigError::Parse { line: 3, .. })), "{err:?}");
+        assert!(matches!(store.save(&ConfigFile::default()), Err(ConfigError::Parse { .. })));
         assert!(matches!(store.load(), Err(ConfigError::Parse { .. })));
         assert_eq!(fs::read(store.path()).unwrap(), broken);
     }
@@ -331,10 +302,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let shown = err.to_string();
-        assert!(
-            shown.contains("invalid type: integer `3`, expected a string"),
-            "{shown}"
-        );
+        assert!(shown.contains("invalid type: integer `3`, expected a string"), "{shown}");
     }
 
     #[test]
@@ -345,14 +313,8 @@ mod tests {
         // Version 2 with a shape we cannot parse: still reported as a version problem.
         let newer = br#"{"version": 2, "codex": ["a new shape"]}"#;
         fs::write(store.path(), newer).unwrap();
-        assert!(matches!(
-            store.load(),
-            Err(ConfigError::UnsupportedVersion { version: 2, .. })
-        ));
-        assert!(matches!(
-            store.update(|_| Ok(())),
-            Err(ConfigError::UnsupportedVersion { .. })
-        ));
+        assert!(matches!(store.load(), Err(ConfigError::UnsupportedVersion { version: 2, .. })));
+        assert!(matches!(store.update(|_| Ok(())), Err(ConfigError::UnsupportedVersion { .. })));
         assert_eq!(fs::read(store.path()).unwrap(), newer);
     }
 
@@ -382,11 +344,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = store_in(&dir);
         fs::create_dir_all(store.path().parent().unwrap()).unwrap();
-        fs::write(
-            store.path(),
-            r#"{"codex": {"active": "gone", "configs": {}}}"#,
-        )
-        .unwrap();
+        fs::write(store.path(), r#"{"codex": {"active": "gone", "configs": {}}}"#).unwrap();
         assert!(matches!(store.load(), Err(ConfigError::Invalid { .. })));
         store
             .update(|cfg| {
@@ -414,9 +372,7 @@ mod tests {
         let store = store_in(&dir);
         store
             .update(|cfg| {
-                cfg.codex
-                    .configs
-                    .insert("main".into(), NamedConfig::default());
+                cfg.codex.configs.insert("main".into(), NamedConfig::default());
                 cfg.codex.active = Some("main".into());
                 Ok(())
             })
@@ -433,10 +389,7 @@ mod tests {
                             .update(|cfg| {
                                 let url = format!("https://t{t}-u{i}.example.com/v1");
                                 let main = cfg.codex.configs.get_mut("main").unwrap();
-                                main.upstreams.push(Upstream {
-                                    base_url: url,
-                                    ..Default::default()
-                                });
+                                main.upstreams.push(Upstream { base_url: url, ..Default::default() });
                                 Ok(())
                             })
                             .unwrap();
@@ -445,16 +398,10 @@ mod tests {
             }
         });
         let cfg = store.load().unwrap();
-        let urls: std::collections::HashSet<_> = cfg.codex.configs["main"]
-            .upstreams
-            .iter()
-            .map(|u| u.base_url.clone())
-            .collect();
+        let urls: std::collections::HashSet<_> =
+            cfg.codex.configs["main"].upstreams.iter().map(|u| u.base_url.clone()).collect();
         assert_eq!(urls.len(), THREADS * EACH);
         assert_eq!(cfg.codex.configs["main"].upstreams.len(), THREADS * EACH);
-        assert_eq!(
-            cfg.codex.configs["main"].name, "main",
-            "empty name normalised to key"
-        );
+        assert_eq!(cfg.codex.configs["main"].name, "main", "empty name normalised to key");
     }
 }

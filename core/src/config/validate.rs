@@ -24,13 +24,10 @@ pub fn validate_base_url(url: &str) -> Result<Url, String> {
     // The URL parser silently trims spaces, but other code uses the raw
     // string; a pasted trailing space should be fixed, not carried along.
     if url.trim() != url {
-        return Err(format!(
-            "`{url}` has leading or trailing spaces; remove them (e.g. {GOOD_URL})"
-        ));
+        return Err(format!("`{url}` has leading or trailing spaces; remove them (e.g. {GOOD_URL})"));
     }
-    let parsed = Url::parse(url).map_err(|e| {
-        format!("`{url}` is not a valid URL ({e}); expected something like {GOOD_URL}")
-    })?;
+    let parsed =
+        Url::parse(url).map_err(|e| format!("`{url}` is not a valid URL ({e}); expected something like {GOOD_URL}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!(
             "`{url}` uses scheme `{}`; only http and https are supported (e.g. {GOOD_URL})",
@@ -38,9 +35,7 @@ pub fn validate_base_url(url: &str) -> Result<Url, String> {
         ));
     }
     if parsed.host().is_none() {
-        return Err(format!(
-            "`{url}` has no host; expected something like {GOOD_URL}"
-        ));
+        return Err(format!("`{url}` has no host; expected something like {GOOD_URL}"));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(format!(
@@ -48,14 +43,10 @@ pub fn validate_base_url(url: &str) -> Result<Url, String> {
         ));
     }
     if parsed.query().is_some() {
-        return Err(format!(
-            "`{url}` has a query (`?...`); remove it (e.g. {GOOD_URL})"
-        ));
+        return Err(format!("`{url}` has a query (`?...`); remove it (e.g. {GOOD_URL})"));
     }
     if parsed.fragment().is_some() {
-        return Err(format!(
-            "`{url}` has a fragment (`#...`); remove it (e.g. {GOOD_URL})"
-        ));
+        return Err(format!("`{url}` has a fragment (`#...`); remove it (e.g. {GOOD_URL})"));
     }
     Ok(parsed)
 }
@@ -70,16 +61,12 @@ pub fn points_at(url: &Url, listen: SocketAddr) -> bool {
             let d = d.trim_end_matches('.');
             d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
         }
-        Some(Host::Ipv4(ip)) => {
-            ip.is_loopback() || ip.is_unspecified() || IpAddr::V4(ip) == listen.ip()
-        }
+        Some(Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified() || IpAddr::V4(ip) == listen.ip(),
         Some(Host::Ipv6(ip)) => {
             ip.is_loopback()
                 || ip.is_unspecified()
                 || IpAddr::V6(ip) == listen.ip()
-                || ip
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| v4.is_loopback() || IpAddr::V4(v4) == listen.ip())
+                || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback() || IpAddr::V4(v4) == listen.ip())
         }
         None => false,
     };
@@ -91,10 +78,7 @@ pub fn points_at(url: &Url, listen: SocketAddr) -> bool {
 pub fn validate(cfg: &ConfigFile, path: &Path) -> Result<(), ConfigError> {
     if let Some(v) = cfg.version {
         if v > CURRENT_VERSION {
-            return Err(ConfigError::UnsupportedVersion {
-                path: path.to_path_buf(),
-                version: v.into(),
-            });
+            return Err(ConfigError::UnsupportedVersion { path: path.to_path_buf(), version: v.into() });
         }
     }
     for service in Service::ALL {
@@ -126,10 +110,7 @@ pub fn validate(cfg: &ConfigFile, path: &Path) -> Result<(), ConfigError> {
                 let message = if known.is_empty() {
                     format!("names `{active}`, but there are no {svc} configs")
                 } else {
-                    format!(
-                        "names `{active}`, which is not one of: {}",
-                        known.join(", ")
-                    )
+                    format!("names `{active}`, which is not one of: {}", known.join(", "))
                 };
                 return Err(ConfigError::invalid(
                     path,
@@ -150,11 +131,7 @@ mod tests {
 
     #[test]
     fn good_urls_pass() {
-        for u in [
-            "https://api.openai.com/v1",
-            "http://127.0.0.1:8080",
-            "https://co.yes.vg/v1/",
-        ] {
+        for u in ["https://api.openai.com/v1", "http://127.0.0.1:8080", "https://co.yes.vg/v1/"] {
             assert!(validate_base_url(u).is_ok(), "{u}");
         }
     }
@@ -192,43 +169,20 @@ mod tests {
         for u in yes {
             assert!(points_at(&Url::parse(u).unwrap(), listen), "{u}");
         }
-        let no = [
-            "http://127.0.0.1:3210",
-            "https://localhost/v1",
-            "http://10.0.0.1:3211",
-        ];
+        let no = ["http://127.0.0.1:3210", "https://localhost/v1", "http://10.0.0.1:3211"];
         for u in no {
             assert!(!points_at(&Url::parse(u).unwrap(), listen), "{u}");
         }
         // Default port counts: a proxy on :80 is hit by a port-less http URL.
         let on80: SocketAddr = "192.168.1.5:80".parse().unwrap();
-        assert!(points_at(
-            &Url::parse("http://192.168.1.5/v1").unwrap(),
-            on80
-        ));
-        assert!(!points_at(
-            &Url::parse("https://192.168.1.5/v1").unwrap(),
-            on80
-        ));
+        assert!(points_at(&Url::parse("http://192.168.1.5/v1").unwrap(), on80));
+        assert!(!points_at(&Url::parse("https://192.168.1.5/v1").unwrap(), on80));
     }
 
     fn cfg_with(urls: &[&str]) -> ConfigFile {
         let mut cfg = ConfigFile::default();
-        let upstreams = urls
-            .iter()
-            .map(|u| Upstream {
-                base_url: u.to_string(),
-                ..Default::default()
-            })
-            .collect();
-        cfg.codex.configs.insert(
-            "main".into(),
-            NamedConfig {
-                name: "main".into(),
-                upstreams,
-                ..Default::default()
-            },
-        );
+        let upstreams = urls.iter().map(|u| Upstream { base_url: u.to_string(), ..Default::default() }).collect();
+        cfg.codex.configs.insert("main".into(), NamedConfig { name: "main".into(), upstreams, ..Default::default() });
         cfg.codex.active = Some("main".into());
         cfg
     }
@@ -252,10 +206,7 @@ mod tests {
         let mut cfg = cfg_with(&[]);
         cfg.codex.configs[0].name = "other".into();
         let err = validate(&cfg, p).unwrap_err();
-        assert!(
-            matches!(&err, ConfigError::Invalid { key, .. } if key == "codex.configs.main.name"),
-            "{err}"
-        );
+        assert!(matches!(&err, ConfigError::Invalid { key, .. } if key == "codex.configs.main.name"), "{err}");
 
         cfg.codex.configs[0].name = String::new();
         assert!(validate(&cfg, p).is_ok(), "empty name is allowed");
@@ -263,32 +214,20 @@ mod tests {
         cfg.codex.active = Some("missing".into());
         let err = validate(&cfg, p).unwrap_err();
         let shown = err.to_string();
-        assert!(
-            shown.contains("codex.active") && shown.contains("ch config set-active NAME"),
-            "{shown}"
-        );
+        assert!(shown.contains("codex.active") && shown.contains("ch config set-active NAME"), "{shown}");
         assert!(shown.contains("not one of: main"), "{shown}");
 
         cfg.codex.active = None;
         cfg.claude.active = Some("x".into());
         let err = validate(&cfg, p).unwrap_err();
-        assert!(
-            matches!(&err, ConfigError::Invalid { key, .. } if key == "claude.active"),
-            "{err}"
-        );
+        assert!(matches!(&err, ConfigError::Invalid { key, .. } if key == "claude.active"), "{err}");
     }
 
     #[test]
     fn validate_rejects_newer_version() {
-        let cfg = ConfigFile {
-            version: Some(2),
-            ..ConfigFile::default()
-        };
+        let cfg = ConfigFile { version: Some(2), ..ConfigFile::default() };
         let err = validate(&cfg, Path::new("/c.json")).unwrap_err();
-        assert!(matches!(
-            err,
-            ConfigError::UnsupportedVersion { version: 2, .. }
-        ));
+        assert!(matches!(err, ConfigError::UnsupportedVersion { version: 2, .. }));
         assert!(err.to_string().contains("newer codex-helper"));
     }
 }

@@ -6,6 +6,7 @@
 //! closes the circuit again. `Retry-After` from the upstream sets the cooldown
 //! directly, because the upstream knows better than our guess.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 /// Consecutive failures that put an upstream in cooldown (the original tool's
@@ -48,10 +49,13 @@ pub struct Health {
     /// Kept after it passes: it is when the upstream became usable again,
     /// which session affinity needs to know.
     pub cooldown_until: Option<Instant>,
+    /// When the current (or last) cooldown began.
+    pub tripped_at: Option<Instant>,
     pub exhausted: bool,
     /// When a quota provider last cleared `exhausted`.
     pub exhausted_cleared_at: Option<Instant>,
-    pub last_error: Option<String>,
+    /// Shared so that the per-request copy the selector takes is cheap.
+    pub last_error: Option<Arc<str>>,
     pub last_error_at: Option<SystemTime>,
     pub last_status: Option<u16>,
     pub requests: u64,
@@ -89,8 +93,15 @@ impl Health {
         }
     }
 
-    pub fn record_success(&mut self, status: u16) -> Transition {
+    /// A request that began at `started` succeeded.
+    pub fn record_success(&mut self, status: u16, started: Instant, now: Instant) -> Transition {
         let was_unhealthy = self.consecutive_failures > 0 || self.trips > 0;
+        // A request sent after the cooldown began (a last-resort try) and
+        // answered well proves the upstream is back: end the cooldown now.
+        // One that began before it says nothing about what happened since.
+        if self.is_cooling(now) && self.tripped_at.is_some_and(|t| t <= started) {
+            self.cooldown_until = Some(now);
+        }
         self.requests += 1;
         self.successes += 1;
         self.consecutive_failures = 0;
@@ -122,7 +133,7 @@ impl Health {
         self.failures += 1;
         self.consecutive_failures += 1;
         self.last_status = status;
-        self.last_error = Some(error);
+        self.last_error = Some(error.into());
         self.last_error_at = Some(SystemTime::now());
         let tripped = self.consecutive_failures >= policy.failure_threshold || retry_after.is_some();
         // Failures while already cooling (requests that were in flight, or a
@@ -136,6 +147,7 @@ impl Health {
             None => policy.cooldown_for_trip(self.trips),
         };
         self.cooldown_until = Some(now + cooldown);
+        self.tripped_at = Some(now);
         Transition::CooldownStarted(cooldown)
     }
 }
@@ -169,7 +181,7 @@ mod tests {
         assert_eq!(fail(&mut h, &p, t1), Transition::CooldownStarted(Duration::from_secs(60)));
         let t2 = t1 + Duration::from_secs(61);
         assert_eq!(fail(&mut h, &p, t2), Transition::CooldownStarted(Duration::from_secs(100)));
-        assert_eq!(h.record_success(200), Transition::Recovered);
+        assert_eq!(h.record_success(200, t2, t2), Transition::Recovered);
         assert_eq!(h.consecutive_failures, 0);
         assert_eq!(h.trips, 0);
         assert_eq!((h.requests, h.successes, h.failures), (6, 1, 5));
@@ -197,6 +209,24 @@ mod tests {
         let until = h.cooldown_until;
         assert_eq!(fail(&mut h, &p, now + Duration::from_secs(1)), Transition::None);
         assert_eq!(h.cooldown_until, until);
+    }
+
+    #[test]
+    fn a_success_sent_during_the_cooldown_ends_it_but_an_older_one_does_not() {
+        let p = HealthPolicy::default();
+        let mut h = Health::default();
+        let t0 = Instant::now();
+        let before = t0;
+        let trip = t0 + Duration::from_secs(1);
+        for _ in 0..3 {
+            fail(&mut h, &p, trip);
+        }
+        let late = trip + Duration::from_secs(2);
+        h.record_success(200, before, late);
+        assert!(h.is_cooling(late), "a request started before the trip must not end it");
+        h.record_success(200, late, late);
+        assert!(!h.is_cooling(late));
+        assert_eq!(h.recovered_at(late), Some(late));
     }
 
     #[test]

@@ -42,22 +42,50 @@ impl UpstreamId {
 /// The result of one attempt against one upstream.
 #[derive(Clone, Debug)]
 pub enum Outcome {
-    Success { status: u16 },
+    /// `started`: when the request was sent (a success only ends a
+    /// cooldown that began before it).
+    Success {
+        status: u16,
+        started: Instant,
+    },
     /// The client's own mistake (4xx other than auth/rate limits).
-    Neutral { status: u16 },
-    Failure { status: Option<u16>, error: String, retry_after: Option<Duration> },
+    Neutral {
+        status: u16,
+    },
+    Failure {
+        status: Option<u16>,
+        error: String,
+        retry_after: Option<Duration>,
+    },
 }
 
 /// Something the tray or a notification may want to show.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LbEvent {
-    CooldownStarted { service: Service, upstream: UpstreamId, cooldown_ms: u64, reason: String },
-    Recovered { service: Service, upstream: UpstreamId },
-    ExhaustedChanged { service: Service, upstream: UpstreamId, exhausted: bool },
+    CooldownStarted {
+        service: Service,
+        upstream: UpstreamId,
+        cooldown_ms: u64,
+        reason: String,
+    },
+    Recovered {
+        service: Service,
+        upstream: UpstreamId,
+    },
+    ExhaustedChanged {
+        service: Service,
+        upstream: UpstreamId,
+        exhausted: bool,
+    },
     /// Traffic of a config moved to another upstream (off the primary, or
     /// back to it).
-    ServingChanged { service: Service, config: Arc<str>, index: usize, base_url: Arc<str> },
+    ServingChanged {
+        service: Service,
+        config: Arc<str>,
+        index: usize,
+        base_url: Arc<str>,
+    },
 }
 
 /// A moment's view of one upstream, for status displays.
@@ -149,7 +177,7 @@ impl LoadBalancer {
             let mut map = lock(&self.inner.health);
             let health = map.entry(id.clone()).or_default();
             match outcome {
-                Outcome::Success { status } => health.record_success(*status),
+                Outcome::Success { status, started } => health.record_success(*status, *started, now),
                 Outcome::Neutral { status } => {
                     health.record_neutral(*status);
                     Transition::None
@@ -247,10 +275,10 @@ impl LoadBalancer {
                     cooldown_remaining_ms: cooling.map(|u| (u - now).as_millis() as u64),
                     consecutive_failures: h.consecutive_failures,
                     exhausted: h.exhausted,
-                    last_error: h.last_error.clone(),
-                    last_error_at_ms: h.last_error_at.and_then(|t| {
-                        t.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_millis() as u64)
-                    }),
+                    last_error: h.last_error.as_deref().map(str::to_string),
+                    last_error_at_ms: h
+                        .last_error_at
+                        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_millis() as u64)),
                     last_status: h.last_status,
                     requests: h.requests,
                     successes: h.successes,

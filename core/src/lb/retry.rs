@@ -23,6 +23,9 @@ pub enum Verdict {
 
 pub fn classify_status(status: StatusCode) -> Verdict {
     match status.as_u16() {
+        // "Method not implemented" (e.g. Claude Code's `HEAD /` probe) is a
+        // property of the request, not an outage.
+        501 => Verdict::ClientError,
         401 | 403 | 408 | 429 => Verdict::Retryable,
         s if s >= 500 => Verdict::Retryable,
         s if s >= 400 => Verdict::ClientError,
@@ -47,7 +50,7 @@ mod tests {
         for s in [200, 201, 204, 302] {
             assert_eq!(classify_status(StatusCode::from_u16(s).unwrap()), Verdict::Success, "{s}");
         }
-        for s in [400, 404, 409, 413, 422] {
+        for s in [400, 404, 409, 413, 422, 501] {
             assert_eq!(classify_status(StatusCode::from_u16(s).unwrap()), Verdict::ClientError, "{s}");
         }
         for s in [401, 403, 408, 429, 500, 502, 503, 504, 529] {

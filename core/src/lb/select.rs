@@ -44,9 +44,7 @@ fn pin_holds(health: &[Health], pin: Pin, now: Instant) -> bool {
     if !pinned.is_available(now) {
         return false;
     }
-    health[..pin.index]
-        .iter()
-        .all(|h| !h.is_available(now) || h.recovered_at(now).is_none_or(|t| t <= pin.at))
+    health[..pin.index].iter().all(|h| !h.is_available(now) || h.recovered_at(now).is_none_or(|t| t <= pin.at))
 }
 
 #[cfg(test)]

@@ -35,9 +35,7 @@ impl Usage {
         self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
         self.reasoning_tokens = self.reasoning_tokens.saturating_add(other.reasoning_tokens);
         self.total_tokens = self.total_tokens.saturating_add(other.total_tokens);
-        self.cached_input_tokens = self
-            .cached_input_tokens
-            .saturating_add(other.cached_input_tokens);
+        self.cached_input_tokens = self.cached_input_tokens.saturating_add(other.cached_input_tokens);
     }
 }
 
@@ -120,10 +118,7 @@ pub fn path_without_query(path: &str) -> &str {
 
 /// Milliseconds since the Unix epoch (0 if the clock is before 1970).
 pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -210,22 +205,8 @@ mod tests {
                 "streamed",
             ]
         );
-        let usage: Vec<&str> = v["usage"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(
-            usage,
-            [
-                "input_tokens",
-                "output_tokens",
-                "reasoning_tokens",
-                "total_tokens",
-                "cached_input_tokens"
-            ]
-        );
+        let usage: Vec<&str> = v["usage"].as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(usage, ["input_tokens", "output_tokens", "reasoning_tokens", "total_tokens", "cached_input_tokens"]);
         assert_eq!(
             v["attempts"][0],
             serde_json::json!({"upstream_base_url":"https://a","status_code":502,"outcome":"retried","duration_ms":5})
@@ -251,24 +232,16 @@ mod tests {
         let again = serde_json::to_string(&r).unwrap();
         assert!(again.ends_with(r#""future_field":{"x":1}}"#), "{again}");
         // A line without usage (the original omitted it when unknown) still reads.
-        let r: RequestRecord =
-            serde_json::from_str(r#"{"timestamp_ms":1,"service":"codex"}"#).unwrap();
+        let r: RequestRecord = serde_json::from_str(r#"{"timestamp_ms":1,"service":"codex"}"#).unwrap();
         assert!(r.usage.is_empty());
     }
 
     #[test]
     fn path_drops_query_and_usage_adds() {
-        assert_eq!(
-            path_without_query("/v1/responses?key=sk-123"),
-            "/v1/responses"
-        );
+        assert_eq!(path_without_query("/v1/responses?key=sk-123"), "/v1/responses");
         assert_eq!(path_without_query("/v1/models#x"), "/v1/models");
         assert_eq!(RequestRecord::new("codex", "GET", "/a?b=c").path, "/a");
-        let mut u = Usage {
-            input_tokens: 1,
-            total_tokens: u64::MAX,
-            ..Default::default()
-        };
+        let mut u = Usage { input_tokens: 1, total_tokens: u64::MAX, ..Default::default() };
         u.add(&Usage {
             input_tokens: 2,
             output_tokens: 3,

@@ -56,12 +56,7 @@ impl RequestLog {
             .name("codex-helper-log".into())
             .spawn(move || run(rx, sink))
             .expect("spawning the request-log thread");
-        (
-            RequestLog {
-                tx: Some(tx.clone()),
-            },
-            LogWriterHandle { tx, join },
-        )
+        (RequestLog { tx: Some(tx.clone()) }, LogWriterHandle { tx, join })
     }
 
     /// A log that drops every record (embedding, tests that don't care).
@@ -275,16 +270,10 @@ impl Sink {
 
     fn warn(&mut self, what: &str, e: &io::Error) {
         let now = Instant::now();
-        let due = self
-            .warned
-            .get(&e.kind())
-            .is_none_or(|at| now.duration_since(*at) >= WARN_EVERY);
+        let due = self.warned.get(&e.kind()).is_none_or(|at| now.duration_since(*at) >= WARN_EVERY);
         if due {
             self.warned.insert(e.kind(), now);
-            tracing::warn!(
-                "request log: {what} {}: {e} (request lines are being dropped)",
-                self.path.display()
-            );
+            tracing::warn!("request log: {what} {}: {e} (request lines are being dropped)", self.path.display());
         }
     }
 }
@@ -382,10 +371,7 @@ mod tests {
 
     fn lines(path: &Path) -> Vec<RequestRecord> {
         match fs::read_to_string(path) {
-            Ok(text) => text
-                .lines()
-                .map(|l| serde_json::from_str(l).expect(l))
-                .collect(),
+            Ok(text) => text.lines().map(|l| serde_json::from_str(l).expect(l)).collect(),
             Err(_) => Vec::new(),
         }
     }
@@ -404,18 +390,8 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
-            assert_eq!(
-                fs::metadata(path.parent().unwrap())
-                    .unwrap()
-                    .permissions()
-                    .mode()
-                    & 0o777,
-                0o700
-            );
+            assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
         }
         handle.shutdown();
         log.record(rec(3)); // after shutdown: dropped, no panic
@@ -433,12 +409,7 @@ mod tests {
         handle.shutdown();
         let got = lines(&path);
         assert_eq!(got.len(), 1000);
-        assert!(
-            got.iter()
-                .enumerate()
-                .all(|(i, r)| r.duration_ms == i as u64),
-            "in order"
-        );
+        assert!(got.iter().enumerate().all(|(i, r)| r.duration_ms == i as u64), "in order");
     }
 
     #[test]
@@ -454,15 +425,10 @@ mod tests {
         }
         handle.shutdown();
 
-        let mut names: Vec<String> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
+        let mut names: Vec<String> =
+            fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         names.sort();
-        assert_eq!(
-            names,
-            ["requests.jsonl", "requests.jsonl.1", "requests.jsonl.2"]
-        );
+        assert_eq!(names, ["requests.jsonl", "requests.jsonl.1", "requests.jsonl.2"]);
 
         // Every file parses line by line (no split lines) and stays within the cap.
         let current = lines(&path);
@@ -472,12 +438,7 @@ mod tests {
             assert!(fs::metadata(&p).unwrap().len() <= 1024, "{}", p.display());
         }
         // Oldest to newest is .2, .1, current, with no gaps, ending at the last record.
-        let all: Vec<u64> = two
-            .iter()
-            .chain(&one)
-            .chain(&current)
-            .map(|r| r.duration_ms)
-            .collect();
+        let all: Vec<u64> = two.iter().chain(&one).chain(&current).map(|r| r.duration_ms).collect();
         assert_eq!(*all.last().unwrap(), 199);
         assert!(all.windows(2).all(|w| w[1] == w[0] + 1), "{all:?}");
         assert!(!current.is_empty() && !one.is_empty() && !two.is_empty());

@@ -81,7 +81,7 @@ impl ProxyBody {
         }
         let outcome = match &end {
             End::Complete | End::ClientGone if ledger.client_error => Outcome::Neutral { status: rec.status_code },
-            End::Complete => Outcome::Success { status: rec.status_code },
+            End::Complete => Outcome::Success { status: rec.status_code, started: ledger.started },
             End::ClientGone => {
                 rec.error = Some("the client closed the connection before the response ended".into());
                 Outcome::Neutral { status: rec.status_code }
@@ -119,7 +119,9 @@ impl Stream for ProxyBody {
             Poll::Ready(Some(Err(msg))) => {
                 this.done = true;
                 let service = this.ledger.as_ref().map(|l| l.service);
-                let message = format!("codex-helper: {msg}; the response was cut off and not retried (part of it was already delivered)");
+                let message = format!(
+                    "codex-helper: {msg}; the response was cut off and not retried (part of it was already delivered)"
+                );
                 tracing::warn!(error = %msg, "upstream stream broke after the response began");
                 let appendable = this.pump.can_append_event();
                 this.finish(End::UpstreamBroke(msg));

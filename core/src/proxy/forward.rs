@@ -197,7 +197,11 @@ fn respond(chosen: Chosen, mut ledger: Ledger) -> Response {
             let length = if framed {
                 None
             } else {
-                chosen.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok())
+                chosen
+                    .headers
+                    .get(header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse().ok())
             };
             (Body::from_stream(ProxyBody::new(held, *pump, ledger).with_length(length)), framed)
         }
@@ -207,7 +211,7 @@ fn respond(chosen: Chosen, mut ledger: Ledger) -> Response {
             let outcome = if ledger.client_error {
                 Outcome::Neutral { status: ledger.record.status_code }
             } else {
-                Outcome::Success { status: ledger.record.status_code }
+                Outcome::Success { status: ledger.record.status_code, started: ledger.started }
             };
             ledger.lb.record(&ledger.upstream, &outcome);
             ledger.log.record(ledger.record);
@@ -320,11 +324,8 @@ async fn read_body(parts: &Parts, body: Body, limit: usize) -> Result<Bytes, Ref
             ),
         )
     };
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
@@ -364,12 +365,11 @@ fn is_websocket(parts: &Parts) -> bool {
 }
 
 fn no_config(state: &ProxyState) -> Refused {
-    let flag = if state.service == crate::Service::Claude { " --claude" } else { "" };
     Refused::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "no_upstream_configured",
         format!(
-            "no active {} config with upstreams in ~/.codex-helper/config.json; add one with `ch config add NAME --base-url URL --auth-token KEY{flag}`",
+            "no active {} config with upstreams in ~/.codex-helper/config.json; add one there (a running proxy picks it up within a second)",
             state.service
         ),
     )
@@ -377,10 +377,8 @@ fn no_config(state: &ProxyState) -> Refused {
 
 /// The answer when no upstream worked: which were tried and why they failed.
 fn all_failed(active: &ActiveConfig, failures: &[(usize, Failed)]) -> Refused {
-    let tried: Vec<String> = failures
-        .iter()
-        .map(|(i, f)| format!("{} → {}", active.upstreams[*i].base_url, f.error))
-        .collect();
+    let tried: Vec<String> =
+        failures.iter().map(|(i, f)| format!("{} → {}", active.upstreams[*i].base_url, f.error)).collect();
     let last = failures.last().map(|(_, f)| f);
     let status = match last {
         Some(Failed { status: Some(s), .. }) => StatusCode::from_u16(*s).unwrap_or(StatusCode::BAD_GATEWAY),
@@ -416,7 +414,7 @@ async fn error_snippet(response: reqwest::Response) -> String {
         }
         buf
     };
-    let buf = tokio::time::timeout(Duration::from_secs(5), read).await.unwrap_or_default();
+    let buf = tokio::time::timeout(Duration::from_secs(2), read).await.unwrap_or_default();
     let text = String::from_utf8_lossy(&buf);
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut cut: String = text.chars().take(ERROR_SNIPPET).collect();

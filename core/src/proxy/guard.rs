@@ -82,7 +82,15 @@ mod tests {
 
     #[test]
     fn loopback_hosts_pass() {
-        for h in ["127.0.0.1:3211", "localhost", "LOCALHOST:3210", "[::1]:3211", "127.1.2.3", "localhost.", "[::ffff:127.0.0.1]:3211"] {
+        for h in [
+            "127.0.0.1:3211",
+            "localhost",
+            "LOCALHOST:3210",
+            "[::1]:3211",
+            "127.1.2.3",
+            "localhost.",
+            "[::ffff:127.0.0.1]:3211",
+        ] {
             assert!(check(&parts(&[("host", h)])).is_ok(), "{h}");
         }
         assert!(check(&parts(&[])).is_ok(), "no Host at all: a local tool");

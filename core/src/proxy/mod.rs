@@ -89,10 +89,7 @@ pub struct ProxyState {
 
 /// The proxy's routes: its identity endpoint, and everything else forwarded.
 pub fn router(state: ProxyState) -> Router {
-    Router::new()
-        .route(HEALTH_PATH, get(health))
-        .fallback(forward::handle)
-        .with_state(state)
+    Router::new().route(HEALTH_PATH, get(health)).fallback(forward::handle).with_state(state)
 }
 
 #[derive(Serialize)]
@@ -132,7 +129,8 @@ pub async fn serve(
 pub fn http_client(limits: &Limits) -> reqwest::Result<reqwest::Client> {
     let policy = reqwest::redirect::Policy::custom(|attempt| {
         let same_host = attempt.previous().first().is_some_and(|first| {
-            first.host_str() == attempt.url().host_str() && first.port_or_known_default() == attempt.url().port_or_known_default()
+            first.host_str() == attempt.url().host_str()
+                && first.port_or_known_default() == attempt.url().port_or_known_default()
         });
         if attempt.previous().len() >= 5 || !same_host {
             attempt.stop()

@@ -41,10 +41,7 @@ pub fn stream_error_event(service: Service, message: &str) -> Bytes {
                 }
             }),
         ),
-        Service::Claude => (
-            "error",
-            json!({ "type": "error", "error": { "type": "api_error", "message": message } }),
-        ),
+        Service::Claude => ("error", json!({ "type": "error", "error": { "type": "api_error", "message": message } })),
     };
     Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
 }

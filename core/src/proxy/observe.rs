@@ -51,11 +51,8 @@ pub struct Observer {
 
 impl Observer {
     pub fn new(service: Service, headers: &HeaderMap) -> Observer {
-        let content_type = headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let content_type =
+            headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
         let kind = if content_type.starts_with("text/event-stream") {
             BodyKind::Sse
         } else if content_type.contains("json") {
@@ -350,7 +347,8 @@ mod tests {
         let mut h = sse_headers();
         h.insert("content-encoding", "gzip".parse().unwrap());
         let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        enc.write_all(&ev("message_start", r#"{"type":"message_start","message":{"usage":{"input_tokens":9}}}"#)).unwrap();
+        enc.write_all(&ev("message_start", r#"{"type":"message_start","message":{"usage":{"input_tokens":9}}}"#))
+            .unwrap();
         enc.write_all(&ev("message_delta", r#"{"type":"message_delta","usage":{"output_tokens":2}}"#)).unwrap();
         let gz = enc.finish().unwrap();
         let mut o = Observer::new(Service::Claude, &h);

@@ -22,11 +22,8 @@ pub fn session_id(service: Service, headers: &HeaderMap, body: &[u8]) -> Option<
         Service::Codex => (&CODEX_HEADERS, b"\"prompt_cache_key\""),
         Service::Claude => (&CLAUDE_HEADERS, b"\"user_id\""),
     };
-    let from_header = names
-        .iter()
-        .find_map(|name| headers.get(*name)?.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty());
+    let from_header =
+        names.iter().find_map(|name| headers.get(*name)?.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
     let id = match from_header {
         Some(v) => v,
         // Some Claude Code versions put a JSON object (with `session_id`)

@@ -49,7 +49,10 @@ mod tests {
         assert_eq!(join("https://relay.example/v1/", "/v1/responses"), "https://relay.example/v1/responses");
         assert_eq!(join("https://relay.example", "/v1/responses"), "https://relay.example/v1/responses");
         assert_eq!(join("https://relay.example/v1", "/responses"), "https://relay.example/v1/responses");
-        assert_eq!(join("https://relay.example/openai/v1", "/v1/responses"), "https://relay.example/openai/v1/responses");
+        assert_eq!(
+            join("https://relay.example/openai/v1", "/v1/responses"),
+            "https://relay.example/openai/v1/responses"
+        );
     }
 
     #[test]
@@ -58,8 +61,14 @@ mod tests {
             join("https://api.anthropic.com", "/v1/messages?beta=true"),
             "https://api.anthropic.com/v1/messages?beta=true"
         );
-        assert_eq!(join("https://relay.example/api", "/v1/messages?beta=true"), "https://relay.example/api/v1/messages?beta=true");
-        assert_eq!(join("http://127.0.0.1:9000/v1", "/v1/messages?a=1&b=2"), "http://127.0.0.1:9000/v1/messages?a=1&b=2");
+        assert_eq!(
+            join("https://relay.example/api", "/v1/messages?beta=true"),
+            "https://relay.example/api/v1/messages?beta=true"
+        );
+        assert_eq!(
+            join("http://127.0.0.1:9000/v1", "/v1/messages?a=1&b=2"),
+            "http://127.0.0.1:9000/v1/messages?a=1&b=2"
+        );
     }
 
     #[test]

@@ -4,9 +4,7 @@
 use std::io::Read;
 use std::time::Duration;
 
-use codex_helper_tests::{
-    canned, client, client_with_timeout, read_sse_events, MockUpstream, Reply, SseEvent,
-};
+use codex_helper_tests::{canned, client, client_with_timeout, read_sse_events, MockUpstream, Reply, SseEvent};
 use tokio::time::Instant;
 
 /// The exact bytes a list of events is written as (before any compression).
@@ -39,10 +37,7 @@ async fn stall_after_events_goes_silent_until_the_client_gives_up() {
     let read = read_sse_events(c.post(mock.url()).send().await.unwrap()).await;
     assert_eq!(read.events, events[..2]);
     let error = read.error.expect("the client timeout should end the stall");
-    assert!(
-        error.contains("timed out") || error.contains("timeout"),
-        "{error}"
-    );
+    assert!(error.contains("timed out") || error.contains("timeout"), "{error}");
     assert!(start.elapsed() >= Duration::from_millis(300));
 }
 
@@ -54,11 +49,7 @@ async fn event_delay_spaces_out_events() {
     let start = Instant::now();
     let read = read_sse_events(client().get(mock.url()).send().await.unwrap()).await;
     assert_eq!((read.events, read.error), (events, None));
-    assert!(
-        start.elapsed() >= Duration::from_millis(200),
-        "{:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() >= Duration::from_millis(200), "{:?}", start.elapsed());
 }
 
 #[tokio::test]
@@ -70,15 +61,9 @@ async fn gzip_sse_inflates_to_the_same_bytes() {
     assert_eq!(resp.headers()["content-encoding"], "gzip");
     assert_eq!(resp.headers()["content-type"], "text/event-stream");
     let raw = resp.bytes().await.unwrap();
-    assert_ne!(
-        raw.as_ref(),
-        encoded(&events).as_slice(),
-        "body should be compressed"
-    );
+    assert_ne!(raw.as_ref(), encoded(&events).as_slice(), "body should be compressed");
     let mut inflated = Vec::new();
-    flate2::read::GzDecoder::new(raw.as_ref())
-        .read_to_end(&mut inflated)
-        .unwrap();
+    flate2::read::GzDecoder::new(raw.as_ref()).read_to_end(&mut inflated).unwrap();
     assert_eq!(inflated, encoded(&events));
 }
 
@@ -113,17 +98,7 @@ async fn raw_events_are_sent_verbatim() {
     let mock = MockUpstream::start().await;
     let raw = "data: {not json\n\n: comment\nevent: half";
     mock.push(Reply::sse(vec![SseEvent::raw(raw)]));
-    assert_eq!(
-        client()
-            .get(mock.url())
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        raw
-    );
+    assert_eq!(client().get(mock.url()).send().await.unwrap().text().await.unwrap(), raw);
 
     mock.push(Reply::sse(vec![SseEvent::raw(raw)]));
     let read = read_sse_events(client().get(mock.url()).send().await.unwrap()).await;

@@ -53,11 +53,7 @@ fn codex_output_part(text: &str) -> Value {
 }
 
 fn codex_message_item(text: &str, status: &str) -> Value {
-    let content = if status == "completed" {
-        vec![codex_output_part(text)]
-    } else {
-        vec![]
-    };
+    let content = if status == "completed" { vec![codex_output_part(text)] } else { vec![] };
     json!({"id": CODEX_ITEM_ID, "type": "message", "status": status, "role": "assistant", "content": content})
 }
 
@@ -81,44 +77,20 @@ pub fn codex_stream(text: &str, usage: (u64, u64, u64)) -> Vec<SseEvent> {
     let mut ev = CodexEvents(Vec::new());
     let at = |extra: Value| {
         let mut base = json!({"item_id": CODEX_ITEM_ID, "output_index": 0, "content_index": 0});
-        base.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
+        base.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         base
     };
-    ev.push(
-        "response.created",
-        json!({"response": codex_response("in_progress", vec![], Value::Null)}),
-    );
-    ev.push(
-        "response.in_progress",
-        json!({"response": codex_response("in_progress", vec![], Value::Null)}),
-    );
-    ev.push(
-        "response.output_item.added",
-        json!({"output_index": 0, "item": codex_message_item("", "in_progress")}),
-    );
-    ev.push(
-        "response.content_part.added",
-        at(json!({"part": codex_output_part("")})),
-    );
+    ev.push("response.created", json!({"response": codex_response("in_progress", vec![], Value::Null)}));
+    ev.push("response.in_progress", json!({"response": codex_response("in_progress", vec![], Value::Null)}));
+    ev.push("response.output_item.added", json!({"output_index": 0, "item": codex_message_item("", "in_progress")}));
+    ev.push("response.content_part.added", at(json!({"part": codex_output_part("")})));
     for word in words(text) {
         ev.push("response.output_text.delta", at(json!({"delta": word})));
     }
     ev.push("response.output_text.done", at(json!({"text": text})));
-    ev.push(
-        "response.content_part.done",
-        at(json!({"part": codex_output_part(text)})),
-    );
-    ev.push(
-        "response.output_item.done",
-        json!({"output_index": 0, "item": codex_message_item(text, "completed")}),
-    );
-    let done = codex_response(
-        "completed",
-        vec![codex_message_item(text, "completed")],
-        codex_usage(usage),
-    );
+    ev.push("response.content_part.done", at(json!({"part": codex_output_part(text)})));
+    ev.push("response.output_item.done", json!({"output_index": 0, "item": codex_message_item(text, "completed")}));
+    let done = codex_response("completed", vec![codex_message_item(text, "completed")], codex_usage(usage));
     ev.push("response.completed", json!({"response": done}));
     ev.0
 }
@@ -126,10 +98,7 @@ pub fn codex_stream(text: &str, usage: (u64, u64, u64)) -> Vec<SseEvent> {
 /// A streamed turn that fails upstream: `response.created` then `response.failed`.
 pub fn codex_failed(code: &str, message: &str) -> Vec<SseEvent> {
     let mut ev = CodexEvents(Vec::new());
-    ev.push(
-        "response.created",
-        json!({"response": codex_response("in_progress", vec![], Value::Null)}),
-    );
+    ev.push("response.created", json!({"response": codex_response("in_progress", vec![], Value::Null)}));
     let mut failed = codex_response("failed", vec![], Value::Null);
     failed["error"] = json!({"code": code, "message": message});
     ev.push("response.failed", json!({"response": failed}));
@@ -138,11 +107,7 @@ pub fn codex_failed(code: &str, message: &str) -> Vec<SseEvent> {
 
 /// A non-streaming `/v1/responses` body (`stream: false`).
 pub fn codex_json(text: &str, usage: (u64, u64, u64)) -> Value {
-    codex_response(
-        "completed",
-        vec![codex_message_item(text, "completed")],
-        codex_usage(usage),
-    )
+    codex_response("completed", vec![codex_message_item(text, "completed")], codex_usage(usage))
 }
 
 /// An OpenAI-style HTTP error body, e.g. for a 429 or 500 reply.
@@ -151,10 +116,7 @@ pub fn openai_error_json(code: &str, message: &str) -> Value {
 }
 
 fn claude_event(kind: &str, mut fields: Value) -> SseEvent {
-    fields
-        .as_object_mut()
-        .expect("event fields are an object")
-        .insert("type".into(), json!(kind));
+    fields.as_object_mut().expect("event fields are an object").insert("type".into(), json!(kind));
     SseEvent::new(kind, fields)
 }
 
@@ -177,10 +139,7 @@ pub fn claude_stream(text: &str, input: u64, output: u64) -> Vec<SseEvent> {
     });
     let mut ev = vec![
         claude_event("message_start", json!({"message": message})),
-        claude_event(
-            "content_block_start",
-            json!({"index": 0, "content_block": {"type": "text", "text": ""}}),
-        ),
+        claude_event("content_block_start", json!({"index": 0, "content_block": {"type": "text", "text": ""}})),
         claude_event("ping", json!({})),
     ];
     for word in words(text) {

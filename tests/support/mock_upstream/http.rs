@@ -59,11 +59,7 @@ fn invalid(msg: impl Into<String>) -> io::Error {
 
 /// Reads one full request. `Ok(None)` means the client closed the connection
 /// cleanly before sending anything.
-async fn read_request(
-    stream: &mut TcpStream,
-    buf: &mut Vec<u8>,
-    connection: u64,
-) -> io::Result<Option<Request>> {
+async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, connection: u64) -> io::Result<Option<Request>> {
     let (head_len, method, path, headers, version) = loop {
         let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut parsed = httparse::Request::new(&mut slots);
@@ -93,54 +89,32 @@ async fn read_request(
     };
     buf.drain(..head_len);
 
-    let find = |name: &str| {
-        headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let find = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
     let connection_header = find("connection").unwrap_or("").to_ascii_lowercase();
-    let wants_close = connection_header.contains("close")
-        || (version == 0 && !connection_header.contains("keep-alive"));
+    let wants_close =
+        connection_header.contains("close") || (version == 0 && !connection_header.contains("keep-alive"));
 
     // A client waiting for 100 Continue would otherwise stall until its own timeout.
     if find("expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
         stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
     }
 
-    let chunked =
-        find("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    let chunked = find("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
     let body = if chunked {
         read_chunked(stream, buf).await?
     } else {
         let len = match find("content-length") {
-            Some(v) => v
-                .trim()
-                .parse::<usize>()
-                .map_err(|_| invalid("bad content-length"))?,
+            Some(v) => v.trim().parse::<usize>().map_err(|_| invalid("bad content-length"))?,
             None => 0,
         };
         read_exact_body(stream, buf, len).await?
     };
 
-    let recorded = Recorded {
-        method,
-        path,
-        headers,
-        body,
-        connection,
-    };
-    Ok(Some(Request {
-        recorded,
-        wants_close,
-    }))
+    let recorded = Recorded { method, path, headers, body, connection };
+    Ok(Some(Request { recorded, wants_close }))
 }
 
-async fn read_exact_body(
-    stream: &mut TcpStream,
-    buf: &mut Vec<u8>,
-    len: usize,
-) -> io::Result<Vec<u8>> {
+async fn read_exact_body(stream: &mut TcpStream, buf: &mut Vec<u8>, len: usize) -> io::Result<Vec<u8>> {
     while buf.len() < len {
         if !fill(stream, buf).await? {
             return Err(invalid("EOF inside request body"));

@@ -43,21 +43,14 @@ impl Recorded {
     /// First header with this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
     }
 
     /// The body parsed as JSON; panics with the body text if it is not JSON,
     /// because a test calling this expects JSON.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "recorded body is not JSON ({e}): {}",
-                String::from_utf8_lossy(&self.body)
-            )
-        })
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("recorded body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
     /// The body as (lossy) UTF-8 text.
@@ -115,9 +108,7 @@ pub struct MockUpstream {
 impl MockUpstream {
     /// Binds 127.0.0.1 on an ephemeral port and starts serving.
     pub async fn start() -> MockUpstream {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind mock upstream");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind mock upstream");
         let addr = listener.local_addr().expect("mock upstream local addr");
         let shared = Shared(Arc::new(Mutex::new(State {
             queue: VecDeque::new(),

@@ -23,35 +23,22 @@ pub struct SseEvent {
 impl SseEvent {
     /// `event: <event>` + `data: <compact JSON>`.
     pub fn new(event: impl Into<String>, data: serde_json::Value) -> SseEvent {
-        SseEvent {
-            event: Some(event.into()),
-            data: data.to_string(),
-            raw: false,
-        }
+        SseEvent { event: Some(event.into()), data: data.to_string(), raw: false }
     }
 
     /// Arbitrary text data, with or without an event name (e.g. `data: [DONE]`).
     pub fn text(event: Option<&str>, data: &str) -> SseEvent {
-        SseEvent {
-            event: event.map(str::to_string),
-            data: data.to_string(),
-            raw: false,
-        }
+        SseEvent { event: event.map(str::to_string), data: data.to_string(), raw: false }
     }
 
     /// Bytes written as-is, for malformed or unusual SSE framing.
     pub fn raw(text: &str) -> SseEvent {
-        SseEvent {
-            event: None,
-            data: text.to_string(),
-            raw: true,
-        }
+        SseEvent { event: None, data: text.to_string(), raw: true }
     }
 
     /// The data parsed as JSON; panics (showing the data) if it is not JSON.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.data)
-            .unwrap_or_else(|e| panic!("SSE data is not JSON ({e}): {}", self.data))
+        serde_json::from_str(&self.data).unwrap_or_else(|e| panic!("SSE data is not JSON ({e}): {}", self.data))
     }
 
     /// The wire form: `event: X\ndata: ...\n\n` (one `data:` line per line of data).
@@ -119,19 +106,11 @@ impl Reply {
     }
 
     pub fn json(status: u16, value: serde_json::Value) -> Reply {
-        Reply::with(
-            status,
-            Some("application/json"),
-            Body::Bytes(value.to_string().into_bytes()),
-        )
+        Reply::with(status, Some("application/json"), Body::Bytes(value.to_string().into_bytes()))
     }
 
     pub fn text(status: u16, body: &str) -> Reply {
-        Reply::with(
-            status,
-            Some("text/plain; charset=utf-8"),
-            Body::Bytes(body.as_bytes().to_vec()),
-        )
+        Reply::with(status, Some("text/plain; charset=utf-8"), Body::Bytes(body.as_bytes().to_vec()))
     }
 
     /// Any bytes with any content type.
@@ -141,8 +120,7 @@ impl Reply {
 
     /// 200 `text/event-stream`, chunked, one chunk per event.
     pub fn sse(events: Vec<SseEvent>) -> Reply {
-        Reply::with(200, Some("text/event-stream"), Body::Sse(events))
-            .header("cache-control", "no-cache")
+        Reply::with(200, Some("text/event-stream"), Body::Sse(events)).header("cache-control", "no-cache")
     }
 
     /// No response at all: the connection is reset once the request is read.
@@ -212,10 +190,8 @@ impl Reply {
     }
 
     fn head(&self, extra: &[(&str, String)]) -> Vec<u8> {
-        let reason = http::StatusCode::from_u16(self.status)
-            .ok()
-            .and_then(|s| s.canonical_reason())
-            .unwrap_or("Unknown");
+        let reason =
+            http::StatusCode::from_u16(self.status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Unknown");
         let mut out = format!("HTTP/1.1 {} {}\r\n", self.status, reason);
         let all = self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
         for (name, value) in all.chain(extra.iter().map(|(n, v)| (*n, v.as_str()))) {
@@ -229,11 +205,8 @@ impl Reply {
         if let Some(d) = self.delay {
             tokio::time::sleep(d).await;
         }
-        let close = client_close
-            || self
-                .headers
-                .iter()
-                .any(|(n, v)| n == "connection" && v.eq_ignore_ascii_case("close"));
+        let close =
+            client_close || self.headers.iter().any(|(n, v)| n == "connection" && v.eq_ignore_ascii_case("close"));
         match &self.body {
             Body::Reset => reset(stream),
             Body::Bytes(body) => self.write_plain(stream, body, close).await,
@@ -242,11 +215,7 @@ impl Reply {
     }
 
     async fn write_plain(&self, stream: &mut TcpStream, body: &[u8], close: bool) -> Outcome {
-        let body = if self.gzip {
-            gzip_all(body)
-        } else {
-            body.to_vec()
-        };
+        let body = if self.gzip { gzip_all(body) } else { body.to_vec() };
         let mut extra = Vec::new();
         if self.gzip {
             extra.push(("content-encoding", "gzip".to_string()));
@@ -280,9 +249,7 @@ impl Reply {
         if stream.write_all(&self.head(&extra)).await.is_err() {
             return Outcome::Done;
         }
-        let mut enc = self
-            .gzip
-            .then(|| GzEncoder::new(Vec::new(), Compression::default()));
+        let mut enc = self.gzip.then(|| GzEncoder::new(Vec::new(), Compression::default()));
         // A cut beyond the last event still suppresses the normal ending.
         let reset_at = self.reset_after.map(|n| n.min(events.len()));
         let stall_at = self.stall_after.map(|n| n.min(events.len()));
@@ -302,9 +269,7 @@ impl Reply {
             let bytes = match enc.as_mut() {
                 Some(gz) => {
                     // Sync flush: emits everything so far on a byte boundary.
-                    gz.write_all(&event.to_bytes())
-                        .and_then(|()| gz.flush())
-                        .expect("gzip to Vec");
+                    gz.write_all(&event.to_bytes()).and_then(|()| gz.flush()).expect("gzip to Vec");
                     std::mem::take(gz.get_mut())
                 }
                 None => event.to_bytes(),
