@@ -1,17 +1,23 @@
 //! Command-line arguments, as clap parses them. Validation that needs files
 //! (which service is the default, which port) happens in the commands.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand};
 
 /// codex-helper: a local proxy for Codex CLI and Claude Code that fails over
 /// between your relays and keys, filters request bodies and logs usage.
+///
+/// With no command: set up a config from your client's login if there is
+/// none, point the client at the proxy, serve, and on Ctrl+C point the
+/// client back.
 #[derive(Debug, Parser)]
 #[command(name = "ch", version, propagate_version = true, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Options for the bare command (serve the default service).
+    /// Options for the bare command.
     #[command(flatten)]
     pub serve: ServeArgs,
 
@@ -24,6 +30,28 @@ pub struct Cli {
 pub enum Command {
     /// Run the local proxy in the foreground (Ctrl+C stops it).
     Serve(ServeArgs),
+    /// Point the client (Codex / Claude Code) at the proxy, or back.
+    #[command(subcommand)]
+    Switch(SwitchCommand),
+    /// Manage configs: named, ordered lists of upstreams (relays + keys).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Show the default service, or set it with --codex / --claude.
+    Default(DefaultArgs),
+    /// Import a config from the client's own settings (done automatically
+    /// by the bare command when there is no config yet).
+    Bootstrap(BootstrapArgs),
+    /// Find the client's recent sessions by project directory.
+    #[command(subcommand)]
+    Session(SessionCommand),
+    /// Requests, errors and tokens from the request log, plus quota state.
+    Usage(UsageArgs),
+    /// Show the request log.
+    Logs(LogsArgs),
+    /// What is running: proxies, active configs, upstream health, switch state.
+    Status(StatusArgs),
+    /// Check files, permissions, ports and client settings; suggest fixes.
+    Doctor(DoctorArgs),
 }
 
 /// Which service a command is about. Neither flag: `default_service` from
@@ -38,6 +66,13 @@ pub struct ServiceArgs {
     pub claude: bool,
 }
 
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct JsonArgs {
+    /// Machine-readable output (one JSON document on stdout).
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Clone, Default, Args)]
 pub struct ServeArgs {
     #[command(flatten)]
@@ -45,4 +80,201 @@ pub struct ServeArgs {
     /// Listen on this loopback port instead of the service's configured one.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SwitchCommand {
+    /// Point the client at the local proxy (keeps a backup first).
+    On(SwitchOnArgs),
+    /// Put back exactly what `switch on` changed.
+    Off(SwitchOffArgs),
+    /// Per service: does the client point at the proxy, is one answering?
+    Status(SwitchStatusArgs),
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct SwitchOnArgs {
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    /// The proxy port the client should use (default: the service's port).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+    #[command(flatten)]
+    pub output: JsonArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct SwitchOffArgs {
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    #[command(flatten)]
+    pub output: JsonArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct SwitchStatusArgs {
+    /// Only this service (default: both).
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    #[command(flatten)]
+    pub output: JsonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// List the configs of a service (keys masked).
+    List(ConfigListArgs),
+    /// Append an upstream to config NAME, creating the config if needed.
+    Add(ConfigAddArgs),
+    /// Make NAME the active config (a running proxy follows at once).
+    SetActive(ConfigNameArgs),
+    /// Delete config NAME.
+    Remove(ConfigNameArgs),
+    /// Show one config with its upstreams (keys masked).
+    Show(ConfigShowArgs),
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigListArgs {
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    #[command(flatten)]
+    pub output: JsonArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigAddArgs {
+    /// The config to add the upstream to.
+    pub name: String,
+    /// The relay's base URL, e.g. https://api.openai.com/v1.
+    #[arg(long, value_name = "URL")]
+    pub base_url: String,
+    /// Key sent as `Authorization: Bearer`. Use `-` to read it from stdin.
+    #[arg(long, value_name = "T", conflicts_with = "api_key")]
+    pub auth_token: Option<String>,
+    /// Key sent as `x-api-key` (Claude) / Bearer (Codex). Use `-` for stdin.
+    #[arg(long, value_name = "K")]
+    pub api_key: Option<String>,
+    /// A human description of the config.
+    #[arg(long, value_name = "A")]
+    pub alias: Option<String>,
+    /// A `key=value` tag on the upstream (repeatable).
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    #[command(flatten)]
+    pub output: JsonArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigNameArgs {
+    pub name: String,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    #[command(flatten)]
+    pub output: JsonArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigShowArgs {
+    pub name: String,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    #[command(flatten)]
+    pub output: JsonArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct DefaultArgs {
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    #[command(flatten)]
+    pub output: JsonArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct BootstrapArgs {
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    #[command(flatten)]
+    pub output: JsonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// Recent sessions in DIR (default: the current directory), newest first.
+    List(SessionListArgs),
+    /// The newest session in DIR and the command that resumes it.
+    Last(SessionLastArgs),
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct SessionListArgs {
+    /// Project directory (sessions in it or below it).
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<PathBuf>,
+    /// At most this many sessions.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    #[command(flatten)]
+    pub output: JsonArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct SessionLastArgs {
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    #[command(flatten)]
+    pub output: JsonArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct UsageArgs {
+    /// Days to cover, today included.
+    #[arg(long, value_name = "N", default_value_t = 7)]
+    pub days: u32,
+    #[command(flatten)]
+    pub output: JsonArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct LogsArgs {
+    /// The last N requests.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub tail: usize,
+    /// Keep printing new requests as they are logged.
+    #[arg(long, short)]
+    pub follow: bool,
+    /// Only this service (codex or claude).
+    #[arg(long, value_name = "S")]
+    pub service: Option<String>,
+    /// Raw JSON lines instead of readable ones.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct StatusArgs {
+    /// Only this service (default: both).
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    /// Look for the proxy on this port.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+    #[command(flatten)]
+    pub output: JsonArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct DoctorArgs {
+    /// Also check that upstreams resolve and complete a TLS handshake.
+    #[arg(long)]
+    pub online: bool,
+    #[command(flatten)]
+    pub output: JsonArgs,
 }

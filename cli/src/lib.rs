@@ -3,6 +3,7 @@
 
 mod args;
 mod cmd;
+mod output;
 
 use std::process::ExitCode;
 
@@ -26,10 +27,17 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        None => cmd::oneshot::run(cli.serve),
         Some(Command::Serve(args)) => cmd::serve::run(args),
-        // For now the bare command serves the default service; switching the
-        // client on and off around it comes with client integration.
-        None => cmd::serve::run(cli.serve),
+        Some(Command::Switch(c)) => cmd::switch::run(c),
+        Some(Command::Config(c)) => cmd::config::run(c),
+        Some(Command::Default(a)) => cmd::default::run(a),
+        Some(Command::Bootstrap(a)) => cmd::bootstrap::run(a),
+        Some(Command::Session(c)) => cmd::session::run(c),
+        Some(Command::Usage(a)) => cmd::usage::run(a),
+        Some(Command::Logs(a)) => cmd::logs::run(a),
+        Some(Command::Status(a)) => cmd::status::run(a),
+        Some(Command::Doctor(a)) => cmd::doctor::run(a),
     }
 }
 

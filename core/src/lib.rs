@@ -22,6 +22,7 @@ pub mod lb;
 pub mod live;
 pub mod logs;
 pub mod paths;
+pub mod probe;
 pub mod proxy;
 pub mod runtime;
 pub mod service;

@@ -42,6 +42,7 @@ pub struct Runtime {
     http: reqwest::Client,
     limits: Limits,
     stop: watch::Sender<bool>,
+    owner: &'static str,
 }
 
 impl Runtime {
@@ -76,6 +77,7 @@ impl Runtime {
             limits,
             settings,
             stop,
+            owner: "cli",
         };
         runtime.spawn_config_watch();
         Ok(runtime)
@@ -87,6 +89,17 @@ impl Runtime {
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
             handle.spawn(config.watch(stopped));
         }
+    }
+
+    /// Name the program that runs this runtime (`cli`, `app`); the proxies'
+    /// identity endpoint reports it so `ch` can say who holds a port.
+    pub fn with_owner(mut self, owner: &'static str) -> Runtime {
+        self.owner = owner;
+        self
+    }
+
+    pub fn owner(&self) -> &'static str {
+        self.owner
     }
 
     pub fn paths(&self) -> &Paths {
@@ -142,6 +155,7 @@ impl Runtime {
                 http: self.http.clone(),
                 limits: self.limits.clone(),
                 via,
+                owner: self.owner,
             }),
         }
     }

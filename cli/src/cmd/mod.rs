@@ -1,6 +1,16 @@
 //! One module per command.
 
+pub mod bootstrap;
+pub mod config;
+pub mod default;
+pub mod doctor;
+pub mod logs;
+pub mod oneshot;
 pub mod serve;
+pub mod session;
+pub mod status;
+pub mod switch;
+pub mod usage;
 
 use codex_helper_core::config::ConfigStore;
 use codex_helper_core::{Paths, Service};

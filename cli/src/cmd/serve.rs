@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use codex_helper_core::proxy::HEALTH_PATH;
 use codex_helper_core::{Paths, Runtime, Service};
 
 use crate::args::ServeArgs;
@@ -82,17 +81,10 @@ fn loop_warnings(runtime: &Runtime, service: Service, addr: SocketAddr) -> Vec<S
 
 /// Explain a busy port: another codex-helper (and which), or something else.
 async fn port_taken(service: Service, addr: SocketAddr) -> String {
-    let url = format!("http://{addr}{HEALTH_PATH}");
-    let probe = async {
-        let client = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(2)).build().ok()?;
-        let body: serde_json::Value = client.get(&url).send().await.ok()?.json().await.ok()?;
-        (body["app"] == "codex-helper").then_some(body)
-    };
-    match probe.await {
-        Some(info) => format!(
-            "{addr} is already served by codex-helper ({} proxy, pid {}); use that one, stop it, or pick another port with --port N",
-            info["service"].as_str().unwrap_or("?"),
-            info["pid"]
+    match codex_helper_core::probe::probe(addr, Duration::from_secs(2)).await {
+        Some(other) => format!(
+            "{addr} is already served by codex-helper ({} proxy run by the {}, pid {}); use that one, stop it, or pick another port with --port N",
+            other.service, if other.owner == "app" { "desktop app" } else { "CLI" }, other.pid
         ),
         None => format!(
             "cannot listen on {addr}: the port is in use by another program; stop it or pick another port with --port N (the {} default is {})",

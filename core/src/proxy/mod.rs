@@ -32,7 +32,6 @@ use axum::routing::get;
 use axum::serve::ListenerExt;
 use axum::Router;
 use http::HeaderValue;
-use serde::Serialize;
 use tokio::net::TcpListener;
 
 use crate::config::ProxySettings;
@@ -76,6 +75,8 @@ pub struct Shared {
     pub limits: Limits,
     /// `Via: 1.1 codex-helper-<port>`, for loop detection.
     pub via: HeaderValue,
+    /// Which program runs this proxy (`cli`, `app`), for `ch status`.
+    pub owner: &'static str,
 }
 
 /// The axum state: cheap to clone, one per service server.
@@ -92,20 +93,14 @@ pub fn router(state: ProxyState) -> Router {
     Router::new().route(HEALTH_PATH, get(health)).fallback(forward::handle).with_state(state)
 }
 
-#[derive(Serialize)]
-struct Health {
-    app: &'static str,
-    version: &'static str,
-    service: Service,
-    pid: u32,
-}
-
-async fn health(axum::extract::State(state): axum::extract::State<ProxyState>) -> axum::Json<Health> {
-    axum::Json(Health {
-        app: "codex-helper",
-        version: env!("CARGO_PKG_VERSION"),
+async fn health(axum::extract::State(state): axum::extract::State<ProxyState>) -> axum::Json<crate::probe::Identity> {
+    axum::Json(crate::probe::Identity {
+        app: crate::probe::APP.to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
         service: state.service,
         pid: std::process::id(),
+        port: state.listen.port(),
+        owner: state.shared.owner.to_string(),
     })
 }
 

@@ -1,72 +1,12 @@
-//! The `ch` binary, run as a user would: real process, real signals, a
-//! temporary `$HOME`, a mock upstream standing in for the relay.
+//! `ch serve`: proxying, signals, default service, busy ports, bad config.
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use codex_helper_core::Service;
 use codex_helper_tests::{canned, codex_body, config_with, read_sse_events, MockUpstream, Reply, TestHome};
 use serde_json::json;
 
-fn ch(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ch"));
-    cmd.env("HOME", home).env_remove("CODEX_HOME").env_remove("CODEX_HELPER_LOG");
-    cmd
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A running `ch` with its first stdout line (the start-up line).
-struct Running {
-    child: Child,
-    first_line: String,
-}
-
-impl Running {
-    fn spawn(mut cmd: Command) -> Running {
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("ch starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        assert!(!line.is_empty(), "ch printed no start-up line; stderr: {}", stderr_of(&mut child));
-        Running { child, first_line: line }
-    }
-
-    /// SIGTERM, then the exit status.
-    fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "ch did not stop after SIGTERM");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn stderr_of(child: &mut Child) -> String {
-    let _ = child.kill();
-    let out = child.stderr.take().map(|mut e| {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut e, &mut s).ok();
-        s
-    });
-    out.unwrap_or_default()
-}
+use crate::util::{ch, free_port, Running};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_proxies_logs_and_stops_cleanly_on_sigterm() {

@@ -1,0 +1,12 @@
+//! Printing results: readable text by default, one JSON document with
+//! `--json`. The shapes printed with `--json` are documented in README.md
+//! and are a contract for scripts and the desktop app.
+
+use serde::Serialize;
+
+/// Print `value` as pretty JSON on stdout.
+pub fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
+    println!("{text}");
+    Ok(())
+}

@@ -1,0 +1,6 @@
+//! The `ch` binary, run as a user would: real process, real signals, a
+//! temporary `$HOME`, mock upstreams standing in for the relays. One test
+//! binary; a module per command.
+
+mod serve;
+mod util;

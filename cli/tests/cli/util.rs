@@ -1,0 +1,64 @@
+//! Running the real `ch` binary with a temporary `$HOME`.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn ch(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ch"));
+    cmd.env("HOME", home).env_remove("CODEX_HOME").env_remove("CODEX_HELPER_LOG");
+    cmd
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A running `ch` with its first stdout line (the start-up line).
+pub struct Running {
+    pub child: Child,
+    pub first_line: String,
+}
+
+impl Running {
+    pub fn spawn(mut cmd: Command) -> Running {
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("ch starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert!(!line.is_empty(), "ch printed no start-up line; stderr: {}", stderr_of(&mut child));
+        Running { child, first_line: line }
+    }
+
+    /// SIGTERM, then the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "ch did not stop after SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn stderr_of(child: &mut Child) -> String {
+    let _ = child.kill();
+    let out = child.stderr.take().map(|mut e| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut e, &mut s).ok();
+        s
+    });
+    out.unwrap_or_default()
+}
