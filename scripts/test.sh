@@ -1,14 +1,31 @@
 #!/usr/bin/env bash
 # `npm test`: install what the tests need, then run every suite:
 #   1. Rust unit + integration tests (real sockets, mock upstreams, the ch binary)
+#   2. End-to-end with the real, pinned Codex CLI and Claude Code (offline,
+#      against a mock upstream), feature `real-clients` of the cli crate
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
 export PATH="$HOME/.cargo/bin:$PATH"
 
-echo "test: rust workspace" >&2
+# The real clients, pinned in tests/real-clients/package.json.
+clients=tests/real-clients
+if ! "$clients/node_modules/.bin/codex" --version >/dev/null 2>&1 ||
+   ! "$clients/node_modules/.bin/claude" --version >/dev/null 2>&1; then
+  echo "test: installing the real clients (@openai/codex, @anthropic-ai/claude-code; ~650 MB, once)" >&2
+  (cd "$clients" && npm install --no-audit --no-fund --loglevel=error)
+  # npm may skip Claude Code's postinstall (it puts the native binary in place).
+  if ! "$clients/node_modules/.bin/claude" --version >/dev/null 2>&1; then
+    (cd "$clients/node_modules/@anthropic-ai/claude-code" && node install.cjs)
+  fi
+fi
+export CODEX_HELPER_REAL_CLIENTS_BIN="$PWD/$clients/node_modules/.bin"
+"$CODEX_HELPER_REAL_CLIENTS_BIN/codex" --version >&2
+"$CODEX_HELPER_REAL_CLIENTS_BIN/claude" --version >&2
+
+echo "test: rust workspace, including the real-client end-to-end tests" >&2
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --no-fail-fast --failure-output final
+  cargo nextest run --workspace --features codex-helper/real-clients --no-fail-fast --failure-output final
 else
-  cargo test --workspace --no-fail-fast
+  cargo test --workspace --features codex-helper/real-clients --no-fail-fast
 fi

@@ -2,5 +2,7 @@
 //! temporary `$HOME`, mock upstreams standing in for the relays. One test
 //! binary; a module per command.
 
+#[cfg(feature = "real-clients")]
+mod real_clients;
 mod serve;
 mod util;
