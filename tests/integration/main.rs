@@ -4,6 +4,7 @@ mod canned;
 mod failover_health;
 mod failover_order;
 mod lb_support;
+mod log_client_gone;
 mod log_requests;
 mod mock_upstream;
 mod proxy_guards;

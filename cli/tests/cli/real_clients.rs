@@ -56,7 +56,12 @@ fn ch_ok(home: &Path, args: &[&str]) -> String {
 }
 
 fn text(out: &Output) -> String {
-    format!("status {}\nstdout:\n{}\nstderr:\n{}", out.status, String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "status {}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// The user's own Codex config: what `switch off` must give back byte for
@@ -76,7 +81,8 @@ apps = false
 unbounded_connection_retries = false
 "#;
 
-const CLAUDE_SETTINGS: &str = "{\n  \"theme\": \"dark\",\n  \"env\": {\n    \"MY_FLAG\": \"1\"\n  },\n  \"permissions\": {}\n}\n";
+const CLAUDE_SETTINGS: &str =
+    "{\n  \"theme\": \"dark\",\n  \"env\": {\n    \"MY_FLAG\": \"1\"\n  },\n  \"permissions\": {}\n}\n";
 
 const CLAUDE_ENV: [(&str, &str); 2] = [("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"), ("DISABLE_AUTOUPDATER", "1")];
 
@@ -145,8 +151,14 @@ async fn codex_exec_survives_a_failing_primary() {
     backup.set_default(Reply::sse(canned::codex_stream("served by the backup", (10, 4, 0))));
     let s = setup();
     let home = s.home.dir.path();
-    ch_ok(home, &["config", "add", "main", "--base-url", &format!("{}/v1", primary.url()), "--auth-token", "sk-primary-0001"]);
-    ch_ok(home, &["config", "add", "main", "--base-url", &format!("{}/v1", backup.url()), "--auth-token", "sk-backup-0002"]);
+    ch_ok(
+        home,
+        &["config", "add", "main", "--base-url", &format!("{}/v1", primary.url()), "--auth-token", "sk-primary-0001"],
+    );
+    ch_ok(
+        home,
+        &["config", "add", "main", "--base-url", &format!("{}/v1", backup.url()), "--auth-token", "sk-backup-0002"],
+    );
     ch_ok(home, &["switch", "on", "--port", &s.port]);
     let proxy = serve(&s, "--codex");
 

@@ -78,11 +78,18 @@ enum Tried {
 pub async fn handle(State(state): State<ProxyState>, req: Request) -> Response {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    let mut record = RequestRecord::new(state.service.as_str(), parts.method.as_str(), parts.uri.path());
-    match run(&state, &parts, body, &mut record, started).await {
-        Ok(response) => response,
+    let record = RequestRecord::new(state.service.as_str(), parts.method.as_str(), parts.uri.path());
+    let mut pending = PendingLine { record: Some(record), log: &state.shared.log, started };
+    let record = pending.record.as_mut().expect("just set");
+    match run(&state, &parts, body, record, started).await {
+        Ok(response) => {
+            // The response's body (or `run` itself) owns the log line now.
+            pending.record = None;
+            response
+        }
         Err(refused) => {
             tracing::debug!(status = %refused.status, message = %refused.message, "request answered by the proxy");
+            let mut record = pending.record.take().expect("still pending");
             record.status_code = refused.status.as_u16();
             record.duration_ms = started.elapsed().as_millis() as u64;
             record.error = Some(refused.message.clone());
@@ -94,6 +101,30 @@ pub async fn handle(State(state): State<ProxyState>, req: Request) -> Response {
                 }
             }
             response
+        }
+    }
+}
+
+/// The log line of a request whose response has not started yet. If the
+/// client goes away first, the server drops the handler mid-way; the line
+/// is still written, so every request is in the log.
+struct PendingLine<'a> {
+    record: Option<RequestRecord>,
+    log: &'a crate::logs::RequestLog,
+    started: Instant,
+}
+
+/// The status nginx logs for "client closed the request"; no HTTP status
+/// was ever sent.
+const CLIENT_CLOSED: u16 = 499;
+
+impl Drop for PendingLine<'_> {
+    fn drop(&mut self) {
+        if let Some(mut record) = self.record.take() {
+            record.status_code = CLIENT_CLOSED;
+            record.duration_ms = self.started.elapsed().as_millis() as u64;
+            record.error = Some("the client closed the connection before the response started".into());
+            self.log.record(record);
         }
     }
 }
