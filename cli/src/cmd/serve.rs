@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use codex_helper_core::{Paths, Runtime, Service};
+use tokio::net::TcpListener;
 
 use crate::args::ServeArgs;
 
@@ -21,24 +22,36 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(paths: Paths, service: Service, port: Option<u16>) -> anyhow::Result<ExitCode> {
     let runtime = Runtime::start(paths)?;
+    let listener = bind(&runtime, service, port).await?;
+    serve_until_signal(&runtime, service, listener).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Listen for `service` on its loopback port (or `port`), explaining a busy
+/// port, and print the start-up line.
+pub(crate) async fn bind(runtime: &Runtime, service: Service, port: Option<u16>) -> anyhow::Result<TcpListener> {
     let addr = runtime.listen_addr(service, port);
-    let listener = match tokio::net::TcpListener::bind(addr).await {
+    let listener = match TcpListener::bind(addr).await {
         Ok(listener) => listener,
         Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => bail!(port_taken(service, addr).await),
         Err(err) => return Err(err).with_context(|| format!("cannot listen on {addr}")),
     };
-    println!("{}", startup_line(&runtime, service, addr));
-    for warning in loop_warnings(&runtime, service, addr) {
+    println!("{}", startup_line(runtime, service, addr));
+    for warning in loop_warnings(runtime, service, addr) {
         tracing::warn!("{warning}");
     }
+    Ok(listener)
+}
 
+/// Serve until Ctrl+C / SIGTERM, then let responses in flight finish (for a
+/// while) and write the last log lines.
+pub(crate) async fn serve_until_signal(runtime: &Runtime, service: Service, listener: TcpListener) -> anyhow::Result<()> {
     let server = runtime.serve(service, listener);
     tokio::pin!(server);
     tokio::select! {
         result = &mut server => {
             runtime.shutdown();
-            result.context("the proxy stopped unexpectedly")?;
-            return Ok(ExitCode::SUCCESS);
+            return result.context("the proxy stopped unexpectedly");
         }
         () = shutdown_signal() => {}
     }
@@ -48,7 +61,7 @@ async fn serve(paths: Paths, service: Service, port: Option<u16>) -> anyhow::Res
         eprintln!("codex-helper: some responses were still streaming; closing them");
     }
     runtime.shutdown();
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// `codex-helper: Codex proxy on http://127.0.0.1:3211 → config `main` (2 upstreams)`
