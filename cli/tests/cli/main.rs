@@ -3,4 +3,5 @@
 //! binary; a module per command.
 
 mod serve;
+mod session;
 mod util;

@@ -12,7 +12,7 @@
 
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -173,6 +173,6 @@ fn typed(text: &str) -> Option<String> {
 
 /// For tests: the file name Codex would give a session.
 #[cfg(test)]
-pub(crate) fn rollout_path(root: &Path, day: &str, time: &str, id: &str) -> PathBuf {
+pub(crate) fn rollout_path(root: &Path, day: &str, time: &str, id: &str) -> std::path::PathBuf {
     root.join(day.replace('-', "/")).join(format!("rollout-{day}T{time}-{id}.jsonl"))
 }
