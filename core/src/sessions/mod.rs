@@ -2,9 +2,9 @@
 //! `ch session last` can say "`codex resume <ID>`" without the user
 //! remembering ids.
 //!
-//! - [`codex`]: `$CODEX_HOME/sessions/YYYY/MM/DD/rollout-<time>-<uuid>.jsonl`.
-//! - [`claude`]: `~/.claude/projects/<encoded cwd>/<uuid>.jsonl`.
-//! - [`scan`]: what both share: newest-first candidates from names and
+//! - `codex.rs`: `$CODEX_HOME/sessions/YYYY/MM/DD/rollout-<time>-<uuid>.jsonl`.
+//! - `claude.rs`: `~/.claude/projects/<encoded cwd>/<uuid>.jsonl`.
+//! - `scan.rs`: what both share: newest-first candidates from names and
 //!   mtimes, bounded head reads, and the "is this cwd inside DIR" check.
 //!
 //! A session belongs to DIR when its recorded working directory is DIR or
