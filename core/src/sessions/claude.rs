@@ -48,7 +48,13 @@ pub(crate) fn candidates(root: &Path, dirs: &[&Path]) -> io::Result<Vec<Candidat
         let Ok(files) = fs::read_dir(entry.path()) else { continue };
         for file in files.flatten() {
             let path = file.path();
-            if path.extension().is_some_and(|e| e == "jsonl") && file.file_type().is_ok_and(|t| t.is_file()) {
+            // `agent-*.jsonl` are sub-agent transcripts that carry their
+            // parent's sessionId: listing them would repeat the parent.
+            let is_agent = file.file_name().to_string_lossy().starts_with("agent-");
+            if !is_agent
+                && path.extension().is_some_and(|e| e == "jsonl")
+                && file.file_type().is_ok_and(|t| t.is_file())
+            {
                 out.extend(Candidate::stat(path));
             }
         }

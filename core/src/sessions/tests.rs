@@ -220,6 +220,8 @@ fn claude_lists_by_the_cwd_inside_the_files() {
     h.claude_session(&prefix, D, &prefix, 10, &[text("old app")]);
     // Lossy folder name: filed under proj's folder but really elsewhere.
     h.claude_session(&proj, "e5", &h.project("code/my/app"), 5, &[text("a different project")]);
+    // A sub-agent transcript repeats its parent's sessionId: not listed.
+    h.claude_session(&proj, "agent-1a2b", &proj, 0, &[text("sub-agent prompt")]);
 
     let list = list(&h.paths, Service::Claude, &proj, 20).unwrap();
     assert_eq!(ids(&list), [C, B, A]);
