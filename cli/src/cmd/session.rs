@@ -1,9 +1,100 @@
-//! `ch session` (being written).
+//! `ch session list` and `ch session last`: the client's sessions for a
+//! project directory, and the command that resumes the newest one.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::args::SessionCommand;
+use codex_helper_core::sessions::{self, SessionInfo};
+use codex_helper_core::{Paths, Service};
+use serde::Serialize;
 
-pub fn run(_args: SessionCommand) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`ch session` is being written")
+use crate::args::{SessionCommand, SessionLastArgs, SessionListArgs};
+use crate::output::print_json;
+
+/// How much of the first message a list line shows.
+const MESSAGE_CHARS: usize = 80;
+
+pub fn run(command: SessionCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        SessionCommand::List(args) => list(args),
+        SessionCommand::Last(args) => last(args),
+    }
+}
+
+/// `--json` of `ch session list`.
+#[derive(Serialize)]
+struct ListJson<'a> {
+    service: Service,
+    path: &'a Path,
+    sessions: &'a [SessionInfo],
+}
+
+fn list(args: SessionListArgs) -> anyhow::Result<ExitCode> {
+    let paths = Paths::from_env()?;
+    let service = super::pick_service(args.service, &paths)?;
+    let dir = project_dir(args.path)?;
+    let found = sessions::list(&paths, service, &dir, args.limit)?;
+    if args.output.json {
+        print_json(&ListJson { service, path: &dir, sessions: &found })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if found.is_empty() {
+        println!("{}", nothing_found(&paths, service, &dir));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let dirs: Vec<String> = found.iter().map(|s| s.display_dir(&dir)).collect();
+    let width = dirs.iter().map(|d| d.chars().count()).max().unwrap_or(1);
+    for (s, d) in found.iter().zip(&dirs) {
+        let message = match s.summary(MESSAGE_CHARS) {
+            m if m.is_empty() => "(no message yet)".to_string(),
+            m => m,
+        };
+        println!("{}  {}  {:<width$}  {}", sessions::local_minute(s.modified_at_ms), s.id, d, message);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn last(args: SessionLastArgs) -> anyhow::Result<ExitCode> {
+    let paths = Paths::from_env()?;
+    let service = super::pick_service(args.service, &paths)?;
+    let dir = project_dir(args.path)?;
+    let Some(s) = sessions::last(&paths, service, &dir)? else {
+        eprintln!("{}", nothing_found(&paths, service, &dir));
+        return Ok(ExitCode::from(1));
+    };
+    if args.output.json {
+        print_json(&s)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let here = std::env::current_dir().unwrap_or_else(|_| dir.clone());
+    println!("Last {} session in {}", service.display_name(), dir.display());
+    println!("  id:       {}", s.id);
+    println!("  dir:      {}", s.cwd.display());
+    println!(
+        "  started:  {}  (last active {})",
+        sessions::local_minute(s.started_at_ms),
+        sessions::local_minute(s.modified_at_ms)
+    );
+    if s.first_message.is_some() {
+        println!("  first:    {}", s.summary(MESSAGE_CHARS));
+    }
+    println!("  file:     {}", s.file.display());
+    println!();
+    println!("{}", s.resume_command_from(&here));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--path`, else the current directory; canonical, and an error naming it
+/// when it doesn't exist.
+fn project_dir(path: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    Ok(sessions::canonical_dir(path.as_deref().unwrap_or(Path::new(".")))?)
+}
+
+fn nothing_found(paths: &Paths, service: Service, dir: &Path) -> String {
+    format!(
+        "No {} sessions found for {} (looked in {}).",
+        service.display_name(),
+        dir.display(),
+        sessions::sessions_root(paths, service).display()
+    )
 }

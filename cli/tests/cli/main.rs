@@ -5,4 +5,5 @@
 #[cfg(feature = "real-clients")]
 mod real_clients;
 mod serve;
+mod session;
 mod util;
