@@ -179,4 +179,120 @@ fn value_at<'a>(value: &'a Value, key: &[String]) -> Option<&'a Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::switch::{backup_path, state, switch_off, switch_on, unswitched_text, Restored};
+    use std::fs;
+
+    const USER: &str = "{\n    \"model\": \"opus\",\n    \"env\": {\n        \"DISABLE_AUTOUPDATER\": \"1\"\n    },\n    \"permissions\": {\n        \"allow\": []\n    }\n}\n";
+
+    fn home_with(settings: Option<&str>) -> (tempfile::TempDir, Paths) {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::with_home(dir.path());
+        fs::create_dir_all(paths.claude_dir()).unwrap();
+        if let Some(text) = settings {
+            fs::write(paths.claude_dir().join("settings.json"), text).unwrap();
+        }
+        (dir, paths)
+    }
+
+    fn read(paths: &Paths) -> String {
+        fs::read_to_string(paths.claude_dir().join("settings.json")).unwrap()
+    }
+
+    #[test]
+    fn on_adds_url_and_placeholder_keeping_order_and_indent() {
+        let (_d, paths) = home_with(Some(USER));
+        switch_on(&paths, Service::Claude, 3210).unwrap();
+        let text = read(&paths);
+        assert_eq!(
+            text,
+            "{\n    \"model\": \"opus\",\n    \"env\": {\n        \"DISABLE_AUTOUPDATER\": \"1\",\n        \"ANTHROPIC_BASE_URL\": \"http://127.0.0.1:3210\",\n        \"ANTHROPIC_AUTH_TOKEN\": \"codex-helper\"\n    },\n    \"permissions\": {\n        \"allow\": []\n    }\n}\n"
+        );
+        let backup = backup_path(&paths.claude_dir().join("settings.json"));
+        assert_eq!(fs::read_to_string(backup).unwrap(), USER);
+        assert_eq!(state(&paths, Service::Claude).unwrap().port, Some(3210));
+    }
+
+    #[test]
+    fn an_existing_key_is_kept_and_no_placeholder_added() {
+        let user =
+            r#"{"env": {"ANTHROPIC_API_KEY": "sk-ant-real-1234567", "ANTHROPIC_BASE_URL": "https://relay.example"}}"#;
+        let (_d, paths) = home_with(Some(user));
+        let on = switch_on(&paths, Service::Claude, 3210).unwrap();
+        assert_eq!(on.keys, ["env.ANTHROPIC_BASE_URL"]);
+        let v: Value = serde_json::from_str(&read(&paths)).unwrap();
+        assert_eq!(v["env"]["ANTHROPIC_API_KEY"], "sk-ant-real-1234567");
+        assert!(v["env"].get(AUTH_TOKEN).is_none());
+        assert_eq!(v["env"]["ANTHROPIC_BASE_URL"], "http://127.0.0.1:3210");
+        // Before the switch, as far as bootstrap is concerned.
+        assert_eq!(unswitched_text(&paths, Service::Claude).unwrap().unwrap(), user);
+        switch_off(&paths, Service::Claude).unwrap();
+        assert_eq!(read(&paths), user);
+    }
+
+    #[test]
+    fn on_off_round_trip_and_idempotence() {
+        let (_d, paths) = home_with(Some(USER));
+        switch_on(&paths, Service::Claude, 3210).unwrap();
+        let once = read(&paths);
+        let again = switch_on(&paths, Service::Claude, 3210).unwrap();
+        assert!(again.already && !again.changed);
+        assert_eq!(read(&paths), once);
+        assert_eq!(switch_off(&paths, Service::Claude).unwrap().restored, Some(Restored::Backup));
+        assert_eq!(read(&paths), USER);
+        assert!(switch_off(&paths, Service::Claude).unwrap().already);
+        assert_eq!(read(&paths), USER);
+    }
+
+    #[test]
+    fn user_edits_survive_off() {
+        let (_d, paths) = home_with(Some("{\"model\": \"opus\"}"));
+        switch_on(&paths, Service::Claude, 3210).unwrap();
+        let mut v: Value = serde_json::from_str(&read(&paths)).unwrap();
+        v["model"] = "sonnet".into();
+        v["env"]["MY_VAR"] = "x".into();
+        fs::write(paths.claude_dir().join("settings.json"), serde_json::to_string_pretty(&v).unwrap()).unwrap();
+        let off = switch_off(&paths, Service::Claude).unwrap();
+        assert_eq!(off.restored, Some(Restored::Keys));
+        let back: Value = serde_json::from_str(&read(&paths)).unwrap();
+        assert_eq!(back, serde_json::json!({"model": "sonnet", "env": {"MY_VAR": "x"}}));
+    }
+
+    #[test]
+    fn created_env_is_removed_when_left_empty() {
+        let (_d, paths) = home_with(Some("{\"model\": \"opus\"}\n"));
+        switch_on(&paths, Service::Claude, 3210).unwrap();
+        let edited = read(&paths).replace("\"opus\"", "\"haiku\"");
+        fs::write(paths.claude_dir().join("settings.json"), &edited).unwrap();
+        switch_off(&paths, Service::Claude).unwrap();
+        assert_eq!(read(&paths), "{\n  \"model\": \"haiku\"\n}\n");
+    }
+
+    #[test]
+    fn malformed_or_odd_files_are_refused_untouched() {
+        let broken = "{\n  \"env\": {\n    \"A\": 1,\n  }\n}\n";
+        let (_d, paths) = home_with(Some(broken));
+        let err = switch_on(&paths, Service::Claude, 3210).unwrap_err();
+        assert!(matches!(err, SwitchError::Parse { line: 4, .. }), "{err:?}");
+        assert!(err.to_string().contains("settings.json:4:"), "{err}");
+        assert_eq!(read(&paths), broken);
+        fs::write(paths.claude_dir().join("settings.json"), "{\"env\": \"x\"}").unwrap();
+        let err = switch_on(&paths, Service::Claude, 3210).unwrap_err().to_string();
+        assert!(err.contains("`env` is \"x\", not an object"), "{err}");
+        assert_eq!(read(&paths), "{\"env\": \"x\"}");
+    }
+
+    #[test]
+    fn missing_claude_dir_is_a_clear_error_and_missing_file_is_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::with_home(dir.path());
+        let err = switch_on(&paths, Service::Claude, 3210).unwrap_err().to_string();
+        assert!(err.contains("~/.claude") || err.contains(".claude does not exist"), "{err}");
+        assert!(err.contains("run `claude` once"), "{err}");
+        fs::create_dir_all(paths.claude_dir()).unwrap();
+        switch_on(&paths, Service::Claude, 3210).unwrap();
+        let v: Value = serde_json::from_str(&read(&paths)).unwrap();
+        assert_eq!(v["env"][AUTH_TOKEN], PLACEHOLDER_TOKEN);
+        assert_eq!(switch_off(&paths, Service::Claude).unwrap().restored, Some(Restored::Deleted));
+        assert!(!paths.claude_dir().join("settings.json").exists());
+    }
 }

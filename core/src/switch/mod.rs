@@ -438,6 +438,11 @@ fn unswitched<C: Client>(paths: &Paths) -> Result<Option<String>, SwitchError> {
         return Ok(Some(text));
     }
     if let Some(rec) = record::load(paths, C::SERVICE)? {
+        if let (true, Some(b)) = (text == rec.written, &rec.backup) {
+            if let Some(old) = read_opt(b)? {
+                return Ok(Some(old));
+            }
+        }
         restore_keys::<C>(&mut doc, &rec, &file)?;
         return Ok(Some(C::render(&doc)));
     }
