@@ -191,8 +191,8 @@ pub fn state(paths: &Paths, service: Service) -> Result<SwitchState, SwitchError
 
 /// The client file's text as it was before we switched it (our keys put
 /// back in memory, nothing written), for importing the user's own upstream.
-/// `None` when there is no file, or it points at a local proxy and neither
-/// a record nor a backup says what it was before.
+/// `None` when there is no file. A file pointing at a local URL with neither
+/// a record nor a backup comes back as it is.
 pub fn unswitched_text(paths: &Paths, service: Service) -> Result<Option<String>, SwitchError> {
     match service {
         Service::Codex => unswitched::<codex::Codex>(paths),
@@ -449,7 +449,9 @@ fn unswitched<C: Client>(paths: &Paths) -> Result<Option<String>, SwitchError> {
     let backup = backup_path(&file);
     match read_opt(&backup)? {
         Some(old) if C::proxy_port(&C::parse(&old, &backup)?).is_none() => Ok(Some(old)),
-        _ => Ok(None),
+        // A local URL with no history may be the user's own local server;
+        // the caller decides whether it is our proxy.
+        _ => Ok(Some(text)),
     }
 }
 
