@@ -144,6 +144,8 @@ impl Client for Codex {
             (None, _) => {
                 if let Item::Table(t) = &mut new {
                     t.set_position(None);
+                    // A blank line before a new [table], like a person writes.
+                    t.decor_mut().set_prefix("\n");
                 }
                 table.insert(leaf, new);
             }
@@ -365,7 +367,7 @@ enabled = false
         assert_eq!(on.backup, None);
         let text = read(&paths);
         assert!(text.starts_with("model_provider = \"codex-helper\"\n"), "{text}");
-        assert!(text.contains("[model_providers.codex-helper]"), "{text}");
+        assert!(text.contains("\n\n[model_providers.codex-helper]\nname"), "{text}");
         let off = switch_off(&paths, Service::Codex).unwrap();
         assert_eq!(off.restored, Some(Restored::Deleted));
         assert!(!paths.codex_dir().join("config.toml").exists());
