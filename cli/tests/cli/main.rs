@@ -2,5 +2,7 @@
 //! temporary `$HOME`, mock upstreams standing in for the relays. One test
 //! binary; a module per command.
 
+mod bootstrap;
 mod serve;
+mod switch;
 mod util;
