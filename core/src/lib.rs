@@ -15,6 +15,7 @@
 //! The core prints nothing: it returns data and errors, and the adapters
 //! (CLI, app) decide how to show them.
 
+pub mod bootstrap;
 pub mod config;
 pub mod filter;
 pub mod fsutil;
@@ -27,6 +28,7 @@ pub mod proxy;
 pub mod runtime;
 pub mod service;
 pub mod sessions;
+pub mod switch;
 
 pub use paths::Paths;
 pub use runtime::Runtime;

@@ -1,9 +1,44 @@
-//! `ch bootstrap` (being written).
+//! `ch bootstrap`: import a config from the client's own settings.
 
 use std::process::ExitCode;
 
-use crate::args::BootstrapArgs;
+use codex_helper_core::bootstrap::{self, Imported};
+use codex_helper_core::{Paths, Service};
+use serde::Serialize;
 
-pub fn run(_args: BootstrapArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`ch bootstrap` is being written")
+use crate::args::BootstrapArgs;
+use crate::output::print_json;
+
+/// `ch bootstrap --json`.
+#[derive(Serialize)]
+struct Output {
+    service: Service,
+    /// `null` when the service already had a config.
+    imported: Option<Imported>,
+}
+
+pub fn run(args: BootstrapArgs) -> anyhow::Result<ExitCode> {
+    let paths = Paths::from_env()?;
+    let service = super::pick_service(args.service, &paths)?;
+    let imported = bootstrap::bootstrap(&paths, service)?;
+    if args.output.json {
+        print_json(&Output { service, imported })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    match imported {
+        None => println!(
+            "{} already has a config in {}; nothing imported",
+            service.display_name(),
+            paths.config_file().display()
+        ),
+        Some(i) => {
+            println!("imported {} config `{}` (now active) from {}", service.display_name(), i.name, i.source);
+            println!("  base_url: {}", i.base_url);
+            match (&i.key_field, &i.key) {
+                (Some(field), Some(key)) => println!("  {field}: {key}"),
+                _ => println!("  no key"),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

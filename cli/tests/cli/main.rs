@@ -4,6 +4,8 @@
 
 #[cfg(feature = "real-clients")]
 mod real_clients;
+mod bootstrap;
 mod serve;
 mod session;
+mod switch;
 mod util;
