@@ -10,3 +10,12 @@ pub fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
     println!("{text}");
     Ok(())
 }
+
+/// Print a line on stdout, ignoring a closed stdout: a long-running proxy
+/// must not die because whoever started it stopped reading.
+pub fn say(text: impl std::fmt::Display) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    let _ = out.flush();
+}

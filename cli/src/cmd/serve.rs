@@ -36,7 +36,7 @@ pub(crate) async fn bind(runtime: &Runtime, service: Service, port: Option<u16>)
         Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => bail!(port_taken(service, addr).await),
         Err(err) => return Err(err).with_context(|| format!("cannot listen on {addr}")),
     };
-    println!("{}", startup_line(runtime, service, addr));
+    crate::output::say(startup_line(runtime, service, addr));
     for warning in loop_warnings(runtime, service, addr) {
         tracing::warn!("{warning}");
     }
@@ -45,7 +45,11 @@ pub(crate) async fn bind(runtime: &Runtime, service: Service, port: Option<u16>)
 
 /// Serve until Ctrl+C / SIGTERM, then let responses in flight finish (for a
 /// while) and write the last log lines.
-pub(crate) async fn serve_until_signal(runtime: &Runtime, service: Service, listener: TcpListener) -> anyhow::Result<()> {
+pub(crate) async fn serve_until_signal(
+    runtime: &Runtime,
+    service: Service,
+    listener: TcpListener,
+) -> anyhow::Result<()> {
     let server = runtime.serve(service, listener);
     tokio::pin!(server);
     tokio::select! {

@@ -2,9 +2,9 @@
 //! temporary `$HOME`, mock upstreams standing in for the relays. One test
 //! binary; a module per command.
 
+mod bootstrap;
 #[cfg(feature = "real-clients")]
 mod real_clients;
-mod bootstrap;
 mod serve;
 mod session;
 mod switch;

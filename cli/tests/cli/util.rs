@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub fn ch(home: &Path) -> Command {
@@ -16,19 +16,45 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// A running `ch` with its first stdout line (the start-up line).
+/// A running `ch` with its first stdout line (the start-up line). Its
+/// stdout stays open (a closed pipe would be a different situation).
 pub struct Running {
     pub child: Child,
     pub first_line: String,
+    stdout: BufReader<ChildStdout>,
 }
 
 impl Running {
     pub fn spawn(mut cmd: Command) -> Running {
         let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("ch starts");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        stdout.read_line(&mut line).unwrap();
         assert!(!line.is_empty(), "ch printed no start-up line; stderr: {}", stderr_of(&mut child));
-        Running { child, first_line: line }
+        Running { child, first_line: line, stdout }
+    }
+
+    /// The next stdout line ("" at the end).
+    pub fn next_line(&mut self) -> String {
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).unwrap();
+        line
+    }
+
+    /// Read stdout lines until one contains `needle`; returns it.
+    pub fn line_containing(&mut self, needle: &str) -> String {
+        let mut seen = vec![self.first_line.clone()];
+        if self.first_line.contains(needle) {
+            return self.first_line.clone();
+        }
+        loop {
+            let line = self.next_line();
+            assert!(!line.is_empty(), "no stdout line contains {needle:?}; saw {seen:?}");
+            if line.contains(needle) {
+                return line;
+            }
+            seen.push(line);
+        }
     }
 
     /// SIGTERM, then the exit status.
