@@ -16,6 +16,9 @@
 //! (CLI, app) decide how to show them.
 
 pub mod config;
+pub mod configs;
+pub mod control;
+pub mod doctor;
 pub mod filter;
 pub mod fsutil;
 pub mod lb;
@@ -26,6 +29,7 @@ pub mod probe;
 pub mod proxy;
 pub mod runtime;
 pub mod service;
+pub mod status;
 
 pub use paths::Paths;
 pub use runtime::Runtime;

@@ -79,7 +79,7 @@ pub async fn handle(State(state): State<ProxyState>, req: Request) -> Response {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let mut record = RequestRecord::new(state.service.as_str(), parts.method.as_str(), parts.uri.path());
-    match run(&state, &parts, body, &mut record, started).await {
+    let response = match run(&state, &parts, body, &mut record, started).await {
         Ok(response) => response,
         Err(refused) => {
             tracing::debug!(status = %refused.status, message = %refused.message, "request answered by the proxy");
@@ -95,7 +95,9 @@ pub async fn handle(State(state): State<ProxyState>, req: Request) -> Response {
             }
             response
         }
-    }
+    };
+    state.shared.control.counters(state.service).count(response.status());
+    response
 }
 
 async fn run(
