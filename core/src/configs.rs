@@ -331,7 +331,10 @@ pub struct DefaultService {
 
 impl DefaultService {
     pub fn of(file: &ConfigFile) -> DefaultService {
-        DefaultService { default_service: file.default_service, effective: file.default_service.unwrap_or(Service::Codex) }
+        DefaultService {
+            default_service: file.default_service,
+            effective: file.default_service.unwrap_or(Service::Codex),
+        }
     }
 }
 
@@ -430,7 +433,8 @@ mod tests {
         let again = add_upstream(&store, &s, Service::Claude, "c", up("https://a.example", KEY)).unwrap();
         assert_eq!(again.action, AddAction::Unchanged);
         assert_eq!(store.fingerprint(), before, "nothing was written");
-        let new = add_upstream(&store, &s, Service::Claude, "c", up("https://a.example", "sk-new-key-77778888")).unwrap();
+        let new =
+            add_upstream(&store, &s, Service::Claude, "c", up("https://a.example", "sk-new-key-77778888")).unwrap();
         assert_eq!(new.action, AddAction::Updated);
         let file = store.load().unwrap();
         assert_eq!(file.claude.configs["c"].upstreams.len(), 1);

@@ -98,9 +98,8 @@ pub fn load_or_create_token(paths: &Paths) -> Result<String, ControlError> {
     let _ = fs::remove_file(&tmp);
     match linked {
         Ok(()) => Ok(token),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            read_token(paths).ok_or_else(|| ControlError::Io { path: path.clone(), source: io::Error::other("malformed") })
-        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => read_token(paths)
+            .ok_or_else(|| ControlError::Io { path: path.clone(), source: io::Error::other("malformed") }),
         Err(e) => Err(ControlError::Io { path, source: e }),
     }
 }

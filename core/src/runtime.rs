@@ -12,8 +12,8 @@ use http::HeaderValue;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::control::{Control, ControlError};
 use crate::config::{ConfigError, ConfigStore, Settings};
+use crate::control::{Control, ControlError};
 use crate::filter::FilterFile;
 use crate::lb::{HealthPolicy, LoadBalancer, UpstreamStatus};
 use crate::live::LiveConfig;

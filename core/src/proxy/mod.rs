@@ -95,7 +95,8 @@ pub fn router(state: ProxyState) -> Router {
     Router::new()
         .route(HEALTH_PATH, get(health))
         .route(crate::control::STATUS_PATH, get(crate::control::status))
-        .fallback(forward::handle).with_state(state)
+        .fallback(forward::handle)
+        .with_state(state)
 }
 
 async fn health(axum::extract::State(state): axum::extract::State<ProxyState>) -> axum::Json<crate::probe::Identity> {
