@@ -2,5 +2,8 @@
 //! temporary `$HOME`, mock upstreams standing in for the relays. One test
 //! binary; a module per command.
 
+mod config;
+mod doctor;
 mod serve;
+mod status;
 mod util;
