@@ -17,6 +17,9 @@
 
 pub mod bootstrap;
 pub mod config;
+pub mod configs;
+pub mod control;
+pub mod doctor;
 pub mod filter;
 pub mod fsutil;
 pub mod lb;
@@ -28,6 +31,7 @@ pub mod proxy;
 pub mod runtime;
 pub mod service;
 pub mod sessions;
+pub mod status;
 pub mod switch;
 
 pub use paths::Paths;

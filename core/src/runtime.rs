@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::{ConfigError, ConfigStore, Settings};
+use crate::control::{Control, ControlError};
 use crate::filter::FilterFile;
 use crate::lb::{HealthPolicy, LoadBalancer, UpstreamStatus};
 use crate::live::LiveConfig;
@@ -28,6 +29,8 @@ pub enum StartError {
     Config(#[from] ConfigError),
     #[error("cannot create the HTTP client for upstreams: {0}")]
     Http(#[from] reqwest::Error),
+    #[error(transparent)]
+    Control(#[from] ControlError),
 }
 
 pub struct Runtime {
@@ -43,6 +46,7 @@ pub struct Runtime {
     limits: Limits,
     stop: watch::Sender<bool>,
     owner: &'static str,
+    control: Arc<Control>,
 }
 
 impl Runtime {
@@ -55,6 +59,7 @@ impl Runtime {
     /// Like [`Runtime::start`] with explicit settings (tests, the app).
     pub fn with_settings(paths: Paths, settings: Settings) -> Result<Runtime, StartError> {
         let config = Arc::new(LiveConfig::load(ConfigStore::new(&paths))?);
+        let control = Arc::new(Control::load(&paths)?);
         let limits = Limits::from(&settings.proxy);
         let http = proxy::http_client(&limits)?;
         let (log, log_writer) =
@@ -78,6 +83,7 @@ impl Runtime {
             settings,
             stop,
             owner: "cli",
+            control,
         };
         runtime.spawn_config_watch();
         Ok(runtime)
@@ -118,6 +124,11 @@ impl Runtime {
         &self.log
     }
 
+    /// Control token, start time and request counters.
+    pub fn control(&self) -> &Arc<Control> {
+        &self.control
+    }
+
     pub fn lb(&self, service: Service) -> &LoadBalancer {
         match service {
             Service::Codex => &self.codex,
@@ -156,6 +167,7 @@ impl Runtime {
                 limits: self.limits.clone(),
                 via,
                 owner: self.owner,
+                control: self.control.clone(),
             }),
         }
     }

@@ -1,9 +1,168 @@
-//! `ch config` (being written).
+//! `ch config list|add|set-active|remove|show`: edit `config.json`. Keys
+//! are masked in every output; a running proxy follows changes on its own.
 
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
-use crate::args::ConfigCommand;
+use anyhow::{bail, Context};
+use codex_helper_core::config::{ConfigStore, Settings};
+use codex_helper_core::configs::{self, AddAction, ConfigView, NewUpstream, ServiceView};
+use codex_helper_core::Paths;
 
-pub fn run(_args: ConfigCommand) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`ch config` is being written")
+use crate::args::{ConfigAddArgs, ConfigCommand, ConfigListArgs, ConfigNameArgs, ConfigShowArgs};
+use crate::output::print_json;
+
+pub fn run(command: ConfigCommand) -> anyhow::Result<ExitCode> {
+    let paths = Paths::from_env()?;
+    match command {
+        ConfigCommand::List(args) => list(&paths, args),
+        ConfigCommand::Add(args) => add(&paths, args),
+        ConfigCommand::SetActive(args) => set_active(&paths, args),
+        ConfigCommand::Remove(args) => remove(&paths, args),
+        ConfigCommand::Show(args) => show(&paths, args),
+    }
+}
+
+fn list(paths: &Paths, args: ConfigListArgs) -> anyhow::Result<ExitCode> {
+    let service = super::pick_service(args.service, paths)?;
+    let view = configs::list(&ConfigStore::new(paths).load()?, service);
+    if args.output.json {
+        print_json(&view)?;
+    } else if view.configs.is_empty() {
+        println!("No {service} configs yet. Add one: ch config add NAME --base-url URL --auth-token - --{service}");
+    } else {
+        for cfg in &view.configs {
+            println!("{}", list_line(cfg));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `* main (alias) — 2 upstreams: api.openai.com, co.yes.vg`
+fn list_line(cfg: &ConfigView) -> String {
+    let mark = if cfg.active { '*' } else { ' ' };
+    let alias = cfg.alias.as_deref().map(|a| format!(" ({a})")).unwrap_or_default();
+    let n = cfg.upstreams.len();
+    let hosts: Vec<&str> = cfg.upstreams.iter().map(|u| host_of(&u.base_url)).collect();
+    let hosts = if hosts.is_empty() { String::new() } else { format!(": {}", hosts.join(", ")) };
+    format!("{mark} {}{alias} — {n} upstream{}{hosts}", cfg.name, if n == 1 { "" } else { "s" })
+}
+
+/// `https://api.example.com:8443/v1` → `api.example.com:8443`.
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}
+
+fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {
+    let service = super::pick_service(args.service, paths)?;
+    let file = ConfigStore::new(paths).load()?;
+    let cfg = configs::show(&file, service, &args.name)?;
+    if args.output.json {
+        let view = ServiceView { service, active: file.service(service).active.clone(), configs: vec![cfg] };
+        print_json(&view)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let alias = cfg.alias.as_deref().map(|a| format!(" ({a})")).unwrap_or_default();
+    let state = if cfg.active { "active" } else { "not active" };
+    println!("{}{alias} — {service}, {state}", cfg.name);
+    if cfg.upstreams.is_empty() {
+        println!("  no upstreams");
+    }
+    for (i, u) in cfg.upstreams.iter().enumerate() {
+        let key = match (&u.auth_token, &u.api_key) {
+            (Some(t), _) => format!("auth_token {t}"),
+            (None, Some(k)) => format!("api_key {k}"),
+            (None, None) => "no key".to_string(),
+        };
+        let tags: Vec<String> = u.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let tags = if tags.is_empty() { String::new() } else { format!("  tags {}", tags.join(" ")) };
+        println!("  [{i}] {}  {key}{tags}", u.base_url);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn add(paths: &Paths, args: ConfigAddArgs) -> anyhow::Result<ExitCode> {
+    let service = super::pick_service(args.service, paths)?;
+    let settings = Settings::load(paths)?;
+    let tags = args.tags.iter().map(|t| configs::parse_tag(t)).collect::<Result<_, _>>()?;
+    let new = NewUpstream {
+        base_url: args.base_url,
+        auth_token: key_arg(args.auth_token, "--auth-token")?,
+        api_key: key_arg(args.api_key, "--api-key")?,
+        alias: args.alias,
+        tags,
+    };
+    let out = configs::add_upstream(&ConfigStore::new(paths), &settings, service, &args.name, new)?;
+    if args.output.json {
+        print_json(&out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let key = out.upstream.key().map(|k| format!(" (key {k})")).unwrap_or_else(|| " (no key)".to_string());
+    let what = match out.action {
+        AddAction::Added => format!("Added upstream [{}] to {service} config `{}`", out.index, out.config),
+        AddAction::Updated => {
+            format!("Updated the key of upstream [{}] in {service} config `{}`", out.index, out.config)
+        }
+        AddAction::Unchanged => format!("{service} config `{}` already has this upstream [{}]", out.config, out.index),
+    };
+    println!("{what}: {}{key}", out.upstream.base_url);
+    if out.created {
+        println!("Created config `{}`.", out.config);
+    }
+    if out.became_active {
+        println!("`{}` is now the active {service} config.", out.config);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `-` reads the key from stdin (one line), keeping it out of shell history.
+fn key_arg(value: Option<String>, flag: &str) -> anyhow::Result<Option<String>> {
+    match value.as_deref() {
+        Some("-") => {
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                eprint!("Paste the key for {flag} and press Enter: ");
+            }
+            let mut line = String::new();
+            stdin.lock().read_line(&mut line).with_context(|| format!("cannot read {flag} from stdin"))?;
+            if line.trim().is_empty() {
+                bail!("{flag} -: stdin gave no key; pipe it in, e.g. `printf %s \"$KEY\" | ch config add …`");
+            }
+            Ok(Some(line))
+        }
+        _ => Ok(value),
+    }
+}
+
+fn set_active(paths: &Paths, args: ConfigNameArgs) -> anyhow::Result<ExitCode> {
+    let service = super::pick_service(args.service, paths)?;
+    let out = configs::set_active(&ConfigStore::new(paths), service, &args.name)?;
+    if args.output.json {
+        print_json(&out)?;
+    } else if out.previous.as_deref() == Some(out.active.as_str()) {
+        println!("`{}` is already the active {service} config.", out.active);
+    } else {
+        let was = out.previous.map(|p| format!(" (was `{p}`)")).unwrap_or_default();
+        println!("Active {service} config is now `{}`{was}; a running proxy follows within a second.", out.active);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn remove(paths: &Paths, args: ConfigNameArgs) -> anyhow::Result<ExitCode> {
+    let service = super::pick_service(args.service, paths)?;
+    let out = configs::remove(&ConfigStore::new(paths), service, &args.name)?;
+    if args.output.json {
+        print_json(&out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let n = out.removed.upstreams.len();
+    println!("Removed {service} config `{}` ({n} upstream{}).", out.removed.name, if n == 1 { "" } else { "s" });
+    if out.was_active {
+        match &out.active {
+            Some(next) => println!("It was active; `{next}` is the active {service} config now."),
+            None => println!("It was active; no {service} config is left, so none is active."),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

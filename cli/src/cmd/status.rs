@@ -1,9 +1,90 @@
-//! `ch status` (being written).
+//! `ch status [--codex|--claude] [--port N] [--json]`: per service, is a
+//! proxy running (and whose), the active config, live upstream health and
+//! request counters.
 
 use std::process::ExitCode;
 
-use crate::args::StatusArgs;
+use codex_helper_core::status::{self, ServiceStatus, StatusUpstream};
+use codex_helper_core::{Paths, Service};
 
-pub fn run(_args: StatusArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`ch status` is being written")
+use crate::args::StatusArgs;
+use crate::output::print_json;
+
+pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
+    let paths = Paths::from_env()?;
+    let services = if args.service.codex || args.service.claude || args.port.is_some() {
+        vec![super::pick_service(args.service, &paths)?]
+    } else {
+        Service::ALL.to_vec()
+    };
+    let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let report = tokio.block_on(status::status(&paths, &services, args.port))?;
+    if args.output.json {
+        print_json(&report)?;
+    } else {
+        for (i, s) in report.services.iter().enumerate() {
+            if i > 0 {
+                println!();
+            }
+            print_service(s);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_service(s: &ServiceStatus) {
+    let name = s.service.display_name();
+    let headline = if s.listening {
+        let who = if s.owner.as_deref() == Some("app") { "desktop app" } else { "CLI" };
+        let pid = s.pid.map(|p| format!(", pid {p}")).unwrap_or_default();
+        let other = s.serves_service.map(|o| format!(" — but it is the {o} proxy")).unwrap_or_default();
+        format!("listening on 127.0.0.1:{} ({who}{pid}){other}", s.port)
+    } else if s.port_taken_by_other {
+        format!("not running; port {} is taken by another program", s.port)
+    } else {
+        format!("not running (port {} is free){}", s.port, if s.enabled { "" } else { "; disabled in settings.json" })
+    };
+    println!("{name}: {headline}");
+    let source = if s.requests.is_some() { "" } else { " (from config.json)" };
+    match &s.active_config {
+        Some(c) => println!("  active config: {c}{source}"),
+        None => println!(
+            "  active config: none — add one with `ch config add NAME --base-url URL --auth-token - --{}`",
+            s.service
+        ),
+    }
+    if let Some(problem) = &s.config_problem {
+        println!("  config problem: {problem}");
+    }
+    if let Some(err) = &s.live_error {
+        println!("  live state unavailable: {err}");
+    }
+    if let Some(r) = &s.requests {
+        println!("  requests: {} ({} errors)", r.total, r.errors);
+    }
+    for (i, u) in s.upstreams.iter().enumerate() {
+        println!(
+            "  [{i}] {}  {}{}",
+            u.base_url,
+            describe(u),
+            u.key.as_deref().map(|k| format!("  key {k}")).unwrap_or_default()
+        );
+    }
+}
+
+fn describe(u: &StatusUpstream) -> String {
+    let Some(live) = &u.live else { return "not observed (proxy not running)".to_string() };
+    let mut s = match live.state.as_str() {
+        "cooling_down" => {
+            let secs = live.cooldown_remaining_ms.unwrap_or(0).div_ceil(1000);
+            format!("cooling down ({secs} s left)")
+        }
+        "exhausted" => "quota exhausted".to_string(),
+        other => other.to_string(),
+    };
+    s.push_str(&format!(", {} requests, {} failures", live.requests, live.failures));
+    if let Some(err) = &live.last_error {
+        s.push_str(&format!("; last error: {err}"));
+    }
+    s
 }

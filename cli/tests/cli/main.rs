@@ -2,10 +2,13 @@
 //! temporary `$HOME`, mock upstreams standing in for the relays. One test
 //! binary; a module per command.
 
-mod bootstrap;
 #[cfg(feature = "real-clients")]
 mod real_clients;
+mod bootstrap;
+mod config;
+mod doctor;
 mod serve;
 mod session;
+mod status;
 mod switch;
 mod util;

@@ -81,7 +81,7 @@ pub async fn handle(State(state): State<ProxyState>, req: Request) -> Response {
     let record = RequestRecord::new(state.service.as_str(), parts.method.as_str(), parts.uri.path());
     let mut pending = PendingLine { record: Some(record), log: &state.shared.log, started };
     let record = pending.record.as_mut().expect("just set");
-    match run(&state, &parts, body, record, started).await {
+    let response = match run(&state, &parts, body, record, started).await {
         Ok(response) => {
             // The response's body (or `run` itself) owns the log line now.
             pending.record = None;
@@ -102,7 +102,9 @@ pub async fn handle(State(state): State<ProxyState>, req: Request) -> Response {
             }
             response
         }
-    }
+    };
+    state.shared.control.counters(state.service).count(response.status());
+    response
 }
 
 /// The log line of a request whose response has not started yet. If the

@@ -77,6 +77,8 @@ pub struct Shared {
     pub via: HeaderValue,
     /// Which program runs this proxy (`cli`, `app`), for `ch status`.
     pub owner: &'static str,
+    /// Control token and request counters, for the status endpoint.
+    pub control: Arc<crate::control::Control>,
 }
 
 /// The axum state: cheap to clone, one per service server.
@@ -90,7 +92,11 @@ pub struct ProxyState {
 
 /// The proxy's routes: its identity endpoint, and everything else forwarded.
 pub fn router(state: ProxyState) -> Router {
-    Router::new().route(HEALTH_PATH, get(health)).fallback(forward::handle).with_state(state)
+    Router::new()
+        .route(HEALTH_PATH, get(health))
+        .route(crate::control::STATUS_PATH, get(crate::control::status))
+        .fallback(forward::handle)
+        .with_state(state)
 }
 
 async fn health(axum::extract::State(state): axum::extract::State<ProxyState>) -> axum::Json<crate::probe::Identity> {

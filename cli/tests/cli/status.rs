@@ -1,0 +1,138 @@
+//! `ch status`: from config.json when nothing runs, live from a running
+//! `ch serve` through the token-protected control endpoint.
+
+use std::process::Output;
+
+use codex_helper_core::Service;
+use codex_helper_tests::{canned, codex_body, config_with, read_sse_events, MockUpstream, Reply, TestHome};
+use serde_json::{json, Value};
+
+use crate::util::{ch, free_port, Running};
+
+const KEY: &str = "sk-status-secret-0123456789abcd";
+
+fn status(home: &TestHome, args: &[&str]) -> (Output, String) {
+    let out = ch(home.dir.path()).arg("status").args(args).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!text.contains(KEY), "key leaked: {text}");
+    (out, text)
+}
+
+#[test]
+fn without_a_proxy_status_shows_the_configured_state() {
+    let home = TestHome::new();
+    let (codex_port, claude_port) = (free_port(), free_port());
+    home.write_settings(&json!({ "codex": { "port": codex_port }, "claude": { "port": claude_port } }));
+    home.write_config(&config_with(Service::Codex, "main", &[("https://a.example/v1", KEY)]));
+
+    let (_, text) = status(&home, &["--json"]);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let services = v["services"].as_array().unwrap();
+    assert_eq!(services.len(), 2);
+    let codex = &services[0];
+    assert_eq!(codex["service"], "codex");
+    assert_eq!(codex["port"], codex_port);
+    assert_eq!((codex["listening"].as_bool(), codex["port_taken_by_other"].as_bool()), (Some(false), Some(false)));
+    assert_eq!(codex["active_config"], "main");
+    assert!(codex["requests"].is_null() && codex["pid"].is_null());
+    assert_eq!(
+        codex["upstreams"],
+        json!([{ "base_url": "https://a.example/v1", "key": "sk-…abcd", "state": "unknown", "live": null }])
+    );
+    assert_eq!(services[1]["service"], "claude");
+    assert!(services[1]["active_config"].is_null());
+
+    let (_, text) = status(&home, &[]);
+    assert!(text.contains(&format!("Codex: not running (port {codex_port} is free)")), "{text}");
+    assert!(text.contains("active config: main (from config.json)"), "{text}");
+    assert!(text.contains("Claude: not running"), "{text}");
+}
+
+#[test]
+fn a_port_held_by_another_program_is_named() {
+    let home = TestHome::new();
+    let other = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = other.local_addr().unwrap().port().to_string();
+    let (_, text) = status(&home, &["--claude", "--port", &port, "--json"]);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["services"].as_array().unwrap().len(), 1);
+    assert_eq!(v["services"][0]["service"], "claude");
+    assert_eq!(v["services"][0]["port_taken_by_other"], true);
+    assert_eq!(v["services"][0]["listening"], false);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_running_proxy_reports_owner_health_and_counters() {
+    let failing = MockUpstream::start().await;
+    failing.set_default(Reply::text(502, "bad gateway from relay"));
+    let good = MockUpstream::start().await;
+    good.set_default(Reply::sse(canned::codex_stream("hi", (3, 1, 0))));
+    let home = TestHome::new();
+    // One failure is enough to start a cooldown, so the state is visible.
+    home.write_settings(&json!({ "lb": { "failure_threshold": 1 } }));
+    let (bad_url, good_url) = (format!("{}/v1", failing.url()), format!("{}/v1", good.url()));
+    home.write_config(&config_with(Service::Codex, "relays", &[(&bad_url, KEY), (&good_url, KEY)]));
+    let port = free_port();
+    let mut cmd = ch(home.dir.path());
+    cmd.args(["serve", "--codex", "--port", &port.to_string()]);
+    let running = Running::spawn(cmd);
+
+    let resp = codex_helper_tests::client()
+        .post(format!("http://127.0.0.1:{port}/v1/responses"))
+        .header("content-type", "application/json")
+        .body(codex_body().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "failed over to the good upstream");
+    read_sse_events(resp).await;
+
+    let home_ref = &home;
+    let port_s = port.to_string();
+    let (_, text) = tokio::task::block_in_place(|| status(home_ref, &["--codex", "--port", &port_s, "--json"]));
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let s = &v["services"][0];
+    assert_eq!(s["listening"], true, "{s}");
+    assert_eq!(s["owner"], "cli");
+    assert_eq!(s["pid"], running.child.id());
+    assert_eq!(s["active_config"], "relays");
+    assert!(s["live_error"].is_null(), "{s}");
+    assert_eq!(s["requests"], json!({ "total": 1, "errors": 0 }));
+    let ups = s["upstreams"].as_array().unwrap();
+    assert_eq!(ups.len(), 2);
+    assert_eq!(ups[0]["state"], "cooling_down");
+    assert_eq!(ups[0]["key"], "sk-…abcd");
+    assert_eq!(ups[0]["live"]["failures"], 1);
+    assert_eq!(ups[0]["live"]["last_status"], 502);
+    assert!(ups[0]["live"]["cooldown_remaining_ms"].as_u64().unwrap() > 0);
+    assert_eq!(ups[1]["state"], "ok");
+    assert_eq!(ups[1]["live"]["successes"], 1);
+
+    let (_, text) = tokio::task::block_in_place(|| status(home_ref, &["--codex", "--port", &port_s]));
+    assert!(
+        text.contains(&format!("Codex: listening on 127.0.0.1:{port} (CLI, pid {})", running.child.id())),
+        "{text}"
+    );
+    assert!(text.contains("requests: 1 (0 errors)"), "{text}");
+    assert!(text.contains(&format!("[0] {bad_url}  cooling down (")), "{text}");
+    assert!(running.terminate().success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proxy_under_another_token_is_shown_without_live_state() {
+    let home = TestHome::new();
+    let port = free_port();
+    let mut cmd = ch(home.dir.path());
+    cmd.args(["serve", "--codex", "--port", &port.to_string()]);
+    let running = Running::spawn(cmd);
+    // Another HOME's token (what a second user would hold).
+    std::fs::write(codex_helper_core::control::token_path(&home.paths), format!("{}\n", "0".repeat(64))).unwrap();
+    let port_s = port.to_string();
+    let (_, text) = tokio::task::block_in_place(|| status(&home, &["--codex", "--port", &port_s, "--json"]));
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["services"][0]["listening"], true);
+    let err = v["services"][0]["live_error"].as_str().unwrap();
+    assert!(err.contains("refused the control token (HTTP 401)"), "{err}");
+    assert!(running.terminate().success());
+}

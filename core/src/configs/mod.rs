@@ -1,0 +1,432 @@
+//! Editing `config.json` the way `ch config …` and the desktop app do: add an
+//! upstream, choose the active config, remove one, pick the default service,
+//! and views of it all with every key masked.
+//!
+//! Every write goes through [`ConfigStore::update`] (lock, fresh re-read,
+//! validate, atomic write), so a running proxy picks the change up on its
+//! next poll and concurrent edits by the app are never lost. Nothing here
+//! ever returns a key unmasked.
+
+use std::net::SocketAddr;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::config::{
+    points_at, validate_base_url, ConfigError, ConfigFile, ConfigStore, NamedConfig, Settings, Upstream, UpstreamAuth,
+};
+use crate::Service;
+
+mod view;
+
+pub use view::{list, show, ConfigView, DefaultService, ServiceView, UpstreamView};
+
+/// Why a config edit was refused. Nothing is written in any of these cases.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigsError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{service} has no config named `{name}`; {}", known_names(known))]
+    UnknownConfig { service: Service, name: String, known: Vec<String> },
+    #[error("--base-url {message}")]
+    BadUrl { message: String },
+    #[error(
+        "--base-url {url} points at codex-helper's own {owner} proxy (127.0.0.1:{port}); requests would loop back into the proxy forever. Use the relay's real URL (e.g. https://api.openai.com/v1)"
+    )]
+    Loop { url: String, owner: Service, port: u16 },
+    #[error("--tag `{tag}` is not KEY=VALUE with a non-empty KEY (e.g. --tag provider_id=openai)")]
+    BadTag { tag: String },
+    #[error("the {what} {problem}; paste the key again (from stdin, use `--{what} -`)")]
+    BadKey { what: &'static str, problem: &'static str },
+    #[error("the config name must not be empty or contain spaces or control characters (got `{name}`)")]
+    BadName { name: String },
+}
+
+fn known_names(known: &[String]) -> String {
+    if known.is_empty() {
+        "there are no configs yet: add one with `ch config add NAME --base-url URL --auth-token -`".to_string()
+    } else {
+        format!("existing configs: {}", known.join(", "))
+    }
+}
+
+fn unknown(file: &ConfigFile, service: Service, name: &str) -> ConfigsError {
+    let known = file.service(service).configs.keys().cloned().collect();
+    ConfigsError::UnknownConfig { service, name: name.to_string(), known }
+}
+
+/// What `ch config add` asks for.
+#[derive(Clone, Debug, Default)]
+pub struct NewUpstream {
+    pub base_url: String,
+    pub auth_token: Option<String>,
+    pub api_key: Option<String>,
+    /// Set (or replace) the config's alias.
+    pub alias: Option<String>,
+    pub tags: IndexMap<String, String>,
+}
+
+/// What [`add_upstream`] did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AddAction {
+    /// The upstream was appended (the config may be new: see `created`).
+    Added,
+    /// The config already had this base URL: its key and tags were replaced
+    /// (health is tracked per URL, so two entries for one URL would fail
+    /// over together and never help each other).
+    Updated,
+    /// The same URL with the same key was already there; nothing written.
+    Unchanged,
+}
+
+/// The outcome of [`add_upstream`], keys masked.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AddOutcome {
+    pub service: Service,
+    pub config: String,
+    pub action: AddAction,
+    /// The config did not exist before.
+    pub created: bool,
+    /// The config became the service's active one (there was none).
+    pub became_active: bool,
+    /// Position of the upstream in the config (0 = primary).
+    pub index: usize,
+    pub upstream: UpstreamView,
+}
+
+/// `KEY=VALUE` → `(KEY, VALUE)`; the value may be empty or contain `=`.
+pub fn parse_tag(tag: &str) -> Result<(String, String), ConfigsError> {
+    match tag.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(ConfigsError::BadTag { tag: tag.to_string() }),
+    }
+}
+
+/// Appends an upstream to config `name` of `service`, creating the config
+/// if needed and making it active when the service has no active config.
+/// `settings` supplies the proxies' own ports, which a `base_url` must not
+/// point at (the proxy would forward to itself).
+pub fn add_upstream(
+    store: &ConfigStore,
+    settings: &Settings,
+    service: Service,
+    name: &str,
+    new: NewUpstream,
+) -> Result<AddOutcome, ConfigsError> {
+    check_name(name)?;
+    let url = validate_base_url(&new.base_url).map_err(|message| ConfigsError::BadUrl { message })?;
+    for owner in Service::ALL {
+        let port = settings.service(owner).port;
+        if points_at(&url, SocketAddr::from(([127, 0, 0, 1], port))) {
+            return Err(ConfigsError::Loop { url: new.base_url, owner, port });
+        }
+    }
+    let auth_token = check_key(new.auth_token, "auth-token")?;
+    let api_key = check_key(new.api_key, "api-key")?;
+    let upstream = Upstream {
+        base_url: new.base_url,
+        auth: UpstreamAuth { auth_token, api_key, ..Default::default() },
+        tags: new.tags,
+        ..Default::default()
+    };
+    let alias = new.alias;
+    let mut outcome = None;
+    edit(store, |file| {
+        let section = file.service_mut(service);
+        let created = !section.configs.contains_key(name);
+        let cfg = section
+            .configs
+            .entry(name.to_string())
+            .or_insert_with(|| NamedConfig { name: name.to_string(), ..Default::default() });
+        let alias_changed = alias.is_some() && cfg.alias != alias;
+        if alias.is_some() {
+            cfg.alias = alias;
+        }
+        let existing = cfg.upstreams.iter().position(|u| u.base_url == upstream.base_url);
+        let (action, index) = match existing {
+            Some(i) if cfg.upstreams[i].auth == upstream.auth && cfg.upstreams[i].tags == upstream.tags => {
+                (AddAction::Unchanged, i)
+            }
+            Some(i) => {
+                let old = &mut cfg.upstreams[i];
+                old.auth = upstream.auth.clone();
+                // Tags given now win; tags not mentioned are kept.
+                old.tags.extend(upstream.tags.clone());
+                (AddAction::Updated, i)
+            }
+            None => {
+                cfg.upstreams.push(upstream.clone());
+                (AddAction::Added, cfg.upstreams.len() - 1)
+            }
+        };
+        let shown = UpstreamView::of(&cfg.upstreams[index]);
+        let became_active = section.active.is_none();
+        if became_active {
+            section.active = Some(name.to_string());
+        }
+        let changed = action != AddAction::Unchanged || alias_changed || became_active || created;
+        outcome = Some(AddOutcome {
+            service,
+            config: name.to_string(),
+            action,
+            created,
+            became_active,
+            index,
+            upstream: shown,
+        });
+        Ok(changed)
+    })?;
+    Ok(outcome.expect("edit ran the closure"))
+}
+
+/// The outcome of [`set_active`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SetActiveOutcome {
+    pub service: Service,
+    pub previous: Option<String>,
+    pub active: String,
+}
+
+/// Makes `name` the active config of `service`; a running proxy switches
+/// on its next poll (a fraction of a second).
+pub fn set_active(store: &ConfigStore, service: Service, name: &str) -> Result<SetActiveOutcome, ConfigsError> {
+    let mut outcome = None;
+    let mut missing = None;
+    edit(store, |file| {
+        if !file.service(service).configs.contains_key(name) {
+            missing = Some(unknown(file, service, name));
+            return Ok(false);
+        }
+        let section = file.service_mut(service);
+        let previous = section.active.replace(name.to_string());
+        let changed = previous.as_deref() != Some(name);
+        outcome = Some(SetActiveOutcome { service, previous, active: name.to_string() });
+        Ok(changed)
+    })?;
+    match missing {
+        Some(err) => Err(err),
+        None => Ok(outcome.expect("edit ran the closure")),
+    }
+}
+
+/// The outcome of [`remove`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RemoveOutcome {
+    pub service: Service,
+    pub removed: ConfigView,
+    /// The removed config was the active one.
+    pub was_active: bool,
+    /// The active config afterwards: unchanged, or (when the active one was
+    /// removed) the first remaining config, or `null` when none is left.
+    pub active: Option<String>,
+}
+
+/// Deletes config `name` of `service`.
+pub fn remove(store: &ConfigStore, service: Service, name: &str) -> Result<RemoveOutcome, ConfigsError> {
+    let mut outcome = None;
+    let mut missing = None;
+    edit(store, |file| {
+        let section = file.service_mut(service);
+        let was_active = section.active.as_deref() == Some(name);
+        let Some(removed) = section.configs.shift_remove(name) else {
+            missing = Some(unknown(file, service, name));
+            return Ok(false);
+        };
+        if was_active {
+            section.active = section.configs.keys().next().cloned();
+        }
+        outcome = Some(RemoveOutcome {
+            service,
+            removed: ConfigView::of(&removed, was_active),
+            was_active,
+            active: section.active.clone(),
+        });
+        Ok(true)
+    })?;
+    match missing {
+        Some(err) => Err(err),
+        None => Ok(outcome.expect("edit ran the closure")),
+    }
+}
+
+/// Sets `default_service`.
+pub fn set_default_service(store: &ConfigStore, service: Service) -> Result<DefaultService, ConfigsError> {
+    edit(store, |file| {
+        let changed = file.default_service != Some(service);
+        file.default_service = Some(service);
+        Ok(changed)
+    })?;
+    Ok(DefaultService { default_service: Some(service), effective: service })
+}
+
+/// Runs `f` under the store's lock. `f` returns whether it changed anything;
+/// when it did not, the update is abandoned so the file (and its mtime,
+/// which running proxies watch) stays exactly as it was.
+fn edit(store: &ConfigStore, f: impl FnOnce(&mut ConfigFile) -> Result<bool, ConfigError>) -> Result<(), ConfigError> {
+    // `ConfigStore::update` writes whenever its closure succeeds, so "no
+    // change" has to leave it through the error path; this marker error is
+    // recognised and swallowed right here.
+    const UNCHANGED: &str = "codex-helper: nothing to change";
+    let result = store.update(|file| match f(file)? {
+        true => Ok(()),
+        false => Err(ConfigError::Io { path: store.path().to_path_buf(), source: std::io::Error::other(UNCHANGED) }),
+    });
+    match result {
+        Err(ConfigError::Io { source, .. }) if source.to_string() == UNCHANGED => Ok(()),
+        other => other,
+    }
+}
+
+fn check_name(name: &str) -> Result<(), ConfigsError> {
+    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ConfigsError::BadName { name: name.to_string() });
+    }
+    Ok(())
+}
+
+/// Trims a key (stdin brings a newline) and refuses what would not survive
+/// an HTTP header.
+fn check_key(key: Option<String>, what: &'static str) -> Result<Option<String>, ConfigsError> {
+    let Some(key) = key else { return Ok(None) };
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(ConfigsError::BadKey { what, problem: "is empty" });
+    }
+    if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ConfigsError::BadKey { what, problem: "contains spaces or control characters" });
+    }
+    Ok(Some(key.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Paths;
+
+    fn store() -> (tempfile::TempDir, ConfigStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConfigStore::new(&Paths::with_home(dir.path()));
+        (dir, store)
+    }
+
+    fn up(url: &str, token: &str) -> NewUpstream {
+        NewUpstream { base_url: url.into(), auth_token: Some(token.into()), ..Default::default() }
+    }
+
+    const KEY: &str = "sk-test-0123456789abcd";
+
+    #[test]
+    fn add_creates_activates_then_appends() {
+        let (_d, store) = store();
+        let s = Settings::default();
+        let a = add_upstream(&store, &s, Service::Codex, "main", up("https://a.example/v1", KEY)).unwrap();
+        assert!(a.created && a.became_active);
+        assert_eq!((a.action.clone(), a.index), (AddAction::Added, 0));
+        assert_eq!(a.upstream.auth_token.as_deref(), Some("sk-…abcd"));
+        let b = add_upstream(&store, &s, Service::Codex, "main", up("https://b.example/v1", "cr-zzzzzzzzzzzz9999"))
+            .unwrap();
+        assert!(!b.created && !b.became_active);
+        assert_eq!(b.index, 1);
+        let other = add_upstream(&store, &s, Service::Codex, "other", up("https://c.example", KEY)).unwrap();
+        assert!(other.created && !other.became_active);
+        let file = store.load().unwrap();
+        assert_eq!(file.codex.active.as_deref(), Some("main"));
+        assert_eq!(file.codex.configs["main"].upstreams[1].key(), Some("cr-zzzzzzzzzzzz9999"));
+        assert!(file.claude.configs.is_empty());
+    }
+
+    #[test]
+    fn re_adding_is_unchanged_and_a_new_key_updates() {
+        let (_d, store) = store();
+        let s = Settings::default();
+        add_upstream(&store, &s, Service::Claude, "c", up("https://a.example", KEY)).unwrap();
+        let before = store.fingerprint();
+        let again = add_upstream(&store, &s, Service::Claude, "c", up("https://a.example", KEY)).unwrap();
+        assert_eq!(again.action, AddAction::Unchanged);
+        assert_eq!(store.fingerprint(), before, "nothing was written");
+        let new =
+            add_upstream(&store, &s, Service::Claude, "c", up("https://a.example", "sk-new-key-77778888")).unwrap();
+        assert_eq!(new.action, AddAction::Updated);
+        let file = store.load().unwrap();
+        assert_eq!(file.claude.configs["c"].upstreams.len(), 1);
+        assert_eq!(file.claude.configs["c"].upstreams[0].key(), Some("sk-new-key-77778888"));
+    }
+
+    #[test]
+    fn add_refuses_loops_bad_urls_names_and_keys() {
+        let (_d, store) = store();
+        let s = Settings::default();
+        let err = add_upstream(&store, &s, Service::Codex, "m", up("http://localhost:3210/v1", KEY)).unwrap_err();
+        assert!(matches!(err, ConfigsError::Loop { owner: Service::Claude, port: 3210, .. }), "{err}");
+        assert!(err.to_string().contains("loop"), "{err}");
+        let err = add_upstream(&store, &s, Service::Codex, "m", up("api.example.com", KEY)).unwrap_err();
+        assert!(err.to_string().starts_with("--base-url `api.example.com` is not a valid URL"), "{err}");
+        assert!(matches!(
+            add_upstream(&store, &s, Service::Codex, "a b", up("https://a.example", KEY)),
+            Err(ConfigsError::BadName { .. })
+        ));
+        let err = add_upstream(&store, &s, Service::Codex, "m", up("https://a.example", " \n")).unwrap_err();
+        assert!(err.to_string().contains("auth-token is empty"), "{err}");
+        assert!(!store.path().exists(), "nothing written");
+    }
+
+    #[test]
+    fn set_active_and_remove() {
+        let (_d, store) = store();
+        let s = Settings::default();
+        for name in ["a", "b", "c"] {
+            add_upstream(&store, &s, Service::Codex, name, up(&format!("https://{name}.example"), KEY)).unwrap();
+        }
+        let err = set_active(&store, Service::Codex, "zz").unwrap_err();
+        assert_eq!(err.to_string(), "codex has no config named `zz`; existing configs: a, b, c");
+        let out = set_active(&store, Service::Codex, "b").unwrap();
+        assert_eq!((out.previous.as_deref(), out.active.as_str()), (Some("a"), "b"));
+        let r = remove(&store, Service::Codex, "a").unwrap();
+        assert!(!r.was_active);
+        assert_eq!(r.active.as_deref(), Some("b"));
+        let r = remove(&store, Service::Codex, "b").unwrap();
+        assert!(r.was_active);
+        assert_eq!(r.active.as_deref(), Some("c"));
+        let r = remove(&store, Service::Codex, "c").unwrap();
+        assert_eq!(r.active, None);
+        assert!(matches!(remove(&store, Service::Codex, "c"), Err(ConfigsError::UnknownConfig { .. })));
+        assert!(store.load().unwrap().codex.configs.is_empty());
+    }
+
+    #[test]
+    fn views_mask_keys() {
+        let (_d, store) = store();
+        let mut new = up("https://a.example", KEY);
+        new.tags.insert("provider_id".into(), "x".into());
+        new.alias = Some("Main".into());
+        add_upstream(&store, &Settings::default(), Service::Codex, "m", new).unwrap();
+        let file = store.load().unwrap();
+        let view = list(&file, Service::Codex);
+        let text = serde_json::to_string(&view).unwrap();
+        assert!(!text.contains(KEY) && text.contains("sk-…abcd"), "{text}");
+        assert!(view.configs[0].active);
+        assert_eq!(view.configs[0].alias.as_deref(), Some("Main"));
+        assert_eq!(show(&file, Service::Codex, "m").unwrap().upstreams[0].tags["provider_id"], "x");
+    }
+
+    #[test]
+    fn tags_parse_or_name_the_bad_one() {
+        assert_eq!(parse_tag("a=b=c").unwrap(), ("a".into(), "b=c".into()));
+        assert_eq!(parse_tag("a=").unwrap(), ("a".into(), String::new()));
+        for bad in ["novalue", "=x", ""] {
+            let err = parse_tag(bad).unwrap_err();
+            assert!(err.to_string().contains(&format!("`{bad}`")), "{err}");
+        }
+    }
+
+    #[test]
+    fn default_service_round_trip() {
+        let (_d, store) = store();
+        assert_eq!(DefaultService::of(&store.load().unwrap()).effective, Service::Codex);
+        set_default_service(&store, Service::Claude).unwrap();
+        let d = DefaultService::of(&store.load().unwrap());
+        assert_eq!((d.default_service, d.effective), (Some(Service::Claude), Service::Claude));
+    }
+}

@@ -1,0 +1,99 @@
+//! What `ch config list/show` and `ch default` print: configs as users see
+//! them, every key masked (`sk-…abcd`).
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use super::{unknown, ConfigsError};
+use crate::config::{mask_secret, ConfigFile, NamedConfig, Upstream};
+use crate::Service;
+
+/// An upstream as shown to users: keys masked (`sk-…abcd`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UpstreamView {
+    pub base_url: String,
+    pub auth_token: Option<String>,
+    pub api_key: Option<String>,
+    pub tags: IndexMap<String, String>,
+}
+
+impl UpstreamView {
+    pub fn of(u: &Upstream) -> UpstreamView {
+        let masked = |s: &Option<String>| s.as_deref().filter(|s| !s.is_empty()).map(mask_secret);
+        UpstreamView {
+            base_url: u.base_url.clone(),
+            auth_token: masked(&u.auth.auth_token),
+            api_key: masked(&u.auth.api_key),
+            tags: u.tags.clone(),
+        }
+    }
+
+    /// The masked key actually sent (token first), for one-line displays.
+    pub fn key(&self) -> Option<&str> {
+        self.auth_token.as_deref().or(self.api_key.as_deref())
+    }
+}
+
+/// One named config as shown to users.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConfigView {
+    pub name: String,
+    pub alias: Option<String>,
+    pub active: bool,
+    pub upstreams: Vec<UpstreamView>,
+}
+
+impl ConfigView {
+    pub(super) fn of(cfg: &NamedConfig, active: bool) -> ConfigView {
+        ConfigView {
+            name: cfg.name.clone(),
+            alias: cfg.alias.clone(),
+            active,
+            upstreams: cfg.upstreams.iter().map(UpstreamView::of).collect(),
+        }
+    }
+}
+
+/// One service's configs (the `ch config list --json` document).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ServiceView {
+    pub service: Service,
+    pub active: Option<String>,
+    pub configs: Vec<ConfigView>,
+}
+
+/// Every config of `service`, in file order.
+pub fn list(file: &ConfigFile, service: Service) -> ServiceView {
+    let section = file.service(service);
+    let is_active = |name: &str| section.active.as_deref() == Some(name);
+    ServiceView {
+        service,
+        active: section.active.clone(),
+        configs: section.configs.values().map(|c| ConfigView::of(c, is_active(&c.name))).collect(),
+    }
+}
+
+/// One config of `service`, or [`ConfigsError::UnknownConfig`].
+pub fn show(file: &ConfigFile, service: Service, name: &str) -> Result<ConfigView, ConfigsError> {
+    let section = file.service(service);
+    let cfg = section.configs.get(name).ok_or_else(|| unknown(file, service, name))?;
+    Ok(ConfigView::of(cfg, section.active.as_deref() == Some(name)))
+}
+
+/// The `ch default --json` document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct DefaultService {
+    /// As stored in `config.json` (`null`: never set).
+    pub default_service: Option<Service>,
+    /// What commands use: the stored value, else Codex.
+    pub effective: Service,
+}
+
+impl DefaultService {
+    pub fn of(file: &ConfigFile) -> DefaultService {
+        DefaultService {
+            default_service: file.default_service,
+            effective: file.default_service.unwrap_or(Service::Codex),
+        }
+    }
+}

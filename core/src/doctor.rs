@@ -1,0 +1,393 @@
+//! `ch doctor`: checks of everything codex-helper depends on, each with a
+//! verdict (pass / warn / fail) and a one-line fix.
+//!
+//! Checks only read: nothing is repaired here (the fixes are commands for
+//! the user to run). A `fail` means codex-helper cannot work as configured;
+//! a `warn` means it works but something is risky or missing.
+
+use std::fs;
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::config::error::display_path;
+use crate::config::{ConfigFile, ConfigStore, Settings};
+use crate::filter::FilterSet;
+use crate::status::{port_holder, PortHolder};
+use crate::{control, Paths, Service};
+
+/// A request line may claim to be this far in the future before we call the
+/// clock skewed (NTP corrections are far smaller).
+const MAX_SKEW_MS: u64 = 5 * 60 * 1000;
+/// Per upstream, for `--online`.
+const ONLINE_TIMEOUT: Duration = Duration::from_secs(8);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Warn,
+    Fail,
+}
+
+/// One check's result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Check {
+    /// Stable identifier, e.g. `config`, `port.codex`, `online.codex.main.0`.
+    pub id: String,
+    pub status: Verdict,
+    pub message: String,
+    /// What to do about a warn/fail; `null` on pass.
+    pub fix: Option<String>,
+}
+
+impl Check {
+    fn pass(id: impl Into<String>, message: impl Into<String>) -> Check {
+        Check { id: id.into(), status: Verdict::Pass, message: message.into(), fix: None }
+    }
+    fn warn(id: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check { id: id.into(), status: Verdict::Warn, message: message.into(), fix: Some(fix.into()) }
+    }
+    fn fail(id: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check { id: id.into(), status: Verdict::Fail, message: message.into(), fix: Some(fix.into()) }
+    }
+}
+
+/// The `ch doctor --json` document.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// No check failed (warnings allowed).
+    pub ok: bool,
+    pub summary: Summary,
+    pub checks: Vec<Check>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub pass: usize,
+    pub warn: usize,
+    pub fail: usize,
+}
+
+impl Report {
+    pub fn new(checks: Vec<Check>) -> Report {
+        let mut summary = Summary::default();
+        for c in &checks {
+            match c.status {
+                Verdict::Pass => summary.pass += 1,
+                Verdict::Warn => summary.warn += 1,
+                Verdict::Fail => summary.fail += 1,
+            }
+        }
+        Report { ok: summary.fail == 0, summary, checks }
+    }
+}
+
+/// Options for [`run`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Also try to reach every upstream of the active configs.
+    pub online: bool,
+}
+
+/// Runs every check.
+pub async fn run(paths: &Paths, options: Options) -> Report {
+    let mut checks = Vec::new();
+    let config = check_config(paths, &mut checks);
+    let settings = check_settings(paths, &mut checks);
+    check_json_file(&mut checks, "filter", &paths.filter_file(), |text, path| {
+        FilterSet::parse(text, path).map(|_| ()).map_err(|e| e.to_string())
+    });
+    check_json_file(&mut checks, "usage_providers", &paths.usage_providers_file(), |text, _| {
+        serde_json::from_str::<serde_json::Value>(text).map(|_| ()).map_err(|e| e.to_string())
+    });
+    check_permissions(paths, &mut checks);
+    if let Some(settings) = &settings {
+        check_ports(settings, &mut checks).await;
+    }
+    check_codex_auth(paths, &mut checks);
+    if let Some(config) = &config {
+        check_keys(config, &mut checks);
+    }
+    check_log_clock(paths, &mut checks);
+    if options.online {
+        if let Some(config) = &config {
+            check_online(config, &mut checks).await;
+        }
+    }
+    Report::new(checks)
+}
+
+fn check_config(paths: &Paths, checks: &mut Vec<Check>) -> Option<ConfigFile> {
+    let store = ConfigStore::new(paths);
+    let shown = display_path(store.path());
+    match store.load() {
+        Ok(file) if !store.path().exists() => {
+            checks.push(Check::warn(
+                "config",
+                format!("{shown} does not exist yet: no upstreams are configured"),
+                "ch config add NAME --base-url URL --auth-token - (or run `ch` to import your client's login)",
+            ));
+            Some(file)
+        }
+        Ok(file) => {
+            let n = |s: Service| file.service(s).configs.len();
+            let msg = format!("{shown} is valid ({} codex, {} claude configs)", n(Service::Codex), n(Service::Claude));
+            checks.push(Check::pass("config", msg));
+            Some(file)
+        }
+        Err(e) => {
+            checks.push(Check::fail("config", e.to_string(), format!("edit {shown} at the place named above")));
+            None
+        }
+    }
+}
+
+fn check_settings(paths: &Paths, checks: &mut Vec<Check>) -> Option<Settings> {
+    let shown = display_path(&paths.settings_file());
+    match Settings::load(paths) {
+        Ok(s) if paths.settings_file().exists() => {
+            checks.push(Check::pass("settings", format!("{shown} is valid")));
+            Some(s)
+        }
+        Ok(s) => {
+            checks.push(Check::pass("settings", format!("{shown} is absent; using the defaults")));
+            Some(s)
+        }
+        Err(e) => {
+            checks.push(Check::fail("settings", e.to_string(), format!("edit {shown} at the place named above")));
+            None
+        }
+    }
+}
+
+/// An optional JSON file: absent passes, present must parse.
+fn check_json_file(
+    checks: &mut Vec<Check>,
+    id: &str,
+    path: &Path,
+    parse: impl FnOnce(&str, &Path) -> Result<(), String>,
+) {
+    let shown = display_path(path);
+    match fs::read_to_string(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            checks.push(Check::pass(id, format!("{shown} is absent (optional)")))
+        }
+        Err(e) => checks.push(Check::fail(
+            id,
+            format!("cannot read {shown}: {e}"),
+            format!("check the owner and mode of {shown}"),
+        )),
+        Ok(text) => match parse(&text, path) {
+            Ok(()) => checks.push(Check::pass(id, format!("{shown} is valid"))),
+            Err(e) => checks.push(Check::fail(id, format!("{shown}: {e}"), format!("fix {shown} or remove it"))),
+        },
+    }
+}
+
+/// Our directory and the files holding keys or the control token must not
+/// be readable by others.
+fn check_permissions(paths: &Paths, checks: &mut Vec<Check>) {
+    let wanted = [
+        (paths.helper_dir(), 0o700),
+        (paths.config_file(), 0o600),
+        (paths.settings_file(), 0o600),
+        (control::token_path(paths), 0o600),
+    ];
+    let mut loose = Vec::new();
+    for (path, mode) in &wanted {
+        if let Ok(md) = fs::metadata(path) {
+            let actual = md.permissions().mode() & 0o777;
+            if actual & 0o077 != 0 {
+                loose.push(format!("chmod {mode:o} {}", display_path(path)));
+            }
+        }
+    }
+    if loose.is_empty() {
+        checks.push(Check::pass("permissions", "~/.codex-helper and its key files are private to you"));
+    } else {
+        checks.push(Check::warn(
+            "permissions",
+            format!("{} readable by other users (API keys may leak)", plural(loose.len(), "path is", "paths are")),
+            loose.join(" && "),
+        ));
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+async fn check_ports(settings: &Settings, checks: &mut Vec<Check>) {
+    for service in Service::ALL {
+        let s = settings.service(service);
+        let id = format!("port.{service}");
+        if !s.enabled {
+            checks.push(Check::pass(id, format!("{} proxy is disabled in settings.json", service.display_name())));
+            continue;
+        }
+        let check = match port_holder(s.port).await {
+            PortHolder::Free => Check::pass(id, format!("port {} ({service}) is free", s.port)),
+            PortHolder::CodexHelper(who) => Check::pass(
+                id,
+                format!(
+                    "port {} is served by codex-helper ({} proxy, {}, pid {})",
+                    s.port, who.service, who.owner, who.pid
+                ),
+            ),
+            PortHolder::Other => Check::fail(
+                id,
+                format!("port {} ({service}) is held by another program, so the proxy cannot start", s.port),
+                format!(
+                    "stop that program (see `lsof -i :{}`) or set {service}.port in ~/.codex-helper/settings.json",
+                    s.port
+                ),
+            ),
+        };
+        checks.push(check);
+    }
+}
+
+fn check_codex_auth(paths: &Paths, checks: &mut Vec<Check>) {
+    let auth = paths.codex_dir().join("auth.json");
+    let shown = display_path(&auth);
+    if auth.is_file() {
+        checks.push(Check::pass("codex_auth", format!("{shown} is present")));
+    } else {
+        checks.push(Check::warn(
+            "codex_auth",
+            format!("{shown} is missing: Codex has no login to import"),
+            "run `codex login`, or add a key with `ch config add NAME --base-url URL --auth-token -`",
+        ));
+    }
+}
+
+/// Each service's active config needs at least one upstream with a key.
+fn check_keys(file: &ConfigFile, checks: &mut Vec<Check>) {
+    let default = file.default_service.unwrap_or(Service::Codex);
+    for service in Service::ALL {
+        let id = format!("keys.{service}");
+        let section = file.service(service);
+        let active = match &section.active {
+            Some(name) => section.configs.get(name),
+            None => section.configs.values().next(),
+        };
+        let add = format!("ch config add NAME --base-url URL --auth-token - --{service}");
+        let check = match active {
+            None if service == default => Check::warn(
+                id,
+                format!("no {} config: the proxy has nowhere to send requests", service.display_name()),
+                add,
+            ),
+            None => Check::pass(id, format!("no {} configs (not used)", service.display_name())),
+            Some(cfg) if cfg.upstreams.is_empty() => {
+                Check::warn(id, format!("{service} config `{}` has no upstreams", cfg.name), add)
+            }
+            Some(cfg) if !cfg.upstreams.iter().any(|u| u.key().is_some()) => Check::warn(
+                id,
+                format!("no upstream of {service} config `{}` has a key; relays will refuse requests", cfg.name),
+                format!("ch config add {} --base-url URL --auth-token - --{service}", cfg.name),
+            ),
+            Some(cfg) => {
+                let keyed = cfg.upstreams.iter().filter(|u| u.key().is_some()).count();
+                Check::pass(
+                    id,
+                    format!("{service} config `{}`: {keyed} of {} upstreams have a key", cfg.name, cfg.upstreams.len()),
+                )
+            }
+        };
+        checks.push(check);
+    }
+}
+
+/// The newest request log line must not be from the future: that means the
+/// clock jumped back, and day-based usage totals would be wrong.
+fn check_log_clock(paths: &Paths, checks: &mut Vec<Check>) {
+    let path = paths.request_log();
+    let Some(line) = last_line(&path) else {
+        checks.push(Check::pass("log_clock", "no requests logged yet"));
+        return;
+    };
+    let ts = serde_json::from_str::<serde_json::Value>(&line).ok().and_then(|v| v["timestamp_ms"].as_u64());
+    let now = crate::logs::now_ms();
+    match ts {
+        None => checks.push(Check::warn(
+            "log_clock",
+            format!("the last line of {} is not a request record", display_path(&path)),
+            "it will rotate away; nothing to do unless `ch usage` looks wrong",
+        )),
+        Some(ts) if ts > now + MAX_SKEW_MS => checks.push(Check::warn(
+            "log_clock",
+            format!("the newest logged request is {} min in the future: the clock moved back", (ts - now) / 60_000),
+            "check the system clock (e.g. enable NTP); usage for the affected days may be off",
+        )),
+        Some(_) => checks.push(Check::pass("log_clock", "request log timestamps agree with the clock")),
+    }
+}
+
+/// The last non-empty line of a possibly large file (reads only its tail).
+fn last_line(path: &Path) -> Option<String> {
+    let mut f = fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let start = len.saturating_sub(64 * 1024);
+    f.seek(SeekFrom::Start(start)).ok()?;
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf);
+    text.lines().rev().find(|l| !l.trim().is_empty()).map(str::to_string)
+}
+
+/// DNS, TCP and TLS to every upstream of the active configs: any HTTP
+/// answer (even 401/404) proves the relay is reachable.
+async fn check_online(file: &ConfigFile, checks: &mut Vec<Check>) {
+    let Ok(client) = reqwest::Client::builder()
+        .timeout(ONLINE_TIMEOUT)
+        .connect_timeout(ONLINE_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    else {
+        checks.push(Check::fail("online", "cannot create an HTTP client", "report this as a bug"));
+        return;
+    };
+    let mut probes = Vec::new();
+    for service in Service::ALL {
+        let section = file.service(service);
+        let active = match &section.active {
+            Some(name) => section.configs.get(name),
+            None => section.configs.values().next(),
+        };
+        let Some(cfg) = active else { continue };
+        for (i, up) in cfg.upstreams.iter().enumerate() {
+            let id = format!("online.{service}.{}.{i}", cfg.name);
+            let url = up.base_url.clone();
+            let client = client.clone();
+            probes.push(async move {
+                let result = client.head(&url).send().await;
+                (id, url, result)
+            });
+        }
+    }
+    for (id, url, result) in futures_util::future::join_all(probes).await {
+        checks.push(match result {
+            Ok(resp) => Check::pass(id, format!("{url} is reachable (HTTP {})", resp.status().as_u16())),
+            Err(e) => Check::fail(
+                id,
+                format!("{url} is unreachable: {}", describe(&e)),
+                "check the URL, your network/VPN and DNS; or remove the upstream from config.json",
+            ),
+        });
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    let mut s = if e.is_timeout() { "timed out".to_string() } else { e.to_string() };
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        s.push_str(&format!(": {inner}"));
+        source = inner.source();
+    }
+    s
+}
