@@ -26,6 +26,7 @@ pub mod probe;
 pub mod proxy;
 pub mod runtime;
 pub mod service;
+pub mod usage;
 
 pub use paths::Paths;
 pub use runtime::Runtime;
