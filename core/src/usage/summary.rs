@@ -81,6 +81,11 @@ impl Window {
         Window::in_tz(days, now.date_naive(), &Local)
     }
 
+    /// [`Window::local`] as of now.
+    pub fn last_days(days: u32) -> Window {
+        Window::local(days, Local::now())
+    }
+
     /// Like [`Window::local`] in any time zone (tests use UTC).
     pub fn in_tz<Tz: TimeZone>(days: u32, today: NaiveDate, tz: &Tz) -> Window {
         let days = days.max(1);
