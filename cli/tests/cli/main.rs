@@ -2,5 +2,7 @@
 //! temporary `$HOME`, mock upstreams standing in for the relays. One test
 //! binary; a module per command.
 
+mod logs;
 mod serve;
+mod usage;
 mod util;
