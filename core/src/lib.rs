@@ -33,6 +33,7 @@ pub mod service;
 pub mod sessions;
 pub mod status;
 pub mod switch;
+pub mod usage;
 
 pub use paths::Paths;
 pub use runtime::Runtime;

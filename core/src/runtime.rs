@@ -19,6 +19,7 @@ use crate::lb::{HealthPolicy, LoadBalancer, UpstreamStatus};
 use crate::live::LiveConfig;
 use crate::logs::{LogWriterHandle, RequestLog};
 use crate::proxy::{self, Limits, ProxyState, Shared};
+use crate::usage::{self, QuotaBoard};
 use crate::{Paths, Service};
 
 /// Why the runtime could not start.
@@ -43,6 +44,7 @@ pub struct Runtime {
     codex: LoadBalancer,
     claude: LoadBalancer,
     http: reqwest::Client,
+    quota: QuotaBoard,
     limits: Limits,
     stop: watch::Sender<bool>,
     owner: &'static str,
@@ -79,6 +81,7 @@ impl Runtime {
             codex: LoadBalancer::new(Service::Codex, policy),
             claude: LoadBalancer::new(Service::Claude, policy),
             http,
+            quota: QuotaBoard::default(),
             limits,
             settings,
             stop,
@@ -86,7 +89,23 @@ impl Runtime {
             control,
         };
         runtime.spawn_config_watch();
+        runtime.spawn_usage_poller()?;
         Ok(runtime)
+    }
+
+    /// Quota polling (usage_providers.json), stopped with the runtime.
+    fn spawn_usage_poller(&self) -> Result<(), reqwest::Error> {
+        let Ok(handle) = tokio::runtime::Handle::try_current() else { return Ok(()) };
+        let lbs = vec![self.codex.clone(), self.claude.clone()];
+        let poller = usage::Poller::new(
+            &self.paths,
+            self.config.clone(),
+            lbs,
+            usage::poller::http_client()?,
+            self.quota.clone(),
+        );
+        handle.spawn(poller.run(self.stopped()));
+        Ok(())
     }
 
     fn spawn_config_watch(&self) {
@@ -118,6 +137,11 @@ impl Runtime {
 
     pub fn config(&self) -> &Arc<LiveConfig> {
         &self.config
+    }
+
+    /// The latest quota answers of the usage providers.
+    pub fn quota(&self) -> &QuotaBoard {
+        &self.quota
     }
 
     pub fn log(&self) -> &RequestLog {

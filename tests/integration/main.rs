@@ -16,3 +16,4 @@ mod proxy_streaming;
 mod proxy_util;
 mod reload_config;
 mod smoke;
+mod usage_quota;

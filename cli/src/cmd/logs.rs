@@ -1,9 +1,72 @@
-//! `ch logs` (being written).
+//! `ch logs [--tail N] [--follow] [--service S] [--json]`: the request log,
+//! readable by default, raw JSON lines with `--json`.
 
+use std::io::{self, Write};
 use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use codex_helper_core::config::error::display_path;
+use codex_helper_core::logs::reader::{line_service, readable, Follower};
+use codex_helper_core::logs::RequestRecord;
+use codex_helper_core::{Paths, Service};
 
 use crate::args::LogsArgs;
 
-pub fn run(_args: LogsArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`ch logs` is being written")
+/// How often `--follow` looks for new lines.
+const FOLLOW_EVERY: Duration = Duration::from_millis(200);
+
+pub fn run(args: LogsArgs) -> anyhow::Result<ExitCode> {
+    let paths = Paths::from_env()?;
+    let service: Option<Service> = args.service.as_deref().map(str::parse).transpose()?;
+    let path = paths.request_log();
+    let mut follower = Follower::open(&path).with_context(|| format!("cannot read {}", display_path(&path)))?;
+    let keep = |line: &str| service.is_none_or(|s| line_service(line).as_deref() == Some(s.as_str()));
+    let lines = follower.tail(args.tail, keep).with_context(|| format!("cannot read {}", display_path(&path)))?;
+    if !path.exists() && !args.follow {
+        eprintln!("no requests logged yet ({} does not exist)", display_path(&path));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = io::stdout().lock();
+    if !print(&mut out, &lines, args.json)? {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.follow {
+        return Ok(ExitCode::SUCCESS);
+    }
+    loop {
+        std::thread::sleep(FOLLOW_EVERY);
+        let new: Vec<String> = follower
+            .poll()
+            .with_context(|| format!("cannot read {}", display_path(&path)))?
+            .into_iter()
+            .filter(|l| keep(l))
+            .collect();
+        if !print(&mut out, &new, args.json)? {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+}
+
+/// Print `lines`; false when the reader went away (`ch logs | head`).
+fn print(out: &mut impl Write, lines: &[String], json: bool) -> anyhow::Result<bool> {
+    let result = (|| {
+        for line in lines {
+            if json {
+                writeln!(out, "{line}")?;
+            } else {
+                match serde_json::from_str::<RequestRecord>(line) {
+                    Ok(rec) => writeln!(out, "{}", readable(&rec))?,
+                    // Not a record we understand: show it as it is.
+                    Err(_) => writeln!(out, "{line}")?,
+                }
+            }
+        }
+        out.flush()
+    })();
+    match result {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -1,9 +1,172 @@
-//! `ch usage` (being written).
+//! `ch usage [--days N] [--json]`: requests, errors and tokens per day,
+//! service, config and upstream from the request log, plus the latest quota
+//! state a running proxy saw.
 
 use std::process::ExitCode;
 
+use anyhow::{bail, Context};
+use codex_helper_core::config::error::display_path;
+use codex_helper_core::logs::now_ms;
+use codex_helper_core::usage::{self, summary, ProvidersFile, QuotaState, Summary, Totals, Window};
+use codex_helper_core::Paths;
+use serde::Serialize;
+
 use crate::args::UsageArgs;
 
-pub fn run(_args: UsageArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`ch usage` is being written")
+/// The `--json` document: the summary's fields, then quota.
+#[derive(Serialize)]
+struct Report {
+    #[serde(flatten)]
+    summary: Summary,
+    /// The latest state per provider and upstream (empty if none polled).
+    quota: Vec<QuotaState>,
+    /// When a proxy last wrote `usage_state.json`; `null`: never.
+    quota_written_at_ms: Option<u64>,
+    /// Why `usage_providers.json` can't be used, if it is broken.
+    providers_problem: Option<String>,
+}
+
+pub fn run(args: UsageArgs) -> anyhow::Result<ExitCode> {
+    if args.days == 0 {
+        bail!("--days must be at least 1 (1 means today only)");
+    }
+    let paths = Paths::from_env()?;
+    let providers = paths.usage_providers_file();
+    let providers_problem = match ProvidersFile::ensure_default(&providers) {
+        Err(err) => Some(err.to_string()),
+        Ok(_) => ProvidersFile::load(&providers).err().map(|e| e.to_string()),
+    };
+    let log = paths.request_log();
+    let summary = summary::summarize(&log, &Window::last_days(args.days))
+        .with_context(|| format!("cannot read {}", display_path(&log)))?;
+    let state = usage::read_state(&usage::state_file(&paths)).ok().flatten();
+    let report = Report {
+        summary,
+        quota_written_at_ms: state.as_ref().map(|s| s.written_at_ms),
+        quota: state.map(|s| s.quota).unwrap_or_default(),
+        providers_problem,
+    };
+    if args.output.json {
+        crate::output::print_json(&report)?;
+    } else {
+        print_text(&report, &display_path(&log));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_text(r: &Report, log: &str) {
+    let s = &r.summary;
+    let span = if s.days == 1 { format!("today ({})", s.to) } else { format!("{} → {}", s.from, s.to) };
+    println!("Usage, {span}, from {log}");
+    if s.rows.is_empty() {
+        println!("  no requests in this period");
+    } else {
+        let mut table = vec![["DAY", "SERVICE", "CONFIG", "UPSTREAM", "REQS", "ERRS", "IN", "OUT", "REASON", "TOTAL"]
+            .map(String::from)
+            .to_vec()];
+        for row in &s.rows {
+            let mut cells = vec![row.day.clone(), row.service.clone(), dash(&row.config), dash(&row.upstream)];
+            cells.extend(counts(&row.counts));
+            table.push(cells);
+        }
+        print_table(&table, 4);
+        println!();
+        println!("Totals");
+        for (service, t) in &s.totals {
+            println!(
+                "  {service:<7} {} requests, {} errors, {} tokens (in {} / out {} / reasoning {})",
+                t.requests, t.errors, t.total_tokens, t.input_tokens, t.output_tokens, t.reasoning_tokens
+            );
+        }
+    }
+    if s.skipped_lines > 0 {
+        println!("  ({} log lines could not be read and were skipped)", s.skipped_lines);
+    }
+    println!();
+    print_quota(r);
+}
+
+fn print_quota(r: &Report) {
+    if let Some(problem) = &r.providers_problem {
+        println!("Quota: {problem}");
+    }
+    let Some(written) = r.quota_written_at_ms else {
+        println!(
+            "Quota: no proxy has polled a usage provider yet (a running `ch serve` does, per usage_providers.json)"
+        );
+        return;
+    };
+    if r.quota.is_empty() {
+        println!(
+            "Quota: no upstream of the active configs matches a usage provider's domains (as of {})",
+            age(written)
+        );
+        return;
+    }
+    println!("Quota (as of {}):", age(written));
+    let mut table = Vec::new();
+    for q in &r.quota {
+        let state = match (q.exhausted, q.spent_usd, q.budget_usd) {
+            (Some(exhausted), Some(spent), Some(budget)) => {
+                let left = q.remaining_pct.map(|p| format!(", {p:.0}% left")).unwrap_or_default();
+                let tag = if exhausted { "EXHAUSTED" } else { "ok" };
+                format!("{tag}: ${spent:.2} of ${budget:.2} spent{left}")
+            }
+            _ => format!("unknown: {}", q.error.as_deref().unwrap_or("no answer yet")),
+        };
+        table.push(vec![
+            q.provider_id.clone(),
+            q.service.to_string(),
+            q.config.clone(),
+            q.base_url.clone(),
+            state,
+            format!("checked {}", age(q.checked_at_ms)),
+        ]);
+    }
+    print_table(&table, usize::MAX);
+}
+
+fn counts(t: &Totals) -> Vec<String> {
+    [t.requests, t.errors, t.input_tokens, t.output_tokens, t.reasoning_tokens, t.total_tokens]
+        .map(|n| n.to_string())
+        .to_vec()
+}
+
+fn dash(s: &str) -> String {
+    if s.is_empty() {
+        "-".into()
+    } else {
+        s.into()
+    }
+}
+
+/// Columns padded to their widest cell; from `right_from` on, right-aligned.
+fn print_table(rows: &[Vec<String>], right_from: usize) {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> =
+        (0..cols).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();
+    for row in rows {
+        let cells: Vec<String> =
+            row.iter()
+                .enumerate()
+                .map(|(c, s)| {
+                    if c >= right_from {
+                        format!("{s:>w$}", w = widths[c])
+                    } else {
+                        format!("{s:<w$}", w = widths[c])
+                    }
+                })
+                .collect();
+        println!("  {}", cells.join("  ").trim_end());
+    }
+}
+
+/// `12 s ago`, `5 min ago`, `3 h ago`.
+fn age(at_ms: u64) -> String {
+    let secs = now_ms().saturating_sub(at_ms) / 1000;
+    match secs {
+        0..=119 => format!("{secs} s ago"),
+        120..=7199 => format!("{} min ago", secs / 60),
+        _ => format!("{} h ago", secs / 3600),
+    }
 }

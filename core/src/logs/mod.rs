@@ -10,6 +10,7 @@
 //!
 //! Never logged: API keys, headers, request or response bodies, query strings.
 
+pub mod reader;
 pub mod record;
 pub mod writer;
 

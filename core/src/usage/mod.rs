@@ -1,0 +1,137 @@
+//! Usage: how much of a relay's quota is left, and how much we used.
+//!
+//! - [`providers`]: `usage_providers.json`, which quota APIs to ask about
+//!   which upstreams.
+//! - [`poller`]: the background task of a running proxy that asks them and
+//!   marks exhausted upstreams in the load balancer.
+//! - [`summary`]: requests, errors and tokens per day from `requests.jsonl`.
+//!
+//! The latest quota answers live in a [`QuotaBoard`] (read by the tray and
+//! `ch status`) and are mirrored to `~/.codex-helper/usage_state.json` so a
+//! separate `ch usage` process can show them.
+
+pub mod poller;
+pub mod providers;
+pub mod summary;
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Paths, Service};
+pub use poller::Poller;
+pub use providers::{Provider, ProvidersError, ProvidersFile};
+pub use summary::{Summary, SummaryRow, Totals, Window};
+
+/// The latest quota answer for one upstream from one provider.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuotaState {
+    pub provider_id: String,
+    pub service: Service,
+    pub config: String,
+    pub base_url: String,
+    pub budget_usd: Option<f64>,
+    pub spent_usd: Option<f64>,
+    /// Of the budget, 0–100; `None` when unknown or there is no budget.
+    pub remaining_pct: Option<f64>,
+    /// `None`: the lookup failed, so we don't know (and don't block it).
+    pub exhausted: Option<bool>,
+    pub checked_at_ms: u64,
+    pub error: Option<String>,
+}
+
+/// The latest [`QuotaState`]s of a running proxy, shared with status
+/// displays. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct QuotaBoard {
+    inner: Arc<Mutex<Board>>,
+}
+
+#[derive(Debug, Default)]
+struct Board {
+    states: Vec<QuotaState>,
+    problem: Option<String>,
+}
+
+impl QuotaBoard {
+    /// Every upstream's latest state, ordered by provider, service, config.
+    pub fn states(&self) -> Vec<QuotaState> {
+        self.lock().states.clone()
+    }
+
+    /// Why `usage_providers.json` is not being used as written, if broken.
+    pub fn problem(&self) -> Option<String> {
+        self.lock().problem.clone()
+    }
+
+    /// Replace what `provider_id` said; true if anything changed.
+    pub(crate) fn replace(&self, provider_id: &str, states: Vec<QuotaState>) -> bool {
+        let mut board = self.lock();
+        let before = board.states.clone();
+        board.states.retain(|s| s.provider_id != provider_id);
+        board.states.extend(states);
+        board.states.sort_by(|a, b| {
+            (&a.provider_id, a.service, &a.config, &a.base_url).cmp(&(
+                &b.provider_id,
+                b.service,
+                &b.config,
+                &b.base_url,
+            ))
+        });
+        board.states != before
+    }
+
+    /// Forget providers no longer in the file.
+    pub(crate) fn retain(&self, keep: impl Fn(&str) -> bool) {
+        self.lock().states.retain(|s| keep(&s.provider_id));
+    }
+
+    pub(crate) fn set_problem(&self, problem: Option<String>) {
+        self.lock().problem = problem;
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Board> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// `usage_state.json`: what the last polling proxy knew.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UsageStateFile {
+    pub written_at_ms: u64,
+    /// The process that polled.
+    pub pid: u32,
+    /// Why `usage_providers.json` was not usable, if it was broken.
+    #[serde(default)]
+    pub providers_problem: Option<String>,
+    #[serde(default)]
+    pub quota: Vec<QuotaState>,
+}
+
+/// `~/.codex-helper/usage_state.json`.
+pub fn state_file(paths: &Paths) -> PathBuf {
+    paths.helper_dir().join("usage_state.json")
+}
+
+/// Read `usage_state.json`; `None` when no proxy has written it yet, or it
+/// is unreadable (it is a cache: the next poll rewrites it).
+pub fn read_state(path: &Path) -> io::Result<Option<UsageStateFile>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub(crate) fn write_state(path: &Path, board: &QuotaBoard) -> io::Result<()> {
+    let file = UsageStateFile {
+        written_at_ms: crate::logs::now_ms(),
+        pid: std::process::id(),
+        providers_problem: board.problem(),
+        quota: board.states(),
+    };
+    let bytes = serde_json::to_vec_pretty(&file).map_err(io::Error::other)?;
+    crate::fsutil::write_atomic(path, &bytes, 0o644)
+}

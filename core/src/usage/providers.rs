@@ -1,0 +1,266 @@
+//! `~/.codex-helper/usage_providers.json`: where to ask about quota.
+//!
+//! ```json
+//! {"providers":[{"id":"packycode","kind":"budget_http_json","domains":["packycode.com"],
+//!   "endpoint":"https://www.packycode.com/api/backend/users/info","token_env":null,
+//!   "poll_interval_secs":60}]}
+//! ```
+//!
+//! The file holds no secret (tokens come from the environment or from
+//! `config.json`), so it is written 0644. It is only ever written when it is
+//! missing; a file we cannot parse is reported and left alone.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::config::error::display_path;
+use crate::fsutil;
+
+/// The only provider kind this version understands.
+pub const BUDGET_HTTP_JSON: &str = "budget_http_json";
+
+/// Polling faster than this would hammer a relay's API for no benefit.
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Why `usage_providers.json` could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProvidersError {
+    #[error("cannot read/write {}: {source}", display_path(path))]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// Bad JSON or a value of the wrong type; `key` is the dotted path.
+    #[error(
+        "{}:{line}:{column}: {}{message}. Fix the file by hand (it was not changed).",
+        display_path(path),
+        key_prefix(key)
+    )]
+    Parse { path: PathBuf, line: usize, column: usize, key: String, message: String },
+    /// Parsed, but a value can't be used.
+    #[error("{}: {key}: {message}. Fix the file by hand (it was not changed).", display_path(path))]
+    Invalid { path: PathBuf, key: String, message: String },
+}
+
+fn key_prefix(key: &str) -> String {
+    if key.is_empty() {
+        String::new()
+    } else {
+        format!("{key}: ")
+    }
+}
+
+/// The whole file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProvidersFile {
+    #[serde(default)]
+    pub providers: Vec<Provider>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One quota source.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Provider {
+    pub id: String,
+    /// `budget_http_json`; providers of other kinds (from a newer version)
+    /// are skipped, not an error.
+    pub kind: String,
+    /// Upstreams whose host is one of these, or a subdomain of one.
+    #[serde(default)]
+    pub domains: Vec<String>,
+    pub endpoint: String,
+    /// Read the Bearer token from this environment variable instead of the
+    /// upstream's own key.
+    #[serde(default)]
+    pub token_env: Option<String>,
+    /// Seconds between lookups; fractions allowed, at least 0.25.
+    #[serde(default = "default_interval")]
+    pub poll_interval_secs: f64,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+fn default_interval() -> f64 {
+    60.0
+}
+
+impl Provider {
+    pub fn is_supported(&self) -> bool {
+        self.kind == BUDGET_HTTP_JSON
+    }
+
+    pub fn poll_interval(&self) -> Duration {
+        let secs = if self.poll_interval_secs.is_finite() { self.poll_interval_secs } else { 60.0 };
+        Duration::from_secs_f64(secs.max(0.0)).max(MIN_POLL_INTERVAL)
+    }
+
+    /// Whether `base_url`'s host is one of `domains` or below one of them.
+    pub fn matches(&self, base_url: &str) -> bool {
+        let Some(host) = Url::parse(base_url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase)) else {
+            return false;
+        };
+        let host = host.trim_end_matches('.');
+        self.domains.iter().any(|d| {
+            let d = d.trim().trim_end_matches('.').to_ascii_lowercase();
+            !d.is_empty() && (host == d || host.strip_suffix(&d).is_some_and(|rest| rest.ends_with('.')))
+        })
+    }
+}
+
+impl ProvidersFile {
+    /// What the file holds when we create it (the original tool's default).
+    pub fn default_file() -> ProvidersFile {
+        ProvidersFile {
+            providers: vec![Provider {
+                id: "packycode".into(),
+                kind: BUDGET_HTTP_JSON.into(),
+                domains: vec!["packycode.com".into()],
+                endpoint: "https://www.packycode.com/api/backend/users/info".into(),
+                token_env: None,
+                poll_interval_secs: 60.0,
+                extra: Map::new(),
+            }],
+            extra: Map::new(),
+        }
+    }
+
+    /// Parse the file's text; `path` is only used in messages.
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<ProvidersFile, ProvidersError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let parse_err = |key: String, e: &serde_json::Error| {
+            let full = e.to_string();
+            let suffix = format!(" at line {} column {}", e.line(), e.column());
+            ProvidersError::Parse {
+                path: path.to_path_buf(),
+                line: e.line(),
+                column: e.column(),
+                key,
+                message: full.strip_suffix(&suffix).unwrap_or(&full).to_string(),
+            }
+        };
+        let file: ProvidersFile = serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| parse_err(e.path().to_string().trim_start_matches('.').to_string(), e.inner()))?;
+        de.end().map_err(|e| parse_err(String::new(), &e))?;
+        file.validate(path)?;
+        Ok(file)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ProvidersError> {
+        let invalid = |key: String, message: &str| ProvidersError::Invalid {
+            path: path.to_path_buf(),
+            key,
+            message: message.to_string(),
+        };
+        for (i, p) in self.providers.iter().enumerate() {
+            if p.id.trim().is_empty() {
+                return Err(invalid(format!("providers[{i}].id"), "is empty; give the provider a name"));
+            }
+            if p.is_supported() {
+                match Url::parse(&p.endpoint) {
+                    Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                    _ => return Err(invalid(format!("providers[{i}].endpoint"), "must be an http:// or https:// URL")),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Read `path`; `Ok(None)` when it does not exist.
+    pub fn load(path: &Path) -> Result<Option<ProvidersFile>, ProvidersError> {
+        match fs::read(path) {
+            Ok(bytes) => ProvidersFile::parse(&bytes, path).map(Some),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(ProvidersError::Io { path: path.to_path_buf(), source }),
+        }
+    }
+
+    /// Write the default file if there is none. Returns whether it wrote.
+    /// An existing file (even a broken one) is never touched.
+    pub fn ensure_default(path: &Path) -> Result<bool, ProvidersError> {
+        if path.exists() {
+            return Ok(false);
+        }
+        let io_err = |source| ProvidersError::Io { path: path.to_path_buf(), source };
+        if let Some(dir) = path.parent() {
+            if !dir.exists() {
+                fsutil::ensure_private_dir(dir).map_err(io_err)?;
+            }
+        }
+        let mut text = serde_json::to_string_pretty(&ProvidersFile::default_file()).expect("plain data serializes");
+        text.push('\n');
+        fsutil::write_atomic(path, text.as_bytes(), 0o644).map_err(io_err)?;
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC_DEFAULT: &str = r#"{"providers":[{"id":"packycode","kind":"budget_http_json","domains":["packycode.com"],"endpoint":"https://www.packycode.com/api/backend/users/info","token_env":null,"poll_interval_secs":60}]}"#;
+
+    #[test]
+    fn default_is_the_spec_file() {
+        let parsed = ProvidersFile::parse(SPEC_DEFAULT.as_bytes(), Path::new("u.json")).unwrap();
+        assert_eq!(parsed, ProvidersFile::default_file());
+        assert_eq!(parsed.providers[0].poll_interval(), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn domain_matching_is_by_host_suffix_on_dot() {
+        let p = &ProvidersFile::default_file().providers[0];
+        assert!(p.matches("https://codex-api.packycode.com/v1"));
+        assert!(p.matches("https://PACKYCODE.com"));
+        assert!(!p.matches("https://notpackycode.com/v1"));
+        assert!(!p.matches("https://packycode.com.evil.net/v1"));
+        assert!(!p.matches("not a url"));
+        let local = Provider { domains: vec!["127.0.0.1".into()], ..p.clone() };
+        assert!(local.matches("http://127.0.0.1:8080/v1"));
+    }
+
+    #[test]
+    fn errors_name_file_position_and_key() {
+        let path = Path::new("/x/usage_providers.json");
+        let err = ProvidersFile::parse(b"{\"providers\": [\n {\"id\": 3}]}", path).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.starts_with("/x/usage_providers.json:2:"), "{shown}");
+        assert!(shown.contains("providers[0].id"), "{shown}");
+        let err = ProvidersFile::parse(b"{\"providers\": [", path).unwrap_err();
+        assert!(matches!(err, ProvidersError::Parse { line: 1, .. }), "{err:?}");
+        let bad_url = r#"{"providers":[{"id":"a","kind":"budget_http_json","endpoint":"ftp://x"}]}"#;
+        let err = ProvidersFile::parse(bad_url.as_bytes(), path).unwrap_err();
+        assert!(err.to_string().contains("providers[0].endpoint"), "{err}");
+    }
+
+    #[test]
+    fn intervals_are_clamped_and_unknown_kinds_tolerated() {
+        let text = r#"{"providers":[{"id":"a","kind":"budget_http_json","endpoint":"http://h/","poll_interval_secs":0.01},
+            {"id":"b","kind":"from_the_future","endpoint":"whatever"}]}"#;
+        let f = ProvidersFile::parse(text.as_bytes(), Path::new("u.json")).unwrap();
+        assert_eq!(f.providers[0].poll_interval(), MIN_POLL_INTERVAL);
+        assert!(!f.providers[1].is_supported());
+        assert_eq!(f.providers[1].poll_interval(), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn ensure_default_writes_once_and_never_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h/usage_providers.json");
+        assert!(ProvidersFile::ensure_default(&path).unwrap());
+        assert_eq!(ProvidersFile::load(&path).unwrap().unwrap(), ProvidersFile::default_file());
+        fs::write(&path, "{ broken").unwrap();
+        assert!(!ProvidersFile::ensure_default(&path).unwrap());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "{ broken");
+        assert!(ProvidersFile::load(&dir.path().join("none.json")).unwrap().is_none());
+    }
+}
