@@ -39,7 +39,7 @@ pub enum BootstrapError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The client's settings name no usable upstream.
-    #[error("{message}; add one yourself with `ch config add NAME --base-url URL --auth-token KEY{}`", if *service == Service::Claude { " --claude" } else { "" })]
+    #[error("{message}; add one yourself with `ch config add NAME --base-url URL --auth-token KEY{}`", service.cli_flag())]
     NothingToImport { service: Service, message: String },
 }
 

@@ -35,6 +35,23 @@ impl Service {
         }
     }
 
+    /// The client program's name, for messages about its settings.
+    pub fn client_name(self) -> &'static str {
+        match self {
+            Service::Codex => "Codex",
+            Service::Claude => "Claude Code",
+        }
+    }
+
+    /// What to add to a `ch` command line to target this service when it is
+    /// not the default (`""` or `" --claude"`), for suggested commands.
+    pub fn cli_flag(self) -> &'static str {
+        match self {
+            Service::Codex => "",
+            Service::Claude => " --claude",
+        }
+    }
+
     /// A human name for messages.
     pub fn display_name(self) -> &'static str {
         match self {

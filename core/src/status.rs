@@ -18,6 +18,8 @@ use crate::config::{ConfigError, ConfigStore, Settings};
 use crate::configs::UpstreamView;
 use crate::control::{self, LiveUpstream, RequestCounts};
 use crate::probe::{self, Identity};
+use crate::switch::{self, SwitchState};
+use crate::usage::{self, QuotaState};
 use crate::{Paths, Service};
 
 /// How long to wait for a proxy's answers: it is local, so a slow answer
@@ -82,6 +84,13 @@ pub struct ServiceStatus {
     pub upstreams: Vec<StatusUpstream>,
     /// Since the proxy started; `null` when not running.
     pub requests: Option<RequestCounts>,
+    /// Where the client (Codex / Claude Code) points, per its own file.
+    pub switch: Option<SwitchState>,
+    /// Why the client's file could not be read.
+    pub switch_error: Option<String>,
+    /// The latest quota lookups for this service's upstreams, as the
+    /// running proxy last wrote them (`usage_state.json`).
+    pub quota: Vec<QuotaState>,
 }
 
 /// One upstream of the active config.
@@ -109,6 +118,8 @@ pub async fn status(paths: &Paths, services: &[Service], port: Option<u16>) -> R
     let settings = Settings::load(paths)?;
     let file = ConfigStore::new(paths).load();
     let token = control::read_token(paths);
+    // A missing or unreadable state file just means no quota known yet.
+    let quota = usage::read_state(&usage::state_file(paths)).ok().flatten().map(|f| f.quota).unwrap_or_default();
     let mut out = Vec::new();
     for &service in services {
         let port = port.unwrap_or(settings.service(service).port);
@@ -128,7 +139,14 @@ pub async fn status(paths: &Paths, services: &[Service], port: Option<u16>) -> R
             live_error: None,
             upstreams: Vec::new(),
             requests: None,
+            switch: None,
+            switch_error: None,
+            quota: quota.iter().filter(|q| q.service == service).cloned().collect(),
         };
+        match switch::state(paths, service) {
+            Ok(state) => st.switch = Some(state),
+            Err(e) => st.switch_error = Some(e.to_string()),
+        }
         // What config.json says: the fallback, and the masked keys.
         let configured = match &file {
             Ok(f) => Some(f.service(service)),

@@ -24,7 +24,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 async fn oneshot(paths: Paths, service: Service, port: Option<u16>) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(&paths)?;
     let port = port.unwrap_or(settings.service(service).port);
-    let client = client_name(service);
+    let client = service.client_name();
 
     if let Some(other) = probe::probe_port(port).await {
         if other.service != service {
@@ -87,24 +87,10 @@ async fn oneshot(paths: Paths, service: Service, port: Option<u16>) -> anyhow::R
             Ok(_) => eprintln!("codex-helper: {client} settings restored ({})", report.file.display()),
             Err(err) => eprintln!(
                 "codex-helper: could not restore {client} settings: {err:#}; run `ch switch off{}`",
-                flag(service)
+                service.cli_flag()
             ),
         }
     }
     served?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn client_name(service: Service) -> &'static str {
-    match service {
-        Service::Codex => "Codex",
-        Service::Claude => "Claude Code",
-    }
-}
-
-fn flag(service: Service) -> &'static str {
-    match service {
-        Service::Codex => "",
-        Service::Claude => " --claude",
-    }
 }

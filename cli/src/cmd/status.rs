@@ -70,6 +70,38 @@ fn print_service(s: &ServiceStatus) {
             u.key.as_deref().map(|k| format!("  key {k}")).unwrap_or_default()
         );
     }
+    for q in &s.quota {
+        let state = match q.exhausted {
+            Some(true) => "EXHAUSTED",
+            Some(false) => "ok",
+            None => "unknown",
+        };
+        let money = match (q.spent_usd, q.budget_usd) {
+            (Some(spent), Some(budget)) => format!(" ${spent:.2} of ${budget:.2}"),
+            _ => String::new(),
+        };
+        let error = q.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default();
+        println!("  quota {} via {}: {state}{money}{error}", q.base_url, q.provider_id);
+    }
+    let client = s.service.client_name();
+    match (&s.switch, &s.switch_error) {
+        (Some(sw), _) if sw.points_at_proxy => {
+            let port = sw.port.map(|p| format!("127.0.0.1:{p}")).unwrap_or_else(|| "a local proxy".into());
+            let answering =
+                if sw.port == Some(s.port) && s.listening { "" } else { " (no codex-helper answers there)" };
+            println!("  client: {client} points at {port}{answering} ({})", sw.file.display());
+        }
+        (Some(sw), _) => println!(
+            "  client: {client} does not point at the proxy ({}); `ch switch on{}` does it",
+            sw.file.display(),
+            s.service.cli_flag()
+        ),
+        (None, Some(err)) => println!("  client: cannot read its settings: {err}"),
+        (None, None) => {}
+    }
+    if let Some(backup) = s.switch.as_ref().and_then(|sw| sw.backup.as_ref()) {
+        println!("  backup: {}", backup.display());
+    }
 }
 
 fn describe(u: &StatusUpstream) -> String {

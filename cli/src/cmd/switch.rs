@@ -31,13 +31,13 @@ fn on(args: SwitchOnArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let verb = if report.already { "still points" } else { "now points" };
-    println!("{} {verb} at the proxy on 127.0.0.1:{port} ({})", client_name(service), report.file.display());
+    println!("{} {verb} at the proxy on 127.0.0.1:{port} ({})", service.client_name(), report.file.display());
     match &report.backup {
         Some(b) => println!("backup of your original file: {}", b.display()),
         None => println!("there was no file before; `ch switch off` will remove it again"),
     }
     if probe(port).is_none() {
-        let flag = if service == Service::Claude { " --claude" } else { "" };
+        let flag = service.cli_flag();
         println!("no proxy answers on port {port} yet: start one with `ch serve{flag} --port {port}`");
     }
     Ok(ExitCode::SUCCESS)
@@ -56,7 +56,7 @@ fn off(args: SwitchOffArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn print_off(report: &SwitchReport) {
-    let name = client_name(report.service);
+    let name = report.service.client_name();
     let file = report.file.display();
     match report.restored {
         None => println!("{name} was not switched by codex-helper; nothing to do ({file} untouched)"),
@@ -150,7 +150,7 @@ fn status_line(paths: &Paths, service: Service) -> StatusLine {
 }
 
 fn print_status(line: &StatusLine) {
-    let name = client_name(line.service);
+    let name = line.service.client_name();
     if let Some(err) = &line.error {
         println!("{name}: error: {err}");
         return;
@@ -178,13 +178,6 @@ fn print_status(line: &StatusLine) {
     }
     if line.switched_by_codex_helper {
         println!("  switched by codex-helper: `ch switch off` puts it back");
-    }
-}
-
-fn client_name(service: Service) -> &'static str {
-    match service {
-        Service::Codex => "Codex",
-        Service::Claude => "Claude Code",
     }
 }
 

@@ -149,3 +149,21 @@ async fn online_checks_reach_the_upstreams() {
     let (_, v) = tokio::task::block_in_place(|| doctor(&home, &[]));
     assert!(v["checks"].as_array().unwrap().iter().all(|c| !c["id"].as_str().unwrap().starts_with("online")));
 }
+
+#[test]
+fn a_client_pointing_at_a_dead_proxy_fails_and_says_how_to_fix_it() {
+    let home = healthy_home("https://relay.example/v1");
+    let dead_port = free_port().to_string();
+    let on = ch(home.dir.path()).args(["switch", "on", "--port", &dead_port]).output().unwrap();
+    assert!(on.status.success(), "{}", String::from_utf8_lossy(&on.stderr));
+
+    let (out, report) = doctor(&home, &[]);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    let client = check(&report, "client.codex");
+    assert_eq!(client["status"], "fail", "{client}");
+    assert!(client["message"].as_str().unwrap().contains(&format!("127.0.0.1:{dead_port}")), "{client}");
+    assert!(client["fix"].as_str().unwrap().contains("ch switch off"), "{client}");
+    assert_eq!(check(&report, "backup.codex")["status"], "pass");
+    // Claude Code is not set up in this home: nothing to complain about.
+    assert_eq!(check(&report, "client.claude")["status"], "pass");
+}

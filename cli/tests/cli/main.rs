@@ -2,12 +2,13 @@
 //! temporary `$HOME`, mock upstreams standing in for the relays. One test
 //! binary; a module per command.
 
-#[cfg(feature = "real-clients")]
-mod real_clients;
 mod bootstrap;
 mod config;
 mod doctor;
 mod logs;
+mod oneshot;
+#[cfg(feature = "real-clients")]
+mod real_clients;
 mod serve;
 mod session;
 mod status;

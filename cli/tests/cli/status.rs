@@ -136,3 +136,32 @@ async fn a_proxy_under_another_token_is_shown_without_live_state() {
     assert!(err.contains("refused the control token (HTTP 401)"), "{err}");
     assert!(running.terminate().success());
 }
+
+#[test]
+fn status_shows_where_the_client_points_and_the_last_quota_state() {
+    let home = TestHome::new();
+    home.write_settings(&serde_json::json!({ "codex": { "port": free_port() }, "claude": { "port": free_port() } }));
+    std::fs::create_dir_all(home.paths.codex_dir()).unwrap();
+    let port = free_port().to_string();
+    assert!(ch(home.dir.path()).args(["switch", "on", "--port", &port]).output().unwrap().status.success());
+    // What a running proxy's usage poller leaves behind.
+    let state = serde_json::json!({
+        "written_at_ms": 1, "pid": 1, "providers_problem": null,
+        "quota": [{ "provider_id": "packycode", "service": "codex", "config": "main", "base_url": "https://codex-api.packycode.com/v1",
+                    "budget_usd": 10.0, "spent_usd": 12.5, "remaining_pct": 0.0, "exhausted": true, "checked_at_ms": 1, "error": null }]
+    });
+    std::fs::write(home.paths.helper_dir().join("usage_state.json"), state.to_string()).unwrap();
+
+    let (out, text) = status(&home, &["--codex", "--json"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let codex = &v["services"][0];
+    assert_eq!(codex["switch"]["points_at_proxy"], true, "{codex}");
+    assert_eq!(codex["switch"]["port"].as_u64().unwrap().to_string(), port);
+    assert_eq!(codex["quota"][0]["exhausted"], true);
+
+    let (_, readable) = status(&home, &["--codex"]);
+    assert!(readable.contains(&format!("Codex points at 127.0.0.1:{port}")), "{readable}");
+    assert!(readable.contains("no codex-helper answers there"), "{readable}");
+    assert!(readable.contains("EXHAUSTED $12.50 of $10.00"), "{readable}");
+}

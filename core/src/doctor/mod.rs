@@ -5,6 +5,8 @@
 //! the user to run). A `fail` means codex-helper cannot work as configured;
 //! a `warn` means it works but something is risky or missing.
 
+mod client;
+
 use std::fs;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::PermissionsExt;
@@ -108,6 +110,7 @@ pub async fn run(paths: &Paths, options: Options) -> Report {
     if let Some(settings) = &settings {
         check_ports(settings, &mut checks).await;
     }
+    client::check_clients(paths, settings.as_ref(), &mut checks).await;
     check_codex_auth(paths, &mut checks);
     if let Some(config) = &config {
         check_keys(config, &mut checks);
