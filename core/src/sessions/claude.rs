@@ -16,7 +16,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::scan::{Candidate, DirMatcher, HeadReader, Line};
-use super::{clean_message, parse_time_ms, Found};
+use super::{parse_time_ms, typed_message, Found};
 
 /// How far we read to find the cwd (a few summary or snapshot lines may
 /// come first).
@@ -122,7 +122,7 @@ fn user_text(line: &Value) -> Option<String> {
         return None;
     }
     match message.get("content")? {
-        Value::String(text) => typed(text),
+        Value::String(text) => typed_message(text, INJECTED_PREFIXES),
         Value::Array(blocks) => {
             // Tool results are the tool talking, not the person.
             if blocks.iter().any(|b| b.get("type").and_then(Value::as_str) == Some("tool_result")) {
@@ -131,18 +131,10 @@ fn user_text(line: &Value) -> Option<String> {
             blocks
                 .iter()
                 .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
-                .find_map(|b| typed(b.get("text")?.as_str()?))
+                .find_map(|b| typed_message(b.get("text")?.as_str()?, INJECTED_PREFIXES))
         }
         _ => None,
     }
-}
-
-fn typed(text: &str) -> Option<String> {
-    let trimmed = text.trim_start();
-    if INJECTED_PREFIXES.iter().any(|p| trimmed.starts_with(p)) {
-        return None;
-    }
-    clean_message(text)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::scan::{Candidate, DirMatcher, HeadReader, Line};
-use super::{clean_message, parse_time_ms, Found};
+use super::{parse_time_ms, typed_message, Found};
 
 /// How much of line 1 we read before deciding whether the session is ours.
 const META_BYTES: usize = 8 * 1024;
@@ -151,24 +151,15 @@ fn first_user_message(reader: &mut HeadReader) -> Option<String> {
 fn user_text(line: &Value) -> Option<String> {
     let payload = line.get("payload")?;
     match (line.get("type")?.as_str()?, payload.get("type")?.as_str()?) {
-        ("event_msg", "user_message") => typed(payload.get("message")?.as_str()?),
+        ("event_msg", "user_message") => typed_message(payload.get("message")?.as_str()?, INJECTED_PREFIXES),
         ("response_item", "message") if payload.get("role")?.as_str()? == "user" => payload
             .get("content")?
             .as_array()?
             .iter()
             .filter(|block| block.get("type").and_then(Value::as_str) == Some("input_text"))
-            .find_map(|block| typed(block.get("text")?.as_str()?)),
+            .find_map(|block| typed_message(block.get("text")?.as_str()?, INJECTED_PREFIXES)),
         _ => None,
     }
-}
-
-/// `text` unless it is context Codex injected.
-fn typed(text: &str) -> Option<String> {
-    let trimmed = text.trim_start();
-    if INJECTED_PREFIXES.iter().any(|p| trimmed.starts_with(p)) {
-        return None;
-    }
-    clean_message(text)
 }
 
 /// For tests: the file name Codex would give a session.

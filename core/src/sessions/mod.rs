@@ -204,6 +204,16 @@ impl Found {
 /// file doesn't bloat `--json`.
 const MAX_MESSAGE_CHARS: usize = 2000;
 
+/// What the person typed: `text`, unless it starts with one of the client's
+/// `injected` markers (context the client adds on its own).
+pub(crate) fn typed_message(text: &str, injected: &[&str]) -> Option<String> {
+    let trimmed = text.trim_start();
+    if injected.iter().any(|p| trimmed.starts_with(p)) {
+        return None;
+    }
+    clean_message(text)
+}
+
 /// A user text worth showing: trimmed, non-empty, capped.
 pub(crate) fn clean_message(text: &str) -> Option<String> {
     let text = text.trim();
