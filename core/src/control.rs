@@ -189,45 +189,8 @@ impl Control {
     }
 }
 
-/// One upstream's live health, as the control endpoint reports it (the
-/// load balancer's [`UpstreamStatus`], readable back by clients).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LiveUpstream {
-    pub config: String,
-    pub base_url: String,
-    pub index: usize,
-    /// `ok`, `cooling_down` or `exhausted`.
-    pub state: String,
-    pub cooldown_remaining_ms: Option<u64>,
-    pub consecutive_failures: u32,
-    pub exhausted: bool,
-    pub last_error: Option<String>,
-    pub last_error_at_ms: Option<u64>,
-    pub last_status: Option<u16>,
-    pub requests: u64,
-    pub successes: u64,
-    pub failures: u64,
-}
-
-impl From<UpstreamStatus> for LiveUpstream {
-    fn from(s: UpstreamStatus) -> Self {
-        LiveUpstream {
-            config: s.config,
-            base_url: s.base_url,
-            index: s.index,
-            state: s.state.to_string(),
-            cooldown_remaining_ms: s.cooldown_remaining_ms,
-            consecutive_failures: s.consecutive_failures,
-            exhausted: s.exhausted,
-            last_error: s.last_error,
-            last_error_at_ms: s.last_error_at_ms,
-            last_status: s.last_status,
-            requests: s.requests,
-            successes: s.successes,
-            failures: s.failures,
-        }
-    }
-}
+/// One upstream's live health as the control endpoint reports it.
+pub type LiveUpstream = UpstreamStatus;
 
 /// The body of `GET /__codex_helper/status`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -284,7 +247,7 @@ pub fn live_status(state: &ProxyState) -> ControlStatus {
         active_config: served
             .map(|a| a.name.to_string())
             .or_else(|| snapshot.file.service(state.service).active.clone()),
-        upstreams: upstreams.into_iter().map(LiveUpstream::from).collect(),
+        upstreams,
         requests: shared.control.counters(state.service).get(),
     }
 }

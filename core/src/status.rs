@@ -198,7 +198,7 @@ pub async fn status(paths: &Paths, services: &[Service], port: Option<u16>) -> R
                 .map(|u| StatusUpstream {
                     key: key_of(&u.config, &u.base_url),
                     base_url: u.base_url.clone(),
-                    state: u.state.clone(),
+                    state: u.state.as_str().to_string(),
                     live: Some(u),
                 })
                 .collect();

@@ -206,7 +206,7 @@ async fn client_errors_pass_through_untouched_and_do_not_count() {
     assert_eq!(pair.backup.request_count(), 0, "a client error is not retried elsewhere");
     eventually("all four requests accounted", PATIENCE, || pair.snapshot()[0].requests == statuses.len() as u64).await;
     let snap = pair.snapshot();
-    assert_eq!((snap[0].failures, snap[0].consecutive_failures, snap[0].state), (0, 0, "ok"), "{snap:?}");
+    assert_eq!((snap[0].failures, snap[0].consecutive_failures, snap[0].state.as_str()), (0, 0, "ok"), "{snap:?}");
     assert_eq!(snap[0].successes, 0, "neutral: neither a failure nor a success");
     assert_eq!(snap[0].last_status, Some(422));
 }

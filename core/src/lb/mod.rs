@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use crate::Service;
@@ -88,14 +88,40 @@ pub enum LbEvent {
     },
 }
 
-/// A moment's view of one upstream, for status displays.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+/// Whether the load balancer will use an upstream right now.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum UpstreamState {
+    Ok,
+    CoolingDown,
+    Exhausted,
+}
+
+/// Compares with the serialized name (`"ok"`, `"cooling_down"`, `"exhausted"`).
+impl PartialEq<&str> for UpstreamState {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl UpstreamState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpstreamState::Ok => "ok",
+            UpstreamState::CoolingDown => "cooling_down",
+            UpstreamState::Exhausted => "exhausted",
+        }
+    }
+}
+
+/// A moment's view of one upstream, for status displays (and, serialized,
+/// what the control endpoint sends to `ch status`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct UpstreamStatus {
     pub config: String,
     pub base_url: String,
     pub index: usize,
-    /// `ok`, `cooling_down` or `exhausted`.
-    pub state: &'static str,
+    pub state: UpstreamState,
     pub cooldown_remaining_ms: Option<u64>,
     pub consecutive_failures: u32,
     pub exhausted: bool,
@@ -266,11 +292,11 @@ impl LoadBalancer {
                     base_url: id.base_url.to_string(),
                     index,
                     state: if h.exhausted {
-                        "exhausted"
+                        UpstreamState::Exhausted
                     } else if cooling.is_some() {
-                        "cooling_down"
+                        UpstreamState::CoolingDown
                     } else {
-                        "ok"
+                        UpstreamState::Ok
                     },
                     cooldown_remaining_ms: cooling.map(|u| (u - now).as_millis() as u64),
                     consecutive_failures: h.consecutive_failures,
@@ -337,9 +363,9 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         let snap = lb.snapshot(&ids);
-        assert_eq!(snap[0].state, "cooling_down");
+        assert_eq!(snap[0].state, UpstreamState::CoolingDown);
         assert_eq!(snap[0].failures, 3);
-        assert_eq!(snap[1].state, "ok");
+        assert_eq!(snap[1].state, UpstreamState::Ok);
     }
 
     #[test]
