@@ -58,6 +58,7 @@ async fn oneshot(paths: Paths, service: Service, port: Option<u16>) -> anyhow::R
         Err(err) => eprintln!("codex-helper: no config yet and nothing to import: {err:#}"),
     }
 
+    let shutdown = super::serve::Shutdown::install()?;
     let runtime = Runtime::start(paths.clone())?;
     let listener = super::serve::bind(&runtime, service, Some(port)).await?;
     // Only undo what this run did: a client the user had switched on before
@@ -81,7 +82,7 @@ async fn oneshot(paths: Paths, service: Service, port: Option<u16>) -> anyhow::R
         }
     };
 
-    let served = super::serve::serve_until_signal(&runtime, service, listener).await;
+    let served = super::serve::serve_until_signal(&runtime, service, listener, shutdown).await;
     if let Some(report) = switched.filter(|_| !was_switched) {
         match switch::switch_off(&paths, service) {
             Ok(_) => eprintln!("codex-helper: {client} settings restored ({})", report.file.display()),

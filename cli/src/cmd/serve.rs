@@ -21,9 +21,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(paths: Paths, service: Service, port: Option<u16>) -> anyhow::Result<ExitCode> {
+    let shutdown = Shutdown::install()?;
     let runtime = Runtime::start(paths)?;
     let listener = bind(&runtime, service, port).await?;
-    serve_until_signal(&runtime, service, listener).await?;
+    serve_until_signal(&runtime, service, listener, shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -49,6 +50,7 @@ pub(crate) async fn serve_until_signal(
     runtime: &Runtime,
     service: Service,
     listener: TcpListener,
+    mut shutdown: Shutdown,
 ) -> anyhow::Result<()> {
     let server = runtime.serve(service, listener);
     tokio::pin!(server);
@@ -57,7 +59,7 @@ pub(crate) async fn serve_until_signal(
             runtime.shutdown();
             return result.context("the proxy stopped unexpectedly");
         }
-        () = shutdown_signal() => {}
+        () = shutdown.wait() => {}
     }
     eprintln!("codex-helper: stopping (waiting up to {} s for responses in flight)…", DRAIN_TIMEOUT.as_secs());
     runtime.stop();
@@ -111,23 +113,35 @@ async fn port_taken(service: Service, addr: SocketAddr) -> String {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl+C / SIGTERM, listened for from the moment it is created: a signal
+/// that arrives while the proxy is still starting must stop it cleanly too
+/// (and not kill it before the client's settings are put back).
+pub(crate) struct Shutdown {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    /// Must be called inside the tokio runtime.
+    pub(crate) fn install() -> anyhow::Result<Shutdown> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Shutdown { interrupt: signal(SignalKind::interrupt())?, terminate: signal(SignalKind::terminate())? })
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+        #[cfg(not(unix))]
+        Ok(Shutdown {})
+    }
+
+    async fn wait(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -103,3 +103,17 @@ async fn bare_ch_reuses_a_proxy_that_already_serves_the_port() {
     assert!(switched.contains(&format!("http://127.0.0.1:{port}/v1")), "{switched}");
     assert!(server.terminate().success(), "the running proxy was left alone until now");
 }
+
+/// Regression: a signal that arrived right after the start-up line, before
+/// the handlers were installed, killed `ch` with the client still switched.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_right_after_start_up_still_restores_the_client() {
+    let home = TestHome::new();
+    codex_home(&home, USER_TOML);
+    home.write_config(&config_with(Service::Codex, "main", &[("https://relay.example/v1", "sk-relay-2222")]));
+    home.write_settings(&json!({ "codex": { "port": free_port() }, "claude": { "port": free_port() } }));
+    let running = Running::spawn(ch(home.dir.path()));
+    assert!(running.terminate().success());
+    let after = std::fs::read_to_string(home.paths.codex_dir().join("config.toml")).unwrap();
+    assert_eq!(after, USER_TOML);
+}
