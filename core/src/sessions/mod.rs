@@ -95,7 +95,7 @@ impl SessionInfo {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionError {
-    #[error("project directory {} does not exist ({source}); give an existing directory", path.display())]
+    #[error("project directory {} does not exist or cannot be read; give an existing directory", path.display())]
     DirNotFound { path: PathBuf, source: io::Error },
     #[error("{} is not a directory; give the project directory the sessions were started in", path.display())]
     NotADirectory { path: PathBuf },
