@@ -354,3 +354,21 @@ async fn a_same_host_redirect_is_followed_with_the_body() {
     assert_eq!(got[1].json(), body_of(Service::Codex), "307 keeps the body");
     assert_eq!(got[1].header("authorization"), Some("Bearer sk-up"));
 }
+
+#[tokio::test]
+async fn the_identity_endpoint_is_guarded_too() {
+    let home = TestHome::new();
+    let proxy = Proxy::start(&home, Service::Codex).await;
+    let ok = client().get(proxy.url("/__codex_helper/health")).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let from_page = client()
+        .get(proxy.url("/__codex_helper/health"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_page.status(), 403);
+    let rebound =
+        client().get(proxy.url("/__codex_helper/health")).header("host", "evil.example").send().await.unwrap();
+    assert_eq!(rebound.status(), 403);
+}

@@ -99,7 +99,17 @@ pub fn router(state: ProxyState) -> Router {
         .with_state(state)
 }
 
-async fn health(axum::extract::State(state): axum::extract::State<ProxyState>) -> axum::Json<crate::probe::Identity> {
+/// Who this proxy is. Behind the same Host/Origin guard as everything else:
+/// a web page has no business learning that the proxy runs.
+async fn health(
+    axum::extract::State(state): axum::extract::State<ProxyState>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (parts, _) = request.into_parts();
+    if let Err(refusal) = guard::check(&parts) {
+        return native_error::response(state.service, http::StatusCode::FORBIDDEN, "forbidden", &refusal.message());
+    }
     axum::Json(crate::probe::Identity {
         app: crate::probe::APP.to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -108,6 +118,7 @@ async fn health(axum::extract::State(state): axum::extract::State<ProxyState>) -
         port: state.listen.port(),
         owner: state.shared.owner.to_string(),
     })
+    .into_response()
 }
 
 /// Serve `state` on `listener` until `shutdown` resolves, then finish the
