@@ -90,6 +90,7 @@ pub enum LbEvent {
 
 /// A moment's view of one upstream, for status displays.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct UpstreamStatus {
     pub config: String,
     pub base_url: String,

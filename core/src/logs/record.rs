@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 /// Token counts reported by the upstream for one request.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct Usage {
     pub input_tokens: u64,
@@ -41,6 +42,7 @@ impl Usage {
 
 /// One try against one upstream, when a request needed more than one or failed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct Attempt {
     pub upstream_base_url: String,
@@ -57,6 +59,7 @@ pub struct Attempt {
 /// One proxied request. Build it with [`RequestRecord::new`] or a struct
 /// literal with `..Default::default()`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct RequestRecord {
     // --- The contract: these names, in this order, never renamed or dropped.
