@@ -12,7 +12,8 @@ async function start() {
   unlisten = await events.logLine.listen((e) => {
     for (const l of listeners) l(e.payload);
   });
-  await commands.startLogTail().catch(() => undefined);
+  // Unfiltered: each screen filters what it shows.
+  await commands.startLogTail({ service: null, status_class: null, config: null }).catch(() => undefined);
 }
 
 async function stop() {

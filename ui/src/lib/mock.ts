@@ -38,10 +38,11 @@ const configs: Record<string, ServiceView> = {
 function status(): AppStatus {
   const act = configs.codex.active ?? "";
   return {
+    quota_problem: null,
     services: [
       {
-        service: "codex", enabled: true, port: 3211, serving: true, port_taken_by: null, error: null, active_config: act,
-        upstreams: configs.codex.configs.flatMap((c) => c.upstreams.map((u, i) => ({
+        service: "codex", serving: { kind: "serving", port: 3211 }, config_problem: null, switch_error: null, active_config: act,
+        upstreams: configs.codex.configs.filter((c) => c.name === act).flatMap((c) => c.upstreams.map((u, i) => ({
           config: c.name, base_url: u.base_url, index: i,
           state: u.base_url === B ? "cooling_down" : "ok",
           cooldown_remaining_ms: u.base_url === B ? 23_000 : null, consecutive_failures: u.base_url === B ? 3 : 0,
@@ -50,17 +51,17 @@ function status(): AppStatus {
           requests: u.base_url === A ? 412 : 37, successes: u.base_url === A ? 409 : 30, failures: u.base_url === A ? 3 : 7,
         }))),
         quota: [{ provider_id: "packy", service: "codex", config: "main", base_url: A, budget_usd: 50, spent_usd: 31.4, remaining_pct: 37.2, exhausted: false, checked_at_ms: now - 60_000, error: null }],
-        switch: { service: "codex", file: "~/.codex/config.toml", client_dir_exists: true, file_exists: true, points_at_proxy: true, port: 3211, switched_by_us: true },
-        requests: 449, errors: 10,
+        switch: { service: "codex", file: "~/.codex/config.toml", client_dir_exists: true, file_exists: true, points_at_proxy: true, port: 3211, backup: null, recorded: true },
+        requests: { total: 449, errors: 10 },
       },
       {
-        service: "claude", enabled: true, port: 3210, serving: false,
-        port_taken_by: { app: "codex-helper", version: "0.1.0", service: "claude", pid: 48213, port: 3210, owner: "cli" },
-        error: null, active_config: "work",
+        service: "claude",
+        serving: { kind: "taken_by_helper", port: 3210, identity: { app: "codex-helper", version: "0.1.0", service: "claude", pid: 48213, port: 3210, owner: "cli" } },
+        config_problem: null, switch_error: null, active_config: "work",
         upstreams: [{ config: "work", base_url: C, index: 0, state: "exhausted", cooldown_remaining_ms: null, consecutive_failures: 0, exhausted: true, last_error: "quota exhausted (spent $20.00 of $20.00)", last_error_at_ms: now - 600_000, last_status: 429, requests: 88, successes: 80, failures: 8 }],
         quota: [{ provider_id: "anyrouter", service: "claude", config: "work", base_url: C, budget_usd: 20, spent_usd: 20, remaining_pct: 0, exhausted: true, checked_at_ms: now - 30_000, error: null }],
-        switch: { service: "claude", file: "~/.claude/settings.json", client_dir_exists: true, file_exists: true, points_at_proxy: false, port: null, switched_by_us: false },
-        requests: 88, errors: 8,
+        switch: { service: "claude", file: "~/.claude/settings.json", client_dir_exists: true, file_exists: true, points_at_proxy: false, port: null, backup: null, recorded: false },
+        requests: { total: 88, errors: 8 },
       },
     ],
   };
@@ -107,7 +108,7 @@ const sessions: SessionInfo[] = [
   { id: "0199a1f0-1111-7c2d-8e9f-aa00bb11cc22", service: "codex", cwd: "/home/ana/projects/shop", started_at: "", started_at_ms: now - 4 * 86_400_000, modified_at_ms: now - 4 * 86_400_000 + 3_600_000, file: "", first_message: null, resume_command: "codex resume 0199a1f0-1111-7c2d-8e9f-aa00bb11cc22" },
 ];
 
-let settings: AppSettings = { codex: { port: 3211, enabled: true }, claude: { port: 3210, enabled: true }, start_hidden: false, start_at_login: true };
+let settings: AppSettings = { codex: { port: 3211, enabled: true }, claude: { port: 3210, enabled: true }, app: { start_hidden: false, start_at_login: true } };
 
 const doctor: Report = {
   ok: false, summary: { pass: 5, warn: 1, fail: 1 },
@@ -133,14 +134,14 @@ mockIPC(
         const v = configs[a.service];
         v.active = a.config;
         v.configs.forEach((c) => (c.active = c.name === a.config));
-        setTimeout(() => emit("state-changed", 1), 50);
+        setTimeout(() => emit("state-changed", { version: 1 }), 50);
         return null;
       }
       case "remove_config": {
         const v = configs[a.service];
         v.configs = v.configs.filter((c) => c.name !== a.config);
         if (v.active === a.config) v.active = null;
-        return null;
+        return { service: a.service, removed: { name: a.config, alias: null, active: false, upstreams: [] }, was_active: v.active == null, active: v.active };
       }
       case "add_upstream": {
         const v = configs[a.service];
@@ -160,13 +161,13 @@ mockIPC(
         return a.authToken || a.apiKey
           ? { ok: true, status: 200, latency_ms: 182, message: "reachable, key accepted" }
           : { ok: false, status: 401, latency_ms: 95, message: "key rejected" };
-      case "switch_on": case "switch_off": return null;
+      case "switch_on": case "switch_off": return { service: a.service, file: "", backup: null, port: 3211, changed: true, already: false, restored: null, keys: [], kept: [] };
       case "switch_status": return status().services.map((s) => s.switch);
       case "usage_summary": return summary(a.days);
       case "query_logs": {
         let r = logs.filter((l) => (!a.service || l.service === a.service) && (!a.config || l.config_name === a.config));
-        if (a.statusClass === "error") r = r.filter((l) => l.status_code >= 400);
-        if (a.statusClass === "ok") r = r.filter((l) => l.status_code < 400);
+        if (a.statusClass === "error") r = r.filter((l) => (l.status_code ?? 0) >= 400);
+        if (a.statusClass === "ok") r = r.filter((l) => (l.status_code ?? 0) < 400);
         return r.slice(-a.tail);
       }
       case "start_log_tail": case "stop_log_tail": return null;
@@ -174,7 +175,7 @@ mockIPC(
       case "open_resume_terminal": throw "no terminal emulator found: install x-terminal-emulator, gnome-terminal, konsole or xterm";
       case "run_doctor": await new Promise((r) => setTimeout(r, 300)); return doctor;
       case "get_settings": return structuredClone(settings);
-      case "save_settings": settings = a.settings; return null;
+      case "save_settings": { const restart = a.settings.codex.port !== settings.codex.port || a.settings.claude.port !== settings.claude.port; settings = a.settings; return restart; }
       case "open_config_folder": case "open_log_file": return null;
     }
     throw `mock: unknown command ${cmd}`;
