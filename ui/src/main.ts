@@ -1,3 +1,4 @@
+import "./lib/locale"; // must run before uPlot is evaluated
 import "./app.css";
 import "uplot/dist/uPlot.min.css";
 import { mount } from "svelte";
