@@ -22,6 +22,9 @@ pub mod state;
 pub mod tray;
 pub mod window;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use codex_helper_core::config::Settings;

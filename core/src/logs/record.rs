@@ -73,9 +73,11 @@ pub struct RequestRecord {
     /// Empty when no config was involved (e.g. rejected by the proxy itself).
     /// Always a string, never null, as in the original tool.
     #[serde(deserialize_with = "null_as_empty")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub config_name: String,
     /// Empty when no upstream was contacted. Always a string, never null.
     #[serde(deserialize_with = "null_as_empty")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub upstream_base_url: String,
     pub usage: Usage,
 

@@ -60,8 +60,11 @@ macro_rules! specta_builder {
             ])
             .events(tauri_specta::collect_events![$crate::events::StateChanged, $crate::events::LogLine])
             .dangerously_cast_bigints_to_number()
+            // One TS type per Rust type: our types read and write the same shape.
+            .disable_serde_phases()
     };
 }
+#[cfg(test)]
 pub(crate) use specta_builder;
 
 /// The commands and events of the desktop app.
