@@ -116,6 +116,7 @@ fn setup<R: Runtime>(app: &mut App<R>, paths: Paths, options: Options) -> Result
         tray::create(app.handle())?;
     }
     events::spawn(app.handle().clone());
+    serve::quit_on_signal(app.handle().clone());
     if options.window && !start_hidden {
         window::open(app.handle());
     }

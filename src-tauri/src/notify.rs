@@ -111,3 +111,73 @@ pub fn show<R: Runtime>(app: &AppHandle<R>, note: &Note) {
         tracing::warn!(%err, "cannot show a notification");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::status::ServiceLive;
+    use crate::state::Serving;
+    use codex_helper_core::control::RequestCounts;
+    use codex_helper_core::lb::{LoadBalancer, UpstreamId};
+
+    fn status(lb: &LoadBalancer, ids: &[UpstreamId]) -> AppStatus {
+        AppStatus {
+            services: vec![ServiceLive {
+                service: Service::Codex,
+                serving: Serving::Serving { port: 3211 },
+                active_config: Some("main".into()),
+                config_problem: None,
+                upstreams: lb.snapshot(ids),
+                quota: vec![],
+                switch: None,
+                switch_error: None,
+                requests: RequestCounts::default(),
+            }],
+            quota_problem: None,
+        }
+    }
+
+    #[test]
+    fn each_state_change_is_announced_once_and_so_is_recovery() {
+        let lb = LoadBalancer::new(Service::Codex, Default::default());
+        let ids =
+            vec![UpstreamId::new("main", "https://a.example/v1"), UpstreamId::new("main", "https://b.example/v1")];
+        let mut n = Notifier::default();
+        assert!(n.observe(&status(&lb, &ids), &[]).is_empty());
+        lb.set_exhausted(&ids[0], true);
+        let notes = n.observe(&status(&lb, &ids), &[]);
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].title, "a.example is out of quota");
+        assert!(n.observe(&status(&lb, &ids), &[]).is_empty(), "not twice");
+        lb.set_exhausted(&ids[1], true);
+        let titles: Vec<String> = n.observe(&status(&lb, &ids), &[]).into_iter().map(|n| n.title).collect();
+        assert_eq!(titles, ["b.example is out of quota", "Codex: every upstream is unavailable"]);
+        lb.set_exhausted(&ids[0], false);
+        let titles: Vec<String> = n.observe(&status(&lb, &ids), &[]).into_iter().map(|n| n.title).collect();
+        assert_eq!(titles, ["a.example has quota again", "Codex works again"]);
+    }
+
+    #[test]
+    fn failover_and_return_to_the_primary() {
+        let lb = LoadBalancer::new(Service::Codex, Default::default());
+        let ids =
+            vec![UpstreamId::new("main", "https://a.example/v1"), UpstreamId::new("main", "https://b.example/v1")];
+        let mut n = Notifier::default();
+        let moved = LbEvent::ServingChanged {
+            service: Service::Codex,
+            config: "main".into(),
+            index: 1,
+            base_url: "https://b.example/v1".into(),
+        };
+        let notes = n.observe(&status(&lb, &ids), std::slice::from_ref(&moved));
+        assert_eq!(notes[0].title, "Codex failed over to b.example");
+        assert!(n.observe(&status(&lb, &ids), &[moved]).is_empty());
+        let back = LbEvent::ServingChanged {
+            service: Service::Codex,
+            config: "main".into(),
+            index: 0,
+            base_url: "https://a.example/v1".into(),
+        };
+        assert_eq!(n.observe(&status(&lb, &ids), &[back]).pop().unwrap().title, "Codex is back on a.example");
+    }
+}

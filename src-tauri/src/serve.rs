@@ -82,9 +82,16 @@ pub async fn repair_clients(state: &AppState) {
     }
 }
 
-/// Quit from the tray: switch back the clients this run switched on, stop
-/// the proxies, wait for them and for the request log, then exit.
+/// Quit from the tray: [`shutdown`], then exit.
 pub fn quit<R: Runtime>(app: &AppHandle<R>) {
+    shutdown(app);
+    crate::QUITTING.store(true, std::sync::atomic::Ordering::SeqCst);
+    app.exit(0);
+}
+
+/// Switch back the clients this run switched on, stop the proxies, wait
+/// for them and for the request log.
+pub fn shutdown<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
     let paths = state.runtime.paths().clone();
     for service in state.switched() {
@@ -102,6 +109,25 @@ pub fn quit<R: Runtime>(app: &AppHandle<R>) {
         }
     });
     state.runtime.shutdown();
-    crate::QUITTING.store(true, std::sync::atomic::Ordering::SeqCst);
-    app.exit(0);
+}
+
+/// SIGTERM / SIGINT (logout, `kill`, Ctrl-C in a terminal) quit the same
+/// way as the tray's Quit, so clients are switched back.
+pub fn quit_on_signal<R: Runtime>(app: AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let Ok(mut term) = signal(SignalKind::terminate()) else { return };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("asked to stop; quitting");
+        let handle = app.clone();
+        let _ = app.run_on_main_thread(move || quit(&handle));
+    });
 }

@@ -218,3 +218,16 @@ fn settings_round_trip_keeps_other_keys() {
     assert_eq!(saved["claude"]["port"], 4000);
     assert_eq!(saved["logs"]["max_files"], 7);
 }
+
+#[test]
+fn quit_switches_back_what_the_app_switched_and_stops_the_proxy() {
+    let port = free_port();
+    let t = start(Some(port), |paths| std::fs::create_dir_all(paths.codex_dir()).unwrap());
+    t.add("main", "https://relay.example/v1");
+    t.invoke("switch_on", json!({"service": "codex"})).unwrap();
+    crate::serve::shutdown(t.app.handle()); // quit = this + exit (not in the mock runtime)
+    let state = codex_helper_core::switch::state(&t.paths(), codex_helper_core::Service::Codex).unwrap();
+    assert!(!state.points_at_proxy, "switched back on Quit: {state:?}");
+    let answer = tauri::async_runtime::block_on(codex_helper_core::probe::probe_port(port));
+    assert!(answer.is_none(), "the proxy stopped");
+}

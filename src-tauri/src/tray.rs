@@ -213,3 +213,62 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     // Check items toggle themselves when clicked; rebuild from the truth.
     state.changed();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use codex_helper_core::control::RequestCounts;
+    use codex_helper_core::lb::{LoadBalancer, UpstreamId};
+
+    fn live(serving: Serving, upstreams: Vec<UpstreamStatus>) -> ServiceLive {
+        ServiceLive {
+            service: Service::Codex,
+            serving,
+            active_config: Some("main".into()),
+            config_problem: None,
+            upstreams,
+            quota: vec![],
+            switch: None,
+            switch_error: None,
+            requests: RequestCounts::default(),
+        }
+    }
+
+    #[test]
+    fn icon_level_and_words_follow_upstream_health() {
+        let lb = LoadBalancer::new(Service::Codex, Default::default());
+        let ids =
+            vec![UpstreamId::new("main", "https://a.example/v1"), UpstreamId::new("main", "https://b.example/v1")];
+        let at = |ups| AppStatus { services: vec![live(Serving::Serving { port: 3211 }, ups)], quota_problem: None };
+        assert_eq!(
+            level(&AppStatus { services: vec![live(Serving::Disabled, vec![])], quota_problem: None }),
+            Level::Off
+        );
+        assert_eq!(level(&at(lb.snapshot(&ids))), Level::Serving);
+        lb.set_exhausted(&ids[0], true);
+        let s = at(lb.snapshot(&ids));
+        assert_eq!(level(&s), Level::Degraded);
+        assert_eq!(service_line(&s.services[0]), "Codex: serving :3211 · main · 1 of 2 upstreams ok");
+        lb.set_exhausted(&ids[1], true);
+        assert_eq!(level(&at(lb.snapshot(&ids))), Level::Down);
+    }
+
+    #[test]
+    fn upstream_line_shows_health_and_quota() {
+        let lb = LoadBalancer::new(Service::Codex, Default::default());
+        let ids = vec![UpstreamId::new("main", "https://packy.example/v1")];
+        let quota = QuotaState {
+            provider_id: "p".into(),
+            service: Service::Codex,
+            config: "main".into(),
+            base_url: "https://packy.example/v1".into(),
+            budget_usd: Some(100.0),
+            spent_usd: Some(58.0),
+            remaining_pct: Some(42.0),
+            exhausted: Some(false),
+            checked_at_ms: 0,
+            error: None,
+        };
+        assert_eq!(upstream_line(&lb.snapshot(&ids)[0], &[quota]), "packy.example — ok · 42% of budget left");
+    }
+}
