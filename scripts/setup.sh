@@ -3,19 +3,33 @@
 # As root, missing Debian packages are installed with apt-get; otherwise the
 # exact command to run is printed and the script stops.
 #
-#   scripts/setup.sh          what `npm start` needs (build the CLI)
-#   scripts/setup.sh test     what `npm test` needs as well
+#   scripts/setup.sh          the CLI only (`ch`, `npm run serve`)
+#   scripts/setup.sh app      the desktop app as well (WebKitGTK, the Tauri CLI, ui/)
+#   scripts/setup.sh test     everything `npm test` needs, including the
+#                             headless GUI tests (Xvfb, D-Bus, WebKitWebDriver, tauri-driver)
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 mode=${1:-build}
+case "$mode" in build | app | test) ;; *)
+  echo "usage: scripts/setup.sh [build|app|test]" >&2
+  exit 2
+  ;;
+esac
 say() { printf 'setup: %s\n' "$*" >&2; }
 
-# Debian packages per purpose. The core uses rustls, so no OpenSSL headers.
+# Debian packages per purpose. The core uses rustls, so the CLI needs no
+# OpenSSL headers; WebKitGTK (the app's webview) pulls in its own.
 apt_build=(build-essential pkg-config curl ca-certificates)
-apt_test=()
+apt_app=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
+  libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libssl-dev file)
+# Running the app headless in tests: a virtual display, a session bus (tray
+# and notifications), a notification server, screenshots, the webview driver.
+apt_gui=(xvfb xdotool imagemagick dbus-x11 at-spi2-core libnotify-bin dunst webkit2gtk-driver)
 
 wanted=("${apt_build[@]}")
-if [ "$mode" = test ]; then wanted+=(${apt_test[@]+"${apt_test[@]}"}); fi
+if [ "$mode" != build ]; then wanted+=("${apt_app[@]}"); fi
+if [ "$mode" = test ]; then wanted+=("${apt_gui[@]}"); fi
 need_apt=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
@@ -42,8 +56,33 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
-if [ "$mode" = test ] && ! cargo nextest --version >/dev/null 2>&1; then
-  say "installing cargo-nextest (one time, a few minutes)"
-  cargo install cargo-nextest --locked --quiet || say "cargo-nextest failed to install; falling back to cargo test"
+# npm packages: `npm ci` when node_modules is missing or older than the lock
+# file (npm writes node_modules/.package-lock.json on every install).
+npm_ci() {
+  local dir=$1
+  local marker="$dir/node_modules/.package-lock.json"
+  if [ ! -f "$marker" ] || [ "$dir/package-lock.json" -nt "$marker" ]; then
+    if ! command -v npm >/dev/null; then
+      say "Node.js 20 (with npm) is needed for the desktop app: sudo apt-get install -y nodejs npm"
+      exit 1
+    fi
+    say "npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+if [ "$mode" != build ]; then
+  npm_ci . # the Tauri CLI (@tauri-apps/cli, root devDependency)
+  npm_ci ui
+fi
+
+if [ "$mode" = test ]; then
+  if ! cargo nextest --version >/dev/null 2>&1; then
+    say "installing cargo-nextest (one time, a few minutes)"
+    cargo install cargo-nextest --locked --quiet || say "cargo-nextest failed to install; falling back to cargo test"
+  fi
+  if ! tauri-driver --help >/dev/null 2>&1 && ! "$HOME/.cargo/bin/tauri-driver" --help >/dev/null 2>&1; then
+    say "installing tauri-driver (one time, under a minute)"
+    cargo install tauri-driver --locked --quiet --version '^2'
+  fi
 fi
 exit 0

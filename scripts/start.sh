@@ -1,12 +1,35 @@
 #!/usr/bin/env bash
-# `npm start`: install what is missing, build, and run the main job: the
-# codex-helper proxy for Codex on 127.0.0.1:3211, serving your config.
-# Extra arguments go to `ch` (e.g. `npm start -- --claude`).
+# `npm start`: install what is missing, build what is stale, and start the
+# desktop tray app (it serves the proxies itself, from the same config files
+# as `ch`). With no display ($DISPLAY / $WAYLAND_DISPLAY unset) it says how
+# to run the app headless and serves with `ch serve` instead.
+# The command-line proxy alone: `npm run serve`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh build
+root=$PWD
 export PATH="$HOME/.cargo/bin:$PATH"
-echo "start: building codex-helper (release)…" >&2
-cargo build --release --quiet -p codex-helper
-if [ $# -eq 0 ]; then set -- serve; fi
-exec ./target/release/ch "$@"
+target=${CARGO_TARGET_DIR:-$root/target}
+
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  cat >&2 <<'MSG'
+start: no display ($DISPLAY and $WAYLAND_DISPLAY are unset), so not starting the desktop app.
+  To run the app headless (a virtual screen and a session bus):
+    npm run build     # or: bash scripts/setup.sh app
+    Xvfb :99 -screen 0 1280x800x24 &
+    DISPLAY=:99 dbus-run-session -- /usr/bin/codex-helper-app   # or the built one under target/release/
+  Serving with the command-line proxy instead (`npm run serve`):
+MSG
+  exec bash scripts/serve.sh "$@"
+fi
+
+bash scripts/setup.sh app
+# The frontend is embedded into the binary: rebuild it only when its sources
+# changed (a fresh ui/dist would make cargo recompile the app).
+if [ ! -f ui/dist/index.html ] ||
+  [ -n "$(find ui/src ui/index.html ui/package.json ui/vite.config.ts -newer ui/dist/index.html -print -quit)" ]; then
+  echo "start: building the frontend (ui/dist)…" >&2
+  npm --prefix ui run build
+fi
+echo "start: building the app (release; the first time takes a few minutes)…" >&2
+cargo build --release --quiet -p codex-helper -p codex-helper-app --features codex-helper-app/custom-protocol
+exec "$target/release/codex-helper-app" "$@"

@@ -3,6 +3,9 @@
 #   1. Rust unit + integration tests (real sockets, mock upstreams, the ch binary)
 #   2. End-to-end with the real, pinned Codex CLI and Claude Code (offline,
 #      against a mock upstream), feature `real-clients` of the cli crate
+#   3. The desktop app's GUI end-to-end (tests/gui/): the real app under Xvfb
+#      and a private D-Bus session, driven by tauri-driver (WebKitWebDriver)
+# A failing suite does not stop the next one; the exit code is non-zero if any failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
@@ -23,9 +26,22 @@ export CODEX_HELPER_REAL_CLIENTS_BIN="$PWD/$clients/node_modules/.bin"
 "$CODEX_HELPER_REAL_CLIENTS_BIN/codex" --version >&2
 "$CODEX_HELPER_REAL_CLIENTS_BIN/claude" --version >&2
 
+status=0
 echo "test: rust workspace, including the real-client end-to-end tests" >&2
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --features codex-helper/real-clients --no-fail-fast --failure-output final
+  cargo nextest run --workspace --features codex-helper/real-clients --no-fail-fast --failure-output final || status=1
 else
-  cargo test --workspace --features codex-helper/real-clients --no-fail-fast
+  cargo test --workspace --features codex-helper/real-clients --no-fail-fast || status=1
 fi
+
+echo "test: desktop app GUI end-to-end (tests/gui; screenshots in tests/gui/artifacts/)" >&2
+# The debug app with the built frontend embedded (custom-protocol: no Vite
+# dev server), and the debug `ch` the tests run from a "terminal".
+start=$SECONDS
+npm --prefix ui run build
+cargo build -p codex-helper --features real-clients
+cargo build -p codex-helper-app --features custom-protocol
+echo "test: GUI binaries ready in $((SECONDS - start)) s" >&2
+node --test --test-reporter=spec tests/gui/ || status=1
+echo "test: GUI suite done in $((SECONDS - start)) s" >&2
+exit $status

@@ -142,6 +142,7 @@ impl RequestCounters {
 
 /// Counter values since the proxy started.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RequestCounts {
     pub total: u64,
     pub errors: u64,

@@ -115,7 +115,7 @@ fn prepare(service: Service, upstream: &Upstream) -> ActiveUpstream {
 /// Codex: `Authorization: Bearer <auth_token or api_key>`. Claude:
 /// `auth_token` as a Bearer token and `api_key` as `x-api-key`, as Claude
 /// Code itself sends them.
-fn auth_headers(service: Service, upstream: &Upstream) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
+pub(crate) fn auth_headers(service: Service, upstream: &Upstream) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
     let nonempty = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     let token = nonempty(&upstream.auth.auth_token);
     let api_key = nonempty(&upstream.auth.api_key);
@@ -153,6 +153,9 @@ pub struct LiveConfig {
     current: ArcSwap<Snapshot>,
     seen: Mutex<Option<FileFingerprint>>,
     problem: Mutex<Option<String>>,
+    /// Bumped after every reload attempt (good or broken), so the app can
+    /// follow changes without polling the file itself.
+    version: tokio::sync::watch::Sender<u64>,
 }
 
 impl LiveConfig {
@@ -166,6 +169,7 @@ impl LiveConfig {
             current: ArcSwap::from_pointee(Snapshot::new(file)),
             seen: Mutex::new(seen),
             problem: Mutex::new(None),
+            version: tokio::sync::watch::Sender::new(0),
         })
     }
 
@@ -176,6 +180,11 @@ impl LiveConfig {
     /// What requests serve from right now (one atomic load).
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.current.load_full()
+    }
+
+    /// Follow reloads: the value is a counter bumped after each one.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.version.subscribe()
     }
 
     /// Why the file on disk is not being served, if it is broken.
@@ -210,6 +219,8 @@ impl LiveConfig {
                 *problem = Some(err.to_string());
             }
         }
+        drop(problem);
+        self.version.send_modify(|v| *v += 1);
         Some(result)
     }
 
@@ -277,6 +288,7 @@ mod tests {
         std::fs::write(&path, r#"{"codex":{"active":"a","configs":{"a":{"name":"a","upstreams":[{"base_url":"https://a.example/v1","auth":{}}]}}}}"#).unwrap();
         let live = LiveConfig::load(ConfigStore::at(&path)).unwrap();
         assert!(live.reload_if_changed().is_none());
+        let changes = live.subscribe();
         std::fs::write(&path, "{ not json").unwrap();
         assert!(matches!(live.reload_if_changed(), Some(Err(_))));
         assert!(live.problem().unwrap().contains("config.json"));
@@ -285,5 +297,6 @@ mod tests {
         assert!(matches!(live.reload_if_changed(), Some(Ok(()))));
         assert_eq!(&*live.snapshot().active(Service::Codex).unwrap().name, "b");
         assert!(live.problem().is_none());
+        assert_eq!(*changes.borrow(), 2, "each reload attempt is announced");
     }
 }

@@ -17,6 +17,7 @@ pub const APP: &str = "codex-helper";
 
 /// What a running proxy says about itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Identity {
     pub app: String,
     pub version: String,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// An agent family whose traffic codex-helper proxies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum Service {
     /// OpenAI Codex CLI: `POST /v1/responses`, SSE.

@@ -20,6 +20,6 @@ pub mod validate;
 
 pub use error::ConfigError;
 pub use model::{mask_secret, ConfigFile, NamedConfig, ServiceConfigs, Upstream, UpstreamAuth, CURRENT_VERSION};
-pub use settings::{LbSettings, LogSettings, ProxySettings, ServiceSettings, Settings};
+pub use settings::{AppPrefs, LbSettings, LogSettings, ProxySettings, ServiceSettings, Settings};
 pub use store::ConfigStore;
 pub use validate::{points_at, validate, validate_base_url};

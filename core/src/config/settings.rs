@@ -28,6 +28,9 @@ pub struct Settings {
     pub logs: LogSettings,
     #[serde(default)]
     pub lb: LbSettings,
+    /// The desktop app's own preferences (ignored by `ch`).
+    #[serde(default)]
+    pub app: AppPrefs,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -40,6 +43,7 @@ impl Default for Settings {
             proxy: ProxySettings::default(),
             logs: LogSettings::default(),
             lb: LbSettings::default(),
+            app: AppPrefs::default(),
             extra: Map::new(),
         }
     }
@@ -47,7 +51,8 @@ impl Default for Settings {
 
 /// Per-service settings. There is deliberately no `Default`: the right port
 /// depends on the service, see [`ServiceSettings::defaults_for`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ServiceSettings {
     /// Loopback port the proxy listens on.
     pub port: u16,
@@ -151,6 +156,17 @@ impl Default for LbSettings {
     fn default() -> Self {
         LbSettings { failure_threshold: 3, cooldown_ms: 30_000, max_cooldown_ms: 600_000 }
     }
+}
+
+/// The desktop app's preferences, in settings.json's `app` section.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(default)]
+pub struct AppPrefs {
+    /// Start in the tray without opening the window.
+    pub start_hidden: bool,
+    /// Start with the desktop session (an XDG autostart entry).
+    pub start_at_login: bool,
 }
 
 impl Settings {

@@ -17,7 +17,10 @@ use crate::config::{
 };
 use crate::Service;
 
+mod connection;
 mod view;
+
+pub use connection::{test_connection, ConnectionTest};
 
 pub use view::{list, show, ConfigView, DefaultService, ServiceView, UpstreamView};
 
@@ -69,6 +72,7 @@ pub struct NewUpstream {
 
 /// What [`add_upstream`] did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum AddAction {
     /// The upstream was appended (the config may be new: see `created`).
@@ -83,6 +87,7 @@ pub enum AddAction {
 
 /// The outcome of [`add_upstream`], keys masked.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AddOutcome {
     pub service: Service,
     pub config: String,
@@ -183,6 +188,7 @@ pub fn add_upstream(
 
 /// The outcome of [`set_active`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SetActiveOutcome {
     pub service: Service,
     pub previous: Option<String>,
@@ -213,6 +219,7 @@ pub fn set_active(store: &ConfigStore, service: Service, name: &str) -> Result<S
 
 /// The outcome of [`remove`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RemoveOutcome {
     pub service: Service,
     pub removed: ConfigView,

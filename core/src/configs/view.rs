@@ -10,6 +10,7 @@ use crate::Service;
 
 /// An upstream as shown to users: keys masked (`sk-…abcd`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct UpstreamView {
     pub base_url: String,
     pub auth_token: Option<String>,
@@ -36,6 +37,7 @@ impl UpstreamView {
 
 /// One named config as shown to users.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ConfigView {
     pub name: String,
     pub alias: Option<String>,
@@ -56,6 +58,7 @@ impl ConfigView {
 
 /// One service's configs (the `ch config list --json` document).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ServiceView {
     pub service: Service,
     pub active: Option<String>,
@@ -82,6 +85,7 @@ pub fn show(file: &ConfigFile, service: Service, name: &str) -> Result<ConfigVie
 
 /// The `ch default --json` document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DefaultService {
     /// As stored in `config.json` (`null`: never set).
     pub default_service: Option<Service>,

@@ -28,6 +28,7 @@ const MAX_SKEW_MS: u64 = 5 * 60 * 1000;
 const ONLINE_TIMEOUT: Duration = Duration::from_secs(8);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,
@@ -37,6 +38,7 @@ pub enum Verdict {
 
 /// One check's result.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Check {
     /// Stable identifier, e.g. `config`, `port.codex`, `online.codex.main.0`.
     pub id: String,
@@ -60,6 +62,7 @@ impl Check {
 
 /// The `ch doctor --json` document.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Report {
     /// No check failed (warnings allowed).
     pub ok: bool,
@@ -68,6 +71,8 @@ pub struct Report {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename = "DoctorSummary")] // its TS name; JSON is unaffected
 pub struct Summary {
     pub pass: usize,
     pub warn: usize,

@@ -90,6 +90,7 @@ pub enum LbEvent {
 
 /// Whether the load balancer will use an upstream right now.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum UpstreamState {
     Ok,
@@ -117,6 +118,7 @@ impl UpstreamState {
 /// A moment's view of one upstream, for status displays (and, serialized,
 /// what the control endpoint sends to `ch status`).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct UpstreamStatus {
     pub config: String,
     pub base_url: String,

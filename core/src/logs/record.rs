@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 /// Token counts reported by the upstream for one request.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct Usage {
     pub input_tokens: u64,
@@ -41,6 +42,7 @@ impl Usage {
 
 /// One try against one upstream, when a request needed more than one or failed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct Attempt {
     pub upstream_base_url: String,
@@ -57,6 +59,7 @@ pub struct Attempt {
 /// One proxied request. Build it with [`RequestRecord::new`] or a struct
 /// literal with `..Default::default()`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct RequestRecord {
     // --- The contract: these names, in this order, never renamed or dropped.
@@ -70,9 +73,11 @@ pub struct RequestRecord {
     /// Empty when no config was involved (e.g. rejected by the proxy itself).
     /// Always a string, never null, as in the original tool.
     #[serde(deserialize_with = "null_as_empty")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub config_name: String,
     /// Empty when no upstream was contacted. Always a string, never null.
     #[serde(deserialize_with = "null_as_empty")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub upstream_base_url: String,
     pub usage: Usage,
 

@@ -26,6 +26,7 @@ use crate::{Paths, Service};
 
 /// One client session, as `ch session list --json` prints it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SessionInfo {
     /// The id the client resumes by (a uuid for both clients).
     pub id: String,

@@ -111,6 +111,7 @@ pub(crate) trait Client {
 
 /// What `switch on` / `switch off` did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SwitchReport {
     pub service: Service,
     /// The client file.
@@ -135,6 +136,7 @@ pub struct SwitchReport {
 
 /// How `switch off` put the client file back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Restored {
     /// Unchanged since `switch on`: the backup was copied back verbatim.
@@ -149,6 +151,7 @@ pub enum Restored {
 
 /// Where a client points, as far as its file says.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SwitchState {
     pub service: Service,
     pub file: PathBuf,

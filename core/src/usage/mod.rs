@@ -27,6 +27,7 @@ pub use summary::{Summary, SummaryRow, Totals, Window};
 
 /// The latest quota answer for one upstream from one provider.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct QuotaState {
     pub provider_id: String,
     pub service: Service,
@@ -44,9 +45,17 @@ pub struct QuotaState {
 
 /// The latest [`QuotaState`]s of a running proxy, shared with status
 /// displays. Cheap to clone.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct QuotaBoard {
     inner: Arc<Mutex<Board>>,
+    /// Bumped whenever a provider's answer changed (for the app's tray).
+    version: Arc<tokio::sync::watch::Sender<u64>>,
+}
+
+impl Default for QuotaBoard {
+    fn default() -> Self {
+        QuotaBoard { inner: Arc::default(), version: Arc::new(tokio::sync::watch::Sender::new(0)) }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -59,6 +68,11 @@ impl QuotaBoard {
     /// Every upstream's latest state, ordered by provider, service, config.
     pub fn states(&self) -> Vec<QuotaState> {
         self.lock().states.clone()
+    }
+
+    /// Follow changes: the value is a counter bumped on each change.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.version.subscribe()
     }
 
     /// Why `usage_providers.json` is not being used as written, if broken.
@@ -80,7 +94,12 @@ impl QuotaBoard {
                 &b.base_url,
             ))
         });
-        board.states != before
+        let changed = board.states != before;
+        drop(board);
+        if changed {
+            self.version.send_modify(|v| *v += 1);
+        }
+        changed
     }
 
     /// Forget providers no longer in the file.

@@ -19,6 +19,7 @@ use crate::logs::Usage;
 
 /// Counts for one group.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Totals {
     pub requests: u64,
     /// Status 400 or above, or an `error` recorded.
@@ -42,6 +43,7 @@ impl Totals {
 
 /// One (day, service, config, upstream) group.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SummaryRow {
     /// `YYYY-MM-DD`, local time.
     pub day: String,
@@ -56,6 +58,7 @@ pub struct SummaryRow {
 
 /// The whole report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Summary {
     pub days: u32,
     pub from: String,

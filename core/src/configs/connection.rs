@@ -1,0 +1,98 @@
+//! "Test connection": one real request to a relay with its key, before it
+//! is saved, so a typo in the URL or a rejected key shows at once.
+//!
+//! Codex: `GET {base}/models`; Claude: `GET {base}/v1/models`. Both are
+//! cheap and authenticated. Any HTTP answer means the relay is reachable;
+//! 401/403 mean it rejected the key.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::ConfigsError;
+use crate::config::{validate_base_url, Upstream, UpstreamAuth};
+use crate::Service;
+
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What the relay said.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ConnectionTest {
+    /// Reachable and the key was not rejected.
+    pub ok: bool,
+    /// The HTTP status, when there was an answer.
+    pub status: Option<u16>,
+    pub latency_ms: u32,
+    /// In words, for the form (never contains the key).
+    pub message: String,
+}
+
+/// Send one request to `base_url` with the key the proxy would send.
+pub async fn test_connection(
+    service: Service,
+    base_url: &str,
+    auth_token: Option<String>,
+    api_key: Option<String>,
+) -> Result<ConnectionTest, ConfigsError> {
+    let base = validate_base_url(base_url).map_err(|message| ConfigsError::BadUrl { message })?;
+    let upstream = Upstream {
+        base_url: base_url.to_string(),
+        auth: UpstreamAuth { auth_token, api_key, ..Default::default() },
+        ..Default::default()
+    };
+    let headers = crate::live::auth_headers(service, &upstream)
+        .map_err(|_| ConfigsError::BadKey { what: "key", problem: "contains characters that can't be sent" })?;
+    let base = base.as_str().trim_end_matches('/');
+    let url = match service {
+        Service::Codex => format!("{base}/models"),
+        Service::Claude if base.ends_with("/v1") => format!("{base}/models"),
+        Service::Claude => format!("{base}/v1/models"),
+    };
+    let client = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .build()
+        .map_err(|e| ConfigsError::BadUrl { message: format!("cannot create an HTTP client: {e}") })?;
+    let mut request = client.get(&url);
+    if service == Service::Claude {
+        request = request.header("anthropic-version", "2023-06-01");
+    }
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    let started = Instant::now();
+    let result = request.send().await;
+    let latency_ms = started.elapsed().as_millis().min(u32::MAX as u128) as u32;
+    Ok(match result {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let (ok, message) = match status {
+                401 | 403 => (false, format!("reachable, but the key was rejected (HTTP {status})")),
+                200..=299 => (true, format!("ok (HTTP {status})")),
+                _ => (true, format!("reachable (HTTP {status})")),
+            };
+            ConnectionTest { ok, status: Some(status), latency_ms, message }
+        }
+        Err(err) => {
+            let why = if err.is_timeout() {
+                format!("no answer within {}s", TIMEOUT.as_secs())
+            } else if err.is_connect() {
+                "cannot connect (wrong host or port, or the relay is down)".to_string()
+            } else {
+                "request failed".to_string()
+            };
+            ConnectionTest { ok: false, status: None, latency_ms, message: format!("{why}: {}", without_url(&err)) }
+        }
+    })
+}
+
+/// reqwest's message without the URL it repeats (it may carry a query).
+fn without_url(err: &reqwest::Error) -> String {
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(err);
+    let mut last = err.to_string();
+    while let Some(s) = source {
+        last = s.to_string();
+        source = s.source();
+    }
+    last
+}

@@ -1,0 +1,73 @@
+//! The typed commands the UI calls, one file per area, each thin over core.
+//! [`builder`] registers them with tauri-specta, which also generates
+//! `ui/src/bindings.ts` from it (see `crate::bindings`).
+
+pub mod config;
+pub mod doctor;
+pub mod files;
+pub mod logs;
+pub mod sessions;
+pub mod settings;
+pub mod status;
+pub mod switch;
+pub mod usage;
+
+use serde::Serialize;
+
+/// What a command failed with: a message meant for the user (it says what
+/// is wrong and how to fix it, as core errors do; never a key).
+#[derive(Debug, Serialize, specta::Type, thiserror::Error)]
+#[error("{message}")]
+pub struct CommandError {
+    pub message: String,
+}
+
+impl CommandError {
+    pub fn new(message: impl std::fmt::Display) -> CommandError {
+        CommandError { message: message.to_string() }
+    }
+}
+
+pub type CmdResult<T> = Result<T, CommandError>;
+
+/// Every command and event for runtime `$r` (`tauri::Wry`, or the mock
+/// runtime in tests): `collect_commands!` needs the generics spelled out.
+macro_rules! specta_builder {
+    ($r:ty) => {
+        tauri_specta::Builder::<$r>::new()
+            .commands(tauri_specta::collect_commands![
+                $crate::commands::config::list_configs,
+                $crate::commands::config::add_upstream,
+                $crate::commands::config::set_active,
+                $crate::commands::config::remove_config,
+                $crate::commands::config::test_connection,
+                $crate::commands::switch::switch_on,
+                $crate::commands::switch::switch_off,
+                $crate::commands::switch::switch_status,
+                $crate::commands::status::live_status,
+                $crate::commands::usage::usage_summary,
+                $crate::commands::usage::usage_series,
+                $crate::commands::logs::query_logs,
+                $crate::commands::logs::start_log_tail::<$r>,
+                $crate::commands::logs::stop_log_tail::<$r>,
+                $crate::commands::sessions::list_sessions,
+                $crate::commands::sessions::open_resume_terminal,
+                $crate::commands::doctor::run_doctor,
+                $crate::commands::settings::get_settings,
+                $crate::commands::settings::save_settings,
+                $crate::commands::files::open_config_folder::<$r>,
+                $crate::commands::files::open_log_file::<$r>,
+            ])
+            .events(tauri_specta::collect_events![$crate::events::StateChanged, $crate::events::LogLine])
+            .dangerously_cast_bigints_to_number()
+            // One TS type per Rust type: our types read and write the same shape.
+            .disable_serde_phases()
+    };
+}
+#[cfg(test)]
+pub(crate) use specta_builder;
+
+/// The commands and events of the desktop app.
+pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
+    specta_builder!(tauri::Wry)
+}

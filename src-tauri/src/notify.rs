@@ -1,0 +1,183 @@
+//! Desktop notifications for what a user must know without looking: an
+//! upstream of the active config ran out of quota, failover moved traffic
+//! off the primary, every upstream is unavailable — and when each of those
+//! is over. [`Notifier`] remembers what it said, so each upstream and state
+//! change is announced once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use codex_helper_core::lb::LbEvent;
+use codex_helper_core::Service;
+use tauri::{AppHandle, Runtime};
+use tauri_plugin_notification::NotificationExt;
+
+use crate::commands::status::AppStatus;
+
+/// One notification to show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub title: String,
+    pub body: String,
+}
+
+/// What has been announced so far.
+#[derive(Default)]
+pub struct Notifier {
+    /// (service, config, base_url) announced as out of quota.
+    exhausted: BTreeSet<(Service, String, String)>,
+    /// Services announced as served by a fallback (config, base_url).
+    off_primary: BTreeMap<Service, (String, String)>,
+    /// Services announced as having no usable upstream (config).
+    all_down: BTreeMap<Service, String>,
+}
+
+impl Notifier {
+    /// Compare the new state (and the transitions that led to it) with what
+    /// was announced; return what to announce now.
+    pub fn observe(&mut self, status: &AppStatus, events: &[LbEvent]) -> Vec<Note> {
+        let mut notes = Vec::new();
+        for live in status.services.iter().filter(|s| s.serving.is_serving()) {
+            let service = live.service;
+            let name = service.display_name();
+            let Some(config) = live.active_config.clone() else { continue };
+            // Quota, per upstream of the active config.
+            for up in &live.upstreams {
+                let key = (service, config.clone(), up.base_url.clone());
+                let host = label(&up.base_url);
+                if up.exhausted && self.exhausted.insert(key.clone()) {
+                    notes.push(Note {
+                        title: format!("{host} is out of quota"),
+                        body: format!("{name} ({config}) moves to the next upstream until its budget is back."),
+                    });
+                } else if !up.exhausted && self.exhausted.remove(&key) {
+                    notes.push(Note {
+                        title: format!("{host} has quota again"),
+                        body: format!("{name} ({config}) can use it again."),
+                    });
+                }
+            }
+            // Failover, from the load balancer's own announcements.
+            for event in events {
+                let LbEvent::ServingChanged { service: s, config: c, index, base_url } = event else { continue };
+                if *s != service || **c != *config {
+                    continue;
+                }
+                let host = label(base_url);
+                let primary = live.upstreams.first().map(|u| label(&u.base_url)).unwrap_or_default();
+                if *index > 0 {
+                    let now = (config.clone(), base_url.to_string());
+                    if self.off_primary.get(&service) != Some(&now) {
+                        self.off_primary.insert(service, now);
+                        notes.push(Note {
+                            title: format!("{name} failed over to {host}"),
+                            body: format!("{primary}, the primary upstream of {config}, is not answering well."),
+                        });
+                    }
+                } else if self.off_primary.remove(&service).is_some() {
+                    notes.push(Note {
+                        title: format!("{name} is back on {host}"),
+                        body: format!("The primary upstream of {config} serves again."),
+                    });
+                }
+            }
+            // Every upstream unavailable.
+            let down = !live.upstreams.is_empty() && live.upstreams.iter().all(|u| u.state != "ok");
+            if down && self.all_down.get(&service) != Some(&config) {
+                self.all_down.insert(service, config.clone());
+                notes.push(Note {
+                    title: format!("{name}: every upstream is unavailable"),
+                    body: format!("No upstream of {config} can take requests (cooling down or out of quota)."),
+                });
+            } else if !down && self.all_down.remove(&service).is_some() {
+                notes.push(Note {
+                    title: format!("{name} works again"),
+                    body: format!("An upstream of {config} is available."),
+                });
+            }
+        }
+        notes
+    }
+}
+
+/// A short name for an upstream: its host.
+pub fn label(base_url: &str) -> String {
+    let rest = base_url.split_once("://").map_or(base_url, |(_, r)| r);
+    rest.split(['/', '?']).next().unwrap_or(rest).to_string()
+}
+
+pub fn show<R: Runtime>(app: &AppHandle<R>, note: &Note) {
+    tracing::info!(title = %note.title, "notification");
+    if let Err(err) = app.notification().builder().title(&note.title).body(&note.body).show() {
+        tracing::warn!(%err, "cannot show a notification");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::status::ServiceLive;
+    use crate::state::Serving;
+    use codex_helper_core::control::RequestCounts;
+    use codex_helper_core::lb::{LoadBalancer, UpstreamId};
+
+    fn status(lb: &LoadBalancer, ids: &[UpstreamId]) -> AppStatus {
+        AppStatus {
+            services: vec![ServiceLive {
+                service: Service::Codex,
+                serving: Serving::Serving { port: 3211 },
+                active_config: Some("main".into()),
+                config_problem: None,
+                upstreams: lb.snapshot(ids),
+                quota: vec![],
+                switch: None,
+                switch_error: None,
+                requests: RequestCounts::default(),
+            }],
+            quota_problem: None,
+        }
+    }
+
+    #[test]
+    fn each_state_change_is_announced_once_and_so_is_recovery() {
+        let lb = LoadBalancer::new(Service::Codex, Default::default());
+        let ids =
+            vec![UpstreamId::new("main", "https://a.example/v1"), UpstreamId::new("main", "https://b.example/v1")];
+        let mut n = Notifier::default();
+        assert!(n.observe(&status(&lb, &ids), &[]).is_empty());
+        lb.set_exhausted(&ids[0], true);
+        let notes = n.observe(&status(&lb, &ids), &[]);
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].title, "a.example is out of quota");
+        assert!(n.observe(&status(&lb, &ids), &[]).is_empty(), "not twice");
+        lb.set_exhausted(&ids[1], true);
+        let titles: Vec<String> = n.observe(&status(&lb, &ids), &[]).into_iter().map(|n| n.title).collect();
+        assert_eq!(titles, ["b.example is out of quota", "Codex: every upstream is unavailable"]);
+        lb.set_exhausted(&ids[0], false);
+        let titles: Vec<String> = n.observe(&status(&lb, &ids), &[]).into_iter().map(|n| n.title).collect();
+        assert_eq!(titles, ["a.example has quota again", "Codex works again"]);
+    }
+
+    #[test]
+    fn failover_and_return_to_the_primary() {
+        let lb = LoadBalancer::new(Service::Codex, Default::default());
+        let ids =
+            vec![UpstreamId::new("main", "https://a.example/v1"), UpstreamId::new("main", "https://b.example/v1")];
+        let mut n = Notifier::default();
+        let moved = LbEvent::ServingChanged {
+            service: Service::Codex,
+            config: "main".into(),
+            index: 1,
+            base_url: "https://b.example/v1".into(),
+        };
+        let notes = n.observe(&status(&lb, &ids), std::slice::from_ref(&moved));
+        assert_eq!(notes[0].title, "Codex failed over to b.example");
+        assert!(n.observe(&status(&lb, &ids), &[moved]).is_empty());
+        let back = LbEvent::ServingChanged {
+            service: Service::Codex,
+            config: "main".into(),
+            index: 0,
+            base_url: "https://a.example/v1".into(),
+        };
+        assert_eq!(n.observe(&status(&lb, &ids), &[back]).pop().unwrap().title, "Codex is back on a.example");
+    }
+}

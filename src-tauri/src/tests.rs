@@ -1,0 +1,233 @@
+//! Command-level tests on Tauri's mock runtime (no display), each in its
+//! own temporary HOME, calling commands through the real IPC path.
+
+use std::net::TcpListener;
+
+use codex_helper_core::Paths;
+use serde_json::{json, Value};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+
+use crate::commands::specta_builder;
+use crate::state::{AppState, Serving};
+use crate::{app_builder, Options};
+
+const KEY: &str = "sk-test-0123456789abcd";
+
+struct TestApp {
+    home: tempfile::TempDir,
+    app: App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+}
+
+/// A port nobody listens on right now.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// An app whose Codex proxy serves on `codex_port` (`None`: disabled);
+/// Claude is disabled so tests never touch the real default ports.
+fn start(codex_port: Option<u16>, prepare: impl FnOnce(&Paths)) -> TestApp {
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths::with_home(home.path());
+    std::fs::create_dir_all(paths.helper_dir()).unwrap();
+    let settings = json!({
+        "codex": {"port": codex_port.unwrap_or(3211), "enabled": codex_port.is_some()},
+        "claude": {"enabled": false},
+    });
+    std::fs::write(paths.settings_file(), settings.to_string()).unwrap();
+    prepare(&paths);
+    let mut app =
+        app_builder(mock_builder(), specta_builder!(MockRuntime), paths, Options { tray: false, window: false })
+            .build(mock_context(noop_assets()))
+            .unwrap();
+    // Setup runs on the first turn of the event loop.
+    #[allow(deprecated)]
+    app.run_iteration(|_, _| {});
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    TestApp { home, app, webview }
+}
+
+impl TestApp {
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: tauri::ipc::InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.webview, request).map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    fn paths(&self) -> Paths {
+        Paths::with_home(self.home.path())
+    }
+
+    fn add(&self, config: &str, base_url: &str) -> Value {
+        self.invoke(
+            "add_upstream",
+            json!({"service": "codex", "config": config, "baseUrl": base_url, "authToken": KEY,
+                   "apiKey": null, "alias": null, "tags": [["provider_id", "openai"]]}),
+        )
+        .unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(state) = self.app.try_state::<AppState>() {
+            state.runtime.shutdown();
+        }
+    }
+}
+
+#[test]
+fn add_upstream_then_list_configs_shows_the_masked_key() {
+    let t = start(None, |_| {});
+    let added = t.add("main", "https://relay.example/v1");
+    assert_eq!(added["action"], "added");
+    assert_eq!(added["became_active"], true);
+    let view = t.invoke("list_configs", json!({"service": "codex"})).unwrap();
+    assert_eq!(view["active"], "main");
+    let up = &view["configs"][0]["upstreams"][0];
+    assert_eq!(up["base_url"], "https://relay.example/v1");
+    assert_eq!(up["auth_token"], "sk-…abcd");
+    assert!(!view.to_string().contains(KEY), "the key must not travel back in clear");
+    let file = std::fs::read_to_string(t.paths().config_file()).unwrap();
+    assert!(file.contains(KEY), "config.json keeps the real key");
+}
+
+#[test]
+fn add_upstream_reports_a_bad_url_in_words() {
+    let t = start(None, |_| {});
+    let err = t
+        .invoke(
+            "add_upstream",
+            json!({"service": "codex", "config": "m", "baseUrl": "not a url",
+            "authToken": KEY, "apiKey": null, "alias": null, "tags": []}),
+        )
+        .unwrap_err();
+    assert!(err["message"].as_str().unwrap().contains("base-url"), "{err}");
+}
+
+#[test]
+fn set_active_switches_what_the_proxy_serves() {
+    let t = start(None, |_| {});
+    t.add("a", "https://a.example/v1");
+    t.add("b", "https://b.example/v1");
+    let state = t.app.state::<AppState>();
+    assert_eq!(&*state.runtime.config().snapshot().active(codex_helper_core::Service::Codex).unwrap().name, "a");
+    t.invoke("set_active", json!({"service": "codex", "config": "b"})).unwrap();
+    assert_eq!(t.invoke("list_configs", json!({"service": "codex"})).unwrap()["active"], "b");
+    // The running proxy follows at once, without waiting for its file poll.
+    assert_eq!(&*state.runtime.config().snapshot().active(codex_helper_core::Service::Codex).unwrap().name, "b");
+    let err = t.invoke("set_active", json!({"service": "codex", "config": "nope"})).unwrap_err();
+    assert!(err["message"].as_str().unwrap().contains("existing configs: a, b"), "{err}");
+}
+
+#[test]
+fn live_status_reports_the_serving_proxy() {
+    let port = free_port();
+    let t = start(Some(port), |_| {});
+    t.add("main", "https://relay.example/v1");
+    let status = t.invoke("live_status", json!({})).unwrap();
+    let codex = &status["services"][0];
+    assert_eq!(codex["service"], "codex");
+    assert_eq!(codex["serving"], json!({"kind": "serving", "port": port}));
+    assert_eq!(codex["active_config"], "main");
+    assert_eq!(codex["upstreams"][0]["state"], "ok");
+    assert_eq!(status["services"][1]["serving"]["kind"], "disabled");
+    let identity = tauri::async_runtime::block_on(codex_helper_core::probe::probe_port(port)).expect("proxy answers");
+    assert_eq!(identity.owner, "app");
+}
+
+#[test]
+fn a_busy_port_is_reported_not_fatal() {
+    let busy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let t = start(Some(port), |_| {});
+    match t.app.state::<AppState>().serving(codex_helper_core::Service::Codex) {
+        Serving::Failed { port: p, message } => {
+            assert_eq!(p, port);
+            assert!(message.contains("another program"), "{message}");
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn switch_on_off_round_trip() {
+    let port = free_port();
+    let t = start(Some(port), |paths| std::fs::create_dir_all(paths.codex_dir()).unwrap());
+    t.add("main", "https://relay.example/v1");
+    let on = t.invoke("switch_on", json!({"service": "codex"})).unwrap();
+    assert_eq!(on["port"], port);
+    let states = t.invoke("switch_status", json!({})).unwrap();
+    assert_eq!(states[0]["points_at_proxy"], true);
+    assert_eq!(states[0]["port"], port);
+    assert_eq!(t.app.state::<AppState>().switched(), vec![codex_helper_core::Service::Codex]);
+    t.invoke("switch_off", json!({"service": "codex"})).unwrap();
+    let states = t.invoke("switch_status", json!({})).unwrap();
+    assert_eq!(states[0]["points_at_proxy"], false);
+    assert!(t.app.state::<AppState>().switched().is_empty());
+}
+
+#[test]
+fn a_client_left_on_a_dead_proxy_is_switched_back_when_its_service_is_off() {
+    let dead = free_port();
+    let t = start(None, |paths| {
+        std::fs::create_dir_all(paths.codex_dir()).unwrap();
+        codex_helper_core::switch::switch_on(paths, codex_helper_core::Service::Codex, dead).unwrap();
+    });
+    let state = codex_helper_core::switch::state(&t.paths(), codex_helper_core::Service::Codex).unwrap();
+    assert!(!state.points_at_proxy && !state.recorded, "repaired at start: {state:?}");
+}
+
+#[test]
+fn a_client_on_the_port_the_app_serves_is_left_alone() {
+    let port = free_port();
+    let t = start(Some(port), |paths| {
+        std::fs::create_dir_all(paths.codex_dir()).unwrap();
+        codex_helper_core::switch::switch_on(paths, codex_helper_core::Service::Codex, port).unwrap();
+    });
+    let state = codex_helper_core::switch::state(&t.paths(), codex_helper_core::Service::Codex).unwrap();
+    assert!(state.points_at_proxy && state.port == Some(port));
+}
+
+#[test]
+fn settings_round_trip_keeps_other_keys() {
+    let t = start(None, |paths| {
+        std::fs::write(
+            paths.settings_file(),
+            r#"{"codex":{"enabled":false},"claude":{"enabled":false},"logs":{"max_files":7}}"#,
+        )
+        .unwrap()
+    });
+    let mut s = t.invoke("get_settings", json!({})).unwrap();
+    assert_eq!(s["app"], json!({"start_hidden": false, "start_at_login": false}));
+    s["app"]["start_hidden"] = json!(true);
+    s["claude"]["port"] = json!(4000);
+    let restart = t.invoke("save_settings", json!({"settings": s})).unwrap();
+    assert_eq!(restart, true, "a port change needs a restart");
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(t.paths().settings_file()).unwrap()).unwrap();
+    assert_eq!(saved["app"]["start_hidden"], true);
+    assert_eq!(saved["claude"]["port"], 4000);
+    assert_eq!(saved["logs"]["max_files"], 7);
+}
+
+#[test]
+fn quit_switches_back_what_the_app_switched_and_stops_the_proxy() {
+    let port = free_port();
+    let t = start(Some(port), |paths| std::fs::create_dir_all(paths.codex_dir()).unwrap());
+    t.add("main", "https://relay.example/v1");
+    t.invoke("switch_on", json!({"service": "codex"})).unwrap();
+    crate::serve::shutdown(t.app.handle()); // quit = this + exit (not in the mock runtime)
+    let state = codex_helper_core::switch::state(&t.paths(), codex_helper_core::Service::Codex).unwrap();
+    assert!(!state.points_at_proxy, "switched back on Quit: {state:?}");
+    let answer = tauri::async_runtime::block_on(codex_helper_core::probe::probe_port(port));
+    assert!(answer.is_none(), "the proxy stopped");
+}

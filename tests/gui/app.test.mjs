@@ -1,0 +1,153 @@
+// End-to-end through the real desktop app: WebDriver drives the window, the
+// proxy in the app's process forwards to mock relays, the CLI shares the same
+// HOME, notifications are read off the D-Bus session bus.
+// Run by scripts/test.sh (which builds the binaries); alone:
+//   node --test tests/gui/
+import assert from "node:assert/strict";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+
+import { GuiEnv, artifactsDir } from "./env.mjs";
+import { waitFor } from "./webdriver.mjs";
+
+const KEY_A = "sk-test-aaaa1111aaaa9999";
+const KEY_B = "sk-test-bbbb2222bbbb";
+
+describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => {
+  const env = new GuiEnv();
+  /** @type {import("./webdriver.mjs").Session} */
+  let wd;
+  let shots = 0;
+
+  // Even a Ctrl-C or an exception outside a test must not leave Xvfb & co behind.
+  const onSignal = () => {
+    env.killAll();
+    process.exit(130);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  process.once("exit", () => env.killAll());
+
+  async function shot(name) {
+    shots += 1;
+    const file = path.join(artifactsDir, `${String(shots).padStart(2, "0")}-${name}.png`);
+    await wd.screenshot(file);
+    return file;
+  }
+
+  async function open(screen) {
+    await (await wd.waitCss(`button[data-screen="${screen}"]`)).click();
+    await wd.waitCss(`main[data-screen-shown="${screen}"]`);
+  }
+
+  async function fill(selector, text) {
+    const el = await wd.waitCss(selector);
+    await el.clear();
+    await el.type(text);
+  }
+
+  const activeConfigShown = async () => (await wd.css('[data-service="codex"] [data-testid="active-config"]')).text();
+
+  before(async () => {
+    await env.start();
+    wd = await env.launchApp();
+  });
+
+  after(async () => {
+    await env.stop();
+  });
+
+  it("starts serving and shows the Dashboard", async () => {
+    await wd.waitCss('main[data-screen-shown="dashboard"]', { timeout: 30_000 });
+    await waitFor("the active config on the Dashboard", async () => (await activeConfigShown()) === "relay-b", { timeout: 15_000 });
+    await shot("dashboard");
+    // The app serves Codex on the port from settings.json.
+    const res = await env.codexRequest();
+    assert.equal(res.status, 200, res.text);
+    assert.match(res.text, /hello from relay-b/);
+    const seen = env.mockB.seen("/v1/responses");
+    assert.equal(seen.at(-1).headers.authorization, `Bearer ${KEY_B}`);
+  });
+
+  it("shows every screen", async () => {
+    for (const screen of ["configs", "usage", "logs", "sessions", "settings", "dashboard"]) {
+      await open(screen);
+      await shot(`screen-${screen}`);
+    }
+  });
+
+  it("(a) adds an upstream with a key through the Configs form", async () => {
+    await open("configs");
+    await wd.waitCss('[data-config="relay-b"]');
+    await fill('input[name="config"]', "relay-a");
+    await fill('input[name="base_url"]', env.mockA.baseUrl);
+    await fill('input[name="key"]', KEY_A);
+    await shot("configs-form-filled");
+
+    // "Test connection" makes a real request to the relay.
+    await (await wd.waitText("Test connection", "button")).click();
+    await waitFor("a Test connection answer", () => env.mockA.seen("/v1/models").length > 0, { timeout: 15_000 });
+
+    await (await wd.waitText("Save upstream", "button")).click();
+    const saved = await waitFor("relay-a in config.json", () => env.configJson().codex.configs["relay-a"], { timeout: 10_000 });
+    assert.equal(saved.upstreams[0].base_url, env.mockA.baseUrl);
+    assert.equal(saved.upstreams[0].auth.auth_token, KEY_A);
+    // The list shows it, with the key masked: the clear key never comes back.
+    await wd.waitCss('[data-config="relay-a"]');
+    const page = await wd.bodyText();
+    assert.ok(!page.includes(KEY_A), "the key must not be shown in clear after saving");
+    await shot("configs-added");
+  });
+
+  it("(b) switching the active config in the UI moves the next request", async () => {
+    await open("configs");
+    const row = await wd.waitCss('[data-config="relay-a"]');
+    assert.ok(row);
+    await (await wd.waitCss('[data-config="relay-a"] button')).click(); // "Set active" comes first for a non-active config
+    await waitFor("relay-a active in config.json", () => env.configJson().codex.active === "relay-a", { timeout: 10_000 });
+    await wd.waitCss('[data-config="relay-a"].is-active', { timeout: 5000 });
+    await shot("configs-switched");
+
+    const before = env.mockA.seen("/v1/responses").length;
+    // The proxy follows within about a second.
+    const res = await waitFor("a request answered by relay-a", async () => {
+      const r = await env.codexRequest();
+      return r.status === 200 && r.text.includes("hello from relay-a") ? r : false;
+    }, { timeout: 5000, interval: 200 });
+    assert.ok(res);
+    const seen = env.mockA.seen("/v1/responses");
+    assert.ok(seen.length > before);
+    assert.equal(seen.at(-1).headers.authorization, `Bearer ${KEY_A}`, "the proxy sends the key typed into the form");
+  });
+
+  it("(d) `ch config set-active` from a terminal shows in the window", async () => {
+    await open("dashboard");
+    await waitFor("the Dashboard to show relay-a", async () => (await activeConfigShown()) === "relay-a", { timeout: 5000 });
+    const t0 = Date.now();
+    env.ch("config", "set-active", "relay-b", "--codex");
+    await waitFor("the Dashboard to show relay-b", async () => (await activeConfigShown()) === "relay-b", { timeout: 5000, interval: 100 });
+    const took = Date.now() - t0;
+    await shot("dashboard-after-ch");
+    assert.ok(took < 5000, `took ${took} ms`);
+    await open("configs");
+    await wd.waitCss('[data-config="relay-b"].is-active', { timeout: 5000 });
+  });
+
+  it("(c) a spent budget is notified on D-Bus and shown as exhausted", async () => {
+    await open("dashboard");
+    // The provider polls mock B's /usage for the active config's upstream.
+    await waitFor("a quota lookup", () => env.mockB.seen("/usage").length > 0, { timeout: 10_000 });
+    const before = env.notifications().length;
+    env.mockB.quota.spent = 10;
+    const note = await waitFor("a quota notification on D-Bus", () => env.notifications().slice(before).find((n) => /quota|budget|exhausted/i.test(`${n.summary} ${n.body}`)), { timeout: 15_000 });
+    assert.match(`${note.summary} ${note.body}`, /relay-b|127\.0\.0\.1/);
+    await wd.waitBody(/exhausted/i, { timeout: 5000 });
+    await shot("dashboard-exhausted");
+    env.screenShot(path.join(artifactsDir, `${String(++shots).padStart(2, "0")}-notification-screen.png`));
+
+    // And back: budget left again → a recovery notification.
+    env.mockB.quota.spent = 1;
+    const n2 = env.notifications().length;
+    await waitFor("a recovery notification", () => env.notifications().length > n2, { timeout: 15_000 });
+  });
+});

@@ -1,0 +1,190 @@
+// A fake Tauri backend for previewing the UI in a plain browser
+// (`npm run build:mock`, then open dist-mock/index.html). Imported only when
+// import.meta.env.MODE === "mock"; never part of the production bundle.
+
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import type {
+  AppSettings, AppStatus, RequestRecord, ServiceView, SessionInfo, Summary, SummaryRow, Report,
+} from "../bindings";
+
+const now = Date.now();
+const A = "https://api.packycode.com/v1";
+const B = "https://relay.aicodemirror.com/v1";
+const C = "https://anyrouter.top";
+
+const configs: Record<string, ServiceView> = {
+  codex: {
+    service: "codex",
+    active: "main",
+    configs: [
+      {
+        name: "main", alias: null, active: true,
+        upstreams: [
+          { base_url: A, auth_token: "sk-…9f3a", api_key: null, tags: { provider_id: "packy" } },
+          { base_url: B, auth_token: "sk-…11c0", api_key: null, tags: {} },
+        ],
+      },
+      { name: "backup", alias: "cheap", active: false, upstreams: [{ base_url: "https://api.openai.com/v1", auth_token: null, api_key: "sk-…x7Qe", tags: {} }] },
+    ],
+  },
+  claude: {
+    service: "claude",
+    active: "work",
+    configs: [{ name: "work", alias: null, active: true, upstreams: [{ base_url: C, auth_token: "sk-…a2b1", api_key: null, tags: {} }] }],
+  },
+};
+
+function status(): AppStatus {
+  const act = configs.codex.active ?? "";
+  return {
+    quota_problem: null,
+    services: [
+      {
+        service: "codex", serving: { kind: "serving", port: 3211 }, config_problem: null, switch_error: null, active_config: act,
+        upstreams: configs.codex.configs.filter((c) => c.name === act).flatMap((c) => c.upstreams.map((u, i) => ({
+          config: c.name, base_url: u.base_url, index: i,
+          state: u.base_url === B ? "cooling_down" : "ok",
+          cooldown_remaining_ms: u.base_url === B ? 23_000 : null, consecutive_failures: u.base_url === B ? 3 : 0,
+          exhausted: false, last_error: u.base_url === B ? "HTTP 502 Bad Gateway" : null,
+          last_error_at_ms: u.base_url === B ? now - 40_000 : null, last_status: u.base_url === B ? 502 : 200,
+          requests: u.base_url === A ? 412 : 37, successes: u.base_url === A ? 409 : 30, failures: u.base_url === A ? 3 : 7,
+        }))),
+        quota: [{ provider_id: "packy", service: "codex", config: "main", base_url: A, budget_usd: 50, spent_usd: 31.4, remaining_pct: 37.2, exhausted: false, checked_at_ms: now - 60_000, error: null }],
+        switch: { service: "codex", file: "~/.codex/config.toml", client_dir_exists: true, file_exists: true, points_at_proxy: true, port: 3211, backup: null, recorded: true },
+        requests: { total: 449, errors: 10 },
+      },
+      {
+        service: "claude",
+        serving: { kind: "taken_by_helper", port: 3210, identity: { app: "codex-helper", version: "0.1.0", service: "claude", pid: 48213, port: 3210, owner: "cli" } },
+        config_problem: null, switch_error: null, active_config: "work",
+        upstreams: [{ config: "work", base_url: C, index: 0, state: "exhausted", cooldown_remaining_ms: null, consecutive_failures: 0, exhausted: true, last_error: "quota exhausted (spent $20.00 of $20.00)", last_error_at_ms: now - 600_000, last_status: 429, requests: 88, successes: 80, failures: 8 }],
+        quota: [{ provider_id: "anyrouter", service: "claude", config: "work", base_url: C, budget_usd: 20, spent_usd: 20, remaining_pct: 0, exhausted: true, checked_at_ms: now - 30_000, error: null }],
+        switch: { service: "claude", file: "~/.claude/settings.json", client_dir_exists: true, file_exists: true, points_at_proxy: false, port: null, backup: null, recorded: false },
+        requests: { total: 88, errors: 8 },
+      },
+    ],
+  };
+}
+
+let seq = 0;
+function record(ts: number): RequestRecord {
+  seq += 1;
+  const claude = seq % 4 === 0;
+  const err = seq % 9 === 0;
+  const tokens = 800 + ((seq * 7919) % 9000);
+  return {
+    timestamp_ms: ts, service: claude ? "claude" : "codex", method: "POST",
+    path: claude ? "/v1/messages" : "/v1/responses", status_code: err ? 502 : 200,
+    duration_ms: 400 + ((seq * 131) % 5200), config_name: claude ? "work" : "main",
+    upstream_base_url: claude ? C : err ? B : A,
+    usage: { input_tokens: Math.round(tokens * 0.8), output_tokens: Math.round(tokens * 0.2), reasoning_tokens: 0, total_tokens: err ? 0 : tokens, cached_input_tokens: 0 },
+    ttfb_ms: 300, session_id: null, attempts: err ? [] : [], error: err ? "upstream answered 502 Bad Gateway" : null, streamed: true,
+  };
+}
+const logs: RequestRecord[] = [];
+for (let t = now - 45 * 60_000; t < now; t += 20_000 + ((t / 1000) % 7) * 9_000) logs.push(record(t));
+
+function summary(days: number): Summary {
+  const rows: SummaryRow[] = [];
+  const day = (back: number) => new Date(now - back * 86_400_000).toISOString().slice(0, 10);
+  for (let b = days - 1; b >= 0; b--) {
+    const f = 1 + ((b * 37) % 5);
+    rows.push({ day: day(b), service: "claude", config: "work", upstream: C, requests: 20 * f, errors: f, input_tokens: 90_000 * f, output_tokens: 20_000 * f, reasoning_tokens: 0, total_tokens: 110_000 * f });
+    rows.push({ day: day(b), service: "codex", config: "main", upstream: A, requests: 60 * f + b, errors: 2, input_tokens: 300_000 * f, output_tokens: 40_000 * f, reasoning_tokens: 10_000, total_tokens: 340_000 * f });
+    if (b % 2 === 0) rows.push({ day: day(b), service: "codex", config: "main", upstream: B, requests: 8 * f, errors: 3, input_tokens: 30_000, output_tokens: 5_000, reasoning_tokens: 0, total_tokens: 35_000 });
+  }
+  const totals: Summary["totals"] = {};
+  for (const r of rows) {
+    const t = (totals[r.service] ??= { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, reasoning_tokens: 0, total_tokens: 0 });
+    t.requests += r.requests; t.errors += r.errors; t.input_tokens += r.input_tokens; t.output_tokens += r.output_tokens; t.total_tokens += r.total_tokens;
+  }
+  return { days, from: day(days - 1), to: day(0), rows, totals, skipped_lines: 0 };
+}
+
+const sessions: SessionInfo[] = [
+  { id: "0199a3c2-7e11-7b40-9a4e-5d2f1c0b8e71", service: "codex", cwd: "/home/ana/projects/shop", started_at: "", started_at_ms: now - 3 * 3_600_000, modified_at_ms: now - 12 * 60_000, file: "", first_message: "fix the failing checkout test and explain why it broke", resume_command: "codex resume 0199a3c2-7e11-7b40-9a4e-5d2f1c0b8e71" },
+  { id: "5f0e6a43-2d2b-4c1a-9a37-8f7e1c2d3b4a", service: "claude", cwd: "/home/ana/projects/shop", started_at: "", started_at_ms: now - 26 * 3_600_000, modified_at_ms: now - 20 * 3_600_000, file: "", first_message: "add pagination to the orders API", resume_command: "claude --resume 5f0e6a43-2d2b-4c1a-9a37-8f7e1c2d3b4a" },
+  { id: "0199a1f0-1111-7c2d-8e9f-aa00bb11cc22", service: "codex", cwd: "/home/ana/projects/shop", started_at: "", started_at_ms: now - 4 * 86_400_000, modified_at_ms: now - 4 * 86_400_000 + 3_600_000, file: "", first_message: null, resume_command: "codex resume 0199a1f0-1111-7c2d-8e9f-aa00bb11cc22" },
+];
+
+let settings: AppSettings = { codex: { port: 3211, enabled: true }, claude: { port: 3210, enabled: true }, app: { start_hidden: false, start_at_login: true } };
+
+const doctor: Report = {
+  ok: false, summary: { pass: 5, warn: 1, fail: 1 },
+  checks: [
+    { id: "config", status: "pass", message: "config.json parses; 2 Codex and 1 Claude configs", fix: null },
+    { id: "settings", status: "pass", message: "settings.json parses", fix: null },
+    { id: "port.codex", status: "pass", message: "port 3211 is served by this app", fix: null },
+    { id: "port.claude", status: "warn", message: "port 3210 is served by ch serve (pid 48213)", fix: "stop `ch serve` to let the app serve Claude, or keep it" },
+    { id: "client.codex", status: "pass", message: "Codex points at the proxy (127.0.0.1:3211)", fix: null },
+    { id: "client.claude", status: "fail", message: "Claude Code sends to https://anyrouter.top directly", fix: "turn on “Route Claude through proxy” on the Dashboard, or run `ch switch on claude`" },
+    { id: "logs", status: "pass", message: "request log is writable (2.1 MB)", fix: null },
+  ],
+};
+
+mockIPC(
+  async (cmd, args) => {
+    const a = (args ?? {}) as Record<string, any>;
+    await new Promise((r) => setTimeout(r, 40));
+    switch (cmd) {
+      case "live_status": return status();
+      case "list_configs": return configs[a.service];
+      case "set_active": {
+        const v = configs[a.service];
+        v.active = a.config;
+        v.configs.forEach((c) => (c.active = c.name === a.config));
+        setTimeout(() => emit("state-changed", { version: 1 }), 50);
+        return null;
+      }
+      case "remove_config": {
+        const v = configs[a.service];
+        v.configs = v.configs.filter((c) => c.name !== a.config);
+        if (v.active === a.config) v.active = null;
+        return { service: a.service, removed: { name: a.config, alias: null, active: false, upstreams: [] }, was_active: v.active == null, active: v.active };
+      }
+      case "add_upstream": {
+        const v = configs[a.service];
+        let c = v.configs.find((x) => x.name === a.config);
+        const created = !c;
+        if (!c) v.configs.push((c = { name: a.config, alias: null, active: false, upstreams: [] }));
+        const key = a.authToken ?? a.apiKey;
+        const masked = key ? `${key.slice(0, 3)}…${key.slice(-4)}` : null;
+        const up = { base_url: a.baseUrl, auth_token: a.authToken ? masked : null, api_key: a.apiKey ? masked : null, tags: Object.fromEntries(a.tags) };
+        const i = c.upstreams.findIndex((u) => u.base_url === a.baseUrl);
+        if (i >= 0) c.upstreams[i] = up; else c.upstreams.push(up);
+        return { service: a.service, config: a.config, action: i >= 0 ? "updated" : "added", created, became_active: false, index: i >= 0 ? i : c.upstreams.length - 1, upstream: up };
+      }
+      case "test_connection":
+        await new Promise((r) => setTimeout(r, 300));
+        if (String(a.baseUrl).includes("bad")) throw "could not connect to bad.example: connection refused";
+        return a.authToken || a.apiKey
+          ? { ok: true, status: 200, latency_ms: 182, message: "reachable, key accepted" }
+          : { ok: false, status: 401, latency_ms: 95, message: "key rejected" };
+      case "switch_on": case "switch_off": return { service: a.service, file: "", backup: null, port: 3211, changed: true, already: false, restored: null, keys: [], kept: [] };
+      case "switch_status": return status().services.map((s) => s.switch);
+      case "usage_summary": return summary(a.days);
+      case "query_logs": {
+        let r = logs.filter((l) => (!a.service || l.service === a.service) && (!a.config || l.config_name === a.config));
+        if (a.statusClass === "error") r = r.filter((l) => (l.status_code ?? 0) >= 400);
+        if (a.statusClass === "ok") r = r.filter((l) => (l.status_code ?? 0) < 400);
+        return r.slice(-a.tail);
+      }
+      case "start_log_tail": case "stop_log_tail": return null;
+      case "list_sessions": return sessions.filter((s) => s.service === a.service);
+      case "open_resume_terminal": throw "no terminal emulator found: install x-terminal-emulator, gnome-terminal, konsole or xterm";
+      case "run_doctor": await new Promise((r) => setTimeout(r, 300)); return doctor;
+      case "get_settings": return structuredClone(settings);
+      case "save_settings": { const restart = a.settings.codex.port !== settings.codex.port || a.settings.claude.port !== settings.claude.port; settings = a.settings; return restart; }
+      case "open_config_folder": case "open_log_file": return null;
+    }
+    throw `mock: unknown command ${cmd}`;
+  },
+  { shouldMockEvents: true },
+);
+
+setInterval(() => {
+  const r = record(Date.now());
+  logs.push(r);
+  void emit("log-line", r);
+}, 2500);
