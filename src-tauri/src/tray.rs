@@ -6,7 +6,7 @@
 //! (coalesced there), so it always shows what the proxies do.
 
 use codex_helper_core::config::ConfigFile;
-use codex_helper_core::lb::UpstreamStatus;
+use codex_helper_core::lb::{UpstreamState, UpstreamStatus};
 use codex_helper_core::usage::QuotaState;
 use codex_helper_core::Service;
 use tauri::image::Image;
@@ -49,10 +49,10 @@ pub fn level(status: &AppStatus) -> Level {
     if served.is_empty() {
         return Level::Off;
     }
-    let down = |s: &&ServiceLive| s.upstreams.is_empty() || s.upstreams.iter().all(|u| u.state != "ok");
+    let down = |s: &&ServiceLive| s.upstreams.is_empty() || s.upstreams.iter().all(|u| u.state != UpstreamState::Ok);
     if served.iter().any(down) {
         Level::Down
-    } else if served.iter().any(|s| s.upstreams.iter().any(|u| u.state != "ok")) {
+    } else if served.iter().any(|s| s.upstreams.iter().any(|u| u.state != UpstreamState::Ok)) {
         Level::Degraded
     } else {
         Level::Serving
@@ -71,7 +71,7 @@ pub fn service_line(s: &ServiceLive) -> String {
         }
         Serving::Serving { port } => {
             let total = s.upstreams.len();
-            let ok = s.upstreams.iter().filter(|u| u.state == "ok").count();
+            let ok = s.upstreams.iter().filter(|u| u.state == UpstreamState::Ok).count();
             let health = match (total, ok) {
                 (0, _) => "no upstreams".to_string(),
                 (t, o) if t == o => "all upstreams ok".to_string(),
@@ -92,13 +92,12 @@ pub fn tooltip(status: &AppStatus) -> String {
 /// `packy.example — ok · 42% of budget left`.
 pub fn upstream_line(up: &UpstreamStatus, quota: &[QuotaState]) -> String {
     let health = match up.state {
-        "ok" => "ok".to_string(),
-        "exhausted" => "out of quota".to_string(),
-        "cooling_down" => match up.cooldown_remaining_ms {
+        UpstreamState::Ok => "ok".to_string(),
+        UpstreamState::Exhausted => "out of quota".to_string(),
+        UpstreamState::CoolingDown => match up.cooldown_remaining_ms {
             Some(ms) => format!("cooling down {}s", ms.div_ceil(1000)),
             None => "cooling down".to_string(),
         },
-        other => other.to_string(),
     };
     let mut line = format!("{} — {health}", label(&up.base_url));
     let q = quota

@@ -432,13 +432,18 @@ export type UpstreamSeries = {
 	total_tokens: number[],
 };
 
-/**  A moment's view of one upstream, for status displays. */
+/**  Whether the load balancer will use an upstream right now. */
+export type UpstreamState = "ok" | "cooling_down" | "exhausted";
+
+/**
+ *  A moment's view of one upstream, for status displays (and, serialized,
+ *  what the control endpoint sends to `ch status`).
+ */
 export type UpstreamStatus = {
 	config: string,
 	base_url: string,
 	index: number,
-	/**  `ok`, `cooling_down` or `exhausted`. */
-	state: string,
+	state: UpstreamState,
 	cooldown_remaining_ms: number | null,
 	consecutive_failures: number,
 	exhausted: boolean,
