@@ -9,6 +9,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 
 import { GuiEnv, artifactsDir } from "./env.mjs";
+import { Tray } from "./tray.mjs";
 import { waitFor } from "./webdriver.mjs";
 
 const KEY_A = "sk-test-aaaa1111aaaa9999";
@@ -17,6 +18,10 @@ const SMOKE = "starts serving and shows the Dashboard";
 
 describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => {
   const env = new GuiEnv();
+  const tray = new Tray(env);
+  /** Polls the tray menu until a config's check item is in the wanted state. */
+  const trayChecked = (config, checked = true) =>
+    waitFor(`tray item ${config} ${checked ? "checked" : "unchecked"}`, () => tray.menu().some((i) => i.label === config && i.checked === checked), { timeout: 5000, interval: 150 });
   /** @type {import("./webdriver.mjs").Session} */
   let wd;
   let shots = 0;
@@ -91,6 +96,10 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     assert.match(res.text, /hello from relay-b/);
     const seen = env.mockB.seen("/v1/responses");
     assert.equal(seen.at(-1).headers.authorization, `Bearer ${KEY_B}`);
+    // The tray: serving icon, the config as a checked item, the client toggle.
+    await waitFor("the serving tray icon", () => tray.level() === "serving", { timeout: 10_000 });
+    await trayChecked("relay-b");
+    assert.ok(tray.labels().includes("Route Codex through proxy"), JSON.stringify(tray.labels()));
     appUp = true;
   });
 
@@ -122,6 +131,7 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     const page = await wd.bodyText();
     assert.ok(!page.includes(KEY_A), "the key must not be shown in clear after saving");
     shot("configs-added");
+    await trayChecked("relay-a", false);
   });
 
   flow("(b) switching the active config in the UI moves the next request", async () => {
@@ -132,6 +142,7 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     await waitFor("relay-a active in config.json", () => env.configJson().codex.active === "relay-a", { timeout: 10_000 });
     await wd.waitCss('[data-config="relay-a"].is-active', { timeout: 5000 });
     shot("configs-switched");
+    await trayChecked("relay-a");
 
     const before = env.mockA.seen("/v1/responses").length;
     // The proxy follows within about a second.
@@ -156,6 +167,15 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     assert.ok(took < 5000, `took ${took} ms`);
     await open("configs");
     await wd.waitCss('[data-config="relay-b"].is-active', { timeout: 5000 });
+    await trayChecked("relay-b");
+  });
+
+  flow("(tray) picking a config in the tray menu switches at once", async () => {
+    tray.click("relay-a");
+    await waitFor("relay-a active in config.json", () => env.configJson().codex.active === "relay-a", { timeout: 5000 });
+    await wd.waitCss('[data-config="relay-a"].is-active', { timeout: 5000 });
+    const r = await env.codexRequest();
+    assert.match(r.text, /hello from relay-a/);
   });
 
   flow("(c) a spent budget is notified on D-Bus and shown as exhausted", async () => {
@@ -167,11 +187,14 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     const note = await waitFor("a quota notification on D-Bus", () => env.notifications().slice(before).find((n) => /quota|budget|exhausted/i.test(`${n.summary} ${n.body}`)), { timeout: 15_000 });
     assert.match(`${note.summary} ${note.body}`, /relay-b|127\.0\.0\.1/);
     await wd.waitBody(/exhausted/i, { timeout: 5000 });
+    await waitFor("the tray icon for every upstream down", () => tray.level() === "down", { timeout: 5000 });
+    assert.ok(tray.labels().some((l) => /out of quota/.test(l)), JSON.stringify(tray.labels()));
     shot("dashboard-exhausted-notification");
 
     // And back: budget left again → a recovery notification.
     env.mockB.quota.spent = 1;
     const n2 = env.notifications().length;
     await waitFor("a recovery notification", () => env.notifications().length > n2, { timeout: 15_000 });
+    await waitFor("the serving tray icon again", () => tray.level() === "serving", { timeout: 5000 });
   });
 });
