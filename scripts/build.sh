@@ -42,16 +42,25 @@ if [ -z "$deb" ]; then
   exit 1
 fi
 
-# The package must hold the app, its desktop entry and icon, and both commands.
+# The package must hold the app, its desktop entry and icon, and both
+# commands; unpacked into a scratch root, the commands must run.
 contents=$(dpkg-deb -c "$deb")
 missing=0
-for want in ./usr/bin/ch ./usr/bin/codex-helper ./usr/bin/codex-helper-app \
-  '\./usr/share/applications/.*\.desktop' '\./usr/share/icons/hicolor/.*\.png'; do
-  if ! grep -Eq " $want\$" <<<"$contents"; then
-    say "the .deb lacks $want"
+for want in usr/bin/ch usr/bin/codex-helper usr/bin/codex-helper-app \
+  'usr/share/applications/[^/]+\.desktop' 'usr/share/icons/hicolor/[^/]+/apps/[^/]+\.png'; do
+  if ! grep -Eq " (\./)?$want\$" <<<"$contents"; then
+    say "the .deb lacks /$want"
     missing=1
   fi
 done
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+dpkg-deb -x "$deb" "$scratch"
+for cmd in ch codex-helper; do
+  "$scratch/usr/bin/$cmd" --version >/dev/null || { say "/usr/bin/$cmd from the .deb does not run"; missing=1; }
+done
+grep -q '^Exec=codex-helper-app' "$scratch"/usr/share/applications/*.desktop ||
+  { say "the desktop entry does not start codex-helper-app"; missing=1; }
 [ "$missing" = 0 ] || exit 1
 
 say "built $(du -h "$deb" | cut -f1) package:"

@@ -13,10 +13,10 @@ target=${CARGO_TARGET_DIR:-$root/target}
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   cat >&2 <<'MSG'
 start: no display ($DISPLAY and $WAYLAND_DISPLAY are unset), so not starting the desktop app.
-  To run the app headless (a virtual screen and a session bus):
-    npm run build     # or: bash scripts/setup.sh app
+  To run the app headless, give it a virtual screen (a session bus is started for it):
     Xvfb :99 -screen 0 1280x800x24 &
-    DISPLAY=:99 dbus-run-session -- /usr/bin/codex-helper-app   # or the built one under target/release/
+    DISPLAY=:99 npm start
+  (the installed package: DISPLAY=:99 dbus-run-session -- codex-helper-app)
   Serving with the command-line proxy instead (`npm run serve`):
 MSG
   exec bash scripts/serve.sh "$@"
@@ -32,4 +32,9 @@ if [ ! -f ui/dist/index.html ] ||
 fi
 echo "start: building the app (release; the first time takes a few minutes)…" >&2
 cargo build --release --quiet -p codex-helper -p codex-helper-app --features codex-helper-app/custom-protocol
-exec "$target/release/codex-helper-app" "$@"
+app="$target/release/codex-helper-app"
+# The tray, notifications and single-instance need a session bus.
+if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ] && command -v dbus-run-session >/dev/null; then
+  exec dbus-run-session -- "$app" "$@"
+fi
+exec "$app" "$@"

@@ -35,13 +35,5 @@ else
 fi
 
 echo "test: desktop app GUI end-to-end (tests/gui; screenshots in tests/gui/artifacts/)" >&2
-# The debug app with the built frontend embedded (custom-protocol: no Vite
-# dev server), and the debug `ch` the tests run from a "terminal".
-start=$SECONDS
-npm --prefix ui run build
-cargo build -p codex-helper --features real-clients
-cargo build -p codex-helper-app --features custom-protocol
-echo "test: GUI binaries ready in $((SECONDS - start)) s" >&2
-node --test --test-reporter=spec tests/gui/ || status=1
-echo "test: GUI suite done in $((SECONDS - start)) s" >&2
+bash scripts/test-gui.sh || status=1
 exit $status

@@ -121,7 +121,18 @@ export class GuiEnv {
           },
         },
       },
-      claude: { active: null, configs: {} },
+      // Claude has a config too (never requested here): a served service
+      // with no upstream shows the "down" tray icon.
+      claude: {
+        active: "claude-main",
+        configs: {
+          "claude-main": {
+            name: "claude-main",
+            alias: null,
+            upstreams: [{ base_url: this.mockA.baseUrl.replace(/\/v1$/, ""), auth: { auth_token: null, api_key: "sk-ant-test-cccc3333" }, tags: {} }],
+          },
+        },
+      },
       default_service: null,
     });
     // Quota: mock B's /usage covers every upstream on 127.0.0.1, polled often.

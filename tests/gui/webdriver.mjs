@@ -7,12 +7,21 @@ const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
 export class WebDriverError extends Error {}
 
+/** No WebDriver command takes this long unless the app hangs. */
+const CALL_TIMEOUT_MS = 30_000;
+
 async function call(base, method, path, body) {
-  const res = await fetch(base + path, {
-    method,
+  let res;
+  try {
+    res = await fetch(base + path, {
+      method,
+      signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
     headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new WebDriverError(`${method} ${path}: ${err.name === "TimeoutError" ? `no answer in ${CALL_TIMEOUT_MS} ms` : err.message}`);
+  }
   const text = await res.text();
   let json;
   try {
@@ -134,8 +143,8 @@ export class Session {
     return waitFor(`field "${label}"`, () => this.xpath(expr), opts);
   }
   /** The whole page's visible text. */
-  async bodyText() {
-    return (await this.css("body")).text();
+  bodyText() {
+    return this.execute("return document.body.innerText");
   }
   /** Polls the page text until it matches `re`. */
   waitBody(re, opts) {

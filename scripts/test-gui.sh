@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The desktop app's GUI end-to-end suite (tests/gui/), also run by
+# `npm test`: the real app under Xvfb and a private D-Bus session, driven by
+# tauri-driver (WebKitWebDriver). Screenshots and logs: tests/gui/artifacts/.
+# `npm run test:gui` runs it alone (after `scripts/setup.sh test`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+start=$SECONDS
+# The debug app with the built frontend embedded (custom-protocol: no Vite
+# dev server), and the debug `ch` the tests run "from a terminal" (same
+# features as the Rust suites build it with, so nothing is rebuilt).
+npm --prefix ui run build
+cargo build -p codex-helper --features real-clients
+cargo build -p codex-helper-app --features custom-protocol
+echo "test-gui: binaries ready in $((SECONDS - start)) s" >&2
+rm -rf tests/gui/artifacts
+status=0
+node --test --test-reporter=spec tests/gui/ || status=$?
+echo "test-gui: done in $((SECONDS - start)) s; screenshots in tests/gui/artifacts/" >&2
+exit $status
