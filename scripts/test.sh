@@ -3,7 +3,8 @@
 #   1. Rust unit + integration tests (real sockets, mock upstreams, the ch binary)
 #   2. End-to-end with the real, pinned Codex CLI and Claude Code (offline,
 #      against a mock upstream), feature `real-clients` of the cli crate
-#   3. The desktop app's GUI end-to-end (tests/gui/): the real app under Xvfb
+#   3. The UI's unit tests (vitest, ui/src/**/*.test.ts)
+#   4. The desktop app's GUI end-to-end (tests/gui/): the real app under Xvfb
 #      and a private D-Bus session, driven by tauri-driver (WebKitWebDriver)
 # A failing suite does not stop the next one; the exit code is non-zero if any failed.
 set -euo pipefail
@@ -33,6 +34,9 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --features codex-helper/real-clients --no-fail-fast || status=1
 fi
+
+echo "test: ui unit tests (vitest)" >&2
+npm --prefix ui test || status=1
 
 echo "test: desktop app GUI end-to-end (tests/gui; screenshots in tests/gui/artifacts/)" >&2
 bash scripts/test-gui.sh || status=1
