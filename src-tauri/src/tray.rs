@@ -43,13 +43,16 @@ impl Level {
     }
 }
 
-/// The worst state over the services the app serves.
+/// The worst state over the services the app serves. A service without any
+/// upstream configured is left out: a Codex-only user must not see a red
+/// icon because Claude has no config.
 pub fn level(status: &AppStatus) -> Level {
-    let served: Vec<&ServiceLive> = status.services.iter().filter(|s| s.serving.is_serving()).collect();
+    let served: Vec<&ServiceLive> =
+        status.services.iter().filter(|s| s.serving.is_serving() && !s.upstreams.is_empty()).collect();
     if served.is_empty() {
         return Level::Off;
     }
-    let down = |s: &&ServiceLive| s.upstreams.is_empty() || s.upstreams.iter().all(|u| u.state != UpstreamState::Ok);
+    let down = |s: &&ServiceLive| s.upstreams.iter().all(|u| u.state != UpstreamState::Ok);
     if served.iter().any(down) {
         Level::Down
     } else if served.iter().any(|s| s.upstreams.iter().any(|u| u.state != UpstreamState::Ok)) {
@@ -250,6 +253,21 @@ mod tests {
         assert_eq!(service_line(&s.services[0]), "Codex: serving :3211 · main · 1 of 2 upstreams ok");
         lb.set_exhausted(&ids[1], true);
         assert_eq!(level(&at(lb.snapshot(&ids))), Level::Down);
+    }
+
+    #[test]
+    fn a_served_service_without_config_does_not_turn_the_icon_red() {
+        let lb = LoadBalancer::new(Service::Codex, Default::default());
+        let ids = vec![UpstreamId::new("main", "https://a.example/v1")];
+        let mut unconfigured = live(Serving::Serving { port: 3210 }, vec![]);
+        unconfigured.service = Service::Claude;
+        let status = AppStatus {
+            services: vec![live(Serving::Serving { port: 3211 }, lb.snapshot(&ids)), unconfigured.clone()],
+            quota_problem: None,
+        };
+        assert_eq!(level(&status), Level::Serving);
+        let nothing = AppStatus { services: vec![unconfigured], quota_problem: None };
+        assert_eq!(level(&nothing), Level::Off);
     }
 
     #[test]
