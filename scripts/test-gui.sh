@@ -10,9 +10,9 @@ start=$SECONDS
 # The debug app with the built frontend embedded (custom-protocol: no Vite
 # dev server), and the debug `ch` the tests run "from a terminal" (same
 # features as the Rust suites build it with, so nothing is rebuilt).
-npm --prefix ui run build
-cargo build -p codex-helper --features real-clients
-cargo build -p codex-helper-app --features custom-protocol
+[ -f ui/dist/index.html ] || npm --prefix ui run build
+# Same features as `npm test`'s Rust suites (nothing to rebuild after them).
+cargo build --workspace --features "${CH_TEST_FEATURES:-codex-helper/real-clients,codex-helper-app/custom-protocol}"
 echo "test-gui: binaries ready in $((SECONDS - start)) s" >&2
 rm -rf tests/gui/artifacts
 status=0

@@ -3,7 +3,7 @@
 #   1. Rust unit + integration tests (real sockets, mock upstreams, the ch binary)
 #   2. End-to-end with the real, pinned Codex CLI and Claude Code (offline,
 #      against a mock upstream), feature `real-clients` of the cli crate
-#   3. The UI's unit tests (vitest, ui/src/**/*.test.ts)
+#   3. The UI's unit tests (vitest, ui/src/**/*.test.ts), run first
 #   4. The desktop app's GUI end-to-end (tests/gui/): the real app under Xvfb
 #      and a private D-Bus session, driven by tauri-driver (WebKitWebDriver)
 # A failing suite does not stop the next one; the exit code is non-zero if any failed.
@@ -28,15 +28,21 @@ export CODEX_HELPER_REAL_CLIENTS_BIN="$PWD/$clients/node_modules/.bin"
 "$CODEX_HELPER_REAL_CLIENTS_BIN/claude" --version >&2
 
 status=0
+# The frontend first: the app embeds ui/dist (custom-protocol), and its unit
+# tests are quick.
+echo "test: ui build and unit tests (vitest)" >&2
+npm --prefix ui run build
+npm --prefix ui test || status=1
+
+# One feature set for every build below, so the GUI suite reuses the test
+# build's binaries instead of recompiling the dependency tree.
+export CH_TEST_FEATURES="codex-helper/real-clients,codex-helper-app/custom-protocol"
 echo "test: rust workspace, including the real-client end-to-end tests" >&2
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --features codex-helper/real-clients --no-fail-fast --failure-output final || status=1
+  cargo nextest run --workspace --features "$CH_TEST_FEATURES" --no-fail-fast --failure-output final || status=1
 else
-  cargo test --workspace --features codex-helper/real-clients --no-fail-fast || status=1
+  cargo test --workspace --features "$CH_TEST_FEATURES" --no-fail-fast || status=1
 fi
-
-echo "test: ui unit tests (vitest)" >&2
-npm --prefix ui test || status=1
 
 echo "test: desktop app GUI end-to-end (tests/gui; screenshots in tests/gui/artifacts/)" >&2
 bash scripts/test-gui.sh || status=1

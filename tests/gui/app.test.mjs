@@ -184,8 +184,18 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     await waitFor("a quota lookup", () => env.mockB.seen("/usage").length > 0, { timeout: 10_000 });
     const before = env.notifications().length;
     env.mockB.quota.spent = 10;
-    const note = await waitFor("a quota notification on D-Bus", () => env.notifications().slice(before).find((n) => /quota|budget|exhausted/i.test(`${n.summary} ${n.body}`)), { timeout: 15_000 });
-    assert.match(`${note.summary} ${note.body}`, /relay-b|127\.0\.0\.1/);
+    // Several notifications arrive (one per service and change, in no fixed
+    // order): wait for the one about this upstream's quota.
+    const note = await waitFor(
+      "a quota notification naming the upstream on D-Bus",
+      () =>
+        env
+          .notifications()
+          .slice(before)
+          .find((n) => /quota|budget|exhausted/i.test(`${n.summary} ${n.body}`) && /relay-b|127\.0\.0\.1/.test(`${n.summary} ${n.body}`)),
+      { timeout: 15_000 },
+    );
+    assert.match(`${note.summary} ${note.body}`, /out of quota/i);
     await wd.waitBody(/exhausted/i, { timeout: 5000 });
     await waitFor("the tray icon for every upstream down", () => tray.level() === "down", { timeout: 5000 });
     assert.ok(tray.labels().some((l) => /out of quota/.test(l)), JSON.stringify(tray.labels()));
