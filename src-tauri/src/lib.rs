@@ -46,6 +46,7 @@ pub struct Options {
 
 /// The desktop entry point (`main.rs`).
 pub fn run() {
+    keep_gtk_off_gl();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
@@ -68,6 +69,18 @@ pub fn run() {
             std::process::exit(1);
         });
     app.run(on_run_event);
+}
+
+/// GTK sets up OpenGL at start-up even for a tray-only process, which loads
+/// the GL driver (with Mesa's software renderer, all of LLVM): measured 130
+/// MB resident while hidden, 78 MB without. The window draws fine without
+/// GDK's GL (WebKit renders in its own process), so it is off unless the
+/// user asked for something else.
+fn keep_gtk_off_gl() {
+    if cfg!(target_os = "linux") && std::env::var_os("GDK_GL").is_none() {
+        // Single-threaded still: nothing else reads the environment yet.
+        std::env::set_var("GDK_GL", "disable");
+    }
 }
 
 /// Closing the last window (or destroying the hidden one) must not end the
