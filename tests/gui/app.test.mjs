@@ -178,6 +178,19 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     assert.match(r.text, /hello from relay-a/);
   });
 
+  flow("(route) the tray toggle points Codex at the app's proxy and back, byte for byte", async () => {
+    const toml = path.join(env.home, ".codex", "config.toml");
+    const mine = "# my codex settings\nmodel = \"gpt-5\"   # keep this comment\n";
+    fs.writeFileSync(toml, mine);
+    const read = () => fs.readFileSync(toml, "utf8");
+    tray.click("Route Codex through proxy");
+    await waitFor("config.toml to point at the app's proxy", () => read().includes(`http://127.0.0.1:${env.codexPort}/v1`), { timeout: 5000 });
+    assert.match(read(), /# keep this comment/);
+    await waitFor("the route item checked", () => tray.menu().some((i) => i.label === "Route Codex through proxy" && i.checked), { timeout: 5000, interval: 150 });
+    tray.click("Route Codex through proxy");
+    await waitFor("config.toml restored", () => read() === mine, { timeout: 5000 });
+  });
+
   flow("(c) a spent budget is notified on D-Bus and shown as exhausted", async () => {
     await open("dashboard");
     // The provider polls mock B's /usage for the active config's upstream.
