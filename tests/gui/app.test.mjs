@@ -220,4 +220,17 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     await waitFor("a recovery notification", () => env.notifications().length > n2, { timeout: 15_000 });
     await waitFor("the serving tray icon again", () => tray.level() === "serving", { timeout: 5000 });
   });
+
+  // Last: it ends the app.
+  flow("(quit) Quit from the tray switches Codex back and stops the proxies", async () => {
+    const toml = path.join(env.home, ".codex", "config.toml");
+    const mine = "# before quitting\nmodel = \"gpt-5\"\n";
+    fs.writeFileSync(toml, mine);
+    tray.click("Route Codex through proxy");
+    await waitFor("config.toml to point at the app's proxy", () => fs.readFileSync(toml, "utf8").includes(`127.0.0.1:${env.codexPort}`), { timeout: 5000 });
+    tray.click("Quit");
+    await waitFor("the app to exit", () => env.appPids().length === 0, { timeout: 20_000, interval: 200 });
+    assert.equal(fs.readFileSync(toml, "utf8"), mine, "Quit put the client's file back byte for byte");
+    await assert.rejects(env.codexRequest(), "the proxy is no longer listening");
+  });
 });
