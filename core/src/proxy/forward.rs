@@ -20,7 +20,7 @@ use super::body::{Ledger, ProxyBody};
 use super::headers;
 use super::native_error;
 use super::observe::Observer;
-use super::pump::{describe_body_error, Pump};
+use super::pump::{root_cause, Pump};
 use super::session::session_id;
 use super::target::upstream_url;
 use super::ProxyState;
@@ -54,6 +54,9 @@ struct Failed {
     status: Option<u16>,
     error: String,
     retry_after: Option<Duration>,
+    /// No response headers arrived in time (the client gets a 504 if this
+    /// was the last try).
+    timed_out: bool,
 }
 
 /// An upstream whose answer goes to the client.
@@ -259,7 +262,7 @@ fn respond(chosen: Chosen, mut ledger: Ledger) -> Response {
 
 /// One try against one upstream.
 async fn try_upstream(state: &ProxyState, parts: &Parts, body: &Bytes, upstream: &ActiveUpstream) -> Tried {
-    let fail = |error: String| Tried::Failed(Failed { status: None, error, retry_after: None });
+    let fail = |error: String| Tried::Failed(Failed { status: None, error, retry_after: None, timed_out: false });
     if let Some(problem) = &upstream.problem {
         return fail(problem.clone());
     }
@@ -280,10 +283,15 @@ async fn try_upstream(state: &ProxyState, parts: &Parts, body: &Bytes, upstream:
     let limits = &state.shared.limits;
     let response = match tokio::time::timeout(limits.response_header_timeout, request.send()).await {
         Err(_) => {
-            return fail(format!(
-                "no response within {} s (response_header_timeout_ms)",
-                limits.response_header_timeout.as_secs_f64()
-            ))
+            return Tried::Failed(Failed {
+                status: None,
+                error: format!(
+                    "no response within {} s (response_header_timeout_ms)",
+                    limits.response_header_timeout.as_secs_f64()
+                ),
+                retry_after: None,
+                timed_out: true,
+            })
         }
         Ok(Err(err)) => return fail(describe_send_error(&err, limits.connect_timeout)),
         Ok(Ok(response)) => response,
@@ -296,6 +304,7 @@ async fn try_upstream(state: &ProxyState, parts: &Parts, body: &Bytes, upstream:
             status: Some(status.as_u16()),
             error: if snippet.is_empty() { format!("HTTP {status}") } else { format!("HTTP {status}: {snippet}") },
             retry_after,
+            timed_out: false,
         });
     }
     let headers = response.headers().clone();
@@ -324,6 +333,7 @@ async fn try_upstream(state: &ProxyState, parts: &Parts, body: &Bytes, upstream:
                             status: Some(status.as_u16()),
                             error: format!("the stream reported an error before any content: {err}"),
                             retry_after: None,
+                            timed_out: false,
                         });
                     }
                     break;
@@ -415,7 +425,7 @@ fn all_failed(active: &ActiveConfig, failures: &[(usize, Failed)]) -> Refused {
     let last = failures.last().map(|(_, f)| f);
     let status = match last {
         Some(Failed { status: Some(s), .. }) => StatusCode::from_u16(*s).unwrap_or(StatusCode::BAD_GATEWAY),
-        Some(f) if f.error.contains("no response within") => StatusCode::GATEWAY_TIMEOUT,
+        Some(f) if f.timed_out => StatusCode::GATEWAY_TIMEOUT,
         _ => StatusCode::BAD_GATEWAY,
     };
     // A 2xx whose stream failed is still a failure to the client.
@@ -461,8 +471,7 @@ fn describe_send_error(err: &reqwest::Error, connect_timeout: Duration) -> Strin
     if err.is_connect() && err.is_timeout() {
         return format!("could not connect within {} s (connect_timeout_ms)", connect_timeout.as_secs_f64());
     }
-    let root = describe_body_error(err);
-    let root = root.trim_start_matches("the upstream connection broke mid-response: ");
+    let root = if err.is_timeout() { format!("timed out: {}", root_cause(err)) } else { root_cause(err) };
     if err.is_connect() {
         format!("could not connect: {root}")
     } else if err.is_redirect() {

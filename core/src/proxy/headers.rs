@@ -21,8 +21,8 @@ const HOP_BY_HOP: [&str; 9] = [
     "proxy-authorization",
 ];
 
-/// Headers set from the upstream's own settings, never copied from the client.
-const REPLACED: [&str; 4] = ["host", "content-length", "authorization", "x-api-key"];
+/// The client's credentials, replaced by the upstream's key.
+const CREDENTIALS: [&str; 2] = ["authorization", "x-api-key"];
 
 fn is_hop_by_hop(name: &HeaderName, connection_listed: &[HeaderName]) -> bool {
     HOP_BY_HOP.contains(&name.as_str()) || connection_listed.contains(name)
@@ -55,7 +55,7 @@ pub fn to_upstream(client: &HeaderMap, auth: &[(HeaderName, HeaderValue)], via: 
         if n == "host" || n == "content-length" {
             continue;
         }
-        if !keep_client_auth && REPLACED.contains(&n) {
+        if !keep_client_auth && CREDENTIALS.contains(&n) {
             continue;
         }
         if name == header::ACCEPT_ENCODING {

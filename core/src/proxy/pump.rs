@@ -140,12 +140,17 @@ impl Pump {
 }
 
 /// The innermost cause of a reqwest error: the part a person can act on.
-pub fn describe_body_error(err: &reqwest::Error) -> String {
+pub fn root_cause(err: &reqwest::Error) -> String {
     let mut source: &dyn std::error::Error = err;
     while let Some(next) = source.source() {
         source = next;
     }
-    let root = source.to_string();
+    source.to_string()
+}
+
+/// A body that failed after the response began, in words.
+pub fn describe_body_error(err: &reqwest::Error) -> String {
+    let root = root_cause(err);
     if err.is_timeout() {
         format!("timed out: {root}")
     } else {
