@@ -2,26 +2,16 @@
 //! reuse a proxy that already runs.
 
 use codex_helper_core::Service;
-use codex_helper_tests::{canned, codex_body, config_with, read_sse_events, MockUpstream, Reply, TestHome};
+use codex_helper_tests::{canned, config_with, read_sse_events, MockUpstream, Reply, TestHome};
 use serde_json::json;
 
-use crate::util::{ch, free_port, Running};
+use crate::util::{ch, free_port, post_codex, Running};
 
 const USER_TOML: &str = "# mine\nmodel = \"gpt-5\"\n\n[tui]\nnotifications = true\n";
 
 fn codex_home(home: &TestHome, config_toml: &str) {
     std::fs::create_dir_all(home.paths.codex_dir()).unwrap();
     std::fs::write(home.paths.codex_dir().join("config.toml"), config_toml).unwrap();
-}
-
-async fn post(port: u16) -> reqwest::Response {
-    codex_helper_tests::client()
-        .post(format!("http://127.0.0.1:{port}/v1/responses"))
-        .header("content-type", "application/json")
-        .body(codex_body().to_string())
-        .send()
-        .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -41,7 +31,7 @@ async fn bare_ch_points_codex_at_the_proxy_and_puts_it_back_on_exit() {
     assert!(switched.contains(&format!("http://127.0.0.1:{port}/v1")), "{switched}");
     assert!(switched.contains("notifications = true"), "the user's keys stay: {switched}");
 
-    let read = read_sse_events(post(port).await).await;
+    let read = read_sse_events(post_codex(port).await).await;
     assert_eq!(read.events, canned::codex_stream("one command", (3, 2, 0)));
     assert_eq!(upstream.requests()[0].header("authorization"), Some("Bearer sk-main-4242"));
 
@@ -75,7 +65,7 @@ async fn bare_ch_imports_the_codex_login_when_there_is_no_config() {
     assert!(!imported.contains("sk-login-key-99998888"), "the key is masked: {imported}");
     running.line_containing("listening on");
 
-    let resp = post(port).await;
+    let resp = post_codex(port).await;
     assert_eq!(resp.status(), 200);
     let _ = read_sse_events(resp).await;
     assert_eq!(upstream.requests()[0].header("authorization"), Some("Bearer sk-login-key-99998888"));

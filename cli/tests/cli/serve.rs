@@ -3,10 +3,10 @@
 use std::process::Command;
 
 use codex_helper_core::Service;
-use codex_helper_tests::{canned, codex_body, config_with, read_sse_events, MockUpstream, Reply, TestHome};
+use codex_helper_tests::{canned, config_with, read_sse_events, MockUpstream, Reply, TestHome};
 use serde_json::json;
 
-use crate::util::{ch, free_port, Running};
+use crate::util::{ch, free_port, post_codex, Running};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_proxies_logs_and_stops_cleanly_on_sigterm() {
@@ -26,13 +26,7 @@ async fn serve_proxies_logs_and_stops_cleanly_on_sigterm() {
     assert!(running.first_line.contains("Codex"), "{}", running.first_line);
     assert!(running.first_line.contains("`relays` (2 upstreams)"), "{}", running.first_line);
 
-    let resp = codex_helper_tests::client()
-        .post(format!("http://127.0.0.1:{port}/v1/responses"))
-        .header("content-type", "application/json")
-        .body(codex_body().to_string())
-        .send()
-        .await
-        .unwrap();
+    let resp = post_codex(port).await;
     assert_eq!(resp.status(), 200);
     let read = read_sse_events(resp).await;
     assert_eq!(read.events, canned::codex_stream("hi", (5, 1, 0)));

@@ -4,10 +4,10 @@
 use std::process::Output;
 
 use codex_helper_core::Service;
-use codex_helper_tests::{canned, codex_body, config_with, read_sse_events, MockUpstream, Reply, TestHome};
+use codex_helper_tests::{canned, config_with, read_sse_events, MockUpstream, Reply, TestHome};
 use serde_json::{json, Value};
 
-use crate::util::{ch, free_port, Running};
+use crate::util::{ch, free_port, post_codex, Running};
 
 const KEY: &str = "sk-status-secret-0123456789abcd";
 
@@ -78,13 +78,7 @@ async fn a_running_proxy_reports_owner_health_and_counters() {
     cmd.args(["serve", "--codex", "--port", &port.to_string()]);
     let running = Running::spawn(cmd);
 
-    let resp = codex_helper_tests::client()
-        .post(format!("http://127.0.0.1:{port}/v1/responses"))
-        .header("content-type", "application/json")
-        .body(codex_body().to_string())
-        .send()
-        .await
-        .unwrap();
+    let resp = post_codex(port).await;
     assert_eq!(resp.status(), 200, "failed over to the good upstream");
     read_sse_events(resp).await;
 

@@ -88,3 +88,14 @@ pub fn stderr_of(child: &mut Child) -> String {
     });
     out.unwrap_or_default()
 }
+
+/// A Codex turn sent to the proxy on 127.0.0.1:`port`.
+pub async fn post_codex(port: u16) -> reqwest::Response {
+    codex_helper_tests::client()
+        .post(format!("http://127.0.0.1:{port}/v1/responses"))
+        .header("content-type", "application/json")
+        .body(codex_helper_tests::codex_body().to_string())
+        .send()
+        .await
+        .unwrap()
+}
