@@ -1,52 +1,63 @@
-//! codex-helper's desktop app: the core proxies in-process, one click from
-//! the tray. No business logic lives here; everything goes through
-//! `codex_helper_core`, as the CLI does.
+//! codex-helper's window (`codex-helper-window`): the Tauri webview with the
+//! six screens. It is started on demand by the resident process
+//! (`codex-helper-app`, crate `codex_helper_agent`: proxies, tray,
+//! notifications) and exits once hidden a while, so no webview stays in
+//! memory while the app lives in the tray. No business logic lives here:
+//! files go through `codex_helper_core`, live state through the resident
+//! process ([`codex_helper_agent::ipc`]).
 //!
-//! - [`run`] / [`app_builder`]: plugins, state, tray and the run loop
+//! - [`run`] / [`app_builder`]: plugins, state and the run loop
 //!   (`app_builder` is generic so tests drive it with the mock runtime).
-//! - [`serve`]: the in-process proxies, client repair, graceful Quit.
-//! - [`state`]: what the app holds.
+//! - [`state`]: what the window holds.
 //! - [`commands`]: the typed commands the UI calls (one file per area).
-//! - [`events`]: follows state changes, coalesced, to the tray, the UI and
-//!   [`notify`].
-//! - [`tray`], [`window`]: the tray menu; the window that is destroyed
-//!   while hidden.
+//! - [`events`]: live changes relayed to the UI.
+//! - [`window`]: the window, hidden on close, and the process's exit.
 //! - [`bindings`]: `ui/src/bindings.ts`, generated.
 
 pub mod bindings;
 pub mod commands;
 pub mod events;
-pub mod notify;
-pub mod serve;
 pub mod state;
-pub mod tray;
 pub mod window;
 
 #[cfg(test)]
 mod tests;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use codex_helper_core::config::Settings;
-use codex_helper_core::{Paths, Runtime as CoreRuntime};
-use tauri::{App, Manager, RunEvent, Runtime};
+use codex_helper_core::Paths;
+use tauri::{App, Manager, Runtime};
 
 use crate::commands::logs::LogTail;
-use crate::state::AppState;
+use crate::state::WindowState;
 
-/// Set by Quit: the one exit that is not prevented.
-pub static QUITTING: AtomicBool = AtomicBool::new(false);
-
-/// What to set up besides the proxies (tests have no tray or window).
-#[derive(Clone, Copy, Debug)]
+/// What to set up besides the commands (tests have no window).
+#[derive(Clone, Debug, Default)]
 pub struct Options {
-    pub tray: bool,
     pub window: bool,
+    /// The screen to open at (`--screen logs`).
+    pub screen: Option<String>,
+    /// Started by the resident process: follow its orders on stdin
+    /// (`--from-app`).
+    pub from_app: bool,
 }
 
-/// The desktop entry point (`main.rs`).
+impl Options {
+    fn from_args(args: impl IntoIterator<Item = String>) -> Options {
+        let mut options = Options { window: true, ..Options::default() };
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--screen" => options.screen = args.next(),
+                "--from-app" => options.from_app = true,
+                _ => {}
+            }
+        }
+        options
+    }
+}
+
+/// The window process's entry point (`window_main.rs`).
 pub fn run() {
-    keep_gtk_off_gl();
+    codex_helper_agent::keep_gtk_off_gl();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
@@ -59,79 +70,51 @@ pub fn run() {
             std::process::exit(2);
         }
     };
-    let builder = tauri::Builder::default()
-        // A second launch focuses the first instead of starting again.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| window::open(app)));
-    let app = app_builder(builder, commands::builder(), paths, Options { tray: true, window: true })
+    let options = Options::from_args(std::env::args().skip(1));
+    let app = app_builder(tauri::Builder::default(), commands::builder(), paths, options)
         .build(tauri::generate_context!())
         .unwrap_or_else(|err| {
-            eprintln!("codex-helper: cannot start the app: {err}");
+            eprintln!("codex-helper: cannot start the window: {err}");
             std::process::exit(1);
         });
-    app.run(on_run_event);
+    app.run(|_, _| {});
 }
 
-/// GTK sets up OpenGL at start-up even for a tray-only process, which loads
-/// the GL driver (with Mesa's software renderer, all of LLVM): measured 130
-/// MB resident while hidden, 78 MB without. The window draws fine without
-/// GDK's GL (WebKit renders in its own process), so it is off unless the
-/// user asked for something else.
-fn keep_gtk_off_gl() {
-    if cfg!(target_os = "linux") && std::env::var_os("GDK_GL").is_none() {
-        // Single-threaded still: nothing else reads the environment yet.
-        std::env::set_var("GDK_GL", "disable");
-    }
-}
-
-/// Closing the last window (or destroying the hidden one) must not end the
-/// app: it lives in the tray until Quit.
-pub fn on_run_event<R: Runtime>(_app: &tauri::AppHandle<R>, event: RunEvent) {
-    if let RunEvent::ExitRequested { api, code, .. } = event {
-        if code.is_none() && !QUITTING.load(Ordering::SeqCst) {
-            api.prevent_exit();
-        }
-    }
-}
-
-/// Everything but the single-instance plugin and the context.
+/// Everything but the context.
 pub fn app_builder<R: Runtime>(
     builder: tauri::Builder<R>,
     specta: tauri_specta::Builder<R>,
     paths: Paths,
     options: Options,
 ) -> tauri::Builder<R> {
-    builder
-        .plugin(tauri_plugin_shell::init())
-        .plugin(tauri_plugin_notification::init())
-        .manage(LogTail::default())
-        .invoke_handler(specta.invoke_handler())
-        .setup(move |app| {
+    builder.plugin(tauri_plugin_shell::init()).manage(LogTail::default()).invoke_handler(specta.invoke_handler()).setup(
+        move |app| {
             specta.mount_events(app);
-            setup(app, paths, options)?;
+            setup(app, paths, options);
             Ok(())
-        })
+        },
+    )
 }
 
-fn setup<R: Runtime>(app: &mut App<R>, paths: Paths, options: Options) -> Result<(), Box<dyn std::error::Error>> {
-    let settings = Settings::load(&paths)?;
-    let start_hidden = settings.app.start_hidden;
-    // The core spawns its background tasks on the current tokio runtime:
-    // build it inside Tauri's.
-    let runtime =
-        tauri::async_runtime::block_on(async move { CoreRuntime::with_settings(paths, settings) })?.with_owner("app");
-    app.manage(AppState::new(runtime));
-    let state = app.state::<AppState>();
-    tauri::async_runtime::block_on(async {
-        serve::start_all(&state).await;
-        serve::repair_clients(&state).await;
-    });
-    if options.tray {
-        tray::create(app.handle())?;
+fn setup<R: Runtime>(app: &mut App<R>, paths: Paths, options: Options) {
+    app.manage(WindowState::new(paths));
+    events::relay(app.handle().clone());
+    if options.window {
+        window::open(app.handle(), options.screen.as_deref());
     }
-    events::spawn(app.handle().clone());
-    serve::quit_on_signal(app.handle().clone());
-    if options.window && !start_hidden {
-        window::open(app.handle());
+    if options.from_app {
+        window::follow_app(app.handle().clone());
     }
-    Ok(())
+}
+
+#[cfg(test)]
+mod options_tests {
+    use super::*;
+
+    #[test]
+    fn options_come_from_the_command_line() {
+        let o = Options::from_args(["--from-app", "--screen", "logs", "--automation"].map(String::from));
+        assert!(o.window && o.from_app);
+        assert_eq!(o.screen.as_deref(), Some("logs"));
+    }
 }

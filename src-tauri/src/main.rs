@@ -1,6 +1,10 @@
+//! `codex-helper-app`: the resident process (proxies, tray, notifications).
+//! It deliberately uses nothing of this crate's library, so it never links
+//! Tauri or WebKit; the window is `codex-helper-window`.
+
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-fn main() {
-    codex_helper_app::run()
+fn main() -> std::process::ExitCode {
+    codex_helper_agent::run()
 }

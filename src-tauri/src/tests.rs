@@ -1,22 +1,30 @@
 //! Command-level tests on Tauri's mock runtime (no display), each in its
-//! own temporary HOME, calling commands through the real IPC path.
+//! own temporary HOME, calling commands through the real IPC path, with
+//! the resident process's core ([`Agent`]: proxies, socket) running
+//! in-process behind them.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
+use codex_helper_agent::ipc::{self, Bound};
+use codex_helper_agent::state::Serving;
+use codex_helper_agent::Agent;
 use codex_helper_core::Paths;
 use serde_json::{json, Value};
+use tauri::async_runtime::block_on;
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
 use crate::commands::specta_builder;
-use crate::state::{AppState, Serving};
 use crate::{app_builder, Options};
 
 const KEY: &str = "sk-test-0123456789abcd";
 
 struct TestApp {
     home: tempfile::TempDir,
+    agent: Arc<Agent>,
+    #[allow(dead_code)] // kept alive: the commands run in it
     app: App<MockRuntime>,
     webview: WebviewWindow<MockRuntime>,
 }
@@ -38,15 +46,20 @@ fn start(codex_port: Option<u16>, prepare: impl FnOnce(&Paths)) -> TestApp {
     });
     std::fs::write(paths.settings_file(), settings.to_string()).unwrap();
     prepare(&paths);
-    let mut app =
-        app_builder(mock_builder(), specta_builder!(MockRuntime), paths, Options { tray: false, window: false })
-            .build(mock_context(noop_assets()))
-            .unwrap();
+    let agent = block_on(async {
+        let Bound::Listener(listener) = ipc::bind(&paths).await.unwrap() else { panic!("a fresh HOME has no app") };
+        let agent = Agent::start(paths.clone(), "/nonexistent/codex-helper-window".into()).await.unwrap();
+        tauri::async_runtime::spawn(ipc::serve(listener, agent.clone()));
+        agent
+    });
+    let mut app = app_builder(mock_builder(), specta_builder!(MockRuntime), paths, Options::default())
+        .build(mock_context(noop_assets()))
+        .unwrap();
     // Setup runs on the first turn of the event loop.
     #[allow(deprecated)]
     app.run_iteration(|_, _| {});
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
-    TestApp { home, app, webview }
+    TestApp { home, agent, app, webview }
 }
 
 impl TestApp {
@@ -79,9 +92,7 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some(state) = self.app.try_state::<AppState>() {
-            state.runtime.shutdown();
-        }
+        self.agent.state.runtime.shutdown();
     }
 }
 
@@ -119,7 +130,7 @@ fn set_active_switches_what_the_proxy_serves() {
     let t = start(None, |_| {});
     t.add("a", "https://a.example/v1");
     t.add("b", "https://b.example/v1");
-    let state = t.app.state::<AppState>();
+    let state = &t.agent.state;
     assert_eq!(&*state.runtime.config().snapshot().active(codex_helper_core::Service::Codex).unwrap().name, "a");
     t.invoke("set_active", json!({"service": "codex", "config": "b"})).unwrap();
     assert_eq!(t.invoke("list_configs", json!({"service": "codex"})).unwrap()["active"], "b");
@@ -150,7 +161,7 @@ fn a_busy_port_is_reported_not_fatal() {
     let busy = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = busy.local_addr().unwrap().port();
     let t = start(Some(port), |_| {});
-    match t.app.state::<AppState>().serving(codex_helper_core::Service::Codex) {
+    match t.agent.state.serving(codex_helper_core::Service::Codex) {
         Serving::Failed { port: p, message } => {
             assert_eq!(p, port);
             assert!(message.contains("another program"), "{message}");
@@ -169,11 +180,11 @@ fn switch_on_off_round_trip() {
     let states = t.invoke("switch_status", json!({})).unwrap();
     assert_eq!(states[0]["points_at_proxy"], true);
     assert_eq!(states[0]["port"], port);
-    assert_eq!(t.app.state::<AppState>().switched(), vec![codex_helper_core::Service::Codex]);
+    assert_eq!(t.agent.state.switched(), vec![codex_helper_core::Service::Codex]);
     t.invoke("switch_off", json!({"service": "codex"})).unwrap();
     let states = t.invoke("switch_status", json!({})).unwrap();
     assert_eq!(states[0]["points_at_proxy"], false);
-    assert!(t.app.state::<AppState>().switched().is_empty());
+    assert!(t.agent.state.switched().is_empty());
 }
 
 #[test]
@@ -212,7 +223,10 @@ fn settings_round_trip_keeps_other_keys() {
     s["app"]["start_hidden"] = json!(true);
     s["claude"]["port"] = json!(4000);
     let restart = t.invoke("save_settings", json!({"settings": s})).unwrap();
-    assert_eq!(restart, true, "a port change needs a restart");
+    assert_eq!(restart, false, "preferences and a turned-off service's port need no restart");
+    s["codex"]["enabled"] = json!(true);
+    let restart = t.invoke("save_settings", json!({"settings": s})).unwrap();
+    assert_eq!(restart, true, "turning a proxy on needs a restart");
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(t.paths().settings_file()).unwrap()).unwrap();
     assert_eq!(saved["app"]["start_hidden"], true);
     assert_eq!(saved["claude"]["port"], 4000);
@@ -225,7 +239,7 @@ fn quit_switches_back_what_the_app_switched_and_stops_the_proxy() {
     let t = start(Some(port), |paths| std::fs::create_dir_all(paths.codex_dir()).unwrap());
     t.add("main", "https://relay.example/v1");
     t.invoke("switch_on", json!({"service": "codex"})).unwrap();
-    crate::serve::shutdown(t.app.handle()); // quit = this + exit (not in the mock runtime)
+    block_on(t.agent.shutdown()); // Quit = this, then the GTK loop ends
     let state = codex_helper_core::switch::state(&t.paths(), codex_helper_core::Service::Codex).unwrap();
     assert!(!state.points_at_proxy, "switched back on Quit: {state:?}");
     let answer = tauri::async_runtime::block_on(codex_helper_core::probe::probe_port(port));

@@ -1,7 +1,9 @@
-//! The main window: created on demand, hidden on close, and destroyed after
-//! it has stayed hidden a while so that a tray-only app keeps no webview
-//! (and its tens of megabytes) alive. "Open window" recreates it.
+//! The main window: hidden on close; once it has stayed hidden a while the
+//! whole window process exits, so no webview (and its tens of megabytes)
+//! stays alive while the app lives in the tray. The resident process
+//! starts a new one on "Open window".
 
+use std::io::BufRead;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -9,22 +11,33 @@ use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindow, WebviewWindo
 
 pub const MAIN: &str = "main";
 
-/// How long a hidden window lives before its webview is destroyed;
+/// How long a hidden window lives before its process exits;
 /// `CODEX_HELPER_APP_DESTROY_AFTER_SECS` overrides it (tests).
-fn destroy_after() -> Duration {
+fn exit_after() -> Duration {
     let secs = std::env::var("CODEX_HELPER_APP_DESTROY_AFTER_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
     Duration::from_secs(secs)
 }
 
-/// Bumped on every show/hide, so a pending destroy knows it is stale.
+/// Bumped on every show/hide, so a pending exit knows it is stale.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
-/// Show the window (creating it if needed) and bring it to the front.
-pub fn open<R: Runtime>(app: &AppHandle<R>) {
+/// A screen name safe to put in the URL (`logs`, `usage`, …).
+fn screen_name(screen: Option<&str>) -> Option<&str> {
+    screen.filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+/// Show the window (creating it if needed) at `screen`, in front.
+pub fn open<R: Runtime>(app: &AppHandle<R>, screen: Option<&str>) {
     GENERATION.fetch_add(1, Ordering::SeqCst);
+    let screen = screen_name(screen);
     let window = match app.get_webview_window(MAIN) {
-        Some(w) => w,
-        None => match build(app) {
+        Some(w) => {
+            if let Some(screen) = screen {
+                let _ = w.eval(format!("location.hash = '#{screen}'"));
+            }
+            w
+        }
+        None => match build(app, screen) {
             Ok(w) => w,
             Err(err) => {
                 tracing::error!(%err, "cannot open the window");
@@ -37,12 +50,15 @@ pub fn open<R: Runtime>(app: &AppHandle<R>) {
     let _ = window.set_focus();
 }
 
-fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<WebviewWindow<R>> {
-    let window = WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App("index.html".into()))
+fn build<R: Runtime>(app: &AppHandle<R>, screen: Option<&str>) -> tauri::Result<WebviewWindow<R>> {
+    let mut builder = WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App("index.html".into()))
         .title("codex-helper")
         .inner_size(1000.0, 700.0)
-        .min_inner_size(720.0, 480.0)
-        .build()?;
+        .min_inner_size(720.0, 480.0);
+    if let Some(screen) = screen {
+        builder = builder.initialization_script(format!("if (!location.hash) location.hash = '#{screen}';"));
+    }
+    let window = builder.build()?;
     let handle = app.clone();
     window.on_window_event(move |event| {
         if let WindowEvent::CloseRequested { api, .. } = event {
@@ -53,22 +69,41 @@ fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<WebviewWindow<R>> {
     Ok(window)
 }
 
-/// Hide to the tray, and destroy the webview if it stays hidden.
+/// Hide to the tray, and end the window process if it stays hidden.
 pub fn hide<R: Runtime>(app: &AppHandle<R>) {
     let Some(window) = app.get_webview_window(MAIN) else { return };
     let _ = window.hide();
     let generation = GENERATION.fetch_add(1, Ordering::SeqCst) + 1;
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        tokio::time::sleep(destroy_after()).await;
+        tokio::time::sleep(exit_after()).await;
         if GENERATION.load(Ordering::SeqCst) != generation {
             return;
         }
-        if let Some(window) = app.get_webview_window(MAIN) {
-            if !window.is_visible().unwrap_or(true) {
-                tracing::info!("window hidden for a while; releasing its webview");
-                let _ = window.destroy();
-            }
+        if app.get_webview_window(MAIN).is_some_and(|w| !w.is_visible().unwrap_or(true)) {
+            tracing::info!("window hidden for a while; releasing the webview");
+            app.exit(0);
         }
     });
+}
+
+/// Started by the resident process: its orders come on stdin, one per
+/// line (`show <screen>`); stdin closing means it quit (or died), and so
+/// does the window.
+pub fn follow_app<R: Runtime>(app: AppHandle<R>) {
+    let spawned = std::thread::Builder::new().name("app-orders".into()).spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if let Some(rest) = line.strip_prefix("show") {
+                let screen = rest.trim().to_string();
+                let handle = app.clone();
+                let _ = app.run_on_main_thread(move || open(&handle, Some(&screen)));
+            }
+        }
+        tracing::info!("codex-helper quit; closing the window");
+        app.exit(0);
+    });
+    if let Err(err) = spawned {
+        tracing::error!(%err, "cannot follow the app");
+    }
 }

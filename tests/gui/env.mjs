@@ -82,17 +82,21 @@ export class GuiEnv {
 
     // The binaries, copied so a concurrent rebuild can't swap them mid-run
     // (and so the app's processes are recognisable by their path).
+    // codex-helper-app (tray, proxies) starts codex-helper-window (the
+    // webview) from its own directory, as installed.
     const appSrc = process.env.CH_GUI_APP_BIN || path.join(targetDir, "debug", "codex-helper-app");
+    const windowSrc = path.join(path.dirname(appSrc), "codex-helper-window");
     const chSrc = process.env.CH_GUI_CH_BIN || path.join(targetDir, "debug", "ch");
-    for (const [what, p] of [["app", appSrc], ["ch", chSrc]]) {
+    for (const [what, p] of [["app", appSrc], ["window", windowSrc], ["ch", chSrc]]) {
       if (!fs.existsSync(p)) throw new Error(`the ${what} binary ${p} is missing: run scripts/test.sh (it builds it)`);
     }
     this.appBin = path.join(this.tmp, "codex-helper-app");
+    this.windowBin = path.join(this.tmp, "codex-helper-window");
     this.chBin = path.join(this.tmp, "ch");
-    fs.copyFileSync(appSrc, this.appBin);
-    fs.copyFileSync(chSrc, this.chBin);
-    fs.chmodSync(this.appBin, 0o755);
-    fs.chmodSync(this.chBin, 0o755);
+    for (const [src, dst] of [[appSrc, this.appBin], [windowSrc, this.windowBin], [chSrc, this.chBin]]) {
+      fs.copyFileSync(src, dst);
+      fs.chmodSync(dst, 0o755);
+    }
 
     // Relays and quota.
     this.mockA = await startMock("relay-a");
@@ -300,12 +304,22 @@ export class GuiEnv {
   }
 
   /** The processes started from our copied app binary (WebKitWebDriver may detach them). */
+  /** The app's processes: the resident one and, while it lives, the window's. */
   appPids() {
+    return [...this.pidsOf(this.appBin), ...this.pidsOf(this.windowBin)];
+  }
+
+  /** The window process (empty once it exited after being hidden). */
+  windowPids() {
+    return this.pidsOf(this.windowBin);
+  }
+
+  pidsOf(bin) {
     const pids = [];
     for (const pid of fs.readdirSync("/proc")) {
       if (!/^\d+$/.test(pid)) continue;
       try {
-        if (fs.readlinkSync(`/proc/${pid}/exe`).startsWith(this.appBin)) pids.push(Number(pid));
+        if (fs.readlinkSync(`/proc/${pid}/exe`).startsWith(bin)) pids.push(Number(pid));
       } catch {
         // gone, or not ours to read
       }

@@ -7,7 +7,7 @@ import path from "node:path";
 import { repoRoot } from "./env.mjs";
 
 const ITEM = "/org/ayatana/NotificationItem/tray_icon_tray_app_main";
-const LEVELS = ["off", "serving", "degraded", "down"]; // src-tauri/icons/tray-<level>.png
+const LEVELS = ["off", "serving", "degraded", "down"]; // agent/icons/tray-<level>.png
 
 export class Tray {
   /** @param {import("./env.mjs").GuiEnv} env */
@@ -54,7 +54,7 @@ export class Tray {
   level() {
     const file = this.iconFile();
     for (const level of LEVELS) {
-      const icon = path.join(repoRoot, "src-tauri/icons", `tray-${level}.png`);
+      const icon = path.join(repoRoot, "agent/icons", `tray-${level}.png`);
       const r = spawnSync("compare", ["-metric", "AE", file, icon, "null:"], { encoding: "utf8" });
       if (r.status === 0) return level;
     }

@@ -301,7 +301,7 @@ export type ServiceView = {
 	configs: ConfigView[],
 };
 
-/**  What became of a service's proxy in this app. */
+/**  What became of a service's proxy in the app. */
 export type Serving = 
 /**  `enabled: false` in settings.json. */
 { kind: "disabled" } | 

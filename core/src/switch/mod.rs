@@ -22,7 +22,7 @@ use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::error::display_path;
 use crate::config::ConfigError;
@@ -110,7 +110,7 @@ pub(crate) trait Client {
 }
 
 /// What `switch on` / `switch off` did.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SwitchReport {
     pub service: Service,
@@ -135,7 +135,7 @@ pub struct SwitchReport {
 }
 
 /// How `switch off` put the client file back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Restored {
@@ -150,7 +150,7 @@ pub enum Restored {
 }
 
 /// Where a client points, as far as its file says.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SwitchState {
     pub service: Service,

@@ -1,18 +1,19 @@
 //! Config CRUD: list (masked), add an upstream, set the active config,
 //! remove one, and test a relay before saving it.
 
+use codex_helper_core::config::{ConfigStore, Settings};
 use codex_helper_core::configs::{self, AddOutcome, ConnectionTest, NewUpstream, RemoveOutcome, ServiceView};
 use codex_helper_core::Service;
 use tauri::State;
 
 use super::{CmdResult, CommandError};
-use crate::state::AppState;
+use crate::state::WindowState;
 
 /// The configs of `service`, keys masked.
 #[tauri::command]
 #[specta::specta]
-pub fn list_configs(state: State<'_, AppState>, service: Service) -> CmdResult<ServiceView> {
-    let file = state.runtime.config().store().load().map_err(CommandError::new)?;
+pub fn list_configs(state: State<'_, WindowState>, service: Service) -> CmdResult<ServiceView> {
+    let file = ConfigStore::new(&state.paths).load().map_err(CommandError::new)?;
     Ok(configs::list(&file, service))
 }
 
@@ -20,8 +21,8 @@ pub fn list_configs(state: State<'_, AppState>, service: Service) -> CmdResult<S
 #[tauri::command]
 #[specta::specta]
 #[allow(clippy::too_many_arguments)]
-pub fn add_upstream(
-    state: State<'_, AppState>,
+pub async fn add_upstream(
+    state: State<'_, WindowState>,
     service: Service,
     config: String,
     base_url: String,
@@ -31,39 +32,32 @@ pub fn add_upstream(
     tags: Vec<(String, String)>,
 ) -> CmdResult<AddOutcome> {
     let new = NewUpstream { base_url, auth_token, api_key, alias, tags: tags.into_iter().collect() };
-    let store = state.runtime.config().store();
-    let outcome =
-        configs::add_upstream(store, state.runtime.settings(), service, &config, new).map_err(CommandError::new)?;
-    reload(&state);
+    let settings = Settings::load(&state.paths).map_err(CommandError::new)?;
+    let store = ConfigStore::new(&state.paths);
+    let outcome = configs::add_upstream(&store, &settings, service, &config, new).map_err(CommandError::new)?;
+    state.reload().await;
     Ok(outcome)
 }
 
 /// Make `config` the one `service`'s proxy serves from, at once.
 #[tauri::command]
 #[specta::specta]
-pub fn set_active(state: State<'_, AppState>, service: Service, config: String) -> CmdResult<()> {
-    activate(&state, service, &config)
-}
-
-/// Shared with the tray's config check items.
-pub fn activate(state: &AppState, service: Service, config: &str) -> CmdResult<()> {
-    configs::set_active(state.runtime.config().store(), service, config).map_err(CommandError::new)?;
-    reload(state);
+pub async fn set_active(state: State<'_, WindowState>, service: Service, config: String) -> CmdResult<()> {
+    configs::set_active(&ConfigStore::new(&state.paths), service, &config).map_err(CommandError::new)?;
+    state.reload().await;
     Ok(())
 }
 
 #[tauri::command]
 #[specta::specta]
-pub fn remove_config(state: State<'_, AppState>, service: Service, config: String) -> CmdResult<RemoveOutcome> {
-    let outcome = configs::remove(state.runtime.config().store(), service, &config).map_err(CommandError::new)?;
-    reload(&state);
+pub async fn remove_config(
+    state: State<'_, WindowState>,
+    service: Service,
+    config: String,
+) -> CmdResult<RemoveOutcome> {
+    let outcome = configs::remove(&ConfigStore::new(&state.paths), service, &config).map_err(CommandError::new)?;
+    state.reload().await;
     Ok(outcome)
-}
-
-/// The proxy would notice the edit within its poll interval; reloading now
-/// makes the next request use it.
-fn reload(state: &AppState) {
-    let _ = state.runtime.config().reload_if_changed();
 }
 
 /// Send one real request to `base_url` with the key, as the proxy would.

@@ -4,11 +4,11 @@ use codex_helper_core::doctor::{self, Options, Report};
 use tauri::State;
 
 use super::CmdResult;
-use crate::state::AppState;
+use crate::state::WindowState;
 
 #[tauri::command]
 #[specta::specta]
-pub async fn run_doctor(state: State<'_, AppState>, online: bool) -> CmdResult<Report> {
-    let paths = state.runtime.paths().clone();
+pub async fn run_doctor(state: State<'_, WindowState>, online: bool) -> CmdResult<Report> {
+    let paths = state.paths.clone();
     Ok(doctor::run(&paths, Options { online }).await)
 }

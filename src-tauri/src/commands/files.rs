@@ -4,19 +4,19 @@ use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_shell::ShellExt;
 
 use super::{CmdResult, CommandError};
-use crate::state::AppState;
+use crate::state::WindowState;
 
 #[tauri::command]
 #[specta::specta]
 pub fn open_config_folder<R: Runtime>(app: AppHandle<R>) -> CmdResult<()> {
-    let dir = app.state::<AppState>().runtime.paths().helper_dir();
+    let dir = app.state::<WindowState>().paths.helper_dir();
     open(&app, &dir)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub fn open_log_file<R: Runtime>(app: AppHandle<R>) -> CmdResult<()> {
-    let file = app.state::<AppState>().runtime.paths().request_log();
+    let file = app.state::<WindowState>().paths.request_log();
     if !file.exists() {
         return Err(CommandError::new(format!("{} does not exist yet: no request was logged", file.display())));
     }

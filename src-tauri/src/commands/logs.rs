@@ -13,7 +13,7 @@ use tauri_specta::Event;
 
 use super::{CmdResult, CommandError};
 use crate::events::LogLine;
-use crate::state::{lock, AppState};
+use crate::state::{lock, WindowState};
 
 /// How often the live tail looks for new lines.
 const TAIL_INTERVAL: Duration = Duration::from_millis(500);
@@ -51,14 +51,14 @@ impl LogFilter {
 #[tauri::command]
 #[specta::specta]
 pub async fn query_logs(
-    state: State<'_, AppState>,
+    state: State<'_, WindowState>,
     tail: u32,
     service: Option<Service>,
     status_class: Option<StatusClass>,
     config: Option<String>,
 ) -> CmdResult<Vec<RequestRecord>> {
     let filter = LogFilter { service, status_class, config };
-    let path = state.runtime.paths().request_log();
+    let path = state.paths.request_log();
     tauri::async_runtime::spawn_blocking(move || {
         let follower = Follower::open(&path).map_err(CommandError::new)?;
         let lines = follower.tail(tail as usize, |l| filter.parse(l).is_some()).map_err(CommandError::new)?;
@@ -77,7 +77,7 @@ pub struct LogTail(Mutex<Option<tauri::async_runtime::JoinHandle<()>>>);
 #[tauri::command]
 #[specta::specta]
 pub fn start_log_tail<R: Runtime>(app: AppHandle<R>, filter: LogFilter) -> CmdResult<()> {
-    let path = app.state::<AppState>().runtime.paths().request_log();
+    let path = app.state::<WindowState>().paths.request_log();
     let mut follower = Follower::open(&path).map_err(CommandError::new)?;
     let emitter = app.clone();
     let task = tauri::async_runtime::spawn(async move {

@@ -7,19 +7,19 @@ use codex_helper_core::Service;
 use tauri::State;
 
 use super::{CmdResult, CommandError};
-use crate::state::AppState;
+use crate::state::WindowState;
 
 /// Sessions started in `path` or below (every project when `None`), newest
 /// first, at most `limit` (0: all).
 #[tauri::command]
 #[specta::specta]
 pub async fn list_sessions(
-    state: State<'_, AppState>,
+    state: State<'_, WindowState>,
     service: Service,
     path: Option<String>,
     limit: u32,
 ) -> CmdResult<Vec<SessionInfo>> {
-    let paths = state.runtime.paths().clone();
+    let paths = state.paths.clone();
     let dir = path.map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/"));
     tauri::async_runtime::spawn_blocking(move || sessions::list(&paths, service, &dir, limit as usize))
         .await

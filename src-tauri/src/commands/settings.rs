@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use tauri::State;
 
 use super::{CmdResult, CommandError};
-use crate::state::AppState;
+use crate::state::WindowState;
+use codex_helper_agent::state::Serving;
 
 /// The part of settings.json the app shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, specta::Type)]
@@ -22,8 +23,8 @@ pub struct AppSettings {
 
 #[tauri::command]
 #[specta::specta]
-pub fn get_settings(state: State<'_, AppState>) -> CmdResult<AppSettings> {
-    let s = Settings::load(state.runtime.paths()).map_err(CommandError::new)?;
+pub fn get_settings(state: State<'_, WindowState>) -> CmdResult<AppSettings> {
+    let s = Settings::load(&state.paths).map_err(CommandError::new)?;
     Ok(AppSettings { codex: s.codex, claude: s.claude, app: s.app })
 }
 
@@ -31,16 +32,23 @@ pub fn get_settings(state: State<'_, AppState>) -> CmdResult<AppSettings> {
 /// and services on/off apply the next time the app starts).
 #[tauri::command]
 #[specta::specta]
-pub fn save_settings(state: State<'_, AppState>, settings: AppSettings) -> CmdResult<bool> {
-    let paths = state.runtime.paths();
+pub async fn save_settings(state: State<'_, WindowState>, settings: AppSettings) -> CmdResult<bool> {
+    let paths = &state.paths;
     let mut s = Settings::load(paths).map_err(CommandError::new)?;
     s.codex = settings.codex;
     s.claude = settings.claude;
     s.app = settings.app;
     s.save(paths).map_err(CommandError::new)?;
     set_autostart(paths, s.app.start_at_login).map_err(CommandError::new)?;
-    let running = state.runtime.settings();
-    Ok(running.codex != s.codex || running.claude != s.claude)
+    // What the running proxies do, compared with what was saved.
+    let Ok(status) = state.agent.status().await else { return Ok(true) };
+    Ok(status.services.iter().any(|live| {
+        let wanted = s.service(live.service);
+        match &live.serving {
+            Serving::Disabled => wanted.enabled,
+            serving => !wanted.enabled || serving.port() != Some(wanted.port),
+        }
+    }))
 }
 
 /// `~/.config/autostart/codex-helper.desktop`.
@@ -56,7 +64,8 @@ fn set_autostart(paths: &Paths, on: bool) -> std::io::Result<()> {
             _ => Ok(()),
         };
     }
-    let exe = std::env::current_exe()?;
+    // The resident process, not this window program.
+    let exe = std::env::current_exe()?.with_file_name("codex-helper-app");
     let entry = format!(
         "[Desktop Entry]\nType=Application\nName=codex-helper\nComment=Local proxy for Codex CLI and Claude Code\nExec=\"{}\"\nIcon=codex-helper\nX-GNOME-Autostart-enabled=true\nTerminal=false\n",
         exe.display()

@@ -7,16 +7,16 @@ use serde::Serialize;
 use tauri::State;
 
 use super::{CmdResult, CommandError};
-use crate::state::AppState;
+use crate::state::WindowState;
 
 #[tauri::command]
 #[specta::specta]
-pub async fn usage_summary(state: State<'_, AppState>, days: u32) -> CmdResult<Summary> {
+pub async fn usage_summary(state: State<'_, WindowState>, days: u32) -> CmdResult<Summary> {
     summarize(&state, days).await
 }
 
-async fn summarize(state: &AppState, days: u32) -> CmdResult<Summary> {
-    let log = state.runtime.paths().request_log();
+async fn summarize(state: &WindowState, days: u32) -> CmdResult<Summary> {
+    let log = state.paths.request_log();
     tauri::async_runtime::spawn_blocking(move || summary::summarize(&log, &Window::last_days(days.max(1))))
         .await
         .map_err(CommandError::new)?
@@ -43,7 +43,7 @@ pub struct UsageSeries {
 /// Requests and tokens per day per upstream, zero-filled for charts.
 #[tauri::command]
 #[specta::specta]
-pub async fn usage_series(state: State<'_, AppState>, days: u32) -> CmdResult<UsageSeries> {
+pub async fn usage_series(state: State<'_, WindowState>, days: u32) -> CmdResult<UsageSeries> {
     Ok(series(&summarize(&state, days).await?))
 }
 

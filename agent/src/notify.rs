@@ -8,16 +8,24 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use codex_helper_core::lb::LbEvent;
 use codex_helper_core::Service;
-use tauri::{AppHandle, Runtime};
-use tauri_plugin_notification::NotificationExt;
 
-use crate::commands::status::AppStatus;
+use crate::status::AppStatus;
 
 /// One notification to show.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Note {
     pub title: String,
     pub body: String,
+    /// The window's screen that shows more (clicking the notification
+    /// opens it): `dashboard`, `logs`, …
+    pub screen: &'static str,
+}
+
+impl Note {
+    /// Something went wrong with an action the user took in the tray.
+    pub fn problem(message: impl Into<String>) -> Note {
+        Note { title: "codex-helper".into(), body: message.into(), screen: "dashboard" }
+    }
 }
 
 /// What has been announced so far.
@@ -48,11 +56,13 @@ impl Notifier {
                     notes.push(Note {
                         title: format!("{host} is out of quota"),
                         body: format!("{name} ({config}) moves to the next upstream until its budget is back."),
+                        screen: "dashboard",
                     });
                 } else if !up.exhausted && self.exhausted.remove(&key) {
                     notes.push(Note {
                         title: format!("{host} has quota again"),
                         body: format!("{name} ({config}) can use it again."),
+                        screen: "dashboard",
                     });
                 }
             }
@@ -71,12 +81,14 @@ impl Notifier {
                         notes.push(Note {
                             title: format!("{name} failed over to {host}"),
                             body: format!("{primary}, the primary upstream of {config}, is not answering well."),
+                            screen: "logs",
                         });
                     }
                 } else if self.off_primary.remove(&service).is_some() {
                     notes.push(Note {
                         title: format!("{name} is back on {host}"),
                         body: format!("The primary upstream of {config} serves again."),
+                        screen: "dashboard",
                     });
                 }
             }
@@ -87,11 +99,13 @@ impl Notifier {
                 notes.push(Note {
                     title: format!("{name}: every upstream is unavailable"),
                     body: format!("No upstream of {config} can take requests (cooling down or out of quota)."),
+                    screen: "dashboard",
                 });
             } else if !down && self.all_down.remove(&service).is_some() {
                 notes.push(Note {
                     title: format!("{name} works again"),
                     body: format!("An upstream of {config} is available."),
+                    screen: "dashboard",
                 });
             }
         }
@@ -105,9 +119,31 @@ pub fn label(base_url: &str) -> String {
     rest.split(['/', '?']).next().unwrap_or(rest).to_string()
 }
 
-pub fn show<R: Runtime>(app: &AppHandle<R>, note: &Note) {
+/// Show `note` on the desktop's notification server. Clicking it (its
+/// default action, where the server supports actions) calls `on_click`
+/// with the note's screen. Nothing here blocks the caller.
+pub fn show(note: &Note, on_click: impl FnOnce(&'static str) + Send + 'static) {
     tracing::info!(title = %note.title, "notification");
-    if let Err(err) = app.notification().builder().title(&note.title).body(&note.body).show() {
+    let note = note.clone();
+    // Waiting for the click blocks until the notification is closed.
+    let spawned = std::thread::Builder::new().name("notification".into()).spawn(move || {
+        let shown = notify_rust::Notification::new()
+            .appname("codex-helper")
+            .summary(&note.title)
+            .body(&note.body)
+            .icon("codex-helper-app")
+            .action("default", "Open")
+            .show();
+        match shown {
+            Ok(handle) => handle.wait_for_action(|action| {
+                if action == "default" {
+                    on_click(note.screen);
+                }
+            }),
+            Err(err) => tracing::warn!(%err, "cannot show a notification"),
+        }
+    });
+    if let Err(err) = spawned {
         tracing::warn!(%err, "cannot show a notification");
     }
 }
@@ -115,8 +151,8 @@ pub fn show<R: Runtime>(app: &AppHandle<R>, note: &Note) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::status::ServiceLive;
     use crate::state::Serving;
+    use crate::status::ServiceLive;
     use codex_helper_core::control::RequestCounts;
     use codex_helper_core::lb::{LoadBalancer, UpstreamId};
 

@@ -1,12 +1,11 @@
-//! Starting and stopping the in-process proxies, repairing clients left
-//! pointing at a dead proxy, and the graceful Quit.
+//! Starting and stopping the proxies, repairing clients left pointing at a
+//! dead proxy, and the graceful shutdown behind Quit.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use codex_helper_core::status::{port_holder, PortHolder};
 use codex_helper_core::{switch, Service};
-use tauri::{AppHandle, Manager, Runtime};
 use tokio::net::TcpListener;
 
 use crate::state::{AppState, Serving};
@@ -34,7 +33,7 @@ async fn start(state: &AppState, service: Service, port: u16) -> Serving {
     match TcpListener::bind(addr).await {
         Ok(listener) => {
             let runtime = state.runtime.clone();
-            let task = tauri::async_runtime::spawn(async move {
+            let task = tokio::spawn(async move {
                 if let Err(err) = runtime.serve(service, listener).await {
                     tracing::error!(%service, %err, "proxy stopped with an error");
                 }
@@ -82,17 +81,9 @@ pub async fn repair_clients(state: &AppState) {
     }
 }
 
-/// Quit from the tray: [`shutdown`], then exit.
-pub fn quit<R: Runtime>(app: &AppHandle<R>) {
-    shutdown(app);
-    crate::QUITTING.store(true, std::sync::atomic::Ordering::SeqCst);
-    app.exit(0);
-}
-
 /// Switch back the clients this run switched on, stop the proxies, wait
 /// for them and for the request log.
-pub fn shutdown<R: Runtime>(app: &AppHandle<R>) {
-    let state = app.state::<AppState>();
+pub async fn shutdown(state: &AppState) {
     let paths = state.runtime.paths().clone();
     for service in state.switched() {
         match switch::switch_off(&paths, service) {
@@ -101,33 +92,9 @@ pub fn shutdown<R: Runtime>(app: &AppHandle<R>) {
         }
     }
     state.runtime.stop();
-    let tasks = state.take_tasks();
-    tauri::async_runtime::block_on(async {
-        for task in tasks {
-            // In-flight streams get a moment; a stuck one doesn't hold Quit.
-            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
-        }
-    });
+    for task in state.take_tasks() {
+        // In-flight streams get a moment; a stuck one doesn't hold Quit.
+        let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+    }
     state.runtime.shutdown();
-}
-
-/// SIGTERM / SIGINT (logout, `kill`, Ctrl-C in a terminal) quit the same
-/// way as the tray's Quit, so clients are switched back.
-pub fn quit_on_signal<R: Runtime>(app: AppHandle<R>) {
-    tauri::async_runtime::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            let Ok(mut term) = signal(SignalKind::terminate()) else { return };
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("asked to stop; quitting");
-        let handle = app.clone();
-        let _ = app.run_on_main_thread(move || quit(&handle));
-    });
 }

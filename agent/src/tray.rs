@@ -2,23 +2,29 @@
 //! it active), the active config's upstreams with health and quota, and a
 //! "Route … through proxy" toggle; then Open window and Quit.
 //!
-//! The menu is rebuilt from scratch by `events` whenever the state changed
-//! (coalesced there), so it always shows what the proxies do.
+//! Built with tray-icon/muda (what Tauri uses, without Tauri): a
+//! StatusNotifierItem through libayatana-appindicator, which needs GTK. Its
+//! objects live on the GTK main thread: [`create`] and [`update`] run
+//! there (other threads go through [`update_from_any_thread`]). The menu is
+//! rebuilt from scratch by `events` whenever the state changed (coalesced
+//! there), so it always shows what the proxies do.
+
+use std::cell::RefCell;
+use std::sync::Arc;
 
 use codex_helper_core::config::ConfigFile;
 use codex_helper_core::lb::{UpstreamState, UpstreamStatus};
 use codex_helper_core::usage::QuotaState;
 use codex_helper_core::Service;
-use tauri::image::Image;
-use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
-use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager, Runtime};
+use tray_icon::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
+use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
 
-use crate::commands::status::{AppStatus, ServiceLive};
 use crate::notify::label;
-use crate::state::{AppState, Serving};
+use crate::state::Serving;
+use crate::status::{AppStatus, ServiceLive};
 
-const TRAY: &str = "main";
+/// The tray item's id: its D-Bus object path ends in `tray_icon_tray_app_main`.
+const TRAY_ID: &str = "main";
 
 /// What the icon shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,14 +38,14 @@ pub enum Level {
 }
 
 impl Level {
-    fn icon(self) -> Image<'static> {
+    fn icon(self) -> Icon {
         let bytes: &'static [u8] = match self {
             Level::Off => include_bytes!("../icons/tray-off.png"),
             Level::Serving => include_bytes!("../icons/tray-serving.png"),
             Level::Degraded => include_bytes!("../icons/tray-degraded.png"),
             Level::Down => include_bytes!("../icons/tray-down.png"),
         };
-        Image::from_bytes(bytes).expect("bundled tray icons are valid PNGs")
+        decode_rgba(bytes).expect("bundled tray icons are 8-bit RGBA PNGs")
     }
 }
 
@@ -112,108 +118,130 @@ pub fn upstream_line(up: &UpstreamStatus, quota: &[QuotaState]) -> String {
     line
 }
 
-pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    TrayIconBuilder::with_id(TRAY)
-        .icon(Level::Off.icon())
-        .tooltip("codex-helper")
-        .show_menu_on_left_click(true)
-        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
-        .build(app)?;
+/// The bundled icons are 8-bit RGBA; tray-icon wants the raw pixels.
+fn decode_rgba(bytes: &[u8]) -> Option<Icon> {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().ok()?;
+    let mut pixels = vec![0; reader.output_buffer_size()?];
+    let frame = reader.next_frame(&mut pixels).ok()?;
+    if frame.color_type != png::ColorType::Rgba || frame.bit_depth != png::BitDepth::Eight {
+        return None;
+    }
+    pixels.truncate(frame.buffer_size());
+    Icon::from_rgba(pixels, frame.width, frame.height).ok()
+}
+
+/// Why the tray icon could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum TrayError {
+    #[error("cannot create the tray icon: {0}")]
+    Icon(#[from] tray_icon::Error),
+    #[error("cannot build the tray menu: {0}")]
+    Menu(#[from] tray_icon::menu::Error),
+}
+
+/// What a menu click asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrayAction {
+    Open,
+    Quit,
+    Activate { service: Service, config: String },
+    ToggleRoute(Service),
+}
+
+impl TrayAction {
+    fn parse(id: &str) -> Option<TrayAction> {
+        match id.split_once(':') {
+            None if id == "open" => Some(TrayAction::Open),
+            None if id == "quit" => Some(TrayAction::Quit),
+            Some(("cfg", rest)) => {
+                let (service, config) = rest.split_once(':')?;
+                Some(TrayAction::Activate { service: service.parse().ok()?, config: config.to_string() })
+            }
+            Some(("route", service)) => Some(TrayAction::ToggleRoute(service.parse().ok()?)),
+            _ => None,
+        }
+    }
+}
+
+thread_local! {
+    /// The tray, owned by the GTK main thread.
+    static TRAY: RefCell<Option<TrayIcon>> = const { RefCell::new(None) };
+}
+
+/// Put the icon in the tray (GTK main thread, after `gtk::init`). Menu
+/// clicks call `on_action` on that thread: keep it short.
+pub fn create(on_action: impl Fn(TrayAction) + Send + Sync + 'static) -> Result<(), TrayError> {
+    MenuEvent::set_event_handler(Some(move |event: MenuEvent| {
+        if let Some(action) = TrayAction::parse(&event.id.0) {
+            on_action(action);
+        }
+    }));
+    let menu = Menu::new();
+    menu.append(&MenuItem::new("codex-helper is starting…", false, None))?;
+    let tray = TrayIconBuilder::new()
+        .with_id(TRAY_ID)
+        .with_icon(Level::Off.icon())
+        .with_tooltip("codex-helper")
+        .with_menu(Box::new(menu))
+        .with_menu_on_left_click(true)
+        .build()?;
+    TRAY.with(|t| *t.borrow_mut() = Some(tray));
     Ok(())
 }
 
-/// Rebuild icon, tooltip and menu from `status`.
-pub fn update<R: Runtime>(app: &AppHandle<R>, status: &AppStatus, state: &AppState) {
-    let Some(tray) = app.tray_by_id(TRAY) else { return };
-    let file = state.runtime.config().snapshot();
-    match menu(app, status, &file.file) {
-        Ok(menu) => {
-            let _ = tray.set_menu(Some(menu));
+/// Rebuild icon, tooltip and menu from `status` (GTK main thread).
+pub fn update(status: &AppStatus, file: &ConfigFile) {
+    TRAY.with(|t| {
+        let Some(tray) = &*t.borrow() else { return };
+        match menu(status, file) {
+            Ok(menu) => tray.set_menu(Some(Box::new(menu))),
+            Err(err) => tracing::warn!(%err, "cannot build the tray menu"),
         }
-        Err(err) => tracing::warn!(%err, "cannot build the tray menu"),
-    }
-    let _ = tray.set_icon(Some(level(status).icon()));
-    let _ = tray.set_tooltip(Some(tooltip(status)));
+        let _ = tray.set_icon(Some(level(status).icon()));
+        let _ = tray.set_tooltip(Some(tooltip(status)));
+    });
 }
 
-fn menu<R: Runtime>(app: &AppHandle<R>, status: &AppStatus, file: &ConfigFile) -> tauri::Result<Menu<R>> {
-    let menu = Menu::new(app)?;
+/// [`update`] from any thread: runs it on the GTK main loop.
+pub fn update_from_any_thread(status: AppStatus, file: Arc<ConfigFile>) {
+    glib::MainContext::default().invoke(move || update(&status, &file));
+}
+
+fn menu(status: &AppStatus, file: &ConfigFile) -> Result<Menu, tray_icon::menu::Error> {
+    let menu = Menu::new();
     for s in &status.services {
-        menu.append(&service_menu(app, s, file)?)?;
+        menu.append(&service_menu(s, file)?)?;
     }
-    menu.append(&PredefinedMenuItem::separator(app)?)?;
-    menu.append(&MenuItem::with_id(app, "open", "Open window", true, None::<&str>)?)?;
-    menu.append(&MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?)?;
+    menu.append(&PredefinedMenuItem::separator())?;
+    menu.append(&MenuItem::with_id("open", "Open window", true, None))?;
+    menu.append(&MenuItem::with_id("quit", "Quit", true, None))?;
     Ok(menu)
 }
 
-fn service_menu<R: Runtime>(app: &AppHandle<R>, s: &ServiceLive, file: &ConfigFile) -> tauri::Result<Submenu<R>> {
+fn service_menu(s: &ServiceLive, file: &ConfigFile) -> Result<Submenu, tray_icon::menu::Error> {
     let service = s.service;
-    let sub = Submenu::new(app, service_line(s), true)?;
+    let sub = Submenu::new(service_line(s), true);
     let section = file.service(service);
     if section.configs.is_empty() {
-        sub.append(&MenuItem::new(app, "No configs yet: add one in the window", false, None::<&str>)?)?;
+        sub.append(&MenuItem::new("No configs yet: add one in the window", false, None))?;
     }
     for name in section.configs.keys() {
         let active = s.active_config.as_deref() == Some(name.as_str());
-        let id = format!("cfg:{service}:{name}");
-        sub.append(&CheckMenuItem::with_id(app, id, name, true, active, None::<&str>)?)?;
+        sub.append(&CheckMenuItem::with_id(format!("cfg:{service}:{name}"), name, true, active, None))?;
     }
     if !s.upstreams.is_empty() {
-        sub.append(&PredefinedMenuItem::separator(app)?)?;
+        sub.append(&PredefinedMenuItem::separator())?;
         for up in &s.upstreams {
-            sub.append(&MenuItem::new(app, upstream_line(up, &s.quota), false, None::<&str>)?)?;
+            sub.append(&MenuItem::new(upstream_line(up, &s.quota), false, None))?;
         }
     }
-    sub.append(&PredefinedMenuItem::separator(app)?)?;
+    sub.append(&PredefinedMenuItem::separator())?;
     let routed = s.switch.as_ref().is_some_and(|w| w.points_at_proxy);
-    let can_route = !matches!(s.serving, Serving::Disabled | Serving::Failed { .. });
+    let can_route = s.serving.usable_port().is_some();
     let text = format!("Route {} through proxy", service.display_name());
-    sub.append(&CheckMenuItem::with_id(
-        app,
-        format!("route:{service}"),
-        text,
-        can_route || routed,
-        routed,
-        None::<&str>,
-    )?)?;
+    sub.append(&CheckMenuItem::with_id(format!("route:{service}"), text, can_route || routed, routed, None))?;
     Ok(sub)
-}
-
-fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
-    let state = app.state::<AppState>();
-    let result = match id.split_once(':') {
-        None if id == "open" => {
-            crate::window::open(app);
-            Ok(())
-        }
-        None if id == "quit" => {
-            crate::serve::quit(app);
-            Ok(())
-        }
-        Some(("cfg", rest)) => match rest.split_once(':') {
-            Some((service, name)) => match service.parse::<Service>() {
-                Ok(service) => crate::commands::config::activate(&state, service, name).map(|_| ()),
-                Err(e) => Err(crate::commands::CommandError::new(e)),
-            },
-            None => Ok(()),
-        },
-        Some(("route", service)) => match service.parse::<Service>() {
-            Ok(service) => {
-                let on =
-                    !codex_helper_core::switch::state(state.runtime.paths(), service).is_ok_and(|w| w.points_at_proxy);
-                crate::commands::switch::route(&state, service, on).map(|_| ())
-            }
-            Err(e) => Err(crate::commands::CommandError::new(e)),
-        },
-        _ => Ok(()),
-    };
-    if let Err(err) = result {
-        tracing::error!(%err, "tray action failed");
-        crate::notify::show(app, &crate::notify::Note { title: "codex-helper".into(), body: err.message });
-    }
-    // Check items toggle themselves when clicked; rebuild from the truth.
-    state.changed();
 }
 
 #[cfg(test)]
@@ -268,6 +296,26 @@ mod tests {
         assert_eq!(level(&status), Level::Serving);
         let nothing = AppStatus { services: vec![unconfigured], quota_problem: None };
         assert_eq!(level(&nothing), Level::Off);
+    }
+
+    #[test]
+    fn menu_ids_parse_back_into_actions() {
+        assert_eq!(TrayAction::parse("open"), Some(TrayAction::Open));
+        assert_eq!(TrayAction::parse("quit"), Some(TrayAction::Quit));
+        assert_eq!(
+            TrayAction::parse("cfg:codex:my:relay"),
+            Some(TrayAction::Activate { service: Service::Codex, config: "my:relay".into() })
+        );
+        assert_eq!(TrayAction::parse("route:claude"), Some(TrayAction::ToggleRoute(Service::Claude)));
+        assert_eq!(TrayAction::parse("route:gemini"), None);
+        assert_eq!(TrayAction::parse("1001"), None);
+    }
+
+    #[test]
+    fn the_bundled_icons_decode() {
+        for level in [Level::Off, Level::Serving, Level::Degraded, Level::Down] {
+            let _ = level.icon();
+        }
     }
 
     #[test]

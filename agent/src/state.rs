@@ -1,0 +1,135 @@
+//! What the resident process holds while it runs: the core [`Runtime`]
+//! serving the enabled services, what became of each service's port, which
+//! clients it switched on during this run, and two version counters: one
+//! bumped by local actions, one published after every coalesced refresh
+//! (what the window's live view follows).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use codex_helper_core::probe::Identity;
+use codex_helper_core::{Runtime, Service};
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// What became of a service's proxy in the app.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Serving {
+    /// `enabled: false` in settings.json.
+    Disabled,
+    /// The app serves it on `port`.
+    Serving { port: u16 },
+    /// Another codex-helper (usually `ch serve`) already serves the port.
+    TakenByHelper { port: u16, identity: Identity },
+    /// The port is busy with something else, or binding failed.
+    Failed { port: u16, message: String },
+}
+
+impl Serving {
+    pub fn is_serving(&self) -> bool {
+        matches!(self, Serving::Serving { .. })
+    }
+
+    /// The port it is (or was meant to be) served on.
+    pub fn port(&self) -> Option<u16> {
+        match self {
+            Serving::Disabled => None,
+            Serving::Serving { port } | Serving::TakenByHelper { port, .. } | Serving::Failed { port, .. } => {
+                Some(*port)
+            }
+        }
+    }
+
+    /// The port a client can be pointed at, if any proxy answers there.
+    pub fn usable_port(&self) -> Option<u16> {
+        match self {
+            Serving::Serving { port } | Serving::TakenByHelper { port, .. } => Some(*port),
+            Serving::Disabled | Serving::Failed { .. } => None,
+        }
+    }
+}
+
+/// The resident process's shared state.
+pub struct AppState {
+    pub runtime: Arc<Runtime>,
+    serving: Mutex<BTreeMap<Service, Serving>>,
+    /// Services whose client the app pointed at its proxy during this run:
+    /// Quit switches exactly these back.
+    switched: Mutex<BTreeSet<Service>>,
+    /// The proxies' tasks, awaited on Quit.
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    changes: watch::Sender<u64>,
+    published: watch::Sender<u64>,
+}
+
+impl AppState {
+    pub fn new(runtime: Runtime) -> AppState {
+        AppState {
+            runtime: Arc::new(runtime),
+            serving: Mutex::default(),
+            switched: Mutex::default(),
+            tasks: Mutex::default(),
+            changes: watch::Sender::new(0),
+            published: watch::Sender::new(0),
+        }
+    }
+
+    pub fn serving(&self, service: Service) -> Serving {
+        lock(&self.serving).get(&service).cloned().unwrap_or(Serving::Disabled)
+    }
+
+    pub fn set_serving(&self, service: Service, state: Serving) {
+        lock(&self.serving).insert(service, state);
+        self.changed();
+    }
+
+    pub fn add_task(&self, task: JoinHandle<()>) {
+        lock(&self.tasks).push(task);
+    }
+
+    pub fn take_tasks(&self) -> Vec<JoinHandle<()>> {
+        std::mem::take(&mut *lock(&self.tasks))
+    }
+
+    pub fn mark_switched(&self, service: Service, on: bool) {
+        let mut set = lock(&self.switched);
+        if on {
+            set.insert(service);
+        } else {
+            set.remove(&service);
+        }
+        drop(set);
+        self.changed();
+    }
+
+    pub fn switched(&self) -> Vec<Service> {
+        lock(&self.switched).iter().copied().collect()
+    }
+
+    /// Something the tray/window show changed (app-side: switch, serving).
+    pub fn changed(&self) {
+        self.changes.send_modify(|v| *v += 1);
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    /// A refresh went out (tray rebuilt, notifications decided): watchers
+    /// should fetch the status again.
+    pub fn publish(&self, version: u64) {
+        self.published.send_replace(version);
+    }
+
+    pub fn published(&self) -> watch::Receiver<u64> {
+        self.published.subscribe()
+    }
+}
+
+/// A poisoned lock only means a panic mid-update of plain data; keep going.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

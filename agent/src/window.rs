@@ -1,0 +1,120 @@
+//! The window lives in its own process (`codex-helper-window`, the Tauri
+//! webview), started on demand: the resident process never loads WebKit,
+//! so a tray-only app stays small. The window process exits by itself once
+//! it has been hidden a while.
+//!
+//! The child's stdin is our line to it: `show <screen>` brings it up at a
+//! screen; closing stdin (Quit, or this process dying) makes it exit.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::state::lock;
+
+/// Overrides where the window program is (tests, development).
+pub const BIN_ENV: &str = "CODEX_HELPER_WINDOW_BIN";
+
+/// The screens the window knows (its URL hashes).
+pub const SCREENS: &[&str] = &["dashboard", "configs", "usage", "logs", "sessions", "settings"];
+
+/// `codex-helper-window` next to our own executable, unless overridden.
+pub fn default_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os(BIN_ENV) {
+        return PathBuf::from(bin);
+    }
+    let exe = std::env::current_exe().unwrap_or_default();
+    exe.with_file_name("codex-helper-window")
+}
+
+struct Running {
+    child: Arc<Mutex<Child>>,
+    stdin: ChildStdin,
+}
+
+/// The window process, if one runs.
+pub struct WindowProcess {
+    bin: PathBuf,
+    running: Mutex<Option<Running>>,
+}
+
+/// Why the window could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start the window program {}: {source} (reinstall codex-helper, or set {BIN_ENV})", .bin.display())]
+pub struct OpenError {
+    bin: PathBuf,
+    #[source]
+    source: std::io::Error,
+}
+
+impl WindowProcess {
+    pub fn new(bin: PathBuf) -> WindowProcess {
+        WindowProcess { bin, running: Mutex::new(None) }
+    }
+
+    /// Show the window at `screen` (an unknown screen means the dashboard),
+    /// starting the window process if none runs.
+    pub fn open(&self, screen: Option<&str>) -> Result<(), OpenError> {
+        let screen = screen.filter(|s| SCREENS.contains(s)).unwrap_or("");
+        let mut running = lock(&self.running);
+        if let Some(r) = running.as_mut() {
+            let alive = matches!(lock(&r.child).try_wait(), Ok(None));
+            if alive && writeln!(r.stdin, "show {screen}").and_then(|()| r.stdin.flush()).is_ok() {
+                return Ok(());
+            }
+        }
+        let mut command = Command::new(&self.bin);
+        command.arg("--from-app");
+        if !screen.is_empty() {
+            command.args(["--screen", screen]);
+        }
+        let mut child =
+            command.stdin(Stdio::piped()).spawn().map_err(|source| OpenError { bin: self.bin.clone(), source })?;
+        tracing::info!(pid = child.id(), "window process started");
+        let stdin = child.stdin.take().expect("stdin is piped");
+        let child = Arc::new(Mutex::new(child));
+        reap_when_done(child.clone());
+        *running = Some(Running { child, stdin });
+        Ok(())
+    }
+
+    /// Whether a window process runs.
+    pub fn is_running(&self) -> bool {
+        lock(&self.running).as_ref().is_some_and(|r| matches!(lock(&r.child).try_wait(), Ok(None)))
+    }
+
+    /// Close the window process: its stdin closes, it exits; one that does
+    /// not within `grace` is killed.
+    pub fn close(&self, grace: Duration) {
+        let Some(Running { child, stdin }) = lock(&self.running).take() else { return };
+        drop(stdin);
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if !matches!(lock(&child).try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mut child = lock(&child);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+/// Collect the exit status once the window process ends, so it does not
+/// linger as a zombie while the tray keeps running.
+fn reap_when_done(child: Arc<Mutex<Child>>) {
+    let _ = std::thread::Builder::new().name("window-reaper".into()).spawn(move || loop {
+        match lock(&child).try_wait() {
+            Ok(None) => {}
+            Ok(Some(status)) => {
+                tracing::info!(%status, "window process ended");
+                return;
+            }
+            Err(_) => return,
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    });
+}
