@@ -257,3 +257,82 @@ impl Watch {
         serde_json::from_str::<Version>(&line).ok().map(|v| v.version)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Answers like the real agent would, from canned state.
+    struct Canned {
+        versions: watch::Sender<u64>,
+    }
+
+    impl Handler for Canned {
+        fn handle(&self, request: Request) -> Result<Value, String> {
+            match request {
+                Request::Status => Ok(serde_json::json!({"services": [], "quota_problem": "canned"})),
+                Request::Route { .. } => Err("the codex proxy is turned off; enable it in Settings first".into()),
+                _ => Ok(Value::Null),
+            }
+        }
+
+        fn watch(&self) -> watch::Receiver<u64> {
+            self.versions.subscribe()
+        }
+    }
+
+    async fn listen(paths: &Paths) -> (tokio::task::JoinHandle<()>, Arc<Canned>) {
+        let Bound::Listener(listener) = bind(paths).await.unwrap() else { panic!("nothing runs yet") };
+        let canned = Arc::new(Canned { versions: watch::Sender::new(1) });
+        (tokio::spawn(serve(listener, canned.clone())), canned)
+    }
+
+    #[tokio::test]
+    async fn a_second_launch_finds_the_first_and_a_dead_socket_is_replaced() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_home(home.path());
+        let client = Client::new(&paths);
+        assert!(matches!(client.status().await, Err(IpcError::NotRunning { .. })));
+
+        let (server, _canned) = listen(&paths).await;
+        let mode = std::fs::metadata(socket_path(&paths)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "only the user may talk to the app");
+        let Bound::Running(second) = bind(&paths).await.unwrap() else { panic!("the first instance answers") };
+        assert_eq!(second.status().await.unwrap().quota_problem.as_deref(), Some("canned"));
+
+        // Killed: the socket file stays, nobody answers; the next start takes over.
+        server.abort();
+        let _ = server.await;
+        assert!(socket_path(&paths).exists());
+        assert!(matches!(bind(&paths).await.unwrap(), Bound::Listener(_)));
+    }
+
+    #[tokio::test]
+    async fn refusals_arrive_in_words_and_watch_follows_versions() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_home(home.path());
+        let (_server, canned) = listen(&paths).await;
+        let client = Client::new(&paths);
+        match client.route(Service::Codex, true).await {
+            Err(IpcError::Refused(message)) => assert!(message.contains("enable it in Settings"), "{message}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        let mut watch = client.watch().await.unwrap();
+        assert_eq!(watch.next().await, Some(1), "the current version first");
+        canned.versions.send_replace(7);
+        assert_eq!(watch.next().await, Some(7));
+        drop(canned);
+    }
+
+    #[tokio::test]
+    async fn garbage_gets_an_error_line_not_a_hangup() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_home(home.path());
+        let (_server, _canned) = listen(&paths).await;
+        let mut stream = UnixStream::connect(socket_path(&paths)).await.unwrap();
+        stream.write_all(b"{\"cmd\":\"explode\"}\n").await.unwrap();
+        let mut line = String::new();
+        BufReader::new(stream).read_line(&mut line).await.unwrap();
+        assert!(line.starts_with("{\"error\":\"not a request"), "{line}");
+    }
+}
