@@ -42,11 +42,11 @@ if [ -z "$deb" ]; then
   exit 1
 fi
 
-# The package must hold the app, its desktop entry and icon, and both
-# commands; unpacked into a scratch root, the commands must run.
+# The package must hold the app (tray process and window), its desktop
+# entry and icon, and both commands; unpacked into a scratch root, the commands must run.
 contents=$(dpkg-deb -c "$deb")
 missing=0
-for want in usr/bin/ch usr/bin/codex-helper usr/bin/codex-helper-app \
+for want in usr/bin/ch usr/bin/codex-helper usr/bin/codex-helper-app usr/bin/codex-helper-window \
   'usr/share/applications/[^/]+\.desktop' 'usr/share/icons/hicolor/[^/]+/apps/[^/]+\.png'; do
   if ! grep -Eq " (\./)?$want\$" <<<"$contents"; then
     say "the .deb lacks /$want"

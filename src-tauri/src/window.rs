@@ -14,7 +14,7 @@ pub const MAIN: &str = "main";
 /// How long a hidden window lives before its process exits;
 /// `CODEX_HELPER_APP_DESTROY_AFTER_SECS` overrides it (tests).
 fn exit_after() -> Duration {
-    let secs = std::env::var("CODEX_HELPER_APP_DESTROY_AFTER_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
+    let secs = std::env::var("CODEX_HELPER_APP_DESTROY_AFTER_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
     Duration::from_secs(secs)
 }
 
