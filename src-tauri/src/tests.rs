@@ -126,6 +126,66 @@ fn add_upstream_reports_a_bad_url_in_words() {
 }
 
 #[test]
+fn update_upstream_keeps_the_stored_key_unless_a_new_one_is_given() {
+    let t = start(None, |_| {});
+    t.add("main", "https://relay.example/v1");
+    let update = |from: &str, to: &str, key: Value| {
+        t.invoke(
+            "update_upstream",
+            json!({"service": "codex", "config": "main", "baseUrl": from, "newBaseUrl": to, "key": key,
+                   "alias": null, "tags": [["source", "form"]]}),
+        )
+    };
+    let stored = || -> Value {
+        let file: Value = serde_json::from_str(&std::fs::read_to_string(t.paths().config_file()).unwrap()).unwrap();
+        file["codex"]["configs"]["main"]["upstreams"][0].clone()
+    };
+
+    // No key: the URL and tags change, the stored key stays.
+    let out = update("https://relay.example/v1", "https://relay2.example/v1", Value::Null).unwrap();
+    assert_eq!((out["changed"].clone(), out["key_replaced"].clone()), (json!(true), json!(false)));
+    let up = stored();
+    assert_eq!(up["base_url"], "https://relay2.example/v1");
+    assert_eq!(up["auth"]["auth_token"], KEY);
+    assert_eq!(up["tags"], json!({"source": "form"}));
+    // The running proxy follows at once.
+    let snapshot = t.agent.state.runtime.config().snapshot();
+    let active = snapshot.active(codex_helper_core::Service::Codex).unwrap();
+    assert_eq!(&*active.upstreams[0].base_url, "https://relay2.example/v1");
+
+    // A new key replaces the stored one.
+    const NEW: &str = "sk-new-key-77778888";
+    let out =
+        update("https://relay2.example/v1", "https://relay2.example/v1", json!({"auth_token": NEW, "api_key": null}))
+            .unwrap();
+    assert_eq!(out["key_replaced"], true);
+    assert_eq!(out["upstream"]["auth_token"], "sk-…8888");
+    assert_eq!(stored()["auth"]["auth_token"], NEW);
+
+    let view = t.invoke("list_configs", json!({"service": "codex"})).unwrap();
+    assert_eq!(view["configs"][0]["upstreams"][0]["auth_token"], "sk-…8888");
+    let text = view.to_string();
+    assert!(!text.contains(NEW) && !text.contains(KEY), "keys must not travel back in clear: {text}");
+
+    let err = update("https://gone.example/v1", "https://x.example/v1", Value::Null).unwrap_err();
+    let message = err["message"].as_str().unwrap();
+    assert!(message.contains("its upstreams: https://relay2.example/v1"), "{err}");
+}
+
+#[test]
+fn test_stored_connection_names_an_upstream_instead_of_taking_its_key() {
+    let t = start(None, |_| {});
+    t.add("main", "https://relay.example/v1");
+    let err = t
+        .invoke(
+            "test_stored_connection",
+            json!({"service": "codex", "config": "other", "baseUrl": "https://relay.example/v1"}),
+        )
+        .unwrap_err();
+    assert!(err["message"].as_str().unwrap().contains("existing configs: main"), "{err}");
+}
+
+#[test]
 fn set_active_switches_what_the_proxy_serves() {
     let t = start(None, |_| {});
     t.add("a", "https://a.example/v1");

@@ -9,11 +9,22 @@ export const commands = {
 	listConfigs: (service: Service) => typedError<ServiceView, CommandError>(__TAURI_INVOKE("list_configs", { service })),
 	/**  Add an upstream to `config` (created if new, active if it is the first). */
 	addUpstream: (service: Service, config: string, baseUrl: string, authToken: string | null, apiKey: string | null, alias: string | null, tags: ([string, string])[]) => typedError<AddOutcome, CommandError>(__TAURI_INVOKE("add_upstream", { service, config, baseUrl, authToken, apiKey, alias, tags })),
+	/**
+	 *  Change the upstream at `base_url` of `config`: move it to `new_base_url`,
+	 *  replace its tags and (when given) the config's alias. `key: null` keeps
+	 *  the stored key, which the UI never sees; a `NewKey` replaces it.
+	 */
+	updateUpstream: (service: Service, config: string, baseUrl: string, newBaseUrl: string, key: NewKey | null, alias: string | null, tags: ([string, string])[]) => typedError<UpdateOutcome, CommandError>(__TAURI_INVOKE("update_upstream", { service, config, baseUrl, newBaseUrl, key, alias, tags })),
 	/**  Make `config` the one `service`'s proxy serves from, at once. */
 	setActive: (service: Service, config: string) => typedError<null, CommandError>(__TAURI_INVOKE("set_active", { service, config })),
 	removeConfig: (service: Service, config: string) => typedError<RemoveOutcome, CommandError>(__TAURI_INVOKE("remove_config", { service, config })),
 	/**  Send one real request to `base_url` with the key, as the proxy would. */
 	testConnection: (service: Service, baseUrl: string, authToken: string | null, apiKey: string | null) => typedError<ConnectionTest, CommandError>(__TAURI_INVOKE("test_connection", { service, baseUrl, authToken, apiKey })),
+	/**
+	 *  [`test_connection`] for a saved upstream, with its stored key (the UI
+	 *  never holds it, so it names the upstream instead).
+	 */
+	testStoredConnection: (service: Service, config: string, baseUrl: string) => typedError<ConnectionTest, CommandError>(__TAURI_INVOKE("test_stored_connection", { service, config, baseUrl })),
 	switchOn: (service: Service) => typedError<SwitchReport, CommandError>(__TAURI_INVOKE("switch_on", { service })),
 	switchOff: (service: Service) => typedError<SwitchReport, CommandError>(__TAURI_INVOKE("switch_off", { service })),
 	switchStatus: () => typedError<SwitchState[], CommandError>(__TAURI_INVOKE("switch_status")),
@@ -177,6 +188,12 @@ export type LogFilter = {
 
 /**  One new request record (live tail of the Logs screen). */
 export type LogLine = RequestRecord;
+
+/**  A replacement key. Both fields `None` means "this upstream needs no key". */
+export type NewKey = {
+	auth_token: string | null,
+	api_key: string | null,
+};
 
 /**  The latest quota answer for one upstream from one provider. */
 export type QuotaState = {
@@ -421,6 +438,24 @@ export type Totals = {
 	output_tokens: number,
 	reasoning_tokens: number,
 	total_tokens: number,
+};
+
+/**  The outcome of [`update_upstream`], keys masked. */
+export type UpdateOutcome = {
+	service: Service,
+	config: string,
+	/**
+	 *  Where the upstream was found (differs from `upstream.base_url` when
+	 *  it moved).
+	 */
+	previous_base_url: string,
+	/**  Position of the upstream in the config (0 = primary); unchanged. */
+	index: number,
+	/**  Something was written (false: it already was as asked). */
+	changed: boolean,
+	/**  A key different from the stored one was stored. */
+	key_replaced: boolean,
+	upstream: UpstreamView,
 };
 
 /**  One upstream's line on a chart: a value per day of `UsageSeries::days`. */

@@ -1,5 +1,6 @@
 //! "Test connection": one real request to a relay with its key, before it
-//! is saved, so a typo in the URL or a rejected key shows at once.
+//! is saved (or with the stored key, for one already saved), so a typo in
+//! the URL or a rejected key shows at once.
 //!
 //! Codex: `GET {base}/models`; Claude: `GET {base}/v1/models`. Both are
 //! cheap and authenticated. Any HTTP answer means the relay is reachable;
@@ -9,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::update::locate;
 use super::ConfigsError;
-use crate::config::{validate_base_url, Upstream, UpstreamAuth};
+use crate::config::{validate_base_url, ConfigFile, Upstream, UpstreamAuth};
 use crate::Service;
 
 const TIMEOUT: Duration = Duration::from_secs(15);
@@ -35,13 +37,30 @@ pub async fn test_connection(
     auth_token: Option<String>,
     api_key: Option<String>,
 ) -> Result<ConnectionTest, ConfigsError> {
-    let base = validate_base_url(base_url).map_err(|message| ConfigsError::BadUrl { message })?;
     let upstream = Upstream {
         base_url: base_url.to_string(),
         auth: UpstreamAuth { auth_token, api_key, ..Default::default() },
         ..Default::default()
     };
-    let headers = crate::live::auth_headers(service, &upstream)
+    send(service, &upstream).await
+}
+
+/// [`test_connection`] for an upstream already saved, with its stored key:
+/// the UI never holds that key, so it names the upstream instead.
+pub async fn test_stored_connection(
+    file: &ConfigFile,
+    service: Service,
+    config: &str,
+    base_url: &str,
+) -> Result<ConnectionTest, ConfigsError> {
+    let index = locate(file, service, config, base_url)?;
+    let upstream = file.service(service).configs[config].upstreams[index].clone();
+    send(service, &upstream).await
+}
+
+async fn send(service: Service, upstream: &Upstream) -> Result<ConnectionTest, ConfigsError> {
+    let base = validate_base_url(&upstream.base_url).map_err(|message| ConfigsError::BadUrl { message })?;
+    let headers = crate::live::auth_headers(service, upstream)
         .map_err(|_| ConfigsError::BadKey { what: "key", problem: "contains characters that can't be sent" })?;
     let base = base.as_str().trim_end_matches('/');
     let url = match service {
@@ -95,4 +114,57 @@ fn without_url(err: &reqwest::Error) -> String {
         source = s.source();
     }
     last
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::routing::get;
+    use axum::Router;
+    use http::{HeaderMap, StatusCode};
+
+    use super::*;
+    use crate::config::{ConfigStore, Settings};
+    use crate::configs::{add_upstream, NewUpstream};
+    use crate::Paths;
+
+    const KEY: &str = "sk-test-0123456789abcd";
+
+    /// A relay on a free local port that accepts only `Bearer KEY`; returns
+    /// its base URL.
+    async fn relay() -> String {
+        let app = Router::new().route(
+            "/v1/models",
+            get(|headers: HeaderMap| async move {
+                let expected = format!("Bearer {KEY}");
+                match headers.get("authorization") {
+                    Some(v) if v.as_bytes() == expected.as_bytes() => StatusCode::OK,
+                    _ => StatusCode::UNAUTHORIZED,
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}/v1")
+    }
+
+    #[tokio::test]
+    async fn a_stored_upstream_is_tested_with_its_stored_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConfigStore::new(&Paths::with_home(dir.path()));
+        let base = relay().await;
+        let new = NewUpstream { base_url: base.clone(), auth_token: Some(KEY.into()), ..Default::default() };
+        add_upstream(&store, &Settings::default(), Service::Codex, "main", new).unwrap();
+        let file = store.load().unwrap();
+
+        let stored = test_stored_connection(&file, Service::Codex, "main", &base).await.unwrap();
+        assert!(stored.ok && stored.status == Some(200), "{stored:?}");
+        // The relay rejects a request without the key, so the 200 above
+        // came from the stored one.
+        let bare = test_connection(Service::Codex, &base, None, None).await.unwrap();
+        assert_eq!((bare.ok, bare.status), (false, Some(401)), "{bare:?}");
+
+        let err = test_stored_connection(&file, Service::Codex, "main", "https://c.example/v1").await.unwrap_err();
+        assert!(matches!(err, ConfigsError::UnknownUpstream { .. }), "{err}");
+    }
 }

@@ -1,5 +1,5 @@
 //! Editing `config.json` the way `ch config …` and the desktop app do: add an
-//! upstream, choose the active config, remove one, pick the default service,
+//! upstream, change one, choose the active config, remove one, pick the default service,
 //! and views of it all with every key masked.
 //!
 //! Every write goes through [`ConfigStore::update`] (lock, fresh re-read,
@@ -18,9 +18,11 @@ use crate::config::{
 use crate::Service;
 
 mod connection;
+mod update;
 mod view;
 
-pub use connection::{test_connection, ConnectionTest};
+pub use connection::{test_connection, test_stored_connection, ConnectionTest};
+pub use update::{update_upstream, NewKey, UpdateOutcome, UpstreamChange};
 
 pub use view::{list, show, ConfigView, DefaultService, ServiceView, UpstreamView};
 
@@ -44,6 +46,20 @@ pub enum ConfigsError {
     BadKey { what: &'static str, problem: &'static str },
     #[error("the config name must not be empty or contain spaces or control characters (got `{name}`)")]
     BadName { name: String },
+    #[error("{service} config `{config}` has no upstream at {base_url}; {}", known_urls(known))]
+    UnknownUpstream { service: Service, config: String, base_url: String, known: Vec<String> },
+    #[error(
+        "{service} config `{config}` already has an upstream at {base_url}; edit or remove that one instead (health is tracked per URL, so two entries for one URL would fail over together)"
+    )]
+    UrlTaken { service: Service, config: String, base_url: String },
+}
+
+fn known_urls(known: &[String]) -> String {
+    if known.is_empty() {
+        "it has no upstreams".to_string()
+    } else {
+        format!("its upstreams: {}", known.join(", "))
+    }
 }
 
 fn known_names(known: &[String]) -> String {
@@ -121,13 +137,7 @@ pub fn add_upstream(
     new: NewUpstream,
 ) -> Result<AddOutcome, ConfigsError> {
     check_name(name)?;
-    let url = validate_base_url(&new.base_url).map_err(|message| ConfigsError::BadUrl { message })?;
-    for owner in Service::ALL {
-        let port = settings.service(owner).port;
-        if points_at(&url, SocketAddr::from(([127, 0, 0, 1], port))) {
-            return Err(ConfigsError::Loop { url: new.base_url, owner, port });
-        }
-    }
+    check_url(settings, &new.base_url)?;
     let auth_token = check_key(new.auth_token, "auth-token")?;
     let api_key = check_key(new.api_key, "api-key")?;
     let upstream = Upstream {
@@ -284,6 +294,19 @@ fn edit(store: &ConfigStore, f: impl FnOnce(&mut ConfigFile) -> Result<bool, Con
         Err(ConfigError::Io { source, .. }) if source.to_string() == UNCHANGED => Ok(()),
         other => other,
     }
+}
+
+/// A `base_url` an upstream may have: a valid http(s) URL that does not
+/// point at one of the proxies' own ports (the proxy would forward to itself).
+fn check_url(settings: &Settings, base_url: &str) -> Result<(), ConfigsError> {
+    let url = validate_base_url(base_url).map_err(|message| ConfigsError::BadUrl { message })?;
+    for owner in Service::ALL {
+        let port = settings.service(owner).port;
+        if points_at(&url, SocketAddr::from(([127, 0, 0, 1], port))) {
+            return Err(ConfigsError::Loop { url: base_url.to_string(), owner, port });
+        }
+    }
+    Ok(())
 }
 
 fn check_name(name: &str) -> Result<(), ConfigsError> {

@@ -1,8 +1,10 @@
-//! Config CRUD: list (masked), add an upstream, set the active config,
-//! remove one, and test a relay before saving it.
+//! Config CRUD: list (masked), add an upstream, change one, set the active
+//! config, remove one, and test a relay (before saving it, or as saved).
 
 use codex_helper_core::config::{ConfigStore, Settings};
-use codex_helper_core::configs::{self, AddOutcome, ConnectionTest, NewUpstream, RemoveOutcome, ServiceView};
+use codex_helper_core::configs::{
+    self, AddOutcome, ConnectionTest, NewKey, NewUpstream, RemoveOutcome, ServiceView, UpdateOutcome, UpstreamChange,
+};
 use codex_helper_core::Service;
 use tauri::State;
 
@@ -39,6 +41,31 @@ pub async fn add_upstream(
     Ok(outcome)
 }
 
+/// Change the upstream at `base_url` of `config`: move it to `new_base_url`,
+/// replace its tags and (when given) the config's alias. `key: null` keeps
+/// the stored key, which the UI never sees; a `NewKey` replaces it.
+#[tauri::command]
+#[specta::specta]
+#[allow(clippy::too_many_arguments)]
+pub async fn update_upstream(
+    state: State<'_, WindowState>,
+    service: Service,
+    config: String,
+    base_url: String,
+    new_base_url: String,
+    key: Option<NewKey>,
+    alias: Option<String>,
+    tags: Vec<(String, String)>,
+) -> CmdResult<UpdateOutcome> {
+    let change = UpstreamChange { base_url: Some(new_base_url), key, alias, tags: Some(tags.into_iter().collect()) };
+    let settings = Settings::load(&state.paths).map_err(CommandError::new)?;
+    let store = ConfigStore::new(&state.paths);
+    let outcome =
+        configs::update_upstream(&store, &settings, service, &config, &base_url, change).map_err(CommandError::new)?;
+    state.reload().await;
+    Ok(outcome)
+}
+
 /// Make `config` the one `service`'s proxy serves from, at once.
 #[tauri::command]
 #[specta::specta]
@@ -70,4 +97,18 @@ pub async fn test_connection(
     api_key: Option<String>,
 ) -> CmdResult<ConnectionTest> {
     configs::test_connection(service, &base_url, auth_token, api_key).await.map_err(CommandError::new)
+}
+
+/// [`test_connection`] for a saved upstream, with its stored key (the UI
+/// never holds it, so it names the upstream instead).
+#[tauri::command]
+#[specta::specta]
+pub async fn test_stored_connection(
+    state: State<'_, WindowState>,
+    service: Service,
+    config: String,
+    base_url: String,
+) -> CmdResult<ConnectionTest> {
+    let file = ConfigStore::new(&state.paths).load().map_err(CommandError::new)?;
+    configs::test_stored_connection(&file, service, &config, &base_url).await.map_err(CommandError::new)
 }

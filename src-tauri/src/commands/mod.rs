@@ -38,9 +38,11 @@ macro_rules! specta_builder {
             .commands(tauri_specta::collect_commands![
                 $crate::commands::config::list_configs,
                 $crate::commands::config::add_upstream,
+                $crate::commands::config::update_upstream,
                 $crate::commands::config::set_active,
                 $crate::commands::config::remove_config,
                 $crate::commands::config::test_connection,
+                $crate::commands::config::test_stored_connection,
                 $crate::commands::switch::switch_on,
                 $crate::commands::switch::switch_off,
                 $crate::commands::switch::switch_status,

@@ -155,6 +155,24 @@ mockIPC(
         if (i >= 0) c.upstreams[i] = up; else c.upstreams.push(up);
         return { service: a.service, config: a.config, action: i >= 0 ? "updated" : "added", created, became_active: false, index: i >= 0 ? i : c.upstreams.length - 1, upstream: up };
       }
+      case "update_upstream": {
+        const c = configs[a.service].configs.find((x) => x.name === a.config);
+        const i = c ? c.upstreams.findIndex((u) => u.base_url === a.baseUrl) : -1;
+        if (!c || i < 0) throw `${a.service} config \`${a.config}\` has no upstream at ${a.baseUrl}`;
+        const old = c.upstreams[i];
+        const mask = (k: string | null) => (k ? `${k.slice(0, 3)}…${k.slice(-4)}` : null);
+        const up = {
+          base_url: a.newBaseUrl,
+          auth_token: a.key ? mask(a.key.auth_token) : old.auth_token,
+          api_key: a.key ? mask(a.key.api_key) : old.api_key,
+          tags: Object.fromEntries(a.tags),
+        };
+        c.upstreams[i] = up;
+        return { service: a.service, config: a.config, previous_base_url: a.baseUrl, index: i, changed: true, key_replaced: a.key != null, upstream: up };
+      }
+      case "test_stored_connection":
+        await new Promise((r) => setTimeout(r, 300));
+        return { ok: true, status: 200, latency_ms: 164, message: "ok (HTTP 200), with the stored key" };
       case "test_connection":
         await new Promise((r) => setTimeout(r, 300));
         if (String(a.baseUrl).includes("bad")) throw "could not connect to bad.example: connection refused";

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { checkBaseUrl, checkKey, hasErrors, toAddArgs, validateUpstream, type UpstreamForm } from "./validate";
+import {
+  checkBaseUrl, checkKey, hasErrors, keyKindOf, testPlan, toAddArgs, toUpdateArgs, validateUpstream,
+  type StoredUpstream, type UpstreamForm,
+} from "./validate";
 
 const good: UpstreamForm = {
   service: "codex",
@@ -66,5 +69,58 @@ describe("validateUpstream", () => {
     });
     expect(toAddArgs({ ...good, keyKind: "api_key" }).apiKey).toBe("sk-abc123");
     expect(toAddArgs({ ...good, keyKind: "none" })).toMatchObject({ authToken: null, apiKey: null });
+  });
+});
+
+describe("editing a saved upstream", () => {
+  const stored: StoredUpstream = { config: "main", baseUrl: "https://relay.example.com/v1", keyKind: "auth_token" };
+  const editForm: UpstreamForm = { ...good, key: "" };
+
+  it("reads the stored key's kind from the masked view", () => {
+    expect(keyKindOf({ auth_token: "sk-…abcd", api_key: null })).toBe("auth_token");
+    expect(keyKindOf({ auth_token: null, api_key: "sk-…abcd" })).toBe("api_key");
+    expect(keyKindOf({ auth_token: "sk-…abcd", api_key: "sk-…efgh" })).toBe("auth_token");
+    expect(keyKindOf({ auth_token: null, api_key: null })).toBe("none");
+  });
+
+  it("does not require the key again", () => {
+    expect(hasErrors(validateUpstream(editForm, stored))).toBe(false);
+    expect(checkKey("", "auth_token", stored)).toBeNull();
+    // Adding still requires one.
+    expect(validateUpstream(editForm).key).toMatch(/Paste the key/);
+  });
+
+  it("requires the key when its kind changes or there was none", () => {
+    expect(checkKey("", "api_key", stored)).toMatch(/store it as an API key/);
+    expect(checkKey("", "auth_token", { ...stored, keyKind: "none" })).toMatch(/Paste the key/);
+    expect(checkKey("sk 1", "auth_token", stored)).toMatch(/spaces/);
+  });
+
+  it("keeps the stored key unless one is pasted or “no key” chosen", () => {
+    const moved = { ...editForm, baseUrl: "https://new.example.com/v1", tags: [{ key: "a", value: "1" }] };
+    expect(toUpdateArgs(moved, stored)).toEqual({
+      baseUrl: "https://relay.example.com/v1",
+      newBaseUrl: "https://new.example.com/v1",
+      key: null,
+      tags: [["a", "1"]],
+    });
+    expect(toUpdateArgs({ ...editForm, key: " sk-new\n" }, stored).key).toEqual({ auth_token: "sk-new", api_key: null });
+    expect(toUpdateArgs({ ...editForm, keyKind: "api_key", key: "sk-new" }, stored).key).toEqual({
+      auth_token: null,
+      api_key: "sk-new",
+    });
+    // Choosing “no key” removes it; a keyless upstream left keyless is unchanged.
+    expect(toUpdateArgs({ ...editForm, keyKind: "none" }, stored).key).toEqual({ auth_token: null, api_key: null });
+    expect(toUpdateArgs({ ...editForm, keyKind: "none" }, { ...stored, keyKind: "none" }).key).toBeNull();
+  });
+
+  it("tests with the stored key only at the URL it was saved for", () => {
+    expect(testPlan(editForm)).toEqual({ kind: "typed" });
+    expect(testPlan(editForm, stored)).toEqual({ kind: "stored" });
+    expect(testPlan({ ...editForm, key: "sk-new" }, stored)).toEqual({ kind: "typed" });
+    const moved = testPlan({ ...editForm, baseUrl: "https://new.example.com/v1" }, stored);
+    expect(moved.kind).toBe("needs_key");
+    expect(moved.kind === "needs_key" && moved.message).toMatch(/Paste the key to test the new URL/);
+    expect(testPlan({ ...editForm, keyKind: "none" }, { ...stored, keyKind: "none" })).toEqual({ kind: "typed" });
   });
 });

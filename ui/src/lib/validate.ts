@@ -1,7 +1,10 @@
-// Validation of the upstream form before it is sent to `add_upstream`. The
-// same rules as core's `validate_base_url`, `check_key` and `check_name`,
-// so the person sees the problem next to the field instead of after a
-// round trip (the backend checks again).
+// Validation of the upstream form before it is sent to `add_upstream` (or,
+// when editing a saved upstream, `update_upstream`). The same rules as
+// core's `validate_base_url`, `check_key` and `check_name`, so the person
+// sees the problem next to the field instead of after a round trip (the
+// backend checks again).
+
+import type { NewKey } from "../bindings";
 
 export type KeyKind = "auth_token" | "api_key" | "none";
 
@@ -12,6 +15,14 @@ export interface UpstreamForm {
   keyKind: KeyKind;
   key: string;
   tags: { key: string; value: string }[];
+}
+
+/** The saved upstream an edit started from. Its key never reaches the UI:
+ * only which kind it is, so an empty key field can mean "keep it". */
+export interface StoredUpstream {
+  config: string;
+  baseUrl: string;
+  keyKind: KeyKind;
 }
 
 /** Field → message; empty when the form is fine. */
@@ -44,10 +55,21 @@ export function checkBaseUrl(url: string): string | null {
   return null;
 }
 
-/** Why `key` can't be sent as a key, or null when it can. */
-export function checkKey(key: string, kind: KeyKind): string | null {
+/** Which kind of key a listed upstream has (a token wins, as in the proxy). */
+export function keyKindOf(u: { auth_token: string | null; api_key: string | null }): KeyKind {
+  return u.auth_token ? "auth_token" : u.api_key ? "api_key" : "none";
+}
+
+const kindName: Record<KeyKind, string> = { auth_token: "an auth token", api_key: "an API key", none: "no key" };
+
+/** Why `key` can't be sent as a key, or null when it can. When editing,
+ * an empty key keeps the stored one, unless its kind was changed (the
+ * stored key can't be moved without being pasted). */
+export function checkKey(key: string, kind: KeyKind, stored?: StoredUpstream): string | null {
   if (kind === "none") return null;
   const k = key.trim();
+  if (k === "" && stored?.keyKind === kind) return null;
+  if (k === "" && stored && stored.keyKind !== "none") return `Paste the key to store it as ${kindName[kind]}`;
   if (k === "") return "Paste the key (or choose “no key” if the relay needs none)";
   if (badChars.test(k)) return "The key contains spaces or control characters; paste it again";
   return null;
@@ -60,14 +82,15 @@ export function checkConfigName(name: string): string | null {
   return null;
 }
 
-export function validateUpstream(form: UpstreamForm): FormErrors {
+/** `stored`: the upstream being edited (absent when adding). */
+export function validateUpstream(form: UpstreamForm, stored?: StoredUpstream): FormErrors {
   const errors: FormErrors = {};
   if (form.service !== "codex" && form.service !== "claude") errors.service = "Choose Codex or Claude";
   const name = checkConfigName(form.config);
   if (name) errors.config = name;
   const url = checkBaseUrl(form.baseUrl);
   if (url) errors.baseUrl = url;
-  const key = checkKey(form.key, form.keyKind);
+  const key = checkKey(form.key, form.keyKind, stored);
   if (key) errors.key = key;
   const tagErrors: Record<number, string> = {};
   const seen = new Set<string>();
@@ -96,8 +119,41 @@ export function toAddArgs(form: UpstreamForm): {
   return {
     authToken: form.keyKind === "auth_token" ? key : null,
     apiKey: form.keyKind === "api_key" ? key : null,
-    tags: form.tags
-      .filter((t) => t.key.trim() !== "")
-      .map((t) => [t.key.trim(), t.value.trim()] as [string, string]),
+    tags: tagPairs(form),
   };
+}
+
+/** True when saving the edit keeps the stored key (nothing pasted, same kind). */
+export function keepsStoredKey(form: UpstreamForm, stored: StoredUpstream): boolean {
+  return form.keyKind === stored.keyKind && (form.keyKind === "none" || form.key.trim() === "");
+}
+
+/** The arguments `update_upstream` takes for an edit of `stored`: `key`
+ * null keeps the stored key; a NewKey with both fields null removes it. */
+export function toUpdateArgs(
+  form: UpstreamForm,
+  stored: StoredUpstream,
+): { baseUrl: string; newBaseUrl: string; key: NewKey | null; tags: [string, string][] } {
+  const { authToken, apiKey, tags } = toAddArgs(form);
+  const key = keepsStoredKey(form, stored) ? null : { auth_token: authToken, api_key: apiKey };
+  return { baseUrl: stored.baseUrl, newBaseUrl: form.baseUrl, key, tags };
+}
+
+/** What "Test connection" can do for this form: test with the typed key,
+ * test the saved upstream with its stored key (which the UI never holds),
+ * or nothing until a key is pasted: the stored key is only ever sent to
+ * the URL it was saved for. */
+export type TestPlan = { kind: "typed" } | { kind: "stored" } | { kind: "needs_key"; message: string };
+
+export function testPlan(form: UpstreamForm, stored?: StoredUpstream): TestPlan {
+  if (!stored || !keepsStoredKey(form, stored) || stored.keyKind === "none") return { kind: "typed" };
+  if (form.baseUrl === stored.baseUrl) return { kind: "stored" };
+  return {
+    kind: "needs_key",
+    message: "Paste the key to test the new URL (the stored key is only sent to the URL it was saved for), or save first",
+  };
+}
+
+function tagPairs(form: UpstreamForm): [string, string][] {
+  return form.tags.filter((t) => t.key.trim() !== "").map((t) => [t.key.trim(), t.value.trim()] as [string, string]);
 }
