@@ -54,6 +54,11 @@ pub fn run() -> ExitCode {
     let _entered = rt.enter();
     let listener = match rt.block_on(ipc::bind(&paths)) {
         Ok(Bound::Listener(listener)) => listener,
+        Ok(Bound::Running(_)) if args.hidden && args.screen.is_none() => {
+            // Autostart while it already runs: nothing to do.
+            eprintln!("codex-helper is already running");
+            return ExitCode::SUCCESS;
+        }
         Ok(Bound::Running(client)) => {
             // Single instance: the running app shows its window instead.
             return match rt.block_on(client.open(args.screen.as_deref())) {
