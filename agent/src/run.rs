@@ -41,6 +41,7 @@ pub fn run() -> ExitCode {
     keep_gtk_off_gl();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
         .init();
     let args = Args::parse(std::env::args().skip(1));
     let paths = match Paths::from_env() {

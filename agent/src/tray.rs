@@ -7,7 +7,10 @@
 //! objects live on the GTK main thread: [`create`] and [`update`] run
 //! there (other threads go through [`update_from_any_thread`]). The menu is
 //! rebuilt from scratch by `events` whenever the state changed (coalesced
-//! there), so it always shows what the proxies do.
+//! there), so it always shows what the proxies do — but only when what it
+//! shows changed: every rebuild gives the items new D-Bus ids and replaces
+//! a menu the user may have open, and a click in flight on the old one is
+//! lost (quota polls alone refresh several times a minute).
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -16,7 +19,7 @@ use codex_helper_core::config::ConfigFile;
 use codex_helper_core::lb::{UpstreamState, UpstreamStatus};
 use codex_helper_core::usage::QuotaState;
 use codex_helper_core::Service;
-use tray_icon::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
+use tray_icon::menu::{CheckMenuItem, IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
 use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
 
 use crate::notify::label;
@@ -167,12 +170,24 @@ impl TrayAction {
 thread_local! {
     /// The tray, owned by the GTK main thread.
     static TRAY: RefCell<Option<TrayIcon>> = const { RefCell::new(None) };
+    /// What the tray shows now (GTK main thread); `None` forces a rebuild.
+    static SHOWN: RefCell<Option<Shown>> = const { RefCell::new(None) };
+}
+
+/// Everything [`update`] puts in the tray, to compare with the next round.
+#[derive(PartialEq)]
+struct Shown {
+    menu: Vec<Item>,
+    level: Level,
+    tooltip: String,
 }
 
 /// Put the icon in the tray (GTK main thread, after `gtk::init`). Menu
 /// clicks call `on_action` on that thread: keep it short.
 pub fn create(on_action: impl Fn(TrayAction) + Send + Sync + 'static) -> Result<(), TrayError> {
     MenuEvent::set_event_handler(Some(move |event: MenuEvent| {
+        // A check item toggled itself: the next update rebuilds from the truth.
+        SHOWN.with(|s| s.borrow_mut().take());
         if let Some(action) = TrayAction::parse(&event.id.0) {
             on_action(action);
         }
@@ -190,16 +205,33 @@ pub fn create(on_action: impl Fn(TrayAction) + Send + Sync + 'static) -> Result<
     Ok(())
 }
 
-/// Rebuild icon, tooltip and menu from `status` (GTK main thread).
+/// Show `status` in icon, tooltip and menu, each rebuilt only if it
+/// changed (GTK main thread).
 pub fn update(status: &AppStatus, file: &ConfigFile) {
     TRAY.with(|t| {
         let Some(tray) = &*t.borrow() else { return };
-        match menu(status, file) {
-            Ok(menu) => tray.set_menu(Some(Box::new(menu))),
-            Err(err) => tracing::warn!(%err, "cannot build the tray menu"),
-        }
-        let _ = tray.set_icon(Some(level(status).icon()));
-        let _ = tray.set_tooltip(Some(tooltip(status)));
+        let now = Shown { menu: menu_items(status, file), level: level(status), tooltip: tooltip(status) };
+        SHOWN.with(|shown| {
+            let mut shown = shown.borrow_mut();
+            let before = shown.take();
+            let before = before.as_ref();
+            if before.map(|b| &b.menu) != Some(&now.menu) {
+                match build_menu(&now.menu) {
+                    Ok(menu) => tray.set_menu(Some(Box::new(menu))),
+                    Err(err) => {
+                        tracing::warn!(%err, "cannot build the tray menu");
+                        return; // try again next time
+                    }
+                }
+            }
+            if before.map(|b| b.level) != Some(now.level) {
+                let _ = tray.set_icon(Some(now.level.icon()));
+            }
+            if before.map(|b| &b.tooltip) != Some(&now.tooltip) {
+                let _ = tray.set_tooltip(Some(now.tooltip.clone()));
+            }
+            *shown = Some(now);
+        });
     });
 }
 
@@ -208,40 +240,88 @@ pub fn update_from_any_thread(status: AppStatus, file: Arc<ConfigFile>) {
     glib::MainContext::default().invoke(move || update(&status, &file));
 }
 
-fn menu(status: &AppStatus, file: &ConfigFile) -> Result<Menu, tray_icon::menu::Error> {
-    let menu = Menu::new();
-    for s in &status.services {
-        menu.append(&service_menu(s, file)?)?;
-    }
-    menu.append(&PredefinedMenuItem::separator())?;
-    menu.append(&MenuItem::with_id("open", "Open window", true, None))?;
-    menu.append(&MenuItem::with_id("quit", "Quit", true, None))?;
-    Ok(menu)
+/// One menu entry, as shown: two equal lists make the same menu.
+#[derive(Clone, Debug, PartialEq)]
+enum Item {
+    Submenu {
+        text: String,
+        items: Vec<Item>,
+    },
+    /// A line to read, not to click.
+    Info(String),
+    Action {
+        id: &'static str,
+        text: &'static str,
+    },
+    Check {
+        id: String,
+        text: String,
+        enabled: bool,
+        checked: bool,
+    },
+    Separator,
 }
 
-fn service_menu(s: &ServiceLive, file: &ConfigFile) -> Result<Submenu, tray_icon::menu::Error> {
+fn menu_items(status: &AppStatus, file: &ConfigFile) -> Vec<Item> {
+    let mut items: Vec<Item> = status.services.iter().map(|s| service_items(s, file)).collect();
+    items.push(Item::Separator);
+    items.push(Item::Action { id: "open", text: "Open window" });
+    items.push(Item::Action { id: "quit", text: "Quit" });
+    items
+}
+
+fn service_items(s: &ServiceLive, file: &ConfigFile) -> Item {
     let service = s.service;
-    let sub = Submenu::new(service_line(s), true);
+    let mut items = Vec::new();
     let section = file.service(service);
     if section.configs.is_empty() {
-        sub.append(&MenuItem::new("No configs yet: add one in the window", false, None))?;
+        items.push(Item::Info("No configs yet: add one in the window".into()));
     }
     for name in section.configs.keys() {
         let active = s.active_config.as_deref() == Some(name.as_str());
-        sub.append(&CheckMenuItem::with_id(format!("cfg:{service}:{name}"), name, true, active, None))?;
+        items.push(Item::Check {
+            id: format!("cfg:{service}:{name}"),
+            text: name.clone(),
+            enabled: true,
+            checked: active,
+        });
     }
     if !s.upstreams.is_empty() {
-        sub.append(&PredefinedMenuItem::separator())?;
-        for up in &s.upstreams {
-            sub.append(&MenuItem::new(upstream_line(up, &s.quota), false, None))?;
-        }
+        items.push(Item::Separator);
+        items.extend(s.upstreams.iter().map(|up| Item::Info(upstream_line(up, &s.quota))));
     }
-    sub.append(&PredefinedMenuItem::separator())?;
+    items.push(Item::Separator);
     let routed = s.switch.as_ref().is_some_and(|w| w.points_at_proxy);
     let can_route = s.serving.usable_port().is_some();
     let text = format!("Route {} through proxy", service.display_name());
-    sub.append(&CheckMenuItem::with_id(format!("route:{service}"), text, can_route || routed, routed, None))?;
-    Ok(sub)
+    items.push(Item::Check { id: format!("route:{service}"), text, enabled: can_route || routed, checked: routed });
+    Item::Submenu { text: service_line(s), items }
+}
+
+fn build_menu(items: &[Item]) -> Result<Menu, tray_icon::menu::Error> {
+    let menu = Menu::new();
+    for item in items {
+        menu.append(build_item(item)?.as_ref())?;
+    }
+    Ok(menu)
+}
+
+fn build_item(item: &Item) -> Result<Box<dyn IsMenuItem>, tray_icon::menu::Error> {
+    Ok(match item {
+        Item::Submenu { text, items } => {
+            let sub = Submenu::new(text, true);
+            for item in items {
+                sub.append(build_item(item)?.as_ref())?;
+            }
+            Box::new(sub)
+        }
+        Item::Info(text) => Box::new(MenuItem::new(text, false, None)),
+        Item::Action { id, text } => Box::new(MenuItem::with_id(*id, *text, true, None)),
+        Item::Check { id, text, enabled, checked } => {
+            Box::new(CheckMenuItem::with_id(id.as_str(), text, *enabled, *checked, None))
+        }
+        Item::Separator => Box::new(PredefinedMenuItem::separator()),
+    })
 }
 
 #[cfg(test)]
@@ -316,6 +396,44 @@ mod tests {
         for level in [Level::Off, Level::Serving, Level::Degraded, Level::Down] {
             let _ = level.icon();
         }
+    }
+
+    #[test]
+    fn the_menu_compares_equal_when_only_a_quota_check_time_changed() {
+        let lb = LoadBalancer::new(Service::Codex, Default::default());
+        let ids = vec![UpstreamId::new("main", "https://packy.example/v1")];
+        let file: ConfigFile = serde_json::from_value(serde_json::json!({
+            "codex": {"active": "main", "configs": {"main": {"name": "main", "upstreams": [
+                {"base_url": "https://packy.example/v1", "auth": {}}]}}}
+        }))
+        .unwrap();
+        let quota = |spent: f64, checked_at_ms: u64| QuotaState {
+            provider_id: "p".into(),
+            service: Service::Codex,
+            config: "main".into(),
+            base_url: "https://packy.example/v1".into(),
+            budget_usd: Some(100.0),
+            spent_usd: Some(spent),
+            remaining_pct: Some(100.0 - spent),
+            exhausted: Some(false),
+            checked_at_ms,
+            error: None,
+        };
+        let at = |q: QuotaState| {
+            let mut s = live(Serving::Serving { port: 3211 }, lb.snapshot(&ids));
+            s.quota = vec![q];
+            menu_items(&AppStatus { services: vec![s], quota_problem: None }, &file)
+        };
+        let first = at(quota(58.0, 1_000));
+        assert_eq!(first, at(quota(58.0, 61_000)), "a poll with the same answer leaves the menu alone");
+        assert_ne!(first, at(quota(59.0, 121_000)), "a new answer shows");
+        let Item::Submenu { items, .. } = &first[0] else { panic!("a submenu per service: {first:?}") };
+        assert!(items.contains(&Item::Check {
+            id: "cfg:codex:main".into(),
+            text: "main".into(),
+            enabled: true,
+            checked: true
+        }));
     }
 
     #[test]

@@ -62,6 +62,7 @@ pub fn run() {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
         )
+        .with_writer(std::io::stderr)
         .init();
     let paths = match Paths::from_env() {
         Ok(p) => p,

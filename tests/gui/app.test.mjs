@@ -8,16 +8,18 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { GuiEnv, artifactsDir } from "./env.mjs";
+import { GuiEnv, artifactsDir, freePort } from "./env.mjs";
 import { Tray } from "./tray.mjs";
 import { waitFor } from "./webdriver.mjs";
 
 const KEY_A = "sk-test-aaaa1111aaaa9999";
 const KEY_B = "sk-test-bbbb2222bbbb";
 const SMOKE = "starts serving and shows the Dashboard";
+/** A closed window's process exits after this many seconds hidden (60 outside tests). */
+const RELEASE_SECS = 3;
 
 describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => {
-  const env = new GuiEnv();
+  const env = new GuiEnv({ env: { CODEX_HELPER_APP_DESTROY_AFTER_SECS: String(RELEASE_SECS) } });
   const tray = new Tray(env);
   /** Polls the tray menu until a config's check item is in the wanted state. */
   const trayChecked = (config, checked = true) =>
@@ -76,6 +78,41 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
   }
 
   const activeConfigShown = async () => (await wd.css('[data-service="codex"] [data-testid="active-config"]')).text();
+
+  /** A window shown, and `wd` driving it: from the tray if none is. */
+  async function ensureWindow() {
+    const [pid] = env.windowPids();
+    if (pid && env.visibleWindows(pid).length) return;
+    tray.click("Open window");
+    const shown = await waitFor("a window shown", () => env.windowPids().find((p) => env.visibleWindows(p).length), { timeout: 15_000 });
+    if (shown !== pid) wd = await env.attachWindow();
+  }
+
+  /** Closes the window like a user and waits until it is hidden; returns its process's PID. */
+  async function closeWindow() {
+    const pid = await env.closeWindow();
+    await waitFor("the window hidden", () => env.visibleWindows(pid).length === 0, { timeout: 5000 });
+    return pid;
+  }
+
+  /** Waits for the hidden window's process to exit (it does after RELEASE_SECS). */
+  async function released(pid) {
+    await waitFor(`window process ${pid} to exit`, () => !env.windowPids().includes(pid), { timeout: RELEASE_SECS * 1000 + 10_000, interval: 100 });
+  }
+
+  /**
+   * Makes `name` (relay C first, then `fallback`) Codex's active config,
+   * through the CLI as a user would; resolves once the tray shows it.
+   */
+  async function activateFlaky(name, fallback) {
+    env.ch("config", "add", name, "--base-url", env.mockC.baseUrl, "--auth-token", "sk-test-cccc3333cccc", "--codex");
+    env.ch("config", "add", name, "--base-url", fallback.baseUrl, "--auth-token", "sk-test-fallback", "--codex");
+    env.ch("config", "set-active", name, "--codex");
+    await trayChecked(name);
+  }
+
+  /** The Notify calls since `before` whose summary matches `re`. */
+  const notesSince = (before, re) => env.notifications().slice(before).filter((n) => re.test(n.summary));
 
   before(async () => {
     await env.start();
@@ -170,6 +207,28 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     await trayChecked("relay-b");
   });
 
+  flow("(tray) the menu stays put while nothing in it changes", async () => {
+    // Each quota answer (mock B's /usage, polled every 0.5 s) refreshes the
+    // app's state; the menu shows nothing new, so it must not be replaced:
+    // a replaced menu closes under the user's pointer and loses a click.
+    const active = env.configJson().codex.active;
+    const host = new URL(env.configJson().codex.configs[active].upstreams[0].base_url).host;
+    // Settled: the quota of the config made active just before is known.
+    await waitFor(`the quota of ${host} in the tray`, () => tray.labels().some((l) => l.startsWith(`${host} — ok · `) && l.endsWith("% of budget left")), { timeout: 5000 });
+    const shown = () => JSON.stringify(tray.menu());
+    const first = shown();
+    const polls = env.mockB.seen("/usage").length;
+    await waitFor("two more quota polls", () => env.mockB.seen("/usage").length >= polls + 2, { timeout: 5000 });
+    await new Promise((r) => setTimeout(r, 600)); // the refresh (coalesced 250 ms) reaches the tray
+    assert.equal(shown(), first, "the same menu, with the same item ids");
+    // A check item toggles itself when clicked: clicking the active config
+    // must leave it checked (the menu is rebuilt from the truth).
+    tray.click(active);
+    await new Promise((r) => setTimeout(r, 800));
+    await trayChecked(active);
+    assert.equal(env.configJson().codex.active, active);
+  });
+
   flow("(tray) picking a config in the tray menu switches at once", async () => {
     tray.click("relay-a");
     await waitFor("relay-a active in config.json", () => env.configJson().codex.active === "relay-a", { timeout: 5000 });
@@ -219,6 +278,151 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     const n2 = env.notifications().length;
     await waitFor("a recovery notification", () => env.notifications().length > n2, { timeout: 15_000 });
     await waitFor("the serving tray icon again", () => tray.level() === "serving", { timeout: 5000 });
+  });
+
+  flow("(failover) a failing primary: the request still succeeds and a failover is notified on D-Bus", async () => {
+    const previous = env.configJson().codex.active;
+    await activateFlaky("flaky", env.mockB);
+    env.mockC.fail(503);
+    try {
+      const before = env.notifications().length;
+      const triedC = env.mockC.seen("/v1/responses").length;
+      const res = await env.codexRequest("failover please");
+      assert.equal(res.status, 200, res.text);
+      assert.match(res.text, /hello from relay-b/, "the second upstream answered");
+      assert.equal(env.mockC.seen("/v1/responses").length, triedC + 1, "the primary was tried first");
+      assert.ok(env.mockB.seen("/v1/responses").at(-1).body.includes("failover please"));
+      const note = await waitFor("a failover notification on D-Bus", () => notesSince(before, /failed over/)[0], { timeout: 10_000 });
+      assert.equal(note.summary, `Codex failed over to 127.0.0.1:${env.mockB.port}`);
+      assert.equal(note.body, `127.0.0.1:${env.mockC.port}, the primary upstream of flaky, is not answering well.`);
+      // Clickable: the default action (what a click on the popup does).
+      assert.match(note.raw, /string "default"\s+string "Open"/, "the notification has a default action");
+      shot("failover-notification");
+    } finally {
+      env.mockC.fail(null);
+      env.ch("config", "set-active", previous, "--codex");
+    }
+  });
+
+  flow("(click) clicking a failover notification opens the window at Logs", async () => {
+    // The user closed the window long ago: its process is gone.
+    await ensureWindow();
+    await released(await closeWindow());
+    const previous = env.configJson().codex.active;
+    // Older popups would stack above it: start from none.
+    env.dunstctl("close-all");
+    await activateFlaky("flaky-click", env.mockA);
+    env.mockC.fail(503);
+    try {
+      const before = env.notifications().length;
+      const res = await env.codexRequest("click me");
+      assert.equal(res.status, 200, res.text);
+      const title = `Codex failed over to 127.0.0.1:${env.mockA.port}`;
+      await waitFor("the failover notification", () => notesSince(before, /failed over/).some((n) => n.summary === title), { timeout: 10_000 });
+      await waitFor("dunst to show it", () => env.dunstctl("count", "displayed") === "1", { timeout: 5000 });
+      assert.equal(env.windowPids().length, 0, "no window before the click");
+      shot("click-notification-shown");
+      // A middle click on the popup: dunst invokes the default action
+      // (ActionInvoked on D-Bus) and closes it.
+      env.clickNotification("middle");
+      await waitFor("dunst to close it", () => env.dunstctl("count", "displayed") === "0", { timeout: 5000 });
+      assert.match(fs.readFileSync(env.notifyLog, "utf8"), /member=ActionInvoked\s+uint32 \d+\s+string "default"/, "ActionInvoked(default) on D-Bus");
+      wd = await env.attachWindow();
+      await wd.waitCss('main[data-screen-shown="logs"]', { timeout: 15_000 });
+      assert.equal(await wd.execute("return location.hash"), "#logs");
+      assert.ok(env.visibleWindows(env.windowPids()[0]).length, "the window is shown");
+      shot("click-opened-logs");
+    } finally {
+      env.mockC.fail(null);
+      env.ch("config", "set-active", previous, "--codex");
+    }
+  });
+
+  flow("(release) a closed window's process exits; the tray keeps serving and opens a new window", async () => {
+    await ensureWindow();
+    const resident = env.pidsOf(env.appBin);
+    assert.equal(resident.length, 1, "one resident process");
+    const closedAt = Date.now();
+    const first = await closeWindow();
+    assert.ok(env.windowPids().includes(first), "closing hides the window; its process lives on a while");
+    await released(first);
+    const after = Date.now() - closedAt;
+    assert.ok(after >= (RELEASE_SECS - 0.5) * 1000, `the window process exited ${after} ms after the close, before its ${RELEASE_SECS} s`);
+    // The resident process goes on serving, tray and all.
+    assert.deepEqual(env.pidsOf(env.appBin), resident);
+    const res = await env.codexRequest("while the window is gone");
+    assert.equal(res.status, 200, res.text);
+    assert.equal(tray.level(), "serving");
+    assert.ok(tray.labels().includes("Open window"), JSON.stringify(tray.labels()));
+    shot("released-tray-only");
+
+    tray.click("Open window");
+    wd = await env.attachWindow();
+    const [second] = env.windowPids();
+    assert.notEqual(second, first, "a new window process");
+    await wd.waitCss('main[data-screen-shown="dashboard"]', { timeout: 15_000 });
+    // It works: live state from the resident process, and navigation.
+    const active = env.configJson().codex.active;
+    await waitFor(`the Dashboard to show ${active}`, async () => (await activeConfigShown()) === active, { timeout: 10_000 });
+    await open("configs");
+    await wd.waitCss(`[data-config="${active}"].is-active`, { timeout: 5000 });
+    assert.ok(env.visibleWindows(second).length, "the new window is shown");
+    shot("reopened-window");
+  });
+
+  flow("(single) launching the app again shows the running one's window and exits", async () => {
+    await ensureWindow();
+    await open("dashboard");
+    const resident = env.pidsOf(env.appBin);
+    const closedAt = Date.now();
+    const win = await closeWindow();
+    const second = env.launchAgain("--screen", "usage");
+    assert.equal(second.status, 0, `exit ${second.status ?? second.signal}: ${second.stderr}`);
+    assert.ok(second.ms < 5000, `the second launch took ${second.ms} ms`);
+    assert.match(second.stderr, /already running/);
+    await waitFor("the hidden window shown again", () => env.visibleWindows(win).length > 0, { timeout: 5000 });
+    assert.deepEqual(env.windowPids(), [win], "the hidden window is reused");
+    assert.deepEqual(env.pidsOf(env.appBin), resident, "still the one resident process");
+    await wd.waitCss('main[data-screen-shown="usage"]', { timeout: 5000 });
+    shot("second-launch-usage");
+    // Shown again before its release: it stays.
+    await new Promise((r) => setTimeout(r, Math.max(0, RELEASE_SECS * 1000 + 1000 - (Date.now() - closedAt))));
+    assert.deepEqual(env.windowPids(), [win], "a window shown again is not released");
+    assert.ok(env.visibleWindows(win).length > 0);
+  });
+
+  flow("(repair) killed while routing Codex: the next start, on another port, switches Codex back", async () => {
+    const toml = path.join(env.home, ".codex", "config.toml");
+    const mine = "# before the crash\nmodel = \"gpt-5\"   # mine\n";
+    fs.writeFileSync(toml, mine);
+    const read = () => fs.readFileSync(toml, "utf8");
+    const oldPort = env.codexPort;
+    tray.click("Route Codex through proxy");
+    await waitFor("config.toml to point at the app's proxy", () => read().includes(`127.0.0.1:${oldPort}`), { timeout: 5000 });
+
+    const [resident] = env.pidsOf(env.appBin);
+    process.kill(resident, "SIGKILL");
+    // Its window follows (its line to the app closed).
+    await waitFor("every app process gone", () => env.appPids().length === 0, { timeout: 10_000, interval: 100 });
+    assert.ok(read().includes(`127.0.0.1:${oldPort}`), "nobody put the file back: the app was killed");
+    await assert.rejects(env.codexRequest(), "nothing serves the old port");
+
+    // Next start: Codex on another port.
+    do env.codexPort = await freePort();
+    while (env.codexPort === oldPort);
+    env.editSettings((s) => {
+      s.codex.port = env.codexPort;
+    });
+    wd = await env.relaunchApp();
+    tray.forget();
+    await wd.waitCss('main[data-screen-shown="dashboard"]', { timeout: 30_000 });
+    assert.equal(read(), mine, "the start switched Codex back byte for byte");
+    const res = await env.codexRequest();
+    assert.equal(res.status, 200, res.text);
+    await waitFor("the serving tray icon", () => tray.level() === "serving", { timeout: 10_000 });
+    assert.ok(tray.menu().some((i) => i.label === "Route Codex through proxy" && !i.checked), JSON.stringify(tray.menu()));
+    assert.equal(env.pidsOf(env.appBin).length, 1);
+    shot("repaired-after-kill");
   });
 
   // Last: it ends the app.

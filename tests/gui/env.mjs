@@ -2,8 +2,10 @@
 // a temporary HOME (config/settings on free ports), a virtual X display
 // (Xvfb), a private D-Bus session bus (tray, notifications, single instance),
 // a notification server (dunst) and a D-Bus monitor writing every
-// notification call to a file, two mock relays, and tauri-driver
-// (WebKitWebDriver) that launches the app's debug binary.
+// notification call to a file, three mock relays, and tauri-driver
+// (WebKitWebDriver) that launches the app's debug binary. A window process
+// the app starts later (after the first one exited) is driven through a
+// second WebKitWebDriver attached to it (attachWindow).
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -13,6 +15,7 @@ import { fileURLToPath } from "node:url";
 
 import { startMock } from "./mock.mjs";
 import { Session, waitFor } from "./webdriver.mjs";
+import { closeWindow } from "./x11.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, "../..");
@@ -43,7 +46,9 @@ function write(file, content, mode = 0o600) {
 }
 
 export class GuiEnv {
-  constructor() {
+  /** @param {{env?: Record<string, string>}} [opts] `env`: more variables for the app (and every helper) */
+  constructor(opts = {}) {
+    this.extraEnv = opts.env ?? {};
     /** @type {import("node:child_process").ChildProcess[]} */
     this.children = [];
     this.cleanups = [];
@@ -101,7 +106,9 @@ export class GuiEnv {
     // Relays and quota.
     this.mockA = await startMock("relay-a");
     this.mockB = await startMock("relay-b");
-    this.cleanups.push(() => this.mockA.close(), () => this.mockB.close());
+    // Relay C is the one the failover flows take down (see mock.fail).
+    this.mockC = await startMock("relay-c");
+    this.cleanups.push(() => this.mockA.close(), () => this.mockB.close(), () => this.mockC.close());
 
     // Config: relay-b (mock B) is the active Codex config; the tests add
     // relay-a through the form. Both services on free ports.
@@ -163,6 +170,7 @@ export class GuiEnv {
       WEBKIT_DISABLE_DMABUF_RENDERER: "1",
       LIBGL_ALWAYS_SOFTWARE: "1",
       NO_AT_BRIDGE: "1",
+      ...this.extraEnv,
     };
     fs.mkdirSync(this.env.XDG_RUNTIME_DIR, { mode: 0o700 });
 
@@ -226,7 +234,13 @@ export class GuiEnv {
     await waitFor("dbus-monitor", () => fs.readFileSync(this.notifyLog, "utf8").length > 0, { timeout: 10_000 });
     if (which("dunst")) {
       const dunstrc = path.join(this.tmp, "dunstrc");
-      fs.writeFileSync(dunstrc, "[global]\n    timeout = 0\n    geometry = \"420x5-10+10\"\n    font = Sans 10\n");
+      // Mouse bindings as Debian's /etc/xdg/dunst/dunstrc has them; `dunstctl
+      // action` does what the middle click does (the default action).
+      fs.writeFileSync(
+        dunstrc,
+        "[global]\n    timeout = 0\n    width = 420\n    origin = top-right\n    offset = 10x10\n    font = Sans 10\n" +
+          "    mouse_left_click = close_current\n    mouse_middle_click = do_action, close_current\n",
+      );
       this.spawn("dunst", "dunst", ["-config", dunstrc, "-print"]);
       await waitFor("dunst to own org.freedesktop.Notifications", () => this.busHasName("org.freedesktop.Notifications"), { timeout: 10_000 });
     }
@@ -253,14 +267,42 @@ export class GuiEnv {
     return out;
   }
 
+  /**
+   * Clicks the notification popup (dunst's window) with the mouse: with
+   * the bindings above, the middle button invokes the notification's
+   * default action and closes it, the left one only closes it.
+   */
+  clickNotification(button = "middle") {
+    const xdo = (...args) => spawnSync("xdotool", args, { env: this.env, encoding: "utf8" });
+    const [id] = xdo("search", "--onlyvisible", "--class", "Dunst").stdout.split("\n").filter(Boolean);
+    if (!id) throw new Error("no notification popup on the screen");
+    const geometry = xdo("getwindowgeometry", id).stdout;
+    const [, x, y] = geometry.match(/Position: (\d+),(\d+)/) ?? [];
+    const [, w, h] = geometry.match(/Geometry: (\d+)x(\d+)/) ?? [];
+    if (!x || !w) throw new Error(`cannot read the popup's geometry: ${geometry}`);
+    // The middle of the topmost notification (a popup holds them stacked).
+    const at = [Number(x) + Math.floor(Number(w) / 2), Number(y) + Math.min(20, Math.floor(Number(h) / 2))];
+    const r = xdo("mousemove", "--sync", String(at[0]), String(at[1]), "click", button === "middle" ? "2" : "1");
+    if (r.status !== 0) throw new Error(`xdotool click: ${r.stderr}`);
+  }
+
+  /** Runs `dunstctl` (the notification server's own control: what its key bindings and clicks do). */
+  dunstctl(...args) {
+    const r = spawnSync("dunstctl", args, { env: this.env, encoding: "utf8", timeout: 10_000 });
+    if (r.status !== 0) throw new Error(`dunstctl ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+    return r.stdout.trim();
+  }
+
   async startDriver() {
     const driverBin = which("tauri-driver") || path.join(os.homedir(), ".cargo/bin/tauri-driver");
     const native = which("WebKitWebDriver");
+    this.nativeDriver = native;
     if (!fs.existsSync(driverBin) || !native) {
       throw new Error("tauri-driver or WebKitWebDriver missing: run scripts/setup.sh test");
     }
     this.driverPort = await freePort();
     const nativePort = await freePort();
+    // The app's own log (stderr) ends up in tauri-driver.log too.
     this.spawn("tauri-driver", driverBin, ["--port", String(this.driverPort), "--native-port", String(nativePort), "--native-driver", native]);
     this.driverUrl = `http://127.0.0.1:${this.driverPort}`;
     await waitFor("tauri-driver", async () => (await fetch(`${this.driverUrl}/status`)).ok, { timeout: 15_000 });
@@ -268,12 +310,99 @@ export class GuiEnv {
 
   /** Launches the app through tauri-driver and returns the WebDriver session. */
   async launchApp() {
-    this.session = await Session.create(this.driverUrl, {
+    this.launched = await Session.create(this.driverUrl, {
       browserName: "wry",
       "tauri:options": { application: this.appBin },
     });
-    this.cleanups.unshift(() => this.session?.delete());
+    this.session = this.launched;
+    if (!this.cleanupRegistered) {
+      this.cleanupRegistered = true;
+      this.cleanups.unshift(async () => {
+        await this.session?.delete();
+        if (this.launched !== this.session) await this.launched?.delete();
+      });
+    }
     return this.session;
+  }
+
+  /**
+   * Launches the app again through tauri-driver after it died (SIGKILL):
+   * the sessions on the dead processes are closed first.
+   */
+  async relaunchApp() {
+    await this.#detach();
+    await this.launched?.delete();
+    this.launched = this.session = null;
+    return this.launchApp();
+  }
+
+  /**
+   * A WebDriver session on the window process that runs now. The window
+   * process tauri-driver's session was made with exits once its window
+   * stayed hidden; the app then starts a new one (tray, notification,
+   * second launch). That one inherits the app's WEBKIT_INSPECTOR_SERVER,
+   * so a second WebKitWebDriver attaches to it there (`--target`).
+   */
+  async attachWindow({ timeout = 20_000 } = {}) {
+    const pid = await waitFor("a window process", () => this.windowPids()[0], { timeout });
+    const inspector = fs
+      .readFileSync(`/proc/${pid}/environ`, "utf8")
+      .split("\0")
+      .find((v) => v.startsWith("WEBKIT_INSPECTOR_SERVER="))
+      ?.slice("WEBKIT_INSPECTOR_SERVER=".length);
+    if (!inspector) throw new Error(`window process ${pid} has no WEBKIT_INSPECTOR_SERVER: was the app started by tauri-driver?`);
+    await this.#detach();
+    const port = await freePort();
+    this.attachDriver = this.spawn("webkitwebdriver-attach", this.nativeDriver, [`--port=${port}`, `--target=${inspector}`]);
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor("WebKitWebDriver (attach)", async () => (await fetch(`${url}/status`)).ok, { timeout: 10_000 });
+    // The new process's inspector server may not listen yet: retry.
+    this.session = await waitFor("a WebDriver session on the new window", () => Session.create(url, {}), { timeout, interval: 250 });
+    this.attachedPid = pid;
+    return this.session;
+  }
+
+  /** Drops the attached driver (its window process is gone: nothing to delete there). */
+  async #detach() {
+    if (!this.attachDriver) return;
+    this.session = this.launched;
+    try {
+      process.kill(-this.attachDriver.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+    this.attachDriver = null;
+  }
+
+  /** The X windows of process `pid` that are mapped (shown). */
+  visibleWindows(pid) {
+    const r = spawnSync("xdotool", ["search", "--onlyvisible", "--pid", String(pid)], { env: this.env, encoding: "utf8" });
+    return r.stdout.split("\n").filter(Boolean).map(Number);
+  }
+
+  /** Closes the app's window as its title bar's ✕ would (WM_DELETE_WINDOW); returns the window process's PID. */
+  async closeWindow() {
+    const [pid] = this.windowPids();
+    if (!pid) throw new Error("no window process to close");
+    const windows = this.visibleWindows(pid);
+    if (!windows.length) throw new Error(`the window process ${pid} shows no window`);
+    for (const id of windows) await closeWindow(this.env.DISPLAY, id);
+    return pid;
+  }
+
+  /** Starts the app binary again, as a user would from the menu (same HOME); waits for it to exit. */
+  launchAgain(...args) {
+    const t0 = Date.now();
+    const r = spawnSync(this.appBin, args, { env: this.env, encoding: "utf8", timeout: 20_000 });
+    return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
+  }
+
+  /** Rewrites settings.json through `edit(settings)`. */
+  editSettings(edit) {
+    const file = path.join(this.home, ".codex-helper/settings.json");
+    const settings = JSON.parse(fs.readFileSync(file, "utf8"));
+    edit(settings);
+    write(file, settings);
   }
 
   /** Runs the `ch` binary with the test HOME. */

@@ -2,7 +2,9 @@
 // short SSE stream (the event order the real Codex CLI expects, see
 // shared/notes/real-clients.md), `GET /v1/models` for "Test connection", and
 // a quota endpoint `GET /usage` in the `budget_http_json` shape whose spent
-// amount the test changes at run time. Every request is recorded.
+// amount the test changes at run time, and an outage switch (`fail`: the
+// HTTP status every Codex turn gets instead of an answer). Every request is
+// recorded.
 import http from "node:http";
 
 const sse = (type, extra) => `event: ${type}\ndata: ${JSON.stringify({ type, ...extra })}\n\n`;
@@ -33,13 +35,18 @@ export async function startMock(name) {
   /** @type {{upstream:string, method:string, path:string, headers:Record<string,string>, body:string, at:number}[]} */
   const requests = [];
   const quota = { budget: 10, spent: 0 };
+  /** While set, `POST …/responses` gets this status (e.g. 503) and an error body. */
+  const outage = { status: null };
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
       const url = new URL(req.url, "http://mock");
       requests.push({ upstream: name, method: req.method, path: url.pathname, headers: req.headers, body: Buffer.concat(chunks).toString(), at: Date.now() });
-      if (req.method === "POST" && url.pathname.endsWith("/responses")) {
+      if (req.method === "POST" && url.pathname.endsWith("/responses") && outage.status) {
+        res.writeHead(outage.status, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: { message: `mock ${name}: down for the test`, type: "server_error" } }));
+      } else if (req.method === "POST" && url.pathname.endsWith("/responses")) {
         res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
         res.end(codexStream(name));
       } else if (req.method === "GET" && url.pathname.endsWith("/models")) {
@@ -64,6 +71,10 @@ export async function startMock(name) {
     usageUrl: `http://127.0.0.1:${port}/usage`,
     requests,
     quota,
+    /** `fail(503)`: every Codex turn gets that status from now on; `fail(null)`: answers again. */
+    fail: (status) => {
+      outage.status = status;
+    },
     /** Requests of one kind (e.g. "/v1/responses", "/usage") seen so far. */
     seen: (path) => requests.filter((r) => r.path === path),
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),

@@ -26,6 +26,11 @@ export class Tray {
     return r.stdout;
   }
 
+  /** The app was started again: its tray is on another bus connection. */
+  forget() {
+    this.dest = null;
+  }
+
   /** The app's bus connection that exports the tray item (found by PID). */
   #find() {
     if (this.dest) return this.dest;
@@ -79,10 +84,22 @@ export class Tray {
     return this.menu().map((i) => i.label);
   }
 
-  /** Clicks the menu item with this exact label (as a panel would). */
+  /**
+   * Clicks the menu item with this exact label (as a panel would). The app
+   * rebuilds its menu when what it shows changes (new item ids): a click
+   * that raced with that is refused by dbusmenu, not delivered, so it is
+   * made again on the new menu, as a user would.
+   */
   click(label) {
-    const item = this.menu().find((i) => i.label === label);
-    if (!item) throw new Error(`no tray menu item "${label}" in ${JSON.stringify(this.labels())}`);
-    this.#call(this.#find(), `${ITEM}/Menu`, "com.canonical.dbusmenu.Event", String(item.id), "clicked", "<0>", "0");
+    for (let attempt = 1; ; attempt++) {
+      const item = this.menu().find((i) => i.label === label);
+      if (!item) throw new Error(`no tray menu item "${label}" in ${JSON.stringify(this.labels())}`);
+      try {
+        this.#call(this.#find(), `${ITEM}/Menu`, "com.canonical.dbusmenu.Event", String(item.id), "clicked", "<0>", "0");
+        return;
+      } catch (err) {
+        if (attempt >= 3 || !/does not refer to a menu item/.test(err.message)) throw err;
+      }
+    }
   }
 }

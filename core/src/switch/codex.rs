@@ -449,6 +449,23 @@ enabled = false
     }
 
     #[test]
+    fn no_record_no_switch_the_record_is_written_before_the_file() {
+        // Whatever stops `on` between its writes (here: the record cannot be
+        // written; in life: the app killed), the client must not be left
+        // pointing at the proxy without a record to switch it back by.
+        let (d, paths) = home_with(Some(USER));
+        // A dangling link where the records go: no record is found there,
+        // none can be written.
+        fs::create_dir_all(paths.helper_dir()).unwrap();
+        std::os::unix::fs::symlink(d.path().join("gone/away"), paths.helper_dir().join("switch")).unwrap();
+        assert!(switch_on(&paths, Service::Codex, 3211).is_err());
+        assert_eq!(read(&paths), USER, "the client file is untouched");
+        fs::remove_file(paths.helper_dir().join("switch")).unwrap();
+        let now = state(&paths, Service::Codex).unwrap();
+        assert!(!now.points_at_proxy && !now.recorded);
+    }
+
+    #[test]
     fn switching_again_without_a_record_keeps_the_old_backup() {
         let (_d, paths) = home_with(Some(USER));
         switch_on(&paths, Service::Codex, 3211).unwrap();

@@ -280,10 +280,6 @@ fn on<C: Client>(paths: &Paths, port: u16) -> Result<SwitchReport, SwitchError> 
         (None, None) => None,
     };
     let changed = original.as_deref() != Some(text.as_str());
-    if changed {
-        let mode = if original.is_some() { mode_of(&file) } else { NEW_FILE_MODE };
-        fsutil::write_atomic(&file, text.as_bytes(), mode).map_err(|e| SwitchError::io(&file, e))?;
-    }
     let names = keys.iter().map(|k| k.key.join(".")).collect();
     let already = existing.is_some();
     let record = SwitchRecord {
@@ -295,7 +291,22 @@ fn on<C: Client>(paths: &Paths, port: u16) -> Result<SwitchReport, SwitchError> 
         created_parents: created,
         written: text,
     };
+    // The record before the file: a process killed between the two writes
+    // must not leave the client pointing at the proxy with nothing saying
+    // how to undo it (`switch off` and the app's repair at start go by the
+    // record). A record of a write that did not happen is harmless.
     record::save(paths, &record)?;
+    if changed {
+        let mode = if original.is_some() { mode_of(&file) } else { NEW_FILE_MODE };
+        if let Err(e) = fsutil::write_atomic(&file, record.written.as_bytes(), mode) {
+            // Nothing was switched after all: the record goes back to what it was.
+            let _ = match &existing {
+                Some(previous) => record::save(paths, previous),
+                None => record::remove(paths, C::SERVICE),
+            };
+            return Err(SwitchError::io(&file, e));
+        }
+    }
     Ok(SwitchReport {
         service: C::SERVICE,
         file,
