@@ -32,7 +32,7 @@ pub enum StartError {
 /// The running app.
 pub struct Agent {
     pub state: Arc<AppState>,
-    window: WindowProcess,
+    window: Arc<WindowProcess>,
     notifier: std::sync::Mutex<Notifier>,
     quit: watch::Sender<bool>,
     /// Where tokio work started from GTK callbacks runs.
@@ -50,7 +50,7 @@ impl Agent {
         serve::repair_clients(&state).await;
         Ok(Arc::new(Agent {
             state,
-            window: WindowProcess::new(window_bin),
+            window: Arc::new(WindowProcess::new(window_bin)),
             notifier: Default::default(),
             quit: watch::Sender::new(false),
             handle: tokio::runtime::Handle::current(),

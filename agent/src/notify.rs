@@ -5,6 +5,7 @@
 //! change is announced once.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use codex_helper_core::lb::LbEvent;
 use codex_helper_core::Service;
@@ -119,29 +120,37 @@ pub fn label(base_url: &str) -> String {
     rest.split(['/', '?']).next().unwrap_or(rest).to_string()
 }
 
+/// At most this many notifications wait for a click at once: a server that
+/// keeps notifications until they are dismissed would otherwise collect a
+/// waiting thread (and D-Bus connection) per notification.
+const MAX_WAITING: usize = 8;
+
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+
 /// Show `note` on the desktop's notification server. Clicking it (its
 /// default action, where the server supports actions) calls `on_click`
 /// with the note's screen. Nothing here blocks the caller.
 pub fn show(note: &Note, on_click: impl FnOnce(&'static str) + Send + 'static) {
     tracing::info!(title = %note.title, "notification");
     let note = note.clone();
-    // Waiting for the click blocks until the notification is closed.
     let spawned = std::thread::Builder::new().name("notification".into()).spawn(move || {
-        let shown = notify_rust::Notification::new()
-            .appname("codex-helper")
-            .summary(&note.title)
-            .body(&note.body)
-            .icon("codex-helper-app")
-            .action("default", "Open")
-            .show();
-        match shown {
-            Ok(handle) => handle.wait_for_action(|action| {
+        let clickable = WAITING.fetch_add(1, Ordering::SeqCst) < MAX_WAITING;
+        let mut notification = notify_rust::Notification::new();
+        notification.appname("codex-helper").summary(&note.title).body(&note.body).icon("codex-helper-app");
+        if clickable {
+            notification.action("default", "Open");
+        }
+        match notification.show() {
+            // Waiting for the click blocks until the notification is closed.
+            Ok(handle) if clickable => handle.wait_for_action(|action| {
                 if action == "default" {
                     on_click(note.screen);
                 }
             }),
+            Ok(_) => {}
             Err(err) => tracing::warn!(%err, "cannot show a notification"),
         }
+        WAITING.fetch_sub(1, Ordering::SeqCst);
     });
     if let Err(err) = spawned {
         tracing::warn!(%err, "cannot show a notification");

@@ -17,6 +17,10 @@ use crate::state::lock;
 /// Overrides where the window program is (tests, development).
 pub const BIN_ENV: &str = "CODEX_HELPER_WINDOW_BIN";
 
+/// Long enough for a window process that was exiting to be gone (it does
+/// nothing but tear down), short enough not to feel like a lost click.
+const EXIT_RACE: Duration = Duration::from_millis(600);
+
 /// The screens the window knows (its URL hashes).
 pub const SCREENS: &[&str] = &["dashboard", "configs", "usage", "logs", "sessions", "settings"];
 
@@ -56,13 +60,35 @@ impl WindowProcess {
 
     /// Show the window at `screen` (an unknown screen means the dashboard),
     /// starting the window process if none runs.
-    pub fn open(&self, screen: Option<&str>) -> Result<(), OpenError> {
-        let screen = screen.filter(|s| SCREENS.contains(s)).unwrap_or("");
+    ///
+    /// A window process that was hidden long enough exits by itself; an
+    /// order written while it is on its way out is lost. So after telling a
+    /// running one, look again shortly: if it has gone, start a new one.
+    pub fn open(self: &Arc<Self>, screen: Option<&str>) -> Result<(), OpenError> {
+        let screen = screen.filter(|s| SCREENS.contains(s)).map(str::to_string);
+        if self.tell_or_start(screen.as_deref())? {
+            let window = self.clone();
+            let _ = std::thread::Builder::new().name("window-check".into()).spawn(move || {
+                std::thread::sleep(EXIT_RACE);
+                if !window.is_running() {
+                    tracing::info!("the window process was exiting; starting a new one");
+                    if let Err(err) = window.tell_or_start(screen.as_deref()) {
+                        tracing::error!(%err, "cannot open the window");
+                    }
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// `true`: a running window process was told; `false`: one was started.
+    fn tell_or_start(&self, screen: Option<&str>) -> Result<bool, OpenError> {
+        let screen = screen.unwrap_or("");
         let mut running = lock(&self.running);
         if let Some(r) = running.as_mut() {
             let alive = matches!(lock(&r.child).try_wait(), Ok(None));
             if alive && writeln!(r.stdin, "show {screen}").and_then(|()| r.stdin.flush()).is_ok() {
-                return Ok(());
+                return Ok(true);
             }
         }
         let mut command = Command::new(&self.bin);
@@ -77,7 +103,7 @@ impl WindowProcess {
         let child = Arc::new(Mutex::new(child));
         reap_when_done(child.clone());
         *running = Some(Running { child, stdin });
-        Ok(())
+        Ok(false)
     }
 
     /// Whether a window process runs.
