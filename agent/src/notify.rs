@@ -123,7 +123,7 @@ pub fn label(base_url: &str) -> String {
 /// At most this many notifications wait for a click at once: a server that
 /// keeps notifications until they are dismissed would otherwise collect a
 /// waiting thread (and D-Bus connection) per notification.
-const MAX_WAITING: usize = 8;
+const MAX_WAITING: usize = 32;
 
 static WAITING: AtomicUsize = AtomicUsize::new(0);
 
