@@ -305,3 +305,59 @@ fn quit_switches_back_what_the_app_switched_and_stops_the_proxy() {
     let answer = tauri::async_runtime::block_on(codex_helper_core::probe::probe_port(port));
     assert!(answer.is_none(), "the proxy stopped");
 }
+
+#[test]
+fn start_at_login_writes_and_removes_the_autostart_entry() {
+    let t = start(None, |_| {});
+    let mut s = t.invoke("get_settings", json!({})).unwrap();
+    s["app"]["start_at_login"] = json!(true);
+    t.invoke("save_settings", json!({"settings": s})).unwrap();
+    let entry = crate::commands::settings::autostart_file(&t.paths());
+    let text = std::fs::read_to_string(&entry).expect("the autostart entry exists");
+    let exec = text.lines().find_map(|l| l.strip_prefix("Exec=")).expect("an Exec line");
+    assert!(exec.trim_matches('"').ends_with("/codex-helper-app"), "starts the tray process, not the window: {exec}");
+    s["app"]["start_at_login"] = json!(false);
+    t.invoke("save_settings", json!({"settings": s})).unwrap();
+    assert!(!entry.exists(), "turned off: the entry is gone");
+}
+
+#[test]
+fn resume_opens_the_terminal_in_the_project_with_the_clients_command() {
+    let t = start(None, |_| {});
+    // A stand-in terminal: records where it ran and what it was asked to run.
+    let record = t.home.path().join("terminal.txt");
+    let terminal = t.home.path().join("fake-terminal");
+    std::fs::write(&terminal, format!("#!/bin/sh\necho \"$PWD|$*\" > '{}'\n", record.display())).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&terminal, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::env::set_var(crate::commands::sessions::TERMINAL_ENV, &terminal);
+    let project = t.home.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+
+    t.invoke(
+        "open_resume_terminal",
+        json!({"service": "codex", "sessionId": "0199-abc_DEF", "cwd": project.to_string_lossy()}),
+    )
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !record.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let got = std::fs::read_to_string(&record).expect("the terminal ran");
+    assert_eq!(got.trim(), format!("{}|-e codex resume 0199-abc_DEF", project.display()));
+
+    let err = t
+        .invoke("open_resume_terminal", json!({"service": "codex", "sessionId": "x; rm -rf ~", "cwd": "/"}))
+        .unwrap_err();
+    assert!(err["message"].as_str().unwrap().contains("is not a session id"), "{err}");
+    std::env::set_var(crate::commands::sessions::TERMINAL_ENV, t.home.path().join("no-such-terminal"));
+    let err = t
+        .invoke(
+            "open_resume_terminal",
+            json!({"service": "claude", "sessionId": "s1", "cwd": project.to_string_lossy()}),
+        )
+        .unwrap_err();
+    let message = err["message"].as_str().unwrap();
+    assert!(message.contains("claude --resume s1") && message.contains("CODEX_HELPER_TERMINAL"), "{message}");
+    std::env::remove_var(crate::commands::sessions::TERMINAL_ENV);
+}

@@ -45,7 +45,10 @@ export const commands = {
 	 *  first, at most `limit` (0: all).
 	 */
 	listSessions: (service: Service, path: string | null, limit: number) => typedError<SessionInfo[], CommandError>(__TAURI_INVOKE("list_sessions", { service, path, limit })),
-	/**  Open a terminal in `cwd` running the client's resume command. */
+	/**
+	 *  Open a terminal in `cwd` running the client's resume command (through
+	 *  tauri-plugin-shell).
+	 */
 	openResumeTerminal: (service: Service, sessionId: string, cwd: string) => typedError<null, CommandError>(__TAURI_INVOKE("open_resume_terminal", { service, sessionId, cwd })),
 	runDoctor: (online: boolean) => typedError<Report, CommandError>(__TAURI_INVOKE("run_doctor", { online })),
 	getSettings: () => typedError<AppSettings, CommandError>(__TAURI_INVOKE("get_settings")),

@@ -53,7 +53,7 @@ macro_rules! specta_builder {
                 $crate::commands::logs::start_log_tail::<$r>,
                 $crate::commands::logs::stop_log_tail::<$r>,
                 $crate::commands::sessions::list_sessions,
-                $crate::commands::sessions::open_resume_terminal,
+                $crate::commands::sessions::open_resume_terminal::<$r>,
                 $crate::commands::doctor::run_doctor,
                 $crate::commands::settings::get_settings,
                 $crate::commands::settings::save_settings,

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use codex_helper_core::sessions::{self, SessionInfo};
 use codex_helper_core::Service;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_shell::ShellExt;
 
 use super::{CmdResult, CommandError};
 use crate::state::WindowState;
@@ -27,44 +28,61 @@ pub async fn list_sessions(
         .map_err(CommandError::new)
 }
 
-/// Terminal emulators tried in order; each takes `-e PROGRAM ARGS...`.
+/// Terminal emulators tried in order; each takes `-e PROGRAM ARGS...`
+/// (gnome-terminal: `-- PROGRAM ARGS...`).
 const TERMINALS: &[&str] = &["x-terminal-emulator", "gnome-terminal", "konsole", "xterm"];
 
-/// Open a terminal in `cwd` running the client's resume command.
+/// Names the terminal to use instead (it must take `-e PROGRAM ARGS...`).
+pub const TERMINAL_ENV: &str = "CODEX_HELPER_TERMINAL";
+
+/// The command that resumes `session_id` in its client.
+fn resume_command(service: Service, session_id: &str) -> Vec<String> {
+    let args: &[&str] = match service {
+        Service::Codex => &["codex", "resume"],
+        Service::Claude => &["claude", "--resume"],
+    };
+    args.iter().map(|a| a.to_string()).chain([session_id.to_string()]).collect()
+}
+
+/// Open a terminal in `cwd` running the client's resume command (through
+/// tauri-plugin-shell).
 #[tauri::command]
 #[specta::specta]
-pub fn open_resume_terminal(service: Service, session_id: String, cwd: String) -> CmdResult<()> {
+pub fn open_resume_terminal<R: Runtime>(
+    app: AppHandle<R>,
+    service: Service,
+    session_id: String,
+    cwd: String,
+) -> CmdResult<()> {
     if session_id.is_empty() || !session_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         return Err(CommandError::new(format!("`{session_id}` is not a session id")));
     }
-    let program = match service {
-        Service::Codex => "codex",
-        Service::Claude => "claude",
-    };
-    let resume: Vec<&str> = match service {
-        Service::Codex => vec![program, "resume", &session_id],
-        Service::Claude => vec![program, "--resume", &session_id],
-    };
+    let resume = resume_command(service, &session_id);
     let cwd = Path::new(&cwd);
     if !cwd.is_dir() {
         return Err(CommandError::new(format!("{} is not a directory (was the project moved?)", cwd.display())));
     }
-    for terminal in TERMINALS {
-        let mut cmd = std::process::Command::new(terminal);
-        if *terminal == "gnome-terminal" {
-            cmd.arg("--");
-        } else {
-            cmd.arg("-e");
-        }
-        match cmd.args(&resume).current_dir(cwd).spawn() {
-            Ok(_) => return Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+    let chosen = std::env::var(TERMINAL_ENV).ok().filter(|t| !t.is_empty());
+    let terminals: Vec<&str> = match &chosen {
+        Some(t) => vec![t.as_str()],
+        None => TERMINALS.to_vec(),
+    };
+    for terminal in &terminals {
+        let separator = if *terminal == "gnome-terminal" { "--" } else { "-e" };
+        let spawned = app.shell().command(terminal).arg(separator).args(&resume).current_dir(cwd).spawn();
+        match spawned {
+            Ok((mut events, _child)) => {
+                // Drain its output so the terminal never blocks on a full pipe.
+                tauri::async_runtime::spawn(async move { while events.recv().await.is_some() {} });
+                return Ok(());
+            }
+            Err(tauri_plugin_shell::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(CommandError::new(format!("cannot start {terminal}: {e}"))),
         }
     }
     Err(CommandError::new(format!(
-        "no terminal emulator found (tried {}); copy the command and run it yourself: {}",
-        TERMINALS.join(", "),
+        "no terminal emulator found (tried {}; set {TERMINAL_ENV} to yours); copy the command and run it yourself: {}",
+        terminals.join(", "),
         resume.join(" ")
     )))
 }
