@@ -207,6 +207,23 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     await trayChecked("relay-b");
   });
 
+  flow("(edit) editing an upstream keeps its stored key unless a new one is pasted", async () => {
+    await open("configs");
+    await (await wd.waitCss('[data-config="relay-a"] td.edit button')).click();
+    await (await wd.waitText("+ add tag", "button")).click();
+    await fill('input[aria-label="tag key 1"]', "provider_id");
+    await fill('input[aria-label="tag value 1"]', "relay-a-co");
+    shot("configs-editing");
+    await (await wd.waitText("Save changes", "button")).click();
+    const edited = await waitFor("the new tag in config.json", () => {
+      const up = env.configJson().codex.configs["relay-a"].upstreams[0];
+      return up.tags?.provider_id === "relay-a-co" ? up : false;
+    }, { timeout: 10_000 });
+    assert.equal(edited.auth.auth_token, KEY_A, "no key pasted: the stored one stays");
+    assert.equal(edited.base_url, env.mockA.baseUrl);
+    assert.ok(!(await wd.bodyText()).includes(KEY_A), "the key is never shown in clear");
+  });
+
   flow("(tray) the menu stays put while nothing in it changes", async () => {
     // Each quota answer (mock B's /usage, polled every 0.5 s) refreshes the
     // app's state; the menu shows nothing new, so it must not be replaced:
