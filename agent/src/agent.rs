@@ -132,28 +132,34 @@ impl Agent {
 }
 
 impl ipc::Handler for Agent {
-    fn handle(&self, request: Request) -> Result<Value, String> {
-        let to_value = |v| serde_json::to_value(v).map_err(|e| e.to_string());
-        match request {
-            Request::Status => to_value(snapshot(&self.state)),
-            Request::Route { service, on } => {
-                let report = actions::route(&self.state, service, on).map_err(|e| e.0)?;
-                serde_json::to_value(report).map_err(|e| e.to_string())
+    fn handle(&self, request: Request) -> ipc::Answer<'_> {
+        Box::pin(async move {
+            let to_value = |v| serde_json::to_value(v).map_err(|e| e.to_string());
+            match request {
+                Request::Status => to_value(snapshot(&self.state)),
+                Request::Route { service, on } => {
+                    let report = actions::route(&self.state, service, on).map_err(|e| e.0)?;
+                    serde_json::to_value(report).map_err(|e| e.to_string())
+                }
+                Request::Reload => {
+                    actions::reload(&self.state);
+                    Ok(Value::Null)
+                }
+                Request::ApplySettings => {
+                    serve::apply_settings(&self.state).await.map_err(|e| e.to_string())?;
+                    Ok(Value::Null)
+                }
+                Request::Open { screen } => {
+                    self.window.open(screen.as_deref()).map_err(|e| e.to_string())?;
+                    Ok(Value::Null)
+                }
+                Request::Quit => {
+                    self.request_quit();
+                    Ok(Value::Null)
+                }
+                Request::Watch => Err("watch is a stream; see ipc::Client::watch".into()),
             }
-            Request::Reload => {
-                actions::reload(&self.state);
-                Ok(Value::Null)
-            }
-            Request::Open { screen } => {
-                self.window.open(screen.as_deref()).map_err(|e| e.to_string())?;
-                Ok(Value::Null)
-            }
-            Request::Quit => {
-                self.request_quit();
-                Ok(Value::Null)
-            }
-            Request::Watch => Err("watch is a stream; see ipc::Client::watch".into()),
-        }
+        })
     }
 
     fn watch(&self) -> watch::Receiver<u64> {

@@ -8,9 +8,11 @@
 //! app single-instance: a second launch finds the first and asks it to
 //! open its window.
 
+use std::future::Future;
 use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,6 +47,8 @@ pub enum Request {
     Route { service: Service, on: bool },
     /// config.json was edited: serve from it now.
     Reload,
+    /// settings.json was edited: start, stop or move proxies to match.
+    ApplySettings,
     /// Show the window, at `screen` (`dashboard`, `usage`, `logs`, …).
     Open { screen: Option<String> },
     /// Quit as from the tray.
@@ -78,10 +82,13 @@ pub enum IpcError {
     Protocol(String),
 }
 
+/// An answer being worked out.
+pub type Answer<'a> = Pin<Box<dyn Future<Output = Result<Value, String>> + Send + 'a>>;
+
 /// What the resident process answers.
 pub trait Handler: Send + Sync + 'static {
     /// Any request but `Watch`.
-    fn handle(&self, request: Request) -> Result<Value, String>;
+    fn handle(&self, request: Request) -> Answer<'_>;
     /// The published version (see [`crate::state::AppState::publish`]).
     fn watch(&self) -> watch::Receiver<u64>;
 }
@@ -156,7 +163,7 @@ async fn connection(stream: UnixStream, handler: Arc<dyn Handler>) -> io::Result
                     }
                 }
             }
-            Ok(request) => match handler.handle(request) {
+            Ok(request) => match handler.handle(request).await {
                 Ok(value) => Reply::Ok(value),
                 Err(message) => Reply::Error(message),
             },
@@ -221,6 +228,10 @@ impl Client {
         self.call(&Request::Reload).await
     }
 
+    pub async fn apply_settings(&self) -> Result<(), IpcError> {
+        self.call(&Request::ApplySettings).await
+    }
+
     pub async fn open(&self, screen: Option<&str>) -> Result<(), IpcError> {
         self.call(&Request::Open { screen: screen.map(str::to_string) }).await
     }
@@ -268,12 +279,14 @@ mod tests {
     }
 
     impl Handler for Canned {
-        fn handle(&self, request: Request) -> Result<Value, String> {
-            match request {
-                Request::Status => Ok(serde_json::json!({"services": [], "quota_problem": "canned"})),
-                Request::Route { .. } => Err("the codex proxy is turned off; enable it in Settings first".into()),
-                _ => Ok(Value::Null),
-            }
+        fn handle(&self, request: Request) -> Answer<'_> {
+            Box::pin(async move {
+                match request {
+                    Request::Status => Ok(serde_json::json!({"services": [], "quota_problem": "canned"})),
+                    Request::Route { .. } => Err("the codex proxy is turned off; enable it in Settings first".into()),
+                    _ => Ok(Value::Null),
+                }
+            })
         }
 
         fn watch(&self) -> watch::Receiver<u64> {

@@ -1,14 +1,20 @@
-//! Starting and stopping the proxies, repairing clients left pointing at a
-//! dead proxy, and the graceful shutdown behind Quit.
+//! Starting and stopping the proxies (also when Settings move one to
+//! another port or turn it on or off), repairing clients left pointing at
+//! a dead proxy, and the graceful shutdown behind Quit.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use codex_helper_core::config::{ConfigError, Settings};
 use codex_helper_core::status::{port_holder, PortHolder};
 use codex_helper_core::{switch, Service};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
-use crate::state::{AppState, Serving};
+use crate::state::{AppState, RunningProxy, Serving};
+
+/// How long Quit (or moving a proxy) lets answers in flight finish.
+const GRACE: Duration = Duration::from_secs(5);
 
 /// Serve every enabled service; a busy port is recorded, not fatal.
 pub async fn start_all(state: &AppState) {
@@ -33,12 +39,16 @@ async fn start(state: &AppState, service: Service, port: u16) -> Serving {
     match TcpListener::bind(addr).await {
         Ok(listener) => {
             let runtime = state.runtime.clone();
+            let (stop, mut stopped) = watch::channel(false);
+            let until = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
             let task = tokio::spawn(async move {
-                if let Err(err) = runtime.serve(service, listener).await {
+                if let Err(err) = runtime.serve_until(service, listener, until).await {
                     tracing::error!(%service, %err, "proxy stopped with an error");
                 }
             });
-            state.add_task(task);
+            state.put_proxy(service, RunningProxy { task, stop });
             tracing::info!(%service, port, "serving");
             Serving::Serving { port }
         }
@@ -52,6 +62,58 @@ async fn start(state: &AppState, service: Service, port: u16) -> Serving {
             },
             PortHolder::Free => Serving::Failed { port, message: format!("cannot listen on {addr}: {err}") },
         },
+    }
+}
+
+/// settings.json changed (the window's Settings): start, stop or move each
+/// proxy to match it, without touching the ones that stay. A client the
+/// app pointed at a proxy that moved follows it; one pointed at a proxy
+/// that was turned off is switched back.
+pub async fn apply_settings(state: &AppState) -> Result<(), ConfigError> {
+    let settings = Settings::load(state.runtime.paths())?;
+    for service in Service::ALL {
+        let wanted = settings.service(service);
+        let current = state.serving(service);
+        let unchanged = match &current {
+            Serving::Disabled => !wanted.enabled,
+            Serving::Serving { port } => wanted.enabled && *port == wanted.port,
+            // Failed, or another codex-helper had the port: try again.
+            Serving::TakenByHelper { .. } | Serving::Failed { .. } => false,
+        };
+        if unchanged {
+            continue;
+        }
+        let old = state.take_proxy(service);
+        let outcome = if wanted.enabled { start(state, service, wanted.port).await } else { Serving::Disabled };
+        tracing::info!(%service, ?outcome, "settings applied");
+        if let Some(old) = old {
+            // The new port already answers; the old one finishes its answers.
+            let task = old.stop();
+            tokio::spawn(async move {
+                let _ = tokio::time::timeout(GRACE, task).await;
+            });
+        }
+        follow_client(state, service, current.usable_port(), outcome.usable_port());
+        state.set_serving(service, outcome);
+    }
+    Ok(())
+}
+
+/// A client pointed at `old` (a proxy that moved or stopped) goes where the
+/// proxy is now, or back to where it was before it was switched on.
+fn follow_client(state: &AppState, service: Service, old: Option<u16>, new: Option<u16>) {
+    let paths = state.runtime.paths();
+    let Ok(client) = switch::state(paths, service) else { return };
+    if !client.points_at_proxy || old.is_none() || client.port != old || new == old {
+        return;
+    }
+    let result = match new {
+        Some(port) => switch::switch_on(paths, service, port).map(|_| true),
+        None => switch::switch_off(paths, service).map(|_| false),
+    };
+    match result {
+        Ok(on) => state.mark_switched(service, on),
+        Err(err) => tracing::error!(%service, %err, "could not move the client with its proxy"),
     }
 }
 
@@ -92,9 +154,9 @@ pub async fn shutdown(state: &AppState) {
         }
     }
     state.runtime.stop();
-    for task in state.take_tasks() {
+    for proxy in state.take_proxies() {
         // In-flight streams get a moment; a stuck one doesn't hold Quit.
-        let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        let _ = tokio::time::timeout(GRACE, proxy.stop()).await;
     }
     state.runtime.shutdown();
 }

@@ -52,6 +52,20 @@ impl Serving {
     }
 }
 
+/// One service's proxy task and what stops it alone.
+pub struct RunningProxy {
+    pub task: JoinHandle<()>,
+    pub stop: watch::Sender<bool>,
+}
+
+impl RunningProxy {
+    /// Stop accepting; answers in flight finish. Await the task for that.
+    pub fn stop(self) -> JoinHandle<()> {
+        self.stop.send_replace(true);
+        self.task
+    }
+}
+
 /// The resident process's shared state.
 pub struct AppState {
     pub runtime: Arc<Runtime>,
@@ -59,8 +73,8 @@ pub struct AppState {
     /// Services whose client the app pointed at its proxy during this run:
     /// Quit switches exactly these back.
     switched: Mutex<BTreeSet<Service>>,
-    /// The proxies' tasks, awaited on Quit.
-    tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// The running proxies, stopped on Quit or when settings move them.
+    proxies: Mutex<BTreeMap<Service, RunningProxy>>,
     changes: watch::Sender<u64>,
     published: watch::Sender<u64>,
 }
@@ -71,7 +85,7 @@ impl AppState {
             runtime: Arc::new(runtime),
             serving: Mutex::default(),
             switched: Mutex::default(),
-            tasks: Mutex::default(),
+            proxies: Mutex::default(),
             changes: watch::Sender::new(0),
             published: watch::Sender::new(0),
         }
@@ -86,12 +100,16 @@ impl AppState {
         self.changed();
     }
 
-    pub fn add_task(&self, task: JoinHandle<()>) {
-        lock(&self.tasks).push(task);
+    pub fn put_proxy(&self, service: Service, proxy: RunningProxy) {
+        lock(&self.proxies).insert(service, proxy);
     }
 
-    pub fn take_tasks(&self) -> Vec<JoinHandle<()>> {
-        std::mem::take(&mut *lock(&self.tasks))
+    pub fn take_proxy(&self, service: Service) -> Option<RunningProxy> {
+        lock(&self.proxies).remove(&service)
+    }
+
+    pub fn take_proxies(&self) -> Vec<RunningProxy> {
+        std::mem::take(&mut *lock(&self.proxies)).into_values().collect()
     }
 
     pub fn mark_switched(&self, service: Service, on: bool) {

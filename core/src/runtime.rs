@@ -198,8 +198,27 @@ impl Runtime {
 
     /// Serve `service` on `listener` until [`Runtime::stop`] is called.
     pub async fn serve(&self, service: Service, listener: TcpListener) -> std::io::Result<()> {
+        self.serve_until(service, listener, std::future::pending()).await
+    }
+
+    /// Like [`Runtime::serve`], also stopping (gracefully: answers in
+    /// flight finish) when `until` resolves; the app uses it to move a
+    /// proxy to another port without stopping the others.
+    pub async fn serve_until(
+        &self,
+        service: Service,
+        listener: TcpListener,
+        until: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let listen = listener.local_addr()?;
-        proxy::serve(listener, self.proxy_state(service, listen), self.stopped()).await
+        let stopped = self.stopped();
+        let shutdown = async move {
+            tokio::select! {
+                _ = stopped => {}
+                _ = until => {}
+            }
+        };
+        proxy::serve(listener, self.proxy_state(service, listen), shutdown).await
     }
 
     /// A future that resolves when [`Runtime::stop`] is called.

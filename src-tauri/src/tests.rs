@@ -284,9 +284,12 @@ fn settings_round_trip_keeps_other_keys() {
     s["claude"]["port"] = json!(4000);
     let restart = t.invoke("save_settings", json!({"settings": s})).unwrap();
     assert_eq!(restart, false, "preferences and a turned-off service's port need no restart");
+    let port = free_port();
     s["codex"]["enabled"] = json!(true);
+    s["codex"]["port"] = json!(port);
     let restart = t.invoke("save_settings", json!({"settings": s})).unwrap();
-    assert_eq!(restart, true, "turning a proxy on needs a restart");
+    assert_eq!(restart, false, "the running app applies it");
+    assert_eq!(t.agent.state.serving(codex_helper_core::Service::Codex), Serving::Serving { port });
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(t.paths().settings_file()).unwrap()).unwrap();
     assert_eq!(saved["app"]["start_hidden"], true);
     assert_eq!(saved["claude"]["port"], 4000);
@@ -360,4 +363,35 @@ fn resume_opens_the_terminal_in_the_project_with_the_clients_command() {
     let message = err["message"].as_str().unwrap();
     assert!(message.contains("claude --resume s1") && message.contains("CODEX_HELPER_TERMINAL"), "{message}");
     std::env::remove_var(crate::commands::sessions::TERMINAL_ENV);
+}
+
+#[test]
+fn a_port_changed_in_settings_moves_the_proxy_and_the_client_follows() {
+    let old = free_port();
+    let t = start(Some(old), |paths| std::fs::create_dir_all(paths.codex_dir()).unwrap());
+    t.add("main", "https://relay.example/v1");
+    let before = std::fs::read(t.paths().codex_dir().join("config.toml")).ok();
+    t.invoke("switch_on", json!({"service": "codex"})).unwrap();
+
+    let new = free_port();
+    let mut s = t.invoke("get_settings", json!({})).unwrap();
+    s["codex"]["port"] = json!(new);
+    assert_eq!(t.invoke("save_settings", json!({"settings": s.clone()})).unwrap(), false);
+    let probe = |port| block_on(codex_helper_core::probe::probe_port(port));
+    assert_eq!(probe(new).expect("the proxy answers on the new port").owner, "app");
+    let client = codex_helper_core::switch::state(&t.paths(), codex_helper_core::Service::Codex).unwrap();
+    assert_eq!(client.port, Some(new), "Codex follows its proxy: {client:?}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while probe(old).is_some() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(probe(old).is_none(), "the old port is released");
+
+    // Turned off: nothing serves Codex any more, so its client goes back.
+    s["codex"]["enabled"] = json!(false);
+    t.invoke("save_settings", json!({"settings": s})).unwrap();
+    assert_eq!(t.agent.state.serving(codex_helper_core::Service::Codex), Serving::Disabled);
+    let client = codex_helper_core::switch::state(&t.paths(), codex_helper_core::Service::Codex).unwrap();
+    assert!(!client.points_at_proxy, "{client:?}");
+    assert_eq!(std::fs::read(t.paths().codex_dir().join("config.toml")).ok(), before, "restored byte for byte");
 }

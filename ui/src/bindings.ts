@@ -53,8 +53,9 @@ export const commands = {
 	runDoctor: (online: boolean) => typedError<Report, CommandError>(__TAURI_INVOKE("run_doctor", { online })),
 	getSettings: () => typedError<AppSettings, CommandError>(__TAURI_INVOKE("get_settings")),
 	/**
-	 *  Save; returns whether a restart is needed for it to take effect (ports
-	 *  and services on/off apply the next time the app starts).
+	 *  Save, then have the running app start, stop or move its proxies to
+	 *  match (a client it routed follows a moved proxy). Returns whether the
+	 *  change waits for the next start instead: when the app is not running.
 	 */
 	saveSettings: (settings: AppSettings) => typedError<boolean, CommandError>(__TAURI_INVOKE("save_settings", { settings })),
 	openConfigFolder: () => typedError<null, CommandError>(__TAURI_INVOKE("open_config_folder")),

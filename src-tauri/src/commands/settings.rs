@@ -11,7 +11,7 @@ use tauri::State;
 
 use super::{CmdResult, CommandError};
 use crate::state::WindowState;
-use codex_helper_agent::state::Serving;
+use codex_helper_agent::ipc::IpcError;
 
 /// The part of settings.json the app shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, specta::Type)]
@@ -28,8 +28,9 @@ pub fn get_settings(state: State<'_, WindowState>) -> CmdResult<AppSettings> {
     Ok(AppSettings { codex: s.codex, claude: s.claude, app: s.app })
 }
 
-/// Save; returns whether a restart is needed for it to take effect (ports
-/// and services on/off apply the next time the app starts).
+/// Save, then have the running app start, stop or move its proxies to
+/// match (a client it routed follows a moved proxy). Returns whether the
+/// change waits for the next start instead: when the app is not running.
 #[tauri::command]
 #[specta::specta]
 pub async fn save_settings(state: State<'_, WindowState>, settings: AppSettings) -> CmdResult<bool> {
@@ -40,15 +41,11 @@ pub async fn save_settings(state: State<'_, WindowState>, settings: AppSettings)
     s.app = settings.app;
     s.save(paths).map_err(CommandError::new)?;
     set_autostart(paths, s.app.start_at_login).map_err(CommandError::new)?;
-    // What the running proxies do, compared with what was saved.
-    let Ok(status) = state.agent.status().await else { return Ok(true) };
-    Ok(status.services.iter().any(|live| {
-        let wanted = s.service(live.service);
-        match &live.serving {
-            Serving::Disabled => wanted.enabled,
-            serving => !wanted.enabled || serving.port() != Some(wanted.port),
-        }
-    }))
+    match state.agent.apply_settings().await {
+        Ok(()) => Ok(false),
+        Err(IpcError::NotRunning { .. }) => Ok(true),
+        Err(err) => Err(CommandError::new(format!("saved, but the running app could not apply it: {err}"))),
+    }
 }
 
 /// `~/.config/autostart/codex-helper.desktop`.
