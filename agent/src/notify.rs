@@ -120,6 +120,15 @@ pub fn label(base_url: &str) -> String {
     rest.split(['/', '?']).next().unwrap_or(rest).to_string()
 }
 
+/// Show `note` and return once the server has it: for a process about to
+/// exit (it could not start), whose user may have no terminal to read.
+pub fn show_and_wait(note: &Note) {
+    let shown = notify_rust::Notification::new().appname("codex-helper").summary(&note.title).body(&note.body).show();
+    if let Err(err) = shown {
+        tracing::warn!(%err, "cannot show a notification");
+    }
+}
+
 /// At most this many notifications wait for a click at once: a server that
 /// keeps notifications until they are dismissed would otherwise collect a
 /// waiting thread (and D-Bus connection) per notification.

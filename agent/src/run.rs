@@ -75,7 +75,11 @@ pub fn run() -> ExitCode {
     let start_hidden = Settings::load(&paths).map(|s| s.app.start_hidden).unwrap_or(false);
     let agent = match rt.block_on(Agent::start(paths, window::default_bin())) {
         Ok(agent) => agent,
-        Err(err) => return fail(err),
+        Err(err) => {
+            // Started from a menu, there is no terminal to print to.
+            crate::notify::show_and_wait(&crate::notify::Note::problem(format!("codex-helper cannot start: {err}")));
+            return fail(err);
+        }
     };
     rt.spawn(ipc::serve(listener, agent.clone()));
 
