@@ -69,10 +69,6 @@ impl Agent {
         }
     }
 
-    pub fn window_running(&self) -> bool {
-        self.window.is_running()
-    }
-
     /// Ask [`run`](crate::run) to quit (tray, socket, signal).
     pub fn request_quit(&self) {
         self.quit.send_replace(true);
