@@ -121,8 +121,7 @@ impl Agent {
             notify::show(&note, move |screen| agent.open_window(Some(screen)));
         }
         if tray {
-            let file = Arc::new(self.state.runtime.config().snapshot().file.clone());
-            crate::tray::update_from_any_thread(status.clone(), file);
+            crate::tray::update_from_any_thread(status.clone(), self.state.runtime.config().snapshot());
         }
     }
 }

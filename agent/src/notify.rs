@@ -120,6 +120,12 @@ pub fn label(base_url: &str) -> String {
     rest.split(['/', '?']).next().unwrap_or(rest).to_string()
 }
 
+fn notification(note: &Note) -> notify_rust::Notification {
+    let mut n = notify_rust::Notification::new();
+    n.appname("codex-helper").summary(&note.title).body(&note.body).icon("codex-helper-app");
+    n
+}
+
 /// Show `note` and return once the server has it: for a process about to
 /// exit (it could not start), whose user may have no terminal to read.
 pub fn show_and_wait(note: &Note) {
@@ -144,8 +150,7 @@ pub fn show(note: &Note, on_click: impl FnOnce(&'static str) + Send + 'static) {
     let note = note.clone();
     let spawned = std::thread::Builder::new().name("notification".into()).spawn(move || {
         let clickable = WAITING.fetch_add(1, Ordering::SeqCst) < MAX_WAITING;
-        let mut notification = notify_rust::Notification::new();
-        notification.appname("codex-helper").summary(&note.title).body(&note.body).icon("codex-helper-app");
+        let mut notification = notification(&note);
         if clickable {
             notification.action("default", "Open");
         }

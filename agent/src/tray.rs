@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use codex_helper_core::config::ConfigFile;
 use codex_helper_core::lb::{UpstreamState, UpstreamStatus};
+use codex_helper_core::live::Snapshot;
 use codex_helper_core::usage::QuotaState;
 use codex_helper_core::Service;
 use tray_icon::menu::{CheckMenuItem, IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
@@ -236,8 +237,8 @@ pub fn update(status: &AppStatus, file: &ConfigFile) {
 }
 
 /// [`update`] from any thread: runs it on the GTK main loop.
-pub fn update_from_any_thread(status: AppStatus, file: Arc<ConfigFile>) {
-    glib::MainContext::default().invoke(move || update(&status, &file));
+pub fn update_from_any_thread(status: AppStatus, config: Arc<Snapshot>) {
+    glib::MainContext::default().invoke(move || update(&status, &config.file));
 }
 
 /// One menu entry, as shown: two equal lists make the same menu.

@@ -25,8 +25,3 @@ impl WindowState {
         }
     }
 }
-
-/// A poisoned lock only means a panic mid-update of plain data; keep going.
-pub fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}

@@ -7,6 +7,7 @@ use std::io::BufRead;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use codex_helper_agent::window::SCREENS;
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder, WindowEvent};
 
 pub const MAIN: &str = "main";
@@ -21,9 +22,9 @@ fn exit_after() -> Duration {
 /// Bumped on every show/hide, so a pending exit knows it is stale.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
-/// A screen name safe to put in the URL (`logs`, `usage`, …).
+/// A screen the window has (`logs`, `usage`, …), so safe to put in the URL.
 fn screen_name(screen: Option<&str>) -> Option<&str> {
-    screen.filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase()))
+    screen.filter(|s| SCREENS.contains(s))
 }
 
 /// Show the window (creating it if needed) at `screen`, in front.

@@ -13,7 +13,9 @@ use tauri_specta::Event;
 
 use super::{CmdResult, CommandError};
 use crate::events::LogLine;
-use crate::state::{lock, WindowState};
+use codex_helper_agent::state::lock;
+
+use crate::state::WindowState;
 
 /// How often the live tail looks for new lines.
 const TAIL_INTERVAL: Duration = Duration::from_millis(500);
