@@ -4,7 +4,7 @@
 //! Retrying is only ever safe before the first byte went to the client; the
 //! proxy's response body enforces that. This module only classifies.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, StatusCode};
 
@@ -33,12 +33,39 @@ pub fn classify_status(status: StatusCode) -> Verdict {
     }
 }
 
-/// `Retry-After` in seconds (the HTTP-date form is rare from APIs and is
-/// treated as absent). Capped by the caller's policy.
+/// The longest wait a `Retry-After` may ask for. Values past it are
+/// clamped here (health clamps again, to `lb.max_cooldown_ms`); a day is
+/// already far beyond any real rate limit.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// `Retry-After`, in either form RFC 9110 allows: delta-seconds (fractions
+/// accepted, as some relays send them) or an HTTP date. A value from an
+/// upstream is never trusted: negative, unparseable or past dates mean no
+/// wait; huge ones (`1e30`, which used to panic the request task) are
+/// clamped to [`MAX_RETRY_AFTER`].
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    let secs: f64 = value.parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+    parse_retry_after(value, SystemTime::now())
+}
+
+fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    if let Ok(secs) = value.parse::<f64>() {
+        if secs.is_nan() || secs < 0.0 {
+            // Meaningless; `-0` is not below zero and reads as zero.
+            return None;
+        }
+        if secs == 0.0 {
+            return Some(Duration::ZERO);
+        }
+        // Compare before converting: `Duration::from_secs_f64` panics on
+        // values it cannot hold.
+        let cap = MAX_RETRY_AFTER.as_secs_f64();
+        return Some(if secs >= cap { MAX_RETRY_AFTER } else { Duration::from_secs_f64(secs) });
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    // A date in the past (or a skewed clock) asks for no wait at all.
+    let wait = date.duration_since(now).ok()?;
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 #[cfg(test)]
@@ -65,6 +92,29 @@ mod tests {
         h.insert("retry-after", "12".parse().unwrap());
         assert_eq!(retry_after(&h), Some(Duration::from_secs(12)));
         h.insert("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
-        assert_eq!(retry_after(&h), None);
+        assert_eq!(retry_after(&h), None, "a date in the past: no wait");
+    }
+
+    #[test]
+    fn every_retry_after_form_parses_without_panicking_and_is_clamped() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_000); // 2015-10-21 07:20:00 UTC
+        let cases: [(&str, Option<Duration>); 13] = [
+            ("0", Some(Duration::ZERO)),
+            ("1.5", Some(Duration::from_millis(1500))),
+            (" 7 ", Some(Duration::from_secs(7))),
+            ("1e30", Some(MAX_RETRY_AFTER)),
+            ("inf", Some(MAX_RETRY_AFTER)),
+            ("99999999999999999999999", Some(MAX_RETRY_AFTER)),
+            ("-5", None),
+            ("-0.0", Some(Duration::ZERO)),
+            ("NaN", None),
+            ("soon", None),
+            ("", None),
+            ("Wed, 21 Oct 2015 07:28:00 GMT", Some(Duration::from_secs(480))),
+            ("Fri, 31 Dec 9999 23:59:59 GMT", Some(MAX_RETRY_AFTER)),
+        ];
+        for (value, want) in cases {
+            assert_eq!(parse_retry_after(value.trim(), now), want, "{value:?}");
+        }
     }
 }
