@@ -16,4 +16,5 @@ mod proxy_streaming;
 mod proxy_util;
 mod reload_config;
 mod smoke;
+mod stream_regressions;
 mod usage_quota;

@@ -128,12 +128,21 @@ struct Parser {
 
 impl Parser {
     fn push(&mut self, bytes: &[u8]) {
+        // Only the new bytes are searched for line ends, and the consumed
+        // lines are dropped once per push: linear in the body, so a test
+        // can send tens of megabytes (with or without line ends).
+        let searched = self.buf.len();
         self.buf.extend_from_slice(bytes);
-        while let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.buf.drain(..=pos).collect();
-            let line = String::from_utf8_lossy(&line[..pos]);
+        let mut start = 0;
+        let mut from = searched;
+        while let Some(off) = self.buf[from..].iter().position(|&b| b == b'\n') {
+            let end = from + off;
+            let line = String::from_utf8_lossy(&self.buf[start..end]).into_owned();
             self.line(line.strip_suffix('\r').unwrap_or(&line));
+            start = end + 1;
+            from = start;
         }
+        self.buf.drain(..start);
     }
 
     fn line(&mut self, line: &str) {

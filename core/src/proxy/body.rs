@@ -11,7 +11,7 @@ use bytes::Bytes;
 use futures_util::Stream;
 
 use super::native_error;
-use super::pump::Pump;
+use super::pump::{Pump, StreamFault};
 use crate::lb::{LoadBalancer, Outcome, UpstreamId};
 use crate::logs::{RequestLog, RequestRecord};
 use crate::Service;
@@ -32,7 +32,7 @@ pub struct Ledger {
 /// How a committed response ended.
 enum End {
     Complete,
-    UpstreamBroke(String),
+    UpstreamBroke(StreamFault),
     ClientGone,
 }
 
@@ -86,16 +86,16 @@ impl ProxyBody {
                 rec.error = Some("the client closed the connection before the response ended".into());
                 Outcome::Neutral { status: rec.status_code }
             }
-            End::UpstreamBroke(msg) => {
-                rec.error = Some(msg.clone());
-                Outcome::Failure { status: Some(rec.status_code), error: msg.clone(), retry_after: None }
+            End::UpstreamBroke(fault) => {
+                rec.error = Some(fault.message.clone());
+                Outcome::Failure { status: Some(rec.status_code), error: fault.message.clone(), retry_after: None }
             }
         };
         if let Some(last) = rec.attempts.last_mut() {
             last.duration_ms = rec.duration_ms;
-            if let End::UpstreamBroke(msg) = &end {
-                last.outcome = "broke_mid_stream".into();
-                last.error = Some(msg.clone());
+            if let End::UpstreamBroke(fault) = &end {
+                last.outcome = fault.kind.outcome().into();
+                last.error = Some(fault.message.clone());
             }
         }
         ledger.lb.record(&ledger.upstream, &outcome);
@@ -116,18 +116,23 @@ impl Stream for ProxyBody {
         }
         match this.pump.poll_next(cx) {
             Poll::Ready(Some(Ok(piece))) => this.deliver(piece),
-            Poll::Ready(Some(Err(msg))) => {
+            Poll::Ready(Some(Err(fault))) => {
                 this.done = true;
                 let service = this.ledger.as_ref().map(|l| l.service);
                 let message = format!(
-                    "codex-helper: {msg}; the response was cut off and not retried (part of it was already delivered)"
+                    "codex-helper: {fault}; the response was cut off and not retried (part of it was already delivered)"
                 );
-                tracing::warn!(error = %msg, "upstream stream broke after the response began");
+                tracing::warn!(error = %fault, "upstream stream failed after the response began");
                 let appendable = this.pump.can_append_event();
-                this.finish(End::UpstreamBroke(msg));
+                let (format, partial) = (this.pump.format(), this.pump.partial_tail());
+                this.finish(End::UpstreamBroke(fault));
                 match service {
                     Some(service) if appendable => {
-                        Poll::Ready(Some(Ok(native_error::stream_error_event(service, &message))))
+                        let event = native_error::stream_error_event(service, format, &message);
+                        // End an unterminated last event first, so ours is
+                        // read as an event of its own.
+                        let event = if partial { [&b"\n\n"[..], &event].concat().into() } else { event };
+                        Poll::Ready(Some(Ok(event)))
                     }
                     // Compressed or not an event stream: the only honest
                     // signal left is an aborted body.

@@ -20,7 +20,7 @@ use super::body::{Ledger, ProxyBody};
 use super::headers;
 use super::native_error;
 use super::observe::Observer;
-use super::pump::{root_cause, Pump};
+use super::pump::{root_cause, FaultKind, Pump};
 use super::session::session_id;
 use super::target::upstream_url;
 use super::ProxyState;
@@ -313,7 +313,7 @@ async fn try_upstream(state: &ProxyState, parts: &Parts, body: &Bytes, upstream:
     }
     let observer = Observer::new(state.service, &headers);
     let judge = observer.is_sse() && status.is_success();
-    let mut pump = Pump::new(response, observer, limits.stream_idle_timeout);
+    let mut pump = Pump::new(response, observer, limits.stream_idle_timeout, judge);
     if !judge {
         return Tried::Chosen(Chosen { status, headers, body: ChosenBody::Stream(Vec::new(), Box::new(pump)) });
     }
@@ -342,7 +342,10 @@ async fn try_upstream(state: &ProxyState, parts: &Parts, body: &Bytes, upstream:
                     break;
                 }
             }
-            Some(Err(err)) => return fail(format!("the stream broke before any content: {err}")),
+            Some(Err(fault)) if fault.kind == FaultKind::EndedEarly => {
+                return fail(format!("the stream ended before any content: {fault}"))
+            }
+            Some(Err(fault)) => return fail(format!("the stream broke before any content: {fault}")),
             None => return fail("the stream ended before any content".into()),
         }
     }

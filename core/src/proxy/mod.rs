@@ -2,8 +2,9 @@
 //!
 //! - [`forward`]: a request's whole life (checks, body, failover, commit).
 //! - [`pump`] / [`body`]: streaming the chosen upstream's answer back.
-//! - [`observe`], [`sse`], [`decode`]: reading usage and content starts
-//!   from the stream as it passes, compressed or not.
+//! - [`observe`], [`sse`], [`stream_format`], [`decode`]: reading usage,
+//!   content starts and terminal events from the stream as it passes, in
+//!   each API's format, compressed or not.
 //! - [`headers`], [`target`], [`session`]: what goes upstream, and where.
 //! - [`guard`]: loopback `Host` only, no browser `Origin`.
 //! - [`native_error`]: our own errors in each client's format.
@@ -21,6 +22,7 @@ pub mod observe;
 pub mod pump;
 pub mod session;
 pub mod sse;
+pub mod stream_format;
 pub mod target;
 
 use std::future::Future;

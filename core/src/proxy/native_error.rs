@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http::{header, HeaderValue, StatusCode};
 use serde_json::json;
 
+use super::stream_format::StreamFormat;
 use crate::Service;
 
 /// A JSON error response for `service`.
@@ -25,10 +26,24 @@ pub fn response(service: Service, status: StatusCode, code: &str, message: &str)
     resp
 }
 
-/// An SSE event that ends a stream the proxy could not finish.
-pub fn stream_error_event(service: Service, message: &str) -> Bytes {
-    let (name, data) = match service {
-        Service::Codex => (
+/// An SSE event that ends a stream the proxy could not finish, in the
+/// stream's own format (`format`), else the service's usual one.
+pub fn stream_error_event(service: Service, format: Option<StreamFormat>, message: &str) -> Bytes {
+    let style = match format {
+        Some(known @ (StreamFormat::Responses | StreamFormat::Anthropic | StreamFormat::Chat)) => known,
+        Some(StreamFormat::Unknown) | None => match service {
+            Service::Codex => StreamFormat::Responses,
+            Service::Claude => StreamFormat::Anthropic,
+        },
+    };
+    let (name, data) = match style {
+        StreamFormat::Chat => {
+            // Chat clients (the openai SDKs) read a data-only chunk with an
+            // `error` object as the stream's error.
+            let data = json!({ "error": { "message": message, "type": "server_error", "code": "upstream_error", "param": null } });
+            return Bytes::from(format!("data: {data}\n\n"));
+        }
+        StreamFormat::Responses | StreamFormat::Unknown => (
             "response.failed",
             json!({
                 "type": "response.failed",
@@ -41,7 +56,9 @@ pub fn stream_error_event(service: Service, message: &str) -> Bytes {
                 }
             }),
         ),
-        Service::Claude => ("error", json!({ "type": "error", "error": { "type": "api_error", "message": message } })),
+        StreamFormat::Anthropic => {
+            ("error", json!({ "type": "error", "error": { "type": "api_error", "message": message } }))
+        }
     };
     Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
 }
@@ -107,13 +124,17 @@ mod tests {
 
     #[test]
     fn stream_error_events_are_well_formed() {
+        let formats = [None, Some(StreamFormat::Responses), Some(StreamFormat::Anthropic), Some(StreamFormat::Chat)];
         for service in Service::ALL {
-            let ev = stream_error_event(service, "cut off");
-            let text = std::str::from_utf8(&ev).unwrap();
-            assert!(text.ends_with("\n\n"));
-            let data = text.lines().nth(1).unwrap().strip_prefix("data: ").unwrap();
-            let v: serde_json::Value = serde_json::from_str(data).unwrap();
-            assert!(v.to_string().contains("cut off"));
+            for format in formats {
+                let ev = stream_error_event(service, format, "cut off");
+                let text = std::str::from_utf8(&ev).unwrap();
+                assert!(text.ends_with("\n\n"));
+                let data = text.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
+                let v: serde_json::Value = serde_json::from_str(data).unwrap();
+                assert!(v.to_string().contains("cut off"));
+                assert_eq!(text.starts_with("data: "), format == Some(StreamFormat::Chat), "{text}");
+            }
         }
     }
 }

@@ -1,16 +1,20 @@
-//! Watches a response as it streams by: when real content starts (before
-//! that, failing over is still invisible to the client), whether the
-//! upstream reported an error in-band, and the token usage.
+//! Watches a response as it streams by: which stream format it is, when
+//! real content starts (before that, failing over is still invisible to the
+//! client), whether the upstream reported an error in-band, whether the
+//! terminal event arrived, and the token usage.
 //!
 //! It reads a decompressed copy when the upstream compressed the body, and
-//! parses JSON only for the handful of events that carry usage or errors, so
-//! the stream itself is never slowed.
+//! parses JSON only for the handful of events that carry usage or errors
+//! (and chat chunks, whose meaning is in their JSON), so the stream itself
+//! is never slowed. Framing is linear and the held-back tail is bounded by
+//! [`sse::MAX_EVENT`] (see [`Observer::overflowed`]).
 
 use http::HeaderMap;
 use serde_json::Value;
 
 use super::decode::Decoder;
-use super::sse::{self, Event};
+use super::sse::{self, Event, Scanner};
+use super::stream_format::{Meaning, StreamFormat};
 use crate::logs::Usage;
 use crate::Service;
 
@@ -43,6 +47,13 @@ pub struct Observer {
     /// Decoded bytes not yet part of a complete event (SSE) or the body so
     /// far (JSON).
     tail: Vec<u8>,
+    /// How far `tail` has been searched for an event boundary.
+    scanner: Scanner,
+    /// The tail grew past [`sse::MAX_EVENT`] without an event boundary.
+    overflowed: bool,
+    format: Option<StreamFormat>,
+    /// The stream's terminal event (or an in-band error) was seen.
+    terminal: bool,
     content_started: bool,
     early_error: Option<String>,
     reported: Reported,
@@ -65,6 +76,10 @@ impl Observer {
             kind,
             decoder: Decoder::for_headers(headers),
             tail: Vec::new(),
+            scanner: Scanner::default(),
+            overflowed: false,
+            format: None,
+            terminal: false,
             content_started: false,
             early_error: None,
             reported: Reported::default(),
@@ -93,25 +108,45 @@ impl Observer {
         self.early_error.as_deref()
     }
 
+    /// The stream's format, once an event showed it.
+    pub fn format(&self) -> Option<StreamFormat> {
+        self.format
+    }
+
+    /// Whether the stream is one the proxy judges: an event stream it can
+    /// read, in a format it knows (or none seen yet).
+    fn judged(&self) -> bool {
+        self.kind == BodyKind::Sse
+            && !matches!(self.decoder, Decoder::Opaque)
+            && self.format != Some(StreamFormat::Unknown)
+    }
+
+    /// A judged stream saw its terminal event (or an in-band error); streams
+    /// the proxy does not judge are always complete.
+    pub fn complete(&self) -> bool {
+        !self.judged() || self.terminal
+    }
+
+    /// An event went past [`sse::MAX_EVENT`] without ending; the observer
+    /// dropped what it held and reads no further.
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
     /// Feed bytes exactly as they came from the upstream.
     pub fn observe(&mut self, raw: &[u8]) {
-        if self.kind == BodyKind::Other {
+        if self.kind == BodyKind::Other || self.overflowed {
             return;
         }
         if self.decoder.is_identity() && self.tail.is_empty() && self.kind == BodyKind::Sse {
             // The common case: whole events straight from the wire, no copy.
             let used = self.scan_events(raw);
-            self.tail.extend_from_slice(&raw[used..]);
+            self.hold(&raw[used..]);
             return;
         }
         let Some(decoded) = self.decoder.decode(raw) else { return };
         match self.kind {
-            BodyKind::Sse => {
-                self.tail.extend_from_slice(&decoded);
-                let tail = std::mem::take(&mut self.tail);
-                let used = self.scan_events(&tail);
-                self.tail = tail[used..].to_vec();
-            }
+            BodyKind::Sse => self.hold(&decoded),
             BodyKind::Json => {
                 if self.tail.len() + decoded.len() <= MAX_JSON_BODY {
                     self.tail.extend_from_slice(&decoded);
@@ -121,14 +156,48 @@ impl Observer {
         }
     }
 
-    /// The body ended: read a non-streaming body's usage.
-    pub fn finish(&mut self) {
-        if self.kind == BodyKind::Json && !self.tail.is_empty() {
-            if let Ok(value) = serde_json::from_slice::<Value>(&self.tail) {
-                self.take_usage(&value);
-            }
-            self.tail.clear();
+    /// Appends to the held tail and reads the events it completes. Only
+    /// new bytes are searched and each event is read once: linear.
+    fn hold(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
         }
+        self.tail.extend_from_slice(bytes);
+        if let Some(end) = self.scanner.last_event_end(&self.tail) {
+            let mut tail = std::mem::take(&mut self.tail);
+            self.scan_events(&tail[..end]);
+            tail.drain(..end);
+            self.scanner.consume(end);
+            self.tail = tail;
+        }
+        if self.tail.len() > sse::MAX_EVENT {
+            tracing::debug!(held = self.tail.len(), "an SSE event exceeds the cap; no longer observed");
+            self.overflowed = true;
+            self.tail = Vec::new();
+            self.scanner.reset();
+        }
+    }
+
+    /// The body ended: read a non-streaming body's usage, or a last event
+    /// that came without its blank line. Calling it again does nothing.
+    pub fn finish(&mut self) {
+        if self.tail.is_empty() {
+            return;
+        }
+        let mut tail = std::mem::take(&mut self.tail);
+        match self.kind {
+            BodyKind::Json => {
+                if let Ok(value) = serde_json::from_slice::<Value>(&tail) {
+                    self.take_usage(&value);
+                }
+            }
+            BodyKind::Sse if !self.overflowed => {
+                tail.extend_from_slice(b"\n\n");
+                self.scan_events(&tail);
+            }
+            _ => {}
+        }
+        self.scanner.reset();
     }
 
     /// Token usage, if the upstream reported any.
@@ -139,7 +208,11 @@ impl Observer {
         let r = self.reported;
         let mut input = r.input.unwrap_or(0);
         let mut cached = r.cached.unwrap_or(0);
-        if self.service == Service::Claude {
+        let anthropic = match self.format {
+            Some(format) => format == StreamFormat::Anthropic,
+            None => self.service == Service::Claude,
+        };
+        if anthropic {
             // Anthropic counts cache reads and writes apart from
             // input_tokens; OpenAI includes them. Report like OpenAI so the
             // numbers mean the same for both services.
@@ -169,24 +242,35 @@ impl Observer {
     }
 
     fn on_event(&mut self, event: &Event<'_>) {
-        let Some(kind) = event.kind() else { return };
-        match (self.service, kind) {
-            (Service::Codex, "response.created" | "response.in_progress" | "response.queued") => {}
-            (Service::Claude, "ping") => {}
-            (Service::Claude, "message_start") => self.parse_usage(event),
-            (Service::Codex, "response.failed" | "error") | (Service::Claude, "error") => {
+        if self.format.is_none() {
+            self.format = StreamFormat::detect(event);
+        }
+        match StreamFormat::meaning(self.format, event) {
+            Meaning::Nothing => {}
+            Meaning::Opening => self.parse_usage(event),
+            Meaning::Content => {
+                self.content_started = true;
+                // Claude's `message_delta` and chat chunks carry usage
+                // mid-stream; other content events never do.
+                let carries = self.format == Some(StreamFormat::Chat) || event.kind() == Some("message_delta");
+                if carries {
+                    self.parse_usage(event);
+                }
+            }
+            Meaning::Error => {
                 if !self.content_started {
                     let data = event.data_joined();
                     self.early_error = Some(error_message(&data));
                 }
+                self.terminal = true;
                 self.parse_usage(event);
             }
-            (Service::Codex, "response.completed" | "response.done" | "response.incomplete")
-            | (Service::Claude, "message_delta") => {
+            Meaning::Terminal => {
+                // An empty but complete answer is an answer: commit to it.
                 self.content_started = true;
+                self.terminal = true;
                 self.parse_usage(event);
             }
-            _ => self.content_started = true,
         }
     }
 

@@ -3,14 +3,59 @@
 //!
 //! Lines end in `\n` or `\r\n`; an empty line ends an event. Fields other
 //! than `event` and `data` are ignored (the client still receives them).
+//!
+//! Framing is linear: a [`Scanner`] remembers how far it has looked, so a
+//! body that arrives in many pieces without an event boundary is searched
+//! once, not once per piece (issue 9 #4: that was quadratic).
 
-use memchr::{memchr, memmem};
+use memchr::memchr;
+
+/// The largest event the proxy holds back waiting for its end. Real events
+/// are far smaller (a big tool call's arguments are well under 1 MiB); a
+/// body that goes past this without a blank line is not SSE we can forward
+/// event by event, and holding more would let one upstream grow our memory
+/// without bound.
+pub const MAX_EVENT: usize = 8 << 20;
+
+/// Finds event boundaries in a buffer that only grows at its end until its
+/// front is consumed; each byte is looked at once.
+#[derive(Debug, Default, Clone)]
+pub struct Scanner {
+    /// Where the current, unfinished line starts.
+    line_start: usize,
+}
+
+impl Scanner {
+    /// The offset just past the last complete event in `buf`, looking only
+    /// at bytes not seen by an earlier call. `buf` must be the same buffer
+    /// (with bytes appended) since the last [`Scanner::consume`].
+    pub fn last_event_end(&mut self, buf: &[u8]) -> Option<usize> {
+        let mut end = None;
+        while let Some(nl) = memchr(b'\n', &buf[self.line_start..]) {
+            let nl = self.line_start + nl;
+            let line = &buf[self.line_start..nl];
+            if line.is_empty() || line == b"\r" {
+                end = Some(nl + 1);
+            }
+            self.line_start = nl + 1;
+        }
+        end
+    }
+
+    /// The caller removed the first `n` bytes (up to an event end).
+    pub fn consume(&mut self, n: usize) {
+        self.line_start = self.line_start.saturating_sub(n);
+    }
+
+    /// The caller dropped its whole buffer.
+    pub fn reset(&mut self) {
+        self.line_start = 0;
+    }
+}
 
 /// The offset just past the last complete event in `buf`, if any.
 pub fn last_event_end(buf: &[u8]) -> Option<usize> {
-    let mut end = None;
-    for_each_event(buf, |_, stop| end = Some(stop));
-    end
+    Scanner::default().last_event_end(buf)
 }
 
 /// One complete event, borrowed from the buffer.
@@ -73,15 +118,65 @@ fn field<'a>(line: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
     Some(rest.strip_prefix(b" ").unwrap_or(rest))
 }
 
-/// The value of the first `"type":"…"` in a JSON text, without parsing it.
-/// Event payloads put `type` first, so this stays cheap on large events.
+/// The top-level `"type"` of a JSON object, without parsing it. Nested
+/// `"type"`s (a chat tool call's `"type":"function"`, a response's output
+/// items) are skipped: taking the first one anywhere misread data-only
+/// streams. Cheap: one pass, no allocation.
 pub fn json_type(data: &[u8]) -> Option<&str> {
-    let at = memmem::find(data, b"\"type\"")? + 6;
-    let rest = &data[at..];
-    let rest = trim_start(rest).strip_prefix(b":")?;
-    let rest = trim_start(rest).strip_prefix(b"\"")?;
-    let end = memchr(b'"', rest)?;
-    std::str::from_utf8(&rest[..end]).ok()
+    top_level_key(data, b"type").and_then(|v| {
+        let v = v.strip_prefix(b"\"")?;
+        let end = memchr(b'"', v)?;
+        std::str::from_utf8(&v[..end]).ok()
+    })
+}
+
+/// Whether a JSON object has this key at its top level.
+pub fn has_top_level_key(data: &[u8], key: &[u8]) -> bool {
+    top_level_key(data, key).is_some()
+}
+
+/// The text right after `"key":` (whitespace skipped) for a key of the
+/// outermost object.
+fn top_level_key<'a>(data: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < data.len() {
+        match data[i] {
+            b'"' => {
+                let start = i + 1;
+                let end = string_end(data, start)?;
+                i = end + 1;
+                if depth == 1 && &data[start..end] == key {
+                    let rest = trim_start(&data[i..]);
+                    if let Some(value) = rest.strip_prefix(b":") {
+                        return Some(trim_start(value));
+                    }
+                }
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The index of the quote that closes a JSON string starting at `start`.
+fn string_end(data: &[u8], mut at: usize) -> Option<usize> {
+    loop {
+        let off = memchr::memchr2(b'"', b'\\', &data[at..])?;
+        at += off;
+        if data[at] == b'\\' {
+            at += 2;
+            if at > data.len() {
+                return None;
+            }
+        } else {
+            return Some(at);
+        }
+    }
 }
 
 fn trim_start(s: &[u8]) -> &[u8] {
@@ -134,7 +229,30 @@ mod tests {
             seen.push(e.kind().map(str::to_string))
         });
         assert_eq!(seen, vec![Some("response.completed".to_string())]);
-        assert_eq!(json_type(b"{\"a\":{\"type\":\"inner\"}}"), Some("inner"));
+        assert_eq!(json_type(b"{\"a\":{\"type\":\"inner\"}}"), None, "nested types are not the event's");
+        assert_eq!(json_type(br#"{"a":"\"type\":\"x\"","b":[{"type":"y"}],"type" : "top"}"#), Some("top"));
+        assert!(has_top_level_key(br#"{"choices":[]}"#, b"choices"));
+        assert!(!has_top_level_key(br#"{"x":{"choices":[]}}"#, b"choices"));
         assert_eq!(json_type(b"{}"), None);
+    }
+
+    #[test]
+    fn the_scanner_finds_boundaries_across_pieces_without_rescanning() {
+        let body = b"data: 1\n\ndata: 2\r\n\r\ndata: 3\n";
+        let mut scanner = Scanner::default();
+        let mut buf = Vec::new();
+        let mut ends = vec![];
+        let mut consumed = 0;
+        for piece in body.chunks(3) {
+            buf.extend_from_slice(piece);
+            if let Some(end) = scanner.last_event_end(&buf) {
+                ends.push(consumed + end);
+                buf.drain(..end);
+                scanner.consume(end);
+                consumed += end;
+            }
+        }
+        assert_eq!(ends, vec![9, 20]);
+        assert_eq!(buf, b"data: 3\n");
     }
 }

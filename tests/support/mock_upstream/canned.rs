@@ -183,3 +183,33 @@ pub fn claude_json(text: &str, input: u64, output: u64) -> Value {
         },
     })
 }
+
+/// A streamed Chat Completions turn (`POST /v1/chat/completions`,
+/// `stream: true`) answering `text`, the way OpenAI sends it: data-only
+/// `chat.completion.chunk`s (no `event:`, no `"type"`), a role chunk, one
+/// content chunk per word, a `finish_reason` chunk, a usage chunk with no
+/// choices (`stream_options.include_usage`), then `data: [DONE]`.
+pub fn chat_stream(text: &str, prompt: u64, completion: u64) -> Vec<SseEvent> {
+    let chunk = |choices: Value, usage: Value| {
+        let data = json!({
+            "id": "chatcmpl-mock",
+            "object": "chat.completion.chunk",
+            "created": CREATED_AT,
+            "model": CODEX_MODEL,
+            "choices": choices,
+            "usage": usage,
+        });
+        SseEvent::text(None, &data.to_string())
+    };
+    let choice =
+        |delta: Value, finish: Value| json!([{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]);
+    let mut ev = vec![chunk(choice(json!({"role": "assistant", "content": ""}), Value::Null), Value::Null)];
+    for word in words(text) {
+        ev.push(chunk(choice(json!({"content": word}), Value::Null), Value::Null));
+    }
+    ev.push(chunk(choice(json!({}), json!("stop")), Value::Null));
+    let usage = json!({"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion});
+    ev.push(chunk(json!([]), usage));
+    ev.push(SseEvent::text(None, "[DONE]"));
+    ev
+}
