@@ -4,7 +4,7 @@
 //! - [`pump`] / [`body`]: streaming the chosen upstream's answer back.
 //! - [`observe`], [`sse`], [`stream_format`], [`decode`]: reading usage,
 //!   content starts and terminal events from the stream as it passes, in
-//!   each API's format, compressed or not.
+//!   each API's format, compressed or not; [`usage_tally`] adds up usage.
 //! - [`headers`], [`target`], [`session`]: what goes upstream, and where.
 //! - [`guard`]: loopback `Host` only, no browser `Origin`.
 //! - [`native_error`]: our own errors in each client's format.
@@ -24,6 +24,7 @@ pub mod session;
 pub mod sse;
 pub mod stream_format;
 pub mod target;
+pub mod usage_tally;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::decode::Decoder;
 use super::sse::{self, Event, Scanner};
 use super::stream_format::{Meaning, StreamFormat};
+use super::usage_tally::Tally;
 use crate::logs::Usage;
 use crate::Service;
 
@@ -28,18 +29,6 @@ enum BodyKind {
     Other,
 }
 
-/// Usage as reported so far; later reports overwrite earlier fields (Claude
-/// sends cumulative output counts).
-#[derive(Clone, Copy, Debug, Default)]
-struct Reported {
-    input: Option<u64>,
-    output: Option<u64>,
-    reasoning: Option<u64>,
-    total: Option<u64>,
-    cached: Option<u64>,
-    cache_creation: Option<u64>,
-}
-
 pub struct Observer {
     service: Service,
     kind: BodyKind,
@@ -51,13 +40,14 @@ pub struct Observer {
     scanner: Scanner,
     /// The tail grew past [`sse::MAX_EVENT`] without an event boundary.
     overflowed: bool,
+    /// [`sse::MAX_EVENT`]; smaller in the pump's tests.
+    pub(super) max_event: usize,
     format: Option<StreamFormat>,
     /// The stream's terminal event (or an in-band error) was seen.
     terminal: bool,
     content_started: bool,
     early_error: Option<String>,
-    reported: Reported,
-    seen_usage: bool,
+    tally: Tally,
 }
 
 impl Observer {
@@ -78,12 +68,12 @@ impl Observer {
             tail: Vec::new(),
             scanner: Scanner::default(),
             overflowed: false,
+            max_event: sse::MAX_EVENT,
             format: None,
             terminal: false,
             content_started: false,
             early_error: None,
-            reported: Reported::default(),
-            seen_usage: false,
+            tally: Tally::default(),
         }
     }
 
@@ -170,7 +160,7 @@ impl Observer {
             self.scanner.consume(end);
             self.tail = tail;
         }
-        if self.tail.len() > sse::MAX_EVENT {
+        if self.tail.len() > self.max_event {
             tracing::debug!(held = self.tail.len(), "an SSE event exceeds the cap; no longer observed");
             self.overflowed = true;
             self.tail = Vec::new();
@@ -188,7 +178,7 @@ impl Observer {
         match self.kind {
             BodyKind::Json => {
                 if let Ok(value) = serde_json::from_slice::<Value>(&tail) {
-                    self.take_usage(&value);
+                    self.tally.take(&value);
                 }
             }
             BodyKind::Sse if !self.overflowed => {
@@ -202,32 +192,11 @@ impl Observer {
 
     /// Token usage, if the upstream reported any.
     pub fn usage(&self) -> Option<Usage> {
-        if !self.seen_usage {
-            return None;
-        }
-        let r = self.reported;
-        let mut input = r.input.unwrap_or(0);
-        let mut cached = r.cached.unwrap_or(0);
         let anthropic = match self.format {
             Some(format) => format == StreamFormat::Anthropic,
             None => self.service == Service::Claude,
         };
-        if anthropic {
-            // Anthropic counts cache reads and writes apart from
-            // input_tokens; OpenAI includes them. Report like OpenAI so the
-            // numbers mean the same for both services.
-            input += cached + r.cache_creation.unwrap_or(0);
-        } else {
-            cached = cached.min(input);
-        }
-        let output = r.output.unwrap_or(0);
-        Some(Usage {
-            input_tokens: input,
-            output_tokens: output,
-            reasoning_tokens: r.reasoning.unwrap_or(0),
-            total_tokens: r.total.filter(|t| *t >= input + output).unwrap_or(input + output),
-            cached_input_tokens: cached,
-        })
+        self.tally.usage(anthropic)
     }
 
     /// Handles the complete events at the start of `buf`; returns how many
@@ -280,48 +249,8 @@ impl Observer {
             return;
         }
         if let Ok(value) = serde_json::from_slice::<Value>(&data) {
-            self.take_usage(&value);
+            self.tally.take(&value);
         }
-    }
-
-    fn take_usage(&mut self, value: &Value) {
-        let usage = ["usage", "response", "message"]
-            .iter()
-            .find_map(|key| match *key {
-                "usage" => value.get("usage"),
-                nested => value.get(nested).and_then(|v| v.get("usage")),
-            })
-            .filter(|u| u.is_object());
-        let Some(u) = usage else { return };
-        let num = |path: &[&str]| -> Option<u64> {
-            let mut v = u;
-            for key in path {
-                v = v.get(*key)?;
-            }
-            v.as_u64()
-        };
-        let r = &mut self.reported;
-        let set = |slot: &mut Option<u64>, value: Option<u64>| {
-            if value.is_some() {
-                *slot = value;
-            }
-        };
-        set(&mut r.input, num(&["input_tokens"]).or(num(&["prompt_tokens"])));
-        set(&mut r.output, num(&["output_tokens"]).or(num(&["completion_tokens"])));
-        set(&mut r.total, num(&["total_tokens"]));
-        set(
-            &mut r.reasoning,
-            num(&["output_tokens_details", "reasoning_tokens"])
-                .or(num(&["completion_tokens_details", "reasoning_tokens"])),
-        );
-        set(
-            &mut r.cached,
-            num(&["input_tokens_details", "cached_tokens"])
-                .or(num(&["prompt_tokens_details", "cached_tokens"]))
-                .or(num(&["cache_read_input_tokens"])),
-        );
-        set(&mut r.cache_creation, num(&["cache_creation_input_tokens"]));
-        self.seen_usage = true;
     }
 }
 
@@ -441,5 +370,80 @@ mod tests {
         }
         let u = o.usage().unwrap();
         assert_eq!((u.input_tokens, u.output_tokens), (9, 2));
+    }
+
+    mod props {
+        //! The observer fed raw pieces (as for compressed or unframed
+        //! bodies): any split reads the same as the body whole, arbitrary
+        //! bytes never panic, and the held tail stays under the cap.
+        use super::*;
+        use proptest::prelude::*;
+
+        fn seen(o: &Observer) -> String {
+            format!(
+                "{:?} {} {} {:?} {:?} {}",
+                o.format(),
+                o.complete(),
+                o.content_started(),
+                o.early_error(),
+                o.usage(),
+                o.overflowed()
+            )
+        }
+
+        fn feed(chunks: &[&[u8]], gzip: bool, cap: usize) -> (String, usize) {
+            let mut h = sse_headers();
+            if gzip {
+                h.insert("content-encoding", "gzip".parse().unwrap());
+            }
+            let mut o = Observer::new(Service::Claude, &h);
+            o.max_event = cap;
+            let mut max_tail = 0;
+            for chunk in chunks {
+                o.observe(chunk);
+                max_tail = max_tail.max(o.tail.len());
+            }
+            o.finish();
+            (seen(&o), max_tail)
+        }
+
+        fn events() -> impl Strategy<Value = Vec<u8>> {
+            let piece = prop_oneof![
+                Just(ev("message_start", r#"{"type":"message_start","message":{"usage":{"input_tokens":10}}}"#)),
+                Just(ev("content_block_delta", r#"{"type":"content_block_delta"}"#)),
+                Just(ev("message_delta", r#"{"type":"message_delta","usage":{"output_tokens":3}}"#)),
+                Just(ev("message_stop", r#"{"type":"message_stop"}"#)),
+                Just(b"data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\r\n\r\n".to_vec()),
+                Just(b": ping\n\n".to_vec()),
+                prop::collection::vec(prop_oneof![Just(b'\n'), Just(b'\r'), any::<u8>()], 0..30),
+            ];
+            prop::collection::vec(piece, 0..12).prop_map(|v| v.concat())
+        }
+
+        proptest! {
+            #[test]
+            fn any_split_reads_the_same(body in events(), cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..10)) {
+                let mut at: Vec<usize> = cuts.iter().map(|i| i.index(body.len() + 1)).collect();
+                at.sort_unstable();
+                let mut chunks = vec![];
+                let mut prev = 0;
+                for cut in at.into_iter().chain([body.len()]) {
+                    chunks.push(&body[prev..cut]);
+                    prev = cut;
+                }
+                prop_assert_eq!(feed(&chunks, false, sse::MAX_EVENT).0, feed(&[&body], false, sse::MAX_EVENT).0);
+            }
+
+            #[test]
+            fn arbitrary_bytes_never_panic(
+                body in prop::collection::vec(any::<u8>(), 0..2048),
+                gzip in any::<bool>(),
+                cap in 1usize..256,
+            ) {
+                let chunks: Vec<&[u8]> = body.chunks(97).collect();
+                let (_, max_tail) = feed(&chunks, gzip, cap);
+                prop_assert!(max_tail <= cap, "tail {} > cap {}", max_tail, cap);
+            }
+        }
     }
 }

@@ -73,10 +73,14 @@ pub struct Pump {
     pending: BytesMut,
     /// How far `pending` has been searched for an event boundary.
     scanner: Scanner,
+    /// [`MAX_EVENT`]; smaller in tests.
+    max_event: usize,
     /// The upstream's body is over; only the verdict is left to give.
     upstream_done: bool,
     /// The last piece handed out did not end at an event boundary.
     partial_tail: bool,
+    /// A fault found while handing out the events before it: given next.
+    deferred: Option<StreamFault>,
     idle_timeout: Duration,
     last_activity: Instant,
     idle: Pin<Box<Sleep>>,
@@ -105,8 +109,10 @@ impl Pump {
             judged,
             pending: BytesMut::new(),
             scanner: Scanner::default(),
+            max_event: MAX_EVENT,
             upstream_done: false,
             partial_tail: false,
+            deferred: None,
             idle_timeout,
             last_activity: now,
             idle: Box::pin(tokio::time::sleep_until(now + idle_timeout)),
@@ -118,6 +124,14 @@ impl Pump {
     /// stream stands (uncompressed, at an event boundary).
     pub fn can_append_event(&self) -> bool {
         self.framed
+    }
+
+    /// A smaller event cap, so tests can reach it with small inputs.
+    #[cfg(test)]
+    fn with_max_event(mut self, max_event: usize) -> Pump {
+        self.max_event = max_event;
+        self.observer.max_event = max_event;
+        self
     }
 
     /// The stream's format, once known (for an error event in its style).
@@ -141,6 +155,9 @@ impl Pump {
     /// broke, went quiet too long or ended too early, or `None` at a clean,
     /// complete end.
     pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, StreamFault>>> {
+        if let Some(fault) = self.deferred.take() {
+            return Poll::Ready(Some(Err(fault)));
+        }
         if self.ended {
             return Poll::Ready(None);
         }
@@ -212,9 +229,13 @@ impl Pump {
             let ready = self.pending.split_to(end).freeze();
             self.scanner.consume(end);
             self.observer.observe(&ready);
+            if self.pending.len() > self.max_event {
+                // The events before go out whole; the fault follows them.
+                self.deferred = Some(self.too_large());
+            }
             return Some(Ok(ready));
         }
-        if self.pending.len() > MAX_EVENT {
+        if self.pending.len() > self.max_event {
             return Some(Err(self.too_large()));
         }
         None
@@ -230,7 +251,7 @@ impl Pump {
             FaultKind::EventTooLarge,
             format!(
                 "the upstream sent a server-sent event larger than {} MiB (or a body that is not event-stream framing despite its text/event-stream type); the stream was stopped",
-                MAX_EVENT >> 20
+                self.max_event >> 20
             ),
         )
     }
@@ -275,5 +296,152 @@ pub fn describe_body_error(err: &reqwest::Error) -> String {
         format!("timed out: {root}")
     } else {
         format!("the upstream connection broke mid-response: {root}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Property tests of the framer: any split of a body into chunks gives
+    //! the same bytes, events and verdict as the body whole; arbitrary bytes
+    //! never panic; the held-back buffer never exceeds the cap.
+
+    use super::*;
+    use crate::proxy::sse;
+    use crate::Service;
+    use http::HeaderMap;
+    use proptest::prelude::*;
+
+    /// What one pump run produced.
+    #[derive(Debug, PartialEq)]
+    struct Run {
+        pieces: Vec<Bytes>,
+        fault: Option<StreamFault>,
+        max_held: usize,
+        /// The observer's verdict: format, complete, content, early error, usage.
+        seen: String,
+    }
+
+    impl Run {
+        fn bytes(&self) -> Vec<u8> {
+            self.pieces.concat()
+        }
+    }
+
+    fn run(chunks: Vec<Vec<u8>>, max_event: usize) -> Run {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        rt.block_on(async move {
+            let mut headers = HeaderMap::new();
+            headers.insert("content-type", "text/event-stream".parse().unwrap());
+            let stream = futures_util::stream::iter(chunks.into_iter().map(|c| Ok(Bytes::from(c)))).boxed();
+            let observer = Observer::new(Service::Codex, &headers);
+            let mut pump =
+                Pump::from_stream(stream, observer, Duration::from_secs(3600), true).with_max_event(max_event);
+            let (mut pieces, mut fault, mut max_held) = (vec![], None, 0);
+            while let Some(next) = std::future::poll_fn(|cx| pump.poll_next(cx)).await {
+                max_held = max_held.max(pump.held());
+                match next {
+                    Ok(piece) => pieces.push(piece),
+                    Err(f) => fault = Some(f),
+                }
+            }
+            let o = &pump.observer;
+            let seen = format!(
+                "{:?} {} {} {:?} {:?}",
+                o.format(),
+                o.complete(),
+                o.content_started(),
+                o.early_error(),
+                o.usage()
+            );
+            Run { pieces, fault, max_held, seen }
+        })
+    }
+
+    /// Cuts `body` at the given (sorted, deduplicated) points.
+    fn split(body: &[u8], cuts: &[prop::sample::Index]) -> Vec<Vec<u8>> {
+        let mut at: Vec<usize> = cuts.iter().map(|i| i.index(body.len() + 1)).collect();
+        at.sort_unstable();
+        at.dedup();
+        let mut out = vec![];
+        let mut prev = 0;
+        for cut in at.into_iter().chain([body.len()]) {
+            out.push(body[prev..cut].to_vec());
+            prev = cut;
+        }
+        out
+    }
+
+    /// Bodies made of real events of every format, blank lines, comments,
+    /// CRLF, and bytes of arbitrary noise in between.
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            Just(b"event: response.created\ndata: {\"type\":\"response.created\"}\n\n".to_vec()),
+            Just(b"event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"hi\"}\n\n".to_vec()),
+            Just(b"data: {\"type\":\"response.completed\",\"response\":{\"usage\":{\"input_tokens\":3,\"output_tokens\":4}}}\r\n\r\n".to_vec()),
+            Just(b"data: {\"choices\":[{\"delta\":{\"content\":\"x\"},\"finish_reason\":null}],\"usage\":{\"prompt_tokens\":2}}\n\n".to_vec()),
+            Just(b"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":9}}}\n\n".to_vec()),
+            Just(b"event: error\ndata: {\"type\":\"error\",\"error\":{\"message\":\"busy\"}}\n\n".to_vec()),
+            Just(b"data: [DONE]\n\n".to_vec()),
+            Just(b": keep-alive\n\n".to_vec()),
+            Just(b"\n".to_vec()),
+            Just(b"\r\n".to_vec()),
+            prop::collection::vec(prop_oneof![Just(b'\n'), Just(b'\r'), Just(b':'), Just(b'"'), any::<u8>()], 0..40),
+        ];
+        prop::collection::vec(piece, 0..16).prop_map(|v| v.concat())
+    }
+
+    /// The longest run of bytes without an event boundary.
+    fn longest_stretch(body: &[u8]) -> usize {
+        let mut ends = vec![0];
+        sse::for_each_event(body, |_, end| ends.push(end));
+        ends.push(body.len());
+        ends.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0)
+    }
+
+    proptest! {
+        #[test]
+        fn any_split_gives_what_the_whole_body_gives(body in body(), cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..12)) {
+            let whole = run(vec![body.clone()], MAX_EVENT);
+            let parts = run(split(&body, &cuts), MAX_EVENT);
+            prop_assert_eq!(whole.bytes(), body.clone(), "nothing lost, added or reordered");
+            prop_assert_eq!(parts.bytes(), body);
+            prop_assert_eq!(&parts.fault, &whole.fault);
+            prop_assert_eq!(&parts.seen, &whole.seen);
+            // Every piece but an unterminated last one is whole events.
+            let n = parts.pieces.len();
+            for (i, piece) in parts.pieces.iter().enumerate() {
+                if i + 1 < n || sse::last_event_end(piece).is_some() {
+                    prop_assert_eq!(sse::last_event_end(piece), Some(piece.len()), "piece {} of {}", i, n);
+                }
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic_and_the_held_buffer_stays_under_the_cap(
+            body in prop::collection::vec(any::<u8>(), 0..4096),
+            cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..24),
+            cap in 1usize..512,
+        ) {
+            let out = run(split(&body, &cuts), cap);
+            prop_assert!(out.max_held <= cap, "held {} > cap {}", out.max_held, cap);
+            prop_assert!(body.starts_with(&out.bytes()), "only the body's own bytes, in order");
+            let too_large = out.fault.as_ref().is_some_and(|f| f.kind == FaultKind::EventTooLarge);
+            if longest_stretch(&body) <= cap {
+                prop_assert!(!too_large, "no event is over the cap");
+            }
+            if !too_large {
+                prop_assert_eq!(out.bytes(), body, "without a cap fault everything is delivered");
+            }
+        }
+    }
+
+    #[test]
+    fn an_unterminated_stream_ends_with_a_fault_after_its_events() {
+        let body = b"event: response.created\ndata: {}\n\nevent: response.output_text.delta\ndata: {}\n\n".to_vec();
+        let out = run(vec![body.clone()], MAX_EVENT);
+        assert_eq!(out.bytes(), body);
+        assert_eq!(out.fault.map(|f| f.kind), Some(FaultKind::EndedEarly));
+        let done = [&body[..], b"event: response.completed\ndata: {}\n\n"].concat();
+        assert_eq!(run(vec![done], MAX_EVENT).fault, None);
     }
 }
