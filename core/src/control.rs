@@ -215,7 +215,7 @@ pub struct ControlStatus {
 pub async fn status(State(state): State<ProxyState>, req: Request) -> Response {
     let (parts, _body) = req.into_parts();
     if let Err(refusal) = crate::proxy::guard::check(&parts) {
-        return refuse(StatusCode::FORBIDDEN, &refusal.message());
+        return refuse(refusal.status(), &refusal.message());
     }
     let control = &state.shared.control;
     if !control.authorizes(parts.headers.get(http::header::AUTHORIZATION)) {

@@ -141,7 +141,7 @@ async fn run(
     record: &mut RequestRecord,
     started: Instant,
 ) -> Result<Response, Refused> {
-    super::guard::check(parts).map_err(|r| Refused::new(StatusCode::FORBIDDEN, "forbidden", r.message()))?;
+    super::guard::check(parts).map_err(|r| Refused::new(r.status(), r.kind(), r.message()))?;
     if headers::looped(&parts.headers, state.listen.port()) {
         return Err(Refused::new(
             StatusCode::LOOP_DETECTED,
