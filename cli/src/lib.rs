@@ -1,9 +1,10 @@
 //! The `ch` / `codex-helper` command line: parse arguments, call the core,
 //! print the result. No logic of its own lives here.
 
+#[macro_use]
+mod output;
 mod args;
 mod cmd;
-mod output;
 
 use std::process::ExitCode;
 

@@ -2,19 +2,41 @@
 //! `--json`. The shapes printed with `--json` are documented in README.md
 //! and are a contract for scripts and the desktop app.
 
+use std::io::Write;
+
 use serde::Serialize;
+
+/// `println!` for command output: a closed stdout (`ch config list | head
+/// -1`) ends the command quietly with exit 0 instead of panicking (101).
+macro_rules! outln {
+    () => { $crate::output::write_line(format_args!("")) };
+    ($($arg:tt)*) => { $crate::output::write_line(format_args!($($arg)*)) };
+}
+
+/// Write one line of command output on stdout. On a broken pipe the reader
+/// has seen all it wants: exit 0 at once, as ripgrep does, since nothing
+/// more we print can reach anyone. Other write errors are dropped like the
+/// rest of the line: the command's work is done, only its report is lost.
+pub fn write_line(args: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    let written = out.write_fmt(args).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush());
+    if let Err(err) = written {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
 
 /// Print `value` as pretty JSON on stdout.
 pub fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(value)?;
-    println!("{text}");
+    outln!("{text}");
     Ok(())
 }
 
 /// Print a line on stdout, ignoring a closed stdout: a long-running proxy
 /// must not die because whoever started it stopped reading.
 pub fn say(text: impl std::fmt::Display) {
-    use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{text}");
     let _ = out.flush();

@@ -29,10 +29,10 @@ fn list(paths: &Paths, args: ConfigListArgs) -> anyhow::Result<ExitCode> {
     if args.output.json {
         print_json(&view)?;
     } else if view.configs.is_empty() {
-        println!("No {service} configs yet. Add one: ch config add NAME --base-url URL --auth-token - --{service}");
+        outln!("No {service} configs yet. Add one: ch config add NAME --base-url URL --auth-token - --{service}");
     } else {
         for cfg in &view.configs {
-            println!("{}", list_line(cfg));
+            outln!("{}", list_line(cfg));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -65,9 +65,9 @@ fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {
     }
     let alias = cfg.alias.as_deref().map(|a| format!(" ({a})")).unwrap_or_default();
     let state = if cfg.active { "active" } else { "not active" };
-    println!("{}{alias} — {service}, {state}", cfg.name);
+    outln!("{}{alias} — {service}, {state}", cfg.name);
     if cfg.upstreams.is_empty() {
-        println!("  no upstreams");
+        outln!("  no upstreams");
     }
     for (i, u) in cfg.upstreams.iter().enumerate() {
         let key = match (&u.auth_token, &u.api_key) {
@@ -77,7 +77,7 @@ fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {
         };
         let tags: Vec<String> = u.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let tags = if tags.is_empty() { String::new() } else { format!("  tags {}", tags.join(" ")) };
-        println!("  [{i}] {}  {key}{tags}", u.base_url);
+        outln!("  [{i}] {}  {key}{tags}", u.base_url);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -106,12 +106,12 @@ fn add(paths: &Paths, args: ConfigAddArgs) -> anyhow::Result<ExitCode> {
         }
         AddAction::Unchanged => format!("{service} config `{}` already has this upstream [{}]", out.config, out.index),
     };
-    println!("{what}: {}{key}", out.upstream.base_url);
+    outln!("{what}: {}{key}", out.upstream.base_url);
     if out.created {
-        println!("Created config `{}`.", out.config);
+        outln!("Created config `{}`.", out.config);
     }
     if out.became_active {
-        println!("`{}` is now the active {service} config.", out.config);
+        outln!("`{}` is now the active {service} config.", out.config);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -141,10 +141,10 @@ fn set_active(paths: &Paths, args: ConfigNameArgs) -> anyhow::Result<ExitCode> {
     if args.output.json {
         print_json(&out)?;
     } else if out.previous.as_deref() == Some(out.active.as_str()) {
-        println!("`{}` is already the active {service} config.", out.active);
+        outln!("`{}` is already the active {service} config.", out.active);
     } else {
         let was = out.previous.map(|p| format!(" (was `{p}`)")).unwrap_or_default();
-        println!("Active {service} config is now `{}`{was}; a running proxy follows within a second.", out.active);
+        outln!("Active {service} config is now `{}`{was}; a running proxy follows within a second.", out.active);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -157,11 +157,11 @@ fn remove(paths: &Paths, args: ConfigNameArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let n = out.removed.upstreams.len();
-    println!("Removed {service} config `{}` ({n} upstream{}).", out.removed.name, if n == 1 { "" } else { "s" });
+    outln!("Removed {service} config `{}` ({n} upstream{}).", out.removed.name, if n == 1 { "" } else { "s" });
     if out.was_active {
         match &out.active {
-            Some(next) => println!("It was active; `{next}` is the active {service} config now."),
-            None => println!("It was active; no {service} config is left, so none is active."),
+            Some(next) => outln!("It was active; `{next}` is the active {service} config now."),
+            None => outln!("It was active; no {service} config is left, so none is active."),
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -7,6 +7,7 @@ mod config;
 mod doctor;
 mod logs;
 mod oneshot;
+mod output;
 #[cfg(feature = "real-clients")]
 mod real_clients;
 mod serve;
