@@ -41,3 +41,20 @@ pub fn say(text: impl std::fmt::Display) {
     let _ = writeln!(out, "{text}");
     let _ = out.flush();
 }
+
+/// Stderr for tracing: each event (the fmt layer writes one whole line per
+/// call) goes through the core's scrubber, so no key reaches the terminal
+/// or a captured log even at trace level.
+pub struct ScrubbedStderr;
+
+impl Write for ScrubbedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::stderr().lock().write_all(codex_helper_core::redact::scrub(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}

@@ -10,6 +10,7 @@ mod oneshot;
 mod output;
 #[cfg(feature = "real-clients")]
 mod real_clients;
+mod secrets;
 mod serve;
 mod session;
 mod status;

@@ -464,7 +464,8 @@ async fn error_snippet(response: reqwest::Response) -> String {
     if cut.len() < text.len() {
         cut.push('…');
     }
-    cut
+    // Relays echo the key they were sent ("Incorrect API key provided: …").
+    crate::redact::scrub_owned(cut)
 }
 
 fn describe_send_error(err: &reqwest::Error, connect_timeout: Duration) -> String {
