@@ -13,6 +13,12 @@
 //! changes on disk ([`FilterFile::current`]); a broken edit never drops the
 //! rules that were working, because silently forwarding unredacted bodies is
 //! worse than forwarding with slightly stale rules.
+//!
+//! A file that exists but cannot be used (bad JSON, a bad rule, empty or
+//! truncated: all broken edits) with no good rules to fall back on — broken
+//! since start-up, or the first version of a new file — *blocks*: requests
+//! are refused ([`FilterFile::rules`]) until it is fixed, because redaction
+//! the user asked for must never be silently skipped.
 
 use std::borrow::Cow;
 use std::fs;
@@ -63,6 +69,12 @@ pub enum FilterError {
     #[error("{}: rule #{} (index {index}): {message}", path.display(), index + 1)]
     Rule { path: PathBuf, index: usize, message: String },
 }
+
+/// `filter.json` is broken and no good rules are left to apply: the text
+/// names the file, the line and column (or the rule) and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct FilterBlocked(pub String);
 
 #[derive(Debug)]
 struct Compiled {
@@ -281,7 +293,7 @@ impl FilterFile {
             Err(e) => {
                 let n = st.set.len();
                 let keeping = if n == 0 {
-                    "no filter rules apply until it is fixed".to_string()
+                    "requests are refused until it is fixed (no earlier good rules to apply instead)".to_string()
                 } else {
                     format!("keeping the previous {n} rule{}", if n == 1 { "" } else { "s" })
                 };
@@ -293,6 +305,17 @@ impl FilterFile {
         }
         st.seen = Some(seen);
         st.set.clone()
+    }
+
+    /// The rules to apply now, or why requests must be refused: the file is
+    /// broken and there are no last good rules to apply instead.
+    pub fn rules(&self) -> Result<Arc<FilterSet>, FilterBlocked> {
+        let set = self.current();
+        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        match &st.error {
+            Some(problem) if set.is_empty() => Err(FilterBlocked(problem.clone())),
+            _ => Ok(set),
+        }
     }
 
     /// The current problem with the file on disk, if it is invalid.

@@ -4,6 +4,7 @@ mod canned;
 mod control;
 mod failover_health;
 mod failover_order;
+mod filter_block;
 mod lb_support;
 mod log_client_gone;
 mod log_requests;
