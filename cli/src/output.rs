@@ -13,13 +13,38 @@ macro_rules! outln {
     ($($arg:tt)*) => { $crate::output::write_line(format_args!($($arg)*)) };
 }
 
+/// A value from a file someone may have edited by hand (name, alias, URL,
+/// tag), made safe for a terminal: control characters (ESC sequences,
+/// CR/LF, other C0/C1, DEL) are shown escaped (`\u{1b}`, `\n`), never raw.
+pub fn shown(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.chars().any(char::is_control) {
+        std::borrow::Cow::Owned(
+            value.chars().map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() }).collect(),
+        )
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
 /// Write one line of command output on stdout. On a broken pipe the reader
 /// has seen all it wants: exit 0 at once, as ripgrep does, since nothing
 /// more we print can reach anyone. Other write errors are dropped like the
 /// rest of the line: the command's work is done, only its report is lost.
 pub fn write_line(args: std::fmt::Arguments<'_>) {
+    // Last line of defence for values [`shown`] missed: no ESC or CR ever
+    // reaches the terminal (our own text only uses \n and \t).
+    let mut line = args.to_string();
+    if line.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        line = line
+            .chars()
+            .map(
+                |c| if c.is_control() && c != '\n' && c != '\t' { c.escape_debug().to_string() } else { c.to_string() },
+            )
+            .collect();
+    }
+    line.push('\n');
     let mut out = std::io::stdout().lock();
-    let written = out.write_fmt(args).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush());
+    let written = out.write_all(line.as_bytes()).and_then(|()| out.flush());
     if let Err(err) = written {
         if err.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);

@@ -10,7 +10,7 @@ use codex_helper_core::configs::{self, AddAction, ConfigView, NewUpstream, Servi
 use codex_helper_core::Paths;
 
 use crate::args::{ConfigAddArgs, ConfigCommand, ConfigListArgs, ConfigNameArgs, ConfigShowArgs};
-use crate::output::print_json;
+use crate::output::{print_json, shown};
 
 pub fn run(command: ConfigCommand) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env()?;
@@ -41,11 +41,11 @@ fn list(paths: &Paths, args: ConfigListArgs) -> anyhow::Result<ExitCode> {
 /// `* main (alias) — 2 upstreams: api.openai.com, co.yes.vg`
 fn list_line(cfg: &ConfigView) -> String {
     let mark = if cfg.active { '*' } else { ' ' };
-    let alias = cfg.alias.as_deref().map(|a| format!(" ({a})")).unwrap_or_default();
+    let alias = cfg.alias.as_deref().map(|a| format!(" ({})", shown(a))).unwrap_or_default();
     let n = cfg.upstreams.len();
-    let hosts: Vec<&str> = cfg.upstreams.iter().map(|u| host_of(&u.base_url)).collect();
+    let hosts: Vec<String> = cfg.upstreams.iter().map(|u| shown(host_of(&u.base_url)).into_owned()).collect();
     let hosts = if hosts.is_empty() { String::new() } else { format!(": {}", hosts.join(", ")) };
-    format!("{mark} {}{alias} — {n} upstream{}{hosts}", cfg.name, if n == 1 { "" } else { "s" })
+    format!("{mark} {}{alias} — {n} upstream{}{hosts}", shown(&cfg.name), if n == 1 { "" } else { "s" })
 }
 
 /// `https://api.example.com:8443/v1` → `api.example.com:8443`.
@@ -63,9 +63,9 @@ fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {
         print_json(&view)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let alias = cfg.alias.as_deref().map(|a| format!(" ({a})")).unwrap_or_default();
+    let alias = cfg.alias.as_deref().map(|a| format!(" ({})", shown(a))).unwrap_or_default();
     let state = if cfg.active { "active" } else { "not active" };
-    outln!("{}{alias} — {service}, {state}", cfg.name);
+    outln!("{}{alias} — {service}, {state}", shown(&cfg.name));
     if cfg.upstreams.is_empty() {
         outln!("  no upstreams");
     }
@@ -75,9 +75,9 @@ fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {
             (None, Some(k)) => format!("api_key {k}"),
             (None, None) => "no key".to_string(),
         };
-        let tags: Vec<String> = u.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let tags: Vec<String> = u.tags.iter().map(|(k, v)| format!("{}={}", shown(k), shown(v))).collect();
         let tags = if tags.is_empty() { String::new() } else { format!("  tags {}", tags.join(" ")) };
-        outln!("  [{i}] {}  {key}{tags}", u.base_url);
+        outln!("  [{i}] {}  {key}{tags}", shown(&u.base_url));
     }
     Ok(ExitCode::SUCCESS)
 }

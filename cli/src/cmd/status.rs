@@ -47,7 +47,7 @@ fn print_service(s: &ServiceStatus) {
     outln!("{name}: {headline}");
     let source = if s.requests.is_some() { "" } else { " (from config.json)" };
     match &s.active_config {
-        Some(c) => outln!("  active config: {c}{source}"),
+        Some(c) => outln!("  active config: {}{source}", crate::output::shown(c)),
         None => outln!(
             "  active config: none — add one with `ch config add NAME --base-url URL --auth-token - --{}`",
             s.service
