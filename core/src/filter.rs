@@ -447,4 +447,67 @@ mod tests {
         assert!(f.current().is_empty(), "deleted file means no rules");
         assert_eq!(f.last_error(), None);
     }
+
+    mod properties {
+        //! Property tests of the engine: rules are literal, applied in order,
+        //! each to the previous output, leftmost non-overlapping matches.
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        fn rule() -> impl Strategy<Value = FilterRule> {
+            prop_oneof![
+                (".{0,6}", ".{0,6}").prop_map(|(source, target)| FilterRule::Replace { source, target }),
+                ".{0,6}".prop_map(|source| FilterRule::Remove { source }),
+            ]
+        }
+
+        proptest! {
+            /// Any rules, any bytes: no panic, and rules with an empty
+            /// source are dropped rather than matching everywhere.
+            #[test]
+            fn arbitrary_rules_and_bodies_never_panic(rules in prop::collection::vec(rule(), 0..6), body in prop::collection::vec(any::<u8>(), 0..256)) {
+                let kept = rules.iter().filter(|r| !r.source().is_empty()).count();
+                let set = FilterSet::from_rules(rules);
+                prop_assert_eq!(set.len(), kept);
+                let _ = set.apply(&body);
+            }
+
+            /// Any text in filter.json: an error or a set, never a panic.
+            #[test]
+            fn arbitrary_filter_files_never_panic(text in ".{0,200}") {
+                let _ = FilterSet::parse(&text, Path::new("filter.json"));
+            }
+
+            /// No rule matches: the body is forwarded as it was (None means
+            /// "send the original bytes").
+            #[test]
+            fn a_body_without_matches_is_left_byte_identical(
+                sources in prop::collection::vec("[a-c]{1,4}", 1..5),
+                body in "[d-z{}\":, ]{0,200}",
+            ) {
+                let rules = sources.into_iter().map(|source| FilterRule::Replace { source, target: "X".into() }).collect();
+                prop_assert_eq!(FilterSet::from_rules(rules).apply(body.as_bytes()), None);
+            }
+
+            /// Replace rules whose targets share no character with any
+            /// source: no source survives in the output. (Remove rules can
+            /// join two halves into a new occurrence, and a target made of
+            /// source characters can spell one, so neither is claimed.)
+            #[test]
+            fn redacted_sources_never_survive(
+                rules in prop::collection::vec(("[a-c]{1,4}", "[X-Z]{1,3}"), 1..5),
+                body in "[a-c ]{0,200}",
+            ) {
+                let rules: Vec<FilterRule> =
+                    rules.into_iter().map(|(source, target)| FilterRule::Replace { source, target }).collect();
+                let set = FilterSet::from_rules(rules.clone());
+                let out = set.apply(body.as_bytes()).unwrap_or_else(|| body.clone().into_bytes());
+                let out = String::from_utf8(out).unwrap();
+                for r in &rules {
+                    prop_assert!(!out.contains(r.source()), "{:?} survived in {:?}", r.source(), out);
+                }
+            }
+        }
+    }
 }
