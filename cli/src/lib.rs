@@ -1,9 +1,10 @@
 //! The `ch` / `codex-helper` command line: parse arguments, call the core,
 //! print the result. No logic of its own lives here.
 
+#[macro_use]
+mod output;
 mod args;
 mod cmd;
-mod output;
 
 use std::process::ExitCode;
 
@@ -19,7 +20,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {}", render(&err));
+            eprintln!("error: {}", codex_helper_core::redact::scrub(&render(&err)));
             ExitCode::from(1)
         }
     }
@@ -71,6 +72,9 @@ fn init_tracing(verbose: u8) {
         .ok()
         .and_then(|f| EnvFilter::try_new(f).ok())
         .unwrap_or_else(|| EnvFilter::new(default));
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(|| output::ScrubbedStderr)
+        .with_target(false)
+        .try_init();
 }

@@ -215,7 +215,7 @@ pub struct ControlStatus {
 pub async fn status(State(state): State<ProxyState>, req: Request) -> Response {
     let (parts, _body) = req.into_parts();
     if let Err(refusal) = crate::proxy::guard::check(&parts) {
-        return refuse(StatusCode::FORBIDDEN, &refusal.message());
+        return refuse(refusal.status(), &refusal.message());
     }
     let control = &state.shared.control;
     if !control.authorizes(parts.headers.get(http::header::AUTHORIZATION)) {
@@ -236,7 +236,11 @@ pub fn live_status(state: &ProxyState) -> ControlStatus {
     let shared = &state.shared;
     let snapshot = shared.config.snapshot();
     let served = snapshot.active(state.service);
-    let upstreams = served.map(|a| shared.lb.snapshot(&a.ids)).unwrap_or_default();
+    let mut upstreams = served.map(|a| shared.lb.snapshot(&a.ids)).unwrap_or_default();
+    // Upstream error texts echo keys; this endpoint must never carry one.
+    for u in &mut upstreams {
+        u.last_error = u.last_error.take().map(crate::redact::scrub_owned);
+    }
     ControlStatus {
         service: state.service,
         owner: shared.owner.to_string(),
@@ -244,7 +248,7 @@ pub fn live_status(state: &ProxyState) -> ControlStatus {
         port: state.listen.port(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         started_at_ms: shared.control.started_at_ms(),
-        config_problem: shared.config.problem(),
+        config_problem: shared.config.problem().map(crate::redact::scrub_owned),
         active_config: served
             .map(|a| a.name.to_string())
             .or_else(|| snapshot.file.service(state.service).active.clone()),

@@ -13,6 +13,12 @@
 //! changes on disk ([`FilterFile::current`]); a broken edit never drops the
 //! rules that were working, because silently forwarding unredacted bodies is
 //! worse than forwarding with slightly stale rules.
+//!
+//! A file that exists but cannot be used (bad JSON, a bad rule, empty or
+//! truncated: all broken edits) with no good rules to fall back on — broken
+//! since start-up, or the first version of a new file — *blocks*: requests
+//! are refused ([`FilterFile::rules`]) until it is fixed, because redaction
+//! the user asked for must never be silently skipped.
 
 use std::borrow::Cow;
 use std::fs;
@@ -63,6 +69,12 @@ pub enum FilterError {
     #[error("{}: rule #{} (index {index}): {message}", path.display(), index + 1)]
     Rule { path: PathBuf, index: usize, message: String },
 }
+
+/// `filter.json` is broken and no good rules are left to apply: the text
+/// names the file, the line and column (or the rule) and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct FilterBlocked(pub String);
 
 #[derive(Debug)]
 struct Compiled {
@@ -281,7 +293,7 @@ impl FilterFile {
             Err(e) => {
                 let n = st.set.len();
                 let keeping = if n == 0 {
-                    "no filter rules apply until it is fixed".to_string()
+                    "requests are refused until it is fixed (no earlier good rules to apply instead)".to_string()
                 } else {
                     format!("keeping the previous {n} rule{}", if n == 1 { "" } else { "s" })
                 };
@@ -293,6 +305,17 @@ impl FilterFile {
         }
         st.seen = Some(seen);
         st.set.clone()
+    }
+
+    /// The rules to apply now, or why requests must be refused: the file is
+    /// broken and there are no last good rules to apply instead.
+    pub fn rules(&self) -> Result<Arc<FilterSet>, FilterBlocked> {
+        let set = self.current();
+        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        match &st.error {
+            Some(problem) if set.is_empty() => Err(FilterBlocked(problem.clone())),
+            _ => Ok(set),
+        }
     }
 
     /// The current problem with the file on disk, if it is invalid.
@@ -423,5 +446,68 @@ mod tests {
         fs::remove_file(&path).unwrap();
         assert!(f.current().is_empty(), "deleted file means no rules");
         assert_eq!(f.last_error(), None);
+    }
+
+    mod properties {
+        //! Property tests of the engine: rules are literal, applied in order,
+        //! each to the previous output, leftmost non-overlapping matches.
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        fn rule() -> impl Strategy<Value = FilterRule> {
+            prop_oneof![
+                (".{0,6}", ".{0,6}").prop_map(|(source, target)| FilterRule::Replace { source, target }),
+                ".{0,6}".prop_map(|source| FilterRule::Remove { source }),
+            ]
+        }
+
+        proptest! {
+            /// Any rules, any bytes: no panic, and rules with an empty
+            /// source are dropped rather than matching everywhere.
+            #[test]
+            fn arbitrary_rules_and_bodies_never_panic(rules in prop::collection::vec(rule(), 0..6), body in prop::collection::vec(any::<u8>(), 0..256)) {
+                let kept = rules.iter().filter(|r| !r.source().is_empty()).count();
+                let set = FilterSet::from_rules(rules);
+                prop_assert_eq!(set.len(), kept);
+                let _ = set.apply(&body);
+            }
+
+            /// Any text in filter.json: an error or a set, never a panic.
+            #[test]
+            fn arbitrary_filter_files_never_panic(text in ".{0,200}") {
+                let _ = FilterSet::parse(&text, Path::new("filter.json"));
+            }
+
+            /// No rule matches: the body is forwarded as it was (None means
+            /// "send the original bytes").
+            #[test]
+            fn a_body_without_matches_is_left_byte_identical(
+                sources in prop::collection::vec("[a-c]{1,4}", 1..5),
+                body in "[d-z{}\":, ]{0,200}",
+            ) {
+                let rules = sources.into_iter().map(|source| FilterRule::Replace { source, target: "X".into() }).collect();
+                prop_assert_eq!(FilterSet::from_rules(rules).apply(body.as_bytes()), None);
+            }
+
+            /// Replace rules whose targets share no character with any
+            /// source: no source survives in the output. (Remove rules can
+            /// join two halves into a new occurrence, and a target made of
+            /// source characters can spell one, so neither is claimed.)
+            #[test]
+            fn redacted_sources_never_survive(
+                rules in prop::collection::vec(("[a-c]{1,4}", "[X-Z]{1,3}"), 1..5),
+                body in "[a-c ]{0,200}",
+            ) {
+                let rules: Vec<FilterRule> =
+                    rules.into_iter().map(|(source, target)| FilterRule::Replace { source, target }).collect();
+                let set = FilterSet::from_rules(rules.clone());
+                let out = set.apply(body.as_bytes()).unwrap_or_else(|| body.clone().into_bytes());
+                let out = String::from_utf8(out).unwrap();
+                for r in &rules {
+                    prop_assert!(!out.contains(r.source()), "{:?} survived in {:?}", r.source(), out);
+                }
+            }
+        }
     }
 }

@@ -11,6 +11,8 @@
 //!   exhaustion and session affinity; its live state is readable by the app.
 //! - [`filter`]: literal replace/remove rules applied to request bodies.
 //! - [`logs`]: one JSONL line per request, written off the request path.
+//! - [`redact`]: the one masking rule and the scrubber every text we log,
+//!   print or show goes through, so no key is ever shown in clear.
 //!
 //! The core prints nothing: it returns data and errors, and the adapters
 //! (CLI, app) decide how to show them.
@@ -28,6 +30,7 @@ pub mod logs;
 pub mod paths;
 pub mod probe;
 pub mod proxy;
+pub mod redact;
 pub mod runtime;
 pub mod service;
 pub mod sessions;

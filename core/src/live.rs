@@ -54,6 +54,8 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn new(file: ConfigFile) -> Snapshot {
+        // Every sink scrubs the keys of the config being served.
+        crate::redact::remember_keys(&file);
         let codex = active_config(&file, Service::Codex).map(Arc::new);
         let claude = active_config(&file, Service::Claude).map(Arc::new);
         Snapshot { file, codex, claude }

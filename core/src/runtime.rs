@@ -72,8 +72,12 @@ impl Runtime {
             max_cooldown: Duration::from_millis(settings.lb.max_cooldown_ms),
         };
         let (stop, _) = watch::channel(false);
+        let filters = Arc::new(FilterFile::new(paths.filter_file()));
+        // Load filter.json now: a broken one is a WARN at start-up (it
+        // blocks requests), not news after the first request.
+        filters.current();
         let runtime = Runtime {
-            filters: Arc::new(FilterFile::new(paths.filter_file())),
+            filters,
             paths,
             config,
             log,
@@ -170,6 +174,13 @@ impl Runtime {
     }
 
     /// The loopback address `service` listens on by default (settings).
+    /// What the user must hear about at start-up, for adapters that show it
+    /// elsewhere than the log (it is WARNed at start already): today, a
+    /// broken filter.json (requests are refused until it is fixed).
+    pub fn startup_problems(&self) -> Vec<String> {
+        self.filters.last_error().into_iter().collect()
+    }
+
     pub fn listen_addr(&self, service: Service, port: Option<u16>) -> SocketAddr {
         let port = port.unwrap_or(self.settings.service(service).port);
         SocketAddr::from(([127, 0, 0, 1], port))

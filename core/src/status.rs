@@ -222,7 +222,22 @@ pub async fn status(paths: &Paths, services: &[Service], port: Option<u16>) -> R
                 })
                 .collect();
         }
+        scrub(&mut st);
         out.push(st);
     }
     Ok(StatusReport { services: out })
+}
+
+/// The last line of defence for `ch status`: every free text in it may
+/// hold what an upstream (or an older proxy) echoed.
+fn scrub(st: &mut ServiceStatus) {
+    use crate::redact::scrub_owned;
+    for text in [&mut st.config_problem, &mut st.live_error, &mut st.switch_error] {
+        *text = text.take().map(scrub_owned);
+    }
+    for u in &mut st.upstreams {
+        if let Some(live) = &mut u.live {
+            live.last_error = live.last_error.take().map(scrub_owned);
+        }
+    }
 }

@@ -5,6 +5,7 @@ mod control;
 mod failover_health;
 mod failover_order;
 mod fault_matrix;
+mod filter_block;
 mod lb_support;
 mod log_client_gone;
 mod log_requests;

@@ -372,3 +372,57 @@ async fn the_identity_endpoint_is_guarded_too() {
         client().get(proxy.url("/__codex_helper/health")).header("host", "evil.example").send().await.unwrap();
     assert_eq!(rebound.status(), 403);
 }
+
+/// Issue 9 #12: a no-cors `<img>`/`<script>` GET has no `Origin` but says
+/// `Sec-Fetch-Site: cross-site`; it must not reach the upstream with the key.
+#[tokio::test]
+async fn page_initiated_fetches_without_origin_are_refused() {
+    for service in SERVICES {
+        let mock = MockUpstream::start().await;
+        mock.set_default(ok_reply(service));
+        let (_home, proxy) = proxy_for(service, &mock, None).await;
+        for site in ["cross-site", "same-site", "same-origin"] {
+            let resp = client().get(proxy.url("/v1/models")).header("sec-fetch-site", site).send().await.unwrap();
+            assert_eq!(resp.status(), 403, "{service:?}: Sec-Fetch-Site {site}");
+            let msg = native_error_message(service, &json_of(resp).await);
+            assert!(msg.contains("Sec-Fetch-Site") && msg.contains(site), "{msg}");
+        }
+        let health = client()
+            .get(proxy.url("/__codex_helper/health"))
+            .header("sec-fetch-site", "cross-site")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status(), 403, "{service:?}: the health endpoint is guarded too");
+        assert_eq!(mock.request_count(), 0, "{service:?}: refused requests never reach the upstream");
+        // Typed into the address bar (`none`) is the user, not a page.
+        let resp = client().get(proxy.url("/v1/models")).header("sec-fetch-site", "none").send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{service:?}");
+        let _ = resp.bytes().await;
+        assert_eq!(mock.request_count(), 1);
+    }
+}
+
+/// Issue 9 #12: two `Host` headers are malformed (RFC 9112): 400, never
+/// forwarded. reqwest will not send two, so this speaks raw HTTP.
+#[tokio::test]
+async fn two_host_headers_get_400() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mock = MockUpstream::start().await;
+    mock.set_default(ok_reply(Service::Codex));
+    let (_home, proxy) = proxy_for(Service::Codex, &mock, None).await;
+    for path in ["/v1/models", "/__codex_helper/health"] {
+        let mut tcp = tokio::net::TcpStream::connect(proxy.addr).await.unwrap();
+        let req = format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+            port = proxy.addr.port()
+        );
+        tcp.write_all(req.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(30), tcp.read_to_end(&mut answer)).await.unwrap().unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 400"), "{path}: {answer}");
+        assert!(answer.contains("more than one Host header"), "{path}: {answer}");
+    }
+    assert_eq!(mock.request_count(), 0);
+}

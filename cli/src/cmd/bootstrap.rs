@@ -26,17 +26,17 @@ pub fn run(args: BootstrapArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     match imported {
-        None => println!(
+        None => outln!(
             "{} already has a config in {}; nothing imported",
             service.display_name(),
             paths.config_file().display()
         ),
         Some(i) => {
-            println!("imported {} config `{}` (now active) from {}", service.display_name(), i.name, i.source);
-            println!("  base_url: {}", i.base_url);
+            outln!("imported {} config `{}` (now active) from {}", service.display_name(), i.name, i.source);
+            outln!("  base_url: {}", i.base_url);
             match (&i.key_field, &i.key) {
-                (Some(field), Some(key)) => println!("  {field}: {key}"),
-                _ => println!("  no key"),
+                (Some(field), Some(key)) => outln!("  {field}: {key}"),
+                _ => outln!("  no key"),
             }
         }
     }

@@ -10,7 +10,7 @@ use codex_helper_core::configs::{self, AddAction, ConfigView, NewUpstream, Servi
 use codex_helper_core::Paths;
 
 use crate::args::{ConfigAddArgs, ConfigCommand, ConfigListArgs, ConfigNameArgs, ConfigShowArgs};
-use crate::output::print_json;
+use crate::output::{print_json, shown};
 
 pub fn run(command: ConfigCommand) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env()?;
@@ -29,10 +29,10 @@ fn list(paths: &Paths, args: ConfigListArgs) -> anyhow::Result<ExitCode> {
     if args.output.json {
         print_json(&view)?;
     } else if view.configs.is_empty() {
-        println!("No {service} configs yet. Add one: ch config add NAME --base-url URL --auth-token - --{service}");
+        outln!("No {service} configs yet. Add one: ch config add NAME --base-url URL --auth-token - --{service}");
     } else {
         for cfg in &view.configs {
-            println!("{}", list_line(cfg));
+            outln!("{}", list_line(cfg));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -41,11 +41,11 @@ fn list(paths: &Paths, args: ConfigListArgs) -> anyhow::Result<ExitCode> {
 /// `* main (alias) — 2 upstreams: api.openai.com, co.yes.vg`
 fn list_line(cfg: &ConfigView) -> String {
     let mark = if cfg.active { '*' } else { ' ' };
-    let alias = cfg.alias.as_deref().map(|a| format!(" ({a})")).unwrap_or_default();
+    let alias = cfg.alias.as_deref().map(|a| format!(" ({})", shown(a))).unwrap_or_default();
     let n = cfg.upstreams.len();
-    let hosts: Vec<&str> = cfg.upstreams.iter().map(|u| host_of(&u.base_url)).collect();
+    let hosts: Vec<String> = cfg.upstreams.iter().map(|u| shown(host_of(&u.base_url)).into_owned()).collect();
     let hosts = if hosts.is_empty() { String::new() } else { format!(": {}", hosts.join(", ")) };
-    format!("{mark} {}{alias} — {n} upstream{}{hosts}", cfg.name, if n == 1 { "" } else { "s" })
+    format!("{mark} {}{alias} — {n} upstream{}{hosts}", shown(&cfg.name), if n == 1 { "" } else { "s" })
 }
 
 /// `https://api.example.com:8443/v1` → `api.example.com:8443`.
@@ -63,11 +63,11 @@ fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {
         print_json(&view)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let alias = cfg.alias.as_deref().map(|a| format!(" ({a})")).unwrap_or_default();
+    let alias = cfg.alias.as_deref().map(|a| format!(" ({})", shown(a))).unwrap_or_default();
     let state = if cfg.active { "active" } else { "not active" };
-    println!("{}{alias} — {service}, {state}", cfg.name);
+    outln!("{}{alias} — {service}, {state}", shown(&cfg.name));
     if cfg.upstreams.is_empty() {
-        println!("  no upstreams");
+        outln!("  no upstreams");
     }
     for (i, u) in cfg.upstreams.iter().enumerate() {
         let key = match (&u.auth_token, &u.api_key) {
@@ -75,9 +75,9 @@ fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {
             (None, Some(k)) => format!("api_key {k}"),
             (None, None) => "no key".to_string(),
         };
-        let tags: Vec<String> = u.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let tags: Vec<String> = u.tags.iter().map(|(k, v)| format!("{}={}", shown(k), shown(v))).collect();
         let tags = if tags.is_empty() { String::new() } else { format!("  tags {}", tags.join(" ")) };
-        println!("  [{i}] {}  {key}{tags}", u.base_url);
+        outln!("  [{i}] {}  {key}{tags}", shown(&u.base_url));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -106,12 +106,12 @@ fn add(paths: &Paths, args: ConfigAddArgs) -> anyhow::Result<ExitCode> {
         }
         AddAction::Unchanged => format!("{service} config `{}` already has this upstream [{}]", out.config, out.index),
     };
-    println!("{what}: {}{key}", out.upstream.base_url);
+    outln!("{what}: {}{key}", out.upstream.base_url);
     if out.created {
-        println!("Created config `{}`.", out.config);
+        outln!("Created config `{}`.", out.config);
     }
     if out.became_active {
-        println!("`{}` is now the active {service} config.", out.config);
+        outln!("`{}` is now the active {service} config.", out.config);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -141,10 +141,10 @@ fn set_active(paths: &Paths, args: ConfigNameArgs) -> anyhow::Result<ExitCode> {
     if args.output.json {
         print_json(&out)?;
     } else if out.previous.as_deref() == Some(out.active.as_str()) {
-        println!("`{}` is already the active {service} config.", out.active);
+        outln!("`{}` is already the active {service} config.", out.active);
     } else {
         let was = out.previous.map(|p| format!(" (was `{p}`)")).unwrap_or_default();
-        println!("Active {service} config is now `{}`{was}; a running proxy follows within a second.", out.active);
+        outln!("Active {service} config is now `{}`{was}; a running proxy follows within a second.", out.active);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -157,11 +157,11 @@ fn remove(paths: &Paths, args: ConfigNameArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let n = out.removed.upstreams.len();
-    println!("Removed {service} config `{}` ({n} upstream{}).", out.removed.name, if n == 1 { "" } else { "s" });
+    outln!("Removed {service} config `{}` ({n} upstream{}).", out.removed.name, if n == 1 { "" } else { "s" });
     if out.was_active {
         match &out.active {
-            Some(next) => println!("It was active; `{next}` is the active {service} config now."),
-            None => println!("It was active; no {service} config is left, so none is active."),
+            Some(next) => outln!("It was active; `{next}` is the active {service} config now."),
+            None => outln!("It was active; no {service} config is left, so none is active."),
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -25,9 +25,9 @@ pub fn run(args: DefaultArgs) -> anyhow::Result<ExitCode> {
     if args.output.json {
         print_json(&current)?;
     } else if current.default_service.is_none() {
-        println!("{} (not set; Codex is the default)", current.effective);
+        outln!("{} (not set; Codex is the default)", current.effective);
     } else {
-        println!("{}", current.effective);
+        outln!("{}", current.effective);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -22,13 +22,13 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
                 Verdict::Warn => "WARN",
                 Verdict::Fail => "FAIL",
             };
-            println!("{label}  {}", check.message);
+            outln!("{label}  {}", check.message);
             if let Some(fix) = &check.fix {
-                println!("      fix: {fix}");
+                outln!("      fix: {fix}");
             }
         }
         let s = report.summary;
-        println!("\n{} passed, {} warnings, {} failed", s.pass, s.warn, s.fail);
+        outln!("\n{} passed, {} warnings, {} failed", s.pass, s.warn, s.fail);
     }
     Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

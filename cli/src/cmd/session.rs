@@ -39,7 +39,7 @@ fn list(args: SessionListArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if found.is_empty() {
-        println!("{}", nothing_found(&paths, service, &dir));
+        outln!("{}", nothing_found(&paths, service, &dir));
         return Ok(ExitCode::SUCCESS);
     }
     let dirs: Vec<String> = found.iter().map(|s| s.display_dir(&dir)).collect();
@@ -49,7 +49,7 @@ fn list(args: SessionListArgs) -> anyhow::Result<ExitCode> {
             m if m.is_empty() => "(no message yet)".to_string(),
             m => m,
         };
-        println!("{}  {}  {:<width$}  {}", sessions::local_minute(s.modified_at_ms), s.id, d, message);
+        outln!("{}  {}  {:<width$}  {}", sessions::local_minute(s.modified_at_ms), s.id, d, message);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -67,20 +67,20 @@ fn last(args: SessionLastArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let here = std::env::current_dir().unwrap_or_else(|_| dir.clone());
-    println!("Last {} session in {}", service.display_name(), dir.display());
-    println!("  id:       {}", s.id);
-    println!("  dir:      {}", s.cwd.display());
-    println!(
+    outln!("Last {} session in {}", service.display_name(), dir.display());
+    outln!("  id:       {}", s.id);
+    outln!("  dir:      {}", s.cwd.display());
+    outln!(
         "  started:  {}  (last active {})",
         sessions::local_minute(s.started_at_ms),
         sessions::local_minute(s.modified_at_ms)
     );
     if s.first_message.is_some() {
-        println!("  first:    {}", s.summary(MESSAGE_CHARS));
+        outln!("  first:    {}", s.summary(MESSAGE_CHARS));
     }
-    println!("  file:     {}", s.file.display());
-    println!();
-    println!("{}", s.resume_command_from(&here));
+    outln!("  file:     {}", s.file.display());
+    outln!();
+    outln!("{}", s.resume_command_from(&here));
     Ok(ExitCode::SUCCESS)
 }
 

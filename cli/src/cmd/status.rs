@@ -24,7 +24,7 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
     } else {
         for (i, s) in report.services.iter().enumerate() {
             if i > 0 {
-                println!();
+                outln!();
             }
             print_service(s);
         }
@@ -44,26 +44,26 @@ fn print_service(s: &ServiceStatus) {
     } else {
         format!("not running (port {} is free){}", s.port, if s.enabled { "" } else { "; disabled in settings.json" })
     };
-    println!("{name}: {headline}");
+    outln!("{name}: {headline}");
     let source = if s.requests.is_some() { "" } else { " (from config.json)" };
     match &s.active_config {
-        Some(c) => println!("  active config: {c}{source}"),
-        None => println!(
+        Some(c) => outln!("  active config: {}{source}", crate::output::shown(c)),
+        None => outln!(
             "  active config: none — add one with `ch config add NAME --base-url URL --auth-token - --{}`",
             s.service
         ),
     }
     if let Some(problem) = &s.config_problem {
-        println!("  config problem: {problem}");
+        outln!("  config problem: {problem}");
     }
     if let Some(err) = &s.live_error {
-        println!("  live state unavailable: {err}");
+        outln!("  live state unavailable: {err}");
     }
     if let Some(r) = &s.requests {
-        println!("  requests: {} ({} errors)", r.total, r.errors);
+        outln!("  requests: {} ({} errors)", r.total, r.errors);
     }
     for (i, u) in s.upstreams.iter().enumerate() {
-        println!(
+        outln!(
             "  [{i}] {}  {}{}",
             u.base_url,
             describe(u),
@@ -81,7 +81,7 @@ fn print_service(s: &ServiceStatus) {
             _ => String::new(),
         };
         let error = q.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default();
-        println!("  quota {} via {}: {state}{money}{error}", q.base_url, q.provider_id);
+        outln!("  quota {} via {}: {state}{money}{error}", q.base_url, q.provider_id);
     }
     let client = s.service.client_name();
     match (&s.switch, &s.switch_error) {
@@ -89,18 +89,18 @@ fn print_service(s: &ServiceStatus) {
             let port = sw.port.map(|p| format!("127.0.0.1:{p}")).unwrap_or_else(|| "a local proxy".into());
             let answering =
                 if sw.port == Some(s.port) && s.listening { "" } else { " (no codex-helper answers there)" };
-            println!("  client: {client} points at {port}{answering} ({})", sw.file.display());
+            outln!("  client: {client} points at {port}{answering} ({})", sw.file.display());
         }
-        (Some(sw), _) => println!(
+        (Some(sw), _) => outln!(
             "  client: {client} does not point at the proxy ({}); `ch switch on{}` does it",
             sw.file.display(),
             s.service.cli_flag()
         ),
-        (None, Some(err)) => println!("  client: cannot read its settings: {err}"),
+        (None, Some(err)) => outln!("  client: cannot read its settings: {err}"),
         (None, None) => {}
     }
     if let Some(backup) = s.switch.as_ref().and_then(|sw| sw.backup.as_ref()) {
-        println!("  backup: {}", backup.display());
+        outln!("  backup: {}", backup.display());
     }
 }
 

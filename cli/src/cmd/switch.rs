@@ -31,14 +31,14 @@ fn on(args: SwitchOnArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let verb = if report.already { "still points" } else { "now points" };
-    println!("{} {verb} at the proxy on 127.0.0.1:{port} ({})", service.client_name(), report.file.display());
+    outln!("{} {verb} at the proxy on 127.0.0.1:{port} ({})", service.client_name(), report.file.display());
     match &report.backup {
-        Some(b) => println!("backup of your original file: {}", b.display()),
-        None => println!("there was no file before; `ch switch off` will remove it again"),
+        Some(b) => outln!("backup of your original file: {}", b.display()),
+        None => outln!("there was no file before; `ch switch off` will remove it again"),
     }
     if probe(port).is_none() {
         let flag = service.cli_flag();
-        println!("no proxy answers on port {port} yet: start one with `ch serve{flag} --port {port}`");
+        outln!("no proxy answers on port {port} yet: start one with `ch serve{flag} --port {port}`");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -59,19 +59,19 @@ fn print_off(report: &SwitchReport) {
     let name = report.service.client_name();
     let file = report.file.display();
     match report.restored {
-        None => println!("{name} was not switched by codex-helper; nothing to do ({file} untouched)"),
-        Some(Restored::Backup) => println!("{name} restored: {file} is back exactly as it was"),
-        Some(Restored::Deleted) => println!("{name} restored: removed {file}, which codex-helper had created"),
-        Some(Restored::FileGone) => println!("{file} was deleted meanwhile; nothing to put back"),
+        None => outln!("{name} was not switched by codex-helper; nothing to do ({file} untouched)"),
+        Some(Restored::Backup) => outln!("{name} restored: {file} is back exactly as it was"),
+        Some(Restored::Deleted) => outln!("{name} restored: removed {file}, which codex-helper had created"),
+        Some(Restored::FileGone) => outln!("{file} was deleted meanwhile; nothing to put back"),
         Some(Restored::Keys) => {
-            println!("{name} restored: put back {} in {file}; your other edits are kept", list(&report.keys));
+            outln!("{name} restored: put back {} in {file}; your other edits are kept", list(&report.keys));
             if !report.kept.is_empty() {
-                println!("left as you changed them: {}", list(&report.kept));
+                outln!("left as you changed them: {}", list(&report.kept));
             }
         }
     }
     if let Some(b) = &report.backup {
-        println!("the original file is still saved as {}", b.display());
+        outln!("the original file is still saved as {}", b.display());
     }
 }
 
@@ -152,12 +152,12 @@ fn status_line(paths: &Paths, service: Service) -> StatusLine {
 fn print_status(line: &StatusLine) {
     let name = line.service.client_name();
     if let Some(err) = &line.error {
-        println!("{name}: error: {err}");
+        outln!("{name}: error: {err}");
         return;
     }
     let file = line.file.display();
     if !line.client_dir_exists {
-        println!(
+        outln!(
             "{name}: not set up on this machine ({} is missing)",
             line.file.parent().unwrap_or(&line.file).display()
         );
@@ -169,15 +169,15 @@ fn print_status(line: &StatusLine) {
                 (Some(owner), Some(pid)) => format!("codex-helper answers there ({owner}, pid {pid})"),
                 _ => "but no codex-helper proxy answers there".into(),
             };
-            println!("{name}: points at the proxy on 127.0.0.1:{port} ({file}); {proxy}");
+            outln!("{name}: points at the proxy on 127.0.0.1:{port} ({file}); {proxy}");
         }
-        _ => println!("{name}: not pointed at a local proxy ({file})"),
+        _ => outln!("{name}: not pointed at a local proxy ({file})"),
     }
     if let Some(b) = &line.backup {
-        println!("  backup: {}", b.display());
+        outln!("  backup: {}", b.display());
     }
     if line.switched_by_codex_helper {
-        println!("  switched by codex-helper: `ch switch off` puts it back");
+        outln!("  switched by codex-helper: `ch switch off` puts it back");
     }
 }
 

@@ -57,9 +57,9 @@ pub fn run(args: UsageArgs) -> anyhow::Result<ExitCode> {
 fn print_text(r: &Report, log: &str) {
     let s = &r.summary;
     let span = if s.days == 1 { format!("today ({})", s.to) } else { format!("{} → {}", s.from, s.to) };
-    println!("Usage, {span}, from {log}");
+    outln!("Usage, {span}, from {log}");
     if s.rows.is_empty() {
-        println!("  no requests in this period");
+        outln!("  no requests in this period");
     } else {
         let mut table = vec![["DAY", "SERVICE", "CONFIG", "UPSTREAM", "REQS", "ERRS", "IN", "OUT", "REASON", "TOTAL"]
             .map(String::from)
@@ -70,40 +70,40 @@ fn print_text(r: &Report, log: &str) {
             table.push(cells);
         }
         print_table(&table, 4);
-        println!();
-        println!("Totals");
+        outln!();
+        outln!("Totals");
         for (service, t) in &s.totals {
-            println!(
+            outln!(
                 "  {service:<7} {} requests, {} errors, {} tokens (in {} / out {} / reasoning {})",
-                t.requests, t.errors, t.total_tokens, t.input_tokens, t.output_tokens, t.reasoning_tokens
+                t.requests,
+                t.errors,
+                t.total_tokens,
+                t.input_tokens,
+                t.output_tokens,
+                t.reasoning_tokens
             );
         }
     }
     if s.skipped_lines > 0 {
-        println!("  ({} log lines could not be read and were skipped)", s.skipped_lines);
+        outln!("  ({} log lines could not be read and were skipped)", s.skipped_lines);
     }
-    println!();
+    outln!();
     print_quota(r);
 }
 
 fn print_quota(r: &Report) {
     if let Some(problem) = &r.providers_problem {
-        println!("Quota: {problem}");
+        outln!("Quota: {problem}");
     }
     let Some(written) = r.quota_written_at_ms else {
-        println!(
-            "Quota: no proxy has polled a usage provider yet (a running `ch serve` does, per usage_providers.json)"
-        );
+        outln!("Quota: no proxy has polled a usage provider yet (a running `ch serve` does, per usage_providers.json)");
         return;
     };
     if r.quota.is_empty() {
-        println!(
-            "Quota: no upstream of the active configs matches a usage provider's domains (as of {})",
-            age(written)
-        );
+        outln!("Quota: no upstream of the active configs matches a usage provider's domains (as of {})", age(written));
         return;
     }
-    println!("Quota (as of {}):", age(written));
+    outln!("Quota (as of {}):", age(written));
     let mut table = Vec::new();
     for q in &r.quota {
         let state = match (q.exhausted, q.spent_usd, q.budget_usd) {
@@ -157,7 +157,7 @@ fn print_table(rows: &[Vec<String>], right_from: usize) {
                     }
                 })
                 .collect();
-        println!("  {}", cells.join("  ").trim_end());
+        outln!("  {}", cells.join("  ").trim_end());
     }
 }
 

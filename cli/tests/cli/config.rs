@@ -234,3 +234,69 @@ fn a_running_proxy_follows_set_active() {
         }
     });
 }
+
+/// Issue 9 #16: control characters are refused at input, naming the field.
+#[test]
+fn control_characters_are_refused_at_input() {
+    let home = TestHome::new();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["config", "add", "main", "--base-url", "https://relay.example/v1\x1b[2J", "--auth-token", KEY],
+            "--base-url",
+        ),
+        (&["config", "add", "main", "--base-url", "https://relay.example/v1\r\n", "--auth-token", KEY], "--base-url"),
+        (
+            &[
+                "config",
+                "add",
+                "main",
+                "--base-url",
+                "https://relay.example/v1",
+                "--auth-token",
+                KEY,
+                "--alias",
+                "x\x1b]0;pwned\x07",
+            ],
+            "--alias",
+        ),
+        (
+            &[
+                "config",
+                "add",
+                "main",
+                "--base-url",
+                "https://relay.example/v1",
+                "--auth-token",
+                KEY,
+                "--tag",
+                "k=v\u{9b}31m",
+            ],
+            "--tag",
+        ),
+    ];
+    for (args, field) in cases {
+        let out = run(&home, args);
+        let (stdout, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stdout}{stderr}");
+        assert!(stderr.contains(field) && stderr.contains("control character"), "{args:?}: {stderr}");
+        assert!(!stderr.contains('\x1b') && !stderr.contains('\u{9b}'), "the error itself is escaped: {stderr:?}");
+    }
+    assert!(!home.paths.config_file().exists(), "nothing was written");
+}
+
+/// Issue 9 #16: a hand-edited file's names and aliases are printed escaped.
+#[test]
+fn control_characters_from_a_hand_edited_file_are_printed_escaped() {
+    let home = TestHome::new();
+    let mut config = config_with(Service::Codex, "main", &[("https://relay.example/v1", KEY)]);
+    config["codex"]["configs"]["main"]["alias"] = json!("red\x1b[31m\rfake line\nnext");
+    config["codex"]["configs"]["main"]["upstreams"][0]["tags"] = json!({ "note": "a\x07b" });
+    home.write_config(&config);
+    for args in [&["config", "list"][..], &["config", "show", "main"], &["status"]] {
+        let out = ok(&home, args);
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{args:?} printed raw control characters: {out:?}");
+        if args[0] == "config" {
+            assert!(out.contains(r"red\u{1b}[31m\rfake line\nnext"), "{args:?}: shown escaped: {out}");
+        }
+    }
+}

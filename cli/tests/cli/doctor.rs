@@ -167,3 +167,22 @@ fn a_client_pointing_at_a_dead_proxy_fails_and_says_how_to_fix_it() {
     // Claude Code is not set up in this home: nothing to complain about.
     assert_eq!(check(&report, "client.claude")["status"], "pass");
 }
+
+/// Issue 9 #14: the proxy and `ch usage` reject this file (an `id` that is
+/// not a string); `ch doctor` used to call it valid. One validation now.
+#[test]
+fn doctor_rejects_the_usage_providers_file_that_usage_rejects() {
+    let home = healthy_home("https://relay.example/v1");
+    std::fs::write(home.paths.usage_providers_file(), r#"{"providers":[{"id":5}]}"#).unwrap();
+    let usage = ch(home.dir.path()).args(["usage", "--json"]).output().unwrap();
+    let usage: Value = serde_json::from_slice(&usage.stdout).unwrap();
+    let problem = usage["providers_problem"].as_str().expect("ch usage rejects the file").to_string();
+    assert!(problem.contains("providers[0].id"), "{problem}");
+
+    let (out, v) = doctor(&home, &[]);
+    assert_eq!(out.status.code(), Some(1), "{v}");
+    let c = check(&v, "usage_providers");
+    assert_eq!(c["status"], "fail", "{c}");
+    let message = c["message"].as_str().unwrap();
+    assert!(message.contains("providers[0].id") && message.contains(":1:"), "names key and line: {message}");
+}

@@ -7,8 +7,10 @@ mod config;
 mod doctor;
 mod logs;
 mod oneshot;
+mod output;
 #[cfg(feature = "real-clients")]
 mod real_clients;
+mod secrets;
 mod serve;
 mod session;
 mod status;

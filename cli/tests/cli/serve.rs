@@ -119,3 +119,17 @@ fn both_names_are_the_same_program() {
         String::from_utf8_lossy(&ch_out.stdout).split_whitespace().last()
     );
 }
+
+/// Issue 9 #13: a broken filter.json is said at start-up, not after the
+/// first request.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_filter_file_is_reported_at_start_up() {
+    let home = TestHome::new();
+    home.write_config(&config_with(Service::Codex, "main", &[("http://127.0.0.1:9/v1", "sk-one")]));
+    std::fs::write(home.paths.filter_file(), "[{\"op\": \"replace\",\n").unwrap();
+    let mut cmd = ch(home.dir.path());
+    cmd.args(["serve", "--port", &free_port().to_string()]);
+    let mut running = Running::spawn(cmd);
+    let stderr = crate::util::stderr_of(&mut running.child);
+    assert!(stderr.contains("filter.json:2:") && stderr.contains("refused"), "{stderr}");
+}

@@ -22,4 +22,4 @@ pub use error::ConfigError;
 pub use model::{mask_secret, ConfigFile, NamedConfig, ServiceConfigs, Upstream, UpstreamAuth, CURRENT_VERSION};
 pub use settings::{AppPrefs, LbSettings, LogSettings, ProxySettings, ServiceSettings, Settings};
 pub use store::ConfigStore;
-pub use validate::{points_at, validate, validate_base_url};
+pub use validate::{check_printable, points_at, validate, validate_base_url};

@@ -53,6 +53,7 @@ impl ConfigStore {
         let mut cfg = self.read()?;
         cfg.normalize();
         validate(&cfg, &self.path)?;
+        crate::redact::remember_keys(&cfg);
         Ok(cfg)
     }
 

@@ -15,12 +15,27 @@ use crate::service::Service;
 
 const GOOD_URL: &str = "https://api.openai.com/v1";
 
+/// Text we print to terminals must not carry control characters (ESC
+/// sequences recolour or rewrite the screen, CR/LF forge lines): C0, DEL
+/// and C1 are refused. The message names the first one found.
+pub fn check_printable(value: &str) -> Result<(), String> {
+    match value.chars().find(|c| c.is_control()) {
+        Some(c) => {
+            Err(format!("contains the control character U+{:04X} (`{}`); remove it", c as u32, value.escape_debug()))
+        }
+        None => Ok(()),
+    }
+}
+
 /// Checks an upstream `base_url` and returns it parsed. The error message
 /// says what is wrong and shows a good example.
 pub fn validate_base_url(url: &str) -> Result<Url, String> {
     if url.trim().is_empty() {
         return Err(format!("is empty; expected a URL like {GOOD_URL}"));
     }
+    // Before parsing: the URL parser silently drops tabs and newlines, but
+    // the raw string is what we store and print.
+    check_printable(url)?;
     // The URL parser silently trims spaces, but other code uses the raw
     // string; a pasted trailing space should be fixed, not carried along.
     if url.trim() != url {
@@ -229,5 +244,15 @@ mod tests {
         let err = validate(&cfg, Path::new("/c.json")).unwrap_err();
         assert!(matches!(err, ConfigError::UnsupportedVersion { version: 2, .. }));
         assert!(err.to_string().contains("newer codex-helper"));
+    }
+
+    #[test]
+    fn control_characters_are_not_printable_and_urls_with_them_are_refused() {
+        for bad in ["a\x1b[31m", "a\rb", "a\nb", "a\u{7f}", "a\u{9b}"] {
+            assert!(check_printable(bad).unwrap_err().contains("control character"), "{bad:?}");
+        }
+        assert!(check_printable("ordinary — text ✓").is_ok());
+        let err = validate_base_url("https://relay.example/v1\x1b[2J").unwrap_err();
+        assert!(err.contains("U+001B") && !err.contains('\x1b'), "{err}");
     }
 }

@@ -44,8 +44,11 @@ pub enum ConfigsError {
     BadTag { tag: String },
     #[error("the {what} {problem}; paste the key again (from stdin, use `--{what} -`)")]
     BadKey { what: &'static str, problem: &'static str },
-    #[error("the config name must not be empty or contain spaces or control characters (got `{name}`)")]
+    #[error("the config name must not be empty or contain spaces or control characters (got `{}`)", name.escape_debug())]
     BadName { name: String },
+    /// `field` is the option (`--alias`, `--tag`) whose value is unusable.
+    #[error("{field} {message}")]
+    ControlChar { field: &'static str, message: String },
     #[error("{service} config `{config}` has no upstream at {base_url}; {}", known_urls(known))]
     UnknownUpstream { service: Service, config: String, base_url: String, known: Vec<String> },
     #[error(
@@ -138,6 +141,7 @@ pub fn add_upstream(
 ) -> Result<AddOutcome, ConfigsError> {
     check_name(name)?;
     check_url(settings, &new.base_url)?;
+    check_text_fields(new.alias.as_deref(), Some(&new.tags))?;
     let auth_token = check_key(new.auth_token, "auth-token")?;
     let api_key = check_key(new.api_key, "api-key")?;
     let upstream = Upstream {
@@ -305,6 +309,22 @@ fn check_url(settings: &Settings, base_url: &str) -> Result<(), ConfigsError> {
         if points_at(&url, SocketAddr::from(([127, 0, 0, 1], port))) {
             return Err(ConfigsError::Loop { url: base_url.to_string(), owner, port });
         }
+    }
+    Ok(())
+}
+
+/// Aliases and tags are printed to terminals: no control characters.
+pub(crate) fn check_text_fields(
+    alias: Option<&str>,
+    tags: Option<&indexmap::IndexMap<String, String>>,
+) -> Result<(), ConfigsError> {
+    let refuse = |field, message| ConfigsError::ControlChar { field, message };
+    if let Some(alias) = alias {
+        crate::config::check_printable(alias).map_err(|m| refuse("--alias", m))?;
+    }
+    for (k, v) in tags.into_iter().flatten() {
+        crate::config::check_printable(k).map_err(|m| refuse("--tag", m))?;
+        crate::config::check_printable(v).map_err(|m| refuse("--tag", m))?;
     }
     Ok(())
 }

@@ -82,6 +82,7 @@ pub fn update_upstream(
     if let Some(url) = &change.base_url {
         check_url(settings, url)?;
     }
+    super::check_text_fields(change.alias.as_deref(), change.tags.as_ref())?;
     let key = match change.key {
         Some(k) => Some((check_key(k.auth_token, "auth-token")?, check_key(k.api_key, "api-key")?)),
         None => None,

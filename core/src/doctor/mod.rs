@@ -108,8 +108,10 @@ pub async fn run(paths: &Paths, options: Options) -> Report {
     check_json_file(&mut checks, "filter", &paths.filter_file(), |text, path| {
         FilterSet::parse(text, path).map(|_| ()).map_err(|e| e.to_string())
     });
-    check_json_file(&mut checks, "usage_providers", &paths.usage_providers_file(), |text, _| {
-        serde_json::from_str::<serde_json::Value>(text).map(|_| ()).map_err(|e| e.to_string())
+    // The very parser the proxy's poller and `ch usage` use: a file they
+    // reject must not pass here.
+    check_json_file(&mut checks, "usage_providers", &paths.usage_providers_file(), |text, path| {
+        crate::usage::providers::ProvidersFile::parse(text.as_bytes(), path).map(|_| ()).map_err(|e| e.to_string())
     });
     check_permissions(paths, &mut checks);
     if let Some(settings) = &settings {
@@ -191,7 +193,11 @@ fn check_json_file(
         )),
         Ok(text) => match parse(&text, path) {
             Ok(()) => checks.push(Check::pass(id, format!("{shown} is valid"))),
-            Err(e) => checks.push(Check::fail(id, format!("{shown}: {e}"), format!("fix {shown} or remove it"))),
+            Err(e) => {
+                // Our parsers' errors already start with `file:line:column`.
+                let message = if e.contains(&shown) { e } else { format!("{shown}: {e}") };
+                checks.push(Check::fail(id, message, format!("fix {shown} or remove it")))
+            }
         },
     }
 }

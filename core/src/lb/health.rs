@@ -133,7 +133,8 @@ impl Health {
         self.failures += 1;
         self.consecutive_failures += 1;
         self.last_status = status;
-        self.last_error = Some(error.into());
+        // Shown by `ch status` and the app: never with a key in it.
+        self.last_error = Some(crate::redact::scrub_owned(error).into());
         self.last_error_at = Some(SystemTime::now());
         let tripped = self.consecutive_failures >= policy.failure_threshold || retry_after.is_some();
         // Failures while already cooling (requests that were in flight, or a

@@ -109,7 +109,10 @@ fn run(rx: Receiver<Msg>, mut sink: Sink) {
         let mut next = Some(first);
         while let Some(msg) = next {
             match msg {
-                Msg::Record(rec) => sink.push(&rec),
+                Msg::Record(mut rec) => {
+                    scrub(&mut rec);
+                    sink.push(&rec)
+                }
                 Msg::Flush(ack) => acks.push(ack),
                 Msg::Shutdown => stop = true,
             }
@@ -355,6 +358,19 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
         b.mode(0o700); // applies to every directory it creates
     }
     b.create(dir)
+}
+
+/// The last line of defence for the log file: error texts came from
+/// upstreams, which echo keys (scrubbed on entry too, see [`crate::redact`]).
+fn scrub(rec: &mut RequestRecord) {
+    if let Some(e) = rec.error.take() {
+        rec.error = Some(crate::redact::scrub_owned(e));
+    }
+    for a in &mut rec.attempts {
+        if let Some(e) = a.error.take() {
+            a.error = Some(crate::redact::scrub_owned(e));
+        }
+    }
 }
 
 #[cfg(test)]

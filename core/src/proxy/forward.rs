@@ -141,7 +141,7 @@ async fn run(
     record: &mut RequestRecord,
     started: Instant,
 ) -> Result<Response, Refused> {
-    super::guard::check(parts).map_err(|r| Refused::new(StatusCode::FORBIDDEN, "forbidden", r.message()))?;
+    super::guard::check(parts).map_err(|r| Refused::new(r.status(), r.kind(), r.message()))?;
     if headers::looped(&parts.headers, state.listen.port()) {
         return Err(Refused::new(
             StatusCode::LOOP_DETECTED,
@@ -165,7 +165,7 @@ async fn run(
     record.config_name = active.name.to_string();
 
     let body = read_body(parts, body, state.shared.limits.max_request_body_bytes).await?;
-    let body = apply_filters(state, parts, body);
+    let body = apply_filters(state, parts, body)?;
     let session = session_id(state.service, &parts.headers, &body);
     record.session_id = session.clone();
 
@@ -387,19 +387,24 @@ async fn read_body(parts: &Parts, body: Body, limit: usize) -> Result<Bytes, Ref
     })
 }
 
-fn apply_filters(state: &ProxyState, parts: &Parts, body: Bytes) -> Bytes {
+fn apply_filters(state: &ProxyState, parts: &Parts, body: Bytes) -> Result<Bytes, Refused> {
+    // A broken filter.json with no good rules to fall back on: refuse rather
+    // than send what the user asked to redact.
+    let rules = state.shared.filters.rules().map_err(|blocked| {
+        Refused::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "filter_invalid",
+            format!("codex-helper is not forwarding requests because filter.json is broken: {blocked}"),
+        )
+    })?;
     // A compressed request body can't be filtered literally; leave it alone.
-    if body.is_empty() || parts.headers.contains_key(header::CONTENT_ENCODING) {
-        return body;
+    if body.is_empty() || parts.headers.contains_key(header::CONTENT_ENCODING) || rules.is_empty() {
+        return Ok(body);
     }
-    let rules = state.shared.filters.current();
-    if rules.is_empty() {
-        return body;
-    }
-    match rules.apply(&body) {
+    Ok(match rules.apply(&body) {
         Some(filtered) => Bytes::from(filtered),
         None => body,
-    }
+    })
 }
 
 fn is_websocket(parts: &Parts) -> bool {
@@ -467,7 +472,8 @@ async fn error_snippet(response: reqwest::Response) -> String {
     if cut.len() < text.len() {
         cut.push('…');
     }
-    cut
+    // Relays echo the key they were sent ("Incorrect API key provided: …").
+    crate::redact::scrub_owned(cut)
 }
 
 fn describe_send_error(err: &reqwest::Error, connect_timeout: Duration) -> String {

@@ -4,7 +4,10 @@
 //! it. Browsers always send `Origin` on cross-site (and most same-site)
 //! requests and can be tricked into a foreign `Host` by DNS rebinding;
 //! command-line agents send neither. So: loopback `Host` or none, and no
-//! `Origin` at all.
+//! `Origin` at all. A no-cors `<img>`/`<script>` GET carries no `Origin`
+//! but does carry `Sec-Fetch-Site`; anything but `none` (typed by the user)
+//! means a page asked for it. Two `Host` headers are malformed (RFC 9112
+//! §3.2) and could let a rebinding page pass one check and steer another.
 
 use http::request::Parts;
 use http::HeaderMap;
@@ -14,6 +17,9 @@ use http::HeaderMap;
 pub enum Refusal {
     ForeignHost(String),
     BrowserOrigin(String),
+    /// `Sec-Fetch-Site` other than `none`: sent by a browser for a page.
+    CrossSiteFetch(String),
+    DuplicateHost,
 }
 
 impl Refusal {
@@ -25,11 +31,44 @@ impl Refusal {
             Refusal::BrowserOrigin(origin) => format!(
                 "codex-helper refuses requests from web pages (Origin `{origin}`) so that no website can use your keys; call it from a local program instead"
             ),
+            Refusal::CrossSiteFetch(site) => format!(
+                "codex-helper refuses requests made by web pages (Sec-Fetch-Site `{site}`) so that no website can use your keys; call it from a local program instead"
+            ),
+            Refusal::DuplicateHost => {
+                "this request has more than one Host header (RFC 9112 allows exactly one); send a single Host".to_string()
+            }
+        }
+    }
+
+    /// 400 for a malformed request, 403 for one we will not serve.
+    pub fn status(&self) -> http::StatusCode {
+        match self {
+            Refusal::DuplicateHost => http::StatusCode::BAD_REQUEST,
+            _ => http::StatusCode::FORBIDDEN,
+        }
+    }
+
+    /// The error type named in the client's native error body.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Refusal::DuplicateHost => "invalid_request_error",
+            _ => "forbidden",
         }
     }
 }
 
 pub fn check(parts: &Parts) -> Result<(), Refusal> {
+    if parts.headers.get_all(http::header::HOST).iter().nth(1).is_some() {
+        return Err(Refusal::DuplicateHost);
+    }
+    if let Some(site) = parts.headers.get("sec-fetch-site") {
+        // Case-insensitive and trimmed: a browser sends `none` exactly, but
+        // being lenient here can only let a local tool through, not a page.
+        let site = String::from_utf8_lossy(site.as_bytes()).into_owned();
+        if !site.trim().eq_ignore_ascii_case("none") {
+            return Err(Refusal::CrossSiteFetch(site));
+        }
+    }
     if let Some(origin) = parts.headers.get(http::header::ORIGIN) {
         return Err(Refusal::BrowserOrigin(String::from_utf8_lossy(origin.as_bytes()).into_owned()));
     }
@@ -104,5 +143,22 @@ mod tests {
         let r = check(&parts(&[("host", "127.0.0.1:3211"), ("origin", "https://evil.example")]));
         assert!(matches!(r, Err(Refusal::BrowserOrigin(_))));
         assert!(check(&parts(&[("origin", "null")])).is_err());
+    }
+
+    #[test]
+    fn page_initiated_fetches_are_refused_and_typed_ones_pass() {
+        for site in ["cross-site", "same-site", "same-origin", "garbage"] {
+            let r = check(&parts(&[("host", "127.0.0.1:3211"), ("sec-fetch-site", site)]));
+            assert_eq!(r, Err(Refusal::CrossSiteFetch(site.to_string())), "{site}");
+            assert_eq!(r.unwrap_err().status(), http::StatusCode::FORBIDDEN);
+        }
+        assert!(check(&parts(&[("host", "127.0.0.1:3211"), ("sec-fetch-site", "none")])).is_ok());
+    }
+
+    #[test]
+    fn two_host_headers_are_a_bad_request() {
+        let r = check(&parts(&[("host", "127.0.0.1:3211"), ("host", "evil.example")]));
+        assert_eq!(r, Err(Refusal::DuplicateHost));
+        assert_eq!(r.unwrap_err().status(), http::StatusCode::BAD_REQUEST);
     }
 }

@@ -111,7 +111,7 @@ async fn health(
     use axum::response::IntoResponse;
     let (parts, _) = request.into_parts();
     if let Err(refusal) = guard::check(&parts) {
-        return native_error::response(state.service, http::StatusCode::FORBIDDEN, "forbidden", &refusal.message());
+        return native_error::response(state.service, refusal.status(), refusal.kind(), &refusal.message());
     }
     axum::Json(crate::probe::Identity {
         app: crate::probe::APP.to_string(),

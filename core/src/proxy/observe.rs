@@ -256,6 +256,11 @@ impl Observer {
 
 /// A short message out of an error payload of either service.
 fn error_message(data: &[u8]) -> String {
+    // Relays echo the key they were sent ("Incorrect API key provided: …").
+    crate::redact::scrub_owned(error_message_raw(data))
+}
+
+fn error_message_raw(data: &[u8]) -> String {
     let parsed: Option<Value> = serde_json::from_slice(data).ok();
     let found = parsed.as_ref().and_then(|v| {
         let err = v.get("error").or_else(|| v.get("response").and_then(|r| r.get("error")))?;
