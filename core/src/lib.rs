@@ -27,12 +27,14 @@ pub mod live;
 pub mod logs;
 pub mod paths;
 pub mod probe;
+pub mod process;
 pub mod proxy;
 pub mod runtime;
 pub mod service;
 pub mod sessions;
 pub mod status;
 pub mod switch;
+pub mod tempfiles;
 pub mod usage;
 
 pub use paths::Paths;
