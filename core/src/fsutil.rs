@@ -21,7 +21,14 @@ use std::time::SystemTime;
 /// may have been created with other bits), is fsynced, then renamed over the
 /// target; finally the directory is fsynced so the rename itself is durable.
 /// On any error the temp file is removed and the target is left untouched.
+///
+/// A symlink at `path` (a dotfile linked into a dotfiles folder, chains
+/// included) is written *through*: the final target is replaced, with the
+/// temp file in the target's directory, and every link stays a link.
+/// Renaming over the link itself would silently fork the user's dotfiles.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    let target = resolve_links(path)?;
+    let path = target.as_path();
     let dir = parent_dir(path);
     let tmp = temp_path(path);
     let result = write_and_rename(&tmp, path, bytes, mode);
@@ -45,6 +52,28 @@ fn write_and_rename(tmp: &Path, path: &Path, bytes: &[u8], mode: u32) -> io::Res
     f.sync_all()?;
     drop(f);
     fs::rename(tmp, path)
+}
+
+/// Most links followed before giving up, as the kernel's `ELOOP` limit.
+const MAX_LINKS: usize = 40;
+
+/// The file `path` finally names after following symlinks (relative links
+/// are relative to the link's own directory). A dangling link yields the
+/// missing target, so the write creates it rather than replacing the link.
+pub fn resolve_links(path: &Path) -> io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&current) {
+            Ok(md) if md.file_type().is_symlink() => {
+                let to = fs::read_link(&current)?;
+                current = if to.is_absolute() { to } else { parent_dir(&current).join(to) };
+            }
+            Ok(_) => return Ok(current),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(current),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other(format!("{}: too many levels of symbolic links", path.display())))
 }
 
 /// The directory holding `path` (`.` for a bare file name).
@@ -135,6 +164,56 @@ mod tests {
         assert!(p.join("keep").exists());
         let count = fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(count, 1, "temp file must be removed on error");
+    }
+
+    /// Regression (issue 9 #7): a symlinked dotfile (a link into a dotfiles
+    /// folder, possibly via a chain of links) was replaced by a regular file.
+    #[test]
+    fn write_atomic_writes_through_a_chain_of_symlinks_and_keeps_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let dotfiles = dir.path().join("dotfiles");
+        let home = dir.path().join("home");
+        fs::create_dir_all(&dotfiles).unwrap();
+        fs::create_dir_all(&home).unwrap();
+        let target = dotfiles.join("config.toml");
+        fs::write(&target, b"old").unwrap();
+        fs::set_permissions(&target, fs::Permissions::from_mode(0o644)).unwrap();
+        // home/config.toml -> home/middle (relative) -> dotfiles/config.toml
+        std::os::unix::fs::symlink(&target, home.join("middle")).unwrap();
+        std::os::unix::fs::symlink("middle", home.join("config.toml")).unwrap();
+        let link = home.join("config.toml");
+
+        write_atomic(&link, b"new", 0o600).unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
+        assert_eq!(fs::read_link(&link).unwrap(), Path::new("middle"));
+        assert!(fs::symlink_metadata(home.join("middle")).unwrap().file_type().is_symlink());
+        assert_eq!(fs::read(&target).unwrap(), b"new", "the dotfiles copy is the one edited");
+        assert_eq!(mode_of(&target), 0o600);
+        let in_home: Vec<_> = fs::read_dir(&home).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(in_home.len(), 2, "no temp file beside the link: {in_home:?}");
+        let in_dotfiles: Vec<_> = fs::read_dir(&dotfiles).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(in_dotfiles.len(), 1, "no temp file left beside the target: {in_dotfiles:?}");
+    }
+
+    #[test]
+    fn write_atomic_through_a_dangling_link_creates_its_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("settings.json");
+        std::os::unix::fs::symlink("real/settings.json", &link).unwrap();
+        fs::create_dir(dir.path().join("real")).unwrap();
+        write_atomic(&link, b"{}", 0o600).unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(fs::read(dir.path().join("real/settings.json")).unwrap(), b"{}");
+    }
+
+    #[test]
+    fn a_symlink_loop_is_an_error_not_a_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        std::os::unix::fs::symlink("b", &a).unwrap();
+        std::os::unix::fs::symlink("a", dir.path().join("b")).unwrap();
+        assert!(write_atomic(&a, b"x", 0o600).is_err());
+        assert!(fs::symlink_metadata(&a).unwrap().file_type().is_symlink());
     }
 
     #[test]

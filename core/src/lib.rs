@@ -29,6 +29,7 @@ pub mod live;
 pub mod logs;
 pub mod paths;
 pub mod probe;
+pub mod process;
 pub mod proxy;
 pub mod redact;
 pub mod runtime;
@@ -36,6 +37,7 @@ pub mod service;
 pub mod sessions;
 pub mod status;
 pub mod switch;
+pub mod tempfiles;
 pub mod usage;
 
 pub use paths::Paths;

@@ -217,7 +217,7 @@ impl LiveConfig {
                 }
             }
             Err(err) => {
-                tracing::error!("{err}; still serving the last good config");
+                tracing::warn!(path = %self.store.path().display(), "{err}; still serving the last good config");
                 *problem = Some(err.to_string());
             }
         }

@@ -60,6 +60,9 @@ impl Runtime {
 
     /// Like [`Runtime::start`] with explicit settings (tests, the app).
     pub fn with_settings(paths: Paths, settings: Settings) -> Result<Runtime, StartError> {
+        // Temp files of writes a crash interrupted may hold full keys; every
+        // serving process (CLI, app) starts here, so this is where they go.
+        crate::tempfiles::clean_stale(&paths);
         let config = Arc::new(LiveConfig::load(ConfigStore::new(&paths))?);
         let control = Arc::new(Control::load(&paths)?);
         let limits = Limits::from(&settings.proxy);

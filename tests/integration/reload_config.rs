@@ -135,6 +135,44 @@ async fn a_broken_config_edit_keeps_the_last_good_one() {
     assert_eq!(b.requests()[0].header("authorization"), Some("Bearer key-b"));
 }
 
+/// Regression (issue 9 #9): a 0-byte config.json (an editor's truncate
+/// before write, a killed copy) was served as a valid empty config: INFO
+/// "reloaded", then 503 for everything. Empty and truncated files are broken
+/// edits: the last good config keeps serving and the problem is shown.
+#[tokio::test]
+async fn an_empty_or_truncated_config_keeps_the_last_good_one() {
+    let a = mock("from a").await;
+    let url_a = base_url_for(Service::Codex, &a.url());
+    let home = TestHome::new();
+    let good = config_multi(Service::Codex, "main", &[("main", vec![(url_a.clone(), "key-a".into())])]);
+    home.write_config(&good);
+    let proxy = Proxy::start(&home, Service::Codex).await;
+    assert_eq!(served_by(&proxy).await, "from a");
+    let live = proxy.runtime.config().clone();
+    let path = home.paths.config_file();
+    let full = serde_json::to_string_pretty(&good).unwrap();
+
+    for (what, broken) in
+        [("empty", String::new()), ("blank", " \n".to_string()), ("truncated", full[..full.len() / 2].to_string())]
+    {
+        write_raw(&path, &broken);
+        eventually(&format!("the {what} file to be noticed"), PATIENCE, || live.problem().is_some()).await;
+        let problem = live.problem().unwrap();
+        assert!(problem.contains("config.json"), "{what}: {problem}");
+        assert_eq!(active_name(&proxy), "main", "{what}: still the last good config");
+        assert_eq!(served_by(&proxy).await, "from a", "{what}: still served");
+        home.write_config(&good);
+        eventually("the fix to be picked up", PATIENCE, || live.problem().is_none()).await;
+    }
+    let problem_for_empty = {
+        write_raw(&path, "");
+        eventually("the empty file to be noticed", PATIENCE, || live.problem().is_some()).await;
+        live.problem().unwrap()
+    };
+    assert!(problem_for_empty.contains("empty"), "says what is wrong: {problem_for_empty}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"", "nothing overwritten");
+}
+
 #[tokio::test]
 async fn filter_rules_apply_and_reload() {
     let upstream = mock("ok").await;

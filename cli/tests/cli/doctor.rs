@@ -186,3 +186,30 @@ fn doctor_rejects_the_usage_providers_file_that_usage_rejects() {
     let message = c["message"].as_str().unwrap();
     assert!(message.contains("providers[0].id") && message.contains(":1:"), "names key and line: {message}");
 }
+
+/// Regression (issue 9 #10): a killed write's temp file (a full copy of
+/// config.json, keys included) went unmentioned and stayed forever.
+#[test]
+fn doctor_names_leftover_temp_files_and_the_next_start_removes_them() {
+    let home = healthy_home("https://relay.example/v1");
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let leftover = home.paths.helper_dir().join(format!(".config.json.tmp.{dead}.0.123"));
+    std::fs::write(&leftover, format!("{{\"api_key\": \"{KEY}\"}}")).unwrap();
+
+    let (out, v) = doctor(&home, &[]);
+    let c = check(&v, "leftovers");
+    assert_eq!(c["status"], "warn", "{c}");
+    assert!(c["message"].as_str().unwrap().contains(&format!(".codex-helper/.config.json.tmp.{dead}.0.123")), "{c}");
+    assert_eq!(out.status.code(), Some(0), "a warning, not a failure");
+    assert!(leftover.exists(), "doctor only reads");
+
+    let mut serve = ch(home.dir.path());
+    serve.args(["serve", "--port", &free_port().to_string()]);
+    let running = crate::util::Running::spawn(serve);
+    assert!(!leftover.exists(), "start-up removes a dead writer's temp file");
+    assert!(running.terminate().success());
+    let (_, v) = doctor(&home, &[]);
+    assert_eq!(check(&v, "leftovers")["status"], "pass");
+}

@@ -15,5 +15,6 @@ mod serve;
 mod session;
 mod status;
 mod switch;
+mod symlinks;
 mod usage;
 mod util;

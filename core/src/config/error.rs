@@ -26,6 +26,15 @@ pub enum ConfigError {
     #[error("{}", parse_message(path, *line, *column, key, message))]
     Parse { path: PathBuf, line: usize, column: usize, key: String, message: String },
 
+    /// The file exists but holds nothing (or only whitespace): almost always
+    /// an interrupted write or an editor caught between truncate and write,
+    /// not a wish to forget every config, so it is never taken as empty.
+    #[error(
+        "{}: the file is empty (an interrupted edit or copy?); put its contents back, or delete it to start with no configs (`ch config add` also fills it)",
+        display_path(path)
+    )]
+    Empty { path: PathBuf },
+
     /// The file parsed but a value is not acceptable.
     #[error("{}", invalid_message(path, key, message, hint))]
     Invalid { path: PathBuf, key: String, message: String, hint: String },

@@ -49,7 +49,14 @@ impl ConfigStore {
 
     /// Reads, normalises and validates the file. A missing file (or
     /// directory) is an empty config, which is how a fresh install starts.
+    ///
+    /// An existing but empty file is an error ([`ConfigError::Empty`]): at
+    /// start-up and on hot reload it is a broken edit, and the last good
+    /// config keeps serving.
     pub fn load(&self) -> Result<ConfigFile, ConfigError> {
+        if self.is_blank()? {
+            return Err(ConfigError::Empty { path: self.path.clone() });
+        }
         let mut cfg = self.read()?;
         cfg.normalize();
         validate(&cfg, &self.path)?;
@@ -92,9 +99,19 @@ impl ConfigStore {
         fsutil::fingerprint(&self.path)
     }
 
+    /// Whether the file exists and holds only whitespace.
+    fn is_blank(&self) -> Result<bool, ConfigError> {
+        match fs::read(&self.path) {
+            Ok(b) => Ok(b.iter().all(u8::is_ascii_whitespace)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(ConfigError::io(&self.path, e)),
+        }
+    }
+
     /// Parses the file without validating it. Missing → default; an empty
-    /// (whitespace-only) file is treated as missing too, since there is
-    /// nothing in it to lose. A newer format version is rejected before its
+    /// (whitespace-only) file is treated as missing too here, since there is
+    /// nothing in it to lose: `ch config add` may fill it (which is the fix
+    /// [`ConfigError::Empty`] suggests), while [`Self::load`] refuses it. A newer format version is rejected before its
     /// contents are interpreted.
     fn read(&self) -> Result<ConfigFile, ConfigError> {
         let bytes = match fs::read(&self.path) {
@@ -188,6 +205,30 @@ mod tests {
 
     fn mode_of(p: &Path) -> u32 {
         fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    /// Regression (issue 9 #9): an empty file loaded as an empty config.
+    #[test]
+    fn an_empty_file_is_an_error_on_load_but_config_add_may_fill_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_in(&dir);
+        fs::create_dir_all(store.path().parent().unwrap()).unwrap();
+        for blank in ["", "  \n\t"] {
+            fs::write(store.path(), blank).unwrap();
+            let err = store.load().unwrap_err();
+            assert!(matches!(err, ConfigError::Empty { .. }), "{err:?}");
+            let msg = err.to_string();
+            assert!(msg.contains(".codex-helper/config.json") && msg.contains("empty"), "{msg}");
+            assert!(msg.contains("delete it"), "says how to fix: {msg}");
+            assert_eq!(fs::read_to_string(store.path()).unwrap(), blank, "nothing overwritten by a load");
+        }
+        store
+            .update(|cfg| {
+                cfg.version = Some(CURRENT_VERSION);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(store.load().unwrap(), ConfigFile::default());
     }
 
     #[test]

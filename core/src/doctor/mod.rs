@@ -6,6 +6,7 @@
 //! a `warn` means it works but something is risky or missing.
 
 mod client;
+mod leftovers;
 
 use std::fs;
 use std::io::{Read, Seek, SeekFrom};
@@ -123,6 +124,7 @@ pub async fn run(paths: &Paths, options: Options) -> Report {
         check_keys(config, &mut checks);
     }
     check_log_clock(paths, &mut checks);
+    leftovers::check_leftovers(paths, &mut checks);
     if options.online {
         if let Some(config) = &config {
             check_online(config, &mut checks).await;

@@ -353,7 +353,10 @@ fn off<C: Client>(paths: &Paths) -> Result<SwitchReport, SwitchError> {
                 (Restored::Backup, true)
             }
             None => {
-                fs::remove_file(&file).map_err(|e| SwitchError::io(&file, e))?;
+                // We created it; through a dangling link that is the link's
+                // target, and the link itself is the user's.
+                let made = fsutil::resolve_links(&file).map_err(|e| SwitchError::io(&file, e))?;
+                fs::remove_file(&made).map_err(|e| SwitchError::io(&made, e))?;
                 (Restored::Deleted, true)
             }
         },
