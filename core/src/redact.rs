@@ -68,6 +68,15 @@ pub fn remember_keys(file: &ConfigFile) {
     remember(found);
 }
 
+/// Remember the keys in `paths`' config.json, for a command that shows
+/// text (an old log line, say) without otherwise reading the config. A
+/// config that cannot be read teaches nothing; the shape rules still apply.
+pub fn remember_configured(paths: &crate::Paths) {
+    if let Err(err) = crate::config::ConfigStore::new(paths).load() {
+        tracing::debug!("config keys not known to the scrubber: {err}");
+    }
+}
+
 /// Remember these strings as secrets (keys from elsewhere, e.g. a client's
 /// own login being imported).
 pub fn remember<'a>(keys: impl IntoIterator<Item = &'a str>) {

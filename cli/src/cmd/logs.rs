@@ -18,6 +18,8 @@ const FOLLOW_EVERY: Duration = Duration::from_millis(200);
 
 pub fn run(args: LogsArgs) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env()?;
+    // Lines written by an older version may hold a key an upstream echoed.
+    codex_helper_core::redact::remember_configured(&paths);
     let service: Option<Service> = args.service.as_deref().map(str::parse).transpose()?;
     let path = paths.request_log();
     let mut follower = Follower::open(&path).with_context(|| format!("cannot read {}", display_path(&path)))?;
@@ -52,6 +54,7 @@ pub fn run(args: LogsArgs) -> anyhow::Result<ExitCode> {
 fn print(out: &mut impl Write, lines: &[String], json: bool) -> anyhow::Result<bool> {
     let result = (|| {
         for line in lines {
+            let line = &*codex_helper_core::redact::scrub(line);
             if json {
                 writeln!(out, "{line}")?;
             } else {

@@ -124,3 +124,32 @@ fn follow_prints_every_line_exactly_once_across_rotation() {
     let _ = child.wait();
     assert_eq!(got, lines);
 }
+
+/// Issue 9 #11: a line written before the scrubber existed (an upstream's
+/// echo of the key in `attempts[].error`) is shown with the key masked.
+#[test]
+fn keys_in_old_log_lines_are_masked_when_shown() {
+    const KEY: &str = "zq-old-log-secret-0123456789";
+    let home = TestHome::new();
+    home.write_config(&codex_helper_tests::config_with(
+        codex_helper_core::Service::Codex,
+        "main",
+        &[("https://relay.example/v1", KEY)],
+    ));
+    let mut old: serde_json::Value = serde_json::from_str(&line(1, "codex")).unwrap();
+    old["status_code"] = json!(401);
+    old["error"] = json!(format!("401: Incorrect API key provided: {KEY}"));
+    old["attempts"] = json!([{ "upstream_base_url": "https://relay.example/v1", "status_code": 401,
+        "outcome": "failed", "duration_ms": 3, "error": format!("invalid key {KEY}") }]);
+    append(&home.paths.request_log(), &[old.to_string()]);
+    for args in [&["logs"][..], &["logs", "--json"]] {
+        let out = ch(home.dir.path()).args(args).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success());
+        assert!(text.contains("Incorrect API key provided"), "{args:?}: {text}");
+        assert!(!text.contains(KEY), "{args:?} shows the key: {text}");
+    }
+    let json_line = ch(home.dir.path()).args(["logs", "--json"]).output().unwrap().stdout;
+    let v: serde_json::Value = serde_json::from_slice(&json_line).expect("still one JSON line");
+    assert_eq!(v["status_code"], 401);
+}
