@@ -48,6 +48,11 @@ impl Agent {
         let state = Arc::new(AppState::new(runtime));
         serve::start_all(&state).await;
         serve::repair_clients(&state).await;
+        // Started from a menu there is no terminal for the WARN: a broken
+        // filter.json (its service refuses requests) must be seen.
+        for problem in state.runtime.startup_problems() {
+            notify::show(&Note::problem(problem), |_| {});
+        }
         Ok(Arc::new(Agent {
             state,
             window: Arc::new(WindowProcess::new(window_bin)),

@@ -120,16 +120,20 @@ pub fn label(base_url: &str) -> String {
     rest.split(['/', '?']).next().unwrap_or(rest).to_string()
 }
 
+/// The one place a note becomes a desktop notification. Its text is
+/// scrubbed of keys: a problem's message can quote an upstream's error,
+/// and upstreams echo keys back.
 fn notification(note: &Note) -> notify_rust::Notification {
+    use codex_helper_core::redact::scrub;
     let mut n = notify_rust::Notification::new();
-    n.appname("codex-helper").summary(&note.title).body(&note.body).icon("codex-helper-app");
+    n.appname("codex-helper").summary(&scrub(&note.title)).body(&scrub(&note.body)).icon("codex-helper-app");
     n
 }
 
 /// Show `note` and return once the server has it: for a process about to
 /// exit (it could not start), whose user may have no terminal to read.
 pub fn show_and_wait(note: &Note) {
-    let shown = notify_rust::Notification::new().appname("codex-helper").summary(&note.title).body(&note.body).show();
+    let shown = notification(note).show();
     if let Err(err) = shown {
         tracing::warn!(%err, "cannot show a notification");
     }
@@ -238,5 +242,17 @@ mod tests {
             base_url: "https://a.example/v1".into(),
         };
         assert_eq!(n.observe(&status(&lb, &ids), &[back]).pop().unwrap().title, "Codex is back on a.example");
+    }
+
+    /// Regression (issue 9 #11): a problem quoting an upstream's error used
+    /// to put an echoed key on the desktop in clear.
+    #[test]
+    fn notifications_never_show_a_key() {
+        let key = "sk-proj-Zx81QnA0lmT4pRw9vKe2";
+        codex_helper_core::redact::remember([key]);
+        let note = Note::problem(format!("HTTP 401: Incorrect API key provided: {key}"));
+        let shown = notification(&note);
+        assert!(!shown.body.contains(key), "{}", shown.body);
+        assert!(shown.body.contains("Incorrect API key provided"), "the rest of the message stays: {}", shown.body);
     }
 }

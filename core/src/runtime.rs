@@ -176,7 +176,6 @@ impl Runtime {
         }
     }
 
-    /// The loopback address `service` listens on by default (settings).
     /// What the user must hear about at start-up, for adapters that show it
     /// elsewhere than the log (it is WARNed at start already): today, a
     /// broken filter.json (requests are refused until it is fixed).
@@ -184,6 +183,7 @@ impl Runtime {
         self.filters.last_error().into_iter().collect()
     }
 
+    /// The loopback address `service` listens on by default (settings).
     pub fn listen_addr(&self, service: Service, port: Option<u16>) -> SocketAddr {
         let port = port.unwrap_or(self.settings.service(service).port);
         SocketAddr::from(([127, 0, 0, 1], port))
