@@ -27,8 +27,12 @@ use serde_json::{json, Value};
 
 use crate::lb_support::{closed_port_url, Pair};
 
-/// Short so the stall cases are quick; the client's timeout is far above.
-const IDLE_MS: u64 = 400;
+/// The idle timeout of the stall cases: short so they are quick; the
+/// client's timeout is far above.
+const STALL_IDLE_MS: u64 = 400;
+/// Every other case's: long enough that a loaded machine's pauses in a big
+/// body never look like a stall.
+const IDLE_MS: u64 = 20_000;
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,7 +131,8 @@ enum Expect {
 fn faults(format: Format) -> Vec<Fault> {
     let before = format.opening();
     let after = before + 2; // some content went out
-    let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+                            // Far ahead (clamped to lb.max_cooldown_ms): the column may take a while.
+    let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3600));
     vec![
         Fault::Refused,
         Fault::ResetBeforeHeaders,
@@ -206,8 +211,9 @@ impl Fault {
 /// One faulted request, checked end to end.
 async fn check(service: Service, format: Format, fault: &Fault) {
     let what = format!("{service} / {format:?} / {fault:?}");
+    let idle = if matches!(fault, Fault::StallAfter(_)) { STALL_IDLE_MS } else { IDLE_MS };
     let settings =
-        json!({"proxy": {"stream_idle_timeout_ms": IDLE_MS}, "lb": {"cooldown_ms": 30000, "max_cooldown_ms": 60000}});
+        json!({"proxy": {"stream_idle_timeout_ms": idle}, "lb": {"cooldown_ms": 30000, "max_cooldown_ms": 60000}});
     let pair = match fault.reply(format) {
         Some(reply) => {
             let pair = Pair::start(service, settings).await;

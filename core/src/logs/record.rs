@@ -49,7 +49,11 @@ pub struct Attempt {
     /// `None` when no response arrived (connect error, timeout).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_code: Option<u16>,
-    /// Short free text: "ok", "retried", "failed", "client_error", ...
+    /// Short free text: "ok", "failed" (before anything reached the client),
+    /// or, for the chosen upstream when its stream went wrong after the
+    /// response began: "broke_mid_stream" (connection lost or idle timeout),
+    /// "ended_mid_stream" (clean end before the terminal event),
+    /// "event_too_large" (an event past the framing cap).
     pub outcome: String,
     pub duration_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -23,6 +23,9 @@ pub const MAX_EVENT: usize = 8 << 20;
 pub struct Scanner {
     /// Where the current, unfinished line starts.
     line_start: usize,
+    /// How far the buffer has been searched for a line end: a long line
+    /// arriving in pieces is not searched again from its start.
+    scanned: usize,
 }
 
 impl Scanner {
@@ -31,25 +34,34 @@ impl Scanner {
     /// (with bytes appended) since the last [`Scanner::consume`].
     pub fn last_event_end(&mut self, buf: &[u8]) -> Option<usize> {
         let mut end = None;
-        while let Some(nl) = memchr(b'\n', &buf[self.line_start..]) {
-            let nl = self.line_start + nl;
+        let mut from = self.search_start();
+        while let Some(nl) = memchr(b'\n', &buf[from..]) {
+            let nl = from + nl;
             let line = &buf[self.line_start..nl];
             if line.is_empty() || line == b"\r" {
                 end = Some(nl + 1);
             }
             self.line_start = nl + 1;
+            from = nl + 1;
         }
+        self.scanned = buf.len();
         end
+    }
+
+    /// Where the next call starts looking: past every byte already seen.
+    fn search_start(&self) -> usize {
+        self.scanned.max(self.line_start)
     }
 
     /// The caller removed the first `n` bytes (up to an event end).
     pub fn consume(&mut self, n: usize) {
         self.line_start = self.line_start.saturating_sub(n);
+        self.scanned = self.scanned.saturating_sub(n);
     }
 
     /// The caller dropped its whole buffer.
     pub fn reset(&mut self) {
-        self.line_start = 0;
+        *self = Scanner::default();
     }
 }
 
@@ -254,5 +266,21 @@ mod tests {
         }
         assert_eq!(ends, vec![9, 20]);
         assert_eq!(buf, b"data: 3\n");
+    }
+
+    #[test]
+    fn a_long_line_in_many_pieces_is_searched_once() {
+        // Issue 9 #4: each piece used to rescan the whole unfinished line
+        // (quadratic). Each call must start where the last one stopped.
+        let mut scanner = Scanner::default();
+        let mut buf = Vec::new();
+        for _ in 0..1000 {
+            let seen = buf.len();
+            buf.extend_from_slice(&[b'x'; 100]);
+            assert_eq!(scanner.search_start(), seen, "only new bytes are searched");
+            assert_eq!(scanner.last_event_end(&buf), None);
+        }
+        buf.extend_from_slice(b"\n\n");
+        assert_eq!(scanner.last_event_end(&buf), Some(buf.len()));
     }
 }
