@@ -10,6 +10,7 @@ mod log_requests;
 mod mock_upstream;
 mod proxy_guards;
 mod proxy_headers;
+mod proxy_listener;
 mod proxy_passthrough;
 mod proxy_paths;
 mod proxy_streaming;
