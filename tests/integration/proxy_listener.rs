@@ -204,3 +204,39 @@ async fn idle_connections_over_the_cap_make_room_for_a_real_client() {
     }
     assert!(closed > 2 * CAP, "{closed} of {} idle connections were closed", 3 * CAP);
 }
+
+/// Stopping the proxy closes the listener at once, while an answer that
+/// is streaming finishes whole.
+#[tokio::test]
+async fn shutdown_lets_a_stream_in_flight_finish_and_stops_accepting() {
+    let (_home, mock, proxy) = proxy_with(json!({})).await;
+    let events = canned::codex_stream("finishing after the stop", (5, 6, 0));
+    mock.set_default(Reply::sse(events.clone()).event_delay(Duration::from_millis(100)));
+    let resp = client_with_timeout(PATIENCE)
+        .post(proxy.url("/v1/responses"))
+        .header("content-type", "application/json")
+        .body(codex_helper_tests::codex_body().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    proxy.runtime.stop();
+    let deadline = Instant::now() + PATIENCE;
+    while TcpStream::connect(proxy.addr).await.is_ok() {
+        assert!(Instant::now() < deadline, "the listener stays open after the stop");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let read = codex_helper_tests::read_sse_events(resp).await;
+    assert_eq!(read.error, None);
+    assert_eq!(read.events, events, "the stream in flight is complete");
+}
+
+/// h2c (HTTP/2 without TLS, prior knowledge) is served as before.
+#[tokio::test]
+async fn h2c_is_still_served() {
+    let (_home, _mock, proxy) = proxy_with(json!({})).await;
+    let client = reqwest::Client::builder().no_proxy().http2_prior_knowledge().timeout(PATIENCE).build().unwrap();
+    let resp = client.get(proxy.url("/__codex_helper/health")).send().await.unwrap();
+    assert_eq!(resp.version(), http::Version::HTTP_2);
+    assert_eq!(resp.status(), 200);
+}
