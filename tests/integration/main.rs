@@ -17,4 +17,5 @@ mod proxy_streaming;
 mod proxy_util;
 mod reload_config;
 mod smoke;
+mod soak;
 mod usage_quota;

@@ -82,8 +82,8 @@ pub async fn serve(
     Ok(())
 }
 
-/// Descriptors ran out (something else in the process holds them): free
-/// an idle connection and wait a little rather than spin.
+/// Descriptors ran out (something else in the process holds them, since
+/// the cap keeps ours below the limit): wait a little rather than spin.
 async fn accept_failed(err: std::io::Error, registry: &Registry) {
     use std::io::ErrorKind::*;
     if matches!(err.kind(), ConnectionAborted | ConnectionReset | ConnectionRefused | Interrupted) {
