@@ -1,4 +1,5 @@
-//! The local proxy: one axum server per service on a loopback port.
+//! The local proxy: one server per service on a loopback port (an axum
+//! router behind our own accept loop).
 //!
 //! - [`forward`]: a request's whole life (checks, body, failover, commit).
 //! - [`pump`] / [`body`]: streaming the chosen upstream's answer back.
