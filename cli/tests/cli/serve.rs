@@ -39,6 +39,38 @@ async fn serve_proxies_logs_and_stops_cleanly_on_sigterm() {
     assert_eq!(lines[0]["usage"]["input_tokens"], 5);
 }
 
+/// Issue 9 #6: under the usual kind of descriptor limit (here a small one,
+/// 128), more idle connections than descriptors used to leave the proxy
+/// unable to accept anyone; the cap derived from the limit closes idle
+/// ones to let a real client in.
+#[tokio::test(flavor = "multi_thread")]
+async fn idle_connections_cannot_lock_out_a_real_client_under_a_low_fd_limit() {
+    let upstream = MockUpstream::start().await;
+    upstream.set_default(Reply::sse(canned::codex_stream("hi", (5, 1, 0))));
+    let home = TestHome::new();
+    home.write_config(&config_with(Service::Codex, "main", &[(&format!("{}/v1", upstream.url()), "sk-one")]));
+    let port = free_port();
+    let mut cmd = Command::new("sh");
+    cmd.env("HOME", home.dir.path()).env_remove("CODEX_HOME").env_remove("CODEX_HELPER_LOG");
+    cmd.args(["-c", "ulimit -n 128 && exec \"$0\" serve --port \"$1\"", env!("CARGO_BIN_EXE_ch"), &port.to_string()]);
+    let running = Running::spawn(cmd);
+    let mut idle = Vec::new();
+    for _ in 0..200 {
+        idle.push(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap());
+    }
+    let resp = codex_helper_tests::client_with_timeout(std::time::Duration::from_secs(20))
+        .post(format!("http://127.0.0.1:{port}/v1/responses"))
+        .header("content-type", "application/json")
+        .body(codex_helper_tests::codex_body().to_string())
+        .send()
+        .await
+        .expect("a real client is served despite 200 idle connections");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(read_sse_events(resp).await.events, canned::codex_stream("hi", (5, 1, 0)));
+    drop(idle);
+    assert!(running.terminate().success());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bare_command_serves_the_default_service_on_its_configured_port() {
     let home = TestHome::new();

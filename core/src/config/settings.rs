@@ -111,6 +111,19 @@ pub struct ProxySettings {
     pub stream_idle_timeout_ms: u64,
     /// Larger request bodies are refused (they are buffered for filtering).
     pub max_request_body_bytes: u64,
+    /// A client's request head must be complete this long after it
+    /// connected (or after the head's first byte, on a reused connection);
+    /// local clients send it at once.
+    pub request_header_timeout_ms: u64,
+    /// An idle keep-alive connection is closed after this long without a
+    /// new request. Never applies while an answer is being sent. Longer
+    /// than common client pools keep theirs (reqwest: 90 s), so the client
+    /// closes first and never reuses a connection we are closing.
+    pub keep_alive_timeout_ms: u64,
+    /// Most client connections each proxy keeps open; at the cap, idle ones
+    /// are closed to make room. 0 (the default) derives it from the
+    /// process's file-descriptor limit (240 for the usual 1024).
+    pub max_connections: u32,
 }
 
 impl Default for ProxySettings {
@@ -120,6 +133,9 @@ impl Default for ProxySettings {
             response_header_timeout_ms: 120_000,
             stream_idle_timeout_ms: 300_000,
             max_request_body_bytes: 32 * 1024 * 1024,
+            request_header_timeout_ms: 30_000,
+            keep_alive_timeout_ms: 120_000,
+            max_connections: 0,
         }
     }
 }
@@ -229,6 +245,8 @@ impl Settings {
             ("proxy.connect_timeout_ms", p.connect_timeout_ms),
             ("proxy.response_header_timeout_ms", p.response_header_timeout_ms),
             ("proxy.stream_idle_timeout_ms", p.stream_idle_timeout_ms),
+            ("proxy.request_header_timeout_ms", p.request_header_timeout_ms),
+            ("proxy.keep_alive_timeout_ms", p.keep_alive_timeout_ms),
         ];
         for (key, v) in timeouts {
             if v == 0 {
@@ -287,6 +305,9 @@ mod tests {
         assert_eq!(s.proxy.response_header_timeout_ms, 120_000);
         assert_eq!(s.proxy.stream_idle_timeout_ms, 300_000);
         assert_eq!(s.proxy.max_request_body_bytes, 33_554_432);
+        assert_eq!(s.proxy.request_header_timeout_ms, 30_000);
+        assert_eq!(s.proxy.keep_alive_timeout_ms, 120_000);
+        assert_eq!(s.proxy.max_connections, 0, "derived from the fd limit");
         assert_eq!(s.logs.max_bytes, 52_428_800);
         assert_eq!(s.logs.max_files, 10);
     }
@@ -336,6 +357,8 @@ mod tests {
             (r#"{"claude": {"port": 3211}}"#, "claude.port"),
             (r#"{"proxy": {"stream_idle_timeout_ms": 0}}"#, "proxy.stream_idle_timeout_ms"),
             (r#"{"proxy": {"max_request_body_bytes": 1023}}"#, "proxy.max_request_body_bytes"),
+            (r#"{"proxy": {"request_header_timeout_ms": 0}}"#, "proxy.request_header_timeout_ms"),
+            (r#"{"proxy": {"keep_alive_timeout_ms": 0}}"#, "proxy.keep_alive_timeout_ms"),
             (r#"{"logs": {"max_files": 0}}"#, "logs.max_files"),
         ];
         for (text, want) in cases {

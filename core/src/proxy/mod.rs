@@ -1,4 +1,5 @@
-//! The local proxy: one axum server per service on a loopback port.
+//! The local proxy: one server per service on a loopback port (an axum
+//! router behind our own accept loop).
 //!
 //! - [`forward`]: a request's whole life (checks, body, failover, commit).
 //! - [`pump`] / [`body`]: streaming the chosen upstream's answer back.
@@ -8,15 +9,20 @@
 //! - [`headers`], [`target`], [`session`]: what goes upstream, and where.
 //! - [`guard`]: loopback `Host` only, no browser `Origin`.
 //! - [`native_error`]: our own errors in each client's format.
+//! - [`listen`], [`conns`], [`linger`]: accepting clients, with header and
+//!   idle timeouts, a connection cap, and a lingering close.
 //!
 //! Callers bind a listener themselves and hand it to [`serve`], so the CLI,
 //! the desktop app and the tests all start the proxy the same way.
 
 pub mod body;
+pub mod conns;
 pub mod decode;
 pub mod forward;
 pub mod guard;
 pub mod headers;
+pub mod linger;
+pub mod listen;
 pub mod native_error;
 pub mod observe;
 pub mod pump;
@@ -32,7 +38,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use axum::Router;
 use http::HeaderValue;
 use tokio::net::TcpListener;
@@ -55,6 +60,10 @@ pub struct Limits {
     pub response_header_timeout: Duration,
     pub stream_idle_timeout: Duration,
     pub max_request_body_bytes: usize,
+    /// Client side: head and keep-alive timeouts.
+    pub client: conns::Timeouts,
+    /// Most client connections open at once, per proxy.
+    pub max_connections: usize,
 }
 
 impl From<&ProxySettings> for Limits {
@@ -64,6 +73,14 @@ impl From<&ProxySettings> for Limits {
             response_header_timeout: Duration::from_millis(p.response_header_timeout_ms),
             stream_idle_timeout: Duration::from_millis(p.stream_idle_timeout_ms),
             max_request_body_bytes: usize::try_from(p.max_request_body_bytes).unwrap_or(usize::MAX),
+            client: conns::Timeouts {
+                header: Duration::from_millis(p.request_header_timeout_ms),
+                idle: Duration::from_millis(p.keep_alive_timeout_ms),
+            },
+            max_connections: match p.max_connections {
+                0 => conns::default_cap(),
+                n => usize::try_from(n).unwrap_or(usize::MAX),
+            },
         }
     }
 }
@@ -125,17 +142,14 @@ async fn health(
 }
 
 /// Serve `state` on `listener` until `shutdown` resolves, then finish the
-/// requests in flight.
+/// requests in flight (see [`listen`] for timeouts and the connection cap).
 pub async fn serve(
     listener: TcpListener,
     state: ProxyState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let listener = listener.tap_io(|tcp| {
-        // Streamed events are small writes; don't let Nagle hold them.
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    let limits = state.shared.limits.clone();
+    listen::serve(listener, router(state), limits.client, limits.max_connections, shutdown).await
 }
 
 /// The HTTP client used for upstreams: rustls, connection pooling, and

@@ -1,0 +1,217 @@
+//! The accept loop: our own, on hyper-util, instead of `axum::serve`, which
+//! has no header timeout, no idle timeout and no connection cap (1,100 idle
+//! local connections used to exhaust a desktop's 1,024 descriptors and lock
+//! every real client out).
+//!
+//! Each connection is served HTTP/1.1 or h2c (auto-detected, as
+//! `axum::serve` did) with `TCP_NODELAY`, in a task that also closes it
+//! when its phase's deadline passes ([`super::conns`]). At the cap, idle
+//! connections make room before another is accepted. On shutdown the
+//! listener closes at once, idle connections close, and answers in flight
+//! finish.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::{pin, Pin};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::Router;
+use bytes::Bytes;
+use hyper::body::{Frame, Incoming, SizeHint};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::conns::{Conn, InFlight, Registered, Registry, Timeouts};
+use super::linger::Tracked;
+
+/// How often the accept loop looks again when every connection is busy.
+const RECHECK: Duration = Duration::from_millis(250);
+
+/// Serves `router` on `listener` until `shutdown` resolves, then waits for
+/// the answers in flight.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    timeouts: Timeouts,
+    cap: usize,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let registry = Registry::new(cap);
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    let mut shutdown = pin!(shutdown);
+    let mut warned_full = false;
+    'accept: loop {
+        while !registry.make_room() {
+            if !warned_full {
+                warned_full = true;
+                tracing::warn!(cap = registry.cap(), "every connection is busy; new ones wait (raise proxy.max_connections in ~/.codex-helper/settings.json if this is normal)");
+            }
+            tokio::select! {
+                () = registry.room.notified() => {}
+                () = tokio::time::sleep(RECHECK) => {}
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                () = &mut shutdown => break 'accept,
+            }
+        }
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    // Streamed events are small writes; don't let Nagle hold them.
+                    let _ = stream.set_nodelay(true);
+                    let registered = registry.add();
+                    tasks.spawn(serve_connection(stream, registered, router.clone(), timeouts, stopped.clone()));
+                }
+                Err(err) => accept_failed(err, &registry).await,
+            },
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            () = &mut shutdown => break,
+        }
+        warned_full &= registry.len() >= registry.cap();
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    while tasks.join_next().await.is_some() {}
+    Ok(())
+}
+
+/// Descriptors ran out (something else in the process holds them, since
+/// the cap keeps ours below the limit): wait a little rather than spin.
+async fn accept_failed(err: std::io::Error, registry: &Registry) {
+    use std::io::ErrorKind::*;
+    if matches!(err.kind(), ConnectionAborted | ConnectionReset | ConnectionRefused | Interrupted) {
+        return;
+    }
+    tracing::warn!(%err, open = registry.len(), "cannot accept a connection");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    registered: Registered,
+    router: Router,
+    timeouts: Timeouts,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let conn = registered.conn.clone();
+    let io = TokioIo::new(Tracked::new(stream, conn.clone()));
+    let service = Handler { router: TowerToHyperService::new(router), conn: conn.clone() };
+    let builder = Builder::new(TokioExecutor::new());
+    let mut connection = pin!(builder.serve_connection(io, service));
+    let mut stopping = false;
+    loop {
+        let deadline = conn.deadline(&timeouts);
+        tokio::select! {
+            result = connection.as_mut() => {
+                if let Err(err) = result {
+                    tracing::trace!(%err, "connection ended with an error");
+                }
+                return;
+            }
+            _ = stopped.wait_for(|s| *s), if !stopping => {
+                stopping = true;
+                connection.as_mut().graceful_shutdown();
+            }
+            () = sleep_until(deadline) => {
+                if conn.deadline(&timeouts).is_some_and(|d| d <= tokio::time::Instant::now()) {
+                    tracing::debug!("closing a connection that sent no request in time");
+                    return;
+                }
+            }
+            () = conn.changed.notified() => {
+                if conn.should_make_room() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The router, with each request's life reported to its connection.
+#[derive(Clone)]
+struct Handler {
+    router: TowerToHyperService<Router>,
+    conn: Arc<Conn>,
+}
+
+impl hyper::service::Service<http::Request<Incoming>> for Handler {
+    type Response = http::Response<Counted>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn call(&self, request: http::Request<Incoming>) -> Self::Future {
+        use hyper::body::Body as _;
+        let in_flight = self.conn.begin(request.body().is_end_stream());
+        let conn = self.conn.clone();
+        let request = request.map(|body| Body::new(Watched { body, conn }));
+        let answer = self.router.call(request);
+        Box::pin(async move {
+            let response = answer.await?;
+            Ok(response.map(|body| Counted { body, _in_flight: in_flight }))
+        })
+    }
+}
+
+/// A request body that tells its connection when it was read to the end.
+struct Watched {
+    body: Incoming,
+    conn: Arc<Conn>,
+}
+
+impl hyper::body::Body for Watched {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let polled = Pin::new(&mut self.body).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None)) || self.body.is_end_stream() {
+            self.conn.body_read();
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// A response body that keeps its request in flight until it ends.
+struct Counted {
+    body: Body,
+    _in_flight: InFlight,
+}
+
+impl hyper::body::Body for Counted {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
