@@ -81,10 +81,17 @@ pub fn load_or_create_token(paths: &Paths) -> Result<String, ControlError> {
     let mut contents = token.clone().into_bytes();
     contents.push(b'\n');
     if path.exists() {
+        // Another proxy may have linked its token in since our read: that
+        // one is good, and replacing it would leave two proxies with two
+        // tokens (the race `concurrent_creation_agrees_on_one_token` hit).
+        if let Some(winner) = read_token(paths) {
+            return Ok(winner);
+        }
         // Present but malformed (truncated, hand-edited): nobody can be
-        // using it, so replace it.
+        // using it, so replace it, and go by what the file holds after
+        // (a racing replacer may have written last).
         fsutil::write_atomic(&path, &contents, TOKEN_MODE).map_err(io_err(&path))?;
-        return Ok(token);
+        return Ok(read_token(paths).unwrap_or(token));
     }
     // Unique per attempt (the random token itself names it), so threads and
     // processes racing here never share a temp file.
