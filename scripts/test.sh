@@ -4,7 +4,8 @@
 #   2. End-to-end with the real, pinned Codex CLI and Claude Code (offline,
 #      against a mock upstream), feature `real-clients` of the cli crate
 #   3. The UI's unit tests (vitest, ui/src/**/*.test.ts), run first
-#   4. The desktop app's GUI end-to-end (tests/gui/): the real app under Xvfb
+#   4. A 60-second soak (memory and descriptors flat under faulted traffic)
+#   5. The desktop app's GUI end-to-end (tests/gui/): the real app under Xvfb
 #      and a private D-Bus session, driven by tauri-driver (WebKitWebDriver)
 # A failing suite does not stop the next one; the exit code is non-zero if any failed.
 set -euo pipefail
@@ -42,6 +43,17 @@ if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --features "$CH_TEST_FEATURES" --no-fail-fast --failure-output final || status=1
 else
   cargo test --workspace --features "$CH_TEST_FEATURES" --no-fail-fast || status=1
+fi
+
+# The soak (tests/integration/soak.rs) measures its whole process, so it
+# runs on its own, after the suite; `npm run soak` is the 30-minute version.
+echo "test: 60-second soak (RSS and open descriptors stay flat under faulted traffic)" >&2
+if cargo nextest --version >/dev/null 2>&1; then
+  CODEX_HELPER_SOAK_SECS=60 cargo nextest run --workspace --features "$CH_TEST_FEATURES" \
+    --no-fail-fast --failure-output final -E 'test(/^soak::/)' || status=1
+else
+  CODEX_HELPER_SOAK_SECS=60 cargo test --workspace --features "$CH_TEST_FEATURES" \
+    --test integration soak:: -- --test-threads=1 --nocapture || status=1
 fi
 
 echo "test: desktop app GUI end-to-end (tests/gui; screenshots in tests/gui/artifacts/)" >&2
