@@ -14,6 +14,8 @@
 
 pub mod error;
 pub mod model;
+#[cfg(test)]
+mod proptests;
 pub mod settings;
 pub mod store;
 pub mod validate;

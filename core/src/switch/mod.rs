@@ -16,6 +16,8 @@
 pub mod claude;
 pub mod codex;
 pub mod owner;
+#[cfg(test)]
+mod proptests;
 pub mod record;
 
 use std::fs;
