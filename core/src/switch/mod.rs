@@ -491,11 +491,11 @@ fn unswitched<C: Client>(paths: &Paths) -> Result<Option<String>, SwitchError> {
 
 fn read_opt(path: &Path) -> Result<Option<String>, SwitchError> {
     match fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| SwitchError::Parse {
-            path: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            message: "is not UTF-8 text".into(),
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|e| {
+            // Point at the first bad byte, as a parse error would.
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let (line, column) = line_col(std::str::from_utf8(valid).unwrap_or_default(), valid.len());
+            SwitchError::Parse { path: path.to_path_buf(), line, column, message: "is not UTF-8 text".into() }
         }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(SwitchError::io(path, e)),
