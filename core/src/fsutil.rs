@@ -51,7 +51,24 @@ fn write_and_rename(tmp: &Path, path: &Path, bytes: &[u8], mode: u32) -> io::Res
     f.set_permissions(fs::Permissions::from_mode(mode))?;
     f.sync_all()?;
     drop(f);
-    fs::rename(tmp, path)
+    crash_point(path, "before-rename");
+    fs::rename(tmp, path)?;
+    crash_point(path, "after-rename");
+    Ok(())
+}
+
+/// Test hook for the crash-safety suite: with
+/// `CODEX_HELPER_CRASH_AT=<file name>:<step>` (e.g. `config.toml:before-rename`)
+/// the process aborts right there, as a `kill -9` would. It is compiled in
+/// (not behind a feature) because the suite drives the very `ch` binary
+/// users run, and a feature would build a different one; unset, it costs
+/// one environment lookup per write and does nothing.
+fn crash_point(path: &Path, step: &str) {
+    let Some(want) = std::env::var_os("CODEX_HELPER_CRASH_AT") else { return };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if want.to_string_lossy() == format!("{name}:{step}") {
+        std::process::abort();
+    }
 }
 
 /// Most links followed before giving up, as the kernel's `ELOOP` limit.

@@ -61,10 +61,22 @@ async fn oneshot(paths: Paths, service: Service, port: Option<u16>) -> anyhow::R
     let shutdown = super::serve::Shutdown::install()?;
     let runtime = Runtime::start(paths.clone())?;
     let listener = super::serve::bind(&runtime, service, Some(port)).await?;
-    // Only undo what this run did: a client the user had switched on before
-    // stays switched.
-    let was_switched = switch::state(&paths, service).map(|s| s.recorded).unwrap_or(false);
-    let switched = match switch::switch_on(&paths, service, port) {
+    // Only undo what this run did (or adopted): a client the user switched
+    // on with `ch switch on` stays switched; a switch left by a run that was
+    // killed (its recorded owner is dead) is ours to undo now.
+    let me = codex_helper_core::process::ProcessId::current();
+    let owner = match switch::owner::holder(&paths, service) {
+        Ok(switch::owner::Holder::User) => None,
+        Ok(switch::owner::Holder::Crashed(dead)) => {
+            crate::output::say(format!(
+                "codex-helper: a previous run (pid {}) ended without putting {client} back; this run will",
+                dead.pid
+            ));
+            Some(me)
+        }
+        _ => Some(me),
+    };
+    let switched = match switch::switch_on_for(&paths, service, port, owner) {
         Ok(report) => {
             if report.changed {
                 crate::output::say(format!(
@@ -83,7 +95,7 @@ async fn oneshot(paths: Paths, service: Service, port: Option<u16>) -> anyhow::R
     };
 
     let served = super::serve::serve_until_signal(&runtime, service, listener, shutdown).await;
-    if let Some(report) = switched.filter(|_| !was_switched) {
+    if let Some(report) = switched.filter(|_| switch::owner::is_mine(&paths, service)) {
         match switch::switch_off(&paths, service) {
             Ok(_) => eprintln!("codex-helper: {client} settings restored ({})", report.file.display()),
             Err(err) => eprintln!(

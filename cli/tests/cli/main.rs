@@ -4,6 +4,7 @@
 
 mod bootstrap;
 mod config;
+mod crash;
 mod doctor;
 mod logs;
 mod oneshot;

@@ -107,3 +107,57 @@ async fn sigterm_right_after_start_up_still_restores_the_client() {
     let after = std::fs::read_to_string(home.paths.codex_dir().join("config.toml")).unwrap();
     assert_eq!(after, USER_TOML);
 }
+
+/// Regression (issue 9 #8): after a `kill -9` of bare `ch`, the next bare
+/// `ch` took the leftover record for a switch the user made by hand, and on
+/// exit left Codex pointing at a dead port. The record names its owner, so
+/// the next run knows the owner died and restores on exit.
+#[tokio::test(flavor = "multi_thread")]
+async fn after_a_kill_9_the_next_bare_ch_adopts_the_switch_and_restores_on_exit() {
+    let home = TestHome::new();
+    codex_home(&home, USER_TOML);
+    home.write_config(&config_with(Service::Codex, "main", &[("https://relay.example/v1", "sk-relay-3333")]));
+    let port = free_port();
+    home.write_settings(&json!({ "codex": { "port": port }, "claude": { "port": free_port() } }));
+    let file = home.paths.codex_dir().join("config.toml");
+
+    let mut first = Running::spawn(ch(home.dir.path()));
+    first.line_containing("Codex now points at the proxy");
+    first.child.kill().unwrap(); // SIGKILL: no handler runs
+    first.child.wait().unwrap();
+    assert!(std::fs::read_to_string(&file).unwrap().contains(&format!("127.0.0.1:{port}")), "left switched");
+
+    // The decision to restore is made before serving, so SIGTERM right
+    // after the start-up line is enough (see the test above).
+    let second = Running::spawn(ch(home.dir.path()));
+    assert!(second.terminate().success());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), USER_TOML, "restored byte for byte");
+    let off = std::process::Command::new(env!("CARGO_BIN_EXE_ch"))
+        .env("HOME", home.dir.path())
+        .env_remove("CODEX_HOME")
+        .args(["switch", "status", "--json"])
+        .output()
+        .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&off.stdout).unwrap();
+    assert_eq!(status[0]["switched_by_codex_helper"], false, "no record left: {status}");
+}
+
+/// A switch the user made with `ch switch on` keeps its meaning: bare `ch`
+/// serves and leaves it switched on exit.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_switch_made_by_the_user_stays_after_bare_ch_exits() {
+    let home = TestHome::new();
+    codex_home(&home, USER_TOML);
+    home.write_config(&config_with(Service::Codex, "main", &[("https://relay.example/v1", "sk-relay-4444")]));
+    let port = free_port();
+    home.write_settings(&json!({ "codex": { "port": port }, "claude": { "port": free_port() } }));
+    let out = ch(home.dir.path()).args(["switch", "on"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = home.paths.codex_dir().join("config.toml");
+    let switched = std::fs::read_to_string(&file).unwrap();
+
+    let mut running = Running::spawn(ch(home.dir.path()));
+    running.line_containing("listening on");
+    assert!(running.terminate().success());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), switched, "still the user's switch");
+}

@@ -12,8 +12,12 @@
 //! Writing is atomic and, for `config.json`, serialised across processes by a
 //! lock file, so the CLI and the desktop app never lose each other's edits.
 
+#[cfg(test)]
+mod bad_input;
 pub mod error;
 pub mod model;
+#[cfg(test)]
+mod proptests;
 pub mod settings;
 pub mod store;
 pub mod validate;

@@ -15,6 +15,9 @@
 
 pub mod claude;
 pub mod codex;
+pub mod owner;
+#[cfg(test)]
+mod proptests;
 pub mod record;
 
 use std::fs;
@@ -28,6 +31,7 @@ use crate::config::error::display_path;
 use crate::config::ConfigError;
 use crate::fsutil;
 use crate::paths::Paths;
+use crate::process::ProcessId;
 use crate::service::Service;
 use record::{KeyChange, SwitchRecord};
 
@@ -170,9 +174,20 @@ pub struct SwitchState {
 
 /// Points `service`'s client at `http://127.0.0.1:<port>`.
 pub fn switch_on(paths: &Paths, service: Service, port: u16) -> Result<SwitchReport, SwitchError> {
+    switch_on_for(paths, service, port, None)
+}
+
+/// [`switch_on`], recording `owner` as the process that will switch back
+/// (`None`: the user will). A live owner already recorded is kept.
+pub fn switch_on_for(
+    paths: &Paths,
+    service: Service,
+    port: u16,
+    owner: Option<ProcessId>,
+) -> Result<SwitchReport, SwitchError> {
     match service {
-        Service::Codex => on::<codex::Codex>(paths, port),
-        Service::Claude => on::<claude::Claude>(paths, port),
+        Service::Codex => on::<codex::Codex>(paths, port, owner),
+        Service::Claude => on::<claude::Claude>(paths, port, owner),
     }
 }
 
@@ -221,7 +236,7 @@ pub(crate) fn loopback_port(url: &str) -> Option<u16> {
     local.then(|| url.port_or_known_default()).flatten()
 }
 
-fn on<C: Client>(paths: &Paths, port: u16) -> Result<SwitchReport, SwitchError> {
+fn on<C: Client>(paths: &Paths, port: u16, owner: Option<ProcessId>) -> Result<SwitchReport, SwitchError> {
     let dir = C::dir(paths);
     if !dir.is_dir() {
         return Err(SwitchError::NoClientDir { service: C::SERVICE, dir });
@@ -290,6 +305,8 @@ fn on<C: Client>(paths: &Paths, port: u16) -> Result<SwitchReport, SwitchError> 
         keys,
         created_parents: created,
         written: text,
+        // A running owner (another `ch`) still switches back on its exit.
+        owner: owner.or(existing.as_ref().and_then(|r| r.owner).filter(ProcessId::is_alive)),
     };
     // The record before the file: a process killed between the two writes
     // must not leave the client pointing at the proxy with nothing saying
@@ -474,11 +491,11 @@ fn unswitched<C: Client>(paths: &Paths) -> Result<Option<String>, SwitchError> {
 
 fn read_opt(path: &Path) -> Result<Option<String>, SwitchError> {
     match fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| SwitchError::Parse {
-            path: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            message: "is not UTF-8 text".into(),
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|e| {
+            // Point at the first bad byte, as a parse error would.
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let (line, column) = line_col(std::str::from_utf8(valid).unwrap_or_default(), valid.len());
+            SwitchError::Parse { path: path.to_path_buf(), line, column, message: "is not UTF-8 text".into() }
         }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(SwitchError::io(path, e)),

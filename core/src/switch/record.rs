@@ -19,6 +19,7 @@ use super::SwitchError;
 use crate::config::ConfigError;
 use crate::fsutil;
 use crate::paths::Paths;
+use crate::process::ProcessId;
 use crate::service::Service;
 
 /// Mode of a record: it holds a copy of the client's file.
@@ -43,6 +44,12 @@ pub struct SwitchRecord {
     pub created_parents: Vec<Vec<String>>,
     /// The file exactly as we last wrote it.
     pub written: String,
+    /// The process that switched and will switch back on exit (bare `ch`);
+    /// `None` for `ch switch on`, which the user undoes. If this process
+    /// is dead, the record was left by a crash (see [`super::owner`]).
+    /// Optional so records written before it existed still load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<ProcessId>,
 }
 
 /// One key `switch on` set.
@@ -117,6 +124,7 @@ mod tests {
             }],
             created_parents: vec![vec!["env".into()]],
             written: "{}\n".into(),
+            owner: Some(ProcessId { pid: 42, start: Some(7) }),
         }
     }
 
@@ -137,6 +145,18 @@ mod tests {
         remove(&paths, Service::Claude).unwrap();
         remove(&paths, Service::Claude).unwrap();
         assert_eq!(load(&paths, Service::Claude).unwrap(), None);
+    }
+
+    #[test]
+    fn a_record_without_an_owner_still_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::with_home(dir.path());
+        let mut old = serde_json::to_value(sample()).unwrap();
+        old.as_object_mut().unwrap().remove("owner");
+        let path = record_path(&paths, Service::Claude);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, old.to_string()).unwrap();
+        assert_eq!(load(&paths, Service::Claude).unwrap().unwrap().owner, None);
     }
 
     #[test]
