@@ -43,3 +43,11 @@ pub mod usage;
 pub use paths::Paths;
 pub use runtime::Runtime;
 pub use service::Service;
+
+/// Property tests' case count: `default` in `npm test`, `PROPTEST_CASES`
+/// for a long run (proptest reads that variable only when a test keeps
+/// its default count).
+#[cfg(test)]
+pub(crate) fn test_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}

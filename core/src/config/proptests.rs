@@ -22,7 +22,8 @@ fn valid_config() -> impl Strategy<Value = serde_json::Value> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    // 64 cases keep `npm test` quick; PROPTEST_CASES raises it for a long run.
+    #![proptest_config(ProptestConfig { cases: crate::test_cases(64), ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_text_never_panics(text in proptest::string::string_regex("(?s).{0,80}").unwrap(),

@@ -41,7 +41,8 @@ fn codex_toml() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    // 64 cases keep `npm test` quick; PROPTEST_CASES raises it for a long run.
+    #![proptest_config(ProptestConfig { cases: crate::test_cases(64), ..ProptestConfig::default() })]
 
     #[test]
     fn the_record_round_trips(written in text(), previous in proptest::option::of(text()), ours in text(),
