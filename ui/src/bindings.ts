@@ -123,7 +123,13 @@ export type Attempt = {
 	upstream_base_url?: string,
 	/**  `None` when no response arrived (connect error, timeout). */
 	status_code?: number | null,
-	/**  Short free text: "ok", "retried", "failed", "client_error", ... */
+	/**
+	 *  Short free text: "ok", "failed" (before anything reached the client),
+	 *  or, for the chosen upstream when its stream went wrong after the
+	 *  response began: "broke_mid_stream" (connection lost or idle timeout),
+	 *  "ended_mid_stream" (clean end before the terminal event),
+	 *  "event_too_large" (an event past the framing cap).
+	 */
 	outcome?: string,
 	duration_ms?: number,
 	error?: string | null,
