@@ -71,7 +71,6 @@ pub struct Summary {
     /// Lines that are not JSON log records.
     pub skipped_lines: u64,
     /// `file:line` of the first of them, for the note that says so.
-    #[serde(default)]
     pub first_skipped: Option<String>,
 }
 
