@@ -177,11 +177,28 @@ fn codex_upstream(paths: &Paths, env: &dyn Fn(&str) -> Option<String>) -> Result
         }
     }
     if key.is_none() {
-        key = read_json(&auth_file)?
-            .as_ref()
-            .and_then(|v| v.get("OPENAI_API_KEY"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        key = match read_json(&auth_file)?.as_ref().and_then(|v| v.get("OPENAI_API_KEY")) {
+            Some(Value::String(k)) => Some(k.clone()),
+            // Codex writes null there for a ChatGPT login: no key.
+            None | Some(Value::Null) => None,
+            // Any other type is a broken edit; "no key" would send the user
+            // looking in the wrong place.
+            Some(other) => {
+                let kind = match other {
+                    Value::Bool(_) => "a boolean",
+                    Value::Number(_) => "a number",
+                    Value::Array(_) => "a list",
+                    _ => "an object",
+                };
+                return Err(ConfigError::invalid(
+                    &auth_file,
+                    "OPENAI_API_KEY",
+                    format!("is {kind}, not a string"),
+                    "put the key in quotes, or run `codex login` again",
+                )
+                .into());
+            }
+        };
         if key.is_some() {
             source.push_str(&format!(" + {}", display_path(&auth_file)));
         }

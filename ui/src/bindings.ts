@@ -382,6 +382,8 @@ export type Summary = {
 	totals: { [key in string]: Totals },
 	/**  Lines that are not JSON log records. */
 	skipped_lines: number,
+	/**  `file:line` of the first of them, for the note that says so. */
+	first_skipped: string | null,
 };
 
 /**  One (day, service, config, upstream) group. */

@@ -2,6 +2,7 @@
 //! readable by default, raw JSON lines with `--json`.
 
 use std::io::{self, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -30,7 +31,7 @@ pub fn run(args: LogsArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = io::stdout().lock();
-    if !print(&mut out, &lines, args.json)? {
+    if !print(&mut out, &path, &lines, args.json)? {
         return Ok(ExitCode::SUCCESS);
     }
     if !args.follow {
@@ -44,14 +45,14 @@ pub fn run(args: LogsArgs) -> anyhow::Result<ExitCode> {
             .into_iter()
             .filter(|l| keep(l))
             .collect();
-        if !print(&mut out, &new, args.json)? {
+        if !print(&mut out, &path, &new, args.json)? {
             return Ok(ExitCode::SUCCESS);
         }
     }
 }
 
 /// Print `lines`; false when the reader went away (`ch logs | head`).
-fn print(out: &mut impl Write, lines: &[String], json: bool) -> anyhow::Result<bool> {
+fn print(out: &mut impl Write, path: &Path, lines: &[String], json: bool) -> anyhow::Result<bool> {
     let result = (|| {
         for line in lines {
             let line = &*codex_helper_core::redact::scrub(line);
@@ -60,8 +61,14 @@ fn print(out: &mut impl Write, lines: &[String], json: bool) -> anyhow::Result<b
             } else {
                 match serde_json::from_str::<RequestRecord>(line) {
                     Ok(rec) => writeln!(out, "{}", readable(&rec))?,
-                    // Not a record we understand: show it as it is.
-                    Err(_) => writeln!(out, "{line}")?,
+                    // A torn or hand-edited line must not hide the others,
+                    // nor flood the terminal: a short note, the rest goes on.
+                    // (`--json` passes every line through as it is.)
+                    Err(e) => eprintln!(
+                        "{}: a line is not a log record ({e}), skipped: {}",
+                        display_path(path),
+                        excerpt(line)
+                    ),
                 }
             }
         }
@@ -72,4 +79,15 @@ fn print(out: &mut impl Write, lines: &[String], json: bool) -> anyhow::Result<b
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The start of a bad line, control characters escaped so it cannot drive
+/// the terminal.
+fn excerpt(line: &str) -> String {
+    const SHOWN: usize = 60;
+    let mut s: String = line.chars().take(SHOWN).flat_map(char::escape_debug).collect();
+    if line.chars().nth(SHOWN).is_some() {
+        s.push('…');
+    }
+    s
 }

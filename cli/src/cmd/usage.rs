@@ -85,7 +85,8 @@ fn print_text(r: &Report, log: &str) {
         }
     }
     if s.skipped_lines > 0 {
-        outln!("  ({} log lines could not be read and were skipped)", s.skipped_lines);
+        let at = s.first_skipped.as_deref().map(|at| format!(", the first at {at}")).unwrap_or_default();
+        outln!("  ({} log lines could not be read and were skipped{at})", s.skipped_lines);
     }
     outln!();
     print_quota(r);

@@ -153,3 +153,33 @@ fn keys_in_old_log_lines_are_masked_when_shown() {
     let v: serde_json::Value = serde_json::from_slice(&json_line).expect("still one JSON line");
     assert_eq!(v["status_code"], 401);
 }
+
+/// A bad line (torn, wrong types, not UTF-8, huge) is skipped with a short
+/// note naming the file, the lines around it still show, and the readable
+/// view never dumps megabytes of garbage onto the terminal.
+#[test]
+fn bad_lines_are_skipped_with_a_note_and_the_rest_still_shows() {
+    let home = TestHome::new();
+    let log = home.paths.request_log();
+    append(&log, &[line(0, "codex")]);
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    f.write_all(b"{\"timestamp_ms\":\n").unwrap();
+    f.write_all(b"{\"timestamp_ms\":\"soon\",\"service\":\"codex\"}\n").unwrap();
+    // Invalid UTF-8 inside a value still leaves a record: shown with U+FFFD.
+    f.write_all(b"{\"service\":\"\xff\xfe\"}\n").unwrap();
+    f.write_all(b"\xff\x00\x1b[2J\n").unwrap();
+    f.write_all(&[b'x'; 1 << 20]).unwrap();
+    f.write_all(b"\n").unwrap();
+    drop(f);
+    append(&log, &[line(1, "codex")]);
+
+    let out = ch(home.dir.path()).args(["logs", "--tail", "10"]).output().unwrap();
+    let stdout = stdout_lines(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stdout.len(), 3, "only the records show: {:.300}", stdout.join("\n"));
+    assert!(stdout[0].contains("in 100 / out 7 tok") && stdout[2].contains("in 101 / out 7 tok"), "{stdout:?}");
+    assert!(stdout[1].contains("\u{fffd}\u{fffd}"), "{stdout:?}");
+    assert!(!stderr.contains('\x1b'), "a bad line cannot drive the terminal: {stderr:.300}");
+    assert_eq!(stderr.matches("requests.jsonl").count(), 4, "one note per bad line: {stderr:.2000}");
+    assert!(stderr.len() < 4000, "the notes stay short ({} bytes)", stderr.len());
+}

@@ -53,6 +53,7 @@ fn summary_groups_todays_requests_and_skips_old_and_broken_lines() {
     let v = usage_json(&home, &["--days", "3"]);
     assert_eq!(v["days"], 3);
     assert_eq!(v["skipped_lines"], 1);
+    assert!(v["first_skipped"].as_str().unwrap().ends_with("requests.jsonl:5"), "{v}");
     let rows = v["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 2, "{v}");
     assert_eq!(rows[1]["service"], "codex");

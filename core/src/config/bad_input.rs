@@ -1,6 +1,7 @@
 //! Bad input, table-driven: every file we read, empty / truncated / wrong
 //! types / invalid UTF-8 / huge, gives an error naming the file (with line
-//! and column where the format has them), and nothing is overwritten.
+//! and column where the format has them, else the key), and nothing is
+//! overwritten. Codex's auth.json is read when importing its key.
 
 use std::path::Path;
 
@@ -71,5 +72,48 @@ fn every_file_we_read_rejects_bad_input_clearly_and_keeps_it() {
         std::fs::write(&file, &bytes).unwrap();
         let err = crate::switch::switch_on(&paths, Service::Claude, 4000).err().map(|e| e.to_string());
         check(&file, what, &bytes, err);
+    }
+}
+
+#[test]
+fn codex_auth_json_bad_input_is_named_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::with_home(dir.path());
+    std::fs::create_dir_all(paths.codex_dir()).unwrap();
+    // A provider with a URL and no key of its own: the key comes from auth.json.
+    let toml = "model_provider = \"relay\"\n[model_providers.relay]\nbase_url = \"https://relay.example/v1\"\n";
+    std::fs::write(paths.codex_dir().join("config.toml"), toml).unwrap();
+    let file = paths.codex_dir().join("auth.json");
+    let mut all = cases(r#"{"OPENAI_API_KEY": "sk-abc"}"#, r#"{"OPENAI_API_KEY": 5}"#);
+    all.push(("empty", Vec::new()));
+    for (what, bytes) in all {
+        std::fs::write(&file, &bytes).unwrap();
+        let err = crate::bootstrap::find_client_upstream(&paths, Service::Codex).err().map(|e| e.to_string());
+        let err = err.unwrap_or_else(|| panic!("auth.json: {what} was accepted"));
+        // A key of the wrong type is named as such, not as a missing key.
+        let named = err.contains("auth.json:") || err.contains("auth.json: OPENAI_API_KEY");
+        assert!(named, "{what}: the error names auth.json with line:column or the key: {err}");
+        assert!(err.len() < 2000, "{what}: the error stays readable ({} bytes)", err.len());
+        assert_eq!(std::fs::read(&file).unwrap(), bytes, "{what}: nothing overwritten");
+    }
+}
+
+/// An empty or blank settings.json is what `touch` makes: it means "no
+/// settings yet", so defaults, and the file is left as it is. An empty
+/// usage_providers.json is not ours (we write the default file once), so it
+/// is a broken edit: an error at line 1, the file kept.
+#[test]
+fn empty_or_blank_settings_and_usage_providers() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::with_home(dir.path());
+    std::fs::create_dir_all(paths.helper_dir()).unwrap();
+    for bytes in [&b""[..], b"  \n\t\n"] {
+        std::fs::write(paths.settings_file(), bytes).unwrap();
+        assert_eq!(super::Settings::load(&paths).unwrap(), super::Settings::default());
+        assert_eq!(std::fs::read(paths.settings_file()).unwrap(), bytes);
+        let file = paths.usage_providers_file();
+        std::fs::write(&file, bytes).unwrap();
+        let err = crate::usage::providers::ProvidersFile::load(&file).err().map(|e| e.to_string());
+        check(&file, "empty", bytes, err);
     }
 }

@@ -258,3 +258,42 @@ fn resume_command_changes_directory_only_when_needed() {
     assert_eq!(json["service"], "codex");
     assert!(json.get("resolved_cwd").is_none());
 }
+
+/// Session files are the clients' own, written while they run: a broken one
+/// (empty, cut off, wrong types, not UTF-8, one huge line) is skipped so the
+/// others still list, nothing panics, and the file is left as it is.
+#[test]
+fn bad_session_files_are_skipped_and_kept() {
+    let h = Home::new();
+    let proj = h.project("p");
+    let mut huge = b"{\"type\":\"session_meta\",\"payload\":{\"instructions\":\"".to_vec();
+    huge.extend(std::iter::repeat_n(b'a', 4 << 20));
+    let bad: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("truncated", b"{\"type\":\"session_meta\",\"payload\":{\"cwd\":\"/p".to_vec()),
+        ("wrong types", br#"{"type":"session_meta","payload":{"id":5,"cwd":["/p"],"timestamp":true}}"#.to_vec()),
+        ("invalid UTF-8", b"{\"type\":\"\xff\xfe\"}\n\xc3\x28\n".to_vec()),
+        ("huge", huge),
+    ];
+    h.codex_session(A, &proj, 100, &codex_user("the good one"));
+    h.claude_session(&proj, A, &proj, 100, &[json!({"type": "user", "message": {"role": "user", "content": "hi"}})]);
+    let codex_dir = codex::rollout_path(&sessions_root(&h.paths, Service::Codex), "2025-10-29", "00-59-38", A);
+    let claude_dir = sessions_root(&h.paths, Service::Claude).join(claude::encode_for_tests(&proj.to_string_lossy()));
+    let mut written = Vec::new();
+    for (i, (_, bytes)) in bad.iter().enumerate() {
+        let id = format!("019a2d7a-0000-78b1-b7cc-00000000010{i}");
+        let codex = codex_dir.with_file_name(format!("rollout-2025-10-29T01-00-0{i}-{id}.jsonl"));
+        let claude = claude_dir.join(format!("{id}.jsonl"));
+        for path in [codex, claude] {
+            fs::write(&path, bytes).unwrap();
+            written.push((path, bytes.clone()));
+        }
+    }
+    for service in [Service::Codex, Service::Claude] {
+        let found = list(&h.paths, service, &proj, 20).unwrap();
+        assert_eq!(ids(&found), [A], "{service}: only the good session lists");
+    }
+    for (path, bytes) in written {
+        assert_eq!(fs::read(&path).unwrap(), bytes, "{}: nothing overwritten", path.display());
+    }
+}

@@ -14,6 +14,7 @@ use std::time::UNIX_EPOCH;
 use chrono::{DateTime, Days, Local, NaiveDate, TimeZone};
 use serde::{Deserialize, Serialize};
 
+use crate::config::error::display_path;
 use crate::logs::reader::log_files;
 use crate::logs::Usage;
 
@@ -69,6 +70,8 @@ pub struct Summary {
     pub totals: BTreeMap<String, Totals>,
     /// Lines that are not JSON log records.
     pub skipped_lines: u64,
+    /// `file:line` of the first of them, for the note that says so.
+    pub first_skipped: Option<String>,
 }
 
 /// The days covered: each day's label and the epoch ms its midnight is.
@@ -140,6 +143,7 @@ struct Line {
 pub fn summarize(current: &Path, window: &Window) -> io::Result<Summary> {
     let mut groups: BTreeMap<(usize, String, String, String), Totals> = BTreeMap::new();
     let mut skipped = 0u64;
+    let mut first_skipped = None;
     let mut buf = Vec::new();
     for path in log_files(current) {
         if last_written_ms(&path).is_some_and(|ms| ms < window.start_ms()) {
@@ -151,7 +155,9 @@ pub fn summarize(current: &Path, window: &Window) -> io::Result<Summary> {
             Err(e) => return Err(e),
         };
         let mut reader = BufReader::with_capacity(256 * 1024, file);
+        let mut number = 0u64;
         loop {
+            number += 1;
             buf.clear();
             if reader.read_until(b'\n', &mut buf)? == 0 {
                 break;
@@ -161,6 +167,9 @@ pub fn summarize(current: &Path, window: &Window) -> io::Result<Summary> {
                 continue;
             }
             let Ok(line) = serde_json::from_slice::<Line>(text) else {
+                // One bad line (a hand edit, a torn write) must not cost the
+                // rest of the log; the note names it so it can be looked at.
+                first_skipped.get_or_insert_with(|| format!("{}:{number}", display_path(&path)));
                 skipped += 1;
                 continue;
             };
@@ -192,6 +201,7 @@ pub fn summarize(current: &Path, window: &Window) -> io::Result<Summary> {
         rows,
         totals,
         skipped_lines: skipped,
+        first_skipped,
     })
 }
 
@@ -259,6 +269,9 @@ mod tests {
 
         let s = summarize(&cur, &Window::in_tz(2, today, &Utc)).unwrap();
         assert_eq!((s.days, &s.from, &s.to, s.skipped_lines), (2, &y, &t, 2));
+        // The note names where the first bad line is, so it can be looked at.
+        let old_file = crate::config::error::display_path(&crate::logs::reader::rotated(&cur, 1));
+        assert_eq!(s.first_skipped.as_deref(), Some(&*format!("{old_file}:3")));
         let shown: Vec<(&str, &str, &str, u64, u64, u64)> = s
             .rows
             .iter()

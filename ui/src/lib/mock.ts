@@ -99,7 +99,7 @@ function summary(days: number): Summary {
     const t = (totals[r.service] ??= { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, reasoning_tokens: 0, total_tokens: 0 });
     t.requests += r.requests; t.errors += r.errors; t.input_tokens += r.input_tokens; t.output_tokens += r.output_tokens; t.total_tokens += r.total_tokens;
   }
-  return { days, from: day(days - 1), to: day(0), rows, totals, skipped_lines: 0 };
+  return { days, from: day(days - 1), to: day(0), rows, totals, skipped_lines: 0, first_skipped: null };
 }
 
 const sessions: SessionInfo[] = [
