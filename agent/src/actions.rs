@@ -2,7 +2,7 @@
 //! a client through the proxy (or back). Each says in words what went
 //! wrong.
 
-use codex_helper_core::configs;
+use codex_helper_core::config_edit;
 use codex_helper_core::switch::{self, SwitchReport};
 use codex_helper_core::Service;
 
@@ -21,7 +21,7 @@ impl ActionError {
 
 /// Make `config` the one `service`'s proxy serves from, at once.
 pub fn activate(state: &AppState, service: Service, config: &str) -> Result<(), ActionError> {
-    configs::set_active(state.runtime.config().store(), service, config).map_err(ActionError::from)?;
+    config_edit::set_active(state.runtime.config().store(), service, config).map_err(ActionError::from)?;
     reload(state);
     Ok(())
 }

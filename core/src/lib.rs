@@ -19,7 +19,7 @@
 
 pub mod bootstrap;
 pub mod config;
-pub mod configs;
+pub mod config_edit;
 pub mod control;
 pub mod doctor;
 pub mod filter;

@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::config::{ConfigError, ConfigStore, Settings};
-use crate::configs::UpstreamView;
+use crate::config_edit::UpstreamView;
 use crate::control::{self, LiveUpstream, RequestCounts};
 use crate::probe::{self, Identity};
 use crate::switch::{self, SwitchState};

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use codex_helper_core::config::{ConfigStore, Settings};
-use codex_helper_core::configs::{self, AddAction, ConfigView, NewUpstream, ServiceView};
+use codex_helper_core::config_edit::{self, AddAction, ConfigView, NewUpstream, ServiceView};
 use codex_helper_core::Paths;
 
 use crate::args::{ConfigAddArgs, ConfigCommand, ConfigListArgs, ConfigNameArgs, ConfigShowArgs};
@@ -25,7 +25,7 @@ pub fn run(command: ConfigCommand) -> anyhow::Result<ExitCode> {
 
 fn list(paths: &Paths, args: ConfigListArgs) -> anyhow::Result<ExitCode> {
     let service = super::pick_service(args.service, paths)?;
-    let view = configs::list(&ConfigStore::new(paths).load()?, service);
+    let view = config_edit::list(&ConfigStore::new(paths).load()?, service);
     if args.output.json {
         print_json(&view)?;
     } else if view.configs.is_empty() {
@@ -57,7 +57,7 @@ fn host_of(url: &str) -> &str {
 fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {
     let service = super::pick_service(args.service, paths)?;
     let file = ConfigStore::new(paths).load()?;
-    let cfg = configs::show(&file, service, &args.name)?;
+    let cfg = config_edit::show(&file, service, &args.name)?;
     if args.output.json {
         let view = ServiceView { service, active: file.service(service).active.clone(), configs: vec![cfg] };
         print_json(&view)?;
@@ -85,7 +85,7 @@ fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {
 fn add(paths: &Paths, args: ConfigAddArgs) -> anyhow::Result<ExitCode> {
     let service = super::pick_service(args.service, paths)?;
     let settings = Settings::load(paths)?;
-    let tags = args.tags.iter().map(|t| configs::parse_tag(t)).collect::<Result<_, _>>()?;
+    let tags = args.tags.iter().map(|t| config_edit::parse_tag(t)).collect::<Result<_, _>>()?;
     let new = NewUpstream {
         base_url: args.base_url,
         auth_token: key_arg(args.auth_token, "--auth-token")?,
@@ -93,7 +93,7 @@ fn add(paths: &Paths, args: ConfigAddArgs) -> anyhow::Result<ExitCode> {
         alias: args.alias,
         tags,
     };
-    let out = configs::add_upstream(&ConfigStore::new(paths), &settings, service, &args.name, new)?;
+    let out = config_edit::add_upstream(&ConfigStore::new(paths), &settings, service, &args.name, new)?;
     if args.output.json {
         print_json(&out)?;
         return Ok(ExitCode::SUCCESS);
@@ -137,7 +137,7 @@ fn key_arg(value: Option<String>, flag: &str) -> anyhow::Result<Option<String>> 
 
 fn set_active(paths: &Paths, args: ConfigNameArgs) -> anyhow::Result<ExitCode> {
     let service = super::pick_service(args.service, paths)?;
-    let out = configs::set_active(&ConfigStore::new(paths), service, &args.name)?;
+    let out = config_edit::set_active(&ConfigStore::new(paths), service, &args.name)?;
     if args.output.json {
         print_json(&out)?;
     } else if out.previous.as_deref() == Some(out.active.as_str()) {
@@ -151,7 +151,7 @@ fn set_active(paths: &Paths, args: ConfigNameArgs) -> anyhow::Result<ExitCode> {
 
 fn remove(paths: &Paths, args: ConfigNameArgs) -> anyhow::Result<ExitCode> {
     let service = super::pick_service(args.service, paths)?;
-    let out = configs::remove(&ConfigStore::new(paths), service, &args.name)?;
+    let out = config_edit::remove(&ConfigStore::new(paths), service, &args.name)?;
     if args.output.json {
         print_json(&out)?;
         return Ok(ExitCode::SUCCESS);

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use codex_helper_core::config::ConfigStore;
-use codex_helper_core::configs::{self, DefaultService};
+use codex_helper_core::config_edit::{self, DefaultService};
 use codex_helper_core::{Paths, Service};
 
 use crate::args::DefaultArgs;
@@ -19,7 +19,7 @@ pub fn run(args: DefaultArgs) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     let current = match chosen {
-        Some(service) => configs::set_default_service(&store, service)?,
+        Some(service) => config_edit::set_default_service(&store, service)?,
         None => DefaultService::of(&store.load()?),
     };
     if args.output.json {

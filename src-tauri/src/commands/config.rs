@@ -2,7 +2,7 @@
 //! config, remove one, and test a relay (before saving it, or as saved).
 
 use codex_helper_core::config::{ConfigStore, Settings};
-use codex_helper_core::configs::{
+use codex_helper_core::config_edit::{
     self, AddOutcome, ConnectionTest, NewKey, NewUpstream, RemoveOutcome, ServiceView, UpdateOutcome, UpstreamChange,
 };
 use codex_helper_core::Service;
@@ -16,7 +16,7 @@ use crate::state::WindowState;
 #[specta::specta]
 pub fn list_configs(state: State<'_, WindowState>, service: Service) -> CmdResult<ServiceView> {
     let file = ConfigStore::new(&state.paths).load().map_err(CommandError::new)?;
-    Ok(configs::list(&file, service))
+    Ok(config_edit::list(&file, service))
 }
 
 /// Add an upstream to `config` (created if new, active if it is the first).
@@ -36,7 +36,7 @@ pub async fn add_upstream(
     let new = NewUpstream { base_url, auth_token, api_key, alias, tags: tags.into_iter().collect() };
     let settings = Settings::load(&state.paths).map_err(CommandError::new)?;
     let store = ConfigStore::new(&state.paths);
-    let outcome = configs::add_upstream(&store, &settings, service, &config, new).map_err(CommandError::new)?;
+    let outcome = config_edit::add_upstream(&store, &settings, service, &config, new).map_err(CommandError::new)?;
     state.reload().await;
     Ok(outcome)
 }
@@ -61,7 +61,7 @@ pub async fn update_upstream(
     let settings = Settings::load(&state.paths).map_err(CommandError::new)?;
     let store = ConfigStore::new(&state.paths);
     let outcome =
-        configs::update_upstream(&store, &settings, service, &config, &base_url, change).map_err(CommandError::new)?;
+        config_edit::update_upstream(&store, &settings, service, &config, &base_url, change).map_err(CommandError::new)?;
     state.reload().await;
     Ok(outcome)
 }
@@ -70,7 +70,7 @@ pub async fn update_upstream(
 #[tauri::command]
 #[specta::specta]
 pub async fn set_active(state: State<'_, WindowState>, service: Service, config: String) -> CmdResult<()> {
-    configs::set_active(&ConfigStore::new(&state.paths), service, &config).map_err(CommandError::new)?;
+    config_edit::set_active(&ConfigStore::new(&state.paths), service, &config).map_err(CommandError::new)?;
     state.reload().await;
     Ok(())
 }
@@ -82,7 +82,7 @@ pub async fn remove_config(
     service: Service,
     config: String,
 ) -> CmdResult<RemoveOutcome> {
-    let outcome = configs::remove(&ConfigStore::new(&state.paths), service, &config).map_err(CommandError::new)?;
+    let outcome = config_edit::remove(&ConfigStore::new(&state.paths), service, &config).map_err(CommandError::new)?;
     state.reload().await;
     Ok(outcome)
 }
@@ -96,7 +96,7 @@ pub async fn test_connection(
     auth_token: Option<String>,
     api_key: Option<String>,
 ) -> CmdResult<ConnectionTest> {
-    configs::test_connection(service, &base_url, auth_token, api_key).await.map_err(CommandError::new)
+    config_edit::test_connection(service, &base_url, auth_token, api_key).await.map_err(CommandError::new)
 }
 
 /// [`test_connection`] for a saved upstream, with its stored key (the UI
@@ -110,5 +110,5 @@ pub async fn test_stored_connection(
     base_url: String,
 ) -> CmdResult<ConnectionTest> {
     let file = ConfigStore::new(&state.paths).load().map_err(CommandError::new)?;
-    configs::test_stored_connection(&file, service, &config, &base_url).await.map_err(CommandError::new)
+    config_edit::test_stored_connection(&file, service, &config, &base_url).await.map_err(CommandError::new)
 }

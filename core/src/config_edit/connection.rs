@@ -124,7 +124,7 @@ mod tests {
 
     use super::*;
     use crate::config::{ConfigStore, Settings};
-    use crate::configs::{add_upstream, NewUpstream};
+    use crate::config_edit::{add_upstream, NewUpstream};
     use crate::Paths;
 
     const KEY: &str = "sk-test-0123456789abcd";

@@ -156,7 +156,7 @@ pub(super) fn locate(file: &ConfigFile, service: Service, config: &str, base_url
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::configs::{add_upstream, NewUpstream};
+    use crate::config_edit::{add_upstream, NewUpstream};
     use crate::Paths;
 
     const KEY: &str = "sk-test-0123456789abcd";
