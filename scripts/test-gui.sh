@@ -11,8 +11,11 @@ start=$SECONDS
 # dev server), and the debug `ch` the tests run "from a terminal" (same
 # features as the Rust suites build it with, so nothing is rebuilt).
 [ -f ui/dist/index.html ] || npm --prefix ui run build
-# Same features as `npm test`'s Rust suites (nothing to rebuild after them).
-cargo build --workspace --features "${CH_TEST_FEATURES:-codex-helper/real-clients,codex-helper-app/custom-protocol}"
+# Same features as `npm test`'s Rust suites, and `--all-targets` so the
+# dev-dependencies' features unify as they did for the tests: without it
+# cargo resolves another feature set and rebuilds the whole dependency tree
+# (6 minutes on 2 cores) for the same binaries.
+cargo build --workspace --all-targets --features "${CH_TEST_FEATURES:-codex-helper/real-clients,codex-helper-app/custom-protocol}"
 echo "test-gui: binaries ready in $((SECONDS - start)) s" >&2
 rm -rf tests/gui/artifacts
 status=0
