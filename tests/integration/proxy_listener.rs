@@ -240,3 +240,60 @@ async fn h2c_is_still_served() {
     assert_eq!(resp.version(), http::Version::HTTP_2);
     assert_eq!(resp.status(), 200);
 }
+
+/// An idle HTTP/2 connection is closed with a GOAWAY, not just dropped:
+/// a client can tell "the server is done with this connection" (open a new
+/// one) from a lost connection (fail the requests on it).
+#[tokio::test]
+async fn an_idle_h2c_connection_is_closed_with_a_goaway() {
+    let settings = json!({ "proxy": { "request_header_timeout_ms": 500, "keep_alive_timeout_ms": 500 } });
+    let (_home, _mock, proxy) = proxy_with(settings).await;
+    let mut stream = TcpStream::connect(proxy.addr).await.unwrap();
+    // Preface, empty SETTINGS, then one GET as HEADERS (END_STREAM |
+    // END_HEADERS) on stream 1, HPACK-encoded by hand from the static
+    // table: :method GET, :scheme http, :path and :authority as literals.
+    let mut block = vec![0x82, 0x86];
+    for (index, value) in
+        [(0x44u8, "/__codex_helper/health".to_string()), (0x41, format!("127.0.0.1:{}", proxy.addr.port()))]
+    {
+        block.push(index);
+        block.push(u8::try_from(value.len()).unwrap());
+        block.extend_from_slice(value.as_bytes());
+    }
+    let mut out = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    out.extend_from_slice(&[0, 0, 0, 0x4, 0, 0, 0, 0, 0]);
+    let len = u32::try_from(block.len()).unwrap().to_be_bytes();
+    out.extend_from_slice(&[len[1], len[2], len[3], 0x1, 0x5, 0, 0, 0, 1]);
+    out.extend_from_slice(&block);
+    stream.write_all(&out).await.unwrap();
+
+    // Read frames until the server closes; note their types.
+    let mut frames = Vec::new();
+    let read = async {
+        let mut head = [0u8; 9];
+        while stream.read_exact(&mut head).await.is_ok() {
+            let len = usize::from(head[0]) << 16 | usize::from(head[1]) << 8 | usize::from(head[2]);
+            let mut payload = vec![0u8; len];
+            if stream.read_exact(&mut payload).await.is_err() {
+                break;
+            }
+            frames.push(head[3]);
+            if head[3] == 0x4 && head[4] & 0x1 == 0 {
+                // Acknowledge the server's SETTINGS, as a client must.
+                let _ = stream.write_all(&[0, 0, 0, 0x4, 0x1, 0, 0, 0, 0]).await;
+            }
+            if head[3] == 0x6 && head[4] & 0x1 == 0 {
+                // And its PINGs (graceful shutdown sends one after the
+                // first GOAWAY to learn which requests are still coming).
+                let mut ack = vec![0, 0, 8, 0x6, 0x1, 0, 0, 0, 0];
+                ack.extend_from_slice(&payload);
+                let _ = stream.write_all(&ack).await;
+            }
+        }
+    };
+    tokio::time::timeout(PATIENCE, read).await.expect("the idle connection is closed");
+    const HEADERS: u8 = 0x1;
+    const GOAWAY: u8 = 0x7;
+    assert!(frames.contains(&HEADERS), "the request was answered: frames {frames:?}");
+    assert_eq!(frames.last(), Some(&GOAWAY), "the last frame before the close is a GOAWAY: frames {frames:?}");
+}

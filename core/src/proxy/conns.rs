@@ -79,6 +79,11 @@ impl Conn {
         yes
     }
 
+    /// Requests started on this connection so far.
+    pub fn served(&self) -> u64 {
+        self.lock().served
+    }
+
     pub fn unread_body(&self) -> bool {
         self.lock().unread_body
     }

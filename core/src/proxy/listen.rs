@@ -106,8 +106,12 @@ async fn serve_connection(
     let builder = Builder::new(TokioExecutor::new());
     let mut connection = pin!(builder.serve_connection(io, service));
     let mut stopping = false;
+    // Set once we said goodbye to an idle connection: it is dropped if the
+    // client has not closed it by then.
+    let mut goodbye_until: Option<tokio::time::Instant> = None;
     loop {
-        let deadline = conn.deadline(&timeouts);
+        // Never while a request is in flight, whatever else is pending.
+        let deadline = conn.deadline(&timeouts).map(|d| goodbye_until.unwrap_or(d));
         tokio::select! {
             result = connection.as_mut() => {
                 if let Err(err) = result {
@@ -120,18 +124,50 @@ async fn serve_connection(
                 connection.as_mut().graceful_shutdown();
             }
             () = sleep_until(deadline) => {
-                if conn.deadline(&timeouts).is_some_and(|d| d <= tokio::time::Instant::now()) {
-                    tracing::debug!("closing a connection that sent no request in time");
+                let now = tokio::time::Instant::now();
+                if goodbye_until.is_some_and(|at| at <= now) {
                     return;
+                }
+                if conn.deadline(&timeouts).is_some_and(|d| d <= now) {
+                    tracing::debug!("closing a connection that sent no request in time");
+                    if !polite_close(&conn, &mut goodbye_until) {
+                        return;
+                    }
+                    if !std::mem::replace(&mut stopping, true) {
+                        connection.as_mut().graceful_shutdown();
+                    }
                 }
             }
             () = conn.changed.notified() => {
                 if conn.should_make_room() {
-                    return;
+                    if !polite_close(&conn, &mut goodbye_until) {
+                        return;
+                    }
+                    if !std::mem::replace(&mut stopping, true) {
+                        connection.as_mut().graceful_shutdown();
+                    }
                 }
             }
         }
     }
+}
+
+/// How long a client gets to close a connection after our GOAWAY.
+const GOODBYE_GRACE: Duration = Duration::from_secs(1);
+
+/// An idle connection is to be closed. One that has served a request is
+/// closed politely: hyper's graceful shutdown sends HTTP/2's GOAWAY (and
+/// closes an idle HTTP/1.1 connection at once), so an HTTP/2 client opens
+/// a new connection instead of failing the requests it was about to send
+/// on this one; returns `true`, start it and wait [`GOODBYE_GRACE`] for the
+/// client. One that never completed a request (a slow or stuck head), or
+/// was already told, gets no such courtesy: `false`, drop it now.
+fn polite_close(conn: &Conn, goodbye_until: &mut Option<tokio::time::Instant>) -> bool {
+    if conn.served() == 0 || goodbye_until.is_some() {
+        return false;
+    }
+    *goodbye_until = Some(tokio::time::Instant::now() + GOODBYE_GRACE);
+    true
 }
 
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {
