@@ -282,7 +282,9 @@ mod tests {
         fn handle(&self, request: Request) -> Answer<'_> {
             Box::pin(async move {
                 match request {
-                    Request::Status => Ok(serde_json::json!({"services": [], "quota_problem": "canned"})),
+                    Request::Status => {
+                        Ok(serde_json::json!({"services": [], "level": "off", "quota_problem": "canned"}))
+                    }
                     Request::Route { .. } => Err("the codex proxy is turned off; enable it in Settings first".into()),
                     _ => Ok(Value::Null),
                 }

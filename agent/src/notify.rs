@@ -7,7 +7,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use codex_helper_core::config::host_label;
 use codex_helper_core::lb::LbEvent;
+use codex_helper_core::report::UpstreamHealth;
 use codex_helper_core::Service;
 
 use crate::status::AppStatus;
@@ -52,14 +54,15 @@ impl Notifier {
             // Quota, per upstream of the active config.
             for up in &live.upstreams {
                 let key = (service, config.clone(), up.base_url.clone());
-                let host = label(&up.base_url);
-                if up.exhausted && self.exhausted.insert(key.clone()) {
+                let host = &up.label;
+                let exhausted = up.exhausted();
+                if exhausted && self.exhausted.insert(key.clone()) {
                     notes.push(Note {
                         title: format!("{host} is out of quota"),
                         body: format!("{name} ({config}) moves to the next upstream until its budget is back."),
                         screen: "dashboard",
                     });
-                } else if !up.exhausted && self.exhausted.remove(&key) {
+                } else if !exhausted && self.exhausted.remove(&key) {
                     notes.push(Note {
                         title: format!("{host} has quota again"),
                         body: format!("{name} ({config}) can use it again."),
@@ -73,8 +76,8 @@ impl Notifier {
                 if *s != service || **c != *config {
                     continue;
                 }
-                let host = label(base_url);
-                let primary = live.upstreams.first().map(|u| label(&u.base_url)).unwrap_or_default();
+                let host = host_label(base_url);
+                let primary = live.upstreams.first().map(|u| u.label.clone()).unwrap_or_default();
                 if *index > 0 {
                     let now = (config.clone(), base_url.to_string());
                     if self.off_primary.get(&service) != Some(&now) {
@@ -94,7 +97,7 @@ impl Notifier {
                 }
             }
             // Every upstream unavailable.
-            let down = !live.upstreams.is_empty() && live.upstreams.iter().all(|u| u.state != "ok");
+            let down = !live.upstreams.is_empty() && live.upstreams.iter().all(|u| u.state != UpstreamHealth::Ok);
             if down && self.all_down.get(&service) != Some(&config) {
                 self.all_down.insert(service, config.clone());
                 notes.push(Note {
@@ -112,12 +115,6 @@ impl Notifier {
         }
         notes
     }
-}
-
-/// A short name for an upstream: its host.
-pub fn label(base_url: &str) -> String {
-    let rest = base_url.split_once("://").map_or(base_url, |(_, r)| r);
-    rest.split(['/', '?']).next().unwrap_or(rest).to_string()
 }
 
 /// The one place a note becomes a desktop notification. Its text is
@@ -179,25 +176,27 @@ pub fn show(note: &Note, on_click: impl FnOnce(&'static str) + Send + 'static) {
 mod tests {
     use super::*;
     use crate::state::Serving;
-    use crate::status::ServiceLive;
+    use codex_helper_core::config::ConfigFile;
     use codex_helper_core::control::RequestCounts;
     use codex_helper_core::lb::{LoadBalancer, UpstreamId};
+    use codex_helper_core::report::{self, Facts, LiveState};
 
     fn status(lb: &LoadBalancer, ids: &[UpstreamId]) -> AppStatus {
-        AppStatus {
-            services: vec![ServiceLive {
-                service: Service::Codex,
-                serving: Serving::Serving { port: 3211 },
-                active_config: Some("main".into()),
-                config_problem: None,
-                upstreams: lb.snapshot(ids),
-                quota: vec![],
-                switch: None,
-                switch_error: None,
-                requests: RequestCounts::default(),
-            }],
-            quota_problem: None,
-        }
+        let file = ConfigFile::default();
+        let mut facts = Facts::new(Service::Codex, 3211, true, Serving::Serving { port: 3211 }, &file);
+        facts.live = Some(LiveState {
+            service: Service::Codex,
+            owner: "app".into(),
+            pid: 1,
+            port: 3211,
+            version: "0.1.0".into(),
+            started_at_ms: 0,
+            config_problem: None,
+            active_config: Some("main".into()),
+            upstreams: lb.snapshot(ids),
+            requests: RequestCounts::default(),
+        });
+        AppStatus::new(vec![report::build(facts)], None)
     }
 
     #[test]

@@ -7,50 +7,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use codex_helper_core::probe::Identity;
 use codex_helper_core::{Runtime, Service};
-use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// What became of a service's proxy in the app.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Serving {
-    /// `enabled: false` in settings.json.
-    Disabled,
-    /// The app serves it on `port`.
-    Serving { port: u16 },
-    /// Another codex-helper (usually `ch serve`) already serves the port.
-    TakenByHelper { port: u16, identity: Identity },
-    /// The port is busy with something else, or binding failed.
-    Failed { port: u16, message: String },
-}
-
-impl Serving {
-    pub fn is_serving(&self) -> bool {
-        matches!(self, Serving::Serving { .. })
-    }
-
-    /// The port it is (or was meant to be) served on.
-    pub fn port(&self) -> Option<u16> {
-        match self {
-            Serving::Disabled => None,
-            Serving::Serving { port } | Serving::TakenByHelper { port, .. } | Serving::Failed { port, .. } => {
-                Some(*port)
-            }
-        }
-    }
-
-    /// The port a client can be pointed at, if any proxy answers there.
-    pub fn usable_port(&self) -> Option<u16> {
-        match self {
-            Serving::Serving { port } | Serving::TakenByHelper { port, .. } => Some(*port),
-            Serving::Disabled | Serving::Failed { .. } => None,
-        }
-    }
-}
+/// What became of a service's proxy in the app (a core type: the status
+/// report carries it).
+pub use codex_helper_core::report::Serving;
 
 /// One service's proxy task and what stops it alone.
 pub struct RunningProxy {

@@ -1,42 +1,16 @@
 //! The live state of the app's proxies: what the tray, the notifier and
-//! the window's dashboard show. Built here, in the process that runs the
-//! proxies; the window gets it over [`crate::ipc`].
+//! the window's dashboard show. Gathered here, in the process that runs the
+//! proxies, and built by core's [`report::build`] (the same function `ch
+//! status` uses); the window gets it over [`crate::ipc`].
 
-use codex_helper_core::control::RequestCounts;
-use codex_helper_core::lb::UpstreamStatus;
-use codex_helper_core::switch::{self, SwitchState};
-use codex_helper_core::usage::QuotaState;
-use codex_helper_core::Service;
-use serde::{Deserialize, Serialize};
+use codex_helper_core::report::{self, Facts, Sources};
+use codex_helper_core::{switch, Service};
 
-use crate::state::{AppState, Serving};
+use crate::state::AppState;
 
-/// Everything the dashboard shows, per service.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct AppStatus {
-    pub services: Vec<ServiceLive>,
-    /// Why usage_providers.json is not used as written.
-    pub quota_problem: Option<String>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct ServiceLive {
-    pub service: Service,
-    /// Served by the app, by a `ch serve`, failed, or turned off.
-    pub serving: Serving,
-    pub active_config: Option<String>,
-    /// Why config.json is not being served as written.
-    pub config_problem: Option<String>,
-    /// The active config's upstreams, live from the load balancer.
-    pub upstreams: Vec<UpstreamStatus>,
-    pub quota: Vec<QuotaState>,
-    pub switch: Option<SwitchState>,
-    pub switch_error: Option<String>,
-    /// Requests through the app's proxy since it started.
-    pub requests: RequestCounts,
-}
+/// Everything the tray and the dashboard show: core's report, as the app
+/// builds it.
+pub type AppStatus = report::StatusReport;
 
 /// The state right now.
 pub fn snapshot(state: &AppState) -> AppStatus {
@@ -46,26 +20,18 @@ pub fn snapshot(state: &AppState) -> AppStatus {
     let services = Service::ALL
         .iter()
         .map(|&service| {
-            let (switch, switch_error) = match switch::state(rt.paths(), service) {
-                Ok(s) => (Some(s), None),
-                Err(e) => (None, Some(e.to_string())),
-            };
-            let active_config = config
-                .active(service)
-                .map(|a| a.name.to_string())
-                .or_else(|| config.file.service(service).active.clone());
-            ServiceLive {
-                service,
-                serving: state.serving(service),
-                active_config,
-                config_problem: rt.config().problem(),
-                upstreams: rt.upstream_status(service),
-                quota: quota.iter().filter(|q| q.service == service).cloned().collect(),
-                switch,
-                switch_error,
-                requests: rt.control().counters(service).get(),
-            }
+            let serving = state.serving(service);
+            let settings = rt.settings().service(service);
+            let port = serving.port().unwrap_or(settings.port);
+            let sources = Sources { config: rt.config(), lb: rt.lb(service), control: rt.control(), owner: rt.owner() };
+            let mut facts = Facts::new(service, port, settings.enabled, serving, &config.file);
+            // The app's own load balancer and counters, whoever serves the
+            // port (quota exhaustion is known for every service).
+            facts.live = Some(report::observe(&sources, service, port));
+            facts.switch = Some(switch::state(rt.paths(), service).map_err(|e| e.to_string()));
+            facts.quota = &quota;
+            report::build(facts)
         })
         .collect();
-    AppStatus { services, quota_problem: rt.quota().problem() }
+    AppStatus::new(services, rt.quota().problem())
 }

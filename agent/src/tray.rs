@@ -16,64 +16,31 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use codex_helper_core::config::ConfigFile;
-use codex_helper_core::lb::{UpstreamState, UpstreamStatus};
 use codex_helper_core::live::Snapshot;
-use codex_helper_core::usage::QuotaState;
+use codex_helper_core::report::{Level, ReportUpstream, ServiceReport, UpstreamHealth};
 use codex_helper_core::Service;
 use tray_icon::menu::{CheckMenuItem, IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
 use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
 
-use crate::notify::label;
 use crate::state::Serving;
-use crate::status::{AppStatus, ServiceLive};
+use crate::status::AppStatus;
 
 /// The tray item's id: its D-Bus object path ends in `tray_icon_tray_app_main`.
 const TRAY_ID: &str = "main";
 
-/// What the icon shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    Off,
-    Serving,
-    /// An upstream is cooling down or out of quota.
-    Degraded,
-    /// A served service has no usable upstream.
-    Down,
-}
-
-impl Level {
-    fn icon(self) -> Icon {
-        let bytes: &'static [u8] = match self {
-            Level::Off => include_bytes!("../icons/tray-off.png"),
-            Level::Serving => include_bytes!("../icons/tray-serving.png"),
-            Level::Degraded => include_bytes!("../icons/tray-degraded.png"),
-            Level::Down => include_bytes!("../icons/tray-down.png"),
-        };
-        decode_rgba(bytes).expect("bundled tray icons are 8-bit RGBA PNGs")
-    }
-}
-
-/// The worst state over the services the app serves. A service without any
-/// upstream configured is left out: a Codex-only user must not see a red
-/// icon because Claude has no config.
-pub fn level(status: &AppStatus) -> Level {
-    let served: Vec<&ServiceLive> =
-        status.services.iter().filter(|s| s.serving.is_serving() && !s.upstreams.is_empty()).collect();
-    if served.is_empty() {
-        return Level::Off;
-    }
-    let down = |s: &&ServiceLive| s.upstreams.iter().all(|u| u.state != UpstreamState::Ok);
-    if served.iter().any(down) {
-        Level::Down
-    } else if served.iter().any(|s| s.upstreams.iter().any(|u| u.state != UpstreamState::Ok)) {
-        Level::Degraded
-    } else {
-        Level::Serving
-    }
+/// The icon for `level` (core decides the level: [`codex_helper_core::report::level`]).
+fn icon(level: Level) -> Icon {
+    let bytes: &'static [u8] = match level {
+        Level::Off => include_bytes!("../icons/tray-off.png"),
+        Level::Serving => include_bytes!("../icons/tray-serving.png"),
+        Level::Degraded => include_bytes!("../icons/tray-degraded.png"),
+        Level::Down => include_bytes!("../icons/tray-down.png"),
+    };
+    decode_rgba(bytes).expect("bundled tray icons are 8-bit RGBA PNGs")
 }
 
 /// One line per service, in words.
-pub fn service_line(s: &ServiceLive) -> String {
+pub fn service_line(s: &ServiceReport) -> String {
     let name = s.service.display_name();
     let config = s.active_config.as_deref().unwrap_or("no config");
     match &s.serving {
@@ -84,7 +51,7 @@ pub fn service_line(s: &ServiceLive) -> String {
         }
         Serving::Serving { port } => {
             let total = s.upstreams.len();
-            let ok = s.upstreams.iter().filter(|u| u.state == UpstreamState::Ok).count();
+            let ok = s.upstreams.iter().filter(|u| u.state == UpstreamHealth::Ok).count();
             let health = match (total, ok) {
                 (0, _) => "no upstreams".to_string(),
                 (t, o) if t == o => "all upstreams ok".to_string(),
@@ -103,20 +70,18 @@ pub fn tooltip(status: &AppStatus) -> String {
 }
 
 /// `packy.example — ok · 42% of budget left`.
-pub fn upstream_line(up: &UpstreamStatus, quota: &[QuotaState]) -> String {
+pub fn upstream_line(up: &ReportUpstream) -> String {
     let health = match up.state {
-        UpstreamState::Ok => "ok".to_string(),
-        UpstreamState::Exhausted => "out of quota".to_string(),
-        UpstreamState::CoolingDown => match up.cooldown_remaining_ms {
+        UpstreamHealth::Ok => "ok".to_string(),
+        UpstreamHealth::Unknown => "not observed".to_string(),
+        UpstreamHealth::Exhausted => "out of quota".to_string(),
+        UpstreamHealth::CoolingDown => match up.live.as_ref().and_then(|l| l.cooldown_remaining_ms) {
             Some(ms) => format!("cooling down {}s", ms.div_ceil(1000)),
             None => "cooling down".to_string(),
         },
     };
-    let mut line = format!("{} — {health}", label(&up.base_url));
-    let q = quota
-        .iter()
-        .find(|q| q.config == up.config && q.base_url.trim_end_matches('/') == up.base_url.trim_end_matches('/'));
-    if let Some(pct) = q.and_then(|q| q.remaining_pct) {
+    let mut line = format!("{} — {health}", up.label);
+    if let Some(pct) = up.quota.as_ref().and_then(|q| q.remaining_pct) {
         line.push_str(&format!(" · {pct:.0}% of budget left"));
     }
     line
@@ -197,7 +162,7 @@ pub fn create(on_action: impl Fn(TrayAction) + Send + Sync + 'static) -> Result<
     menu.append(&MenuItem::new("codex-helper is starting…", false, None))?;
     let tray = TrayIconBuilder::new()
         .with_id(TRAY_ID)
-        .with_icon(Level::Off.icon())
+        .with_icon(icon(Level::Off))
         .with_tooltip("codex-helper")
         .with_menu(Box::new(menu))
         .with_menu_on_left_click(true)
@@ -211,7 +176,7 @@ pub fn create(on_action: impl Fn(TrayAction) + Send + Sync + 'static) -> Result<
 pub fn update(status: &AppStatus, file: &ConfigFile) {
     TRAY.with(|t| {
         let Some(tray) = &*t.borrow() else { return };
-        let now = Shown { menu: menu_items(status, file), level: level(status), tooltip: tooltip(status) };
+        let now = Shown { menu: menu_items(status, file), level: status.level, tooltip: tooltip(status) };
         SHOWN.with(|shown| {
             let mut shown = shown.borrow_mut();
             let before = shown.take();
@@ -226,7 +191,7 @@ pub fn update(status: &AppStatus, file: &ConfigFile) {
                 }
             }
             if before.map(|b| b.level) != Some(now.level) {
-                let _ = tray.set_icon(Some(now.level.icon()));
+                let _ = tray.set_icon(Some(icon(now.level)));
             }
             if before.map(|b| &b.tooltip) != Some(&now.tooltip) {
                 let _ = tray.set_tooltip(Some(now.tooltip.clone()));
@@ -271,7 +236,7 @@ fn menu_items(status: &AppStatus, file: &ConfigFile) -> Vec<Item> {
     items
 }
 
-fn service_items(s: &ServiceLive, file: &ConfigFile) -> Item {
+fn service_items(s: &ServiceReport, file: &ConfigFile) -> Item {
     let service = s.service;
     let mut items = Vec::new();
     let section = file.service(service);
@@ -289,7 +254,7 @@ fn service_items(s: &ServiceLive, file: &ConfigFile) -> Item {
     }
     if !s.upstreams.is_empty() {
         items.push(Item::Separator);
-        items.extend(s.upstreams.iter().map(|up| Item::Info(upstream_line(up, &s.quota))));
+        items.extend(s.upstreams.iter().map(|up| Item::Info(upstream_line(up))));
     }
     items.push(Item::Separator);
     let routed = s.switch.as_ref().is_some_and(|w| w.points_at_proxy);
@@ -329,20 +294,39 @@ fn build_item(item: &Item) -> Result<Box<dyn IsMenuItem>, tray_icon::menu::Error
 mod tests {
     use super::*;
     use codex_helper_core::control::RequestCounts;
-    use codex_helper_core::lb::{LoadBalancer, UpstreamId};
+    use codex_helper_core::lb::{LoadBalancer, UpstreamId, UpstreamStatus};
+    use codex_helper_core::probe::Identity;
+    use codex_helper_core::report::{self, Facts, LiveState};
+    use codex_helper_core::usage::QuotaState;
 
-    fn live(serving: Serving, upstreams: Vec<UpstreamStatus>) -> ServiceLive {
-        ServiceLive {
+    /// A service's report as the app builds it, from what its load balancer
+    /// says and the quota known.
+    fn live_with(serving: Serving, upstreams: Vec<UpstreamStatus>, quota: &[QuotaState]) -> ServiceReport {
+        let file = ConfigFile::default();
+        let port = serving.port().unwrap_or(3211);
+        let mut facts = Facts::new(Service::Codex, port, true, serving, &file);
+        facts.live = Some(LiveState {
             service: Service::Codex,
-            serving,
-            active_config: Some("main".into()),
+            owner: "app".into(),
+            pid: 1,
+            port,
+            version: "0.1.0".into(),
+            started_at_ms: 0,
             config_problem: None,
+            active_config: Some("main".into()),
             upstreams,
-            quota: vec![],
-            switch: None,
-            switch_error: None,
             requests: RequestCounts::default(),
-        }
+        });
+        facts.quota = quota;
+        report::build(facts)
+    }
+
+    fn live(serving: Serving, upstreams: Vec<UpstreamStatus>) -> ServiceReport {
+        live_with(serving, upstreams, &[])
+    }
+
+    fn level(services: Vec<ServiceReport>) -> Level {
+        AppStatus::new(services, None).level
     }
 
     #[test]
@@ -350,18 +334,15 @@ mod tests {
         let lb = LoadBalancer::new(Service::Codex, Default::default());
         let ids =
             vec![UpstreamId::new("main", "https://a.example/v1"), UpstreamId::new("main", "https://b.example/v1")];
-        let at = |ups| AppStatus { services: vec![live(Serving::Serving { port: 3211 }, ups)], quota_problem: None };
-        assert_eq!(
-            level(&AppStatus { services: vec![live(Serving::Disabled, vec![])], quota_problem: None }),
-            Level::Off
-        );
-        assert_eq!(level(&at(lb.snapshot(&ids))), Level::Serving);
+        let at = |ups| vec![live(Serving::Serving { port: 3211 }, ups)];
+        assert_eq!(level(vec![live(Serving::Disabled, vec![])]), Level::Off);
+        assert_eq!(level(at(lb.snapshot(&ids))), Level::Serving);
         lb.set_exhausted(&ids[0], true);
         let s = at(lb.snapshot(&ids));
-        assert_eq!(level(&s), Level::Degraded);
-        assert_eq!(service_line(&s.services[0]), "Codex: serving :3211 · main · 1 of 2 upstreams ok");
+        assert_eq!(service_line(&s[0]), "Codex: serving :3211 · main · 1 of 2 upstreams ok");
+        assert_eq!(level(s), Level::Degraded);
         lb.set_exhausted(&ids[1], true);
-        assert_eq!(level(&at(lb.snapshot(&ids))), Level::Down);
+        assert_eq!(level(at(lb.snapshot(&ids))), Level::Down);
     }
 
     #[test]
@@ -370,13 +351,28 @@ mod tests {
         let ids = vec![UpstreamId::new("main", "https://a.example/v1")];
         let mut unconfigured = live(Serving::Serving { port: 3210 }, vec![]);
         unconfigured.service = Service::Claude;
-        let status = AppStatus {
-            services: vec![live(Serving::Serving { port: 3211 }, lb.snapshot(&ids)), unconfigured.clone()],
-            quota_problem: None,
+        let status = vec![live(Serving::Serving { port: 3211 }, lb.snapshot(&ids)), unconfigured.clone()];
+        assert_eq!(level(status), Level::Serving);
+        assert_eq!(level(vec![unconfigured]), Level::Off);
+    }
+
+    /// Regression (issue 10): a service served by `ch serve` left the icon
+    /// grey ("off") while the window said "Serving".
+    #[test]
+    fn a_service_served_by_another_helper_lights_the_icon() {
+        let lb = LoadBalancer::new(Service::Codex, Default::default());
+        let ids = vec![UpstreamId::new("main", "https://a.example/v1")];
+        let identity = Identity {
+            app: "codex-helper".into(),
+            version: "0.1.0".into(),
+            service: Service::Codex,
+            pid: 4242,
+            port: 3211,
+            owner: "cli".into(),
         };
-        assert_eq!(level(&status), Level::Serving);
-        let nothing = AppStatus { services: vec![unconfigured], quota_problem: None };
-        assert_eq!(level(&nothing), Level::Off);
+        let by_cli = live(Serving::TakenByHelper { port: 3211, identity }, lb.snapshot(&ids));
+        assert_eq!(service_line(&by_cli), "Codex: served by `ch serve` (pid 4242) on :3211");
+        assert_eq!(level(vec![by_cli]), Level::Serving);
     }
 
     #[test]
@@ -395,7 +391,7 @@ mod tests {
     #[test]
     fn the_bundled_icons_decode() {
         for level in [Level::Off, Level::Serving, Level::Degraded, Level::Down] {
-            let _ = level.icon();
+            let _ = icon(level);
         }
     }
 
@@ -421,9 +417,8 @@ mod tests {
             error: None,
         };
         let at = |q: QuotaState| {
-            let mut s = live(Serving::Serving { port: 3211 }, lb.snapshot(&ids));
-            s.quota = vec![q];
-            menu_items(&AppStatus { services: vec![s], quota_problem: None }, &file)
+            let s = live_with(Serving::Serving { port: 3211 }, lb.snapshot(&ids), &[q]);
+            menu_items(&AppStatus::new(vec![s], None), &file)
         };
         let first = at(quota(58.0, 1_000));
         assert_eq!(first, at(quota(58.0, 61_000)), "a poll with the same answer leaves the menu alone");
@@ -453,6 +448,7 @@ mod tests {
             checked_at_ms: 0,
             error: None,
         };
-        assert_eq!(upstream_line(&lb.snapshot(&ids)[0], &[quota]), "packy.example — ok · 42% of budget left");
+        let s = live_with(Serving::Serving { port: 3211 }, lb.snapshot(&ids), &[quota]);
+        assert_eq!(upstream_line(&s.upstreams[0]), "packy.example — ok · 42% of budget left");
     }
 }

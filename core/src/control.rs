@@ -1,7 +1,7 @@
 //! The proxy's local control endpoint: `GET /__codex_helper/status` tells
 //! `ch status` (and anything else holding the token) what a running proxy
 //! knows live: who runs it, which config it serves, each upstream's health
-//! and request counters.
+//! and request counters (a [`LiveState`], built as the app builds its own).
 //!
 //! Live state includes error messages from upstreams, so it is not public
 //! like the identity endpoint: a caller must send `Authorization: Bearer
@@ -22,8 +22,8 @@ use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::lb::UpstreamStatus;
 use crate::proxy::ProxyState;
+use crate::report::{self, LiveState};
 use crate::{fsutil, Paths, Service};
 
 /// Path of the control status endpoint on every proxy.
@@ -197,27 +197,6 @@ impl Control {
     }
 }
 
-/// One upstream's live health as the control endpoint reports it.
-pub type LiveUpstream = UpstreamStatus;
-
-/// The body of `GET /__codex_helper/status`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ControlStatus {
-    pub service: Service,
-    /// `cli` or `app`.
-    pub owner: String,
-    pub pid: u32,
-    pub port: u16,
-    pub version: String,
-    pub started_at_ms: u64,
-    /// Why the config on disk is not being served (the last good one is).
-    pub config_problem: Option<String>,
-    /// The config requests are served from (else the file's `active`).
-    pub active_config: Option<String>,
-    pub upstreams: Vec<LiveUpstream>,
-    pub requests: RequestCounts,
-}
-
 /// The axum handler for [`STATUS_PATH`].
 pub async fn status(State(state): State<ProxyState>, req: Request) -> Response {
     let (parts, _body) = req.into_parts();
@@ -238,30 +217,12 @@ fn refuse(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({ "error": { "status": status.as_u16(), "message": message } }))).into_response()
 }
 
-/// The live state of the proxy behind `state`.
-pub fn live_status(state: &ProxyState) -> ControlStatus {
+/// The live state of the proxy behind `state` (the endpoint's body).
+pub fn live_status(state: &ProxyState) -> LiveState {
     let shared = &state.shared;
-    let snapshot = shared.config.snapshot();
-    let served = snapshot.active(state.service);
-    let mut upstreams = served.map(|a| shared.lb.snapshot(&a.ids)).unwrap_or_default();
-    // Upstream error texts echo keys; this endpoint must never carry one.
-    for u in &mut upstreams {
-        u.last_error = u.last_error.take().map(crate::redact::scrub_owned);
-    }
-    ControlStatus {
-        service: state.service,
-        owner: shared.owner.to_string(),
-        pid: std::process::id(),
-        port: state.listen.port(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        started_at_ms: shared.control.started_at_ms(),
-        config_problem: shared.config.problem().map(crate::redact::scrub_owned),
-        active_config: served
-            .map(|a| a.name.to_string())
-            .or_else(|| snapshot.file.service(state.service).active.clone()),
-        upstreams,
-        requests: shared.control.counters(state.service).get(),
-    }
+    let sources =
+        report::Sources { config: &shared.config, lb: &shared.lb, control: &shared.control, owner: shared.owner };
+    report::observe(&sources, state.service, state.listen.port())
 }
 
 /// Why [`fetch_status`] got no status.
@@ -275,7 +236,7 @@ pub enum FetchError {
 }
 
 /// Asks the proxy on 127.0.0.1:`port` for its live status.
-pub async fn fetch_status(port: u16, token: &str, timeout: Duration) -> Result<ControlStatus, FetchError> {
+pub async fn fetch_status(port: u16, token: &str, timeout: Duration) -> Result<LiveState, FetchError> {
     let client =
         reqwest::Client::builder().no_proxy().timeout(timeout).build().map_err(|e| FetchError::Http(e.to_string()))?;
     let response = client

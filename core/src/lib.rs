@@ -11,6 +11,9 @@
 //!   exhaustion and session affinity; its live state is readable by the app.
 //! - [`filter`]: literal replace/remove rules applied to request bodies.
 //! - [`logs`]: one JSONL line per request, written off the request path.
+//! - [`report`]: one model of each service's live state (listening, owner,
+//!   active config, upstream health and quota, a one-word level), built in
+//!   one place for `ch status`, the tray and the window.
 //! - [`redact`]: the one masking rule and the scrubber every text we log,
 //!   print or show goes through, so no key is ever shown in clear.
 //!
@@ -32,6 +35,7 @@ pub mod probe;
 pub mod process;
 pub mod proxy;
 pub mod redact;
+pub mod report;
 pub mod runtime;
 pub mod service;
 pub mod sessions;

@@ -70,14 +70,10 @@ impl Snapshot {
     }
 }
 
-/// The named config that is active, or the first one when none is named
-/// (a file with a single config shouldn't need `active` set to work).
+/// The config `service` serves from ([`crate::config::ServiceConfigs::serving_config`]),
+/// ready for the request path; `None` when it has no upstreams.
 fn active_config(file: &ConfigFile, service: Service) -> Option<ActiveConfig> {
-    let section = file.service(service);
-    let named: &NamedConfig = match section.active.as_deref() {
-        Some(_) => section.active_config()?,
-        None => section.configs.values().next()?,
-    };
+    let named: &NamedConfig = file.service(service).serving_config()?;
     if named.upstreams.is_empty() {
         return None;
     }

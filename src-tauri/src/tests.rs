@@ -211,6 +211,9 @@ fn live_status_reports_the_serving_proxy() {
     assert_eq!(codex["serving"], json!({"kind": "serving", "port": port}));
     assert_eq!(codex["active_config"], "main");
     assert_eq!(codex["upstreams"][0]["state"], "ok");
+    assert_eq!(codex["upstreams"][0]["label"], "relay.example", "the UI shows core's label");
+    assert_eq!(codex["level"], "serving");
+    assert_eq!(status["level"], "serving", "the sidebar shows core's level");
     assert_eq!(status["services"][1]["serving"]["kind"], "disabled");
     let identity = tauri::async_runtime::block_on(codex_helper_core::probe::probe_port(port)).expect("proxy answers");
     assert_eq!(identity.owner, "app");

@@ -54,7 +54,7 @@ async fn status_needs_the_token_and_reports_live_state() {
     assert_eq!(body["requests"], serde_json::json!({ "total": 1, "errors": 1 }));
     assert_eq!(body["upstreams"][0]["last_status"], 401);
     assert_eq!(body["upstreams"][0]["failures"], 1);
-    let typed: control::ControlStatus = serde_json::from_value(body).expect("the documented shape");
+    let typed: codex_helper_core::report::LiveState = serde_json::from_value(body).expect("the documented shape");
     assert_eq!(typed.upstreams.len(), 1);
     assert!(typed.started_at_ms > 0);
 }

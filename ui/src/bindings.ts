@@ -28,7 +28,7 @@ export const commands = {
 	switchOn: (service: Service) => typedError<SwitchReport, CommandError>(__TAURI_INVOKE("switch_on", { service })),
 	switchOff: (service: Service) => typedError<SwitchReport, CommandError>(__TAURI_INVOKE("switch_off", { service })),
 	switchStatus: () => typedError<SwitchState[], CommandError>(__TAURI_INVOKE("switch_status")),
-	liveStatus: () => typedError<AppStatus, CommandError>(__TAURI_INVOKE("live_status")),
+	liveStatus: () => typedError<StatusReport, CommandError>(__TAURI_INVOKE("live_status")),
 	usageSummary: (days: number) => typedError<Summary, CommandError>(__TAURI_INVOKE("usage_summary", { days })),
 	/**  Requests and tokens per day per upstream, zero-filled for charts. */
 	usageSeries: (days: number) => typedError<UsageSeries, CommandError>(__TAURI_INVOKE("usage_series", { days })),
@@ -111,13 +111,6 @@ export type AppSettings = {
 	app: AppPrefs,
 };
 
-/**  Everything the dashboard shows, per service. */
-export type AppStatus = {
-	services: ServiceLive[],
-	/**  Why usage_providers.json is not used as written. */
-	quota_problem: string | null,
-};
-
 /**  One try against one upstream, when a request needed more than one or failed. */
 export type Attempt = {
 	upstream_base_url?: string,
@@ -189,6 +182,17 @@ export type Identity = {
 	owner: string,
 };
 
+/**  One word for a service, or for all of them. */
+export type Level = 
+/**  Not served, or nothing to serve from. */
+"off" | 
+/**  Served, every upstream usable. */
+"serving" | 
+/**  An upstream is cooling down or out of quota. */
+"degraded" | 
+/**  A served service has no usable upstream. */
+"down";
+
 /**  Which records a query or the live tail keeps. */
 export type LogFilter = {
 	service: Service | null,
@@ -240,6 +244,20 @@ export type Report = {
 	ok: boolean,
 	summary: DoctorSummary,
 	checks: Check[],
+};
+
+/**  One upstream of the active config. */
+export type ReportUpstream = {
+	base_url: string,
+	/**  Its short name ([`host_label`]). */
+	label: string,
+	/**  Masked key (`sk-…abcd`) as configured. */
+	key: string | null,
+	state: UpstreamHealth,
+	/**  The load balancer's live view; `null` when no proxy observes it. */
+	live: UpstreamStatus | null,
+	/**  Its latest quota lookup, if a provider answers for it. */
+	quota: QuotaState | null,
 };
 
 /**  Counter values since the proxy started. */
@@ -294,20 +312,44 @@ export type Service =
 /**  Claude Code: `POST /v1/messages`, SSE. */
 "claude";
 
-export type ServiceLive = {
+/**  One service's state. */
+export type ServiceReport = {
 	service: Service,
-	/**  Served by the app, by a `ch serve`, failed, or turned off. */
+	/**  The port looked at (settings, `--port`, or where the app serves it). */
+	port: number,
+	/**  `enabled` in settings.json. */
+	enabled: boolean,
+	/**  Who serves the port. */
 	serving: Serving,
+	/**  A codex-helper proxy answers on `port`. */
+	listening: boolean,
+	/**  The port is taken by another program (not codex-helper). */
+	port_taken_by_other: boolean,
+	/**  `cli` or `app` when listening. */
+	owner: string | null,
+	pid: number | null,
+	version: string | null,
+	started_at_ms: number | null,
+	/**  The proxy on `port` serves another service than asked about. */
+	serves_service: Service | null,
+	/**  Live: what the proxy serves; else `active` from config.json. */
 	active_config: string | null,
-	/**  Why config.json is not being served as written. */
+	/**  Why config.json is not being served (live), or cannot be read. */
 	config_problem: string | null,
-	/**  The active config's upstreams, live from the load balancer. */
-	upstreams: UpstreamStatus[],
-	quota: QuotaState[],
+	/**  Why the live state could not be read from a listening proxy. */
+	live_error: string | null,
+	/**  The active config's upstreams, primary first. */
+	upstreams: ReportUpstream[],
+	/**  Since the proxy started; `null` when no live state was read. */
+	requests: RequestCounts | null,
+	/**  Where the client (Codex / Claude Code) points, per its own file. */
 	switch: SwitchState | null,
+	/**  Why the client's file could not be read. */
 	switch_error: string | null,
-	/**  Requests through the app's proxy since it started. */
-	requests: RequestCounts,
+	/**  The latest quota lookups for this service's upstreams. */
+	quota: QuotaState[],
+	/**  This service in one word ([`level::service_level`]). */
+	level: Level,
 };
 
 /**
@@ -328,11 +370,14 @@ export type ServiceView = {
 	configs: ConfigView[],
 };
 
-/**  What became of a service's proxy in the app. */
+/**  Who serves a service's port, as the process making the report sees it. */
 export type Serving = 
-/**  `enabled: false` in settings.json. */
+/**
+ *  No proxy serves it: `enabled: false` in settings.json (the app), or
+ *  nothing listens on the port (`ch status`; `enabled` says which).
+ */
 { kind: "disabled" } | 
-/**  The app serves it on `port`. */
+/**  This process serves it on `port`. */
 { kind: "serving"; port: number } | 
 /**  Another codex-helper (usually `ch serve`) already serves the port. */
 { kind: "taken_by_helper"; port: number; identity: Identity } | 
@@ -370,6 +415,18 @@ export type StateChanged = {
 export type StatusClass = 
 /**  Answered below 400 with no proxy error. */
 "ok" | "error";
+
+/**  Every service's report, and the level of them all. */
+export type StatusReport = {
+	services: ServiceReport[],
+	/**  The worst level over the services ([`level::overall`]). */
+	level: Level,
+	/**
+	 *  Why usage_providers.json is not used as written (known where quota
+	 *  is polled: the app).
+	 */
+	quota_problem: string | null,
+};
 
 /**  The whole report. */
 export type Summary = {
@@ -469,6 +526,11 @@ export type UpdateOutcome = {
 	key_replaced: boolean,
 	upstream: UpstreamView,
 };
+
+/**  An upstream's health, as far as it is known. */
+export type UpstreamHealth = "ok" | "cooling_down" | "exhausted" | 
+/**  No running proxy observes it. */
+"unknown";
 
 /**  One upstream's line on a chart: a value per day of `UsageSeries::days`. */
 export type UpstreamSeries = {

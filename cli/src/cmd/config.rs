@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use codex_helper_core::config::{ConfigStore, Settings};
+use codex_helper_core::config::{host_label, ConfigStore, Settings};
 use codex_helper_core::config_edit::{self, AddAction, ConfigView, NewUpstream, ServiceView};
 use codex_helper_core::Paths;
 
@@ -43,15 +43,9 @@ fn list_line(cfg: &ConfigView) -> String {
     let mark = if cfg.active { '*' } else { ' ' };
     let alias = cfg.alias.as_deref().map(|a| format!(" ({})", shown(a))).unwrap_or_default();
     let n = cfg.upstreams.len();
-    let hosts: Vec<String> = cfg.upstreams.iter().map(|u| shown(host_of(&u.base_url)).into_owned()).collect();
+    let hosts: Vec<String> = cfg.upstreams.iter().map(|u| shown(&host_label(&u.base_url)).into_owned()).collect();
     let hosts = if hosts.is_empty() { String::new() } else { format!(": {}", hosts.join(", ")) };
     format!("{mark} {}{alias} — {n} upstream{}{hosts}", shown(&cfg.name), if n == 1 { "" } else { "s" })
-}
-
-/// `https://api.example.com:8443/v1` → `api.example.com:8443`.
-fn host_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    rest.split(['/', '?', '#']).next().unwrap_or(rest)
 }
 
 fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {

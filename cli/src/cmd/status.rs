@@ -4,7 +4,8 @@
 
 use std::process::ExitCode;
 
-use codex_helper_core::status::{self, ServiceStatus, StatusUpstream};
+use codex_helper_core::report::{ReportUpstream, ServiceReport};
+use codex_helper_core::status;
 use codex_helper_core::{Paths, Service};
 
 use crate::args::StatusArgs;
@@ -32,7 +33,7 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_service(s: &ServiceStatus) {
+fn print_service(s: &ServiceReport) {
     let name = s.service.display_name();
     let headline = if s.listening {
         let who = if s.owner.as_deref() == Some("app") { "desktop app" } else { "CLI" };
@@ -104,7 +105,7 @@ fn print_service(s: &ServiceStatus) {
     }
 }
 
-fn describe(u: &StatusUpstream) -> String {
+fn describe(u: &ReportUpstream) -> String {
     let Some(live) = &u.live else { return "not observed (proxy not running)".to_string() };
     let mut s = match live.state.as_str() {
         "cooling_down" => {

@@ -36,9 +36,13 @@ fn without_a_proxy_status_shows_the_configured_state() {
     assert_eq!((codex["listening"].as_bool(), codex["port_taken_by_other"].as_bool()), (Some(false), Some(false)));
     assert_eq!(codex["active_config"], "main");
     assert!(codex["requests"].is_null() && codex["pid"].is_null());
+    assert_eq!((&codex["level"], &v["level"]), (&json!("off"), &json!("off")), "nothing serves");
     assert_eq!(
         codex["upstreams"],
-        json!([{ "base_url": "https://a.example/v1", "key": "sk-…abcd", "state": "unknown", "live": null }])
+        json!([{
+            "base_url": "https://a.example/v1", "label": "a.example", "key": "sk-…abcd", "state": "unknown", "live": null,
+            "quota": null
+        }])
     );
     assert_eq!(services[1]["service"], "claude");
     assert!(services[1]["active_config"].is_null());
@@ -102,6 +106,8 @@ async fn a_running_proxy_reports_owner_health_and_counters() {
     assert!(ups[0]["live"]["cooldown_remaining_ms"].as_u64().unwrap() > 0);
     assert_eq!(ups[1]["state"], "ok");
     assert_eq!(ups[1]["live"]["successes"], 1);
+    assert_eq!(s["serving"]["kind"], "taken_by_helper", "seen from ch status, the proxy is another process");
+    assert_eq!((&s["level"], &v["level"]), (&json!("degraded"), &json!("degraded")), "one upstream cooling down");
 
     let (_, text) = tokio::task::block_in_place(|| status(home_ref, &["--codex", "--port", &port_s]));
     assert!(

@@ -23,7 +23,9 @@ pub mod store;
 pub mod validate;
 
 pub use error::ConfigError;
-pub use model::{mask_secret, ConfigFile, NamedConfig, ServiceConfigs, Upstream, UpstreamAuth, CURRENT_VERSION};
+pub use model::{
+    host_label, mask_secret, ConfigFile, NamedConfig, ServiceConfigs, Upstream, UpstreamAuth, CURRENT_VERSION,
+};
 pub use settings::{AppPrefs, LbSettings, LogSettings, ProxySettings, ServiceSettings, Settings};
 pub use store::ConfigStore;
 pub use validate::{check_printable, points_at, validate, validate_base_url};

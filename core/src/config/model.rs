@@ -101,6 +101,32 @@ impl ServiceConfigs {
     pub fn active_config(&self) -> Option<&NamedConfig> {
         self.active.as_deref().and_then(|name| self.configs.get(name))
     }
+
+    /// The config requests are served from: the one named by `active`, or
+    /// the first one when none is named (a file with a single config
+    /// shouldn't need `active` set to work). `None` when there are no
+    /// configs, or `active` names one that does not exist.
+    pub fn serving_config(&self) -> Option<&NamedConfig> {
+        match self.active.as_deref() {
+            Some(_) => self.active_config(),
+            None => self.configs.values().next(),
+        }
+    }
+
+    /// The name to show as active: [`Self::serving_config`]'s, else what
+    /// `active` says (a dangling name is still what the user chose).
+    pub fn serving_name(&self) -> Option<&str> {
+        self.serving_config().map(|c| c.name.as_str()).or(self.active.as_deref())
+    }
+}
+
+/// A short name for an upstream, from its base URL: the host and port
+/// (`https://api.example.com:8443/v1` → `api.example.com:8443`). The one
+/// label the CLI, the notifications, the tray and the window show.
+pub fn host_label(base_url: &str) -> String {
+    let url = base_url.trim();
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest).to_string()
 }
 
 /// A named group of upstreams the load balancer chooses between.
@@ -274,6 +300,30 @@ mod tests {
         assert!(auth.get("api_key").is_some_and(Value::is_null));
         let cfg2 = ConfigFile { version: Some(7), ..ConfigFile::default() };
         assert_eq!(serde_json::to_value(&cfg2).unwrap()["version"], 1);
+    }
+
+    #[test]
+    fn the_serving_config_is_the_active_one_else_the_first() {
+        let mut sc = ServiceConfigs::default();
+        assert!(sc.serving_config().is_none());
+        assert_eq!(sc.serving_name(), None);
+        for name in ["a", "b"] {
+            sc.configs.insert(name.into(), NamedConfig { name: name.into(), ..Default::default() });
+        }
+        assert_eq!(sc.serving_config().unwrap().name, "a", "none named: the first");
+        sc.active = Some("b".into());
+        assert_eq!(sc.serving_config().unwrap().name, "b");
+        sc.active = Some("gone".into());
+        assert!(sc.serving_config().is_none(), "a dangling name serves nothing");
+        assert_eq!(sc.serving_name(), Some("gone"), "but is what the user chose");
+    }
+
+    #[test]
+    fn host_label_is_host_and_port() {
+        assert_eq!(host_label("https://api.example.com:8443/v1"), "api.example.com:8443");
+        assert_eq!(host_label("https://packy.example/v1?x=1"), "packy.example");
+        assert_eq!(host_label(" http://127.0.0.1:3211#frag "), "127.0.0.1:3211");
+        assert_eq!(host_label("relay.example/v1"), "relay.example");
     }
 
     #[test]

@@ -287,10 +287,7 @@ fn check_keys(file: &ConfigFile, checks: &mut Vec<Check>) {
     for service in Service::ALL {
         let id = format!("keys.{service}");
         let section = file.service(service);
-        let active = match &section.active {
-            Some(name) => section.configs.get(name),
-            None => section.configs.values().next(),
-        };
+        let active = section.serving_config();
         let add = format!("ch config add NAME --base-url URL --auth-token - --{service}");
         let check = match active {
             None if service == default => Check::warn(
@@ -371,10 +368,7 @@ async fn check_online(file: &ConfigFile, checks: &mut Vec<Check>) {
     let mut probes = Vec::new();
     for service in Service::ALL {
         let section = file.service(service);
-        let active = match &section.active {
-            Some(name) => section.configs.get(name),
-            None => section.configs.values().next(),
-        };
+        let active = section.serving_config();
         let Some(cfg) = active else { continue };
         for (i, up) in cfg.upstreams.iter().enumerate() {
             let id = format!("online.{service}.{}.{i}", cfg.name);

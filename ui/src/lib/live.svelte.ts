@@ -2,11 +2,11 @@
 // whenever the backend says the state changed (coalesced there), plus a
 // slow fallback refresh while the Dashboard is shown.
 
-import { commands, events, type AppStatus } from "../bindings";
+import { commands, events, type StatusReport } from "../bindings";
 import { errorText, unwrap } from "./result";
 
 export const live = $state({
-  status: null as AppStatus | null,
+  status: null as StatusReport | null,
   error: null as string | null,
   /** Epoch ms of the last successful fetch. */
   updatedAt: 0,

@@ -5,7 +5,7 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type {
-  AppSettings, AppStatus, RequestRecord, ServiceView, SessionInfo, Summary, SummaryRow, Report,
+  AppSettings, QuotaState, RequestRecord, ServiceView, SessionInfo, StatusReport, Summary, SummaryRow, Report,
 } from "../bindings";
 
 const now = Date.now();
@@ -35,31 +35,48 @@ const configs: Record<string, ServiceView> = {
   },
 };
 
-function status(): AppStatus {
+function label(url: string): string {
+  return url.replace(/^[a-z]+:\/\//, "").split(/[/?#]/)[0];
+}
+
+function status(): StatusReport {
   const act = configs.codex.active ?? "";
+  const packy: QuotaState = { provider_id: "packy", service: "codex", config: "main", base_url: A, budget_usd: 50, spent_usd: 31.4, remaining_pct: 37.2, exhausted: false, checked_at_ms: now - 60_000, error: null };
+  const anyrouter: QuotaState = { provider_id: "anyrouter", service: "claude", config: "work", base_url: C, budget_usd: 20, spent_usd: 20, remaining_pct: 0, exhausted: true, checked_at_ms: now - 30_000, error: null };
+  const common = { enabled: true, listening: true, port_taken_by_other: false, version: "0.1.0", started_at_ms: now - 3_600_000, serves_service: null, live_error: null };
   return {
     quota_problem: null,
+    level: "down",
     services: [
       {
-        service: "codex", serving: { kind: "serving", port: 3211 }, config_problem: null, switch_error: null, active_config: act,
+        ...common, service: "codex", port: 3211, owner: "app", pid: 48100, level: "degraded",
+        serving: { kind: "serving", port: 3211 }, config_problem: null, switch_error: null, active_config: act,
         upstreams: configs.codex.configs.filter((c) => c.name === act).flatMap((c) => c.upstreams.map((u, i) => ({
-          config: c.name, base_url: u.base_url, index: i,
+          base_url: u.base_url, label: label(u.base_url), key: u.auth_token ?? u.api_key,
           state: u.base_url === B ? "cooling_down" : "ok",
-          cooldown_remaining_ms: u.base_url === B ? 23_000 : null, consecutive_failures: u.base_url === B ? 3 : 0,
-          exhausted: false, last_error: u.base_url === B ? "HTTP 502 Bad Gateway" : null,
-          last_error_at_ms: u.base_url === B ? now - 40_000 : null, last_status: u.base_url === B ? 502 : 200,
-          requests: u.base_url === A ? 412 : 37, successes: u.base_url === A ? 409 : 30, failures: u.base_url === A ? 3 : 7,
-        }))),
-        quota: [{ provider_id: "packy", service: "codex", config: "main", base_url: A, budget_usd: 50, spent_usd: 31.4, remaining_pct: 37.2, exhausted: false, checked_at_ms: now - 60_000, error: null }],
+          quota: u.base_url === A ? packy : null,
+          live: {
+            config: c.name, base_url: u.base_url, index: i,
+            state: u.base_url === B ? "cooling_down" : "ok",
+            cooldown_remaining_ms: u.base_url === B ? 23_000 : null, consecutive_failures: u.base_url === B ? 3 : 0,
+            exhausted: false, last_error: u.base_url === B ? "HTTP 502 Bad Gateway" : null,
+            last_error_at_ms: u.base_url === B ? now - 40_000 : null, last_status: u.base_url === B ? 502 : 200,
+            requests: u.base_url === A ? 412 : 37, successes: u.base_url === A ? 409 : 30, failures: u.base_url === A ? 3 : 7,
+          },
+        }) as const)),
+        quota: [packy],
         switch: { service: "codex", file: "~/.codex/config.toml", client_dir_exists: true, file_exists: true, points_at_proxy: true, port: 3211, backup: null, recorded: true },
         requests: { total: 449, errors: 10 },
       },
       {
-        service: "claude",
+        ...common, service: "claude", port: 3210, owner: "cli", pid: 48213, level: "down",
         serving: { kind: "taken_by_helper", port: 3210, identity: { app: "codex-helper", version: "0.1.0", service: "claude", pid: 48213, port: 3210, owner: "cli" } },
         config_problem: null, switch_error: null, active_config: "work",
-        upstreams: [{ config: "work", base_url: C, index: 0, state: "exhausted", cooldown_remaining_ms: null, consecutive_failures: 0, exhausted: true, last_error: "quota exhausted (spent $20.00 of $20.00)", last_error_at_ms: now - 600_000, last_status: 429, requests: 88, successes: 80, failures: 8 }],
-        quota: [{ provider_id: "anyrouter", service: "claude", config: "work", base_url: C, budget_usd: 20, spent_usd: 20, remaining_pct: 0, exhausted: true, checked_at_ms: now - 30_000, error: null }],
+        upstreams: [{
+          base_url: C, label: label(C), key: "sk-…a2b1", state: "exhausted", quota: anyrouter,
+          live: { config: "work", base_url: C, index: 0, state: "exhausted", cooldown_remaining_ms: null, consecutive_failures: 0, exhausted: true, last_error: "quota exhausted (spent $20.00 of $20.00)", last_error_at_ms: now - 600_000, last_status: 429, requests: 88, successes: 80, failures: 8 },
+        }],
+        quota: [anyrouter],
         switch: { service: "claude", file: "~/.claude/settings.json", client_dir_exists: true, file_exists: true, points_at_proxy: false, port: null, backup: null, recorded: false },
         requests: { total: 88, errors: 8 },
       },

@@ -1,0 +1,299 @@
+//! One model of a service's live state, for everyone who shows it: `ch
+//! status` (text and `--json`), the tray (icon, tooltip, menu), the
+//! notifications and the window's dashboard (through the generated
+//! bindings). Each adapter gathers the [`Facts`] it can see and calls
+//! [`build`]; the active config, each upstream's label, key, health and
+//! quota, and the [`Level`] are decided there, once.
+//!
+//! - [`live`]: what a running proxy knows about itself ([`LiveState`], the
+//!   control endpoint's payload), read the same way by a `ch serve` and by
+//!   the app.
+//! - [`serving`]: who serves a service's port ([`Serving`]).
+//! - [`level`]: the one-word summary and its rules.
+//!
+//! [`ServiceReport`] is one flat object per service (an element of `ch
+//! status --json`'s `services`) so that more facts can be added as new keys
+//! without changing the existing ones.
+
+pub mod level;
+pub mod live;
+pub mod serving;
+
+use serde::{Deserialize, Serialize};
+
+pub use level::Level;
+pub use live::{observe, LiveState, Sources};
+pub use serving::Serving;
+
+use crate::config::{host_label, ConfigFile};
+use crate::config_edit::UpstreamView;
+use crate::control::RequestCounts;
+use crate::lb::{UpstreamState, UpstreamStatus};
+use crate::switch::SwitchState;
+use crate::usage::QuotaState;
+use crate::Service;
+
+/// Every service's report, and the level of them all.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct StatusReport {
+    pub services: Vec<ServiceReport>,
+    /// The worst level over the services ([`level::overall`]).
+    pub level: Level,
+    /// Why usage_providers.json is not used as written (known where quota
+    /// is polled: the app).
+    pub quota_problem: Option<String>,
+}
+
+impl StatusReport {
+    pub fn new(services: Vec<ServiceReport>, quota_problem: Option<String>) -> StatusReport {
+        let level = level::overall(services.iter().map(|s| s.level));
+        StatusReport { services, level, quota_problem: quota_problem.map(crate::redact::scrub_owned) }
+    }
+}
+
+/// One service's state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ServiceReport {
+    pub service: Service,
+    /// The port looked at (settings, `--port`, or where the app serves it).
+    pub port: u16,
+    /// `enabled` in settings.json.
+    pub enabled: bool,
+    /// Who serves the port.
+    pub serving: Serving,
+    /// A codex-helper proxy answers on `port`.
+    pub listening: bool,
+    /// The port is taken by another program (not codex-helper).
+    pub port_taken_by_other: bool,
+    /// `cli` or `app` when listening.
+    pub owner: Option<String>,
+    pub pid: Option<u32>,
+    pub version: Option<String>,
+    pub started_at_ms: Option<u64>,
+    /// The proxy on `port` serves another service than asked about.
+    pub serves_service: Option<Service>,
+    /// Live: what the proxy serves; else `active` from config.json.
+    pub active_config: Option<String>,
+    /// Why config.json is not being served (live), or cannot be read.
+    pub config_problem: Option<String>,
+    /// Why the live state could not be read from a listening proxy.
+    pub live_error: Option<String>,
+    /// The active config's upstreams, primary first.
+    pub upstreams: Vec<ReportUpstream>,
+    /// Since the proxy started; `null` when no live state was read.
+    pub requests: Option<RequestCounts>,
+    /// Where the client (Codex / Claude Code) points, per its own file.
+    pub switch: Option<SwitchState>,
+    /// Why the client's file could not be read.
+    pub switch_error: Option<String>,
+    /// The latest quota lookups for this service's upstreams.
+    pub quota: Vec<QuotaState>,
+    /// This service in one word ([`level::service_level`]).
+    pub level: Level,
+}
+
+/// One upstream of the active config.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ReportUpstream {
+    pub base_url: String,
+    /// Its short name ([`host_label`]).
+    pub label: String,
+    /// Masked key (`sk-…abcd`) as configured.
+    pub key: Option<String>,
+    pub state: UpstreamHealth,
+    /// The load balancer's live view; `null` when no proxy observes it.
+    pub live: Option<UpstreamStatus>,
+    /// Its latest quota lookup, if a provider answers for it.
+    pub quota: Option<QuotaState>,
+}
+
+impl ReportUpstream {
+    /// Out of quota, per the load balancer.
+    pub fn exhausted(&self) -> bool {
+        self.live.as_ref().is_some_and(|l| l.exhausted)
+    }
+}
+
+/// An upstream's health, as far as it is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum UpstreamHealth {
+    Ok,
+    CoolingDown,
+    Exhausted,
+    /// No running proxy observes it.
+    Unknown,
+}
+
+impl From<UpstreamState> for UpstreamHealth {
+    fn from(state: UpstreamState) -> Self {
+        match state {
+            UpstreamState::Ok => UpstreamHealth::Ok,
+            UpstreamState::CoolingDown => UpstreamHealth::CoolingDown,
+            UpstreamState::Exhausted => UpstreamHealth::Exhausted,
+        }
+    }
+}
+
+impl UpstreamHealth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpstreamHealth::Ok => "ok",
+            UpstreamHealth::CoolingDown => "cooling_down",
+            UpstreamHealth::Exhausted => "exhausted",
+            UpstreamHealth::Unknown => "unknown",
+        }
+    }
+}
+
+/// What an adapter knows about one service, to [`build`] its report from.
+#[derive(Clone, Debug)]
+pub struct Facts<'a> {
+    pub service: Service,
+    pub port: u16,
+    pub enabled: bool,
+    pub serving: Serving,
+    /// A running proxy's live view (this process's, or fetched from the
+    /// proxy on `port`).
+    pub live: Option<LiveState>,
+    /// Why a listening proxy's live view could not be read.
+    pub live_error: Option<String>,
+    /// Something that is not a codex-helper holds `port` (`ch status` asks).
+    pub port_taken_by_other: bool,
+    /// config.json as read here (masked keys, and the active config when
+    /// there is no live view), or why it cannot be read.
+    pub file: Result<&'a ConfigFile, String>,
+    /// Where the client points, or why its file cannot be read.
+    pub switch: Option<Result<SwitchState, String>>,
+    /// Quota lookups (any service's: the report keeps its own).
+    pub quota: &'a [QuotaState],
+}
+
+impl<'a> Facts<'a> {
+    /// Only where to look and what serves there; the rest unknown.
+    pub fn new(service: Service, port: u16, enabled: bool, serving: Serving, file: &'a ConfigFile) -> Facts<'a> {
+        Facts {
+            service,
+            port,
+            enabled,
+            serving,
+            live: None,
+            live_error: None,
+            port_taken_by_other: false,
+            file: Ok(file),
+            switch: None,
+            quota: &[],
+        }
+    }
+}
+
+/// The one function that turns what is known into a report. Every free
+/// text in it is scrubbed here: it may hold what an upstream (or an older
+/// proxy) echoed.
+pub fn build(facts: Facts<'_>) -> ServiceReport {
+    use crate::redact::scrub_owned;
+    let Facts { service, port, enabled, serving, live, live_error, port_taken_by_other, file, switch, quota } = facts;
+    let section = file.as_ref().ok().map(|f| f.service(service));
+    let quota: Vec<QuotaState> = quota.iter().filter(|q| q.service == service).cloned().collect();
+    let quota_of = |config: &str, base_url: &str| {
+        let same = |a: &str, b: &str| a.trim().trim_end_matches('/') == b.trim().trim_end_matches('/');
+        quota.iter().find(|q| q.config == config && same(&q.base_url, base_url)).cloned()
+    };
+    let key_of = |config: &str, base_url: &str| {
+        let cfg = section?.configs.get(config)?;
+        let up = cfg.upstreams.iter().find(|u| u.base_url.trim() == base_url.trim())?;
+        UpstreamView::of(up).key().map(str::to_string)
+    };
+    let listening = serving.is_served();
+    let (owner, pid, version, serves_service) = match &serving {
+        Serving::TakenByHelper { identity, .. } => (
+            Some(identity.owner.clone()),
+            Some(identity.pid),
+            Some(identity.version.clone()),
+            (identity.service != service).then_some(identity.service),
+        ),
+        Serving::Serving { .. } => match &live {
+            Some(l) => (Some(l.owner.clone()), Some(l.pid), Some(l.version.clone()), None),
+            None => (None, None, None, None),
+        },
+        _ => (None, None, None, None),
+    };
+    let mut config_problem = file.as_ref().err().cloned();
+    let (active_config, upstreams, requests, started_at_ms) = match live {
+        Some(live) => {
+            if live.config_problem.is_some() {
+                config_problem = live.config_problem;
+            }
+            let upstreams: Vec<ReportUpstream> = live
+                .upstreams
+                .into_iter()
+                .map(|mut u| {
+                    u.last_error = u.last_error.take().map(scrub_owned);
+                    ReportUpstream {
+                        label: host_label(&u.base_url),
+                        key: key_of(&u.config, &u.base_url),
+                        state: u.state.into(),
+                        quota: quota_of(&u.config, &u.base_url),
+                        base_url: u.base_url.clone(),
+                        live: Some(u),
+                    }
+                })
+                .collect();
+            (live.active_config, upstreams, Some(live.requests), Some(live.started_at_ms))
+        }
+        None => {
+            let active = section.and_then(|s| s.serving_config());
+            let upstreams: Vec<ReportUpstream> = active
+                .map(|c| {
+                    c.upstreams
+                        .iter()
+                        .map(|u| ReportUpstream {
+                            base_url: u.base_url.clone(),
+                            label: host_label(&u.base_url),
+                            key: UpstreamView::of(u).key().map(str::to_string),
+                            state: UpstreamHealth::Unknown,
+                            live: None,
+                            quota: quota_of(&c.name, &u.base_url),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (section.and_then(|s| s.serving_name()).map(str::to_string), upstreams, None, None)
+        }
+    };
+    let (switch, switch_error) = match switch {
+        Some(Ok(s)) => (Some(s), None),
+        Some(Err(e)) => (None, Some(e)),
+        None => (None, None),
+    };
+    let level = level::service_level(&serving, &upstreams);
+    ServiceReport {
+        service,
+        port,
+        enabled,
+        serving,
+        listening,
+        port_taken_by_other,
+        owner,
+        pid,
+        version,
+        started_at_ms,
+        serves_service,
+        active_config,
+        config_problem: config_problem.map(scrub_owned),
+        live_error: live_error.map(scrub_owned),
+        upstreams,
+        requests,
+        switch,
+        switch_error: switch_error.map(scrub_owned),
+        quota,
+        level,
+    }
+}
+
+#[cfg(test)]
+mod tests;
