@@ -84,7 +84,9 @@ fn log(event: &Event<'_>) {
         },
         Event::ProxyFailed { service, error } => tracing::error!(%service, %error, "proxy stopped with an error"),
         Event::Moved { service, from, to } => tracing::info!(%service, ?from, ?to, "settings applied"),
-        Event::Pointed { service, report } => tracing::info!(%service, port = report.port, "client points at the proxy"),
+        Event::Pointed { service, report } => {
+            tracing::info!(%service, port = report.port, "client points at the proxy")
+        }
         Event::Adopted { service, dead } => tracing::warn!(
             %service, pid = dead.pid,
             "{} was switched by a codex-helper that died; this run puts it back on Quit",

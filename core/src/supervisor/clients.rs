@@ -96,10 +96,8 @@ impl Supervisor {
                 self.mark_mine(service, false);
                 continue;
             }
-            if let Err(error) = self.restore_client(service) {
-                if let SupervisorError::Switch(error) = &error {
-                    self.emit(Event::SwitchFailed { service, on: false, error });
-                }
+            if let Err(SupervisorError::Switch(error)) = self.restore_client(service) {
+                self.emit(Event::SwitchFailed { service, on: false, error: &error });
             }
         }
     }
