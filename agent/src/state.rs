@@ -71,7 +71,8 @@ impl AppState {
 }
 
 /// The supervisor's events, in the app's log (the tray and window show the
-/// state they lead to).
+/// state they lead to); a client that could not be switched is also a
+/// notification.
 fn log(event: &Event<'_>) {
     match event {
         Event::Listening { service, addr } => tracing::info!(%service, port = addr.port(), "serving"),
@@ -99,7 +100,11 @@ fn log(event: &Event<'_>) {
             service.client_name()
         ),
         Event::SwitchFailed { service, on, error } => {
-            tracing::error!(%service, on, %error, "could not switch the client")
+            tracing::error!(%service, on, %error, "could not switch the client");
+            // Nobody else will fix it: the user must hear about it.
+            let what = if *on { "point" } else { "switch back" };
+            let message = format!("could not {what} {}: {error}", service.client_name());
+            crate::notify::show(&crate::notify::Note::problem(message), |_| {});
         }
         Event::Stopping { grace } => tracing::info!(grace_s = grace.as_secs(), "stopping the proxies"),
         Event::StillStreaming => tracing::warn!("some responses were still streaming; closed them"),
