@@ -3,10 +3,11 @@
 //! wrong.
 
 use codex_helper_core::config_edit;
-use codex_helper_core::switch::{self, SwitchReport};
+use codex_helper_core::supervisor::Claim;
+use codex_helper_core::switch::SwitchReport;
 use codex_helper_core::Service;
 
-use crate::state::{AppState, Serving};
+use crate::state::AppState;
 
 /// A failed action, in words meant for the user.
 #[derive(Debug, thiserror::Error)]
@@ -34,27 +35,14 @@ pub fn reload(state: &AppState) {
 }
 
 /// Switch `service`'s client on (at the port it is served on) or off. The
-/// app remembers what it switched on so Quit can put it back.
+/// switch is the app's (its pid in the record), so Quit puts it back.
 pub fn route(state: &AppState, service: Service, on: bool) -> Result<SwitchReport, ActionError> {
-    let paths = state.runtime.paths();
-    let report = if on {
-        let port = match state.serving(service) {
-            Serving::Disabled => {
-                return Err(ActionError(format!("the {service} proxy is turned off; enable it in Settings first")))
-            }
-            Serving::Failed { message, .. } => return Err(ActionError(message)),
-            serving => serving.usable_port().expect("serving or taken by a helper"),
-        };
-        switch::switch_on(paths, service, port).map_err(ActionError::from)?
-    } else {
-        switch::switch_off(paths, service).map_err(ActionError::from)?
-    };
-    state.mark_switched(service, on);
-    Ok(report)
+    let supervisor = &state.supervisor;
+    let report = if on { supervisor.point_client(service, Claim::Take) } else { supervisor.restore_client(service) };
+    report.map_err(ActionError::from)
 }
 
 /// The tray's toggle: the opposite of where the client points now.
 pub fn toggle_route(state: &AppState, service: Service) -> Result<SwitchReport, ActionError> {
-    let routed = switch::state(state.runtime.paths(), service).is_ok_and(|w| w.points_at_proxy);
-    route(state, service, !routed)
+    state.supervisor.toggle_client(service).map_err(ActionError::from)
 }

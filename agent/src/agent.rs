@@ -88,7 +88,7 @@ impl Agent {
     /// Close the window, switch back the clients this run switched on,
     /// stop the proxies and flush the request log.
     pub async fn shutdown(&self) {
-        self.window.close(Duration::from_secs(3));
+        self.window.close(Duration::from_secs(3)).await;
         serve::shutdown(&self.state).await;
         let _ = std::fs::remove_file(ipc::socket_path(self.paths()));
     }

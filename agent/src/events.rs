@@ -18,7 +18,8 @@ use crate::status::{snapshot, AppStatus};
 /// At most four refreshes a second.
 pub const COALESCE: Duration = Duration::from_millis(250);
 
-/// Start following; stops with the runtime. `sink` runs once at once (with
+/// Start following; stops with the runtime's shutdown signal (and is
+/// awaited with its other tasks). `sink` runs once at once (with
 /// no events), then after every coalesced burst.
 pub fn spawn<F>(state: Arc<AppState>, mut sink: F)
 where
@@ -31,7 +32,7 @@ where
     let mut quota = rt.quota().subscribe();
     let mut local = state.subscribe();
     let stopped = rt.stopped();
-    tokio::spawn(async move {
+    rt.tasks().spawn("app events", async move {
         tokio::pin!(stopped);
         let mut version = 1u64;
         sink(&snapshot(&state), &[]);

@@ -8,8 +8,9 @@
 //!
 //! - [`run`]: the entry point (single instance, GTK main loop, Quit).
 //! - [`Agent`]: what the tray, the socket and the notifications act on.
-//! - [`serve`], [`actions`]: proxies, client repair, shutdown; activate a
-//!   config, route a client.
+//! - [`serve`], [`actions`]: thin adapters over the core supervisor
+//!   (`codex_helper_core::supervisor`, shared with `ch`): proxies, client
+//!   repair, settings applied, shutdown; activate a config, route a client.
 //! - [`state`], [`status`]: what the process holds; the live status.
 //! - [`events`]: coalesced state changes → tray, notifications, window.
 //! - [`tray`], [`notify`], [`window`], [`ipc`]: the faces.

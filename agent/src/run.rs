@@ -81,7 +81,16 @@ pub fn run() -> ExitCode {
             return fail(err);
         }
     };
-    rt.spawn(ipc::serve(listener, agent.clone()));
+    // Every long-running task hangs off the runtime's one shutdown signal
+    // and is awaited by `Agent::shutdown`.
+    let tasks = agent.state.runtime.tasks();
+    let (socket, stopped) = (agent.clone(), tasks.stopped());
+    tasks.spawn("app socket", async move {
+        tokio::select! {
+            () = ipc::serve(listener, socket) => {}
+            () = stopped => {}
+        }
+    });
 
     let gui = gtk::init().is_ok();
     if gui {
@@ -101,7 +110,7 @@ pub fn run() -> ExitCode {
 
     if gui {
         let waiter = agent.clone();
-        rt.spawn(async move {
+        tasks.spawn("quit waiter", async move {
             waiter.quit_requested().await;
             glib::MainContext::default().invoke(gtk::main_quit);
         });
@@ -135,12 +144,15 @@ fn fail(err: impl std::fmt::Display) -> ExitCode {
 /// SIGTERM / SIGINT (logout, `kill`, Ctrl-C in a terminal) quit the same
 /// way as the tray's Quit, so clients are switched back.
 fn quit_on_signal(agent: Arc<Agent>) {
-    tokio::spawn(async move {
+    let runtime = agent.state.runtime.clone();
+    let stopped = runtime.tasks().stopped();
+    runtime.tasks().spawn("quit on signal", async move {
         use tokio::signal::unix::{signal, SignalKind};
         let Ok(mut term) = signal(SignalKind::terminate()) else { return };
         tokio::select! {
             _ = term.recv() => {}
             _ = tokio::signal::ctrl_c() => {}
+            () = stopped => return,
         }
         tracing::info!("asked to stop");
         agent.request_quit();

@@ -1,93 +1,54 @@
-//! What the resident process holds while it runs: the core [`Runtime`]
-//! serving the enabled services, what became of each service's port, which
-//! clients it switched on during this run, and two version counters: one
-//! bumped by local actions, one published after every coalesced refresh
-//! (what the window's live view follows).
+//! What the resident process holds while it runs: the core [`Runtime`] and
+//! the [`Supervisor`] serving the enabled services (what became of each
+//! port, which clients this run switched on), and two version counters:
+//! one bumped by local actions and by everything the supervisor does, one
+//! published after every coalesced refresh (what the window's live view
+//! follows).
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use codex_helper_core::supervisor::{Event, Supervisor};
 use codex_helper_core::{Runtime, Service};
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 /// What became of a service's proxy in the app (a core type: the status
-/// report carries it).
+/// report carries it, the supervisor decides it).
 pub use codex_helper_core::report::Serving;
-
-/// One service's proxy task and what stops it alone.
-pub struct RunningProxy {
-    pub task: JoinHandle<()>,
-    pub stop: watch::Sender<bool>,
-}
-
-impl RunningProxy {
-    /// Stop accepting; answers in flight finish. Await the task for that.
-    pub fn stop(self) -> JoinHandle<()> {
-        self.stop.send_replace(true);
-        self.task
-    }
-}
 
 /// The resident process's shared state.
 pub struct AppState {
     pub runtime: Arc<Runtime>,
-    serving: Mutex<BTreeMap<Service, Serving>>,
-    /// Services whose client the app pointed at its proxy during this run:
-    /// Quit switches exactly these back.
-    switched: Mutex<BTreeSet<Service>>,
-    /// The running proxies, stopped on Quit or when settings move them.
-    proxies: Mutex<BTreeMap<Service, RunningProxy>>,
-    changes: watch::Sender<u64>,
+    /// Serves, points and restores clients, repairs, moves ports.
+    pub supervisor: Supervisor,
+    changes: Arc<watch::Sender<u64>>,
     published: watch::Sender<u64>,
 }
 
 impl AppState {
     pub fn new(runtime: Runtime) -> AppState {
+        let runtime = Arc::new(runtime);
+        let changes = Arc::new(watch::Sender::new(0));
+        let bump = changes.clone();
+        let sink = Arc::new(move |event: &Event<'_>| {
+            log(event);
+            bump.send_modify(|v| *v += 1);
+        });
         AppState {
-            runtime: Arc::new(runtime),
-            serving: Mutex::default(),
-            switched: Mutex::default(),
-            proxies: Mutex::default(),
-            changes: watch::Sender::new(0),
+            supervisor: Supervisor::new(runtime.clone(), sink),
+            runtime,
+            changes,
             published: watch::Sender::new(0),
         }
     }
 
     pub fn serving(&self, service: Service) -> Serving {
-        lock(&self.serving).get(&service).cloned().unwrap_or(Serving::Disabled)
+        self.supervisor.serving(service)
     }
 
-    pub fn set_serving(&self, service: Service, state: Serving) {
-        lock(&self.serving).insert(service, state);
-        self.changed();
-    }
-
-    pub fn put_proxy(&self, service: Service, proxy: RunningProxy) {
-        lock(&self.proxies).insert(service, proxy);
-    }
-
-    pub fn take_proxy(&self, service: Service) -> Option<RunningProxy> {
-        lock(&self.proxies).remove(&service)
-    }
-
-    pub fn take_proxies(&self) -> Vec<RunningProxy> {
-        std::mem::take(&mut *lock(&self.proxies)).into_values().collect()
-    }
-
-    pub fn mark_switched(&self, service: Service, on: bool) {
-        let mut set = lock(&self.switched);
-        if on {
-            set.insert(service);
-        } else {
-            set.remove(&service);
-        }
-        drop(set);
-        self.changed();
-    }
-
+    /// Services whose client the app pointed at its proxy during this run:
+    /// Quit switches exactly these back.
     pub fn switched(&self) -> Vec<Service> {
-        lock(&self.switched).iter().copied().collect()
+        self.supervisor.switched()
     }
 
     /// Something the tray/window show changed (app-side: switch, serving).
@@ -107,6 +68,48 @@ impl AppState {
 
     pub fn published(&self) -> watch::Receiver<u64> {
         self.published.subscribe()
+    }
+}
+
+/// The supervisor's events, in the app's log (the tray and window show the
+/// state they lead to); a client that could not be switched is also a
+/// notification.
+fn log(event: &Event<'_>) {
+    match event {
+        Event::Listening { service, addr } => tracing::info!(%service, port = addr.port(), "serving"),
+        Event::NotServing { service, error } => match error.serving() {
+            Serving::TakenByHelper { port, identity } => tracing::warn!(
+                %service, port, owner = %identity.owner, pid = identity.pid,
+                "port already served by another codex-helper; using it"
+            ),
+            serving => tracing::error!(%service, port = serving.port(), %error, "cannot serve"),
+        },
+        Event::ProxyFailed { service, error } => tracing::error!(%service, %error, "proxy stopped with an error"),
+        Event::Moved { service, from, to } => tracing::info!(%service, ?from, ?to, "settings applied"),
+        Event::Pointed { service, report } => {
+            tracing::info!(%service, port = report.port, "client points at the proxy")
+        }
+        Event::Adopted { service, dead } => tracing::warn!(
+            %service, pid = dead.pid,
+            "{} was switched by a codex-helper that died; this run puts it back on Quit",
+            service.client_name()
+        ),
+        Event::Restored { service, .. } => tracing::info!(%service, "client switched back"),
+        Event::Repaired { service, port, .. } => tracing::warn!(
+            %service, port,
+            "{} pointed at a proxy that no longer runs (127.0.0.1:{port}); switched it back",
+            service.client_name()
+        ),
+        Event::SwitchFailed { service, on, error } => {
+            tracing::error!(%service, on, %error, "could not switch the client");
+            // Nobody else will fix it: the user must hear about it.
+            let what = if *on { "point" } else { "switch back" };
+            let message = format!("could not {what} {}: {error}", service.client_name());
+            crate::notify::show(&crate::notify::Note::problem(message), |_| {});
+        }
+        Event::Stopping { grace } => tracing::info!(grace_s = grace.as_secs(), "stopping the proxies"),
+        Event::StillStreaming => tracing::warn!("some responses were still streaming; closed them"),
+        _ => {}
     }
 }
 

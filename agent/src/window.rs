@@ -6,11 +6,16 @@
 //! The child's stdin is our line to it: `show <screen>` brings it up at a
 //! screen; closing stdin (Quit, or this process dying) makes it exit.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::process::{Child, Command};
+use tokio::runtime::Handle;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
 
 use crate::state::lock;
 
@@ -33,14 +38,30 @@ pub fn default_bin() -> PathBuf {
     exe.with_file_name("codex-helper-window")
 }
 
+/// A window process, supervised by one task (tokio's child watcher, no
+/// polling): it writes our orders to the child's stdin, notices its exit
+/// (and reaps it, so no zombie lingers), and kills it when asked.
 struct Running {
-    child: Arc<Mutex<Child>>,
-    stdin: ChildStdin,
+    /// Orders (`show <screen>`); dropped, the child's stdin closes.
+    orders: mpsc::UnboundedSender<String>,
+    /// Becomes `true` once the child has exited.
+    exited: watch::Receiver<bool>,
+    kill: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    fn is_alive(&self) -> bool {
+        !*self.exited.borrow()
+    }
 }
 
 /// The window process, if one runs.
 pub struct WindowProcess {
     bin: PathBuf,
+    /// Where the supervising tasks run (callers may be GTK or notification
+    /// threads, outside tokio).
+    handle: Handle,
     running: Mutex<Option<Running>>,
 }
 
@@ -54,8 +75,9 @@ pub struct OpenError {
 }
 
 impl WindowProcess {
+    /// Call inside a tokio runtime (its tasks run there).
     pub fn new(bin: PathBuf) -> WindowProcess {
-        WindowProcess { bin, running: Mutex::new(None) }
+        WindowProcess { bin, handle: Handle::current(), running: Mutex::new(None) }
     }
 
     /// Show the window at `screen` (an unknown screen means the dashboard),
@@ -68,8 +90,8 @@ impl WindowProcess {
         let screen = screen.filter(|s| SCREENS.contains(s)).map(str::to_string);
         if self.tell_or_start(screen.as_deref())? {
             let window = self.clone();
-            let _ = std::thread::Builder::new().name("window-check".into()).spawn(move || {
-                std::thread::sleep(EXIT_RACE);
+            self.handle.spawn(async move {
+                tokio::time::sleep(EXIT_RACE).await;
                 if !window.is_running() {
                     tracing::info!("the window process was exiting; starting a new one");
                     if let Err(err) = window.tell_or_start(screen.as_deref()) {
@@ -85,9 +107,8 @@ impl WindowProcess {
     fn tell_or_start(&self, screen: Option<&str>) -> Result<bool, OpenError> {
         let screen = screen.unwrap_or("");
         let mut running = lock(&self.running);
-        if let Some(r) = running.as_mut() {
-            let alive = matches!(lock(&r.child).try_wait(), Ok(None));
-            if alive && writeln!(r.stdin, "show {screen}").and_then(|()| r.stdin.flush()).is_ok() {
+        if let Some(r) = running.as_ref() {
+            if r.is_alive() && r.orders.send(format!("show {screen}\n")).is_ok() {
                 return Ok(true);
             }
         }
@@ -96,51 +117,73 @@ impl WindowProcess {
         if !screen.is_empty() {
             command.args(["--screen", screen]);
         }
-        let mut child =
-            command.stdin(Stdio::piped()).spawn().map_err(|source| OpenError { bin: self.bin.clone(), source })?;
+        let child = {
+            let _in_tokio = self.handle.enter();
+            command.stdin(Stdio::piped()).spawn().map_err(|source| OpenError { bin: self.bin.clone(), source })?
+        };
         tracing::info!(pid = child.id(), "window process started");
-        let stdin = child.stdin.take().expect("stdin is piped");
-        let child = Arc::new(Mutex::new(child));
-        reap_when_done(child.clone());
-        *running = Some(Running { child, stdin });
+        let (orders, orders_rx) = mpsc::unbounded_channel();
+        let (exited_tx, exited) = watch::channel(false);
+        let (kill, kill_rx) = oneshot::channel();
+        let task = self.handle.spawn(supervise(child, orders_rx, exited_tx, kill_rx));
+        // A window process replaced here has exited (or is on its way out).
+        if let Some(old) = running.replace(Running { orders, exited, kill, task }) {
+            drop(old.orders);
+        }
         Ok(false)
     }
 
     /// Whether a window process runs.
     pub fn is_running(&self) -> bool {
-        lock(&self.running).as_ref().is_some_and(|r| matches!(lock(&r.child).try_wait(), Ok(None)))
+        lock(&self.running).as_ref().is_some_and(Running::is_alive)
     }
 
     /// Close the window process: its stdin closes, it exits; one that does
     /// not within `grace` is killed.
-    pub fn close(&self, grace: Duration) {
-        let Some(Running { child, stdin }) = lock(&self.running).take() else { return };
-        drop(stdin);
-        let deadline = Instant::now() + grace;
-        while Instant::now() < deadline {
-            if !matches!(lock(&child).try_wait(), Ok(None)) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+    pub async fn close(&self, grace: Duration) {
+        let Some(Running { orders, mut exited, kill, task }) = lock(&self.running).take() else { return };
+        drop(orders);
+        if tokio::time::timeout(grace, exited.wait_for(|e| *e)).await.is_err() {
+            let _ = kill.send(());
         }
-        let mut child = lock(&child);
-        let _ = child.kill();
-        let _ = child.wait();
+        let _ = task.await;
     }
 }
 
-/// Collect the exit status once the window process ends, so it does not
-/// linger as a zombie while the tray keeps running.
-fn reap_when_done(child: Arc<Mutex<Child>>) {
-    let _ = std::thread::Builder::new().name("window-reaper".into()).spawn(move || loop {
-        match lock(&child).try_wait() {
-            Ok(None) => {}
-            Ok(Some(status)) => {
-                tracing::info!(%status, "window process ended");
-                return;
+/// The one task per window process: orders → stdin; exit → `exited` (the
+/// child is reaped); `kill` → SIGKILL and reap.
+async fn supervise(
+    mut child: Child,
+    mut orders: mpsc::UnboundedReceiver<String>,
+    exited: watch::Sender<bool>,
+    mut kill: oneshot::Receiver<()>,
+) {
+    let mut stdin = child.stdin.take();
+    let status = loop {
+        tokio::select! {
+            status = child.wait() => break status,
+            _ = &mut kill => {
+                let _ = child.start_kill();
+                break child.wait().await;
             }
-            Err(_) => return,
+            order = orders.recv(), if stdin.is_some() => match order {
+                Some(line) => {
+                    let pipe = stdin.as_mut().expect("checked above");
+                    if pipe.write_all(line.as_bytes()).await.and(pipe.flush().await).is_err() {
+                        // It is exiting: refuse further orders, so `open`
+                        // starts a new window instead of telling this one.
+                        stdin = None;
+                        orders.close();
+                    }
+                }
+                // The app quits: closing stdin tells the window to exit.
+                None => stdin = None,
+            },
         }
-        std::thread::sleep(Duration::from_millis(500));
-    });
+    };
+    exited.send_replace(true);
+    match status {
+        Ok(status) => tracing::info!(%status, "window process ended"),
+        Err(err) => tracing::warn!(%err, "cannot wait for the window process"),
+    }
 }

@@ -9,7 +9,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 /// Replaces `path` with `bytes` so that readers only ever see the old or the
@@ -59,14 +59,25 @@ fn write_and_rename(tmp: &Path, path: &Path, bytes: &[u8], mode: u32) -> io::Res
 
 /// Test hook for the crash-safety suite: with
 /// `CODEX_HELPER_CRASH_AT=<file name>:<step>` (e.g. `config.toml:before-rename`)
-/// the process aborts right there, as a `kill -9` would. It is compiled in
-/// (not behind a feature) because the suite drives the very `ch` binary
-/// users run, and a feature would build a different one; unset, it costs
-/// one environment lookup per write and does nothing.
+/// the process aborts right there, as a `kill -9` would; with
+/// `<file name>:<step>:<n>` at the n-th such write of the process (so a
+/// long-running app can be killed at its second write of a file, e.g. the
+/// `switch off` after a `switch on`). It is compiled in (not behind a
+/// feature) because the suite drives the very binaries users run, and a
+/// feature would build a different one; unset, it costs one environment
+/// lookup per write and does nothing.
 fn crash_point(path: &Path, step: &str) {
+    static SEEN: AtomicUsize = AtomicUsize::new(0);
     let Some(want) = std::env::var_os("CODEX_HELPER_CRASH_AT") else { return };
+    let want = want.to_string_lossy();
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    if want.to_string_lossy() == format!("{name}:{step}") {
+    let here = format!("{name}:{step}");
+    let (at, nth) = match want.strip_prefix(&here).map(|rest| rest.strip_prefix(':')) {
+        Some(None) if want.len() == here.len() => (true, 1),
+        Some(Some(n)) => (true, n.parse().unwrap_or(usize::MAX)),
+        _ => (false, 0),
+    };
+    if at && SEEN.fetch_add(1, Ordering::SeqCst) + 1 == nth {
         std::process::abort();
     }
 }

@@ -16,6 +16,9 @@
 //!   one place for `ch status`, the tray and the window.
 //! - [`redact`]: the one masking rule and the scrubber every text we log,
 //!   print or show goes through, so no key is ever shown in clear.
+//! - [`supervisor`]: serve each service, point its client at the proxy and
+//!   back, repair after a crash, move a port; what `ch` and the app drive.
+//! - [`tasks`]: background tasks under one shutdown signal, awaited.
 //!
 //! The core prints nothing: it returns data and errors, and the adapters
 //! (CLI, app) decide how to show them.
@@ -40,7 +43,9 @@ pub mod runtime;
 pub mod service;
 pub mod sessions;
 pub mod status;
+pub mod supervisor;
 pub mod switch;
+pub mod tasks;
 pub mod tempfiles;
 pub mod usage;
 

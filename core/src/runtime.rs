@@ -1,7 +1,12 @@
 //! Everything a running codex-helper holds, wired once: settings, the live
 //! config, filters, the request log, one load balancer per service and the
 //! upstream HTTP client. The CLI and the desktop app each build one
-//! [`Runtime`] and serve from it; the app also reads its live state.
+//! [`Runtime`] and serve from it (through [`crate::supervisor`]); the app
+//! also reads its live state.
+//!
+//! Its background tasks (config watcher, usage poller, the proxies) live in
+//! one [`Tasks`]: one shutdown signal ([`Runtime::stop`]) ends them all, and
+//! [`Runtime::close`] waits for them and then for the request log.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -10,7 +15,6 @@ use std::time::Duration;
 
 use http::HeaderValue;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 
 use crate::config::{ConfigError, ConfigStore, Settings};
 use crate::control::{Control, ControlError};
@@ -19,6 +23,7 @@ use crate::lb::{HealthPolicy, LoadBalancer, UpstreamStatus};
 use crate::live::LiveConfig;
 use crate::logs::{LogWriterHandle, RequestLog};
 use crate::proxy::{self, Limits, ProxyState, Shared};
+use crate::tasks::{NoRuntime, Tasks};
 use crate::usage::{self, QuotaBoard};
 use crate::{Paths, Service};
 
@@ -32,6 +37,8 @@ pub enum StartError {
     Http(#[from] reqwest::Error),
     #[error(transparent)]
     Control(#[from] ControlError),
+    #[error(transparent)]
+    NoRuntime(#[from] NoRuntime),
 }
 
 pub struct Runtime {
@@ -46,7 +53,8 @@ pub struct Runtime {
     http: reqwest::Client,
     quota: QuotaBoard,
     limits: Limits,
-    stop: watch::Sender<bool>,
+    /// The background tasks and their one shutdown signal.
+    tasks: Tasks,
     owner: &'static str,
     control: Arc<Control>,
 }
@@ -59,7 +67,9 @@ impl Runtime {
     }
 
     /// Like [`Runtime::start`] with explicit settings (tests, the app).
+    /// Must be called inside a tokio runtime (its watchers run there).
     pub fn with_settings(paths: Paths, settings: Settings) -> Result<Runtime, StartError> {
+        let tasks = Tasks::new()?;
         // Temp files of writes a crash interrupted may hold full keys; every
         // serving process (CLI, app) starts here, so this is where they go.
         crate::tempfiles::clean_stale(&paths);
@@ -74,7 +84,6 @@ impl Runtime {
             base_cooldown: Duration::from_millis(settings.lb.cooldown_ms),
             max_cooldown: Duration::from_millis(settings.lb.max_cooldown_ms),
         };
-        let (stop, _) = watch::channel(false);
         let filters = Arc::new(FilterFile::new(paths.filter_file()));
         // Load filter.json now: a broken one is a WARN at start-up (it
         // blocks requests), not news after the first request.
@@ -91,18 +100,19 @@ impl Runtime {
             quota: QuotaBoard::default(),
             limits,
             settings,
-            stop,
+            tasks,
             owner: "cli",
             control,
         };
-        runtime.spawn_config_watch();
-        runtime.spawn_usage_poller()?;
+        runtime.spawn_watchers()?;
         Ok(runtime)
     }
 
-    /// Quota polling (usage_providers.json), stopped with the runtime.
-    fn spawn_usage_poller(&self) -> Result<(), reqwest::Error> {
-        let Ok(handle) = tokio::runtime::Handle::try_current() else { return Ok(()) };
+    /// The one place the runtime's watchers start: config.json (reloads)
+    /// and usage_providers.json (quota polling). Both end with the
+    /// shutdown signal and are awaited by [`Runtime::close`].
+    fn spawn_watchers(&self) -> Result<(), reqwest::Error> {
+        self.tasks.spawn("config watcher", self.config.clone().watch(self.tasks.stopped()));
         let lbs = vec![self.codex.clone(), self.claude.clone()];
         let poller = usage::Poller::new(
             &self.paths,
@@ -111,16 +121,8 @@ impl Runtime {
             usage::poller::http_client()?,
             self.quota.clone(),
         );
-        handle.spawn(poller.run(self.stopped()));
+        self.tasks.spawn("usage poller", poller.run(self.tasks.stopped()));
         Ok(())
-    }
-
-    fn spawn_config_watch(&self) {
-        let config = self.config.clone();
-        let stopped = self.stopped();
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            handle.spawn(config.watch(stopped));
-        }
     }
 
     /// Name the program that runs this runtime (`cli`, `app`); the proxies'
@@ -153,6 +155,12 @@ impl Runtime {
 
     pub fn log(&self) -> &RequestLog {
         &self.log
+    }
+
+    /// The background tasks: adapters put their own long-running work here
+    /// so the one shutdown signal stops it too.
+    pub fn tasks(&self) -> &Tasks {
+        &self.tasks
     }
 
     /// Control token, start time and request counters.
@@ -237,22 +245,33 @@ impl Runtime {
 
     /// A future that resolves when [`Runtime::stop`] is called.
     pub fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
-        let mut rx = self.stop.subscribe();
-        async move {
-            let _ = rx.wait_for(|stopped| *stopped).await;
-        }
+        self.tasks.stopped()
     }
 
-    /// Ask every server and background task to stop.
+    /// Ask every server and background task to stop (the one shutdown
+    /// signal).
     pub fn stop(&self) {
-        let _ = self.stop.send(true);
+        self.tasks.stop();
     }
 
-    /// Stop, then wait until every request log line is on disk.
+    /// Stop, then wait until every request log line is on disk. For callers
+    /// without an async context; [`Runtime::close`] also awaits the tasks.
     pub fn shutdown(&self) {
         self.stop();
         if let Some(writer) = self.log_writer.lock().unwrap_or_else(|e| e.into_inner()).take() {
             writer.shutdown();
         }
+    }
+
+    /// Stop, wait (at most `grace`) for every background task, then for the
+    /// request log's last lines. `false` if some task had to be aborted.
+    pub async fn close(&self, grace: Duration) -> bool {
+        let ended = self.tasks.join(grace).await;
+        let writer = self.log_writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(writer) = writer {
+            // Joining the writer thread blocks; not on an async worker.
+            let _ = tokio::task::spawn_blocking(move || writer.shutdown()).await;
+        }
+        ended
     }
 }

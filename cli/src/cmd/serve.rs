@@ -2,11 +2,12 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::anyhow;
+use codex_helper_core::supervisor::{BindError, Event, Sink, Supervisor};
 use codex_helper_core::{Paths, Runtime, Service};
-use tokio::net::TcpListener;
 
 use crate::args::ServeArgs;
 
@@ -22,52 +23,76 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(paths: Paths, service: Service, port: Option<u16>) -> anyhow::Result<ExitCode> {
     let shutdown = Shutdown::install()?;
-    let runtime = Runtime::start(paths)?;
-    let listener = bind(&runtime, service, port).await?;
-    serve_until_signal(&runtime, service, listener, shutdown).await?;
+    let supervisor = supervisor(paths)?;
+    bind(&supervisor, service, port).await?;
+    serve_until_signal(&supervisor, service, shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Listen for `service` on its loopback port (or `port`), explaining a busy
-/// port, and print the start-up line.
-pub(crate) async fn bind(runtime: &Runtime, service: Service, port: Option<u16>) -> anyhow::Result<TcpListener> {
-    let addr = runtime.listen_addr(service, port);
-    let listener = match TcpListener::bind(addr).await {
-        Ok(listener) => listener,
-        Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => bail!(port_taken(service, addr).await),
-        Err(err) => return Err(err).with_context(|| format!("cannot listen on {addr}")),
-    };
-    crate::output::say(startup_line(runtime, service, addr));
-    for warning in loop_warnings(runtime, service, addr) {
-        tracing::warn!("{warning}");
-    }
-    Ok(listener)
+/// The core supervisor over a fresh runtime, printing what it does.
+pub(crate) fn supervisor(paths: Paths) -> anyhow::Result<Supervisor> {
+    let runtime = Arc::new(Runtime::start(paths)?);
+    Ok(Supervisor::new(runtime.clone(), printer(runtime)))
 }
 
-/// Serve until Ctrl+C / SIGTERM, then let responses in flight finish (for a
-/// while) and write the last log lines.
+/// Listen for `service` on its loopback port (or `port`), explaining a busy
+/// port; the start-up line is printed by [`printer`].
+pub(crate) async fn bind(supervisor: &Supervisor, service: Service, port: Option<u16>) -> anyhow::Result<()> {
+    supervisor.serve(service, port).await.map(|_| ()).map_err(|err| match err {
+        BindError::Io { addr, source, .. } => anyhow!(source).context(format!("cannot listen on {addr}")),
+        err => anyhow!(bind_message(&err)),
+    })
+}
+
+/// Serve until Ctrl+C / SIGTERM (or the proxy fails), then put back what
+/// this run switched, let responses in flight finish (for a while) and
+/// write the last log lines.
 pub(crate) async fn serve_until_signal(
-    runtime: &Runtime,
+    supervisor: &Supervisor,
     service: Service,
-    listener: TcpListener,
     mut shutdown: Shutdown,
 ) -> anyhow::Result<()> {
-    let server = runtime.serve(service, listener);
-    tokio::pin!(server);
-    tokio::select! {
-        result = &mut server => {
-            runtime.shutdown();
-            return result.context("the proxy stopped unexpectedly");
+    let result = tokio::select! {
+        result = supervisor.proxy_ended(service) => result.map_err(anyhow::Error::from),
+        () = shutdown.wait() => Ok(()),
+    };
+    supervisor.shutdown(DRAIN_TIMEOUT).await;
+    result
+}
+
+/// What the supervisor does, as `ch` prints it.
+fn printer(runtime: Arc<Runtime>) -> Sink {
+    Arc::new(move |event: &Event<'_>| match event {
+        Event::Listening { service, addr } => {
+            crate::output::say(startup_line(&runtime, *service, *addr));
+            for warning in loop_warnings(&runtime, *service, *addr) {
+                tracing::warn!("{warning}");
+            }
         }
-        () = shutdown.wait() => {}
-    }
-    eprintln!("codex-helper: stopping (waiting up to {} s for responses in flight)…", DRAIN_TIMEOUT.as_secs());
-    runtime.stop();
-    if tokio::time::timeout(DRAIN_TIMEOUT, &mut server).await.is_err() {
-        eprintln!("codex-helper: some responses were still streaming; closing them");
-    }
-    runtime.shutdown();
-    Ok(())
+        Event::Pointed { service, report } if report.changed => crate::output::say(format!(
+            "codex-helper: {} now points at the proxy ({}); Ctrl+C puts it back",
+            service.client_name(),
+            report.file.display()
+        )),
+        Event::Adopted { service, dead } => crate::output::say(format!(
+            "codex-helper: a previous run (pid {}) ended without putting {} back; this run will",
+            dead.pid,
+            service.client_name()
+        )),
+        Event::Restored { service, report } => {
+            eprintln!("codex-helper: {} settings restored ({})", service.client_name(), report.file.display())
+        }
+        Event::SwitchFailed { service, on: false, error } => eprintln!(
+            "codex-helper: could not restore {} settings: {error:#}; run `ch switch off{}`",
+            service.client_name(),
+            service.cli_flag()
+        ),
+        Event::Stopping { grace } => {
+            eprintln!("codex-helper: stopping (waiting up to {} s for responses in flight)…", grace.as_secs())
+        }
+        Event::StillStreaming => eprintln!("codex-helper: some responses were still streaming; closing them"),
+        _ => {}
+    })
 }
 
 /// `codex-helper: Codex proxy on http://127.0.0.1:3211 → config `main` (2 upstreams)`
@@ -98,18 +123,20 @@ fn loop_warnings(runtime: &Runtime, service: Service, addr: SocketAddr) -> Vec<S
         .collect()
 }
 
-/// Explain a busy port: another codex-helper (and which), or something else.
-async fn port_taken(service: Service, addr: SocketAddr) -> String {
-    match codex_helper_core::probe::probe(addr, Duration::from_secs(2)).await {
-        Some(other) => format!(
+/// A busy port, in `ch`'s words: another codex-helper (and which), or
+/// something else.
+fn bind_message(err: &BindError) -> String {
+    match err {
+        BindError::TakenByHelper { addr, identity, .. } => format!(
             "{addr} is already served by codex-helper ({} proxy run by the {}, pid {}); use that one, stop it, or pick another port with --port N",
-            other.service, if other.owner == "app" { "desktop app" } else { "CLI" }, other.pid
+            identity.service, codex_helper_core::supervisor::serving::owner_words(&identity.owner), identity.pid
         ),
-        None => format!(
+        BindError::Busy { service, addr } => format!(
             "cannot listen on {addr}: the port is in use by another program; stop it or pick another port with --port N (the {} default is {})",
             service.display_name(),
             service.default_port()
         ),
+        err => err.to_string(),
     }
 }
 

@@ -474,4 +474,41 @@ enabled = false
         let backup = backup_path(&paths.codex_dir().join("config.toml"));
         assert_eq!(fs::read_to_string(backup).unwrap(), USER);
     }
+
+    /// Regression (found by killing the app while it moved a port): the
+    /// record of a re-point is saved before the file, and a crash between
+    /// the two left the file at the old port, which `switch off` took for
+    /// the user's own value and kept: Codex stayed pointed at a dead port.
+    #[test]
+    fn a_crash_between_the_record_and_the_file_of_a_re_point_is_still_put_back() {
+        for edit in [false, true] {
+            let (_d, paths) = home_with(Some(USER));
+            let file = paths.codex_dir().join("config.toml");
+            switch_on(&paths, Service::Codex, 3211).unwrap();
+            let at_old_port = read(&paths);
+            switch_on(&paths, Service::Codex, 4000).unwrap();
+            // The file write of the re-point never happened.
+            let mut left = at_old_port.clone();
+            if edit {
+                left = left.replace("enabled = false", "enabled = true");
+            }
+            fs::write(&file, &left).unwrap();
+
+            let off = switch_off(&paths, Service::Codex).unwrap();
+            let expected = if edit { USER.replace("enabled = false", "enabled = true") } else { USER.to_string() };
+            assert_eq!(read(&paths), expected, "edit={edit}: {off:?}");
+            assert!(off.kept.is_empty(), "edit={edit}: nothing is the user's: {off:?}");
+        }
+
+        // Pointed at the old port again before switching off: the value
+        // before the first switch is still the one that comes back.
+        let (_d, paths) = home_with(Some(USER));
+        switch_on(&paths, Service::Codex, 3211).unwrap();
+        let at_old_port = read(&paths);
+        switch_on(&paths, Service::Codex, 4000).unwrap();
+        fs::write(paths.codex_dir().join("config.toml"), &at_old_port).unwrap();
+        switch_on(&paths, Service::Codex, 3211).unwrap();
+        switch_off(&paths, Service::Codex).unwrap();
+        assert_eq!(read(&paths), USER);
+    }
 }

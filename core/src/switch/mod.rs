@@ -257,10 +257,17 @@ fn on<C: Client>(paths: &Paths, port: u16, owner: Option<ProcessId>) -> Result<S
     for (key, ours) in C::wanted(&doc, port) {
         // The value before the *first* switch, unless the user changed
         // the key since (then their value is the one to come back).
-        let previous = match existing.as_ref().and_then(|r| r.key(&key)) {
-            Some(old) if C::same(&doc, &key, &old.ours) => old.previous.clone(),
+        let recorded = existing.as_ref().and_then(|r| r.key(&key));
+        let previous = match recorded {
+            Some(old) if old.ours().any(|o| C::same(&doc, &key, o)) => old.previous.clone(),
             _ => C::get(&doc, &key),
         };
+        // Re-pointed: the value we had set stays ours until the file has
+        // the new one (a crash may come between the record and the file).
+        let ours_before = recorded.and_then(|old| match old.ours != ours {
+            true => Some(old.ours.clone()),
+            false => old.ours_before.clone(),
+        });
         for depth in 1..key.len() {
             let parent = key[..depth].to_vec();
             if C::get(&doc, &parent).is_none() && !created.contains(&parent) {
@@ -268,7 +275,7 @@ fn on<C: Client>(paths: &Paths, port: u16, owner: Option<ProcessId>) -> Result<S
             }
         }
         C::set(&mut doc, &key, &ours, &file)?;
-        keys.push(KeyChange { key, previous, ours });
+        keys.push(KeyChange { key, previous, ours, ours_before });
     }
     // Keys recorded earlier that are no longer wanted still need restoring.
     if let Some(r) = &existing {
@@ -304,6 +311,10 @@ fn on<C: Client>(paths: &Paths, port: u16, owner: Option<ProcessId>) -> Result<S
         port,
         keys,
         created_parents: created,
+        written_before: existing.as_ref().and_then(|r| match r.written != text {
+            true => Some(r.written.clone()),
+            false => r.written_before.clone(),
+        }),
         written: text,
         // A running owner (another `ch`) still switches back on its exit.
         owner: owner.or(existing.as_ref().and_then(|r| r.owner).filter(ProcessId::is_alive)),
@@ -363,7 +374,7 @@ fn off<C: Client>(paths: &Paths) -> Result<SwitchReport, SwitchError> {
     let mut kept = Vec::new();
     let (restored, changed) = match current {
         None => (Restored::FileGone, false),
-        Some(text) if text == rec.written && (rec.backup.is_none() || backup_bytes.is_some()) => match &backup_bytes {
+        Some(text) if rec.is_ours(&text) && (rec.backup.is_none() || backup_bytes.is_some()) => match &backup_bytes {
             Some(bytes) => {
                 fsutil::write_atomic(&file, bytes.as_bytes(), mode_of(&file)).map_err(|e| SwitchError::io(&file, e))?;
                 keys = rec.keys.iter().map(|k| k.key.join(".")).collect();
@@ -421,7 +432,7 @@ fn restore_keys<C: Client>(
 ) -> Result<(Vec<String>, Vec<String>), SwitchError> {
     let (mut restored, mut kept) = (Vec::new(), Vec::new());
     for change in rec.keys.iter().rev() {
-        if !C::same(doc, &change.key, &change.ours) {
+        if !change.ours().any(|ours| C::same(doc, &change.key, ours)) {
             kept.push(change.key.join("."));
             continue;
         }
@@ -472,7 +483,7 @@ fn unswitched<C: Client>(paths: &Paths) -> Result<Option<String>, SwitchError> {
         return Ok(Some(text));
     }
     if let Some(rec) = record::load(paths, C::SERVICE)? {
-        if let (true, Some(b)) = (text == rec.written, &rec.backup) {
+        if let (true, Some(b)) = (rec.is_ours(&text), &rec.backup) {
             if let Some(old) = read_opt(b)? {
                 return Ok(Some(old));
             }

@@ -105,9 +105,10 @@ proptest! {
             file: "/h/.codex/config.toml".into(),
             backup: None,
             port,
-            keys: vec![KeyChange { key: vec!["model_provider".into()], previous, ours }],
+            keys: vec![KeyChange { key: vec!["model_provider".into()], previous, ours, ours_before: None }],
             created_parents: vec![],
             written,
+            written_before: None,
             owner: Some(ProcessId { pid, start }),
         };
         let back: SwitchRecord = serde_json::from_slice(&serde_json::to_vec_pretty(&rec).unwrap()).unwrap();

@@ -44,6 +44,11 @@ pub struct SwitchRecord {
     pub created_parents: Vec<Vec<String>>,
     /// The file exactly as we last wrote it.
     pub written: String,
+    /// The file as we wrote it before the last re-point (a proxy that moved
+    /// to another port): the record is saved before the file, so a crash in
+    /// between leaves this text in place, and it is still ours to put back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_before: Option<String>,
     /// The process that switched and will switch back on exit (bare `ch`);
     /// `None` for `ch switch on`, which the user undoes. If this process
     /// is dead, the record was left by a crash (see [`super::owner`]).
@@ -61,11 +66,28 @@ pub struct KeyChange {
     pub previous: Option<String>,
     /// The source text we set.
     pub ours: String,
+    /// The source text we had set before the last re-point (see
+    /// [`SwitchRecord::written_before`]); still ours, not the user's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ours_before: Option<String>,
 }
 
 impl SwitchRecord {
     pub fn key(&self, key: &[String]) -> Option<&KeyChange> {
         self.keys.iter().find(|k| k.key == key)
+    }
+
+    /// Whether `text` is the file as we wrote it (now, or before the last
+    /// re-point).
+    pub fn is_ours(&self, text: &str) -> bool {
+        text == self.written || self.written_before.as_deref() == Some(text)
+    }
+}
+
+impl KeyChange {
+    /// The source texts of this key that we wrote.
+    pub fn ours(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.ours.as_str()).chain(self.ours_before.as_deref())
     }
 }
 
@@ -121,9 +143,11 @@ mod tests {
                 key: vec!["env".into(), "ANTHROPIC_BASE_URL".into()],
                 previous: None,
                 ours: "\"http://127.0.0.1:3210\"".into(),
+                ours_before: None,
             }],
             created_parents: vec![vec!["env".into()]],
             written: "{}\n".into(),
+            written_before: None,
             owner: Some(ProcessId { pid: 42, start: Some(7) }),
         }
     }
