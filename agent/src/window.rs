@@ -3,14 +3,20 @@
 //! so a tray-only app stays small. The window process exits by itself once
 //! it has been hidden a while.
 //!
-//! The child's stdin is our line to it: `show <screen>` brings it up at a
-//! screen; closing stdin (Quit, or this process dying) makes it exit.
+//! The child's stdin is our line to it, in the control protocol: one
+//! [`Request::Open`] line brings it up at a screen; closing stdin (Quit, or
+//! this process dying) makes it exit. A pipe and not app.sock: the order
+//! goes to the window, which serves no socket, and only the parent holds
+//! the pipe, so it needs no address and no auth, and its end of file is
+//! the news that the app is gone.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use codex_helper_core::control::{encode_request, Request};
 
 use crate::state::lock;
 
@@ -87,7 +93,7 @@ impl WindowProcess {
         let mut running = lock(&self.running);
         if let Some(r) = running.as_mut() {
             let alive = matches!(lock(&r.child).try_wait(), Ok(None));
-            if alive && writeln!(r.stdin, "show {screen}").and_then(|()| r.stdin.flush()).is_ok() {
+            if alive && write_order(&mut r.stdin, Some(screen).filter(|s| !s.is_empty())).is_ok() {
                 return Ok(true);
             }
         }
@@ -127,6 +133,13 @@ impl WindowProcess {
         let _ = child.kill();
         let _ = child.wait();
     }
+}
+
+/// Tell the window process on `stdin` to show itself at `screen`.
+pub fn write_order(stdin: &mut impl Write, screen: Option<&str>) -> io::Result<()> {
+    let order = Request::Open { screen: screen.map(str::to_string) };
+    stdin.write_all(encode_request(&order).as_bytes())?;
+    stdin.flush()
 }
 
 /// Collect the exit status once the window process ends, so it does not
