@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use codex_helper_core::config::Settings;
+use codex_helper_core::control::{ControlError, Response};
 use codex_helper_core::lb::LbEvent;
 use codex_helper_core::{Paths, Runtime};
-use serde_json::Value;
 use tokio::sync::watch;
 
 use crate::actions;
@@ -134,30 +134,31 @@ impl Agent {
 impl ipc::Handler for Agent {
     fn handle(&self, request: Request) -> ipc::Answer<'_> {
         Box::pin(async move {
-            let to_value = |v| serde_json::to_value(v).map_err(|e| e.to_string());
             match request {
-                Request::Status => to_value(snapshot(&self.state)),
+                Request::Status => Ok(Response::Status(snapshot(&self.state))),
                 Request::Route { service, on } => {
-                    let report = actions::route(&self.state, service, on).map_err(|e| e.0)?;
-                    serde_json::to_value(report).map_err(|e| e.to_string())
+                    actions::route(&self.state, service, on).map(Response::Routed).map_err(ControlError::failed)
                 }
                 Request::Reload => {
                     actions::reload(&self.state);
-                    Ok(Value::Null)
+                    Ok(Response::Done)
                 }
                 Request::ApplySettings => {
-                    serve::apply_settings(&self.state).await.map_err(|e| e.to_string())?;
-                    Ok(Value::Null)
+                    serve::apply_settings(&self.state).await.map_err(ControlError::failed)?;
+                    Ok(Response::Done)
                 }
                 Request::Open { screen } => {
-                    self.window.open(screen.as_deref()).map_err(|e| e.to_string())?;
-                    Ok(Value::Null)
+                    self.window.open(screen.as_deref()).map_err(ControlError::failed)?;
+                    Ok(Response::Done)
                 }
                 Request::Quit => {
                     self.request_quit();
-                    Ok(Value::Null)
+                    Ok(Response::Done)
                 }
-                Request::Watch => Err("watch is a stream; see ipc::Client::watch".into()),
+                Request::Watch => Err(ControlError::Unsupported {
+                    cmd: "watch".into(),
+                    hint: Some("watch is a stream; see ipc::Client::watch".into()),
+                }),
             }
         })
     }

@@ -3,9 +3,14 @@
 //! so a tray-only app stays small. The window process exits by itself once
 //! it has been hidden a while.
 //!
-//! The child's stdin is our line to it: `show <screen>` brings it up at a
-//! screen; closing stdin (Quit, or this process dying) makes it exit.
+//! The child's stdin is our line to it, in the control protocol: one
+//! [`Request::Open`] line brings it up at a screen; closing stdin (Quit, or
+//! this process dying) makes it exit. A pipe and not app.sock: the order
+//! goes to the window, which serves no socket, and only the parent holds
+//! the pipe, so it needs no address and no auth, and its end of file is
+//! the news that the app is gone.
 
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -16,6 +21,8 @@ use tokio::process::{Child, Command};
 use tokio::runtime::Handle;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
+
+use codex_helper_core::control::{encode_request, Request};
 
 use crate::state::lock;
 
@@ -42,7 +49,7 @@ pub fn default_bin() -> PathBuf {
 /// polling): it writes our orders to the child's stdin, notices its exit
 /// (and reaps it, so no zombie lingers), and kills it when asked.
 struct Running {
-    /// Orders (`show <screen>`); dropped, the child's stdin closes.
+    /// Orders ([`order_line`]s); dropped, the child's stdin closes.
     orders: mpsc::UnboundedSender<String>,
     /// Becomes `true` once the child has exited.
     exited: watch::Receiver<bool>,
@@ -108,7 +115,7 @@ impl WindowProcess {
         let screen = screen.unwrap_or("");
         let mut running = lock(&self.running);
         if let Some(r) = running.as_ref() {
-            if r.is_alive() && r.orders.send(format!("show {screen}\n")).is_ok() {
+            if r.is_alive() && r.orders.send(order_line(Some(screen).filter(|s| !s.is_empty()))).is_ok() {
                 return Ok(true);
             }
         }
@@ -186,4 +193,16 @@ async fn supervise(
         Ok(status) => tracing::info!(%status, "window process ended"),
         Err(err) => tracing::warn!(%err, "cannot wait for the window process"),
     }
+}
+
+/// The order that brings the window up at `screen`: one control-protocol
+/// line ([`Request::Open`]).
+pub fn order_line(screen: Option<&str>) -> String {
+    encode_request(&Request::Open { screen: screen.map(str::to_string) })
+}
+
+/// Tell the window process on `stdin` to show itself at `screen`.
+pub fn write_order(stdin: &mut impl Write, screen: Option<&str>) -> io::Result<()> {
+    stdin.write_all(order_line(screen).as_bytes())?;
+    stdin.flush()
 }

@@ -3,30 +3,14 @@
 //! Every proxy answers `GET /__codex_helper/health` with its [`Identity`];
 //! anything else on the port (or nothing) gives `None`. Used to reuse a
 //! running proxy instead of failing on a busy port, and by status displays.
+//! The asking lives here and the answering in the proxy, which knows
+//! nothing of this module.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
+pub use crate::proxy::identity::{Identity, APP};
 use crate::proxy::HEALTH_PATH;
-use crate::Service;
-
-/// The `app` value that marks a codex-helper proxy.
-pub const APP: &str = "codex-helper";
-
-/// What a running proxy says about itself.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct Identity {
-    pub app: String,
-    pub version: String,
-    pub service: Service,
-    pub pid: u32,
-    pub port: u16,
-    /// `cli` or `app`.
-    pub owner: String,
-}
 
 /// Ask `addr` who it is, within `timeout`.
 pub async fn probe(addr: SocketAddr, timeout: Duration) -> Option<Identity> {

@@ -17,7 +17,7 @@ use http::HeaderValue;
 use tokio::net::TcpListener;
 
 use crate::config::{ConfigError, ConfigStore, Settings};
-use crate::control::{Control, ControlError};
+use crate::control::{self, Control, TokenError};
 use crate::filter::FilterFile;
 use crate::lb::{HealthPolicy, LoadBalancer, UpstreamStatus};
 use crate::live::LiveConfig;
@@ -36,7 +36,7 @@ pub enum StartError {
     #[error("cannot create the HTTP client for upstreams: {0}")]
     Http(#[from] reqwest::Error),
     #[error(transparent)]
-    Control(#[from] ControlError),
+    Control(#[from] TokenError),
     #[error(transparent)]
     NoRuntime(#[from] NoRuntime),
 }
@@ -213,7 +213,7 @@ impl Runtime {
                 limits: self.limits.clone(),
                 via,
                 owner: self.owner,
-                control: self.control.clone(),
+                counters: self.control.counters(service).clone(),
             }),
         }
     }
@@ -240,7 +240,8 @@ impl Runtime {
                 _ = until => {}
             }
         };
-        proxy::serve(listener, self.proxy_state(service, listen), shutdown).await
+        let control = control::routes(self.control.clone());
+        proxy::serve_with(listener, self.proxy_state(service, listen), control, shutdown).await
     }
 
     /// A future that resolves when [`Runtime::stop`] is called.

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use codex_helper_agent::window::SCREENS;
+use codex_helper_core::control::{decode_request, ControlError, Request};
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder, WindowEvent};
 
 pub const MAIN: &str = "main";
@@ -88,17 +89,20 @@ pub fn hide<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
-/// Started by the resident process: its orders come on stdin, one per
-/// line (`show <screen>`); stdin closing means it quit (or died), and so
-/// does the window.
+/// Started by the resident process: its orders come on stdin, one
+/// control-protocol line each ([`Request::Open`], written by
+/// `codex_helper_agent::window::write_order`); stdin closing means it quit
+/// (or died), and so does the window.
 pub fn follow_app<R: Runtime>(app: AppHandle<R>) {
     let spawned = std::thread::Builder::new().name("app-orders".into()).spawn(move || {
         for line in std::io::stdin().lock().lines() {
             let Ok(line) = line else { break };
-            if let Some(rest) = line.strip_prefix("show") {
-                let screen = rest.trim().to_string();
-                let handle = app.clone();
-                let _ = app.run_on_main_thread(move || open(&handle, Some(&screen)));
+            match order(&line) {
+                Ok(screen) => {
+                    let handle = app.clone();
+                    let _ = app.run_on_main_thread(move || open(&handle, screen.as_deref()));
+                }
+                Err(err) => tracing::warn!(%err, "ignoring an order from the app"),
             }
         }
         tracing::info!("codex-helper quit; closing the window");
@@ -106,5 +110,45 @@ pub fn follow_app<R: Runtime>(app: AppHandle<R>) {
     });
     if let Err(err) = spawned {
         tracing::error!(%err, "cannot follow the app");
+    }
+}
+
+/// The screen one order line asks the window to show, or why it is not an
+/// order the window takes.
+fn order(line: &str) -> Result<Option<String>, ControlError> {
+    match decode_request(line)? {
+        Request::Open { screen } => Ok(screen),
+        other => Err(ControlError::Unsupported {
+            cmd: other.name().to_string(),
+            hint: Some("the window takes only `open` orders on its stdin".into()),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Write};
+
+    use codex_helper_agent::window::write_order;
+    use codex_helper_core::control::{encode_request, PROTOCOL_VERSION};
+
+    use super::*;
+
+    #[test]
+    fn orders_cross_a_real_pipe_typed_and_bad_ones_keep_their_kind() {
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        write_order(&mut writer, Some("logs")).unwrap();
+        write_order(&mut writer, None).unwrap();
+        writer.write_all(encode_request(&Request::Quit).as_bytes()).unwrap();
+        writer.write_all(b"show logs\n").unwrap();
+        writer.write_all(b"{\"v\":99,\"cmd\":\"open\",\"screen\":\"logs\"}\n").unwrap();
+        drop(writer);
+        let orders: Vec<_> = BufReader::new(reader).lines().map(|l| order(&l.unwrap())).collect();
+        assert_eq!(orders[0], Ok(Some("logs".to_string())));
+        assert_eq!(orders[1], Ok(None));
+        assert!(matches!(&orders[2], Err(ControlError::Unsupported { cmd, .. }) if cmd == "quit"), "{:?}", orders[2]);
+        assert!(matches!(orders[3], Err(ControlError::BadRequest { .. })), "the old `show` line: {:?}", orders[3]);
+        assert_eq!(orders[4], Err(ControlError::UnsupportedVersion { server: PROTOCOL_VERSION, client: 99 }));
+        assert_eq!(orders.len(), 5, "end of file ends the orders");
     }
 }

@@ -106,7 +106,7 @@ pub async fn handle(State(state): State<ProxyState>, req: Request) -> Response {
             response
         }
     };
-    state.shared.control.counters(state.service).count(response.status());
+    state.shared.counters.count(response.status());
     response
 }
 

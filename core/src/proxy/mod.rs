@@ -11,16 +11,23 @@
 //! - [`native_error`]: our own errors in each client's format.
 //! - [`listen`], [`conns`], [`linger`]: accepting clients, with header and
 //!   idle timeouts, a connection cap, and a lingering close.
+//! - [`identity`], [`counters`]: what the proxy says about itself, and the
+//!   requests it answered.
 //!
 //! Callers bind a listener themselves and hand it to [`serve`], so the CLI,
-//! the desktop app and the tests all start the proxy the same way.
+//! the desktop app and the tests all start the proxy the same way. Routes
+//! that are not the proxy's own (the control module's status endpoint)
+//! come in from outside through [`serve_with`], so the proxy depends on
+//! nothing that reports on it.
 
 pub mod body;
 pub mod conns;
+pub mod counters;
 pub mod decode;
 pub mod forward;
 pub mod guard;
 pub mod headers;
+pub mod identity;
 pub mod linger;
 pub mod listen;
 pub mod native_error;
@@ -97,8 +104,8 @@ pub struct Shared {
     pub via: HeaderValue,
     /// Which program runs this proxy (`cli`, `app`), for `ch status`.
     pub owner: &'static str,
-    /// Control token and request counters, for the status endpoint.
-    pub control: Arc<crate::control::Control>,
+    /// Requests answered, by final status (read by the status reports).
+    pub counters: Arc<counters::RequestCounters>,
 }
 
 /// The axum state: cheap to clone, one per service server.
@@ -112,11 +119,13 @@ pub struct ProxyState {
 
 /// The proxy's routes: its identity endpoint, and everything else forwarded.
 pub fn router(state: ProxyState) -> Router {
-    Router::new()
-        .route(HEALTH_PATH, get(health))
-        .route(crate::control::STATUS_PATH, get(crate::control::status))
-        .fallback(forward::handle)
-        .with_state(state)
+    router_with(state, Router::new())
+}
+
+/// [`router`] plus `extra` routes (the control endpoint), which take
+/// precedence over forwarding but not over the identity endpoint.
+pub fn router_with(state: ProxyState, extra: Router<ProxyState>) -> Router {
+    Router::new().route(HEALTH_PATH, get(health)).merge(extra).fallback(forward::handle).with_state(state)
 }
 
 /// Who this proxy is. Behind the same Host/Origin guard as everything else:
@@ -130,8 +139,8 @@ async fn health(
     if let Err(refusal) = guard::check(&parts) {
         return native_error::response(state.service, refusal.status(), refusal.kind(), &refusal.message());
     }
-    axum::Json(crate::probe::Identity {
-        app: crate::probe::APP.to_string(),
+    axum::Json(identity::Identity {
+        app: identity::APP.to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         service: state.service,
         pid: std::process::id(),
@@ -148,8 +157,18 @@ pub async fn serve(
     state: ProxyState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, state, Router::new(), shutdown).await
+}
+
+/// [`serve`] with `extra` routes (see [`router_with`]).
+pub async fn serve_with(
+    listener: TcpListener,
+    state: ProxyState,
+    extra: Router<ProxyState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let limits = state.shared.limits.clone();
-    listen::serve(listener, router(state), limits.client, limits.max_connections, shutdown).await
+    listen::serve(listener, router_with(state, extra), limits.client, limits.max_connections, shutdown).await
 }
 
 /// The HTTP client used for upstreams: rustls, connection pooling, and

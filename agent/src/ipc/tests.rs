@@ -1,0 +1,192 @@
+//! app.sock at the boundary: a real socket, the real client, and raw lines
+//! for what a well-behaved client never sends.
+
+use std::sync::Mutex;
+
+use codex_helper_core::control::PROTOCOL_VERSION;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+use super::*;
+
+/// Answers like the real agent would, from canned state, and keeps what
+/// it was asked.
+struct Canned {
+    versions: watch::Sender<u64>,
+    asked: Mutex<Vec<Request>>,
+}
+
+fn report(service: Service) -> SwitchReport {
+    SwitchReport {
+        service,
+        file: "/home/u/.claude/settings.json".into(),
+        backup: None,
+        port: None,
+        changed: true,
+        already: false,
+        restored: None,
+        keys: vec!["env.ANTHROPIC_BASE_URL".into()],
+        kept: vec![],
+    }
+}
+
+impl Handler for Canned {
+    fn handle(&self, request: Request) -> Answer<'_> {
+        self.asked.lock().unwrap().push(request.clone());
+        Box::pin(async move {
+            match request {
+                // As JSON, so the test does not follow every field of the status.
+                Request::Status => Ok(Response::Status(
+                    serde_json::from_value(serde_json::json!({"services": [], "quota_problem": "canned"})).unwrap(),
+                )),
+                Request::Route { on: true, .. } => {
+                    Err(IpcError::failed("the codex proxy is turned off; enable it in Settings first"))
+                }
+                Request::Route { service, on: false } => Ok(Response::Routed(report(service))),
+                _ => Ok(Response::Done),
+            }
+        })
+    }
+
+    fn watch(&self) -> watch::Receiver<u64> {
+        self.versions.subscribe()
+    }
+}
+
+async fn listen(paths: &Paths) -> (tokio::task::JoinHandle<()>, Arc<Canned>) {
+    let Bound::Listener(listener) = bind(paths).await.unwrap() else { panic!("nothing runs yet") };
+    let canned = Arc::new(Canned { versions: watch::Sender::new(1), asked: Mutex::default() });
+    (tokio::spawn(serve(listener, canned.clone())), canned)
+}
+
+/// Write raw `lines` on one connection, read one reply line per line.
+async fn raw(paths: &Paths, lines: &[&str]) -> Vec<control::Answer<StatusPayload>> {
+    let stream = UnixStream::connect(socket_path(paths)).await.unwrap();
+    let (read, mut write) = stream.into_split();
+    let mut read = BufReader::new(read);
+    let mut out = Vec::new();
+    for line in lines {
+        write.write_all(format!("{line}\n").as_bytes()).await.unwrap();
+        let mut reply = String::new();
+        read.read_line(&mut reply).await.unwrap();
+        out.push(decode_reply(&reply));
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_second_launch_finds_the_first_and_a_dead_socket_is_replaced() {
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths::with_home(home.path());
+    let client = Client::new(&paths);
+    assert!(matches!(client.status().await, Err(IpcError::NotRunning { .. })));
+
+    let (server, _canned) = listen(&paths).await;
+    let mode = std::fs::metadata(socket_path(&paths)).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "only the user may talk to the app");
+    let Bound::Running(second) = bind(&paths).await.unwrap() else { panic!("the first instance answers") };
+    assert_eq!(second.status().await.unwrap().quota_problem.as_deref(), Some("canned"));
+
+    // Killed: the socket file stays, nobody answers; the next start takes over.
+    server.abort();
+    let _ = server.await;
+    assert!(socket_path(&paths).exists());
+    assert!(matches!(bind(&paths).await.unwrap(), Bound::Listener(_)));
+}
+
+#[tokio::test]
+async fn every_request_and_its_answer_cross_the_socket_typed() {
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths::with_home(home.path());
+    let (_server, canned) = listen(&paths).await;
+    let client = Client::new(&paths);
+    assert_eq!(client.status().await.unwrap().quota_problem.as_deref(), Some("canned"));
+    assert_eq!(client.route(Service::Claude, false).await.unwrap(), report(Service::Claude));
+    client.reload().await.unwrap();
+    client.apply_settings().await.unwrap();
+    client.open(Some("logs")).await.unwrap();
+    client.open(None).await.unwrap();
+    client.quit().await.unwrap();
+    assert_eq!(
+        *canned.asked.lock().unwrap(),
+        vec![
+            Request::Status,
+            Request::Route { service: Service::Claude, on: false },
+            Request::Reload,
+            Request::ApplySettings,
+            Request::Open { screen: Some("logs".into()) },
+            Request::Open { screen: None },
+            Request::Quit,
+        ]
+    );
+}
+
+#[tokio::test]
+async fn refusals_arrive_in_words_and_watch_follows_versions() {
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths::with_home(home.path());
+    let (_server, canned) = listen(&paths).await;
+    let client = Client::new(&paths);
+    match client.route(Service::Codex, true).await {
+        Err(IpcError::Failed { reason }) => assert!(reason.contains("enable it in Settings"), "{reason}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let mut watch = client.watch().await.unwrap();
+    assert_eq!(watch.next().await, Some(1), "the current version first");
+    canned.versions.send_replace(7);
+    assert_eq!(watch.next().await, Some(7));
+    drop(canned);
+}
+
+#[tokio::test]
+async fn garbage_gets_an_error_line_not_a_hangup() {
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths::with_home(home.path());
+    let (_server, _canned) = listen(&paths).await;
+    let explode = format!("{{\"v\":{PROTOCOL_VERSION},\"cmd\":\"explode\"}}");
+    let status = format!("{{\"v\":{PROTOCOL_VERSION},\"cmd\":\"status\"}}");
+    let answers = raw(&paths, &[&explode, "not json at all", &status]).await;
+    for answer in &answers[..2] {
+        match answer {
+            Err(error @ IpcError::BadRequest { .. }) => {
+                assert!(error.to_string().starts_with("not a request"), "{error}")
+            }
+            other => panic!("expected a bad request, got {other:?}"),
+        }
+    }
+    assert!(matches!(answers[2], Ok(Response::Status(_))), "the connection still answers: {:?}", answers[2]);
+}
+
+#[tokio::test]
+async fn a_peer_of_another_version_gets_both_versions_named() {
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths::with_home(home.path());
+    let (server, _canned) = listen(&paths).await;
+    // A newer client's command this server cannot know, and a client from
+    // before versions.
+    let answers = raw(&paths, &["{\"v\":99,\"cmd\":\"rotate_keys\"}", "{\"cmd\":\"status\"}"]).await;
+    let errors: Vec<_> = answers.iter().map(|a| a.as_ref().err()).collect();
+    assert_eq!(
+        errors,
+        [
+            Some(&IpcError::UnsupportedVersion { server: PROTOCOL_VERSION, client: 99 }),
+            Some(&IpcError::UnsupportedVersion { server: PROTOCOL_VERSION, client: 0 }),
+        ]
+    );
+
+    // A server of another version, as the client sees it.
+    server.abort();
+    let _ = server.await;
+    std::fs::remove_file(socket_path(&paths)).unwrap();
+    let listener = UnixListener::bind(socket_path(&paths)).unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (read, mut write) = stream.into_split();
+            let mut line = String::new();
+            BufReader::new(read).read_line(&mut line).await.unwrap();
+            write.write_all(b"{\"v\":2,\"ok\":{\"reply\":\"done\"}}\n").await.unwrap();
+        }
+    });
+    let error = Client::new(&paths).quit().await.unwrap_err();
+    assert_eq!(error, IpcError::UnsupportedVersion { server: 2, client: PROTOCOL_VERSION });
+    assert!(error.to_string().contains("update"), "{error}");
+}
