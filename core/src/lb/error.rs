@@ -109,10 +109,20 @@ impl ErrorKind {
             "ratelimitexceeded" | "ratelimiterror" | "ratelimited" | "ratelimit" | "toomanyrequests" => {
                 ErrorKind::RateLimited
             }
-            "insufficientquota" | "quotaexceeded" | "quotaexhausted" | "billinghardlimitreached"
-            | "usagelimitreached" | "billingerror" | "insufficientbalance" => ErrorKind::QuotaExhausted,
-            "authenticationerror" | "invalidapikey" | "permissionerror" | "permissiondenied" | "unauthorized"
-            | "forbidden" | "auth" => ErrorKind::Auth,
+            "insufficientquota"
+            | "quotaexceeded"
+            | "quotaexhausted"
+            | "billinghardlimitreached"
+            | "usagelimitreached"
+            | "billingerror"
+            | "insufficientbalance" => ErrorKind::QuotaExhausted,
+            "authenticationerror"
+            | "invalidapikey"
+            | "permissionerror"
+            | "permissiondenied"
+            | "unauthorized"
+            | "forbidden"
+            | "auth" => ErrorKind::Auth,
             "notfound" | "notfounderror" => ErrorKind::NotFound,
             "modelnotfound" | "modelnotfounderror" => ErrorKind::ModelNotFound,
             "overloaded" | "overloadederror" | "serveroverloaded" | "serviceunavailable" | "enginoverloaded"
@@ -279,15 +289,27 @@ mod tests {
             429,
             r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}"#,
         );
-        assert_eq!((e.status, e.kind, e.code.as_deref()), (Some(429), ErrorKind::QuotaExhausted, Some("insufficient_quota")));
+        assert_eq!(
+            (e.status, e.kind, e.code.as_deref()),
+            (Some(429), ErrorKind::QuotaExhausted, Some("insufficient_quota"))
+        );
         assert!(e.message.starts_with("HTTP 429 Too Many Requests: {\"error\""), "{}", e.message);
         let e = answer(429, r#"{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}"#);
         assert_eq!(e.kind, ErrorKind::RateLimited);
-        let e = answer(401, r#"{"error":{"message":"Incorrect API key","type":"invalid_request_error","code":"invalid_api_key"}}"#);
+        let e = answer(
+            401,
+            r#"{"error":{"message":"Incorrect API key","type":"invalid_request_error","code":"invalid_api_key"}}"#,
+        );
         assert_eq!(e.kind, ErrorKind::Auth);
-        let e = answer(404, r#"{"error":{"message":"The model `gpt-9` does not exist","type":"invalid_request_error","code":"model_not_found"}}"#);
+        let e = answer(
+            404,
+            r#"{"error":{"message":"The model `gpt-9` does not exist","type":"invalid_request_error","code":"model_not_found"}}"#,
+        );
         assert_eq!(e.kind, ErrorKind::ModelNotFound);
-        let e = answer(400, r#"{"error":{"message":"too long","type":"invalid_request_error","code":"context_length_exceeded"}}"#);
+        let e = answer(
+            400,
+            r#"{"error":{"message":"too long","type":"invalid_request_error","code":"context_length_exceeded"}}"#,
+        );
         assert_eq!(e.kind, ErrorKind::ContextLength);
     }
 
@@ -336,7 +358,10 @@ mod tests {
     #[test]
     fn keys_echoed_in_answers_are_scrubbed() {
         let key = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789";
-        let e = answer(401, &format!(r#"{{"error":{{"message":"Incorrect API key provided: {key}","code":"invalid_api_key"}}}}"#));
+        let e = answer(
+            401,
+            &format!(r#"{{"error":{{"message":"Incorrect API key provided: {key}","code":"invalid_api_key"}}}}"#),
+        );
         assert!(!e.message.contains(key), "{}", e.message);
         let e = UpstreamError::from_event(format!(r#"{{"error":{{"message":"bad key {key}"}}}}"#).as_bytes());
         assert!(!e.message.contains(key), "{}", e.message);

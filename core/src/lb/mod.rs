@@ -47,20 +47,12 @@ impl UpstreamId {
 pub enum Outcome {
     /// `started`: when the request was sent (a success only ends a
     /// cooldown that began before it).
-    Success {
-        status: u16,
-        started: Instant,
-    },
+    Success { status: u16, started: Instant },
     /// The client's own mistake (4xx other than auth/rate limits).
-    Neutral {
-        status: u16,
-    },
+    Neutral { status: u16 },
     /// Whether it counts against the upstream, and how it cools down, is
     /// [`retry::decide`]'s to say from the error's kind.
-    Failure {
-        error: UpstreamError,
-        retry_after: Option<Duration>,
-    },
+    Failure { error: UpstreamError, retry_after: Option<Duration> },
 }
 
 /// Something the tray or a notification may want to show.

@@ -126,8 +126,7 @@ impl ProxyError {
 impl IntoResponse for ProxyError {
     fn into_response(self) -> Response {
         let reason = &self.reason;
-        let mut response =
-            native_error::response(self.service, reason.status(), reason.code(), &reason.to_string());
+        let mut response = native_error::response(self.service, reason.status(), reason.code(), &reason.to_string());
         if let Some(wait) = reason.retry_after() {
             if let Ok(v) = HeaderValue::from_str(&wait.as_secs().to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
@@ -167,7 +166,10 @@ mod tests {
             v["error"]["message"],
             "codex-helper: every upstream of config `codex-main` failed (2 tried): https://a/v1 → could not connect: Connection refused (os error 111); https://b/v1 → HTTP 503 Service Unavailable: overloaded"
         );
-        assert_eq!((v["error"]["type"].as_str(), v["error"]["code"].as_str()), (Some("server_error"), Some("all_upstreams_failed")));
+        assert_eq!(
+            (v["error"]["type"].as_str(), v["error"]["code"].as_str()),
+            (Some("server_error"), Some("all_upstreams_failed"))
+        );
         assert!(v["error"]["param"].is_null());
     }
 

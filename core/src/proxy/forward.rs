@@ -132,8 +132,7 @@ async fn run(
     }
 
     let snapshot = state.shared.config.snapshot();
-    let active =
-        snapshot.active(state.service).cloned().ok_or(Reason::NoConfig { service: state.service })?;
+    let active = snapshot.active(state.service).cloned().ok_or(Reason::NoConfig { service: state.service })?;
     record.config_name = active.name.to_string();
 
     let body = read_body(parts, body, state.shared.limits.max_request_body_bytes).await?;

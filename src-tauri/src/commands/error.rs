@@ -227,12 +227,9 @@ mod tests {
         assert!(matches!(e, CommandError::InvalidInput { field: Some(ref f), .. } if f == "base_url"), "{e:?}");
         let e: CommandError = ConfigsError::ControlChar { field: "--alias", message: "has a tab".into() }.into();
         assert!(matches!(e, CommandError::InvalidInput { field: Some(ref f), .. } if f == "alias"), "{e:?}");
-        let e: CommandError = ConfigsError::UrlTaken {
-            service: Service::Claude,
-            config: "c".into(),
-            base_url: "https://a".into(),
-        }
-        .into();
+        let e: CommandError =
+            ConfigsError::UrlTaken { service: Service::Claude, config: "c".into(), base_url: "https://a".into() }
+                .into();
         assert!(matches!(e, CommandError::Conflict { .. }), "{e:?}");
         let parse = ConfigError::Parse {
             path: "/tmp/config.json".into(),

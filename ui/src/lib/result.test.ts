@@ -5,7 +5,7 @@ describe("command errors", () => {
   const invalid = { kind: "invalid_input", detail: { field: "base_url", message: "--base-url is not a URL" } };
 
   it("keep their kind and field, and read as their message", async () => {
-    const err = await unwrap(Promise.resolve({ status: "error" as const, error: invalid })).catch((e) => e);
+    const err = (await unwrap(Promise.resolve({ status: "error" as const, error: invalid })).catch((e) => e)) as CommandError;
     expect(err).toBeInstanceOf(CommandError);
     expect(err.kind).toBe("invalid_input");
     expect(err.field).toBe("base_url");
