@@ -178,6 +178,22 @@ async fn claude_overloaded_error_event_fails_over() {
     assert!(line["attempts"][0]["error"].as_str().unwrap().contains("overloaded_error"), "{line}");
 }
 
+/// Regression: whether an in-stream error was the client's fault used to be
+/// a substring search of its text (`"not_found"`, `"invalid_request"` …), so
+/// an overload whose message merely mentioned one of those words was passed
+/// to the client instead of failing over. The kind (`overloaded_error`)
+/// decides now, not the wording.
+#[tokio::test]
+async fn overload_whose_message_mentions_not_found_still_fails_over() {
+    let message = "Overloaded: replica pool for this model not_found in region, retry later";
+    let reply = Reply::sse(canned::claude_error_event("overloaded_error", message));
+    let pair = assert_fails_over(Service::Claude, Primary::Replies(reply), json!({})).await;
+    let line = pair.last_log_line();
+    assert!(line["attempts"][0]["error"].as_str().unwrap().contains("overloaded_error"), "{line}");
+    let codex = Reply::sse(canned::codex_failed("server_error", "invalid_request_id cache miss; try again"));
+    assert_fails_over(Service::Codex, Primary::Replies(codex), json!({})).await;
+}
+
 #[tokio::test]
 async fn claude_529_and_reset_before_content_fail_over() {
     let overloaded = Reply::json(529, canned::claude_error_json("overloaded_error", "Overloaded"));

@@ -126,6 +126,12 @@ export type Attempt = {
 	outcome?: string,
 	duration_ms?: number,
 	error?: string | null,
+	/**
+	 *  What kind of failure `error` is (`rate_limited`, `server`,
+	 *  `stream_ended_early`…, see `lb::ErrorKind`), for filtering without
+	 *  reading the text.
+	 */
+	error_kind?: string | null,
 };
 
 /**  One check's result. */
@@ -138,13 +144,50 @@ export type Check = {
 	fix: string | null,
 };
 
+export type CommandError = 
 /**
- *  What a command failed with: a message meant for the user (it says what
- *  is wrong and how to fix it, as core errors do; never a key).
+ *  A value the user gave is unusable. `field` names it, as the form
+ *  does: `base_url`, `config`, `alias`, `tags`, `auth_token`,
+ *  `api_key`, `session_id`, `cwd`.
  */
-export type CommandError = {
+{ kind: "invalid_input"; detail: {
+	field: string | null,
 	message: string,
-};
+} } | 
+/**  The config, upstream, client directory or file asked for is not there. */
+{ kind: "not_found"; detail: {
+	message: string,
+} } | 
+/**  The change clashes with what is already there (an upstream URL taken). */
+{ kind: "conflict"; detail: {
+	message: string,
+} } | 
+/**  A file could not be read or written. */
+{ kind: "io"; detail: {
+	path: string | null,
+	message: string,
+} } | 
+/**
+ *  One of our files (or a client's) does not parse or holds a bad value:
+ *  `file` (with `~`), and the line and dotted key where known.
+ */
+{ kind: "config"; detail: {
+	file: string,
+	line: number | null,
+	key: string | null,
+	message: string,
+} } | 
+/**
+ *  The resident app (or what the command needs of the system, such as a
+ *  terminal) is not there or did not answer.
+ */
+{ kind: "unavailable"; detail: {
+	message: string,
+} } | 
+/**  Anything else. */
+{ kind: "failed"; detail: {
+	message: string,
+} };
 
 /**  One named config as shown to users. */
 export type ConfigView = {

@@ -116,9 +116,11 @@ impl Health {
 
     /// A request the client got wrong (400, 404…): counts as traffic, says
     /// nothing about the upstream's health.
-    pub fn record_neutral(&mut self, status: u16) {
+    pub fn record_neutral(&mut self, status: Option<u16>) {
         self.requests += 1;
-        self.last_status = Some(status);
+        if status.is_some() {
+            self.last_status = status;
+        }
     }
 
     pub fn record_failure(
@@ -233,7 +235,7 @@ mod tests {
     #[test]
     fn neutral_outcomes_do_not_touch_health() {
         let mut h = Health::default();
-        h.record_neutral(404);
+        h.record_neutral(Some(404));
         assert_eq!(h.consecutive_failures, 0);
         assert_eq!(h.requests, 1);
         assert_eq!(h.failures, 0);

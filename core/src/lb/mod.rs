@@ -3,13 +3,15 @@
 //!
 //! - [`select`]: the order to try upstreams in (pure, no I/O).
 //! - [`health`]: failure threshold, cooldowns, quota exhaustion.
-//! - [`retry`]: which upstream answers are worth another upstream.
+//! - [`retry`]: which upstream answers are worth another upstream, decided
+//!   per [`ErrorKind`] of an [`UpstreamError`] (see [`error`]).
 //!
 //! State lives in memory, behind short mutex sections that are never held
 //! across an `.await`. The desktop app and `ch status` read it through
 //! [`LoadBalancer::snapshot`] and follow changes with
 //! [`LoadBalancer::subscribe`], which only fires on real transitions.
 
+pub mod error;
 pub mod health;
 pub mod retry;
 pub mod select;
@@ -22,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use crate::Service;
+pub use error::{ErrorKind, UpstreamError};
 pub use health::{Health, HealthPolicy, Transition, FAILURE_THRESHOLD};
 use select::Pin;
 
@@ -44,19 +47,12 @@ impl UpstreamId {
 pub enum Outcome {
     /// `started`: when the request was sent (a success only ends a
     /// cooldown that began before it).
-    Success {
-        status: u16,
-        started: Instant,
-    },
+    Success { status: u16, started: Instant },
     /// The client's own mistake (4xx other than auth/rate limits).
-    Neutral {
-        status: u16,
-    },
-    Failure {
-        status: Option<u16>,
-        error: String,
-        retry_after: Option<Duration>,
-    },
+    Neutral { status: u16 },
+    /// Whether it counts against the upstream, and how it cools down, is
+    /// [`retry::decide`]'s to say from the error's kind.
+    Failure { error: UpstreamError, retry_after: Option<Duration> },
 }
 
 /// Something the tray or a notification may want to show.
@@ -207,11 +203,21 @@ impl LoadBalancer {
             match outcome {
                 Outcome::Success { status, started } => health.record_success(*status, *started, now),
                 Outcome::Neutral { status } => {
-                    health.record_neutral(*status);
+                    health.record_neutral(Some(*status));
                     Transition::None
                 }
-                Outcome::Failure { status, error, retry_after } => {
-                    health.record_failure(&self.inner.policy, now, *status, error.clone(), *retry_after)
+                Outcome::Failure { error, retry_after } => {
+                    let decision = retry::decide(error.kind, *retry_after);
+                    if decision.counts_against_health {
+                        let at_once = match decision.cooldown {
+                            retry::Cooldown::For(wait) => Some(wait),
+                            retry::Cooldown::AfterThreshold | retry::Cooldown::Never => None,
+                        };
+                        health.record_failure(&self.inner.policy, now, error.status, error.message.clone(), at_once)
+                    } else {
+                        health.record_neutral(error.status);
+                        Transition::None
+                    }
                 }
             }
         };
@@ -220,7 +226,7 @@ impl LoadBalancer {
             Transition::None => {}
             Transition::CooldownStarted(cooldown) => {
                 let reason = match outcome {
-                    Outcome::Failure { error, .. } => error.clone(),
+                    Outcome::Failure { error, .. } => error.message.clone(),
                     _ => String::new(),
                 };
                 tracing::warn!(%service, upstream = %id.base_url, cooldown_s = cooldown.as_secs_f64(), %reason, "upstream cooling down");
@@ -344,7 +350,8 @@ mod tests {
     }
 
     fn failure() -> Outcome {
-        Outcome::Failure { status: Some(502), error: "HTTP 502".into(), retry_after: None }
+        let error = UpstreamError::from_answer(http::StatusCode::BAD_GATEWAY, b"");
+        Outcome::Failure { error, retry_after: None }
     }
 
     #[test]
@@ -368,6 +375,20 @@ mod tests {
         assert_eq!(snap[0].state, UpstreamState::CoolingDown);
         assert_eq!(snap[0].failures, 3);
         assert_eq!(snap[1].state, UpstreamState::Ok);
+    }
+
+    #[test]
+    fn a_client_kind_failure_does_not_count_against_the_upstream() {
+        let lb = LoadBalancer::new(Service::Codex, HealthPolicy::default());
+        let ids = ids();
+        let error = UpstreamError::from_answer(http::StatusCode::NOT_FOUND, br#"{"error":{"code":"model_not_found"}}"#);
+        assert_eq!(error.kind, ErrorKind::ModelNotFound);
+        for _ in 0..FAILURE_THRESHOLD {
+            lb.record(&ids[0], &Outcome::Failure { error: error.clone(), retry_after: Some(Duration::from_secs(9)) });
+        }
+        let snap = lb.snapshot(&ids);
+        assert_eq!((snap[0].state, snap[0].failures, snap[0].requests), (UpstreamState::Ok, 0, 3));
+        assert_eq!(snap[0].last_status, Some(404));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Which upstream answers are worth another upstream, and which belong to
-//! the client.
+//! the client: [`decide`] is the one place that says, per [`ErrorKind`],
+//! whether to fail over, whether it counts against the upstream's health,
+//! and how its cooldown is set.
 //!
 //! Retrying is only ever safe before the first byte went to the client; the
 //! proxy's response body enforces that. This module only classifies.
@@ -7,6 +9,50 @@
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, StatusCode};
+
+use super::error::ErrorKind;
+
+/// What one error means for the request and the upstream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// Try the next upstream (if nothing reached the client yet). When
+    /// false the error is the client's own: every upstream would say the
+    /// same, so it goes to the client as it is.
+    pub fail_over: bool,
+    /// Counts as a failure of the upstream (towards the threshold).
+    pub counts_against_health: bool,
+    pub cooldown: Cooldown,
+}
+
+/// When a failure puts an upstream in cooldown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cooldown {
+    /// Never (the error says nothing about the upstream).
+    Never,
+    /// After [`super::HealthPolicy::failure_threshold`] failures in a row,
+    /// for the policy's doubling cooldown.
+    AfterThreshold,
+    /// At once, for this long: the upstream said how long (`Retry-After`).
+    For(Duration),
+}
+
+/// The decision for an error of `kind`, `retry_after` being what the
+/// upstream asked for (already clamped, see [`retry_after`]).
+pub fn decide(kind: ErrorKind, retry_after: Option<Duration>) -> Decision {
+    use ErrorKind::*;
+    match kind {
+        // About the request: another upstream would answer the same.
+        BadRequest | NotFound | ModelNotFound | ContextLength | ContentFilter | Unsupported => {
+            Decision { fail_over: false, counts_against_health: false, cooldown: Cooldown::Never }
+        }
+        RateLimited | QuotaExhausted | Auth | Overloaded | Server | Timeout | Connection | StreamEndedEarly
+        | EventTooLarge | Misconfigured | Unknown => Decision {
+            fail_over: true,
+            counts_against_health: true,
+            cooldown: retry_after.map_or(Cooldown::AfterThreshold, Cooldown::For),
+        },
+    }
+}
 
 /// How one upstream answer counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,15 +67,15 @@ pub enum Verdict {
     Retryable,
 }
 
+/// How an answer with `status` counts, before its body is read: the
+/// status's kind (see [`ErrorKind::from_status`]) through [`decide`]. "Method
+/// not implemented" (e.g. Claude Code's `HEAD /` probe) is a property of the
+/// request, not an outage.
 pub fn classify_status(status: StatusCode) -> Verdict {
-    match status.as_u16() {
-        // "Method not implemented" (e.g. Claude Code's `HEAD /` probe) is a
-        // property of the request, not an outage.
-        501 => Verdict::ClientError,
-        401 | 403 | 408 | 429 => Verdict::Retryable,
-        s if s >= 500 => Verdict::Retryable,
-        s if s >= 400 => Verdict::ClientError,
-        _ => Verdict::Success,
+    match ErrorKind::from_status(status.as_u16()) {
+        None => Verdict::Success,
+        Some(kind) if decide(kind, None).fail_over => Verdict::Retryable,
+        Some(_) => Verdict::ClientError,
     }
 }
 
@@ -82,6 +128,35 @@ mod tests {
         }
         for s in [401, 403, 408, 429, 500, 502, 503, 504, 529] {
             assert_eq!(classify_status(StatusCode::from_u16(s).unwrap()), Verdict::Retryable, "{s}");
+        }
+    }
+
+    #[test]
+    fn decides_per_kind() {
+        use ErrorKind::*;
+        let client = Decision { fail_over: false, counts_against_health: false, cooldown: Cooldown::Never };
+        for kind in [BadRequest, NotFound, ModelNotFound, ContextLength, ContentFilter, Unsupported] {
+            assert_eq!(decide(kind, None), client, "{kind}");
+            assert_eq!(decide(kind, Some(Duration::from_secs(5))), client, "a client error never cools: {kind}");
+        }
+        for kind in [
+            RateLimited,
+            QuotaExhausted,
+            Auth,
+            Overloaded,
+            Server,
+            Timeout,
+            Connection,
+            StreamEndedEarly,
+            EventTooLarge,
+            Misconfigured,
+            Unknown,
+        ] {
+            let d = decide(kind, None);
+            assert!(d.fail_over && d.counts_against_health, "{kind}");
+            assert_eq!(d.cooldown, Cooldown::AfterThreshold, "{kind}");
+            let wait = Duration::from_secs(7);
+            assert_eq!(decide(kind, Some(wait)).cooldown, Cooldown::For(wait), "Retry-After sets it: {kind}");
         }
     }
 

@@ -58,6 +58,11 @@ pub struct Attempt {
     pub duration_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What kind of failure `error` is (`rate_limited`, `server`,
+    /// `stream_ended_early`…, see `lb::ErrorKind`), for filtering without
+    /// reading the text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<String>,
 }
 
 /// One proxied request. Build it with [`RequestRecord::new`] or a struct
@@ -192,6 +197,7 @@ mod tests {
             outcome: "retried".into(),
             duration_ms: 5,
             error: None,
+            error_kind: None,
         }];
         let v: serde_json::Value = serde_json::to_value(&r).unwrap();
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();

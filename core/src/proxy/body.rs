@@ -12,7 +12,7 @@ use futures_util::Stream;
 
 use super::native_error;
 use super::pump::{Pump, StreamFault};
-use crate::lb::{LoadBalancer, Outcome, UpstreamId};
+use crate::lb::{LoadBalancer, Outcome, UpstreamError, UpstreamId};
 use crate::logs::{RequestLog, RequestRecord};
 use crate::Service;
 
@@ -88,7 +88,9 @@ impl ProxyBody {
             }
             End::UpstreamBroke(fault) => {
                 rec.error = Some(fault.message.clone());
-                Outcome::Failure { status: Some(rec.status_code), error: fault.message.clone(), retry_after: None }
+                let mut error = UpstreamError::new(fault.kind.error_kind(), fault.message.clone());
+                error.status = Some(rec.status_code);
+                Outcome::Failure { error, retry_after: None }
             }
         };
         if let Some(last) = rec.attempts.last_mut() {
@@ -96,6 +98,7 @@ impl ProxyBody {
             if let End::UpstreamBroke(fault) = &end {
                 last.outcome = fault.kind.outcome().into();
                 last.error = Some(fault.message.clone());
+                last.error_kind = Some(fault.kind.error_kind().as_str().into());
             }
         }
         ledger.lb.record(&ledger.upstream, &outcome);

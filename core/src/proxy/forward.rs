@@ -11,52 +11,38 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::request::Parts;
 use http::{header, Method, StatusCode};
 
 use super::body::{Ledger, ProxyBody};
+use super::error::{ProxyError, Reason};
 use super::headers;
-use super::native_error;
 use super::observe::Observer;
 use super::pump::{root_cause, FaultKind, Pump};
 use super::session::session_id;
 use super::target::upstream_url;
 use super::ProxyState;
-use crate::lb::retry::{classify_status, retry_after, Verdict};
-use crate::lb::Outcome;
+use crate::lb::error::SNIPPET;
+use crate::lb::retry::{classify_status, decide, retry_after, Verdict};
+use crate::lb::{ErrorKind, Outcome, UpstreamError};
 use crate::live::{ActiveConfig, ActiveUpstream};
 use crate::logs::{Attempt, RequestRecord};
 
 /// Read while deciding whether a streaming answer is real before giving up
 /// waiting for content and committing anyway.
 const MAX_HELD: usize = 1 << 20;
-/// How much of an upstream's error body goes into our error message.
-const ERROR_SNIPPET: usize = 600;
-
-/// A request the proxy answers itself, with the reason.
-pub struct Refused {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-    pub retry_after: Option<Duration>,
-}
-
-impl Refused {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Refused { status, code, message: message.into(), retry_after: None }
-    }
-}
-
 /// One upstream that did not work out, before anything reached the client.
 struct Failed {
-    status: Option<u16>,
-    error: String,
+    error: UpstreamError,
     retry_after: Option<Duration>,
-    /// No response headers arrived in time (the client gets a 504 if this
-    /// was the last try).
-    timed_out: bool,
+}
+
+impl From<UpstreamError> for Failed {
+    fn from(error: UpstreamError) -> Failed {
+        Failed { error, retry_after: None }
+    }
 }
 
 /// An upstream whose answer goes to the client.
@@ -90,20 +76,16 @@ pub async fn handle(State(state): State<ProxyState>, req: Request) -> Response {
             pending.record = None;
             response
         }
-        Err(refused) => {
-            tracing::debug!(status = %refused.status, message = %refused.message, "request answered by the proxy");
+        Err(reason) => {
+            let status = reason.status();
+            let message = reason.to_string();
+            tracing::debug!(%status, %message, "request answered by the proxy");
             let mut record = pending.record.take().expect("still pending");
-            record.status_code = refused.status.as_u16();
+            record.status_code = status.as_u16();
             record.duration_ms = started.elapsed().as_millis() as u64;
-            record.error = Some(refused.message.clone());
+            record.error = Some(message);
             state.shared.log.record(record);
-            let mut response = native_error::response(state.service, refused.status, refused.code, &refused.message);
-            if let Some(wait) = refused.retry_after {
-                if let Ok(v) = http::HeaderValue::from_str(&wait.as_secs().to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, v);
-                }
-            }
-            response
+            ProxyError::new(state.service, reason).into_response()
         }
     };
     state.shared.counters.count(response.status());
@@ -140,28 +122,17 @@ async fn run(
     body: Body,
     record: &mut RequestRecord,
     started: Instant,
-) -> Result<Response, Refused> {
-    super::guard::check(parts).map_err(|r| Refused::new(r.status(), r.kind(), r.message()))?;
+) -> Result<Response, Reason> {
+    super::guard::check(parts).map_err(Reason::Guard)?;
     if headers::looped(&parts.headers, state.listen.port()) {
-        return Err(Refused::new(
-            StatusCode::LOOP_DETECTED,
-            "request_loop",
-            format!(
-                "request loop: this request already passed through codex-helper on port {}; an upstream's base_url points back at the proxy (fix it in ~/.codex-helper/config.json)",
-                state.listen.port()
-            ),
-        ));
+        return Err(Reason::Loop { port: state.listen.port() });
     }
     if is_websocket(parts) {
-        return Err(Refused::new(
-            StatusCode::UPGRADE_REQUIRED,
-            "websocket_not_supported",
-            "codex-helper proxies HTTP streaming, not WebSocket; use HTTP for this request",
-        ));
+        return Err(Reason::WebSocket);
     }
 
     let snapshot = state.shared.config.snapshot();
-    let active = snapshot.active(state.service).cloned().ok_or_else(|| no_config(state))?;
+    let active = snapshot.active(state.service).cloned().ok_or(Reason::NoConfig { service: state.service })?;
     record.config_name = active.name.to_string();
 
     let body = read_body(parts, body, state.shared.limits.max_request_body_bytes).await?;
@@ -183,6 +154,7 @@ async fn run(
                     outcome: "ok".into(),
                     duration_ms: attempt_started.elapsed().as_millis() as u64,
                     error: None,
+                    error_kind: None,
                 });
                 state.shared.lb.served(session.as_deref(), &active.ids[index], index);
                 let ledger = Ledger {
@@ -197,27 +169,25 @@ async fn run(
                 return Ok(respond(chosen, ledger));
             }
             Tried::Failed(failed) => {
-                tracing::info!(upstream = %upstream.base_url, error = %failed.error, "upstream attempt failed");
+                let error = &failed.error;
+                tracing::info!(upstream = %upstream.base_url, kind = %error.kind, %error, "upstream attempt failed");
                 state.shared.lb.record(
                     &active.ids[index],
-                    &Outcome::Failure {
-                        status: failed.status,
-                        error: failed.error.clone(),
-                        retry_after: failed.retry_after,
-                    },
+                    &Outcome::Failure { error: error.clone(), retry_after: failed.retry_after },
                 );
                 record.attempts.push(Attempt {
                     upstream_base_url: upstream.base_url.to_string(),
-                    status_code: failed.status,
+                    status_code: error.status,
                     outcome: "failed".into(),
                     duration_ms: attempt_started.elapsed().as_millis() as u64,
-                    error: Some(failed.error.clone()),
+                    error: Some(error.message.clone()),
+                    error_kind: Some(error.kind.as_str().into()),
                 });
                 failures.push((index, failed));
             }
         }
     }
-    Err(all_failed(&active, &failures))
+    Err(all_failed(&active, failures))
 }
 
 /// The client's response for the chosen upstream, its body accounted for
@@ -262,15 +232,15 @@ fn respond(chosen: Chosen, mut ledger: Ledger) -> Response {
 
 /// One try against one upstream.
 async fn try_upstream(state: &ProxyState, parts: &Parts, body: &Bytes, upstream: &ActiveUpstream) -> Tried {
-    let fail = |error: String| Tried::Failed(Failed { status: None, error, retry_after: None, timed_out: false });
+    let fail = |error: UpstreamError| Tried::Failed(error.into());
     if let Some(problem) = &upstream.problem {
-        return fail(problem.clone());
+        return fail(UpstreamError::new(ErrorKind::Misconfigured, problem.clone()));
     }
     if upstream.loopback_port == Some(state.listen.port()) {
-        return fail(format!(
+        return fail(UpstreamError::new(ErrorKind::Misconfigured, format!(
             "its base_url points at this proxy itself (port {}), which would loop; change it in ~/.codex-helper/config.json",
             state.listen.port()
-        ));
+        )));
     }
     let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let url = upstream_url(&upstream.url, path_and_query);
@@ -283,29 +253,24 @@ async fn try_upstream(state: &ProxyState, parts: &Parts, body: &Bytes, upstream:
     let limits = &state.shared.limits;
     let response = match tokio::time::timeout(limits.response_header_timeout, request.send()).await {
         Err(_) => {
-            return Tried::Failed(Failed {
-                status: None,
-                error: format!(
+            return fail(UpstreamError::new(
+                ErrorKind::Timeout,
+                format!(
                     "no response within {} s (response_header_timeout_ms)",
                     limits.response_header_timeout.as_secs_f64()
                 ),
-                retry_after: None,
-                timed_out: true,
-            })
+            ))
         }
-        Ok(Err(err)) => return fail(describe_send_error(&err, limits.connect_timeout)),
+        Ok(Err(err)) => {
+            return fail(UpstreamError::new(ErrorKind::Connection, describe_send_error(&err, limits.connect_timeout)))
+        }
         Ok(Ok(response)) => response,
     };
     let status = response.status();
     if classify_status(status) == Verdict::Retryable {
         let retry_after = retry_after(response.headers());
-        let snippet = error_snippet(response).await;
-        return Tried::Failed(Failed {
-            status: Some(status.as_u16()),
-            error: if snippet.is_empty() { format!("HTTP {status}") } else { format!("HTTP {status}: {snippet}") },
-            retry_after,
-            timed_out: false,
-        });
+        let error = UpstreamError::from_answer(status, &error_body(response).await);
+        return Tried::Failed(Failed { error, retry_after });
     }
     let headers = response.headers().clone();
     if parts.method == Method::HEAD || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
@@ -328,13 +293,12 @@ async fn try_upstream(state: &ProxyState, parts: &Parts, body: &Bytes, upstream:
                 held_bytes += piece.len();
                 held.push(piece);
                 if let Some(err) = pump.observer.early_error() {
-                    if !is_client_fault(err) {
-                        return Tried::Failed(Failed {
-                            status: Some(status.as_u16()),
-                            error: format!("the stream reported an error before any content: {err}"),
-                            retry_after: None,
-                            timed_out: false,
-                        });
+                    // The client's own mistake (`context_length_exceeded`…)
+                    // goes to it as is: every upstream would say the same.
+                    if decide(err.kind, None).fail_over {
+                        let mut error = err.clone().context("the stream reported an error before any content");
+                        error.status = Some(status.as_u16());
+                        return fail(error);
                     }
                     break;
                 }
@@ -343,33 +307,19 @@ async fn try_upstream(state: &ProxyState, parts: &Parts, body: &Bytes, upstream:
                 }
             }
             Some(Err(fault)) if fault.kind == FaultKind::EndedEarly => {
-                return fail(format!("the stream ended before any content: {fault}"))
+                return fail(fault.to_upstream_error("the stream ended before any content"))
             }
-            Some(Err(fault)) => return fail(format!("the stream broke before any content: {fault}")),
-            None => return fail("the stream ended before any content".into()),
+            Some(Err(fault)) => return fail(fault.to_upstream_error("the stream broke before any content")),
+            None => {
+                return fail(UpstreamError::new(ErrorKind::StreamEndedEarly, "the stream ended before any content"))
+            }
         }
     }
     Tried::Chosen(Chosen { status, headers, body: ChosenBody::Stream(held, Box::new(pump)) })
 }
 
-/// In-stream errors that are about the request, not the upstream: another
-/// upstream would say the same, so the client gets it as is.
-fn is_client_fault(error: &str) -> bool {
-    const CLIENT: [&str; 5] = ["invalid_request", "context_length", "invalid_prompt", "not_found", "content_filter"];
-    CLIENT.iter().any(|c| error.contains(c))
-}
-
-async fn read_body(parts: &Parts, body: Body, limit: usize) -> Result<Bytes, Refused> {
-    let too_large = || {
-        Refused::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request_too_large",
-            format!(
-                "the request body is larger than codex-helper's limit of {} bytes; raise proxy.max_request_body_bytes in ~/.codex-helper/settings.json if this is intended",
-                limit
-            ),
-        )
-    };
+async fn read_body(parts: &Parts, body: Body, limit: usize) -> Result<Bytes, Reason> {
+    let too_large = || Reason::BodyTooLarge { limit };
     let declared =
         parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
@@ -383,20 +333,14 @@ async fn read_body(parts: &Parts, body: Body, limit: usize) -> Result<Bytes, Ref
             }
             source = e.source();
         }
-        Refused::new(StatusCode::BAD_REQUEST, "bad_request_body", format!("could not read the request body: {err}"))
+        Reason::BadBody(err.to_string())
     })
 }
 
-fn apply_filters(state: &ProxyState, parts: &Parts, body: Bytes) -> Result<Bytes, Refused> {
+fn apply_filters(state: &ProxyState, parts: &Parts, body: Bytes) -> Result<Bytes, Reason> {
     // A broken filter.json with no good rules to fall back on: refuse rather
     // than send what the user asked to redact.
-    let rules = state.shared.filters.rules().map_err(|blocked| {
-        Refused::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "filter_invalid",
-            format!("codex-helper is not forwarding requests because filter.json is broken: {blocked}"),
-        )
-    })?;
+    let rules = state.shared.filters.rules().map_err(|blocked| Reason::FilterInvalid(blocked.to_string()))?;
     // A compressed request body can't be filtered literally; leave it alone.
     if body.is_empty() || parts.headers.contains_key(header::CONTENT_ENCODING) || rules.is_empty() {
         return Ok(body);
@@ -415,67 +359,30 @@ fn is_websocket(parts: &Parts) -> bool {
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
 }
 
-fn no_config(state: &ProxyState) -> Refused {
-    Refused::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "no_upstream_configured",
-        format!(
-            "no active {} config with upstreams in ~/.codex-helper/config.json; add one there (a running proxy picks it up within a second)",
-            state.service
-        ),
-    )
-}
-
 /// The answer when no upstream worked: which were tried and why they failed.
-fn all_failed(active: &ActiveConfig, failures: &[(usize, Failed)]) -> Refused {
-    let tried: Vec<String> =
-        failures.iter().map(|(i, f)| format!("{} → {}", active.upstreams[*i].base_url, f.error)).collect();
-    let last = failures.last().map(|(_, f)| f);
-    let status = match last {
-        Some(Failed { status: Some(s), .. }) => StatusCode::from_u16(*s).unwrap_or(StatusCode::BAD_GATEWAY),
-        Some(f) if f.timed_out => StatusCode::GATEWAY_TIMEOUT,
-        _ => StatusCode::BAD_GATEWAY,
-    };
-    // A 2xx whose stream failed is still a failure to the client.
-    let status = if status.is_success() { StatusCode::BAD_GATEWAY } else { status };
-    let mut refused = Refused::new(
-        status,
-        "all_upstreams_failed",
-        format!(
-            "codex-helper: every upstream of config `{}` failed ({} tried): {}",
-            active.name,
-            failures.len(),
-            tried.join("; ")
-        ),
-    );
-    refused.retry_after = last.and_then(|f| f.retry_after);
-    refused
+fn all_failed(active: &ActiveConfig, failures: Vec<(usize, Failed)>) -> Reason {
+    let retry_after = failures.last().and_then(|(_, f)| f.retry_after);
+    let tried = failures.into_iter().map(|(i, f)| (active.upstreams[i].base_url.clone(), f.error)).collect();
+    Reason::AllFailed { config: active.name.clone(), tried, retry_after }
 }
 
-async fn error_snippet(response: reqwest::Response) -> String {
+/// The start of an upstream's error body (enough for [`SNIPPET`]), read
+/// for at most two seconds.
+async fn error_body(response: reqwest::Response) -> Vec<u8> {
     let read = async {
         let mut buf = Vec::new();
         let mut stream = response.bytes_stream();
         use futures_util::StreamExt;
         while let Some(Ok(chunk)) = stream.next().await {
             buf.extend_from_slice(&chunk);
-            if buf.len() >= ERROR_SNIPPET * 4 {
+            if buf.len() >= SNIPPET * 4 {
                 break;
             }
         }
         buf
     };
-    let buf = tokio::time::timeout(Duration::from_secs(2), read).await.unwrap_or_default();
-    let text = String::from_utf8_lossy(&buf);
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut cut: String = text.chars().take(ERROR_SNIPPET).collect();
-    if cut.len() < text.len() {
-        cut.push('…');
-    }
-    // Relays echo the key they were sent ("Incorrect API key provided: …").
-    crate::redact::scrub_owned(cut)
+    tokio::time::timeout(Duration::from_secs(2), read).await.unwrap_or_default()
 }
-
 fn describe_send_error(err: &reqwest::Error, connect_timeout: Duration) -> String {
     if err.is_connect() && err.is_timeout() {
         return format!("could not connect within {} s (connect_timeout_ms)", connect_timeout.as_secs_f64());

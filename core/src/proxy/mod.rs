@@ -8,7 +8,8 @@
 //!   each API's format, compressed or not; [`usage_tally`] adds up usage.
 //! - [`headers`], [`target`], [`session`]: what goes upstream, and where.
 //! - [`guard`]: loopback `Host` only, no browser `Origin`.
-//! - [`native_error`]: our own errors in each client's format.
+//! - [`error`], [`native_error`]: requests the proxy answers itself
+//!   ([`error::ProxyError`]), in each client's format.
 //! - [`listen`], [`conns`], [`linger`]: accepting clients, with header and
 //!   idle timeouts, a connection cap, and a lingering close.
 //! - [`identity`], [`counters`]: what the proxy says about itself, and the
@@ -24,6 +25,7 @@ pub mod body;
 pub mod conns;
 pub mod counters;
 pub mod decode;
+pub mod error;
 pub mod forward;
 pub mod guard;
 pub mod headers;
@@ -137,7 +139,7 @@ async fn health(
     use axum::response::IntoResponse;
     let (parts, _) = request.into_parts();
     if let Err(refusal) = guard::check(&parts) {
-        return native_error::response(state.service, refusal.status(), refusal.kind(), &refusal.message());
+        return error::ProxyError::new(state.service, error::Reason::Guard(refusal)).into_response();
     }
     axum::Json(identity::Identity {
         app: identity::APP.to_string(),

@@ -1,10 +1,12 @@
-//! Errors the proxy itself produces, in the format each client expects:
-//! OpenAI-style for Codex, Anthropic-style for Claude. A client that only
-//! understands its own API's errors then shows the user our message.
+//! The bodies of errors the proxy itself produces, in the format each
+//! client expects: OpenAI-style for Codex, Anthropic-style for Claude. A
+//! client that only understands its own API's errors then shows the user our
+//! message. [`super::error::ProxyError`] picks the format from its service;
+//! [`stream_error_event`] ends a stream that broke after it began.
 
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use http::{header, HeaderValue, StatusCode};
+use http::{HeaderValue, StatusCode};
 use serde_json::json;
 
 use super::stream_format::StreamFormat;
@@ -85,14 +87,6 @@ fn anthropic_type(status: StatusCode) -> &'static str {
         529 | 503 => "overloaded_error",
         _ => "api_error",
     }
-}
-
-/// The content type for proxy-made JSON bodies (for tests and callers).
-pub const JSON: HeaderValue = HeaderValue::from_static("application/json");
-
-#[allow(dead_code)]
-fn _assert_header_name() -> header::HeaderName {
-    header::CONTENT_TYPE
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use super::decode::Decoder;
 use super::sse::{self, Event, Scanner};
 use super::stream_format::{Meaning, StreamFormat};
 use super::usage_tally::Tally;
+use crate::lb::UpstreamError;
 use crate::logs::Usage;
 use crate::Service;
 
@@ -46,7 +47,7 @@ pub struct Observer {
     /// The stream's terminal event (or an in-band error) was seen.
     terminal: bool,
     content_started: bool,
-    early_error: Option<String>,
+    early_error: Option<UpstreamError>,
     tally: Tally,
 }
 
@@ -94,8 +95,8 @@ impl Observer {
     }
 
     /// An error the upstream put in the stream before any content.
-    pub fn early_error(&self) -> Option<&str> {
-        self.early_error.as_deref()
+    pub fn early_error(&self) -> Option<&UpstreamError> {
+        self.early_error.as_ref()
     }
 
     /// The stream's format, once an event showed it.
@@ -229,7 +230,7 @@ impl Observer {
             Meaning::Error => {
                 if !self.content_started {
                     let data = event.data_joined();
-                    self.early_error = Some(error_message(&data));
+                    self.early_error = Some(UpstreamError::from_event(&data));
                 }
                 self.terminal = true;
                 self.parse_usage(event);
@@ -252,30 +253,6 @@ impl Observer {
             self.tally.take(&value);
         }
     }
-}
-
-/// A short message out of an error payload of either service.
-fn error_message(data: &[u8]) -> String {
-    // Relays echo the key they were sent ("Incorrect API key provided: …").
-    crate::redact::scrub_owned(error_message_raw(data))
-}
-
-fn error_message_raw(data: &[u8]) -> String {
-    let parsed: Option<Value> = serde_json::from_slice(data).ok();
-    let found = parsed.as_ref().and_then(|v| {
-        let err = v.get("error").or_else(|| v.get("response").and_then(|r| r.get("error")))?;
-        let msg = err.get("message").and_then(Value::as_str).unwrap_or("");
-        let code = err.get("code").or_else(|| err.get("type")).and_then(Value::as_str).unwrap_or("");
-        Some(match (code.is_empty(), msg.is_empty()) {
-            (false, false) => format!("{code}: {msg}"),
-            (true, false) => msg.to_string(),
-            _ => code.to_string(),
-        })
-    });
-    found.filter(|m| !m.is_empty()).unwrap_or_else(|| {
-        let text = String::from_utf8_lossy(data);
-        text.chars().take(200).collect()
-    })
 }
 
 #[cfg(test)]
@@ -329,7 +306,9 @@ mod tests {
     fn early_error_is_reported_with_its_message() {
         let mut o = Observer::new(Service::Claude, &sse_headers());
         o.observe(&ev("error", r#"{"type":"error","error":{"type":"overloaded_error","message":"busy"}}"#));
-        assert_eq!(o.early_error(), Some("overloaded_error: busy"));
+        let error = o.early_error().unwrap();
+        assert_eq!(error.message, "overloaded_error: busy");
+        assert_eq!(error.kind, crate::lb::ErrorKind::Overloaded);
         assert!(!o.content_started());
     }
 

@@ -25,6 +25,7 @@ use tokio::time::{Instant, Sleep};
 use super::observe::Observer;
 use super::sse::{Scanner, MAX_EVENT};
 use super::stream_format::StreamFormat;
+use crate::lb::{ErrorKind, UpstreamError};
 
 /// How a stream failed once its response had begun.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +48,15 @@ impl FaultKind {
             FaultKind::EventTooLarge => "event_too_large",
         }
     }
+
+    /// The kind the load balancer decides on.
+    pub fn error_kind(self) -> ErrorKind {
+        match self {
+            FaultKind::Broke => ErrorKind::Connection,
+            FaultKind::EndedEarly => ErrorKind::StreamEndedEarly,
+            FaultKind::EventTooLarge => ErrorKind::EventTooLarge,
+        }
+    }
 }
 
 /// A stream that did not end well, in words a person can act on.
@@ -60,6 +70,11 @@ pub struct StreamFault {
 impl StreamFault {
     fn new(kind: FaultKind, message: String) -> StreamFault {
         StreamFault { kind, message }
+    }
+
+    /// The fault as an upstream's failure, `prefix` saying when it happened.
+    pub fn to_upstream_error(&self, prefix: &str) -> UpstreamError {
+        UpstreamError::new(self.kind.error_kind(), format!("{prefix}: {}", self.message))
     }
 }
 

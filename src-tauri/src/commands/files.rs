@@ -18,7 +18,7 @@ pub fn open_config_folder<R: Runtime>(app: AppHandle<R>) -> CmdResult<()> {
 pub fn open_log_file<R: Runtime>(app: AppHandle<R>) -> CmdResult<()> {
     let file = app.state::<WindowState>().paths.request_log();
     if !file.exists() {
-        return Err(CommandError::new(format!("{} does not exist yet: no request was logged", file.display())));
+        return Err(CommandError::not_found(format!("{} does not exist yet: no request was logged", file.display())));
     }
     open(&app, &file)
 }

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod doctor;
+pub mod error;
 pub mod files;
 pub mod logs;
 pub mod sessions;
@@ -12,21 +13,7 @@ pub mod status;
 pub mod switch;
 pub mod usage;
 
-use serde::Serialize;
-
-/// What a command failed with: a message meant for the user (it says what
-/// is wrong and how to fix it, as core errors do; never a key).
-#[derive(Debug, Serialize, specta::Type, thiserror::Error)]
-#[error("{message}")]
-pub struct CommandError {
-    pub message: String,
-}
-
-impl CommandError {
-    pub fn new(message: impl std::fmt::Display) -> CommandError {
-        CommandError { message: message.to_string() }
-    }
-}
+pub use error::CommandError;
 
 pub type CmdResult<T> = Result<T, CommandError>;
 

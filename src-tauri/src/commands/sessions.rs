@@ -55,12 +55,12 @@ pub fn open_resume_terminal<R: Runtime>(
     cwd: String,
 ) -> CmdResult<()> {
     if session_id.is_empty() || !session_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(CommandError::new(format!("`{session_id}` is not a session id")));
+        return Err(CommandError::invalid("session_id", format!("`{session_id}` is not a session id")));
     }
     let resume = resume_command(service, &session_id);
     let cwd = Path::new(&cwd);
     if !cwd.is_dir() {
-        return Err(CommandError::new(format!("{} is not a directory (was the project moved?)", cwd.display())));
+        return Err(CommandError::not_found(format!("{} is not a directory (was the project moved?)", cwd.display())));
     }
     let chosen = std::env::var(TERMINAL_ENV).ok().filter(|t| !t.is_empty());
     let terminals: Vec<&str> = match &chosen {
@@ -77,10 +77,10 @@ pub fn open_resume_terminal<R: Runtime>(
                 return Ok(());
             }
             Err(tauri_plugin_shell::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(CommandError::new(format!("cannot start {terminal}: {e}"))),
+            Err(e) => return Err(CommandError::unavailable(format!("cannot start {terminal}: {e}"))),
         }
     }
-    Err(CommandError::new(format!(
+    Err(CommandError::unavailable(format!(
         "no terminal emulator found (tried {}; set {TERMINAL_ENV} to yours); copy the command and run it yourself: {}",
         terminals.join(", "),
         resume.join(" ")

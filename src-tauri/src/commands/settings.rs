@@ -44,7 +44,7 @@ pub async fn save_settings(state: State<'_, WindowState>, settings: AppSettings)
     match state.agent.apply_settings().await {
         Ok(()) => Ok(false),
         Err(IpcError::NotRunning { .. }) => Ok(true),
-        Err(err) => Err(CommandError::new(format!("saved, but the running app could not apply it: {err}"))),
+        Err(err) => Err(CommandError::unavailable(format!("saved, but the running app could not apply it: {err}"))),
     }
 }
 
