@@ -175,8 +175,8 @@ impl From<IpcError> for CommandError {
     fn from(err: IpcError) -> CommandError {
         let message = err.to_string();
         match &err {
-            IpcError::NotRunning { .. } | IpcError::Timeout => CommandError::Unavailable { message },
-            IpcError::Io { path, .. } => io(path, message),
+            IpcError::NotRunning { .. } | IpcError::Timeout { .. } => CommandError::Unavailable { message },
+            IpcError::Io { at, .. } => io(Path::new(at), message),
             // The resident process refused and said why, or answered
             // something this window does not understand.
             _ => CommandError::Failed { message },
@@ -249,7 +249,7 @@ mod tests {
                 message
             }
         );
-        let e: CommandError = IpcError::NotRunning { path: "/run/app.sock".into() }.into();
+        let e: CommandError = IpcError::NotRunning { at: "/run/app.sock".into() }.into();
         assert!(matches!(e, CommandError::Unavailable { .. }), "{e:?}");
     }
 }
