@@ -74,7 +74,6 @@ pub struct Summary {
     /// `file:line` of the first of them, for the note that says so.
     pub first_skipped: Option<String>,
     /// The rows as chart lines, every day of the window filled in.
-    #[serde(default)]
     pub series: UsageSeries,
 }
 
