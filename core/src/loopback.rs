@@ -51,7 +51,7 @@ pub fn reaches_this_machine<S: AsRef<str>>(host: &Host<S>) -> bool {
 /// The port (explicit or the scheme's default) a request to `url` uses
 /// when it [reaches this machine](reaches_this_machine); `None` otherwise.
 pub fn local_port(url: &Url) -> Option<u16> {
-    url.host().filter(|h| reaches_this_machine(h)).and_then(|_| url.port_or_known_default())
+    url.host().filter(reaches_this_machine).and_then(|_| url.port_or_known_default())
 }
 
 /// [`is_loopback`] for a `Host` header value: a host (IPv6 in brackets)
