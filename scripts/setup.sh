@@ -76,6 +76,18 @@ if [ "$mode" != build ]; then
 fi
 
 if [ "$mode" = test ]; then
+  # `npm test` checks formatting and lints too (cargo SUBCOMMAND:COMPONENT).
+  for pair in fmt:rustfmt clippy:clippy; do
+    if ! cargo "${pair%%:*}" --version >/dev/null 2>&1; then
+      if command -v rustup >/dev/null; then
+        say "installing the ${pair#*:} component (one time)"
+        rustup component add "${pair#*:}"
+      else
+        say "cargo ${pair%%:*} is missing: install your Rust toolchain's ${pair#*:} component"
+        exit 1
+      fi
+    fi
+  done
   if ! cargo nextest --version >/dev/null 2>&1; then
     say "installing cargo-nextest (one time, a few minutes)"
     cargo install cargo-nextest --locked --quiet || say "cargo-nextest failed to install; falling back to cargo test"

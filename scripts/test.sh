@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # `npm test`: install what the tests need, then run every suite:
-#   1. Rust unit + integration tests (real sockets, mock upstreams, the ch binary)
+#   0. `cargo fmt --all --check` (first: it needs no build)
+#   1. Rust unit + integration tests (real sockets, mock upstreams, the ch binary),
+#      then `cargo clippy --workspace --all-targets -- -D warnings` on the same
+#      build (the workspace lints, `await_holding_lock` among them, are denials)
 #   2. End-to-end with the real, pinned Codex CLI and Claude Code (offline,
 #      against a mock upstream), feature `real-clients` of the cli crate
 #   3. The UI's unit tests (vitest, ui/src/**/*.test.ts), run first
@@ -29,6 +32,9 @@ export CODEX_HELPER_REAL_CLIENTS_BIN="$PWD/$clients/node_modules/.bin"
 "$CODEX_HELPER_REAL_CLIENTS_BIN/claude" --version >&2
 
 status=0
+echo "test: cargo fmt --all --check" >&2
+cargo fmt --all --check || status=1
+
 # The frontend first: the app embeds ui/dist (custom-protocol), and its unit
 # tests are quick.
 echo "test: ui build and unit tests (vitest)" >&2
@@ -44,6 +50,9 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --features "$CH_TEST_FEATURES" --no-fail-fast || status=1
 fi
+# After the tests, with their feature set, so it reuses their dependency build.
+echo "test: cargo clippy (workspace lints and warnings are errors)" >&2
+cargo clippy --workspace --all-targets --features "$CH_TEST_FEATURES" -- -D warnings || status=1
 
 # The soak (tests/integration/soak.rs) measures its whole process, so it
 # runs on its own, after the suite; `npm run soak` is the 30-minute version.

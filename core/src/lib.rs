@@ -23,6 +23,7 @@
 //! The core prints nothing: it returns data and errors, and the adapters
 //! (CLI, app) decide how to show them.
 
+pub mod autostart;
 pub mod bootstrap;
 pub mod config;
 pub mod config_edit;
@@ -33,6 +34,7 @@ pub mod fsutil;
 pub mod lb;
 pub mod live;
 pub mod logs;
+pub mod loopback;
 pub mod paths;
 pub mod probe;
 pub mod process;

@@ -89,17 +89,7 @@ fn prepare(service: Service, upstream: &Upstream) -> ActiveUpstream {
         Ok(url) => (url, None),
         Err(message) => (Url::parse("http://invalid.invalid/").expect("static URL"), Some(message)),
     };
-    let loopback_port = url.port_or_known_default().filter(|_| {
-        url.host().is_some_and(|h| match h {
-            url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
-            url::Host::Ipv4(ip) => ip.is_loopback() || ip.is_unspecified(),
-            // `[::ffff:127.0.0.1]` reaches an IPv4 loopback listener too.
-            url::Host::Ipv6(ip) => {
-                let ip = std::net::IpAddr::V6(ip).to_canonical();
-                ip.is_loopback() || ip.is_unspecified()
-            }
-        })
-    });
+    let loopback_port = crate::loopback::local_port(&url);
     let auth = match auth_headers(service, upstream) {
         Ok(headers) => headers,
         Err(message) => {

@@ -29,7 +29,9 @@ struct TestApp {
     webview: WebviewWindow<MockRuntime>,
 }
 
-/// A port nobody listens on right now.
+/// A port nobody listens on right now. The app takes its proxy ports from
+/// settings.json (the port is its identity: clients are pointed at it, and
+/// these tests move it), so it can't be handed a bound listener or port 0.
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -83,8 +85,8 @@ impl TestApp {
     fn add(&self, config: &str, base_url: &str) -> Value {
         self.invoke(
             "add_upstream",
-            json!({"service": "codex", "config": config, "baseUrl": base_url, "authToken": KEY,
-                   "apiKey": null, "alias": null, "tags": [["provider_id", "openai"]]}),
+            json!({"args": {"service": "codex", "config": config, "base_url": base_url, "auth_token": KEY,
+                   "api_key": null, "alias": null, "tags": [["provider_id", "openai"]]}}),
         )
         .unwrap()
     }
@@ -118,8 +120,8 @@ fn add_upstream_reports_a_bad_url_in_words() {
     let err = t
         .invoke(
             "add_upstream",
-            json!({"service": "codex", "config": "m", "baseUrl": "not a url",
-            "authToken": KEY, "apiKey": null, "alias": null, "tags": []}),
+            json!({"args": {"service": "codex", "config": "m", "base_url": "not a url",
+            "auth_token": KEY, "api_key": null, "alias": null, "tags": []}}),
         )
         .unwrap_err();
     assert!(err["message"].as_str().unwrap().contains("base-url"), "{err}");
@@ -132,8 +134,8 @@ fn update_upstream_keeps_the_stored_key_unless_a_new_one_is_given() {
     let update = |from: &str, to: &str, key: Value| {
         t.invoke(
             "update_upstream",
-            json!({"service": "codex", "config": "main", "baseUrl": from, "newBaseUrl": to, "key": key,
-                   "alias": null, "tags": [["source", "form"]]}),
+            json!({"args": {"service": "codex", "config": "main", "base_url": from, "new_base_url": to, "key": key,
+                   "alias": null, "tags": [["source", "form"]]}}),
         )
     };
     let stored = || -> Value {
@@ -179,7 +181,7 @@ fn test_stored_connection_names_an_upstream_instead_of_taking_its_key() {
     let err = t
         .invoke(
             "test_stored_connection",
-            json!({"service": "codex", "config": "other", "baseUrl": "https://relay.example/v1"}),
+            json!({"args": {"service": "codex", "config": "other", "base_url": "https://relay.example/v1"}}),
         )
         .unwrap_err();
     assert!(err["message"].as_str().unwrap().contains("existing configs: main"), "{err}");
@@ -192,11 +194,11 @@ fn set_active_switches_what_the_proxy_serves() {
     t.add("b", "https://b.example/v1");
     let state = &t.agent.state;
     assert_eq!(&*state.runtime.config().snapshot().active(codex_helper_core::Service::Codex).unwrap().name, "a");
-    t.invoke("set_active", json!({"service": "codex", "config": "b"})).unwrap();
+    t.invoke("set_active", json!({"args": {"service": "codex", "config": "b"}})).unwrap();
     assert_eq!(t.invoke("list_configs", json!({"service": "codex"})).unwrap()["active"], "b");
     // The running proxy follows at once, without waiting for its file poll.
     assert_eq!(&*state.runtime.config().snapshot().active(codex_helper_core::Service::Codex).unwrap().name, "b");
-    let err = t.invoke("set_active", json!({"service": "codex", "config": "nope"})).unwrap_err();
+    let err = t.invoke("set_active", json!({"args": {"service": "codex", "config": "nope"}})).unwrap_err();
     assert!(err["message"].as_str().unwrap().contains("existing configs: a, b"), "{err}");
 }
 
@@ -318,7 +320,7 @@ fn start_at_login_writes_and_removes_the_autostart_entry() {
     let mut s = t.invoke("get_settings", json!({})).unwrap();
     s["app"]["start_at_login"] = json!(true);
     t.invoke("save_settings", json!({"settings": s})).unwrap();
-    let entry = crate::commands::settings::autostart_file(&t.paths());
+    let entry = codex_helper_core::autostart::entry_file(&t.paths());
     let text = std::fs::read_to_string(&entry).expect("the autostart entry exists");
     let exec = text.lines().find_map(|l| l.strip_prefix("Exec=")).expect("an Exec line");
     assert!(exec.trim_matches('"').ends_with("/codex-helper-app"), "starts the tray process, not the window: {exec}");
@@ -342,7 +344,7 @@ fn resume_opens_the_terminal_in_the_project_with_the_clients_command() {
 
     t.invoke(
         "open_resume_terminal",
-        json!({"service": "codex", "sessionId": "0199-abc_DEF", "cwd": project.to_string_lossy()}),
+        json!({"args": {"service": "codex", "session_id": "0199-abc_DEF", "cwd": project.to_string_lossy()}}),
     )
     .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -353,14 +355,14 @@ fn resume_opens_the_terminal_in_the_project_with_the_clients_command() {
     assert_eq!(got.trim(), format!("{}|-e codex resume 0199-abc_DEF", project.display()));
 
     let err = t
-        .invoke("open_resume_terminal", json!({"service": "codex", "sessionId": "x; rm -rf ~", "cwd": "/"}))
+        .invoke("open_resume_terminal", json!({"args": {"service": "codex", "session_id": "x; rm -rf ~", "cwd": "/"}}))
         .unwrap_err();
     assert!(err["message"].as_str().unwrap().contains("is not a session id"), "{err}");
     std::env::set_var(crate::commands::sessions::TERMINAL_ENV, t.home.path().join("no-such-terminal"));
     let err = t
         .invoke(
             "open_resume_terminal",
-            json!({"service": "claude", "sessionId": "s1", "cwd": project.to_string_lossy()}),
+            json!({"args": {"service": "claude", "session_id": "s1", "cwd": project.to_string_lossy()}}),
         )
         .unwrap_err();
     let message = err["message"].as_str().unwrap();

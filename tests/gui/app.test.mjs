@@ -273,6 +273,7 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     await waitFor("a quota lookup", () => env.mockB.seen("/usage").length > 0, { timeout: 10_000 });
     const before = env.notifications().length;
     env.mockB.quota.spent = 10;
+    await env.mockB.applied();
     // Several notifications arrive (one per service and change, in no fixed
     // order): wait for the one about this upstream's quota.
     const note = await waitFor(
@@ -292,6 +293,7 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
 
     // And back: budget left again → a recovery notification.
     env.mockB.quota.spent = 1;
+    await env.mockB.applied();
     const n2 = env.notifications().length;
     await waitFor("a recovery notification", () => env.notifications().length > n2, { timeout: 15_000 });
     await waitFor("the serving tray icon again", () => tray.level() === "serving", { timeout: 5000 });
@@ -300,7 +302,7 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
   flow("(failover) a failing primary: the request still succeeds and a failover is notified on D-Bus", async () => {
     const previous = env.configJson().codex.active;
     await activateFlaky("flaky", env.mockB);
-    env.mockC.fail(503);
+    await env.mockC.fail(503);
     try {
       const before = env.notifications().length;
       const triedC = env.mockC.seen("/v1/responses").length;
@@ -316,7 +318,7 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
       assert.match(note.raw, /string "default"\s+string "Open"/, "the notification has a default action");
       shot("failover-notification");
     } finally {
-      env.mockC.fail(null);
+      await env.mockC.fail(null);
       env.ch("config", "set-active", previous, "--codex");
     }
   });
@@ -329,7 +331,7 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     // Older popups would stack above it: start from none.
     env.dunstctl("close-all");
     await activateFlaky("flaky-click", env.mockA);
-    env.mockC.fail(503);
+    await env.mockC.fail(503);
     try {
       const before = env.notifications().length;
       const res = await env.codexRequest("click me");
@@ -350,7 +352,7 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
       assert.ok(env.visibleWindows(env.windowPids()[0]).length, "the window is shown");
       shot("click-opened-logs");
     } finally {
-      env.mockC.fail(null);
+      await env.mockC.fail(null);
       env.ch("config", "set-active", previous, "--codex");
     }
   });

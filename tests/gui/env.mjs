@@ -2,7 +2,8 @@
 // a temporary HOME (config/settings on free ports), a virtual X display
 // (Xvfb), a private D-Bus session bus (tray, notifications, single instance),
 // a notification server (dunst) and a D-Bus monitor writing every
-// notification call to a file, three mock relays, and tauri-driver
+// notification call to a file, three mock relays (the Rust mock upstream's
+// `mock-upstream` binary, see mock.mjs), and tauri-driver
 // (WebKitWebDriver) that launches the app's debug binary. A window process
 // the app starts later (after the first one exited) is driven through a
 // second WebKitWebDriver attached to it (attachWindow).

@@ -1,14 +1,14 @@
 //! Health across requests: failure threshold and cooldown, Retry-After,
 //! quota exhaustion, every upstream failing, and session affinity.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use codex_helper_core::lb::LbEvent;
 use codex_helper_core::Service;
 use codex_helper_tests::{canned, read_sse_events, Reply};
 use serde_json::json;
 
-use crate::lb_support::{eventually, ok_stream, Pair, PATIENCE};
+use crate::lb_support::{ok_stream, skip_time, Pair};
 
 /// Sends one request and checks it was answered with `text`'s stream.
 async fn expect_served(pair: &Pair, session: Option<&str>, text: &str) {
@@ -57,7 +57,8 @@ async fn threshold_starts_a_cooldown_then_traffic_returns_to_the_primary() {
 
     // The primary is healthy again; once the cooldown ends it gets traffic back.
     pair.primary.set_default(Reply::sse(ok_stream(Service::Codex, "from the primary")));
-    eventually("the cooldown to end", PATIENCE, || pair.snapshot()[0].state == "ok").await;
+    skip_time(Duration::from_millis(1500)).await;
+    assert_eq!(pair.snapshot()[0].state, "ok", "the cooldown ended");
     expect_served(&pair, None, "from the primary").await;
     assert_eq!(pair.primary.request_count(), 4);
     assert_eq!(pair.backup.request_count(), 4);
@@ -74,7 +75,6 @@ async fn threshold_starts_a_cooldown_then_traffic_returns_to_the_primary() {
 async fn retry_after_puts_the_primary_in_cooldown_at_once() {
     let pair = Pair::start(Service::Codex, json!({"lb": {"cooldown_ms": 30000}})).await;
     pair.primary.push(Reply::json(429, canned::openai_error_json("rate_limit_exceeded", "slow down")).retry_after(1));
-    let t0 = Instant::now();
     expect_served(&pair, None, "from the backup").await;
     let snap = pair.snapshot();
     assert_eq!(snap[0].state, "cooling_down", "one 429 with Retry-After is enough: {snap:?}");
@@ -83,8 +83,13 @@ async fn retry_after_puts_the_primary_in_cooldown_at_once() {
     expect_served(&pair, None, "from the backup").await;
     assert_eq!(pair.primary.request_count(), 1, "skipped while Retry-After runs");
 
-    eventually("the Retry-After to pass", PATIENCE, || pair.snapshot()[0].state == "ok").await;
-    assert!(t0.elapsed() >= Duration::from_millis(900), "back too early: {:?}", t0.elapsed());
+    // The clock jumps (see `skip_time`): not back before Retry-After's
+    // second has passed, back once it has.
+    let left = Duration::from_millis(pair.snapshot()[0].cooldown_remaining_ms.expect("still cooling"));
+    skip_time(left.saturating_sub(Duration::from_millis(50))).await;
+    assert_eq!(pair.snapshot()[0].state, "cooling_down", "back too early");
+    skip_time(Duration::from_millis(60)).await;
+    assert_eq!(pair.snapshot()[0].state, "ok", "back once Retry-After has passed");
     expect_served(&pair, None, "from the primary").await;
     assert_eq!(pair.primary.request_count(), 2);
     assert_eq!(pair.backup.request_count(), 2);
@@ -206,7 +211,8 @@ async fn a_session_returns_to_the_primary_once_it_recovers() {
     expect_served(&pair, Some("S"), "from the backup").await;
     assert_eq!(pair.primary.request_count(), 1);
 
-    eventually("the cooldown to end", PATIENCE, || pair.snapshot()[0].state == "ok").await;
+    skip_time(Duration::from_millis(1500)).await;
+    assert_eq!(pair.snapshot()[0].state, "ok", "the cooldown ended");
     expect_served(&pair, Some("S"), "from the primary").await;
     expect_served(&pair, Some("S"), "from the primary").await;
     assert_eq!((pair.primary.request_count(), pair.backup.request_count()), (3, 2));

@@ -151,6 +151,16 @@ pub async fn send(proxy: &Proxy, service: Service, session: Option<&str>) -> req
     req.body(serde_json::to_vec(&body).unwrap()).send().await.expect("proxy answers")
 }
 
+/// Move the test's clock (the load balancer's: tokio's, on this
+/// single-threaded test runtime) forward by `by` at once, so a cooldown ends
+/// without waiting real seconds. Nothing is in flight meanwhile, so no socket
+/// or timeout sees the jump.
+pub async fn skip_time(by: Duration) {
+    tokio::time::pause();
+    tokio::time::advance(by).await;
+    tokio::time::resume();
+}
+
 /// Poll `check` until it holds; panic with `what` after `timeout`.
 pub async fn eventually(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;

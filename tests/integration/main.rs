@@ -17,6 +17,7 @@ mod proxy_passthrough;
 mod proxy_paths;
 mod proxy_streaming;
 mod proxy_util;
+mod regression;
 mod reload_config;
 mod smoke;
 mod soak;

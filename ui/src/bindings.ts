@@ -8,30 +8,28 @@ export const commands = {
 	/**  The configs of `service`, keys masked. */
 	listConfigs: (service: Service) => typedError<ServiceView, CommandError>(__TAURI_INVOKE("list_configs", { service })),
 	/**  Add an upstream to `config` (created if new, active if it is the first). */
-	addUpstream: (service: Service, config: string, baseUrl: string, authToken: string | null, apiKey: string | null, alias: string | null, tags: ([string, string])[]) => typedError<AddOutcome, CommandError>(__TAURI_INVOKE("add_upstream", { service, config, baseUrl, authToken, apiKey, alias, tags })),
+	addUpstream: (args: AddUpstreamArgs) => typedError<AddOutcome, CommandError>(__TAURI_INVOKE("add_upstream", { args })),
 	/**
 	 *  Change the upstream at `base_url` of `config`: move it to `new_base_url`,
 	 *  replace its tags and (when given) the config's alias. `key: null` keeps
 	 *  the stored key, which the UI never sees; a `NewKey` replaces it.
 	 */
-	updateUpstream: (service: Service, config: string, baseUrl: string, newBaseUrl: string, key: NewKey | null, alias: string | null, tags: ([string, string])[]) => typedError<UpdateOutcome, CommandError>(__TAURI_INVOKE("update_upstream", { service, config, baseUrl, newBaseUrl, key, alias, tags })),
+	updateUpstream: (args: UpdateUpstreamArgs) => typedError<UpdateOutcome, CommandError>(__TAURI_INVOKE("update_upstream", { args })),
 	/**  Make `config` the one `service`'s proxy serves from, at once. */
-	setActive: (service: Service, config: string) => typedError<null, CommandError>(__TAURI_INVOKE("set_active", { service, config })),
-	removeConfig: (service: Service, config: string) => typedError<RemoveOutcome, CommandError>(__TAURI_INVOKE("remove_config", { service, config })),
+	setActive: (args: ConfigArgs) => typedError<null, CommandError>(__TAURI_INVOKE("set_active", { args })),
+	removeConfig: (args: ConfigArgs) => typedError<RemoveOutcome, CommandError>(__TAURI_INVOKE("remove_config", { args })),
 	/**  Send one real request to `base_url` with the key, as the proxy would. */
-	testConnection: (service: Service, baseUrl: string, authToken: string | null, apiKey: string | null) => typedError<ConnectionTest, CommandError>(__TAURI_INVOKE("test_connection", { service, baseUrl, authToken, apiKey })),
+	testConnection: (args: TestConnectionArgs) => typedError<ConnectionTest, CommandError>(__TAURI_INVOKE("test_connection", { args })),
 	/**
 	 *  [`test_connection`] for a saved upstream, with its stored key (the UI
 	 *  never holds it, so it names the upstream instead).
 	 */
-	testStoredConnection: (service: Service, config: string, baseUrl: string) => typedError<ConnectionTest, CommandError>(__TAURI_INVOKE("test_stored_connection", { service, config, baseUrl })),
+	testStoredConnection: (args: StoredUpstreamArgs) => typedError<ConnectionTest, CommandError>(__TAURI_INVOKE("test_stored_connection", { args })),
 	switchOn: (service: Service) => typedError<SwitchReport, CommandError>(__TAURI_INVOKE("switch_on", { service })),
 	switchOff: (service: Service) => typedError<SwitchReport, CommandError>(__TAURI_INVOKE("switch_off", { service })),
 	switchStatus: () => typedError<SwitchState[], CommandError>(__TAURI_INVOKE("switch_status")),
 	liveStatus: () => typedError<StatusReport, CommandError>(__TAURI_INVOKE("live_status")),
 	usageSummary: (days: number) => typedError<Summary, CommandError>(__TAURI_INVOKE("usage_summary", { days })),
-	/**  Requests and tokens per day per upstream, zero-filled for charts. */
-	usageSeries: (days: number) => typedError<UsageSeries, CommandError>(__TAURI_INVOKE("usage_series", { days })),
 	/**  The last `tail` records matching the filters, oldest first. */
 	queryLogs: (tail: number, service: Service | null, statusClass: StatusClass | null, config: string | null) => typedError<RequestRecord[], CommandError>(__TAURI_INVOKE("query_logs", { tail, service, statusClass, config })),
 	/**
@@ -44,12 +42,12 @@ export const commands = {
 	 *  Sessions started in `path` or below (every project when `None`), newest
 	 *  first, at most `limit` (0: all).
 	 */
-	listSessions: (service: Service, path: string | null, limit: number) => typedError<SessionInfo[], CommandError>(__TAURI_INVOKE("list_sessions", { service, path, limit })),
+	listSessions: (args: ListSessionsArgs) => typedError<SessionInfo[], CommandError>(__TAURI_INVOKE("list_sessions", { args })),
 	/**
 	 *  Open a terminal in `cwd` running the client's resume command (through
 	 *  tauri-plugin-shell).
 	 */
-	openResumeTerminal: (service: Service, sessionId: string, cwd: string) => typedError<null, CommandError>(__TAURI_INVOKE("open_resume_terminal", { service, sessionId, cwd })),
+	openResumeTerminal: (args: ResumeArgs) => typedError<null, CommandError>(__TAURI_INVOKE("open_resume_terminal", { args })),
 	runDoctor: (online: boolean) => typedError<Report, CommandError>(__TAURI_INVOKE("run_doctor", { online })),
 	getSettings: () => typedError<AppSettings, CommandError>(__TAURI_INVOKE("get_settings")),
 	/**
@@ -94,6 +92,19 @@ export type AddOutcome = {
 	/**  Position of the upstream in the config (0 = primary). */
 	index: number,
 	upstream: UpstreamView,
+};
+
+/**  What [`add_upstream`] adds. */
+export type AddUpstreamArgs = {
+	service: Service,
+	/**  Created if new, active if it is the first. */
+	config: string,
+	base_url: string,
+	auth_token: string | null,
+	api_key: string | null,
+	/**  The config's alias (`None` leaves it). */
+	alias: string | null,
+	tags: ([string, string])[],
 };
 
 /**  The desktop app's preferences, in settings.json's `app` section. */
@@ -189,6 +200,12 @@ export type CommandError =
 	message: string,
 } };
 
+/**  One config of one service ([`set_active`], [`remove_config`]). */
+export type ConfigArgs = {
+	service: Service,
+	config: string,
+};
+
 /**  One named config as shown to users. */
 export type ConfigView = {
 	name: string,
@@ -235,6 +252,15 @@ export type Level =
 "degraded" | 
 /**  A served service has no usable upstream. */
 "down";
+
+/**  Which sessions [`list_sessions`] lists. */
+export type ListSessionsArgs = {
+	service: Service,
+	/**  Sessions started here or below; every project when `None`. */
+	path: string | null,
+	/**  At most this many, newest first (0: all). */
+	limit: number,
+};
 
 /**  Which records a query or the live tail keeps. */
 export type LogFilter = {
@@ -347,6 +373,24 @@ export type Restored =
 "keys" | 
 /**  The user deleted the file meanwhile: nothing to put back. */
 "file_gone";
+
+/**  The session [`open_resume_terminal`] resumes. */
+export type ResumeArgs = {
+	service: Service,
+	session_id: string,
+	/**  The session's project directory; the terminal opens there. */
+	cwd: string,
+};
+
+/**  One upstream's line: a value per day of [`UsageSeries::days`]. */
+export type SeriesLine = {
+	service: string,
+	/**  Empty for requests that reached no upstream. */
+	upstream: string,
+	/**  Summed over the upstream's configs. */
+	requests: number[],
+	total_tokens: number[],
+};
 
 /**  An agent family whose traffic codex-helper proxies. */
 export type Service = 
@@ -471,6 +515,13 @@ export type StatusReport = {
 	quota_problem: string | null,
 };
 
+/**  A saved upstream, named by where it is. */
+export type StoredUpstreamArgs = {
+	service: Service,
+	config: string,
+	base_url: string,
+};
+
 /**  The whole report. */
 export type Summary = {
 	days: number,
@@ -484,6 +535,8 @@ export type Summary = {
 	skipped_lines: number,
 	/**  `file:line` of the first of them, for the note that says so. */
 	first_skipped: string | null,
+	/**  The rows as chart lines, every day of the window filled in. */
+	series: UsageSeries,
 };
 
 /**  One (day, service, config, upstream) group. */
@@ -541,6 +594,14 @@ export type SwitchState = {
 	recorded: boolean,
 };
 
+/**  A relay to test with a key typed into the form. */
+export type TestConnectionArgs = {
+	service: Service,
+	base_url: string,
+	auth_token: string | null,
+	api_key: string | null,
+};
+
 /**  Counts for one group. */
 export type Totals = {
 	requests: number,
@@ -570,19 +631,29 @@ export type UpdateOutcome = {
 	upstream: UpstreamView,
 };
 
+/**  What [`update_upstream`] changes. */
+export type UpdateUpstreamArgs = {
+	service: Service,
+	config: string,
+	/**  The upstream as saved. */
+	base_url: string,
+	/**  Where it moves (the same URL to keep it). */
+	new_base_url: string,
+	/**
+	 *  `None` keeps the stored key, which the UI never sees; a `NewKey`
+	 *  replaces it.
+	 */
+	key: NewKey | null,
+	/**  The config's alias, when given. */
+	alias: string | null,
+	/**  Replace the upstream's tags. */
+	tags: ([string, string])[],
+};
+
 /**  An upstream's health, as far as it is known. */
 export type UpstreamHealth = "ok" | "cooling_down" | "exhausted" | 
 /**  No running proxy observes it. */
 "unknown";
-
-/**  One upstream's line on a chart: a value per day of `UsageSeries::days`. */
-export type UpstreamSeries = {
-	service: string,
-	config: string,
-	upstream: string,
-	requests: number[],
-	total_tokens: number[],
-};
 
 /**  Whether the load balancer will use an upstream right now. */
 export type UpstreamState = "ok" | "cooling_down" | "exhausted";
@@ -625,10 +696,15 @@ export type Usage = {
 	cached_input_tokens?: number,
 };
 
+/**  The x axis and the lines of a usage chart. */
 export type UsageSeries = {
 	/**  Every day of the window, oldest first (`YYYY-MM-DD`, local time). */
 	days: string[],
-	series: UpstreamSeries[],
+	/**
+	 *  One per (service, upstream), in the order they first appear in the
+	 *  summary's rows (by day, then service).
+	 */
+	lines: SeriesLine[],
 };
 
 export type Value = null | boolean | number | string | Value[] | { [key in string]: Value };

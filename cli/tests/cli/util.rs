@@ -12,6 +12,12 @@ pub fn ch(home: &Path) -> Command {
     cmd
 }
 
+/// A port that was free a moment ago, for a `ch` process to bind. The
+/// port-0 rule (bind, then pass the listener in) can't hold here: `ch`
+/// binds in its own process, and the port is part of what is tested (it is
+/// written into the client's files and settings.json, and `--port` refuses
+/// 0 on purpose: a client can't be pointed at port 0). In-process tests
+/// (tests/, the core) bind port 0 and pass the listener in.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }

@@ -67,23 +67,16 @@ pub fn validate_base_url(url: &str) -> Result<Url, String> {
 }
 
 /// Whether `url` would send requests back to the proxy listening on
-/// `listen`, which would loop forever. The host counts as "us" when it is
-/// `localhost`, a loopback or unspecified address, or the listen IP itself;
-/// the effective port (explicit or the scheme default) must also match.
+/// `listen`, which would loop forever. The host counts as "us" when it
+/// [reaches this machine](crate::loopback::reaches_this_machine) or is the
+/// listen IP itself; the effective port (explicit or the scheme default)
+/// must also match.
 pub fn points_at(url: &Url, listen: SocketAddr) -> bool {
     let host_is_us = match url.host() {
-        Some(Host::Domain(d)) => {
-            let d = d.trim_end_matches('.');
-            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
-        }
-        Some(Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified() || IpAddr::V4(ip) == listen.ip(),
-        Some(Host::Ipv6(ip)) => {
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || IpAddr::V6(ip) == listen.ip()
-                || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback() || IpAddr::V4(v4) == listen.ip())
-        }
-        None => false,
+        Some(h) if crate::loopback::reaches_this_machine(&h) => true,
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip) == listen.ip().to_canonical(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).to_canonical() == listen.ip().to_canonical(),
+        _ => false,
     };
     host_is_us && url.port_or_known_default() == Some(listen.port())
 }

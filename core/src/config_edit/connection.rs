@@ -2,7 +2,9 @@
 //! is saved (or with the stored key, for one already saved), so a typo in
 //! the URL or a rejected key shows at once.
 //!
-//! Codex: `GET {base}/models`; Claude: `GET {base}/v1/models`. Both are
+//! `GET /v1/models`, joined to the base URL by the proxy's own
+//! [`upstream_url`] (so `https://relay` is tested at `https://relay/v1/models`
+//! and `https://relay/v1` at the same URL, as the proxy calls them). It is
 //! cheap and authenticated. Any HTTP answer means the relay is reachable;
 //! 401/403 mean it rejected the key.
 
@@ -13,9 +15,13 @@ use serde::Serialize;
 use super::update::locate;
 use super::ConfigsError;
 use crate::config::{validate_base_url, ConfigFile, Upstream, UpstreamAuth};
+use crate::proxy::target::upstream_url;
 use crate::Service;
 
 const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The client path the test asks for.
+const MODELS: &str = "/v1/models";
 
 /// What the relay said.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -62,12 +68,10 @@ async fn send(service: Service, upstream: &Upstream) -> Result<ConnectionTest, C
     let base = validate_base_url(&upstream.base_url).map_err(|message| ConfigsError::BadUrl { message })?;
     let headers = crate::live::auth_headers(service, upstream)
         .map_err(|_| ConfigsError::BadKey { what: "key", problem: "contains characters that can't be sent" })?;
-    let base = base.as_str().trim_end_matches('/');
-    let url = match service {
-        Service::Codex => format!("{base}/models"),
-        Service::Claude if base.ends_with("/v1") => format!("{base}/models"),
-        Service::Claude => format!("{base}/v1/models"),
-    };
+    // Built as the proxy builds it for a client's `GET /v1/models` (both
+    // clients spell it that way through the proxy), so a relay passes the
+    // test exactly when the proxy can reach it.
+    let url = upstream_url(&base, MODELS);
     let client = reqwest::Client::builder()
         .timeout(TIMEOUT)
         .build()

@@ -7,7 +7,9 @@
 //! directly, because the upstream knows better than our guess.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
 
 /// Consecutive failures that put an upstream in cooldown (the original tool's
 /// `FAILURE_THRESHOLD`).

@@ -7,7 +7,8 @@
 //!   per [`ErrorKind`] of an [`UpstreamError`] (see [`error`]).
 //!
 //! State lives in memory, behind short mutex sections that are never held
-//! across an `.await`. The desktop app and `ch status` read it through
+//! across an `.await`. Time is tokio's [`Instant`] (the system clock in
+//! production), so tests can pause and advance it past a cooldown. The desktop app and `ch status` read it through
 //! [`LoadBalancer::snapshot`] and follow changes with
 //! [`LoadBalancer::subscribe`], which only fires on real transitions.
 
@@ -18,10 +19,11 @@ pub mod select;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
+use tokio::time::Instant;
 
 use crate::Service;
 pub use error::{ErrorKind, UpstreamError};

@@ -6,7 +6,7 @@
 //! likely to work first: when everything else failed it is still better to
 //! try them than to fail without trying.
 
-use std::time::Instant;
+use tokio::time::Instant;
 
 use super::health::Health;
 

@@ -5,10 +5,10 @@
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 use bytes::Bytes;
 use futures_util::Stream;
+use tokio::time::Instant;
 
 use super::native_error;
 use super::pump::{Pump, StreamFault};

@@ -7,7 +7,7 @@
 //! retried (the client would see output twice).
 
 use std::future::poll_fn;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::request::Parts;
 use http::{header, Method, StatusCode};
+use tokio::time::Instant;
 
 use super::body::{Ledger, ProxyBody};
 use super::error::{ProxyError, Reason};

@@ -74,37 +74,13 @@ pub fn check(parts: &Parts) -> Result<(), Refusal> {
     }
     let host = parts.uri.authority().map(|a| a.as_str().to_string()).or_else(|| host_header(&parts.headers));
     match host {
-        Some(host) if !is_loopback_host(&host) => Err(Refusal::ForeignHost(host)),
+        Some(host) if !crate::loopback::is_loopback_authority(&host) => Err(Refusal::ForeignHost(host)),
         _ => Ok(()),
     }
 }
 
 fn host_header(headers: &HeaderMap) -> Option<String> {
     headers.get(http::header::HOST).map(|h| String::from_utf8_lossy(h.as_bytes()).into_owned())
-}
-
-/// `localhost`, `127.x.y.z`, `[::1]`, each with or without a port.
-pub fn is_loopback_host(authority: &str) -> bool {
-    let authority = authority.trim();
-    let host = if let Some(rest) = authority.strip_prefix('[') {
-        match rest.split_once(']') {
-            Some((h, tail)) if tail.is_empty() || tail.starts_with(':') => h,
-            _ => return false,
-        }
-    } else {
-        match authority.rsplit_once(':') {
-            Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
-            Some(_) => return false,
-            None => authority,
-        }
-    };
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if host == "localhost" || host.ends_with(".localhost") {
-        return true;
-    }
-    // `[::ffff:127.0.0.1]` is IPv4 loopback too; `Ipv6Addr::is_loopback`
-    // says no, which refused local clients spelling it that way.
-    host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.to_canonical().is_loopback())
 }
 
 #[cfg(test)]

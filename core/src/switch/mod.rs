@@ -225,15 +225,9 @@ pub fn backup_path(file: &Path) -> PathBuf {
     file.with_file_name(name)
 }
 
-/// The port of `url` when it names this machine (`localhost`, loopback).
+/// The port of `url` when it names this machine (see [`crate::loopback`]).
 pub(crate) fn loopback_port(url: &str) -> Option<u16> {
-    let url = url::Url::parse(url).ok()?;
-    let local = match url.host()? {
-        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
-        url::Host::Ipv4(ip) => ip.is_loopback(),
-        url::Host::Ipv6(ip) => ip.is_loopback(),
-    };
-    local.then(|| url.port_or_known_default()).flatten()
+    crate::loopback::local_port(&url::Url::parse(url).ok()?)
 }
 
 fn on<C: Client>(paths: &Paths, port: u16, owner: Option<ProcessId>) -> Result<SwitchReport, SwitchError> {

@@ -5,6 +5,7 @@
 //! - [`poller`]: the background task of a running proxy that asks them and
 //!   marks exhausted upstreams in the load balancer.
 //! - [`summary`]: requests, errors and tokens per day from `requests.jsonl`.
+//! - [`series`]: the same per day as chart lines (in every summary).
 //!
 //! The latest quota answers live in a [`QuotaBoard`] (read by the tray and
 //! `ch status`) and are mirrored to `~/.codex-helper/usage_state.json` so a
@@ -12,6 +13,7 @@
 
 pub mod poller;
 pub mod providers;
+pub mod series;
 pub mod summary;
 
 use std::io;
@@ -23,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Paths, Service};
 pub use poller::Poller;
 pub use providers::{Provider, ProvidersError, ProvidersFile};
+pub use series::{SeriesLine, UsageSeries};
 pub use summary::{Summary, SummaryRow, Totals, Window};
 
 /// The latest quota answer for one upstream from one provider.

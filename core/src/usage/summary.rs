@@ -14,6 +14,7 @@ use std::time::UNIX_EPOCH;
 use chrono::{DateTime, Days, Local, NaiveDate, TimeZone};
 use serde::{Deserialize, Serialize};
 
+use super::series::{self, UsageSeries};
 use crate::config::error::display_path;
 use crate::logs::reader::log_files;
 use crate::logs::Usage;
@@ -72,6 +73,8 @@ pub struct Summary {
     pub skipped_lines: u64,
     /// `file:line` of the first of them, for the note that says so.
     pub first_skipped: Option<String>,
+    /// The rows as chart lines, every day of the window filled in.
+    pub series: UsageSeries,
 }
 
 /// The days covered: each day's label and the epoch ms its midnight is.
@@ -193,8 +196,10 @@ pub fn summarize(current: &Path, window: &Window) -> io::Result<Summary> {
             t.total_tokens = t.total_tokens.saturating_add(counts.total_tokens);
             SummaryRow { day: window.days[day].0.clone(), service, config, upstream, counts }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let labels: Vec<String> = window.days.iter().map(|(label, _)| label.clone()).collect();
     Ok(Summary {
+        series: series::series(&labels, &rows),
         days: window.days.len() as u32,
         from: window.days[0].0.clone(),
         to: window.days[window.days.len() - 1].0.clone(),

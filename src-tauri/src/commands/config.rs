@@ -1,11 +1,13 @@
 //! Config CRUD: list (masked), add an upstream, change one, set the active
 //! config, remove one, and test a relay (before saving it, or as saved).
+//! A command with more than one argument takes one `…Args` struct.
 
 use codex_helper_core::config::{ConfigStore, Settings};
 use codex_helper_core::config_edit::{
     self, AddOutcome, ConnectionTest, NewKey, NewUpstream, RemoveOutcome, ServiceView, UpdateOutcome, UpstreamChange,
 };
 use codex_helper_core::Service;
+use serde::Deserialize;
 use tauri::State;
 
 use super::{CmdResult, CommandError};
@@ -19,20 +21,25 @@ pub fn list_configs(state: State<'_, WindowState>, service: Service) -> CmdResul
     Ok(config_edit::list(&file, service))
 }
 
+/// What [`add_upstream`] adds.
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct AddUpstreamArgs {
+    pub service: Service,
+    /// Created if new, active if it is the first.
+    pub config: String,
+    pub base_url: String,
+    pub auth_token: Option<String>,
+    pub api_key: Option<String>,
+    /// The config's alias (`None` leaves it).
+    pub alias: Option<String>,
+    pub tags: Vec<(String, String)>,
+}
+
 /// Add an upstream to `config` (created if new, active if it is the first).
 #[tauri::command]
 #[specta::specta]
-#[allow(clippy::too_many_arguments)]
-pub async fn add_upstream(
-    state: State<'_, WindowState>,
-    service: Service,
-    config: String,
-    base_url: String,
-    auth_token: Option<String>,
-    api_key: Option<String>,
-    alias: Option<String>,
-    tags: Vec<(String, String)>,
-) -> CmdResult<AddOutcome> {
+pub async fn add_upstream(state: State<'_, WindowState>, args: AddUpstreamArgs) -> CmdResult<AddOutcome> {
+    let AddUpstreamArgs { service, config, base_url, auth_token, api_key, alias, tags } = args;
     let new = NewUpstream { base_url, auth_token, api_key, alias, tags: tags.into_iter().collect() };
     let settings = Settings::load(&state.paths).map_err(CommandError::new)?;
     let store = ConfigStore::new(&state.paths);
@@ -41,22 +48,31 @@ pub async fn add_upstream(
     Ok(outcome)
 }
 
+/// What [`update_upstream`] changes.
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct UpdateUpstreamArgs {
+    pub service: Service,
+    pub config: String,
+    /// The upstream as saved.
+    pub base_url: String,
+    /// Where it moves (the same URL to keep it).
+    pub new_base_url: String,
+    /// `None` keeps the stored key, which the UI never sees; a `NewKey`
+    /// replaces it.
+    pub key: Option<NewKey>,
+    /// The config's alias, when given.
+    pub alias: Option<String>,
+    /// Replace the upstream's tags.
+    pub tags: Vec<(String, String)>,
+}
+
 /// Change the upstream at `base_url` of `config`: move it to `new_base_url`,
 /// replace its tags and (when given) the config's alias. `key: null` keeps
 /// the stored key, which the UI never sees; a `NewKey` replaces it.
 #[tauri::command]
 #[specta::specta]
-#[allow(clippy::too_many_arguments)]
-pub async fn update_upstream(
-    state: State<'_, WindowState>,
-    service: Service,
-    config: String,
-    base_url: String,
-    new_base_url: String,
-    key: Option<NewKey>,
-    alias: Option<String>,
-    tags: Vec<(String, String)>,
-) -> CmdResult<UpdateOutcome> {
+pub async fn update_upstream(state: State<'_, WindowState>, args: UpdateUpstreamArgs) -> CmdResult<UpdateOutcome> {
+    let UpdateUpstreamArgs { service, config, base_url, new_base_url, key, alias, tags } = args;
     let change = UpstreamChange { base_url: Some(new_base_url), key, alias, tags: Some(tags.into_iter().collect()) };
     let settings = Settings::load(&state.paths).map_err(CommandError::new)?;
     let store = ConfigStore::new(&state.paths);
@@ -66,37 +82,54 @@ pub async fn update_upstream(
     Ok(outcome)
 }
 
+/// One config of one service ([`set_active`], [`remove_config`]).
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct ConfigArgs {
+    pub service: Service,
+    pub config: String,
+}
+
 /// Make `config` the one `service`'s proxy serves from, at once.
 #[tauri::command]
 #[specta::specta]
-pub async fn set_active(state: State<'_, WindowState>, service: Service, config: String) -> CmdResult<()> {
-    config_edit::set_active(&ConfigStore::new(&state.paths), service, &config).map_err(CommandError::new)?;
+pub async fn set_active(state: State<'_, WindowState>, args: ConfigArgs) -> CmdResult<()> {
+    config_edit::set_active(&ConfigStore::new(&state.paths), args.service, &args.config).map_err(CommandError::new)?;
     state.reload().await;
     Ok(())
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn remove_config(
-    state: State<'_, WindowState>,
-    service: Service,
-    config: String,
-) -> CmdResult<RemoveOutcome> {
-    let outcome = config_edit::remove(&ConfigStore::new(&state.paths), service, &config).map_err(CommandError::new)?;
+pub async fn remove_config(state: State<'_, WindowState>, args: ConfigArgs) -> CmdResult<RemoveOutcome> {
+    let outcome =
+        config_edit::remove(&ConfigStore::new(&state.paths), args.service, &args.config).map_err(CommandError::new)?;
     state.reload().await;
     Ok(outcome)
+}
+
+/// A relay to test with a key typed into the form.
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct TestConnectionArgs {
+    pub service: Service,
+    pub base_url: String,
+    pub auth_token: Option<String>,
+    pub api_key: Option<String>,
 }
 
 /// Send one real request to `base_url` with the key, as the proxy would.
 #[tauri::command]
 #[specta::specta]
-pub async fn test_connection(
-    service: Service,
-    base_url: String,
-    auth_token: Option<String>,
-    api_key: Option<String>,
-) -> CmdResult<ConnectionTest> {
+pub async fn test_connection(args: TestConnectionArgs) -> CmdResult<ConnectionTest> {
+    let TestConnectionArgs { service, base_url, auth_token, api_key } = args;
     config_edit::test_connection(service, &base_url, auth_token, api_key).await.map_err(CommandError::new)
+}
+
+/// A saved upstream, named by where it is.
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct StoredUpstreamArgs {
+    pub service: Service,
+    pub config: String,
+    pub base_url: String,
 }
 
 /// [`test_connection`] for a saved upstream, with its stored key (the UI
@@ -105,10 +138,10 @@ pub async fn test_connection(
 #[specta::specta]
 pub async fn test_stored_connection(
     state: State<'_, WindowState>,
-    service: Service,
-    config: String,
-    base_url: String,
+    args: StoredUpstreamArgs,
 ) -> CmdResult<ConnectionTest> {
     let file = ConfigStore::new(&state.paths).load().map_err(CommandError::new)?;
-    config_edit::test_stored_connection(&file, service, &config, &base_url).await.map_err(CommandError::new)
+    config_edit::test_stored_connection(&file, args.service, &args.config, &args.base_url)
+        .await
+        .map_err(CommandError::new)
 }

@@ -184,6 +184,12 @@ impl From<IpcError> for CommandError {
     }
 }
 
+impl From<codex_helper_core::autostart::AutostartError> for CommandError {
+    fn from(err: codex_helper_core::autostart::AutostartError) -> CommandError {
+        io(&err.file.clone(), err.to_string())
+    }
+}
+
 impl From<std::io::Error> for CommandError {
     fn from(err: std::io::Error) -> CommandError {
         CommandError::Io { path: None, message: err.to_string() }

@@ -35,7 +35,6 @@ macro_rules! specta_builder {
                 $crate::commands::switch::switch_status,
                 $crate::commands::status::live_status,
                 $crate::commands::usage::usage_summary,
-                $crate::commands::usage::usage_series,
                 $crate::commands::logs::query_logs,
                 $crate::commands::logs::start_log_tail::<$r>,
                 $crate::commands::logs::stop_log_tail::<$r>,

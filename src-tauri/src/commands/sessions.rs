@@ -4,22 +4,29 @@ use std::path::{Path, PathBuf};
 
 use codex_helper_core::sessions::{self, SessionInfo};
 use codex_helper_core::Service;
+use serde::Deserialize;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_shell::ShellExt;
 
 use super::{CmdResult, CommandError};
 use crate::state::WindowState;
 
+/// Which sessions [`list_sessions`] lists.
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct ListSessionsArgs {
+    pub service: Service,
+    /// Sessions started here or below; every project when `None`.
+    pub path: Option<String>,
+    /// At most this many, newest first (0: all).
+    pub limit: u32,
+}
+
 /// Sessions started in `path` or below (every project when `None`), newest
 /// first, at most `limit` (0: all).
 #[tauri::command]
 #[specta::specta]
-pub async fn list_sessions(
-    state: State<'_, WindowState>,
-    service: Service,
-    path: Option<String>,
-    limit: u32,
-) -> CmdResult<Vec<SessionInfo>> {
+pub async fn list_sessions(state: State<'_, WindowState>, args: ListSessionsArgs) -> CmdResult<Vec<SessionInfo>> {
+    let ListSessionsArgs { service, path, limit } = args;
     let paths = state.paths.clone();
     let dir = path.map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/"));
     tauri::async_runtime::spawn_blocking(move || sessions::list(&paths, service, &dir, limit as usize))
@@ -44,16 +51,21 @@ fn resume_command(service: Service, session_id: &str) -> Vec<String> {
     args.iter().map(|a| a.to_string()).chain([session_id.to_string()]).collect()
 }
 
+/// The session [`open_resume_terminal`] resumes.
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct ResumeArgs {
+    pub service: Service,
+    pub session_id: String,
+    /// The session's project directory; the terminal opens there.
+    pub cwd: String,
+}
+
 /// Open a terminal in `cwd` running the client's resume command (through
 /// tauri-plugin-shell).
 #[tauri::command]
 #[specta::specta]
-pub fn open_resume_terminal<R: Runtime>(
-    app: AppHandle<R>,
-    service: Service,
-    session_id: String,
-    cwd: String,
-) -> CmdResult<()> {
+pub fn open_resume_terminal<R: Runtime>(app: AppHandle<R>, args: ResumeArgs) -> CmdResult<()> {
+    let ResumeArgs { service, session_id, cwd } = args;
     if session_id.is_empty() || !session_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         return Err(CommandError::invalid("session_id", format!("`{session_id}` is not a session id")));
     }

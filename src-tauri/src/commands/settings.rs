@@ -1,11 +1,9 @@
 //! The settings the UI edits: ports, services on/off, start hidden, start
 //! at login. They live in settings.json (the `app` section is ours); start
-//! at login is an XDG autostart entry.
+//! at login is an XDG autostart entry (`core::autostart` writes it).
 
-use std::path::PathBuf;
-
+use codex_helper_core::autostart;
 use codex_helper_core::config::{AppPrefs, ServiceSettings, Settings};
-use codex_helper_core::{fsutil, Paths};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
@@ -40,35 +38,11 @@ pub async fn save_settings(state: State<'_, WindowState>, settings: AppSettings)
     s.claude = settings.claude;
     s.app = settings.app;
     s.save(paths).map_err(CommandError::new)?;
-    set_autostart(paths, s.app.start_at_login).map_err(CommandError::new)?;
+    let exe = if s.app.start_at_login { Some(autostart::resident_exe().map_err(CommandError::new)?) } else { None };
+    autostart::set(paths, exe.as_deref()).map_err(CommandError::new)?;
     match state.agent.apply_settings().await {
         Ok(()) => Ok(false),
         Err(IpcError::NotRunning { .. }) => Ok(true),
         Err(err) => Err(CommandError::unavailable(format!("saved, but the running app could not apply it: {err}"))),
     }
-}
-
-/// `~/.config/autostart/codex-helper.desktop`.
-pub fn autostart_file(paths: &Paths) -> PathBuf {
-    paths.home().join(".config/autostart/codex-helper.desktop")
-}
-
-fn set_autostart(paths: &Paths, on: bool) -> std::io::Result<()> {
-    let file = autostart_file(paths);
-    if !on {
-        return match std::fs::remove_file(&file) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        };
-    }
-    // The resident process, not this window program.
-    let exe = std::env::current_exe()?.with_file_name("codex-helper-app");
-    let entry = format!(
-        "[Desktop Entry]\nType=Application\nName=codex-helper\nComment=Local proxy for Codex CLI and Claude Code\nExec=\"{}\"\nIcon=codex-helper\nX-GNOME-Autostart-enabled=true\nTerminal=false\n",
-        exe.display()
-    );
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    fsutil::write_atomic(&file, entry.as_bytes(), 0o644)
 }

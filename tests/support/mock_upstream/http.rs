@@ -31,8 +31,8 @@ pub(crate) async fn serve_connection(mut stream: TcpStream, shared: Shared, id: 
             // Clean EOF between requests, a broken socket, or garbage: stop.
             Ok(None) | Err(_) => return,
         };
+        let reply = shared.reply_for(&req.recorded);
         shared.record(req.recorded);
-        let reply = shared.next_reply();
         match reply.write_to(&mut stream, req.wants_close).await {
             Outcome::KeepAlive => continue,
             Outcome::Close => {

@@ -7,7 +7,9 @@
 //! events, stall forever, or send malformed SSE.
 //!
 //! Each request takes the next queued [`Reply`] (FIFO), falling back to the
-//! default reply once the queue is empty. Every request is recorded as soon as
+//! default reply once the queue is empty; a [router](MockUpstream::set_router)
+//! set instead answers by what was asked (the `mock-upstream` binary of the
+//! GUI suite routes by path). Every request is recorded as soon as
 //! its body has been read, before the reply is written, so a test can inspect
 //! requests that were answered with a reset.
 
@@ -66,7 +68,11 @@ struct State {
     default: Reply,
     requests: Vec<Recorded>,
     connections: u64,
+    router: Option<Router>,
 }
+
+/// Picks the reply for one request (see [`MockUpstream::set_router`]).
+pub type Router = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
 
 #[derive(Clone)]
 pub(crate) struct Shared(Arc<Mutex<State>>);
@@ -81,7 +87,11 @@ impl Shared {
         self.lock().requests.push(req);
     }
 
-    pub(crate) fn next_reply(&self) -> Reply {
+    pub(crate) fn reply_for(&self, req: &Recorded) -> Reply {
+        let router = self.lock().router.clone();
+        if let Some(router) = router {
+            return router(req);
+        }
         let mut st = self.lock();
         match st.queue.pop_front() {
             Some(r) => r,
@@ -115,6 +125,7 @@ impl MockUpstream {
             default: Reply::json(200, serde_json::json!({"ok": true})),
             requests: Vec::new(),
             connections: 0,
+            router: None,
         })));
         let task = tokio::spawn(accept_loop(listener, shared.clone()));
         MockUpstream { addr, shared, task }
@@ -137,6 +148,12 @@ impl MockUpstream {
     /// The reply used whenever the queue is empty.
     pub fn set_default(&self, reply: Reply) {
         self.shared.lock().default = reply;
+    }
+
+    /// Answer every request with `router(request)` instead of the queue
+    /// (called outside the mock's lock, before the reply is written).
+    pub fn set_router(&self, router: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) {
+        self.shared.lock().router = Some(Arc::new(router));
     }
 
     /// Number of queued replies not yet consumed.

@@ -116,7 +116,17 @@ function summary(days: number): Summary {
     const t = (totals[r.service] ??= { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, reasoning_tokens: 0, total_tokens: 0 });
     t.requests += r.requests; t.errors += r.errors; t.input_tokens += r.input_tokens; t.output_tokens += r.output_tokens; t.total_tokens += r.total_tokens;
   }
-  return { days, from: day(days - 1), to: day(0), rows, totals, skipped_lines: 0, first_skipped: null };
+  // What core's `usage::series` sends: every day, one zero-filled line per (service, upstream).
+  const dayList = Array.from({ length: days }, (_, i) => day(days - 1 - i));
+  const lines: Summary["series"]["lines"] = [];
+  for (const r of rows) {
+    let line = lines.find((l) => l.service === r.service && l.upstream === r.upstream);
+    if (!line) lines.push((line = { service: r.service, upstream: r.upstream, requests: dayList.map(() => 0), total_tokens: dayList.map(() => 0) }));
+    const i = dayList.indexOf(r.day);
+    line.requests[i] += r.requests;
+    line.total_tokens[i] += r.total_tokens;
+  }
+  return { days, from: day(days - 1), to: day(0), rows, totals, skipped_lines: 0, first_skipped: null, series: { days: dayList, lines } };
 }
 
 const sessions: SessionInfo[] = [
@@ -142,7 +152,9 @@ const doctor: Report = {
 
 mockIPC(
   async (cmd, args) => {
-    const a = (args ?? {}) as Record<string, any>;
+    // Commands with more than one argument take one struct, `{ args: {...} }`.
+    const raw = (args ?? {}) as Record<string, any>;
+    const a = (raw.args ?? raw) as Record<string, any>;
     await new Promise((r) => setTimeout(r, 40));
     switch (cmd) {
       case "live_status": return status();
@@ -165,35 +177,35 @@ mockIPC(
         let c = v.configs.find((x) => x.name === a.config);
         const created = !c;
         if (!c) v.configs.push((c = { name: a.config, alias: null, active: false, upstreams: [] }));
-        const key = a.authToken ?? a.apiKey;
+        const key = a.auth_token ?? a.api_key;
         const masked = key ? `${key.slice(0, 3)}…${key.slice(-4)}` : null;
-        const up = { base_url: a.baseUrl, auth_token: a.authToken ? masked : null, api_key: a.apiKey ? masked : null, tags: Object.fromEntries(a.tags) };
-        const i = c.upstreams.findIndex((u) => u.base_url === a.baseUrl);
+        const up = { base_url: a.base_url, auth_token: a.auth_token ? masked : null, api_key: a.api_key ? masked : null, tags: Object.fromEntries(a.tags) };
+        const i = c.upstreams.findIndex((u) => u.base_url === a.base_url);
         if (i >= 0) c.upstreams[i] = up; else c.upstreams.push(up);
         return { service: a.service, config: a.config, action: i >= 0 ? "updated" : "added", created, became_active: false, index: i >= 0 ? i : c.upstreams.length - 1, upstream: up };
       }
       case "update_upstream": {
         const c = configs[a.service].configs.find((x) => x.name === a.config);
-        const i = c ? c.upstreams.findIndex((u) => u.base_url === a.baseUrl) : -1;
-        if (!c || i < 0) throw `${a.service} config \`${a.config}\` has no upstream at ${a.baseUrl}`;
+        const i = c ? c.upstreams.findIndex((u) => u.base_url === a.base_url) : -1;
+        if (!c || i < 0) throw `${a.service} config \`${a.config}\` has no upstream at ${a.base_url}`;
         const old = c.upstreams[i];
         const mask = (k: string | null) => (k ? `${k.slice(0, 3)}…${k.slice(-4)}` : null);
         const up = {
-          base_url: a.newBaseUrl,
+          base_url: a.new_base_url,
           auth_token: a.key ? mask(a.key.auth_token) : old.auth_token,
           api_key: a.key ? mask(a.key.api_key) : old.api_key,
           tags: Object.fromEntries(a.tags),
         };
         c.upstreams[i] = up;
-        return { service: a.service, config: a.config, previous_base_url: a.baseUrl, index: i, changed: true, key_replaced: a.key != null, upstream: up };
+        return { service: a.service, config: a.config, previous_base_url: a.base_url, index: i, changed: true, key_replaced: a.key != null, upstream: up };
       }
       case "test_stored_connection":
         await new Promise((r) => setTimeout(r, 300));
         return { ok: true, status: 200, latency_ms: 164, message: "ok (HTTP 200), with the stored key" };
       case "test_connection":
         await new Promise((r) => setTimeout(r, 300));
-        if (String(a.baseUrl).includes("bad")) throw "could not connect to bad.example: connection refused";
-        return a.authToken || a.apiKey
+        if (String(a.base_url).includes("bad")) throw "could not connect to bad.example: connection refused";
+        return a.auth_token || a.api_key
           ? { ok: true, status: 200, latency_ms: 182, message: "reachable, key accepted" }
           : { ok: false, status: 401, latency_ms: 95, message: "key rejected" };
       case "switch_on": case "switch_off": return { service: a.service, file: "", backup: null, port: 3211, changed: true, already: false, restored: null, keys: [], kept: [] };

@@ -1,25 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { dailySeries, dayRange, perMinute } from "./series";
+import { chartLines, perMinute } from "./series";
 
-describe("dailySeries", () => {
-  it("fills every day and groups by service and upstream", () => {
-    const s = dailySeries(
-      [
-        { day: "2026-11-02", service: "codex", config: "main", upstream: "https://a", requests: 3, total_tokens: 300 },
-        { day: "2026-11-02", service: "codex", config: "alt", upstream: "https://a", requests: 1, total_tokens: 50 },
-        { day: "2026-11-03", service: "claude", config: "main", upstream: "", requests: 2, total_tokens: 0 },
+describe("chartLines", () => {
+  it("labels Rust's lines and keeps its days and counts as sent", () => {
+    const lines = chartLines({
+      days: ["2026-11-01", "2026-11-02", "2026-11-03"],
+      lines: [
+        { service: "codex", upstream: "https://a", requests: [0, 4, 0], total_tokens: [0, 350, 0] },
+        { service: "claude", upstream: "", requests: [0, 0, 2], total_tokens: [0, 0, 0] },
       ],
-      "2026-11-01",
-      "2026-11-03",
-    );
-    expect(s.days).toEqual(["2026-11-01", "2026-11-02", "2026-11-03"]);
-    expect(s.lines.map((l) => l.label)).toEqual(["codex · https://a", "claude · (none)"]);
-    expect(s.lines[0].requests).toEqual([0, 4, 0]);
-    expect(s.lines[0].tokens).toEqual([0, 350, 0]);
-    expect(s.lines[1].requests).toEqual([0, 0, 2]);
-  });
-  it("crosses month ends", () => {
-    expect(dayRange("2026-02-27", "2026-03-01")).toEqual(["2026-02-27", "2026-02-28", "2026-03-01"]);
+    });
+    expect(lines.map((l) => l.label)).toEqual(["codex · https://a", "claude · (none)"]);
+    expect(lines[0].requests).toEqual([0, 4, 0]);
+    expect(lines[0].total_tokens).toEqual([0, 350, 0]);
+    expect(lines[1].upstream).toBe("(none)");
+    expect(lines[1].requests).toEqual([0, 0, 2]);
   });
 });
 

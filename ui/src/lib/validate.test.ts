@@ -63,12 +63,12 @@ describe("validateUpstream", () => {
   });
   it("builds add_upstream arguments", () => {
     expect(toAddArgs({ ...good, key: " sk-1 ", tags: [{ key: "a", value: "1" }, { key: " ", value: "" }] })).toEqual({
-      authToken: "sk-1",
-      apiKey: null,
+      auth_token: "sk-1",
+      api_key: null,
       tags: [["a", "1"]],
     });
-    expect(toAddArgs({ ...good, keyKind: "api_key" }).apiKey).toBe("sk-abc123");
-    expect(toAddArgs({ ...good, keyKind: "none" })).toMatchObject({ authToken: null, apiKey: null });
+    expect(toAddArgs({ ...good, keyKind: "api_key" }).api_key).toBe("sk-abc123");
+    expect(toAddArgs({ ...good, keyKind: "none" })).toMatchObject({ auth_token: null, api_key: null });
   });
 });
 
@@ -99,8 +99,8 @@ describe("editing a saved upstream", () => {
   it("keeps the stored key unless one is pasted or “no key” chosen", () => {
     const moved = { ...editForm, baseUrl: "https://new.example.com/v1", tags: [{ key: "a", value: "1" }] };
     expect(toUpdateArgs(moved, stored)).toEqual({
-      baseUrl: "https://relay.example.com/v1",
-      newBaseUrl: "https://new.example.com/v1",
+      base_url: "https://relay.example.com/v1",
+      new_base_url: "https://new.example.com/v1",
       key: null,
       tags: [["a", "1"]],
     });

@@ -4,7 +4,7 @@
 // sees the problem next to the field instead of after a round trip (the
 // backend checks again).
 
-import type { NewKey } from "../bindings";
+import type { AddUpstreamArgs, NewKey, UpdateUpstreamArgs } from "../bindings";
 
 export type KeyKind = "auth_token" | "api_key" | "none";
 
@@ -109,16 +109,12 @@ export function hasErrors(errors: FormErrors): boolean {
   return Object.keys(errors).length > 0;
 }
 
-/** The arguments `add_upstream` takes for this form (keys trimmed, empty tag rows dropped). */
-export function toAddArgs(form: UpstreamForm): {
-  authToken: string | null;
-  apiKey: string | null;
-  tags: [string, string][];
-} {
+/** The key and tag fields of `add_upstream`'s arguments for this form (keys trimmed, empty tag rows dropped). */
+export function toAddArgs(form: UpstreamForm): Pick<AddUpstreamArgs, "auth_token" | "api_key" | "tags"> {
   const key = form.key.trim();
   return {
-    authToken: form.keyKind === "auth_token" ? key : null,
-    apiKey: form.keyKind === "api_key" ? key : null,
+    auth_token: form.keyKind === "auth_token" ? key : null,
+    api_key: form.keyKind === "api_key" ? key : null,
     tags: tagPairs(form),
   };
 }
@@ -128,15 +124,15 @@ export function keepsStoredKey(form: UpstreamForm, stored: StoredUpstream): bool
   return form.keyKind === stored.keyKind && (form.keyKind === "none" || form.key.trim() === "");
 }
 
-/** The arguments `update_upstream` takes for an edit of `stored`: `key`
- * null keeps the stored key; a NewKey with both fields null removes it. */
+/** The URL, key and tag fields of `update_upstream`'s arguments for an edit of `stored`:
+ * `key` null keeps the stored key; a NewKey with both fields null removes it. */
 export function toUpdateArgs(
   form: UpstreamForm,
   stored: StoredUpstream,
-): { baseUrl: string; newBaseUrl: string; key: NewKey | null; tags: [string, string][] } {
-  const { authToken, apiKey, tags } = toAddArgs(form);
-  const key = keepsStoredKey(form, stored) ? null : { auth_token: authToken, api_key: apiKey };
-  return { baseUrl: stored.baseUrl, newBaseUrl: form.baseUrl, key, tags };
+): Pick<UpdateUpstreamArgs, "base_url" | "new_base_url" | "key" | "tags"> {
+  const { auth_token, api_key, tags } = toAddArgs(form);
+  const key: NewKey | null = keepsStoredKey(form, stored) ? null : { auth_token, api_key };
+  return { base_url: stored.baseUrl, new_base_url: form.baseUrl, key, tags };
 }
 
 /** What "Test connection" can do for this form: test with the typed key,

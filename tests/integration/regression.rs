@@ -1,0 +1,85 @@
+//! One test per bug fixed, named after the bug (ripgrep's `tests/regression.rs`).
+//!
+//! Each test failed before its fix. From now on every fixed bug adds one
+//! here (or, when it needs a unit's internals, beside the code with a
+//! `regression_` name), with a line saying what went wrong.
+
+use codex_helper_core::{config_edit, switch, Service};
+use codex_helper_tests::{config_with, Proxy, TestHome};
+
+/// A relay that answers `GET /v1/models` with `Bearer sk-up` and nothing
+/// else (404 everywhere else); returns its address.
+async fn models_only_relay() -> std::net::SocketAddr {
+    use axum::routing::get;
+    let app = axum::Router::new().route(
+        "/v1/models",
+        get(|headers: http::HeaderMap| async move {
+            match headers.get("authorization") {
+                Some(v) if v.as_bytes() == b"Bearer sk-up" => (http::StatusCode::OK, "{\"data\":[]}"),
+                _ => (http::StatusCode::UNAUTHORIZED, "{}"),
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+/// "Test connection" for a Codex relay written without `/v1`
+/// (`https://relay`) asked `https://relay/models`, a path the proxy never
+/// calls (it sends the client's `/v1/models` to `https://relay/v1/models`):
+/// a working relay showed "reachable (HTTP 404)", a broken one could pass.
+#[tokio::test]
+async fn connection_test_of_a_codex_base_url_without_v1_uses_the_proxys_path() {
+    let relay = models_only_relay().await;
+    let base = format!("http://{relay}");
+
+    // The proxy reaches the relay at its path ...
+    let home = TestHome::new();
+    home.write_config(&config_with(Service::Codex, "main", &[(&base, "sk-up")]));
+    let proxy = Proxy::start(&home, Service::Codex).await;
+    let through_proxy = codex_helper_tests::client().get(proxy.url("/v1/models")).send().await.unwrap();
+    assert_eq!(through_proxy.status(), 200, "the proxy's path");
+
+    // ... and the connection test asks the same one.
+    let tested = config_edit::test_connection(Service::Codex, &base, Some("sk-up".into()), None).await.unwrap();
+    assert_eq!((tested.ok, tested.status), (true, Some(200)), "{tested:?}");
+}
+
+/// `ch switch status` (and the app) said a Codex CLI pointed at
+/// `http://[::ffff:127.0.0.1]:PORT/v1` was not routed through the proxy:
+/// the switch's own loopback check missed IPv4-mapped addresses (and
+/// `localhost.`, `*.localhost`, `0.0.0.0`), which the proxy's own checks
+/// accepted.
+#[test]
+fn switch_state_sees_a_client_pointed_at_an_ipv4_mapped_loopback_url() {
+    let home = TestHome::new();
+    for (url, port) in [
+        ("http://[::ffff:127.0.0.1]:3211/v1", 3211),
+        ("http://localhost.:3212/v1", 3212),
+        ("http://codex.localhost:3213/v1", 3213),
+    ] {
+        let dir = home.paths.codex_dir();
+        std::fs::create_dir_all(dir).unwrap();
+        let toml =
+            format!("model_provider = \"codex-helper\"\n\n[model_providers.codex-helper]\nbase_url = \"{url}\"\n");
+        std::fs::write(dir.join("config.toml"), toml).unwrap();
+        let state = switch::state(&home.paths, Service::Codex).unwrap();
+        assert!(state.points_at_proxy, "{url}: {state:?}");
+        assert_eq!(state.port, Some(port), "{url}");
+    }
+}
+
+/// "Start at login" wrote `Exec="<path>"` unescaped: an install path with
+/// `$`, `` ` ``, `"`, `\` or `%` (field codes) made the desktop start the
+/// wrong program, or none. The Desktop Entry spec's quoting is used now.
+#[test]
+fn autostart_entry_escapes_an_install_path_with_reserved_characters() {
+    use codex_helper_core::autostart;
+    let entry = autostart::entry(std::path::Path::new("/home/a$b/100%/codex-helper-app"));
+    let exec = entry.lines().find_map(|l| l.strip_prefix("Exec=")).expect("an Exec line");
+    // `$` escaped inside the quotes (`\$`, written `\\$` in the file) and
+    // `%` doubled.
+    assert_eq!(exec, r#""/home/a\\$b/100%%/codex-helper-app""#);
+}
