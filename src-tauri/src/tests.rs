@@ -124,7 +124,7 @@ fn add_upstream_reports_a_bad_url_in_words() {
             "auth_token": KEY, "api_key": null, "alias": null, "tags": []}}),
         )
         .unwrap_err();
-    assert!(err["message"].as_str().unwrap().contains("base-url"), "{err}");
+    assert!(err["detail"]["message"].as_str().unwrap().contains("base-url"), "{err}");
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn update_upstream_keeps_the_stored_key_unless_a_new_one_is_given() {
     assert!(!text.contains(NEW) && !text.contains(KEY), "keys must not travel back in clear: {text}");
 
     let err = update("https://gone.example/v1", "https://x.example/v1", Value::Null).unwrap_err();
-    let message = err["message"].as_str().unwrap();
+    let message = err["detail"]["message"].as_str().unwrap();
     assert!(message.contains("its upstreams: https://relay2.example/v1"), "{err}");
 }
 
@@ -184,7 +184,7 @@ fn test_stored_connection_names_an_upstream_instead_of_taking_its_key() {
             json!({"args": {"service": "codex", "config": "other", "base_url": "https://relay.example/v1"}}),
         )
         .unwrap_err();
-    assert!(err["message"].as_str().unwrap().contains("existing configs: main"), "{err}");
+    assert!(err["detail"]["message"].as_str().unwrap().contains("existing configs: main"), "{err}");
 }
 
 #[test]
@@ -199,7 +199,7 @@ fn set_active_switches_what_the_proxy_serves() {
     // The running proxy follows at once, without waiting for its file poll.
     assert_eq!(&*state.runtime.config().snapshot().active(codex_helper_core::Service::Codex).unwrap().name, "b");
     let err = t.invoke("set_active", json!({"args": {"service": "codex", "config": "nope"}})).unwrap_err();
-    assert!(err["message"].as_str().unwrap().contains("existing configs: a, b"), "{err}");
+    assert!(err["detail"]["message"].as_str().unwrap().contains("existing configs: a, b"), "{err}");
 }
 
 #[test]
@@ -357,7 +357,7 @@ fn resume_opens_the_terminal_in_the_project_with_the_clients_command() {
     let err = t
         .invoke("open_resume_terminal", json!({"args": {"service": "codex", "session_id": "x; rm -rf ~", "cwd": "/"}}))
         .unwrap_err();
-    assert!(err["message"].as_str().unwrap().contains("is not a session id"), "{err}");
+    assert!(err["detail"]["message"].as_str().unwrap().contains("is not a session id"), "{err}");
     std::env::set_var(crate::commands::sessions::TERMINAL_ENV, t.home.path().join("no-such-terminal"));
     let err = t
         .invoke(
@@ -365,7 +365,7 @@ fn resume_opens_the_terminal_in_the_project_with_the_clients_command() {
             json!({"args": {"service": "claude", "session_id": "s1", "cwd": project.to_string_lossy()}}),
         )
         .unwrap_err();
-    let message = err["message"].as_str().unwrap();
+    let message = err["detail"]["message"].as_str().unwrap();
     assert!(message.contains("claude --resume s1") && message.contains("CODEX_HELPER_TERMINAL"), "{message}");
     std::env::remove_var(crate::commands::sessions::TERMINAL_ENV);
 }
