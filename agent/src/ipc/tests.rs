@@ -36,7 +36,10 @@ impl Handler for Canned {
             match request {
                 // As JSON, so the test does not follow every field of the status.
                 Request::Status => Ok(Response::Status(
-                    serde_json::from_value(serde_json::json!({"services": [], "level": "off", "quota_problem": "canned"})).unwrap(),
+                    serde_json::from_value(
+                        serde_json::json!({"services": [], "level": "off", "quota_problem": "canned"}),
+                    )
+                    .unwrap(),
                 )),
                 Request::Route { on: true, .. } => {
                     Err(IpcError::failed("the codex proxy is turned off; enable it in Settings first"))
