@@ -1,24 +1,48 @@
 //! codex-helper's core: everything the `ch` CLI and the desktop app share.
 //!
-//! A tour, in the order a request meets it:
+//! A tour, in the order a request meets it, then what serves it:
 //!
-//! - [`paths`]: where files live (all under `$HOME`).
+//! - [`service`], [`paths`]: the two agents and where their files and ours
+//!   live (all under `$HOME`).
 //! - [`config`]: `~/.codex-helper/config.json` (relays and keys) and
-//!   `settings.json` (ports, timeouts), read and written atomically.
-//! - [`proxy`]: the axum server per service; forwards every request to an
-//!   upstream chosen by [`lb`], streams the answer back untouched.
+//!   `settings.json` (ports, timeouts), read and written atomically;
+//!   [`config_edit`]: editing it the way `ch config` and the app do, and
+//!   views of it with every key masked.
+//! - [`live`]: the config a running proxy serves, kept current.
+//! - [`proxy`]: the HTTP server per service; guards, forwards every request
+//!   to an upstream chosen by [`lb`], streams the answer back untouched.
 //! - [`lb`]: ordered upstreams with failure thresholds, cooldowns, quota
-//!   exhaustion and session affinity; its live state is readable by the app.
+//!   exhaustion and session affinity; typed upstream errors and the one
+//!   rule deciding failover and cooldown by their kind.
 //! - [`filter`]: literal replace/remove rules applied to request bodies.
-//! - [`logs`]: one JSONL line per request, written off the request path.
-//! - [`report`]: one model of each service's live state (listening, owner,
-//!   active config, upstream health and quota, a one-word level), built in
-//!   one place for `ch status`, the tray and the window.
+//! - [`logs`]: one JSONL line per request, written off the request path;
+//!   reading, filtering and tailing it.
+//! - [`usage`]: quota from the relays' usage APIs, and what we used.
 //! - [`redact`]: the one masking rule and the scrubber every text we log,
 //!   print or show goes through, so no key is ever shown in clear.
+//! - [`loopback`]: the one answer to "is this host this machine?".
+//!
+//! Around the proxies:
+//!
+//! - [`runtime`]: everything a running codex-helper holds, wired once.
 //! - [`supervisor`]: serve each service, point its client at the proxy and
 //!   back, repair after a crash, move a port; what `ch` and the app drive.
 //! - [`tasks`]: background tasks under one shutdown signal, awaited.
+//! - [`report`]: one model of each service's live state (listening, owner,
+//!   active config, upstream health and quota, a one-word level), built in
+//!   one place for `ch status`, the tray and the window; [`status`]: the
+//!   report as `ch status` gathers it from outside a proxy.
+//! - [`control`]: the typed, versioned control protocol (request, response,
+//!   error kinds), the proxy's status endpoint and its token; [`probe`]:
+//!   "is a codex-helper answering on this port, and which?".
+//! - [`switch`]: pointing a client at the proxy and back, byte-exactly;
+//!   [`process`]: whether the process owning a record is still alive.
+//! - [`bootstrap`]: the first run's import of the client's own upstream.
+//! - [`sessions`]: the clients' session transcripts by project.
+//! - [`doctor`]: checks of everything we depend on, each with a fix.
+//! - [`autostart`]: the desktop entry that starts the app at login.
+//! - [`fsutil`], [`tempfiles`]: crash-safe writes through symlinks, file
+//!   fingerprints, and the cleanup of temp files a killed write left.
 //!
 //! The core prints nothing: it returns data and errors, and the adapters
 //! (CLI, app) decide how to show them.

@@ -7,6 +7,13 @@
 //! Framing is linear: a [`Scanner`] remembers how far it has looked, so a
 //! body that arrives in many pieces without an event boundary is searched
 //! once, not once per piece (issue 9 #4: that was quadratic).
+//!
+//! Hand-written rather than an SSE crate's parser on purpose: the proxy
+//! passes the upstream's bytes through unchanged, so it needs the byte
+//! offsets where each event ends (to forward whole events, and to cut a
+//! stream cleanly at a fault), not decoded events that would have to be
+//! re-encoded. The crates we looked at (eventsource-stream, sse-stream)
+//! only hand out decoded events.
 
 use memchr::memchr;
 
