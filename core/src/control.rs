@@ -212,6 +212,10 @@ pub struct ControlStatus {
     pub started_at_ms: u64,
     /// Why the config on disk is not being served (the last good one is).
     pub config_problem: Option<String>,
+    /// Why settings.json is not applied as written (the last good settings
+    /// are); absent from older proxies.
+    #[serde(default)]
+    pub settings_problem: Option<String>,
     /// The config requests are served from (else the file's `active`).
     pub active_config: Option<String>,
     pub upstreams: Vec<LiveUpstream>,
@@ -256,6 +260,7 @@ pub fn live_status(state: &ProxyState) -> ControlStatus {
         version: env!("CARGO_PKG_VERSION").to_string(),
         started_at_ms: shared.control.started_at_ms(),
         config_problem: shared.config.problem().map(crate::redact::scrub_owned),
+        settings_problem: shared.settings.problem().map(|p| crate::redact::scrub_owned(p.to_string())),
         active_config: served
             .map(|a| a.name.to_string())
             .or_else(|| snapshot.file.service(state.service).active.clone()),

@@ -9,6 +9,10 @@
 //!   upstream chosen by [`lb`], streams the answer back untouched.
 //! - [`lb`]: ordered upstreams with failure thresholds, cooldowns, quota
 //!   exhaustion and session affinity; its live state is readable by the app.
+//! - [`watch`]: one way to watch our files (config, filters, usage
+//!   providers, settings): parsed once per change, read with one atomic
+//!   load; [`live`] and [`live_settings`] are the config and settings as
+//!   served.
 //! - [`filter`]: literal replace/remove rules applied to request bodies.
 //! - [`logs`]: one JSONL line per request, written off the request path.
 //! - [`redact`]: the one masking rule and the scrubber every text we log,
@@ -26,6 +30,7 @@ pub mod filter;
 pub mod fsutil;
 pub mod lb;
 pub mod live;
+pub mod live_settings;
 pub mod logs;
 pub mod paths;
 pub mod probe;
@@ -39,6 +44,7 @@ pub mod status;
 pub mod switch;
 pub mod tempfiles;
 pub mod usage;
+pub mod watch;
 
 pub use paths::Paths;
 pub use runtime::Runtime;

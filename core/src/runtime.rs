@@ -6,7 +6,6 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use http::HeaderValue;
 use tokio::net::TcpListener;
@@ -15,11 +14,13 @@ use tokio::sync::watch;
 use crate::config::{ConfigError, ConfigStore, Settings};
 use crate::control::{Control, ControlError};
 use crate::filter::FilterFile;
-use crate::lb::{HealthPolicy, LoadBalancer, UpstreamStatus};
+use crate::lb::{LoadBalancer, UpstreamStatus};
 use crate::live::LiveConfig;
+use crate::live_settings::{self, LiveSettings};
 use crate::logs::{LogWriterHandle, RequestLog};
-use crate::proxy::{self, Limits, ProxyState, Shared};
-use crate::usage::{self, QuotaBoard};
+use crate::proxy::{self, ProxyState, Shared};
+use crate::usage::{self, Provider, QuotaBoard};
+use crate::watch::{FileProblem, Watched, Watcher};
 use crate::{Paths, Service};
 
 /// Why the runtime could not start.
@@ -36,16 +37,18 @@ pub enum StartError {
 
 pub struct Runtime {
     paths: Paths,
-    settings: Settings,
+    /// settings.json, applied live (see [`crate::live_settings`]).
+    settings: Arc<Watched<LiveSettings>>,
     config: Arc<LiveConfig>,
     filters: Arc<FilterFile>,
+    providers: Arc<Watched<Vec<Provider>>>,
+    /// Polls every watched file above; one task.
+    watcher: Watcher,
     log: RequestLog,
     log_writer: Mutex<Option<LogWriterHandle>>,
     codex: LoadBalancer,
     claude: LoadBalancer,
-    http: reqwest::Client,
     quota: QuotaBoard,
-    limits: Limits,
     stop: watch::Sender<bool>,
     owner: &'static str,
     control: Arc<Control>,
@@ -58,38 +61,41 @@ impl Runtime {
         Runtime::with_settings(paths, settings)
     }
 
-    /// Like [`Runtime::start`] with explicit settings (tests, the app).
+    /// Like [`Runtime::start`] with explicit settings (tests, the app);
+    /// later edits of settings.json still apply.
     pub fn with_settings(paths: Paths, settings: Settings) -> Result<Runtime, StartError> {
         // Temp files of writes a crash interrupted may hold full keys; every
         // serving process (CLI, app) starts here, so this is where they go.
         crate::tempfiles::clean_stale(&paths);
         let config = Arc::new(LiveConfig::load(ConfigStore::new(&paths))?);
         let control = Arc::new(Control::load(&paths)?);
-        let limits = Limits::from(&settings.proxy);
-        let http = proxy::http_client(&limits)?;
-        let (log, log_writer) =
-            RequestLog::start(paths.request_log(), settings.logs.max_bytes, settings.logs.max_files);
-        let policy = HealthPolicy {
-            failure_threshold: settings.lb.failure_threshold,
-            base_cooldown: Duration::from_millis(settings.lb.cooldown_ms),
-            max_cooldown: Duration::from_millis(settings.lb.max_cooldown_ms),
-        };
+        let settings = Arc::new(live_settings::watch(&paths, settings)?);
+        let rotation = settings.clone();
+        let (log, log_writer) = RequestLog::start_live(paths.request_log(), move || {
+            let live = rotation.load();
+            (live.settings.logs.max_bytes, live.settings.logs.max_files)
+        });
         let (stop, _) = watch::channel(false);
+        // Loaded now: a broken filter.json is a WARN at start-up (it blocks
+        // requests), not news after the first request.
         let filters = Arc::new(FilterFile::new(paths.filter_file()));
-        // Load filter.json now: a broken one is a WARN at start-up (it
-        // blocks requests), not news after the first request.
-        filters.current();
+        let providers = Arc::new(usage::providers::watch(paths.usage_providers_file()));
+        let watcher = Watcher::new()
+            .with(config.watched().clone())
+            .with(filters.watched().clone())
+            .with(providers.clone())
+            .with(settings.clone());
         let runtime = Runtime {
+            codex: LoadBalancer::with_policy(Service::Codex, live_settings::policy_source(&settings)),
+            claude: LoadBalancer::with_policy(Service::Claude, live_settings::policy_source(&settings)),
             filters,
+            providers,
+            watcher,
             paths,
             config,
             log,
             log_writer: Mutex::new(Some(log_writer)),
-            codex: LoadBalancer::new(Service::Codex, policy),
-            claude: LoadBalancer::new(Service::Claude, policy),
-            http,
             quota: QuotaBoard::default(),
-            limits,
             settings,
             stop,
             owner: "cli",
@@ -106,6 +112,7 @@ impl Runtime {
         let lbs = vec![self.codex.clone(), self.claude.clone()];
         let poller = usage::Poller::new(
             &self.paths,
+            self.providers.clone(),
             self.config.clone(),
             lbs,
             usage::poller::http_client()?,
@@ -115,12 +122,25 @@ impl Runtime {
         Ok(())
     }
 
+    /// The poll task of every watched file (config, filters, usage
+    /// providers, settings), stopped with the runtime.
     fn spawn_config_watch(&self) {
-        let config = self.config.clone();
         let stopped = self.stopped();
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            handle.spawn(config.watch(stopped));
+            handle.spawn(self.watcher().run(stopped));
         }
+    }
+
+    /// The watched files' poll loop, for an owner that spawns and awaits
+    /// it (`run(shutdown)`).
+    pub fn watcher(&self) -> Watcher {
+        self.watcher.clone()
+    }
+
+    /// Check every watched file now (blocking): for an adapter that just
+    /// wrote one and wants it served before the next poll.
+    pub fn reload_files(&self) -> usize {
+        self.watcher.check_now()
     }
 
     /// Name the program that runs this runtime (`cli`, `app`); the proxies'
@@ -138,8 +158,29 @@ impl Runtime {
         &self.paths
     }
 
-    pub fn settings(&self) -> &Settings {
+    /// The settings in use now (a copy; they follow settings.json).
+    pub fn settings(&self) -> Settings {
+        self.settings.load().settings.clone()
+    }
+
+    /// settings.json as applied, with its problem and version channel
+    /// (the supervisor follows it to move ports).
+    pub fn live_settings(&self) -> &Arc<Watched<LiveSettings>> {
         &self.settings
+    }
+
+    /// What is wrong with each watched file that is not used as written
+    /// (config, settings, filters, usage providers), typed.
+    pub fn file_problems(&self) -> Vec<Arc<FileProblem>> {
+        [
+            self.config.file_problem(),
+            self.settings.problem(),
+            self.filters.watched().problem(),
+            self.providers.problem(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 
     pub fn config(&self) -> &Arc<LiveConfig> {
@@ -185,7 +226,7 @@ impl Runtime {
 
     /// The loopback address `service` listens on by default (settings).
     pub fn listen_addr(&self, service: Service, port: Option<u16>) -> SocketAddr {
-        let port = port.unwrap_or(self.settings.service(service).port);
+        let port = port.unwrap_or(self.settings.load().settings.service(service).port);
         SocketAddr::from(([127, 0, 0, 1], port))
     }
 
@@ -201,8 +242,7 @@ impl Runtime {
                 filters: self.filters.clone(),
                 log: self.log.clone(),
                 lb: self.lb(service).clone(),
-                http: self.http.clone(),
-                limits: self.limits.clone(),
+                settings: self.settings.clone(),
                 via,
                 owner: self.owner,
                 control: self.control.clone(),

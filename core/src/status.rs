@@ -79,6 +79,9 @@ pub struct ServiceStatus {
     pub active_config: Option<String>,
     /// Why config.json is not being served (live), or cannot be read.
     pub config_problem: Option<String>,
+    /// Why settings.json is not applied as written by the running proxy
+    /// (it keeps the last good settings).
+    pub settings_problem: Option<String>,
     /// Why the live state could not be read from a listening proxy.
     pub live_error: Option<String>,
     pub upstreams: Vec<StatusUpstream>,
@@ -136,6 +139,7 @@ pub async fn status(paths: &Paths, services: &[Service], port: Option<u16>) -> R
             serves_service: None,
             active_config: None,
             config_problem: None,
+            settings_problem: None,
             live_error: None,
             upstreams: Vec::new(),
             requests: None,
@@ -191,6 +195,7 @@ pub async fn status(paths: &Paths, services: &[Service], port: Option<u16>) -> R
             if live.config_problem.is_some() {
                 st.config_problem = live.config_problem;
             }
+            st.settings_problem = live.settings_problem;
             st.requests = Some(live.requests);
             st.upstreams = live
                 .upstreams
@@ -232,7 +237,7 @@ pub async fn status(paths: &Paths, services: &[Service], port: Option<u16>) -> R
 /// hold what an upstream (or an older proxy) echoed.
 fn scrub(st: &mut ServiceStatus) {
     use crate::redact::scrub_owned;
-    for text in [&mut st.config_problem, &mut st.live_error, &mut st.switch_error] {
+    for text in [&mut st.config_problem, &mut st.settings_problem, &mut st.live_error, &mut st.switch_error] {
         *text = text.take().map(scrub_owned);
     }
     for u in &mut st.upstreams {

@@ -46,6 +46,8 @@ use crate::config::ProxySettings;
 use crate::filter::FilterFile;
 use crate::lb::LoadBalancer;
 use crate::live::LiveConfig;
+use crate::live_settings::LiveSettings;
+use crate::watch::Watched;
 use crate::logs::RequestLog;
 use crate::Service;
 
@@ -53,7 +55,7 @@ use crate::Service;
 /// codex-helper from some other program holding the port.
 pub const HEALTH_PATH: &str = "/__codex_helper/health";
 
-/// Timeouts and limits, resolved from settings once.
+/// Timeouts and limits, resolved from settings once per change.
 #[derive(Clone, Debug)]
 pub struct Limits {
     pub connect_timeout: Duration,
@@ -91,8 +93,9 @@ pub struct Shared {
     pub filters: Arc<FilterFile>,
     pub log: RequestLog,
     pub lb: LoadBalancer,
-    pub http: reqwest::Client,
-    pub limits: Limits,
+    /// settings.json as served now: limits, timeouts and the upstream
+    /// HTTP client (one atomic load per request).
+    pub settings: Arc<Watched<LiveSettings>>,
     /// `Via: 1.1 codex-helper-<port>`, for loop detection.
     pub via: HeaderValue,
     /// Which program runs this proxy (`cli`, `app`), for `ch status`.
@@ -148,8 +151,12 @@ pub async fn serve(
     state: ProxyState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let limits = state.shared.limits.clone();
-    listen::serve(listener, router(state), limits.client, limits.max_connections, shutdown).await
+    let settings = state.shared.settings.clone();
+    let limits: listen::LimitsSource = Arc::new(move || {
+        let live = settings.load();
+        (live.limits.client, live.limits.max_connections)
+    });
+    listen::serve(listener, router(state), limits, shutdown).await
 }
 
 /// The HTTP client used for upstreams: rustls, connection pooling, and
