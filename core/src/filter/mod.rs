@@ -289,7 +289,11 @@ impl<'de> Deserialize<'de> for RuleDe {
                 }
                 let source = match source {
                     Some(s) if !s.is_empty() => s,
-                    _ => return Err(de::Error::custom("`source` is missing or empty; set it to the literal text to match")),
+                    _ => {
+                        return Err(de::Error::custom(
+                            "`source` is missing or empty; set it to the literal text to match",
+                        ))
+                    }
                 };
                 match op {
                     Some(Op::Replace) => Ok(RuleDe(FilterRule::Replace { source, target: target.unwrap_or_default() })),

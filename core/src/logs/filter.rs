@@ -84,6 +84,7 @@ mod tests {
         assert!(codex_main.keeps_line(&ok) && !codex_main.keeps_line(&claude));
         assert!(LogFilter::default().keeps_line("not a record"), "no filter: every line, to be reported");
         assert!(!LogFilter::service(Some(Service::Codex)).keeps_line("not a record"));
-        assert!(LogFilter::service(Some(Service::Claude)).keeps_line(r#"{"service":"claude","status_code":"not a number"}"#));
+        assert!(LogFilter::service(Some(Service::Claude))
+            .keeps_line(r#"{"service":"claude","status_code":"not a number"}"#));
     }
 }

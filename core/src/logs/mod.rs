@@ -18,7 +18,7 @@ pub mod record;
 pub mod tail;
 pub mod writer;
 
-pub use record::{now_ms, path_without_query, Attempt, RequestRecord, Usage};
 pub use filter::{LogFilter, StatusClass};
+pub use record::{now_ms, path_without_query, Attempt, RequestRecord, Usage};
 pub use tail::{Tail, TailError};
 pub use writer::{LogWriterHandle, RequestLog};

@@ -90,7 +90,12 @@ impl Tail {
     /// Hand each new kept record to `sink` every `every` until `shutdown`
     /// resolves (the window's live tail). A failed read is tried again at
     /// the next tick: the file may be between a rotation's two steps.
-    pub async fn follow(mut self, every: Duration, shutdown: impl Future<Output = ()>, mut sink: impl FnMut(RequestRecord)) {
+    pub async fn follow(
+        mut self,
+        every: Duration,
+        shutdown: impl Future<Output = ()>,
+        mut sink: impl FnMut(RequestRecord),
+    ) {
         tokio::pin!(shutdown);
         let mut tick = tokio::time::interval(every);
         loop {

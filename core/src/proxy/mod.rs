@@ -47,8 +47,8 @@ use crate::filter::FilterFile;
 use crate::lb::LoadBalancer;
 use crate::live::LiveConfig;
 use crate::live_settings::LiveSettings;
-use crate::watch::Watched;
 use crate::logs::RequestLog;
+use crate::watch::Watched;
 use crate::Service;
 
 /// Path of the proxy's own identity endpoint: lets `ch` tell a running

@@ -5,8 +5,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use codex_helper_core::logs::record::RequestRecord;
-use codex_helper_core::logs::{Tail, TailError};
 pub use codex_helper_core::logs::{LogFilter, StatusClass};
+use codex_helper_core::logs::{Tail, TailError};
 use codex_helper_core::Service;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_specta::Event;
