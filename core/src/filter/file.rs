@@ -27,7 +27,7 @@ impl FilterFile {
     /// Loads the file now: a broken one is WARNed at start-up (it blocks
     /// requests), not news after the first request.
     pub fn new(path: PathBuf) -> Self {
-        let watched = Watched::start_or(path, "filter rules", FilterSet::empty(), load);
+        let watched = Watched::start_or(path, "filter rules", FilterSet::empty(), REFUSED, load);
         FilterFile { watched: Arc::new(watched) }
     }
 
@@ -72,10 +72,13 @@ impl FilterFile {
     }
 }
 
+/// What a broken filter.json with no good rules to fall back on means.
+const REFUSED: &str = "requests are refused until it is fixed (no earlier good rules to apply instead)";
+
 /// The problem, and what is applied meanwhile (`n` good rules, or none).
 fn describe(problem: &FileProblem, n: usize) -> String {
     let keeping = if n == 0 {
-        "requests are refused until it is fixed (no earlier good rules to apply instead)".to_string()
+        REFUSED.to_string()
     } else {
         format!("keeping the previous {n} rule{}", if n == 1 { "" } else { "s" })
     };

@@ -212,7 +212,7 @@ pub fn watch(path: PathBuf) -> Watched<Vec<Provider>> {
     if let Err(err) = ProvidersFile::ensure_default(&path) {
         tracing::warn!("{err}; quota polling is off until the file exists");
     }
-    Watched::start_or(path, "usage providers", Vec::new(), |p: &Path| {
+    Watched::start_or(path, "usage providers", Vec::new(), "no quota is polled until it is fixed", |p: &Path| {
         ProvidersFile::load(p).map(|f| f.map(|f| f.providers).unwrap_or_default())
     })
 }

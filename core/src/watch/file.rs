@@ -25,6 +25,8 @@ type Loader<T> = Box<dyn Fn(&Path) -> Result<T, FileProblem> + Send + Sync>;
 pub struct Watched<T> {
     path: PathBuf,
     what: &'static str,
+    /// What serving the fallback means (see [`Watched::start_or`]).
+    fallback: &'static str,
     load: Loader<T>,
     current: ArcSwap<T>,
     problem: ArcSwapOption<FileProblem>,
@@ -50,22 +52,29 @@ impl<T: Send + Sync + 'static> Watched<T> {
     }
 
     /// Load `path` now; a broken file serves `fallback` and is the problem
-    /// (filter.json, usage_providers.json: their owners decide what that
-    /// means).
-    pub fn start_or<E, F>(path: PathBuf, what: &'static str, fallback: T, load: F) -> Watched<T>
+    /// (filter.json, usage_providers.json); `note` says what that means
+    /// ("requests are refused until it is fixed"), in the warning and the
+    /// problem's text.
+    pub fn start_or<E, F>(path: PathBuf, what: &'static str, fallback: T, note: &'static str, load: F) -> Watched<T>
     where
         E: Located,
         F: Fn(&Path) -> Result<T, E> + Send + Sync + 'static,
     {
         let seen = fsutil::fingerprint(&path);
         match load(&path) {
-            Ok(value) => Watched::build(path, what, value, true, None, seen, load),
+            Ok(value) => Watched::build(path, what, value, true, None, seen, load).with_note(note),
             Err(e) => {
-                let problem = FileProblem::new(&path, what, &e, Serving::Fallback);
+                let mut problem = FileProblem::new(&path, what, &e, Serving::Fallback);
+                problem.fallback = note;
                 tracing::warn!("{problem}");
-                Watched::build(path, what, fallback, false, Some(problem), seen, load)
+                Watched::build(path, what, fallback, false, Some(problem), seen, load).with_note(note)
             }
         }
+    }
+
+    fn with_note(mut self, note: &'static str) -> Watched<T> {
+        self.fallback = note;
+        self
     }
 
     /// Start from a value the caller already has (settings given to the
@@ -96,6 +105,7 @@ impl<T: Send + Sync + 'static> Watched<T> {
             load: Box::new(move |p: &Path| load(p).map_err(|e| FileProblem::new(p, what, &e, Serving::LastGood))),
             path,
             what,
+            fallback: "",
             current: ArcSwap::from_pointee(value),
             problem: ArcSwapOption::new(problem.map(Arc::new)),
             loaded_once: loaded.into(),
@@ -166,6 +176,7 @@ impl<T: Send + Sync + 'static> Watched<T> {
             Err(mut problem) => {
                 if !self.loaded_once.load(std::sync::atomic::Ordering::Relaxed) {
                     problem.serving = Serving::Fallback;
+                    problem.fallback = self.fallback;
                 }
                 tracing::warn!("{problem}");
                 self.problem.store(Some(Arc::new(problem.clone())));
@@ -257,9 +268,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("n");
         std::fs::write(&p, "x").unwrap();
-        let w = Watched::start_or(p.clone(), "number", 0, number);
+        let w = Watched::start_or(p.clone(), "number", 0, "counting from 0", number);
         assert_eq!(**w.load(), 0);
         assert_eq!(w.problem().unwrap().serving, Serving::Fallback);
+        assert!(w.problem().unwrap().to_string().ends_with("not a number; counting from 0"), "{:?}", w.problem());
         replace(&p, "y");
         assert_eq!(w.check().unwrap().unwrap_err().serving, Serving::Fallback, "still no good version");
         replace(&p, "7");

@@ -44,6 +44,10 @@ pub struct FileProblem {
     /// The error as the user reads it (it names the file, position, key).
     pub message: String,
     pub serving: Serving,
+    /// What serving the fallback means, said after the message
+    /// ("requests are refused until it is fixed").
+    #[serde(skip)]
+    pub fallback: &'static str,
 }
 
 impl FileProblem {
@@ -60,6 +64,7 @@ impl FileProblem {
             key: error.key().filter(|k| !k.is_empty()).map(str::to_string),
             message: error.to_string(),
             serving,
+            fallback: "",
         }
     }
 }
@@ -72,6 +77,7 @@ impl fmt::Display for FileProblem {
         }
         match self.serving {
             Serving::LastGood => write!(f, "; still using the last good {}", self.what),
+            Serving::Fallback if !self.fallback.is_empty() => write!(f, "; {}", self.fallback),
             Serving::Fallback => Ok(()),
         }
     }
