@@ -19,7 +19,8 @@ use tokio::sync::watch;
 use super::problem::{FileProblem, Located, Serving};
 use crate::fsutil::{self, FileFingerprint};
 
-type Loader<T> = Box<dyn Fn(&Path) -> Result<T, FileProblem> + Send + Sync>;
+// The problem is boxed: it is large and only built when a file is broken.
+type Loader<T> = Box<dyn Fn(&Path) -> Result<T, Box<FileProblem>> + Send + Sync>;
 
 /// One watched file holding a `T`.
 pub struct Watched<T> {
@@ -102,7 +103,9 @@ impl<T: Send + Sync + 'static> Watched<T> {
         F: Fn(&Path) -> Result<T, E> + Send + Sync + 'static,
     {
         Watched {
-            load: Box::new(move |p: &Path| load(p).map_err(|e| FileProblem::new(p, what, &e, Serving::LastGood))),
+            load: Box::new(move |p: &Path| {
+                load(p).map_err(|e| Box::new(FileProblem::new(p, what, &e, Serving::LastGood)))
+            }),
             path,
             what,
             fallback: "",
@@ -173,7 +176,8 @@ impl<T: Send + Sync + 'static> Watched<T> {
                 }
                 Ok(())
             }
-            Err(mut problem) => {
+            Err(problem) => {
+                let mut problem = *problem;
                 if !self.loaded_once.load(std::sync::atomic::Ordering::Relaxed) {
                     problem.serving = Serving::Fallback;
                     problem.fallback = self.fallback;
