@@ -60,8 +60,8 @@ pub async fn update_upstream(
     let change = UpstreamChange { base_url: Some(new_base_url), key, alias, tags: Some(tags.into_iter().collect()) };
     let settings = Settings::load(&state.paths).map_err(CommandError::new)?;
     let store = ConfigStore::new(&state.paths);
-    let outcome =
-        config_edit::update_upstream(&store, &settings, service, &config, &base_url, change).map_err(CommandError::new)?;
+    let outcome = config_edit::update_upstream(&store, &settings, service, &config, &base_url, change)
+        .map_err(CommandError::new)?;
     state.reload().await;
     Ok(outcome)
 }
