@@ -29,6 +29,7 @@ where
     let mut codex = rt.lb(Service::Codex).subscribe();
     let mut claude = rt.lb(Service::Claude).subscribe();
     let mut config = rt.config().subscribe();
+    let mut settings = rt.live_settings().subscribe();
     let mut quota = rt.quota().subscribe();
     let mut local = state.subscribe();
     let stopped = rt.stopped();
@@ -44,6 +45,7 @@ where
                 e = codex.recv() => keep(&mut events, e),
                 e = claude.recv() => keep(&mut events, e),
                 r = config.changed() => r.is_ok(),
+                r = settings.changed() => r.is_ok(),
                 r = quota.changed() => r.is_ok(),
                 r = local.changed() => r.is_ok(),
             };
@@ -59,6 +61,7 @@ where
                 events.push(e);
             }
             config.mark_unchanged();
+            settings.mark_unchanged();
             quota.mark_unchanged();
             local.mark_unchanged();
             version += 1;

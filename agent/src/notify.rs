@@ -192,6 +192,7 @@ mod tests {
             version: "0.1.0".into(),
             started_at_ms: 0,
             config_problem: None,
+            settings_problem: None,
             active_config: Some("main".into()),
             upstreams: lb.snapshot(ids),
             requests: RequestCounts::default(),

@@ -17,13 +17,20 @@ pub fn snapshot(state: &AppState) -> AppStatus {
     let rt = &state.runtime;
     let config = rt.config().snapshot();
     let quota = rt.quota().states();
+    let all_settings = rt.settings();
     let services = Service::ALL
         .iter()
         .map(|&service| {
             let serving = state.serving(service);
-            let settings = rt.settings().service(service);
+            let settings = all_settings.service(service);
             let port = serving.port().unwrap_or(settings.port);
-            let sources = Sources { config: rt.config(), lb: rt.lb(service), control: rt.control(), owner: rt.owner() };
+            let sources = Sources {
+                config: rt.config(),
+                lb: rt.lb(service),
+                control: rt.control(),
+                owner: rt.owner(),
+                settings_problem: rt.live_settings().problem().map(|p| p.to_string()),
+            };
             let mut facts = Facts::new(service, port, settings.enabled, serving, &config.file);
             // The app's own load balancer and counters, whoever serves the
             // port (quota exhaustion is known for every service).

@@ -131,19 +131,28 @@ pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
 
 /// Identity of one version of a file, for polling-based hot reload. Comparing
 /// mtime alone misses same-second rewrites on coarse file systems; length and
-/// inode catch those (an atomic write always produces a new inode).
+/// inode catch those (an atomic write always produces a new inode), and the
+/// status-change time catches an in-place rewrite that kept both (it can't
+/// be set back by `touch -d`, unlike mtime).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileFingerprint {
     pub mtime: Option<SystemTime>,
     pub len: u64,
     pub inode: u64,
+    /// `st_ctime` seconds and nanoseconds.
+    pub ctime: (i64, i64),
 }
 
 /// The current fingerprint of `path`, or `None` if it does not exist (or
 /// cannot be stat'ed, which the caller treats the same way).
 pub fn fingerprint(path: &Path) -> Option<FileFingerprint> {
     let md = fs::metadata(path).ok()?;
-    Some(FileFingerprint { mtime: md.modified().ok(), len: md.len(), inode: md.ino() })
+    Some(FileFingerprint {
+        mtime: md.modified().ok(),
+        len: md.len(),
+        inode: md.ino(),
+        ctime: (md.ctime(), md.ctime_nsec()),
+    })
 }
 
 #[cfg(test)]

@@ -14,6 +14,10 @@
 //! - [`lb`]: ordered upstreams with failure thresholds, cooldowns, quota
 //!   exhaustion and session affinity; typed upstream errors and the one
 //!   rule deciding failover and cooldown by their kind.
+//! - [`watch`]: one way to watch our files (config, filters, usage
+//!   providers, settings): parsed once per change, read with one atomic
+//!   load; [`live`] and [`live_settings`] are the config and settings as
+//!   served.
 //! - [`filter`]: literal replace/remove rules applied to request bodies.
 //! - [`logs`]: one JSONL line per request, written off the request path;
 //!   reading, filtering and tailing it.
@@ -57,6 +61,7 @@ pub mod filter;
 pub mod fsutil;
 pub mod lb;
 pub mod live;
+pub mod live_settings;
 pub mod logs;
 pub mod loopback;
 pub mod paths;
@@ -74,6 +79,7 @@ pub mod switch;
 pub mod tasks;
 pub mod tempfiles;
 pub mod usage;
+pub mod watch;
 
 pub use paths::Paths;
 pub use runtime::Runtime;

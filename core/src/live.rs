@@ -1,26 +1,24 @@
 //! The config a running proxy serves from, kept current.
 //!
-//! `config.json` is re-read when its fingerprint changes (checked a few times
-//! a second off the request path), turned into a ready-to-use
+//! `config.json` is a [`Watched`] file: re-read when its fingerprint
+//! changes (checked a few times a second off the request path), turned into a ready-to-use
 //! [`Snapshot`] (URLs parsed, auth headers built), and swapped in atomically:
 //! a request takes the snapshot with one atomic load and never waits for a
 //! reload. A broken edit is reported and the last good snapshot keeps
 //! serving.
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
-use arc_swap::ArcSwap;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use url::Url;
 
 use crate::config::{ConfigError, ConfigFile, ConfigStore, NamedConfig, Upstream};
-use crate::fsutil::FileFingerprint;
 use crate::lb::UpstreamId;
+use crate::watch::{FileProblem, Watched};
 use crate::Service;
 
 /// How often the file is checked for changes.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+pub use crate::watch::POLL_INTERVAL;
 
 /// One upstream, ready for the request path.
 #[derive(Debug)]
@@ -135,99 +133,58 @@ pub(crate) fn auth_headers(service: Service, upstream: &Upstream) -> Result<Vec<
     Ok(out)
 }
 
-/// The config of a running proxy, reloaded when the file changes.
+/// The config of a running proxy, reloaded when the file changes: a
+/// [`Watched`] snapshot (see [`crate::watch`]).
 pub struct LiveConfig {
     store: ConfigStore,
-    current: ArcSwap<Snapshot>,
-    seen: Mutex<Option<FileFingerprint>>,
-    problem: Mutex<Option<String>>,
-    /// Bumped after every reload attempt (good or broken), so the app can
-    /// follow changes without polling the file itself.
-    version: tokio::sync::watch::Sender<u64>,
+    watched: Arc<Watched<Snapshot>>,
 }
 
 impl LiveConfig {
     /// Load the file now; a broken file is an error the user must fix
     /// before serving.
     pub fn load(store: ConfigStore) -> Result<LiveConfig, ConfigError> {
-        let seen = store.fingerprint();
-        let file = store.load()?;
-        Ok(LiveConfig {
-            store,
-            current: ArcSwap::from_pointee(Snapshot::new(file)),
-            seen: Mutex::new(seen),
-            problem: Mutex::new(None),
-            version: tokio::sync::watch::Sender::new(0),
-        })
+        let reader = store.clone();
+        let watched = Watched::start(store.path().to_path_buf(), "config", move |_: &std::path::Path| {
+            reader.load().map(Snapshot::new)
+        })?;
+        Ok(LiveConfig { store, watched: Arc::new(watched) })
     }
 
     pub fn store(&self) -> &ConfigStore {
         &self.store
     }
 
+    /// The watched file, for the runtime's [`crate::watch::Watcher`].
+    pub fn watched(&self) -> &Arc<Watched<Snapshot>> {
+        &self.watched
+    }
+
     /// What requests serve from right now (one atomic load).
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        self.current.load_full()
+        self.watched.get()
     }
 
     /// Follow reloads: the value is a counter bumped after each one.
     pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.version.subscribe()
+        self.watched.subscribe()
     }
 
     /// Why the file on disk is not being served, if it is broken.
     pub fn problem(&self) -> Option<String> {
-        self.problem.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.watched.problem().map(|p| p.to_string())
+    }
+
+    /// The problem, typed (file, line, column, key).
+    pub fn file_problem(&self) -> Option<Arc<FileProblem>> {
+        self.watched.problem()
     }
 
     /// Re-read the file if it changed. `Some(Ok)` after a reload,
     /// `Some(Err)` when the new contents are broken (the last good config
     /// keeps serving), `None` when nothing changed.
-    pub fn reload_if_changed(&self) -> Option<Result<(), ConfigError>> {
-        let now = self.store.fingerprint();
-        {
-            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-            if *seen == now {
-                return None;
-            }
-            *seen = now;
-        }
-        let result = self.store.load().map(|file| self.current.store(Arc::new(Snapshot::new(file))));
-        let mut problem = self.problem.lock().unwrap_or_else(|e| e.into_inner());
-        match &result {
-            Ok(()) => {
-                if problem.take().is_some() {
-                    tracing::info!(path = %self.store.path().display(), "config fixed; serving the new version");
-                } else {
-                    tracing::info!(path = %self.store.path().display(), "config changed; reloaded");
-                }
-            }
-            Err(err) => {
-                tracing::warn!(path = %self.store.path().display(), "{err}; still serving the last good config");
-                *problem = Some(err.to_string());
-            }
-        }
-        drop(problem);
-        self.version.send_modify(|v| *v += 1);
-        Some(result)
-    }
-
-    /// Poll for changes until `shutdown` resolves.
-    pub async fn watch(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        let mut tick = tokio::time::interval(POLL_INTERVAL);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = &mut shutdown => return,
-                _ = tick.tick() => {
-                    let this = self.clone();
-                    // stat + maybe a small file read: keep it off the
-                    // async workers anyway.
-                    let _ = tokio::task::spawn_blocking(move || this.reload_if_changed()).await;
-                }
-            }
-        }
+    pub fn reload_if_changed(&self) -> Option<Result<(), FileProblem>> {
+        self.watched.check()
     }
 }
 

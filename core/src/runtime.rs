@@ -19,12 +19,14 @@ use tokio::net::TcpListener;
 use crate::config::{ConfigError, ConfigStore, Settings};
 use crate::control::{self, Control, TokenError};
 use crate::filter::FilterFile;
-use crate::lb::{HealthPolicy, LoadBalancer, UpstreamStatus};
+use crate::lb::{LoadBalancer, UpstreamStatus};
 use crate::live::LiveConfig;
+use crate::live_settings::{self, LiveSettings};
 use crate::logs::{LogWriterHandle, RequestLog};
-use crate::proxy::{self, Limits, ProxyState, Shared};
+use crate::proxy::{self, ProxyState, Shared};
 use crate::tasks::{NoRuntime, Tasks};
-use crate::usage::{self, QuotaBoard};
+use crate::usage::{self, Provider, QuotaBoard};
+use crate::watch::{FileProblem, Watched, Watcher};
 use crate::{Paths, Service};
 
 /// Why the runtime could not start.
@@ -43,16 +45,18 @@ pub enum StartError {
 
 pub struct Runtime {
     paths: Paths,
-    settings: Settings,
+    /// settings.json, applied live (see [`crate::live_settings`]).
+    settings: Arc<Watched<LiveSettings>>,
     config: Arc<LiveConfig>,
     filters: Arc<FilterFile>,
+    providers: Arc<Watched<Vec<Provider>>>,
+    /// Polls every watched file above; one task.
+    watcher: Watcher,
     log: RequestLog,
     log_writer: Mutex<Option<LogWriterHandle>>,
     codex: LoadBalancer,
     claude: LoadBalancer,
-    http: reqwest::Client,
     quota: QuotaBoard,
-    limits: Limits,
     /// The background tasks and their one shutdown signal.
     tasks: Tasks,
     owner: &'static str,
@@ -66,8 +70,9 @@ impl Runtime {
         Runtime::with_settings(paths, settings)
     }
 
-    /// Like [`Runtime::start`] with explicit settings (tests, the app).
-    /// Must be called inside a tokio runtime (its watchers run there).
+    /// Like [`Runtime::start`] with explicit settings (tests, the app);
+    /// later edits of settings.json still apply. Must be called inside a
+    /// tokio runtime (its watchers run there).
     pub fn with_settings(paths: Paths, settings: Settings) -> Result<Runtime, StartError> {
         let tasks = Tasks::new()?;
         // Temp files of writes a crash interrupted may hold full keys; every
@@ -75,30 +80,32 @@ impl Runtime {
         crate::tempfiles::clean_stale(&paths);
         let config = Arc::new(LiveConfig::load(ConfigStore::new(&paths))?);
         let control = Arc::new(Control::load(&paths)?);
-        let limits = Limits::from(&settings.proxy);
-        let http = proxy::http_client(&limits)?;
-        let (log, log_writer) =
-            RequestLog::start(paths.request_log(), settings.logs.max_bytes, settings.logs.max_files);
-        let policy = HealthPolicy {
-            failure_threshold: settings.lb.failure_threshold,
-            base_cooldown: Duration::from_millis(settings.lb.cooldown_ms),
-            max_cooldown: Duration::from_millis(settings.lb.max_cooldown_ms),
-        };
+        let settings = Arc::new(live_settings::watch(&paths, settings)?);
+        let rotation = settings.clone();
+        let (log, log_writer) = RequestLog::start_live(paths.request_log(), move || {
+            let live = rotation.load();
+            (live.settings.logs.max_bytes, live.settings.logs.max_files)
+        });
+        // Loaded now: a broken filter.json is a WARN at start-up (it blocks
+        // requests), not news after the first request.
         let filters = Arc::new(FilterFile::new(paths.filter_file()));
-        // Load filter.json now: a broken one is a WARN at start-up (it
-        // blocks requests), not news after the first request.
-        filters.current();
+        let providers = Arc::new(usage::providers::watch(paths.usage_providers_file()));
+        let watcher = Watcher::new()
+            .with(config.watched().clone())
+            .with(filters.watched().clone())
+            .with(providers.clone())
+            .with(settings.clone());
         let runtime = Runtime {
+            codex: LoadBalancer::with_policy(Service::Codex, live_settings::policy_source(&settings)),
+            claude: LoadBalancer::with_policy(Service::Claude, live_settings::policy_source(&settings)),
             filters,
+            providers,
+            watcher,
             paths,
             config,
             log,
             log_writer: Mutex::new(Some(log_writer)),
-            codex: LoadBalancer::new(Service::Codex, policy),
-            claude: LoadBalancer::new(Service::Claude, policy),
-            http,
             quota: QuotaBoard::default(),
-            limits,
             settings,
             tasks,
             owner: "cli",
@@ -108,14 +115,16 @@ impl Runtime {
         Ok(runtime)
     }
 
-    /// The one place the runtime's watchers start: config.json (reloads)
-    /// and usage_providers.json (quota polling). Both end with the
-    /// shutdown signal and are awaited by [`Runtime::close`].
+    /// The one place the runtime's watchers start: every watched file
+    /// (config, filters, usage providers, settings: one poll task) and the
+    /// quota polling. Both end with the shutdown signal and are awaited by
+    /// [`Runtime::close`].
     fn spawn_watchers(&self) -> Result<(), reqwest::Error> {
-        self.tasks.spawn("config watcher", self.config.clone().watch(self.tasks.stopped()));
+        self.tasks.spawn("file watcher", self.watcher().run(self.tasks.stopped()));
         let lbs = vec![self.codex.clone(), self.claude.clone()];
         let poller = usage::Poller::new(
             &self.paths,
+            self.providers.clone(),
             self.config.clone(),
             lbs,
             usage::poller::http_client()?,
@@ -123,6 +132,18 @@ impl Runtime {
         );
         self.tasks.spawn("usage poller", poller.run(self.tasks.stopped()));
         Ok(())
+    }
+
+    /// The watched files' poll loop, for an owner that spawns and awaits
+    /// it (`run(shutdown)`).
+    pub fn watcher(&self) -> Watcher {
+        self.watcher.clone()
+    }
+
+    /// Check every watched file now (blocking): for an adapter that just
+    /// wrote one and wants it served before the next poll.
+    pub fn reload_files(&self) -> usize {
+        self.watcher.check_now()
     }
 
     /// Name the program that runs this runtime (`cli`, `app`); the proxies'
@@ -140,8 +161,29 @@ impl Runtime {
         &self.paths
     }
 
-    pub fn settings(&self) -> &Settings {
+    /// The settings in use now (a copy; they follow settings.json).
+    pub fn settings(&self) -> Settings {
+        self.settings.load().settings.clone()
+    }
+
+    /// settings.json as applied, with its problem and version channel
+    /// (the supervisor follows it to move ports).
+    pub fn live_settings(&self) -> &Arc<Watched<LiveSettings>> {
         &self.settings
+    }
+
+    /// What is wrong with each watched file that is not used as written
+    /// (config, settings, filters, usage providers), typed.
+    pub fn file_problems(&self) -> Vec<Arc<FileProblem>> {
+        [
+            self.config.file_problem(),
+            self.settings.problem(),
+            self.filters.watched().problem(),
+            self.providers.problem(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 
     pub fn config(&self) -> &Arc<LiveConfig> {
@@ -193,7 +235,7 @@ impl Runtime {
 
     /// The loopback address `service` listens on by default (settings).
     pub fn listen_addr(&self, service: Service, port: Option<u16>) -> SocketAddr {
-        let port = port.unwrap_or(self.settings.service(service).port);
+        let port = port.unwrap_or(self.settings.load().settings.service(service).port);
         SocketAddr::from(([127, 0, 0, 1], port))
     }
 
@@ -209,8 +251,7 @@ impl Runtime {
                 filters: self.filters.clone(),
                 log: self.log.clone(),
                 lb: self.lb(service).clone(),
-                http: self.http.clone(),
-                limits: self.limits.clone(),
+                settings: self.settings.clone(),
                 via,
                 owner: self.owner,
                 counters: self.control.counters(service).clone(),

@@ -51,12 +51,15 @@ async fn a_broken_filter_file_blocks_until_fixed_and_a_later_break_keeps_the_goo
 
         // Empty is a broken edit too.
         write_raw(&home.paths.filter_file(), "");
+        // Edits are picked up by the poll task, off the request path; check now.
+        proxy.runtime.reload_files();
         let resp = proxy.post(path_of(service), &body_with_secret(service)).await;
         assert_eq!(resp.status(), 503, "{service:?}: an empty filter.json blocks too");
         assert_eq!(mock.request_count(), 0);
 
         // Fixed: requests flow, redacted.
         home.write_filter(&json!([{ "op": "replace", "source": "secret-domain.com", "target": "[REDACTED]" }]));
+        proxy.runtime.reload_files();
         let resp = proxy.post(path_of(service), &body_with_secret(service)).await;
         assert_eq!(resp.status(), 200, "{service:?}");
         read_sse_events(resp).await;
@@ -66,6 +69,7 @@ async fn a_broken_filter_file_blocks_until_fixed_and_a_later_break_keeps_the_goo
         // Broken again under the running proxy: the last good rules still redact.
         for broken in ["", "[{\"op\": \"replace\", "] {
             write_raw(&home.paths.filter_file(), broken);
+            proxy.runtime.reload_files();
             let resp = proxy.post(path_of(service), &body_with_secret(service)).await;
             assert_eq!(resp.status(), 200, "{service:?}: {broken:?} keeps the last good rules");
             read_sse_events(resp).await;

@@ -19,6 +19,7 @@ mod proxy_streaming;
 mod proxy_util;
 mod regression;
 mod reload_config;
+mod reload_settings;
 mod smoke;
 mod soak;
 mod stream_regressions;

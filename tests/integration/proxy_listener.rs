@@ -60,7 +60,7 @@ async fn read_response(stream: &mut TcpStream) -> std::io::Result<(u16, String, 
 
 /// Waits until the peer closes `stream` (EOF or reset), ignoring any bytes
 /// it still sends; `None` if it is still open after `within`.
-async fn closed_within(stream: &mut TcpStream, within: Duration) -> Option<Duration> {
+pub(crate) async fn closed_within(stream: &mut TcpStream, within: Duration) -> Option<Duration> {
     let started = Instant::now();
     let mut sink = [0u8; 4096];
     let wait = async {

@@ -4,18 +4,14 @@
 use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use anyhow::Context;
 use codex_helper_core::config::error::display_path;
-use codex_helper_core::logs::reader::{line_service, readable, Follower};
-use codex_helper_core::logs::RequestRecord;
+use codex_helper_core::logs::reader::readable;
+use codex_helper_core::logs::tail::FOLLOW_EVERY;
+use codex_helper_core::logs::{LogFilter, RequestRecord, Tail};
 use codex_helper_core::{Paths, Service};
 
 use crate::args::LogsArgs;
-
-/// How often `--follow` looks for new lines.
-const FOLLOW_EVERY: Duration = Duration::from_millis(200);
 
 pub fn run(args: LogsArgs) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env()?;
@@ -23,9 +19,8 @@ pub fn run(args: LogsArgs) -> anyhow::Result<ExitCode> {
     codex_helper_core::redact::remember_configured(&paths);
     let service: Option<Service> = args.service.as_deref().map(str::parse).transpose()?;
     let path = paths.request_log();
-    let mut follower = Follower::open(&path).with_context(|| format!("cannot read {}", display_path(&path)))?;
-    let keep = |line: &str| service.is_none_or(|s| line_service(line).as_deref() == Some(s.as_str()));
-    let lines = follower.tail(args.tail, keep).with_context(|| format!("cannot read {}", display_path(&path)))?;
+    let mut tail = Tail::open(&path, LogFilter::service(service))?;
+    let lines = tail.last_lines(args.tail)?;
     if !path.exists() && !args.follow {
         eprintln!("no requests logged yet ({} does not exist)", display_path(&path));
         return Ok(ExitCode::SUCCESS);
@@ -34,21 +29,10 @@ pub fn run(args: LogsArgs) -> anyhow::Result<ExitCode> {
     if !print(&mut out, &path, &lines, args.json)? {
         return Ok(ExitCode::SUCCESS);
     }
-    if !args.follow {
-        return Ok(ExitCode::SUCCESS);
+    if args.follow {
+        tail.follow_blocking(FOLLOW_EVERY, |new| print(&mut out, &path, new, args.json))?;
     }
-    loop {
-        std::thread::sleep(FOLLOW_EVERY);
-        let new: Vec<String> = follower
-            .poll()
-            .with_context(|| format!("cannot read {}", display_path(&path)))?
-            .into_iter()
-            .filter(|l| keep(l))
-            .collect();
-        if !print(&mut out, &path, &new, args.json)? {
-            return Ok(ExitCode::SUCCESS);
-        }
-    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Print `lines`; false when the reader went away (`ch logs | head`).

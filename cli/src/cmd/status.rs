@@ -57,6 +57,9 @@ fn print_service(s: &ServiceReport) {
     if let Some(problem) = &s.config_problem {
         outln!("  config problem: {problem}");
     }
+    if let Some(problem) = &s.settings_problem {
+        outln!("  settings problem: {problem}");
+    }
     if let Some(err) = &s.live_error {
         outln!("  live state unavailable: {err}");
     }

@@ -9,6 +9,12 @@ use crate::report::{self, LiveState};
 /// The live state of the proxy behind `state` (the endpoint's body).
 pub fn live_status(state: &ProxyState, control: &Control) -> LiveState {
     let shared = &state.shared;
-    let sources = report::Sources { config: &shared.config, lb: &shared.lb, control, owner: shared.owner };
+    let sources = report::Sources {
+        config: &shared.config,
+        lb: &shared.lb,
+        control,
+        owner: shared.owner,
+        settings_problem: shared.settings.problem().map(|p| p.to_string()),
+    };
     report::observe(&sources, state.service, state.listen.port())
 }

@@ -27,7 +27,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use memchr::memmem::Finder;
-use serde_json::Value;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
 
 pub use file::{FilterBlocked, FilterFile};
 
@@ -66,9 +67,10 @@ pub enum FilterError {
     /// The JSON is valid but is neither an array nor `{"rules": [...]}`.
     #[error("{}: {message}", path.display())]
     Shape { path: PathBuf, message: String },
-    /// `index` is 0-based; the message counts from 1 like people do.
-    #[error("{}: rule #{} (index {index}): {message}", path.display(), index + 1)]
-    Rule { path: PathBuf, index: usize, message: String },
+    /// One rule is unusable: where in the file (`line`, `column`, the
+    /// dotted `key` such as `[1].op`), and which rule (`index`, 0-based).
+    #[error("{}:{line}:{column}: {key}: {message}", path.display())]
+    Rule { path: PathBuf, index: usize, line: usize, column: usize, key: String, message: String },
 }
 
 #[derive(Debug)]
@@ -148,52 +150,159 @@ impl FilterSet {
 }
 
 fn parse_rules(text: &str, path: &Path) -> Result<Vec<FilterRule>, FilterError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| FilterError::Parse {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let RuleFile(rules) = serde_path_to_error::deserialize(&mut de).map_err(|e| located(path, e))?;
+    // Trailing garbage such as a second array pasted after the first.
+    de.end().map_err(|e| FilterError::Parse {
         path: path.to_path_buf(),
         line: e.line(),
         column: e.column(),
         message: strip_position(&e.to_string()),
     })?;
-    let shape = |message: &str| FilterError::Shape { path: path.to_path_buf(), message: message.to_string() };
-    let items = match value {
-        Value::Array(items) => items,
-        Value::Object(mut obj) => match obj.remove("rules") {
-            Some(Value::Array(items)) => items,
-            Some(_) => return Err(shape("`rules` must be an array of rules")),
-            None => return Err(shape("expected an array of rules, or an object with a `rules` array")),
-        },
-        _ => return Err(shape("expected an array of rules, or an object with a `rules` array")),
-    };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(index, item)| {
-            parse_rule(item).map_err(|message| FilterError::Rule { path: path.to_path_buf(), index, message })
-        })
-        .collect()
+    Ok(rules)
 }
 
-fn parse_rule(item: Value) -> Result<FilterRule, String> {
-    let Value::Object(obj) = item else {
-        return Err(r#"must be an object like {"op": "replace", "source": "...", "target": "..."}"#.into());
-    };
-    let string = |key: &str| -> Result<Option<String>, String> {
-        match obj.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(format!("`{key}` must be a string, not {other}")),
+/// Sort a serde error into syntax (bad JSON), shape (not a list of rules)
+/// or one rule's problem, keeping serde_json's line and column either way.
+fn located(path: &Path, e: serde_path_to_error::Error<serde_json::Error>) -> FilterError {
+    use serde_path_to_error::Segment;
+    let key = e.path().to_string();
+    let index = e.path().iter().find_map(|s| match s {
+        Segment::Seq { index } => Some(*index),
+        _ => None,
+    });
+    let inner = e.into_inner();
+    let (line, column) = (inner.line(), inner.column());
+    let message = strip_position(&inner.to_string());
+    let path = path.to_path_buf();
+    match (inner.classify(), index) {
+        (serde_json::error::Category::Data, Some(index)) => {
+            let key = key.trim_start_matches('.').to_string();
+            FilterError::Rule { path, index, line, column, key, message }
         }
-    };
-    let source = match string("source")? {
-        Some(s) if !s.is_empty() => s,
-        _ => return Err("`source` is missing or empty; set it to the literal text to match".into()),
-    };
-    // Unknown keys (e.g. a "comment") are ignored on purpose.
-    match string("op")?.as_deref().map(str::trim).map(str::to_ascii_lowercase).as_deref() {
-        Some("replace") => Ok(FilterRule::Replace { source, target: string("target")?.unwrap_or_default() }),
-        Some("remove") => Ok(FilterRule::Remove { source }),
-        Some(other) => Err(format!("unknown op `{other}`; use \"replace\" or \"remove\"")),
-        None => Err("`op` is missing; use \"replace\" or \"remove\"".into()),
+        (serde_json::error::Category::Data, None) => FilterError::Shape { path, message },
+        _ => FilterError::Parse { path, line, column, message },
+    }
+}
+
+/// The whole file: an array of rules, or `{"rules": [...]}`.
+struct RuleFile(Vec<FilterRule>);
+
+/// An array of rules (the value of `rules`).
+struct RuleList(Vec<FilterRule>);
+
+/// One rule, checked as it is read so errors point at the bad value.
+struct RuleDe(FilterRule);
+
+/// `op`, case-insensitive.
+enum Op {
+    Replace,
+    Remove,
+}
+
+const SHAPE: &str = "an array of rules, or an object with a `rules` array";
+
+impl<'de> Deserialize<'de> for RuleFile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RuleFile;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(SHAPE)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RuleFile, A::Error> {
+                RuleList::from_seq(seq).map(|l| RuleFile(l.0))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RuleFile, A::Error> {
+                let mut rules = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "rules" {
+                        rules = Some(map.next_value::<RuleList>()?.0);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                rules.map(RuleFile).ok_or_else(|| de::Error::custom(format!("expected {SHAPE}")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl RuleList {
+    fn from_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<RuleList, A::Error> {
+        let mut rules = Vec::new();
+        while let Some(RuleDe(rule)) = seq.next_element()? {
+            rules.push(rule);
+        }
+        Ok(RuleList(rules))
+    }
+}
+
+impl<'de> Deserialize<'de> for RuleList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RuleList;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("`rules` to be an array of rules")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RuleList, A::Error> {
+                RuleList::from_seq(seq)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Op {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let op = String::deserialize(d)?;
+        match op.trim().to_ascii_lowercase().as_str() {
+            "replace" => Ok(Op::Replace),
+            "remove" => Ok(Op::Remove),
+            other => Err(de::Error::custom(format!("unknown op `{other}`; use \"replace\" or \"remove\""))),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RuleDe {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RuleDe;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(r#"a rule, an object like {"op": "replace", "source": "...", "target": "..."}"#)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RuleDe, A::Error> {
+                let (mut op, mut source, mut target) = (None, None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "op" => op = map.next_value::<Option<Op>>()?,
+                        "source" => source = map.next_value::<Option<String>>()?,
+                        "target" => target = map.next_value::<Option<String>>()?,
+                        // Unknown keys (e.g. a "comment") are ignored on purpose.
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                let source = match source {
+                    Some(s) if !s.is_empty() => s,
+                    _ => {
+                        return Err(de::Error::custom(
+                            "`source` is missing or empty; set it to the literal text to match",
+                        ))
+                    }
+                };
+                match op {
+                    Some(Op::Replace) => Ok(RuleDe(FilterRule::Replace { source, target: target.unwrap_or_default() })),
+                    Some(Op::Remove) => Ok(RuleDe(FilterRule::Remove { source })),
+                    None => Err(de::Error::custom("`op` is missing; use \"replace\" or \"remove\"")),
+                }
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -260,7 +369,7 @@ mod tests {
         let e = FilterSet::parse(r#"[{"op":"replace","source":"a"},{"op":"swap","source":"b"}]"#, p).unwrap_err();
         let msg = e.to_string();
         assert!(matches!(e, FilterError::Rule { index: 1, .. }), "{e:?}");
-        assert!(msg.contains("/h/filter.json") && msg.contains("rule #2") && msg.contains("`swap`"), "{msg}");
+        assert!(msg.contains("/h/filter.json:1:") && msg.contains("[1].op") && msg.contains("`swap`"), "{msg}");
 
         let e = FilterSet::parse(r#"[{"op":"remove","source":""}]"#, p).unwrap_err();
         assert!(e.to_string().contains("`source` is missing or empty"), "{e}");
@@ -275,6 +384,31 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(e.to_string().starts_with("/h/filter.json:3:14: invalid JSON: expected `:`"), "{e}");
+    }
+
+    /// Regression (issue 9, left open): a valid-JSON filter.json with a bad
+    /// rule was reported as "rule #N"; it now says file:line:column and the
+    /// key, like every other file of ours.
+    #[test]
+    fn a_bad_rule_is_reported_at_its_line_and_column() {
+        let p = Path::new("/h/filter.json");
+        let text = "[\n  {\"op\": \"remove\", \"source\": \"a\"},\n  {\"op\": \"swap\", \"source\": \"b\"}\n]";
+        let e = FilterSet::parse(text, p).unwrap_err();
+        let FilterError::Rule { line, column, key, index, .. } = &e else { panic!("{e:?}") };
+        assert_eq!((*line, key.as_str(), *index), (3, "[1].op", 1), "{e}");
+        // At the bad value (serde_json points just past `"swap"` on line 3),
+        // not at the rule's start.
+        assert_eq!(*column, 15, "{e}");
+        assert!(e.to_string().starts_with("/h/filter.json:3:15: [1].op: unknown op `swap`"), "{e}");
+
+        let text = "{\"rules\": [\n {\"op\": \"replace\",\n  \"source\": 3}]}";
+        let e = FilterSet::parse(text, p).unwrap_err();
+        assert!(matches!(&e, FilterError::Rule { line: 3, index: 0, .. }), "{e:?}");
+        assert!(e.to_string().starts_with("/h/filter.json:3:"), "{e}");
+        assert!(e.to_string().contains("rules[0].source: invalid type: integer `3`"), "{e}");
+        let e = FilterSet::parse("[\n {\"op\": \"remove\"}\n]", p).unwrap_err();
+        assert!(matches!(&e, FilterError::Rule { line: 2, .. }), "{e:?}");
+        assert!(e.to_string().contains(": [0]: `source` is missing or empty"), "{e}");
     }
 
     mod properties {

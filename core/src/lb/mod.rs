@@ -142,9 +142,12 @@ pub struct LoadBalancer {
     inner: Arc<Inner>,
 }
 
+/// Where the live policy comes from (settings.json, read per failure).
+type PolicySource = Box<dyn Fn() -> HealthPolicy + Send + Sync>;
+
 struct Inner {
     service: Service,
-    policy: HealthPolicy,
+    policy: PolicySource,
     health: Mutex<HashMap<UpstreamId, Health>>,
     pins: Mutex<HashMap<String, (UpstreamId, Instant)>>,
     serving: Mutex<HashMap<Arc<str>, usize>>,
@@ -153,6 +156,13 @@ struct Inner {
 
 impl LoadBalancer {
     pub fn new(service: Service, policy: HealthPolicy) -> Self {
+        LoadBalancer::with_policy(service, move || policy)
+    }
+
+    /// Like [`LoadBalancer::new`], asking `policy` for the thresholds at
+    /// each outcome, so edited settings apply to the next failure.
+    pub fn with_policy(service: Service, policy: impl Fn() -> HealthPolicy + Send + Sync + 'static) -> Self {
+        let policy: PolicySource = Box::new(policy);
         let (events, _) = broadcast::channel(256);
         LoadBalancer {
             inner: Arc::new(Inner {
@@ -171,7 +181,7 @@ impl LoadBalancer {
     }
 
     pub fn policy(&self) -> HealthPolicy {
-        self.inner.policy
+        (self.inner.policy)()
     }
 
     /// Follow state transitions (cooldowns, recoveries, quota, failover).
@@ -199,6 +209,7 @@ impl LoadBalancer {
     /// Record one attempt's outcome.
     pub fn record(&self, id: &UpstreamId, outcome: &Outcome) {
         let now = Instant::now();
+        let policy = (self.inner.policy)();
         let transition = {
             let mut map = lock(&self.inner.health);
             let health = map.entry(id.clone()).or_default();
@@ -215,7 +226,7 @@ impl LoadBalancer {
                             retry::Cooldown::For(wait) => Some(wait),
                             retry::Cooldown::AfterThreshold | retry::Cooldown::Never => None,
                         };
-                        health.record_failure(&self.inner.policy, now, error.status, error.message.clone(), at_once)
+                        health.record_failure(&policy, now, error.status, error.message.clone(), at_once)
                     } else {
                         health.record_neutral(error.status);
                         Transition::None

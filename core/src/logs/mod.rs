@@ -7,12 +7,18 @@
 //! - [`writer`]: a dedicated thread that appends lines, flushes as soon as
 //!   it is idle and rotates by size, so the request path only pays for a
 //!   channel send.
+//! - [`filter`] and [`tail`]: reading it back, filtered and followed, for
+//!   `ch logs` and the window's Logs screen alike.
 //!
 //! Never logged: API keys, headers, request or response bodies, query strings.
 
+pub mod filter;
 pub mod reader;
 pub mod record;
+pub mod tail;
 pub mod writer;
 
+pub use filter::{LogFilter, StatusClass};
 pub use record::{now_ms, path_without_query, Attempt, RequestRecord, Usage};
+pub use tail::{Tail, TailError};
 pub use writer::{LogWriterHandle, RequestLog};

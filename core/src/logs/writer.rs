@@ -50,8 +50,18 @@ impl RequestLog {
     /// record, so starting never fails; write problems are logged as warnings.
     /// `max_bytes == 0` disables rotation; `max_files` counts the current file.
     pub fn start(path: PathBuf, max_bytes: u64, max_files: u32) -> (RequestLog, LogWriterHandle) {
+        RequestLog::start_live(path, move || (max_bytes, max_files))
+    }
+
+    /// Like [`RequestLog::start`], asking `rotation` for `(max_bytes,
+    /// max_files)` before each line, so edited settings apply at the next
+    /// rotation (it runs on the writer thread, never a request's).
+    pub fn start_live(
+        path: PathBuf,
+        rotation: impl Fn() -> (u64, u32) + Send + 'static,
+    ) -> (RequestLog, LogWriterHandle) {
         let (tx, rx) = mpsc::channel();
-        let sink = Sink::new(path, max_bytes, max_files);
+        let sink = Sink::new(path, Box::new(rotation));
         let join = std::thread::Builder::new()
             .name("codex-helper-log".into())
             .spawn(move || run(rx, sink))
@@ -145,6 +155,7 @@ const WARN_EVERY: Duration = Duration::from_secs(60);
 
 struct Sink {
     path: PathBuf,
+    rotation: Box<dyn Fn() -> (u64, u32) + Send>,
     max_bytes: u64,
     max_files: u32,
     file: Option<File>,
@@ -158,9 +169,11 @@ struct Sink {
 }
 
 impl Sink {
-    fn new(path: PathBuf, max_bytes: u64, max_files: u32) -> Self {
+    fn new(path: PathBuf, rotation: Box<dyn Fn() -> (u64, u32) + Send>) -> Self {
+        let (max_bytes, max_files) = rotation();
         Sink {
             path,
+            rotation,
             max_bytes,
             max_files,
             file: None,
@@ -181,6 +194,7 @@ impl Sink {
             }
         };
         line.push(b'\n');
+        (self.max_bytes, self.max_files) = (self.rotation)();
 
         if self.file.is_none() || self.last_identity_check.elapsed() >= IDENTITY_CHECK {
             self.check_identity();

@@ -141,7 +141,8 @@ impl Drop for InFlight {
 /// Every live connection of one listener.
 #[derive(Debug)]
 pub struct Registry {
-    cap: usize,
+    /// Follows `proxy.max_connections` (settings apply live).
+    cap: std::sync::atomic::AtomicUsize,
     next: AtomicU64,
     live: Mutex<HashMap<u64, Arc<Conn>>>,
     /// A connection closed or went idle: the accept loop may go on.
@@ -151,7 +152,7 @@ pub struct Registry {
 impl Registry {
     pub fn new(cap: usize) -> Arc<Registry> {
         Arc::new(Registry {
-            cap: cap.max(1),
+            cap: cap.max(1).into(),
             next: AtomicU64::new(0),
             live: Mutex::new(HashMap::new()),
             room: Notify::new(),
@@ -163,7 +164,13 @@ impl Registry {
     }
 
     pub fn cap(&self) -> usize {
-        self.cap
+        self.cap.load(Ordering::Relaxed)
+    }
+
+    /// A new cap (from edited settings); existing connections stay, and
+    /// idle ones make room at the next accept.
+    pub fn set_cap(&self, cap: usize) {
+        self.cap.store(cap.max(1), Ordering::Relaxed);
     }
 
     pub fn len(&self) -> usize {
@@ -197,10 +204,11 @@ impl Registry {
     /// now; `false` means wait for [`Registry::room`].
     pub fn make_room(&self) -> bool {
         let live = self.live();
-        if live.len() < self.cap {
+        let cap = self.cap();
+        if live.len() < cap {
             return true;
         }
-        let needed = live.len() + 1 - self.cap;
+        let needed = live.len() + 1 - cap;
         let mut pending = 0;
         let mut candidates = Vec::new();
         for conn in live.values() {

@@ -136,7 +136,8 @@ async fn run(
     let active = snapshot.active(state.service).cloned().ok_or(Reason::NoConfig { service: state.service })?;
     record.config_name = active.name.to_string();
 
-    let body = read_body(parts, body, state.shared.limits.max_request_body_bytes).await?;
+    let max_body = state.shared.settings.load().limits.max_request_body_bytes;
+    let body = read_body(parts, body, max_body).await?;
     let body = apply_filters(state, parts, body)?;
     let session = session_id(state.service, &parts.headers, &body);
     record.session_id = session.clone();
@@ -245,13 +246,13 @@ async fn try_upstream(state: &ProxyState, parts: &Parts, body: &Bytes, upstream:
     }
     let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let url = upstream_url(&upstream.url, path_and_query);
-    let request = state
-        .shared
+    let settings = state.shared.settings.get();
+    let request = settings
         .http
         .request(parts.method.clone(), url)
         .headers(headers::to_upstream(&parts.headers, &upstream.auth, &state.shared.via))
         .body(body.clone());
-    let limits = &state.shared.limits;
+    let limits = &settings.limits;
     let response = match tokio::time::timeout(limits.response_header_timeout, request.send()).await {
         Err(_) => {
             return fail(UpstreamError::new(

@@ -34,21 +34,25 @@ use super::linger::Tracked;
 /// How often the accept loop looks again when every connection is busy.
 const RECHECK: Duration = Duration::from_millis(250);
 
+/// The client-side timeouts and the connection cap now; asked at each
+/// accept and each deadline, so edited settings apply without a restart.
+pub type LimitsSource = Arc<dyn Fn() -> (Timeouts, usize) + Send + Sync>;
+
 /// Serves `router` on `listener` until `shutdown` resolves, then waits for
 /// the answers in flight.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    timeouts: Timeouts,
-    cap: usize,
+    limits: LimitsSource,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let registry = Registry::new(cap);
+    let registry = Registry::new(limits().1);
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let mut shutdown = pin!(shutdown);
     let mut warned_full = false;
     'accept: loop {
+        registry.set_cap(limits().1);
         while !registry.make_room() {
             if !warned_full {
                 warned_full = true;
@@ -67,7 +71,7 @@ pub async fn serve(
                     // Streamed events are small writes; don't let Nagle hold them.
                     let _ = stream.set_nodelay(true);
                     let registered = registry.add();
-                    tasks.spawn(serve_connection(stream, registered, router.clone(), timeouts, stopped.clone()));
+                    tasks.spawn(serve_connection(stream, registered, router.clone(), limits.clone(), stopped.clone()));
                 }
                 Err(err) => accept_failed(err, &registry).await,
             },
@@ -97,7 +101,7 @@ async fn serve_connection(
     stream: TcpStream,
     registered: Registered,
     router: Router,
-    timeouts: Timeouts,
+    limits: LimitsSource,
     mut stopped: watch::Receiver<bool>,
 ) {
     let conn = registered.conn.clone();
@@ -110,6 +114,7 @@ async fn serve_connection(
     // client has not closed it by then.
     let mut goodbye_until: Option<tokio::time::Instant> = None;
     loop {
+        let timeouts = limits().0;
         // Never while a request is in flight, whatever else is pending.
         let deadline = conn.deadline(&timeouts).map(|d| goodbye_until.unwrap_or(d));
         tokio::select! {

@@ -55,14 +55,16 @@ use crate::config::ProxySettings;
 use crate::filter::FilterFile;
 use crate::lb::LoadBalancer;
 use crate::live::LiveConfig;
+use crate::live_settings::LiveSettings;
 use crate::logs::RequestLog;
+use crate::watch::Watched;
 use crate::Service;
 
 /// Path of the proxy's own identity endpoint: lets `ch` tell a running
 /// codex-helper from some other program holding the port.
 pub const HEALTH_PATH: &str = "/__codex_helper/health";
 
-/// Timeouts and limits, resolved from settings once.
+/// Timeouts and limits, resolved from settings once per change.
 #[derive(Clone, Debug)]
 pub struct Limits {
     pub connect_timeout: Duration,
@@ -100,8 +102,9 @@ pub struct Shared {
     pub filters: Arc<FilterFile>,
     pub log: RequestLog,
     pub lb: LoadBalancer,
-    pub http: reqwest::Client,
-    pub limits: Limits,
+    /// settings.json as served now: limits, timeouts and the upstream
+    /// HTTP client (one atomic load per request).
+    pub settings: Arc<Watched<LiveSettings>>,
     /// `Via: 1.1 codex-helper-<port>`, for loop detection.
     pub via: HeaderValue,
     /// Which program runs this proxy (`cli`, `app`), for `ch status`.
@@ -169,8 +172,12 @@ pub async fn serve_with(
     extra: Router<ProxyState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let limits = state.shared.limits.clone();
-    listen::serve(listener, router_with(state, extra), limits.client, limits.max_connections, shutdown).await
+    let settings = state.shared.settings.clone();
+    let limits: listen::LimitsSource = Arc::new(move || {
+        let live = settings.load();
+        (live.limits.client, live.limits.max_connections)
+    });
+    listen::serve(listener, router_with(state, extra), limits, shutdown).await
 }
 
 /// The HTTP client used for upstreams: rustls, connection pooling, and

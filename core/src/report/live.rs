@@ -26,6 +26,10 @@ pub struct LiveState {
     pub started_at_ms: u64,
     /// Why the config on disk is not being served (the last good one is).
     pub config_problem: Option<String>,
+    /// Why settings.json is not applied as written (the last good settings
+    /// are); absent from older proxies.
+    #[serde(default)]
+    pub settings_problem: Option<String>,
     /// The config requests are served from (else the file's `active`).
     pub active_config: Option<String>,
     /// The served config's upstreams, live from the load balancer.
@@ -41,6 +45,8 @@ pub struct Sources<'a> {
     pub control: &'a Control,
     /// `cli` or `app`.
     pub owner: &'a str,
+    /// The running settings' problem, if settings.json is broken.
+    pub settings_problem: Option<String>,
 }
 
 /// The live view of `service`, served (or meant to be) on `port`. Every
@@ -60,6 +66,7 @@ pub fn observe(sources: &Sources<'_>, service: Service, port: u16) -> LiveState 
         version: env!("CARGO_PKG_VERSION").to_string(),
         started_at_ms: sources.control.started_at_ms(),
         config_problem: sources.config.problem().map(scrub_owned),
+        settings_problem: sources.settings_problem.clone().map(scrub_owned),
         active_config: snapshot.file.service(service).serving_name().map(str::to_string),
         upstreams,
         requests: sources.control.counters(service).get(),

@@ -78,6 +78,9 @@ pub struct ServiceReport {
     pub active_config: Option<String>,
     /// Why config.json is not being served (live), or cannot be read.
     pub config_problem: Option<String>,
+    /// Why settings.json is not applied as written by the running proxy
+    /// (it keeps the last good settings).
+    pub settings_problem: Option<String>,
     /// Why the live state could not be read from a listening proxy.
     pub live_error: Option<String>,
     /// The active config's upstreams, primary first.
@@ -223,6 +226,7 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
         _ => (None, None, None, None),
     };
     let mut config_problem = file.as_ref().err().cloned();
+    let settings_problem = live.as_ref().and_then(|l| l.settings_problem.clone());
     let (active_config, upstreams, requests, started_at_ms) = match live {
         Some(live) => {
             if live.config_problem.is_some() {
@@ -285,6 +289,7 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
         serves_service,
         active_config,
         config_problem: config_problem.map(scrub_owned),
+        settings_problem: settings_problem.map(scrub_owned),
         live_error: live_error.map(scrub_owned),
         upstreams,
         requests,

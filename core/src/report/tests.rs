@@ -26,6 +26,7 @@ fn live(service: Service, upstreams: Vec<UpstreamStatus>) -> LiveState {
         version: "0.1.0".into(),
         started_at_ms: 1,
         config_problem: None,
+        settings_problem: None,
         active_config: Some("main".into()),
         upstreams,
         requests: RequestCounts { total: 3, errors: 1 },

@@ -18,14 +18,15 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::providers::{Provider, ProvidersFile};
+use super::providers::Provider;
 use super::{QuotaBoard, QuotaState};
-use crate::fsutil::{self, FileFingerprint};
 use crate::lb::{LoadBalancer, UpstreamId};
 use crate::live::{LiveConfig, Snapshot};
+use crate::watch::Watched;
 use crate::{Paths, Service};
 
-/// How often the loop wakes to check the file and due providers.
+/// How often the loop wakes to look for due providers and edits of the
+/// file (which the runtime's file watcher has already read).
 const TICK: Duration = Duration::from_millis(250);
 /// A provider that has not answered by then is "unknown" this round.
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -51,7 +52,7 @@ struct Target {
 
 /// The poller of one runtime; [`Poller::run`] is its task.
 pub struct Poller {
-    providers_path: PathBuf,
+    providers: Arc<Watched<Vec<Provider>>>,
     state_path: PathBuf,
     config: Arc<LiveConfig>,
     lbs: Vec<LoadBalancer>,
@@ -60,26 +61,24 @@ pub struct Poller {
 }
 
 impl Poller {
-    /// Writes the default `usage_providers.json` when there is none.
+    /// `providers` is the watched `usage_providers.json`
+    /// ([`super::providers::watch`]).
     pub fn new(
         paths: &Paths,
+        providers: Arc<Watched<Vec<Provider>>>,
         config: Arc<LiveConfig>,
         lbs: Vec<LoadBalancer>,
         http: reqwest::Client,
         board: QuotaBoard,
     ) -> Poller {
-        let providers_path = paths.usage_providers_file();
-        if let Err(err) = ProvidersFile::ensure_default(&providers_path) {
-            tracing::warn!("{err}; quota polling is off until the file exists");
-        }
-        Poller { providers_path, state_path: super::state_file(paths), config, lbs, http, board }
+        Poller { providers, state_path: super::state_file(paths), config, lbs, http, board }
     }
 
     /// Poll until `shutdown` resolves.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
-        let mut providers: Vec<Provider> = Vec::new();
-        let mut seen: Option<Option<FileFingerprint>> = None;
+        let mut providers: Arc<Vec<Provider>> = Arc::default();
+        let mut seen: Option<u64> = None;
         let mut next_due: HashMap<String, Instant> = HashMap::new();
         let mut in_flight: HashSet<String> = HashSet::new();
         let mut marked: HashMap<String, HashSet<(Service, UpstreamId)>> = HashMap::new();
@@ -104,10 +103,11 @@ impl Poller {
                     }
                 }
                 _ = tick.tick() => {
-                    let now_seen = fsutil::fingerprint(&self.providers_path);
-                    if seen != Some(now_seen) {
-                        seen = Some(now_seen);
-                        if let Some(new) = self.reload() {
+                    let version = self.providers.version();
+                    if seen != Some(version) {
+                        let first = seen.is_none();
+                        seen = Some(version);
+                        if let Some(new) = self.reload(&providers, first) {
                             providers = new;
                             next_due.clear(); // edits take effect at once
                             let ids: HashSet<String> = providers.iter().map(|p| p.id.clone()).collect();
@@ -134,23 +134,12 @@ impl Poller {
         }
     }
 
-    /// Re-read the file: `Some(providers)` to use, `None` to keep the last
-    /// good ones (the file is broken; said once per change).
-    fn reload(&self) -> Option<Vec<Provider>> {
-        match ProvidersFile::load(&self.providers_path) {
-            Ok(file) => {
-                if self.board.problem().is_some() {
-                    tracing::info!(path = %self.providers_path.display(), "usage providers fixed; using them");
-                }
-                self.board.set_problem(None);
-                Some(file.map(|f| f.providers).unwrap_or_default())
-            }
-            Err(err) => {
-                tracing::error!("{err}; still using the last good usage providers");
-                self.board.set_problem(Some(err.to_string()));
-                None
-            }
-        }
+    /// The file changed (the watcher read it): `Some(providers)` to use,
+    /// `None` to keep `current` (the edit is broken; the watcher said so).
+    fn reload(&self, current: &Arc<Vec<Provider>>, first: bool) -> Option<Arc<Vec<Provider>>> {
+        self.board.set_problem(self.providers.problem().map(|p| p.to_string()));
+        let new = self.providers.get();
+        (first || !Arc::ptr_eq(&new, current)).then_some(new)
     }
 
     /// Record `provider`'s answers and (un)mark upstreams in the LBs.
@@ -352,6 +341,7 @@ fn as_number(v: &Value) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::providers::ProvidersFile;
     use super::*;
     use serde_json::json;
 

@@ -21,6 +21,7 @@ use url::Url;
 
 use crate::config::error::display_path;
 use crate::fsutil;
+use crate::watch::Watched;
 
 /// The only provider kind this version understands.
 pub const BUDGET_HTTP_JSON: &str = "budget_http_json";
@@ -201,6 +202,19 @@ impl ProvidersFile {
         fsutil::write_atomic(path, text.as_bytes(), 0o644).map_err(io_err)?;
         Ok(true)
     }
+}
+
+/// `usage_providers.json` watched by a running proxy: written with the
+/// default when missing (never when broken), then read on every change; a
+/// broken edit keeps the last good providers (no providers, if it was
+/// broken from the start) and is the watched file's problem.
+pub fn watch(path: PathBuf) -> Watched<Vec<Provider>> {
+    if let Err(err) = ProvidersFile::ensure_default(&path) {
+        tracing::warn!("{err}; quota polling is off until the file exists");
+    }
+    Watched::start_or(path, "usage providers", Vec::new(), "no quota is polled until it is fixed", |p: &Path| {
+        ProvidersFile::load(p).map(|f| f.map(|f| f.providers).unwrap_or_default())
+    })
 }
 
 #[cfg(test)]
