@@ -40,6 +40,8 @@ struct Phase {
     unread_body: bool,
     /// The accept loop wants this connection closed to make room.
     evict: bool,
+    /// It speaks HTTP/2 (seen on its first request).
+    http2: bool,
 }
 
 /// One client connection, shared by its task, its I/O and its requests.
@@ -79,9 +81,11 @@ impl Conn {
         yes
     }
 
-    /// Requests started on this connection so far.
-    pub fn served(&self) -> u64 {
-        self.lock().served
+    /// An HTTP/2 connection that has served a request: one to close with a
+    /// GOAWAY rather than just drop.
+    pub fn is_serving_http2(&self) -> bool {
+        let p = self.lock();
+        p.http2 && p.served > 0
     }
 
     pub fn unread_body(&self) -> bool {
@@ -100,8 +104,9 @@ impl Conn {
 
     /// A request head is complete; the returned guard lives as long as its
     /// response.
-    pub fn begin(self: &Arc<Self>, body_done: bool) -> InFlight {
+    pub fn begin(self: &Arc<Self>, body_done: bool, http2: bool) -> InFlight {
         let mut p = self.lock();
+        p.http2 |= http2;
         p.in_flight += 1;
         p.served += 1;
         p.head_started = None;
@@ -192,6 +197,7 @@ impl Registry {
             head_started: None,
             unread_body: false,
             evict: false,
+            http2: false,
         };
         let conn = Arc::new(Conn { id, phase: Mutex::new(phase), changed: Notify::new(), registry: self.clone() });
         self.live().insert(id, conn.clone());
@@ -277,7 +283,7 @@ mod tests {
         let reg = registry.add();
         let accepted = Instant::now();
         assert_eq!(reg.conn.deadline(&T), Some(accepted + T.header), "a new connection owes a head");
-        let request = reg.conn.begin(true);
+        let request = reg.conn.begin(true, false);
         assert_eq!(reg.conn.deadline(&T), None, "never while serving");
         tokio::time::advance(Duration::from_secs(60)).await;
         drop(request);
@@ -292,11 +298,11 @@ mod tests {
     async fn room_is_made_from_idle_connections_heads_first_never_busy_ones() {
         let registry = Registry::new(3);
         let keep_alive = registry.add();
-        drop(keep_alive.conn.begin(true));
+        drop(keep_alive.conn.begin(true, false));
         tokio::time::advance(Duration::from_millis(10)).await;
         let fresh = registry.add();
         let busy = registry.add();
-        let _serving = busy.conn.begin(true);
+        let _serving = busy.conn.begin(true, false);
         assert!(!registry.make_room());
         assert!(fresh.conn.should_make_room(), "a connection that never sent a head goes first");
         assert!(!keep_alive.conn.should_make_room());

@@ -160,15 +160,17 @@ async fn serve_connection(
 /// How long a client gets to close a connection after our GOAWAY.
 const GOODBYE_GRACE: Duration = Duration::from_secs(1);
 
-/// An idle connection is to be closed. One that has served a request is
-/// closed politely: hyper's graceful shutdown sends HTTP/2's GOAWAY (and
-/// closes an idle HTTP/1.1 connection at once), so an HTTP/2 client opens
-/// a new connection instead of failing the requests it was about to send
-/// on this one; returns `true`, start it and wait [`GOODBYE_GRACE`] for the
-/// client. One that never completed a request (a slow or stuck head), or
-/// was already told, gets no such courtesy: `false`, drop it now.
+/// An idle connection is to be closed. An HTTP/2 one that has served a
+/// request is closed politely: hyper's graceful shutdown sends a GOAWAY, so
+/// the client opens a new connection instead of failing the requests it
+/// was about to send on this one; returns `true`, start it and wait
+/// [`GOODBYE_GRACE`] for the client. Any other is dropped at once (`false`):
+/// HTTP/1.1 has no goodbye to say, and keeping an idle HTTP/1.1 connection
+/// open a moment longer only widens the window in which a client reuses it
+/// just as it closes (a reset instead of an answer); a connection that
+/// never completed a request, or was already told, gets no courtesy either.
 fn polite_close(conn: &Conn, goodbye_until: &mut Option<tokio::time::Instant>) -> bool {
-    if conn.served() == 0 || goodbye_until.is_some() {
+    if !conn.is_serving_http2() || goodbye_until.is_some() {
         return false;
     }
     *goodbye_until = Some(tokio::time::Instant::now() + GOODBYE_GRACE);
@@ -196,7 +198,8 @@ impl hyper::service::Service<http::Request<Incoming>> for Handler {
 
     fn call(&self, request: http::Request<Incoming>) -> Self::Future {
         use hyper::body::Body as _;
-        let in_flight = self.conn.begin(request.body().is_end_stream());
+        let http2 = request.version() == http::Version::HTTP_2;
+        let in_flight = self.conn.begin(request.body().is_end_stream(), http2);
         let conn = self.conn.clone();
         let request = request.map(|body| Body::new(Watched { body, conn }));
         let answer = self.router.call(request);
