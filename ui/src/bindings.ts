@@ -423,6 +423,11 @@ export type ServiceReport = {
 	active_config: string | null,
 	/**  Why config.json is not being served (live), or cannot be read. */
 	config_problem: string | null,
+	/**
+	 *  Why settings.json is not applied as written by the running proxy
+	 *  (it keeps the last good settings).
+	 */
+	settings_problem: string | null,
 	/**  Why the live state could not be read from a listening proxy. */
 	live_error: string | null,
 	/**  The active config's upstreams, primary first. */

@@ -6,7 +6,7 @@ function service(name: "codex" | "claude", serving: Serving, states: ("ok" | "co
   return {
     service: name, port: 3211, enabled: true, serving, listening: true, port_taken_by_other: false,
     owner: "app", pid: 1, version: "0.1.0", started_at_ms: 1, serves_service: null,
-    active_config: states.length ? "main" : null, config_problem: null, live_error: null,
+    active_config: states.length ? "main" : null, config_problem: null, settings_problem: null, live_error: null,
     upstreams: states.map((state, i) => ({ base_url: `https://u${i}.example/v1`, label: `u${i}.example`, key: null, state, live: null, quota: null })),
     requests: { total: 0, errors: 0 }, switch: null, switch_error: null, quota: [],
     level: "off",

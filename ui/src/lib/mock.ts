@@ -50,7 +50,7 @@ function status(): StatusReport {
     services: [
       {
         ...common, service: "codex", port: 3211, owner: "app", pid: 48100, level: "degraded",
-        serving: { kind: "serving", port: 3211 }, config_problem: null, switch_error: null, active_config: act,
+        serving: { kind: "serving", port: 3211 }, config_problem: null, settings_problem: null, switch_error: null, active_config: act,
         upstreams: configs.codex.configs.filter((c) => c.name === act).flatMap((c) => c.upstreams.map((u, i) => ({
           base_url: u.base_url, label: label(u.base_url), key: u.auth_token ?? u.api_key,
           state: u.base_url === B ? "cooling_down" : "ok",
@@ -71,7 +71,7 @@ function status(): StatusReport {
       {
         ...common, service: "claude", port: 3210, owner: "cli", pid: 48213, level: "down",
         serving: { kind: "taken_by_helper", port: 3210, identity: { app: "codex-helper", version: "0.1.0", service: "claude", pid: 48213, port: 3210, owner: "cli" } },
-        config_problem: null, switch_error: null, active_config: "work",
+        config_problem: null, settings_problem: null, switch_error: null, active_config: "work",
         upstreams: [{
           base_url: C, label: label(C), key: "sk-…a2b1", state: "exhausted", quota: anyrouter,
           live: { config: "work", base_url: C, index: 0, state: "exhausted", cooldown_remaining_ms: null, consecutive_failures: 0, exhausted: true, last_error: "quota exhausted (spent $20.00 of $20.00)", last_error_at_ms: now - 600_000, last_status: 429, requests: 88, successes: 80, failures: 8 },
