@@ -38,8 +38,8 @@ pub fn run(args: LogsArgs) -> anyhow::Result<ExitCode> {
 /// Print `lines`; false when the reader went away (`ch logs | head`).
 fn print(out: &mut impl Write, path: &Path, lines: &[String], json: bool) -> anyhow::Result<bool> {
     let result = (|| {
-        for line in lines {
-            let line = &*codex_helper_core::redact::scrub(line);
+        for raw in lines {
+            let line = &*codex_helper_core::redact::scrub(raw);
             if json {
                 writeln!(out, "{line}")?;
             } else {
@@ -50,7 +50,7 @@ fn print(out: &mut impl Write, path: &Path, lines: &[String], json: bool) -> any
                     // (`--json` passes every line through as it is.)
                     Err(e) => eprintln!(
                         "{}: a line is not a log record ({e}), skipped: {}",
-                        display_path(path),
+                        place(path, raw, &e),
                         excerpt(line)
                     ),
                 }
@@ -62,6 +62,15 @@ fn print(out: &mut impl Write, path: &Path, lines: &[String], json: bool) -> any
         Ok(()) => Ok(true),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// `file:line:column` of a bad line (the column from the JSON error), or
+/// just the file if the line is no longer there.
+fn place(current: &Path, raw: &str, e: &serde_json::Error) -> String {
+    match codex_helper_core::logs::reader::locate_line(current, raw) {
+        Some((file, n)) => format!("{}:{n}:{}", display_path(&file), e.column()),
+        None => display_path(current),
     }
 }
 

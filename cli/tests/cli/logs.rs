@@ -181,5 +181,9 @@ fn bad_lines_are_skipped_with_a_note_and_the_rest_still_shows() {
     assert!(stdout[1].contains("\u{fffd}\u{fffd}"), "{stdout:?}");
     assert!(!stderr.contains('\x1b'), "a bad line cannot drive the terminal: {stderr:.300}");
     assert_eq!(stderr.matches("requests.jsonl").count(), 4, "one note per bad line: {stderr:.2000}");
+    // Each note says where: file, line, column (issue 9: bad input names its line).
+    for at in ["requests.jsonl:2:16:", "requests.jsonl:3:", "requests.jsonl:5:", "requests.jsonl:6:"] {
+        assert!(stderr.contains(at), "a note at {at}: {stderr:.2000}");
+    }
     assert!(stderr.len() < 4000, "the notes stay short ({} bytes)", stderr.len());
 }

@@ -38,6 +38,30 @@ pub fn log_files(current: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Where `line` (as a reader returned it: lossy UTF-8, no line end) is in
+/// the log: the file (current or rotated) and its 1-based line number, the
+/// last such line, newest file first. For a note about a bad line, which
+/// the backwards tail finds without counting the lines before it; this
+/// one-off scan runs only then. `None` if it is no longer there.
+pub fn locate_line(current: &Path, line: &str) -> Option<(PathBuf, usize)> {
+    use std::io::BufRead;
+    for file in log_files(current).into_iter().rev() {
+        let Ok(f) = File::open(&file) else { continue };
+        let mut found = None;
+        for (i, l) in io::BufReader::new(f).split(b'\n').enumerate() {
+            let Ok(l) = l else { break };
+            let l = l.strip_suffix(b"\r").unwrap_or(&l);
+            if String::from_utf8_lossy(l) == line {
+                found = Some(i + 1);
+            }
+        }
+        if let Some(n) = found {
+            return Some((file, n));
+        }
+    }
+    None
+}
+
 /// The `service` of a raw log line, if it parses.
 pub fn line_service(line: &str) -> Option<String> {
     #[derive(serde::Deserialize)]
