@@ -31,7 +31,7 @@ export const commands = {
 	liveStatus: () => typedError<StatusReport, CommandError>(__TAURI_INVOKE("live_status")),
 	usageSummary: (days: number) => typedError<Summary, CommandError>(__TAURI_INVOKE("usage_summary", { days })),
 	/**  The last `tail` records matching the filters, oldest first. */
-	queryLogs: (tail: number, service: Service | null, statusClass: StatusClass | null, config: string | null) => typedError<RequestRecord[], CommandError>(__TAURI_INVOKE("query_logs", { tail, service, statusClass, config })),
+	queryLogs: (args: QueryLogsArgs) => typedError<RequestRecord[], CommandError>(__TAURI_INVOKE("query_logs", { args })),
 	/**
 	 *  Emit a `LogLine` for every new record matching `filter` until
 	 *  [`stop_log_tail`] (a new call replaces the previous tail).
@@ -276,6 +276,12 @@ export type LogLine = RequestRecord;
 export type NewKey = {
 	auth_token: string | null,
 	api_key: string | null,
+};
+
+/**  What [`query_logs`] asks for: the last `tail` records `filter` keeps. */
+export type QueryLogsArgs = {
+	tail: number,
+	filter: LogFilter,
 };
 
 /**  The latest quota answer for one upstream from one provider. */

@@ -7,7 +7,6 @@ use std::time::Duration;
 use codex_helper_core::logs::record::RequestRecord;
 pub use codex_helper_core::logs::{LogFilter, StatusClass};
 use codex_helper_core::logs::{Tail, TailError};
-use codex_helper_core::Service;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_specta::Event;
 
@@ -20,17 +19,18 @@ use crate::state::WindowState;
 /// How often the live tail looks for new lines.
 const TAIL_INTERVAL: Duration = Duration::from_millis(500);
 
+/// What [`query_logs`] asks for: the last `tail` records `filter` keeps.
+#[derive(Clone, Debug, serde::Deserialize, specta::Type)]
+pub struct QueryLogsArgs {
+    pub tail: u32,
+    pub filter: LogFilter,
+}
+
 /// The last `tail` records matching the filters, oldest first.
 #[tauri::command]
 #[specta::specta]
-pub async fn query_logs(
-    state: State<'_, WindowState>,
-    tail: u32,
-    service: Option<Service>,
-    status_class: Option<StatusClass>,
-    config: Option<String>,
-) -> CmdResult<Vec<RequestRecord>> {
-    let filter = LogFilter { service, status_class, config };
+pub async fn query_logs(state: State<'_, WindowState>, args: QueryLogsArgs) -> CmdResult<Vec<RequestRecord>> {
+    let QueryLogsArgs { tail, filter } = args;
     let path = state.paths.request_log();
     tauri::async_runtime::spawn_blocking(move || {
         Tail::open(&path, filter).and_then(|t| t.last_records(tail as usize)).map_err(tail_error)

@@ -212,9 +212,10 @@ mockIPC(
       case "switch_status": return status().services.map((s) => s.switch);
       case "usage_summary": return summary(a.days);
       case "query_logs": {
-        let r = logs.filter((l) => (!a.service || l.service === a.service) && (!a.config || l.config_name === a.config));
-        if (a.statusClass === "error") r = r.filter((l) => (l.status_code ?? 0) >= 400);
-        if (a.statusClass === "ok") r = r.filter((l) => (l.status_code ?? 0) < 400);
+        const f = a.filter;
+        let r = logs.filter((l) => (!f.service || l.service === f.service) && (!f.config || l.config_name === f.config));
+        if (f.status_class === "error") r = r.filter((l) => (l.status_code ?? 0) >= 400);
+        if (f.status_class === "ok") r = r.filter((l) => (l.status_code ?? 0) < 400);
         return r.slice(-a.tail);
       }
       case "start_log_tail": case "stop_log_tail": return null;
