@@ -6,7 +6,7 @@ pub mod mock_upstream;
 pub mod sse_client;
 
 pub use harness::{claude_body, codex_body, config_with, Proxy, TestHome};
-pub use mock_upstream::{canned, MockUpstream, Recorded, Reply, SseEvent};
+pub use mock_upstream::{canned, Gate, MockUpstream, Recorded, Reply, SseEvent};
 pub use sse_client::{read_sse_events, SseRead, SseStream};
 
 use std::time::Duration;

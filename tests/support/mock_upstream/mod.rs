@@ -17,7 +17,7 @@ pub mod canned;
 mod http;
 mod reply;
 
-pub use reply::{Reply, SseEvent};
+pub use reply::{Gate, Reply, SseEvent};
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;

@@ -3,6 +3,7 @@
 //! socket.
 
 use std::io::Write;
+use std::sync::Arc;
 use std::time::Duration;
 
 use flate2::write::GzEncoder;
@@ -58,6 +59,35 @@ impl SseEvent {
     }
 }
 
+/// A door a test opens: a reply [gated](Reply::gate_after_events) on it
+/// holds its stream back until then. Opening before the reply reaches the
+/// gate is fine (it stays open).
+#[derive(Debug, Clone)]
+pub struct Gate(Arc<tokio::sync::Semaphore>);
+
+impl Default for Gate {
+    fn default() -> Gate {
+        Gate::new()
+    }
+}
+
+impl Gate {
+    pub fn new() -> Gate {
+        Gate(Arc::new(tokio::sync::Semaphore::new(0)))
+    }
+
+    /// Let every stream waiting on this gate go on, now and later.
+    pub fn open(&self) {
+        // A closed semaphore lets every `acquire` through at once.
+        self.0.close();
+    }
+
+    async fn wait(&self) {
+        // No permit is ever added: this returns when the gate is opened.
+        let _ = self.0.acquire().await;
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Body {
     Bytes(Vec<u8>),
@@ -85,6 +115,7 @@ pub struct Reply {
     event_delay: Option<Duration>,
     reset_after: Option<usize>,
     stall_after: Option<usize>,
+    gate: Option<(usize, Gate)>,
     gzip: bool,
     chunked: bool,
 }
@@ -100,6 +131,7 @@ impl Reply {
             event_delay: None,
             reset_after: None,
             stall_after: None,
+            gate: None,
             gzip: false,
             chunked: true,
         }
@@ -169,6 +201,13 @@ impl Reply {
     /// client goes away (or the mock is dropped).
     pub fn stall_after_events(mut self, n: usize) -> Reply {
         self.stall_after = Some(n);
+        self
+    }
+
+    /// Send `n` events (and the headers), then wait until `gate` opens
+    /// before the rest: a model thinking, for as long as the test wants.
+    pub fn gate_after_events(mut self, n: usize, gate: Gate) -> Reply {
+        self.gate = Some((n, gate));
         self
     }
 
@@ -254,6 +293,10 @@ impl Reply {
         let reset_at = self.reset_after.map(|n| n.min(events.len()));
         let stall_at = self.stall_after.map(|n| n.min(events.len()));
         for i in 0..=events.len() {
+            // The gate first: a stream may wait, then reset or stall.
+            if let Some((_, gate)) = self.gate.as_ref().filter(|(n, _)| *n == i) {
+                gate.wait().await;
+            }
             if reset_at == Some(i) {
                 return reset(stream);
             }
