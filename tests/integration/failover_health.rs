@@ -167,8 +167,7 @@ async fn all_failing_lists_every_upstream_in_codex_format() {
 #[tokio::test]
 async fn all_failing_in_claude_format_keeps_retry_after() {
     let pair = Pair::start(Service::Claude, json!({})).await;
-    let overloaded = canned::claude_error_event("overloaded_error", "Overloaded");
-    pair.primary.set_default(Reply::sse(overloaded));
+    pair.primary.set_default(Reply::json(529, canned::claude_error_json("overloaded_error", "Overloaded")));
     pair.backup.set_default(Reply::json(429, canned::claude_error_json("rate_limit_error", "slow")).retry_after(7));
     let resp = pair.send(None).await;
     assert_eq!(resp.status(), 429);
@@ -180,6 +179,30 @@ async fn all_failing_in_claude_format_keeps_retry_after() {
     assert!(msg.contains(&pair.primary_url) && msg.contains("overloaded_error"), "{msg}");
     assert!(msg.contains(&pair.backup_url) && msg.contains("429"), "{msg}");
     let line = pair.last_log_line();
+    let outcomes: Vec<_> = line["attempts"].as_array().unwrap().iter().map(|a| a["outcome"].clone()).collect();
+    assert_eq!(outcomes, vec![json!("failed"), json!("failed")]);
+}
+
+/// The primary's `200` stream went out before its error event, so the
+/// backup's 429 can no longer be a status: the stream ends with one Claude
+/// `error` event of the same type, naming both.
+#[tokio::test]
+async fn all_failing_in_claude_format_after_the_stream_began_ends_with_one_error_event() {
+    let pair = Pair::start(Service::Claude, json!({})).await;
+    let overloaded = canned::claude_error_event("overloaded_error", "Overloaded");
+    pair.primary.set_default(Reply::sse(overloaded));
+    pair.backup.set_default(Reply::json(429, canned::claude_error_json("rate_limit_error", "slow")).retry_after(7));
+    let resp = pair.send(None).await;
+    assert_eq!(resp.status(), 200);
+    let read = codex_helper_tests::read_sse_events(resp).await;
+    assert_eq!(read.names(), ["error"], "{read:?}");
+    let body = read.events[0].json();
+    assert_eq!(body["error"]["type"], "rate_limit_error");
+    let msg = body["error"]["message"].as_str().unwrap();
+    assert!(msg.contains(&pair.primary_url) && msg.contains("overloaded_error"), "{msg}");
+    assert!(msg.contains(&pair.backup_url) && msg.contains("429"), "{msg}");
+    let line = pair.last_log_line();
+    assert_eq!(line["status_code"], 200, "{line}");
     let outcomes: Vec<_> = line["attempts"].as_array().unwrap().iter().map(|a| a["outcome"].clone()).collect();
     assert_eq!(outcomes, vec![json!("failed"), json!("failed")]);
 }

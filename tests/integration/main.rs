@@ -23,4 +23,5 @@ mod reload_settings;
 mod smoke;
 mod soak;
 mod stream_regressions;
+mod stream_splice;
 mod usage_quota;

@@ -83,3 +83,58 @@ fn autostart_entry_escapes_an_install_path_with_reserved_characters() {
     // `%` doubled.
     assert_eq!(exec, r#""/home/a\\$b/100%%/codex-helper-app""#);
 }
+
+/// The proxy held a streaming answer's status line, its headers and its
+/// opening events until the first content event (to keep a failover
+/// invisible): `response.created` / `message_start`, and even the HTTP
+/// headers, came only after the model's whole think time. The headers now
+/// go out while the upstream still holds its content back (issue 11).
+#[tokio::test]
+async fn stream_headers_waited_for_the_models_first_content_event() {
+    use crate::stream_splice::{headers_while_held, opening_count};
+    for service in Service::ALL {
+        let pair = crate::lb_support::Pair::start(service, serde_json::json!({})).await;
+        let gate = codex_helper_tests::Gate::new();
+        let events = crate::lb_support::ok_stream(service, "from the primary");
+        pair.primary.push(
+            codex_helper_tests::Reply::sse(events.clone()).gate_after_events(opening_count(service), gate.clone()),
+        );
+        let resp = headers_while_held(&pair).await;
+        gate.open();
+        let read = codex_helper_tests::read_sse_events(resp).await;
+        assert_eq!(read.error, None, "{service}");
+        assert_eq!(read.events, events, "{service}: every event once, in order");
+        let line = pair.last_log_line();
+        assert_eq!((line["status_code"].as_u64(), line["error"].as_str()), (Some(200), None), "{line}");
+        assert_eq!(line["usage"]["output_tokens"], 3, "{line}");
+    }
+}
+
+/// With the headers out early, a primary whose stream dies before content
+/// must not leave its opening events in the client's stream: the backup's
+/// stream continues it, so the client reads one well-formed stream (one
+/// `response.created` / `message_start`, one terminal event).
+#[tokio::test]
+async fn a_stream_that_dies_before_content_after_the_headers_went_out_continues_with_the_backup() {
+    use crate::stream_splice::{assert_backups_stream, headers_while_held, opening_count};
+    for service in Service::ALL {
+        let pair = crate::lb_support::Pair::start(service, serde_json::json!({})).await;
+        let gate = codex_helper_tests::Gate::new();
+        let n = opening_count(service);
+        let events = crate::lb_support::ok_stream(service, "from the primary");
+        pair.primary
+            .push(codex_helper_tests::Reply::sse(events).gate_after_events(n, gate.clone()).reset_after_events(n));
+        let resp = headers_while_held(&pair).await;
+        gate.open();
+        let read = codex_helper_tests::read_sse_events(resp).await;
+        assert_backups_stream(service, &read);
+        let line = pair.last_log_line();
+        assert_eq!(line["status_code"], 200, "{line}");
+        let outcomes: Vec<&str> =
+            line["attempts"].as_array().unwrap().iter().map(|a| a["outcome"].as_str().unwrap()).collect();
+        assert_eq!(outcomes, ["failed", "ok"], "{line}");
+        assert_eq!(line["upstream_base_url"], pair.backup_url.as_str(), "{line}");
+        assert_eq!(line["usage"]["output_tokens"], 3, "the backup's usage: {line}");
+        assert_eq!(pair.snapshot()[0].consecutive_failures, 1, "{service}");
+    }
+}

@@ -218,6 +218,53 @@ async fn claude_print_survives_a_failing_primary() {
     assert!(proxy.terminate().success());
 }
 
+/// The primary answers `200` and its opening events, so the client already
+/// has its headers, then its connection resets before content: the backup's
+/// stream continues the same response, and the real client completes the
+/// turn from it (issue 11, time to first byte).
+#[tokio::test(flavor = "multi_thread")]
+async fn codex_exec_reads_one_stream_when_the_primary_breaks_after_its_headers() {
+    let primary = MockUpstream::start().await;
+    primary.set_default(Reply::sse(canned::codex_stream("from the primary", (10, 4, 0))).reset_after_events(2));
+    let backup = MockUpstream::start().await;
+    backup.set_default(Reply::sse(canned::codex_stream("served by the backup", (10, 4, 0))));
+    let s = setup();
+    let home = s.home.dir.path();
+    for (url, key) in [(primary.url(), "sk-primary-0001"), (backup.url(), "sk-backup-0002")] {
+        ch_ok(home, &["config", "add", "main", "--base-url", &format!("{url}/v1"), "--auth-token", key]);
+    }
+    ch_ok(home, &["switch", "on", "--port", &s.port]);
+    let proxy = serve(&s, "--codex");
+
+    let out = run_client(home, &s.project, "codex", &["exec", "--skip-git-repo-check", "--json", "say hi"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("served by the backup") && !stdout.contains("from the primary"), "{}", text(&out));
+    assert!(backup.requests().iter().any(|r| r.method == "POST"), "the backup served the turn");
+    assert!(proxy.terminate().success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn claude_print_reads_one_stream_when_the_primary_breaks_after_its_headers() {
+    let primary = MockUpstream::start().await;
+    primary.set_default(Reply::sse(canned::claude_stream("from the primary", 12, 3)).reset_after_events(1));
+    let backup = MockUpstream::start().await;
+    backup.set_default(Reply::sse(canned::claude_stream("claude via the backup", 12, 3)));
+    let s = setup();
+    let home = s.home.dir.path();
+    for (url, key) in [(primary.url(), "tok-primary-1"), (backup.url(), "tok-backup-2")] {
+        ch_ok(home, &["config", "add", "main", "--claude", "--base-url", &url, "--auth-token", key]);
+    }
+    ch_ok(home, &["switch", "on", "--claude", "--port", &s.port]);
+    let proxy = serve(&s, "--claude");
+
+    let out = run_client(home, &s.project, "claude", &["-p", "--output-format", "json", "say hi"], &CLAUDE_ENV).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("claude via the backup") && !stdout.contains("from the primary"), "{}", text(&out));
+    assert!(proxy.terminate().success());
+}
+
 /// The newest `rollout-*.jsonl` under `dir`.
 fn find_rollout(dir: &Path) -> Option<PathBuf> {
     let mut found = Vec::new();

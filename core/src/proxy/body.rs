@@ -131,7 +131,13 @@ impl Stream for ProxyBody {
                 this.finish(End::UpstreamBroke(fault));
                 match service {
                     Some(service) if appendable => {
-                        let event = native_error::stream_error_event(service, format, &message);
+                        let event = native_error::stream_error_event(
+                            service,
+                            format,
+                            http::StatusCode::BAD_GATEWAY,
+                            "upstream_error",
+                            &message,
+                        );
                         // End an unterminated last event first, so ours is
                         // read as an event of its own.
                         let event = if partial { [&b"\n\n"[..], &event].concat().into() } else { event };

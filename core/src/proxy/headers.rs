@@ -75,14 +75,20 @@ pub fn to_upstream(client: &HeaderMap, auth: &[(HeaderName, HeaderValue)], via: 
     out
 }
 
+/// Headers that describe one exact body: untrue once the proxy may change
+/// the body (see [`to_client`]).
+const BODY_EXACT: [&str; 5] = ["content-length", "content-md5", "digest", "content-digest", "repr-digest"];
+
 /// The headers to send back to the client. `framed` is set when the proxy
-/// may end the body itself (an appended error event), so a fixed length
-/// from the upstream would no longer be true.
+/// may end the body itself (an appended error event) or continue it with
+/// another upstream's events (a failover after the headers went out), so
+/// headers that describe the upstream's exact body (its length, digests)
+/// would no longer be true.
 pub fn to_client(upstream: &HeaderMap, framed: bool) -> HeaderMap {
     let listed = connection_listed(upstream);
     let mut out = HeaderMap::with_capacity(upstream.len());
     for (name, value) in upstream {
-        if is_hop_by_hop(name, &listed) || (framed && name == header::CONTENT_LENGTH) {
+        if is_hop_by_hop(name, &listed) || (framed && BODY_EXACT.contains(&name.as_str())) {
             continue;
         }
         out.append(name.clone(), value.clone());
@@ -157,8 +163,14 @@ mod tests {
 
     #[test]
     fn response_headers_lose_length_only_when_framed() {
-        let up = map(&[("content-length", "5"), ("transfer-encoding", "chunked"), ("x-request-id", "r1")]);
+        let up = map(&[
+            ("content-length", "5"),
+            ("transfer-encoding", "chunked"),
+            ("x-request-id", "r1"),
+            ("content-digest", "sha-256=:x:"),
+        ]);
         assert!(to_client(&up, true).get("content-length").is_none());
+        assert!(to_client(&up, true).get("content-digest").is_none());
         assert_eq!(to_client(&up, false).get("content-length").unwrap(), "5");
         assert!(to_client(&up, false).get("transfer-encoding").is_none());
         assert_eq!(to_client(&up, true).get("x-request-id").unwrap(), "r1");

@@ -1,8 +1,11 @@
 //! The local proxy: one server per service on a loopback port (an axum
 //! router behind our own accept loop).
 //!
-//! - [`forward`]: a request's whole life (checks, body, failover, commit).
-//! - [`pump`] / [`body`]: streaming the chosen upstream's answer back.
+//! - [`forward`]: a request's whole life (checks, body, failover, commit);
+//!   [`turn`]: its tries against the upstreams.
+//! - [`pump`] / [`body`]: streaming the chosen upstream's answer back;
+//!   [`splice`]: a stream whose headers went out before its content, failing
+//!   over inside the same client stream.
 //! - [`observe`], [`sse`], [`stream_format`], [`decode`]: reading usage,
 //!   content starts and terminal events from the stream as it passes, in
 //!   each API's format, compressed or not; [`usage_tally`] adds up usage.
@@ -36,9 +39,11 @@ pub mod native_error;
 pub mod observe;
 pub mod pump;
 pub mod session;
+pub mod splice;
 pub mod sse;
 pub mod stream_format;
 pub mod target;
+pub mod turn;
 pub mod usage_tally;
 
 use std::future::Future;

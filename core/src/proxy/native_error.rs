@@ -2,7 +2,9 @@
 //! client expects: OpenAI-style for Codex, Anthropic-style for Claude. A
 //! client that only understands its own API's errors then shows the user our
 //! message. [`super::error::ProxyError`] picks the format from its service;
-//! [`stream_error_event`] ends a stream that broke after it began.
+//! [`stream_error_event`] ends a stream the proxy cannot finish (it broke
+//! after it began, or every upstream failed after the client's headers
+//! went out).
 
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -29,8 +31,16 @@ pub fn response(service: Service, status: StatusCode, code: &str, message: &str)
 }
 
 /// An SSE event that ends a stream the proxy could not finish, in the
-/// stream's own format (`format`), else the service's usual one.
-pub fn stream_error_event(service: Service, format: Option<StreamFormat>, message: &str) -> Bytes {
+/// stream's own format (`format`), else the service's usual one. `status`
+/// and `code` say what kind of error it is, as a JSON error response would
+/// (`code` is what the Codex CLI branches on, e.g. `context_length_exceeded`).
+pub fn stream_error_event(
+    service: Service,
+    format: Option<StreamFormat>,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+) -> Bytes {
     let style = match format {
         Some(known @ (StreamFormat::Responses | StreamFormat::Anthropic | StreamFormat::Chat)) => known,
         Some(StreamFormat::Unknown) | None => match service {
@@ -42,7 +52,8 @@ pub fn stream_error_event(service: Service, format: Option<StreamFormat>, messag
         StreamFormat::Chat => {
             // Chat clients (the openai SDKs) read a data-only chunk with an
             // `error` object as the stream's error.
-            let data = json!({ "error": { "message": message, "type": "server_error", "code": "upstream_error", "param": null } });
+            let data =
+                json!({ "error": { "message": message, "type": openai_type(status), "code": code, "param": null } });
             return Bytes::from(format!("data: {data}\n\n"));
         }
         StreamFormat::Responses | StreamFormat::Unknown => (
@@ -53,13 +64,13 @@ pub fn stream_error_event(service: Service, format: Option<StreamFormat>, messag
                     "id": "resp_codex_helper_error",
                     "object": "response",
                     "status": "failed",
-                    "error": { "code": "upstream_error", "message": message },
+                    "error": { "code": code, "message": message },
                     "usage": null
                 }
             }),
         ),
         StreamFormat::Anthropic => {
-            ("error", json!({ "type": "error", "error": { "type": "api_error", "message": message } }))
+            ("error", json!({ "type": "error", "error": { "type": anthropic_type(status), "message": message } }))
         }
     };
     Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
@@ -121,7 +132,7 @@ mod tests {
         let formats = [None, Some(StreamFormat::Responses), Some(StreamFormat::Anthropic), Some(StreamFormat::Chat)];
         for service in Service::ALL {
             for format in formats {
-                let ev = stream_error_event(service, format, "cut off");
+                let ev = stream_error_event(service, format, StatusCode::BAD_GATEWAY, "upstream_error", "cut off");
                 let text = std::str::from_utf8(&ev).unwrap();
                 assert!(text.ends_with("\n\n"));
                 let data = text.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();

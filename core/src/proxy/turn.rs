@@ -1,0 +1,261 @@
+//! One request's tries against its upstreams: the request as it goes
+//! upstream ([`Turn`], which a stream whose headers went out early carries
+//! into its body, see [`super::splice`]), one try ([`try_upstream`]) and what
+//! it gave ([`Tried`]), and the accounting of each attempt (health, the
+//! log's attempts, the list an all-failed error reports).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Method, StatusCode};
+use tokio::time::Instant;
+
+use super::error::Reason;
+use super::headers;
+use super::observe::Observer;
+use super::pump::{root_cause, Pump};
+use super::splice::hold_opening;
+use super::target::upstream_url;
+use super::ProxyState;
+use crate::lb::error::SNIPPET;
+use crate::lb::retry::{classify_status, retry_after, Verdict};
+use crate::lb::{ErrorKind, Outcome, UpstreamError};
+use crate::live::ActiveConfig;
+use crate::live_settings::LiveSettings;
+use crate::logs::{Attempt, RequestRecord};
+
+/// One upstream that did not work out, before anything reached the client.
+pub(super) struct Failed {
+    pub error: UpstreamError,
+    pub retry_after: Option<Duration>,
+}
+
+impl From<UpstreamError> for Failed {
+    fn from(error: UpstreamError) -> Failed {
+        Failed { error, retry_after: None }
+    }
+}
+
+/// An upstream whose answer goes to the client.
+pub(super) struct Chosen {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: ChosenBody,
+}
+
+pub(super) enum ChosenBody {
+    /// Pieces already read while judging the answer, then the rest.
+    Stream(Vec<Bytes>, Box<Pump>),
+    /// HEAD, 204, 304: there is no body to stream.
+    Empty,
+}
+
+pub(super) enum Tried {
+    Chosen(Chosen),
+    Failed(Failed),
+    /// A `200 text/event-stream` the proxy frames: the client's headers can
+    /// go out now, its opening events wait for content (see
+    /// [`super::splice`]).
+    Opened(Opened),
+    /// After the client's stream began: an answer that cannot continue it
+    /// (not an event stream, or a client error); it ends that stream.
+    Unstreamable(Unstreamable),
+}
+
+/// A framed event stream whose first content has not arrived yet.
+pub(super) struct Opened {
+    pub headers: http::HeaderMap,
+    pub pump: Box<Pump>,
+}
+
+/// An answer that is not a stream the client's stream could go on with.
+pub(super) struct Unstreamable {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+/// What outlives the handler of one request: the request as it goes
+/// upstream, and the upstreams still to try. A stream whose headers went
+/// out early carries it along, to fail over from inside its body.
+pub(super) struct Turn {
+    pub state: ProxyState,
+    pub method: Method,
+    pub uri: http::Uri,
+    pub headers: http::HeaderMap,
+    pub body: Bytes,
+    pub active: Arc<ActiveConfig>,
+    /// Loaded once per request.
+    pub settings: Arc<LiveSettings>,
+    pub session: Option<String>,
+    /// The upstreams not tried yet, in the load balancer's order.
+    pub order: std::vec::IntoIter<usize>,
+    pub failures: Vec<(usize, Failed)>,
+    pub started: Instant,
+}
+
+impl Turn {
+    /// Accounts for one failed attempt: health, the log's attempts, and the
+    /// list [`Turn::all_failed`] reports.
+    pub fn failed(&mut self, index: usize, failed: Failed, attempt_started: Instant, record: &mut RequestRecord) {
+        let upstream = &self.active.upstreams[index];
+        let error = &failed.error;
+        tracing::info!(upstream = %upstream.base_url, kind = %error.kind, %error, "upstream attempt failed");
+        self.state.shared.lb.record(
+            &self.active.ids[index],
+            &Outcome::Failure { error: error.clone(), retry_after: failed.retry_after },
+        );
+        record.attempts.push(Attempt {
+            upstream_base_url: upstream.base_url.to_string(),
+            status_code: error.status,
+            outcome: "failed".into(),
+            duration_ms: attempt_started.elapsed().as_millis() as u64,
+            error: Some(error.message.clone()),
+            error_kind: Some(error.kind.as_str().into()),
+        });
+        self.failures.push((index, failed));
+    }
+
+    /// Accounts for the attempt whose answer goes to the client, and pins
+    /// the session to it.
+    pub fn chosen(&self, index: usize, status: StatusCode, attempt_started: Instant, record: &mut RequestRecord) {
+        record.attempts.push(Attempt {
+            upstream_base_url: self.active.upstreams[index].base_url.to_string(),
+            status_code: Some(status.as_u16()),
+            outcome: "ok".into(),
+            duration_ms: attempt_started.elapsed().as_millis() as u64,
+            error: None,
+            error_kind: None,
+        });
+        self.state.shared.lb.served(self.session.as_deref(), &self.active.ids[index], index);
+    }
+
+    /// Why no upstream worked: which were tried and what went wrong.
+    pub fn all_failed(&mut self) -> Reason {
+        all_failed(&self.active, std::mem::take(&mut self.failures))
+    }
+}
+
+/// One try against upstream `index`. `spliced`: the client's stream already
+/// began (see [`super::splice`]), so only an uncompressed event stream can
+/// continue it.
+pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool) -> Tried {
+    let (state, upstream) = (&turn.state, &turn.active.upstreams[index]);
+    let fail = |error: UpstreamError| Tried::Failed(error.into());
+    if let Some(problem) = &upstream.problem {
+        return fail(UpstreamError::new(ErrorKind::Misconfigured, problem.clone()));
+    }
+    if upstream.loopback_port == Some(state.listen.port()) {
+        return fail(UpstreamError::new(ErrorKind::Misconfigured, format!(
+            "its base_url points at this proxy itself (port {}), which would loop; change it in ~/.codex-helper/config.json",
+            state.listen.port()
+        )));
+    }
+    let path_and_query = turn.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let url = upstream_url(&upstream.url, path_and_query);
+    let mut upstream_headers = headers::to_upstream(&turn.headers, &upstream.auth, &state.shared.via);
+    if spliced {
+        // The client's stream is uncompressed: a backup's events are
+        // spliced into it as they are.
+        upstream_headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+    }
+    let settings = &turn.settings;
+    let request = settings.http.request(turn.method.clone(), url).headers(upstream_headers).body(turn.body.clone());
+    let limits = &settings.limits;
+    let response = match tokio::time::timeout(limits.response_header_timeout, request.send()).await {
+        Err(_) => {
+            return fail(UpstreamError::new(
+                ErrorKind::Timeout,
+                format!(
+                    "no response within {} s (response_header_timeout_ms)",
+                    limits.response_header_timeout.as_secs_f64()
+                ),
+            ))
+        }
+        Ok(Err(err)) => {
+            return fail(UpstreamError::new(ErrorKind::Connection, describe_send_error(&err, limits.connect_timeout)))
+        }
+        Ok(Ok(response)) => response,
+    };
+    let status = response.status();
+    if classify_status(status) == Verdict::Retryable {
+        let retry_after = retry_after(response.headers());
+        let error = UpstreamError::from_answer(status, &error_body(response).await);
+        return Tried::Failed(Failed { error, retry_after });
+    }
+    let headers = response.headers().clone();
+    let observer = Observer::new(state.service, &headers);
+    let judge = observer.is_sse() && status.is_success();
+    if spliced {
+        if !judge {
+            let content_type = headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("no content type")
+                .to_string();
+            return Tried::Unstreamable(Unstreamable { status, content_type, body: error_body(response).await });
+        }
+        if !observer.is_identity() {
+            return fail(UpstreamError::new(
+                ErrorKind::Unknown,
+                "it compressed its event stream although asked for `accept-encoding: identity`, so it cannot continue the stream the client already receives",
+            ));
+        }
+    }
+    if turn.method == Method::HEAD || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
+        return Tried::Chosen(Chosen { status, headers, body: ChosenBody::Empty });
+    }
+    let framed = observer.is_identity();
+    let mut pump = Pump::new(response, observer, limits.stream_idle_timeout, judge);
+    if !judge {
+        return Tried::Chosen(Chosen { status, headers, body: ChosenBody::Stream(Vec::new(), Box::new(pump)) });
+    }
+    if framed && status == StatusCode::OK {
+        return Tried::Opened(Opened { headers, pump: Box::new(pump) });
+    }
+    // A compressed (or non-200) stream is held whole until content: the
+    // proxy could not end or continue it well-formed once it went out.
+    match hold_opening(&mut pump, status).await {
+        Ok(held) => Tried::Chosen(Chosen { status, headers, body: ChosenBody::Stream(held, Box::new(pump)) }),
+        Err(error) => fail(error),
+    }
+}
+
+/// The answer when no upstream worked: which were tried and why they failed.
+fn all_failed(active: &ActiveConfig, failures: Vec<(usize, Failed)>) -> Reason {
+    let retry_after = failures.last().and_then(|(_, f)| f.retry_after);
+    let tried = failures.into_iter().map(|(i, f)| (active.upstreams[i].base_url.clone(), f.error)).collect();
+    Reason::AllFailed { config: active.name.clone(), tried, retry_after }
+}
+
+/// The start of an upstream's error body (enough for [`SNIPPET`]), read
+/// for at most two seconds.
+async fn error_body(response: reqwest::Response) -> Vec<u8> {
+    let read = async {
+        let mut buf = Vec::new();
+        let mut stream = response.bytes_stream();
+        use futures_util::StreamExt;
+        while let Some(Ok(chunk)) = stream.next().await {
+            buf.extend_from_slice(&chunk);
+            if buf.len() >= SNIPPET * 4 {
+                break;
+            }
+        }
+        buf
+    };
+    tokio::time::timeout(Duration::from_secs(2), read).await.unwrap_or_default()
+}
+fn describe_send_error(err: &reqwest::Error, connect_timeout: Duration) -> String {
+    if err.is_connect() && err.is_timeout() {
+        return format!("could not connect within {} s (connect_timeout_ms)", connect_timeout.as_secs_f64());
+    }
+    let root = if err.is_timeout() { format!("timed out: {}", root_cause(err)) } else { root_cause(err) };
+    if err.is_connect() {
+        format!("could not connect: {root}")
+    } else if err.is_redirect() {
+        format!("redirect refused: {root}")
+    } else {
+        format!("request failed: {root}")
+    }
+}
