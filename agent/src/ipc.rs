@@ -23,10 +23,13 @@ use std::time::Duration;
 
 use codex_helper_core::control::{self, decode_reply, decode_request, encode_reply, encode_request, Response};
 use codex_helper_core::switch::SwitchReport;
+use codex_helper_core::tasks::CancellationToken;
 use codex_helper_core::{fsutil, Paths, Service};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::watch;
+use tokio::task::JoinSet;
+
 
 pub use codex_helper_core::control::{ControlError as IpcError, Request};
 
@@ -96,24 +99,37 @@ pub async fn bind(paths: &Paths) -> Result<Bound, IpcError> {
     Err(io_err(io::Error::other("another codex-helper keeps replacing the socket")))
 }
 
-/// Answer requests until the process ends.
-pub async fn serve(listener: UnixListener, handler: Arc<dyn Handler>) {
+/// Answer requests until `stop` is cancelled, then end every connection
+/// (a `watch` stream would otherwise live as long as the process) and
+/// return once all of them have: each is owned here, none runs detached,
+/// so the shutdown that awaits this task awaits them too.
+pub async fn serve(listener: UnixListener, handler: Arc<dyn Handler>, stop: CancellationToken) {
+    let mut connections = JoinSet::new();
     loop {
-        match listener.accept().await {
-            Ok((stream, _)) => {
-                let handler = handler.clone();
-                tokio::spawn(async move {
-                    if let Err(err) = connection(stream, handler).await {
-                        tracing::debug!(%err, "app socket connection ended");
-                    }
-                });
-            }
-            Err(err) => {
-                tracing::warn!(%err, "app socket: accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+        tokio::select! {
+            () = stop.cancelled() => break,
+            // Reap the ones that ended, so a long-running app does not collect them.
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let (handler, stop) = (handler.clone(), stop.clone());
+                    connections.spawn(async move {
+                        tokio::select! {
+                            () = stop.cancelled() => {}
+                            result = connection(stream, handler) => if let Err(err) = result {
+                                tracing::debug!(%err, "app socket connection ended");
+                            },
+                        }
+                    });
+                }
+                Err(err) => {
+                    tracing::warn!(%err, "app socket: accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
         }
     }
+    while connections.join_next().await.is_some() {}
 }
 
 async fn connection(stream: UnixStream, handler: Arc<dyn Handler>) -> io::Result<()> {

@@ -51,6 +51,7 @@ fn without_a_proxy_status_shows_the_configured_state() {
     assert!(text.contains(&format!("Codex: not running (port {codex_port} is free)")), "{text}");
     assert!(text.contains("active config: main (from config.json)"), "{text}");
     assert!(text.contains("Claude: not running"), "{text}");
+    assert!(text.contains("  level: off") && text.trim_end().ends_with("overall: off"), "{text}");
 }
 
 #[test]
@@ -115,6 +116,8 @@ async fn a_running_proxy_reports_owner_health_and_counters() {
         "{text}"
     );
     assert!(text.contains("requests: 1 (0 errors)"), "{text}");
+    assert!(text.contains("\n  level: degraded\n"), "{text}");
+    assert!(text.trim_end().ends_with("overall: degraded"), "the overall level, as in --json: {text}");
     assert!(text.contains(&format!("[0] {bad_url}  cooling down (")), "{text}");
     assert!(running.terminate().success());
 }
