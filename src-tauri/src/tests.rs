@@ -10,6 +10,7 @@ use codex_helper_agent::ipc::{self, Bound};
 use codex_helper_agent::state::Serving;
 use codex_helper_agent::Agent;
 use codex_helper_core::Paths;
+use codex_helper_tests::ReservedPort;
 use serde_json::{json, Value};
 use tauri::async_runtime::block_on;
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
@@ -29,11 +30,17 @@ struct TestApp {
     webview: WebviewWindow<MockRuntime>,
 }
 
-/// A port nobody listens on right now. The app takes its proxy ports from
-/// settings.json (the port is its identity: clients are pointed at it, and
-/// these tests move it), so it can't be handed a bound listener or port 0.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+/// A port for the app to serve, held for the whole test. The app takes its
+/// proxy ports from settings.json (the port is its identity: clients are
+/// pointed at it, and these tests move it), so it can't be handed a bound
+/// listener or port 0; a [`ReservedPort`] is never free for anyone else
+/// between the test picking it and the app binding it. Leaked: a test's
+/// few ports live as long as its process.
+fn reserved_port() -> u16 {
+    let reserved = ReservedPort::new();
+    let port = reserved.port();
+    std::mem::forget(reserved);
+    port
 }
 
 /// An app whose Codex proxy serves on `codex_port` (`None`: disabled);
@@ -51,7 +58,7 @@ fn start(codex_port: Option<u16>, prepare: impl FnOnce(&Paths)) -> TestApp {
     let agent = block_on(async {
         let Bound::Listener(listener) = ipc::bind(&paths).await.unwrap() else { panic!("a fresh HOME has no app") };
         let agent = Agent::start(paths.clone(), "/nonexistent/codex-helper-window".into()).await.unwrap();
-        tauri::async_runtime::spawn(ipc::serve(listener, agent.clone()));
+        tauri::async_runtime::spawn(ipc::serve(listener, agent.clone(), Default::default()));
         agent
     });
     let mut app = app_builder(mock_builder(), specta_builder!(MockRuntime), paths, Options::default())
@@ -204,7 +211,7 @@ fn set_active_switches_what_the_proxy_serves() {
 
 #[test]
 fn live_status_reports_the_serving_proxy() {
-    let port = free_port();
+    let port = reserved_port();
     let t = start(Some(port), |_| {});
     t.add("main", "https://relay.example/v1");
     let status = t.invoke("live_status", json!({})).unwrap();
@@ -237,7 +244,7 @@ fn a_busy_port_is_reported_not_fatal() {
 
 #[test]
 fn switch_on_off_round_trip() {
-    let port = free_port();
+    let port = reserved_port();
     let t = start(Some(port), |paths| std::fs::create_dir_all(paths.codex_dir()).unwrap());
     t.add("main", "https://relay.example/v1");
     let on = t.invoke("switch_on", json!({"service": "codex"})).unwrap();
@@ -254,7 +261,7 @@ fn switch_on_off_round_trip() {
 
 #[test]
 fn a_client_left_on_a_dead_proxy_is_switched_back_when_its_service_is_off() {
-    let dead = free_port();
+    let dead = reserved_port();
     let t = start(None, |paths| {
         std::fs::create_dir_all(paths.codex_dir()).unwrap();
         codex_helper_core::switch::switch_on(paths, codex_helper_core::Service::Codex, dead).unwrap();
@@ -265,7 +272,7 @@ fn a_client_left_on_a_dead_proxy_is_switched_back_when_its_service_is_off() {
 
 #[test]
 fn a_client_on_the_port_the_app_serves_is_left_alone() {
-    let port = free_port();
+    let port = reserved_port();
     let t = start(Some(port), |paths| {
         std::fs::create_dir_all(paths.codex_dir()).unwrap();
         codex_helper_core::switch::switch_on(paths, codex_helper_core::Service::Codex, port).unwrap();
@@ -289,7 +296,7 @@ fn settings_round_trip_keeps_other_keys() {
     s["claude"]["port"] = json!(4000);
     let restart = t.invoke("save_settings", json!({"settings": s})).unwrap();
     assert_eq!(restart, false, "preferences and a turned-off service's port need no restart");
-    let port = free_port();
+    let port = reserved_port();
     s["codex"]["enabled"] = json!(true);
     s["codex"]["port"] = json!(port);
     let restart = t.invoke("save_settings", json!({"settings": s})).unwrap();
@@ -303,7 +310,7 @@ fn settings_round_trip_keeps_other_keys() {
 
 #[test]
 fn quit_switches_back_what_the_app_switched_and_stops_the_proxy() {
-    let port = free_port();
+    let port = reserved_port();
     let t = start(Some(port), |paths| std::fs::create_dir_all(paths.codex_dir()).unwrap());
     t.add("main", "https://relay.example/v1");
     t.invoke("switch_on", json!({"service": "codex"})).unwrap();
@@ -372,13 +379,13 @@ fn resume_opens_the_terminal_in_the_project_with_the_clients_command() {
 
 #[test]
 fn a_port_changed_in_settings_moves_the_proxy_and_the_client_follows() {
-    let old = free_port();
+    let old = reserved_port();
     let t = start(Some(old), |paths| std::fs::create_dir_all(paths.codex_dir()).unwrap());
     t.add("main", "https://relay.example/v1");
     let before = std::fs::read(t.paths().codex_dir().join("config.toml")).ok();
     t.invoke("switch_on", json!({"service": "codex"})).unwrap();
 
-    let new = free_port();
+    let new = reserved_port();
     let mut s = t.invoke("get_settings", json!({})).unwrap();
     s["codex"]["port"] = json!(new);
     assert_eq!(t.invoke("save_settings", json!({"settings": s.clone()})).unwrap(), false);

@@ -18,6 +18,7 @@ mod proxy_paths;
 mod proxy_streaming;
 mod proxy_util;
 mod regression;
+mod reserved_port;
 mod reload_config;
 mod reload_settings;
 mod smoke;

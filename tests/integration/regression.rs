@@ -83,3 +83,21 @@ fn autostart_entry_escapes_an_install_path_with_reserved_characters() {
     // `%` doubled.
     assert_eq!(exec, r#""/home/a\\$b/100%%/codex-helper-app""#);
 }
+
+/// `Supervisor::serve(service, Some(0))` returned the address it was asked
+/// for, `127.0.0.1:0`, not the one the OS bound: `ch serve --port 0` could
+/// not say where it listens. The port it returns, the one in its state
+/// (what a client is pointed at) and the one answering are the same.
+#[tokio::test]
+async fn serving_on_port_0_returns_the_port_actually_bound() {
+    use codex_helper_core::supervisor::{Serving, Supervisor};
+    let home = TestHome::new();
+    let runtime = std::sync::Arc::new(codex_helper_core::Runtime::start(home.paths.clone()).unwrap());
+    let supervisor = Supervisor::new(runtime, codex_helper_core::supervisor::event::ignore());
+    let addr = supervisor.serve(Service::Codex, Some(0)).await.unwrap();
+    assert_ne!(addr.port(), 0, "{addr}");
+    assert_eq!(supervisor.serving(Service::Codex), Serving::Serving { port: addr.port() });
+    let identity = codex_helper_core::probe::probe_port(addr.port()).await.expect("a codex-helper answers there");
+    assert_eq!(identity.service, Service::Codex);
+    supervisor.shutdown(std::time::Duration::from_secs(5)).await;
+}
