@@ -30,7 +30,6 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-
 pub use codex_helper_core::control::{ControlError as IpcError, Request};
 
 use crate::status::AppStatus;

@@ -34,13 +34,9 @@ struct TestApp {
 /// proxy ports from settings.json (the port is its identity: clients are
 /// pointed at it, and these tests move it), so it can't be handed a bound
 /// listener or port 0; a [`ReservedPort`] is never free for anyone else
-/// between the test picking it and the app binding it. Leaked: a test's
-/// few ports live as long as its process.
+/// between the test picking it and the app binding it.
 fn reserved_port() -> u16 {
-    let reserved = ReservedPort::new();
-    let port = reserved.port();
-    std::mem::forget(reserved);
-    port
+    ReservedPort::new().leak()
 }
 
 /// An app whose Codex proxy serves on `codex_port` (`None`: disabled);
@@ -226,6 +222,48 @@ fn live_status_reports_the_serving_proxy() {
     assert_eq!(status["services"][1]["serving"]["kind"], "disabled");
     let identity = tauri::async_runtime::block_on(codex_helper_core::probe::probe_port(port)).expect("proxy answers");
     assert_eq!(identity.owner, "app");
+}
+
+/// Regression: with `ch serve` already on the Codex port, the dashboard
+/// showed the app's own idle load balancer (owner "app", nothing served)
+/// instead of that proxy's live state.
+#[test]
+fn a_port_served_by_another_helper_shows_that_helpers_live_state() {
+    let (port, dead) = (reserved_port(), reserved_port());
+    let mut other = None;
+    let t = start(Some(port), |paths| {
+        let upstream = format!("http://127.0.0.1:{dead}/v1");
+        let config = codex_helper_tests::config_with(codex_helper_core::Service::Codex, "main", &[(&upstream, KEY)]);
+        std::fs::write(paths.config_file(), config.to_string()).unwrap();
+        // `ch serve`, in this process: its own runtime on the app's port.
+        other = Some(block_on(async {
+            let rt = Arc::new(codex_helper_core::Runtime::start(paths.clone()).unwrap());
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+            let serving = rt.clone();
+            tauri::async_runtime::spawn(
+                async move { serving.serve(codex_helper_core::Service::Codex, listener).await },
+            );
+            rt
+        }));
+    });
+    // One request through that proxy, to an upstream that refuses.
+    let answer = block_on(
+        codex_helper_tests::client()
+            .post(format!("http://127.0.0.1:{port}/v1/responses"))
+            .header("content-type", "application/json")
+            .body(codex_helper_tests::codex_body().to_string())
+            .send(),
+    )
+    .unwrap();
+    assert!(answer.status().is_server_error(), "{}", answer.status());
+
+    let status = t.invoke("live_status", json!({})).unwrap();
+    let codex = &status["services"][0];
+    assert_eq!(codex["serving"]["kind"], "taken_by_helper", "{codex}");
+    assert!(codex["live_error"].is_null(), "{codex}");
+    assert_eq!(codex["requests"]["total"], 1, "that proxy's counters, not the app's own: {codex}");
+    assert_eq!(codex["upstreams"][0]["live"]["failures"], 1, "that proxy's load balancer: {codex}");
+    drop(other);
 }
 
 #[test]

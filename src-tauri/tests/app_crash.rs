@@ -21,13 +21,9 @@ const STEPS: [&str; 2] = ["before-rename", "after-rename"];
 const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A port for the app to serve, held by this test process so nobody else
-/// gets it before the app binds it (see [`ReservedPort`]); leaked, as the
-/// test's few ports live as long as it does.
+/// gets it before the app binds it (see [`ReservedPort`]).
 fn reserved_port() -> u16 {
-    let reserved = ReservedPort::new();
-    let port = reserved.port();
-    std::mem::forget(reserved);
-    port
+    ReservedPort::new().leak()
 }
 
 struct Home {

@@ -101,3 +101,55 @@ async fn serving_on_port_0_returns_the_port_actually_bound() {
     assert_eq!(identity.service, Service::Codex);
     supervisor.shutdown(std::time::Duration::from_secs(5)).await;
 }
+
+/// The desktop app showed its own, idle load balancer for a service whose
+/// port another codex-helper served (a `ch serve` started first): every
+/// upstream "ok" while that proxy had one cooling down. The live view of
+/// such a service is now asked of the serving proxy, as `ch status` does.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_served_by_another_helper_shows_that_proxys_load_balancer() {
+    use codex_helper_core::lb::UpstreamState;
+    use codex_helper_core::report::{self, Serving, Sources};
+    let failing = codex_helper_tests::MockUpstream::start().await;
+    failing.set_default(codex_helper_tests::Reply::text(502, "bad gateway"));
+    let good = codex_helper_tests::MockUpstream::start().await;
+    good.set_default(codex_helper_tests::Reply::sse(codex_helper_tests::canned::codex_stream("hi", (1, 1, 0))));
+    let home = TestHome::new();
+    home.write_settings(&serde_json::json!({ "lb": { "failure_threshold": 1 } }));
+    let (bad_url, good_url) = (format!("{}/v1", failing.url()), format!("{}/v1", good.url()));
+    home.write_config(&config_with(Service::Codex, "relays", &[(&bad_url, "sk-a"), (&good_url, "sk-b")]));
+    // The other helper (`ch serve`), after one failover.
+    let other = Proxy::start(&home, Service::Codex).await;
+    let resp = codex_helper_tests::client()
+        .post(other.url("/v1/responses"))
+        .header("content-type", "application/json")
+        .body(codex_helper_tests::codex_body().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let _ = resp.bytes().await;
+
+    // This process (the app), whose own load balancer saw nothing.
+    let app = codex_helper_core::Runtime::start(home.paths.clone()).unwrap();
+    let sources = Sources {
+        config: app.config(),
+        lb: app.lb(Service::Codex),
+        control: app.control(),
+        owner: app.owner(),
+        settings_problem: None,
+    };
+    let port = other.addr.port();
+    let identity = codex_helper_core::probe::probe_port(port).await.expect("the other helper answers");
+    let serving = Serving::TakenByHelper { port, identity };
+    let own = report::observe(&sources, Service::Codex, port);
+    assert_eq!(own.upstreams[0].state, UpstreamState::Ok, "the app's own view knows nothing");
+
+    let live = report::live_view(&sources, &home.paths, Service::Codex, &serving, port).await.unwrap();
+    assert_eq!(live.requests.total, 1, "the other proxy's counters");
+    assert_eq!(live.upstreams[0].state, UpstreamState::CoolingDown, "{:?}", live.upstreams);
+    assert_eq!(live.upstreams[1].successes, 1);
+    // And its own proxy, when it serves the port itself.
+    let mine = report::live_view(&sources, &home.paths, Service::Codex, &Serving::Serving { port }, port).await;
+    assert_eq!(mine.unwrap().requests.total, 0);
+}

@@ -31,6 +31,14 @@ impl ReservedPort {
     pub fn port(&self) -> u16 {
         self.socket.local_addr().expect("a bound socket").port()
     }
+
+    /// The port, held until the process ends (a test process's few ports
+    /// need no cleanup; a helper returning a plain port stays simple).
+    pub fn leak(self) -> u16 {
+        let port = self.port();
+        std::mem::forget(self);
+        port
+    }
 }
 
 impl Default for ReservedPort {

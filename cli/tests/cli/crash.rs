@@ -133,7 +133,9 @@ fn a_crash_of_bare_ch_while_switching_is_undone_by_the_next_run() {
         ));
         // Both runs serve the configured port: held for them to bind.
         let reserved = ReservedPort::new();
-        home.write_settings(&serde_json::json!({ "codex": { "port": reserved.port() }, "claude": { "enabled": false } }));
+        home.write_settings(
+            &serde_json::json!({ "codex": { "port": reserved.port() }, "claude": { "enabled": false } }),
+        );
         let mut child = ch(home.dir.path())
             .env("CODEX_HELPER_CRASH_AT", at)
             .stdin(Stdio::null())

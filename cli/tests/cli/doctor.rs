@@ -4,7 +4,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Output;
 
 use codex_helper_core::Service;
-use codex_helper_tests::{config_with, MockUpstream, ReservedPort, Reply, TestHome};
+use codex_helper_tests::{config_with, MockUpstream, Reply, ReservedPort, TestHome};
 use serde_json::{json, Value};
 
 use crate::util::ch;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
-use codex_helper_tests::{canned, MockUpstream, ReservedPort, Reply, TestHome};
+use codex_helper_tests::{canned, MockUpstream, Reply, ReservedPort, TestHome};
 
 use crate::util::{ch, Running};
 

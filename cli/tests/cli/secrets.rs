@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use codex_helper_core::Service;
-use codex_helper_tests::{canned, config_with, MockUpstream, ReservedPort, Reply, TestHome};
+use codex_helper_tests::{canned, config_with, MockUpstream, Reply, ReservedPort, TestHome};
 use serde_json::json;
 
 use crate::util::{ch, post_codex};

@@ -99,23 +99,17 @@ pub fn display_path(path: &Path) -> String {
 }
 
 fn parse_message(path: &Path, line: usize, column: usize, key: &str, message: &str) -> String {
-    let mut s = display_path(path);
     // serde_json reports line 0 when the error did not come from the input
     // text (e.g. a custom error); there is no position worth printing then.
-    if line > 0 {
-        s.push_str(&format!(":{line}:{column}"));
-    }
-    s.push_str(": ");
-    if !key.is_empty() {
-        s.push_str(key);
-        s.push_str(": ");
-    }
+    let mut s = place(path, (line > 0).then_some((line, column)), key);
     s.push_str(message);
     s.push_str(". Fix the file by hand (it was not changed).");
     s
 }
 
-fn invalid_message(path: &Path, at: Option<(usize, usize)>, key: &str, message: &str, hint: &str) -> String {
+/// `~/file:line:column: key: `, each part only when known: how every
+/// error of a file starts.
+fn place(path: &Path, at: Option<(usize, usize)>, key: &str) -> String {
     let mut s = display_path(path);
     if let Some((line, column)) = at {
         s.push_str(&format!(":{line}:{column}"));
@@ -125,6 +119,11 @@ fn invalid_message(path: &Path, at: Option<(usize, usize)>, key: &str, message: 
         s.push_str(key);
         s.push_str(": ");
     }
+    s
+}
+
+fn invalid_message(path: &Path, at: Option<(usize, usize)>, key: &str, message: &str, hint: &str) -> String {
+    let mut s = place(path, at, key);
     s.push_str(message);
     if !hint.is_empty() {
         s.push_str(&format!(" ({hint})"));

@@ -85,9 +85,7 @@ impl Scan<'_> {
                         return if rest.is_empty() { Some(at) } else { self.find(rest) };
                     }
                     self.skip_value()?;
-                    if self.eat(b',').is_none() {
-                        return None;
-                    }
+                    self.eat(b',')?;
                 }
             }
             Segment::Index(want) => {
