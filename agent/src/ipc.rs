@@ -113,11 +113,8 @@ pub async fn serve(listener: UnixListener, handler: Arc<dyn Handler>, stop: Canc
                 Ok((stream, _)) => {
                     let (handler, stop) = (handler.clone(), stop.clone());
                     connections.spawn(async move {
-                        tokio::select! {
-                            () = stop.cancelled() => {}
-                            result = connection(stream, handler) => if let Err(err) = result {
-                                tracing::debug!(%err, "app socket connection ended");
-                            },
+                        if let Err(err) = connection(stream, handler, stop).await {
+                            tracing::debug!(%err, "app socket connection ended");
                         }
                     });
                 }
@@ -131,10 +128,19 @@ pub async fn serve(listener: UnixListener, handler: Arc<dyn Handler>, stop: Canc
     while connections.join_next().await.is_some() {}
 }
 
-async fn connection(stream: UnixStream, handler: Arc<dyn Handler>) -> io::Result<()> {
+/// One peer's requests, until it hangs up or `stop`: a request being
+/// answered is finished and its reply written (a `quit` gets its `done`);
+/// only waiting for the next line, or for the next version of a `watch`,
+/// is cut short.
+async fn connection(stream: UnixStream, handler: Arc<dyn Handler>, stop: CancellationToken) -> io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read).lines();
-    while let Some(line) = lines.next_line().await? {
+    loop {
+        let line = tokio::select! {
+            () = stop.cancelled() => return Ok(()),
+            line = lines.next_line() => line?,
+        };
+        let Some(line) = line else { return Ok(()) };
         let answer = match decode_request(&line) {
             Err(error) => Err(error),
             Ok(Request::Watch) => {
@@ -142,8 +148,11 @@ async fn connection(stream: UnixStream, handler: Arc<dyn Handler>) -> io::Result
                 loop {
                     let version = *versions.borrow_and_update();
                     write.write_all(encode_reply::<StatusPayload>(&Ok(Response::Version(version))).as_bytes()).await?;
-                    if versions.changed().await.is_err() {
-                        return Ok(());
+                    tokio::select! {
+                        () = stop.cancelled() => return Ok(()),
+                        changed = versions.changed() => if changed.is_err() {
+                            return Ok(());
+                        },
                     }
                 }
             }
@@ -151,7 +160,6 @@ async fn connection(stream: UnixStream, handler: Arc<dyn Handler>) -> io::Result
         };
         write.write_all(encode_reply(&answer).as_bytes()).await?;
     }
-    Ok(())
 }
 
 /// Talks to the resident process; every method returns its typed answer

@@ -213,3 +213,45 @@ async fn the_stop_signal_ends_every_connection_and_serve_waits_for_them() {
     assert_eq!(watching.next().await, None, "the watch stream ended with the app");
     assert_eq!(Arc::strong_count(&canned), 1, "no connection task holds the handler any more");
 }
+
+/// Answers `quit` only when told to, and says when it was asked.
+struct Slow {
+    asked: tokio::sync::Notify,
+    answer: tokio::sync::Notify,
+    versions: watch::Sender<u64>,
+}
+
+impl Handler for Slow {
+    fn handle(&self, _request: Request) -> Answer<'_> {
+        Box::pin(async move {
+            self.asked.notify_one();
+            self.answer.notified().await;
+            Ok(Response::Done)
+        })
+    }
+
+    fn watch(&self) -> watch::Receiver<u64> {
+        self.versions.subscribe()
+    }
+}
+
+#[tokio::test]
+async fn a_request_being_answered_when_the_stop_comes_still_gets_its_reply() {
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths::with_home(home.path());
+    let Bound::Listener(listener) = bind(&paths).await.unwrap() else { panic!("nothing runs yet") };
+    let slow = Arc::new(Slow {
+        asked: tokio::sync::Notify::new(),
+        answer: tokio::sync::Notify::new(),
+        versions: watch::Sender::new(1),
+    });
+    let stop = CancellationToken::new();
+    let server = tokio::spawn(serve(listener, slow.clone(), stop.clone()));
+    let client = Client::new(&paths);
+    let quit = tokio::spawn(async move { client.quit().await });
+    slow.asked.notified().await;
+    stop.cancel(); // what Quit itself sets off
+    slow.answer.notify_one();
+    assert_eq!(quit.await.unwrap(), Ok(()), "the quit was answered");
+    tokio::time::timeout(Duration::from_secs(5), server).await.expect("serve returns").unwrap();
+}
