@@ -120,13 +120,7 @@ async fn a_service_served_by_another_helper_shows_that_proxys_load_balancer() {
     home.write_config(&config_with(Service::Codex, "relays", &[(&bad_url, "sk-a"), (&good_url, "sk-b")]));
     // The other helper (`ch serve`), after one failover.
     let other = Proxy::start(&home, Service::Codex).await;
-    let resp = codex_helper_tests::client()
-        .post(other.url("/v1/responses"))
-        .header("content-type", "application/json")
-        .body(codex_helper_tests::codex_body().to_string())
-        .send()
-        .await
-        .unwrap();
+    let resp = other.post("/v1/responses", &codex_helper_tests::codex_body()).await;
     assert_eq!(resp.status(), 200);
     let _ = resp.bytes().await;
 
