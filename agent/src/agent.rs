@@ -135,7 +135,7 @@ impl ipc::Handler for Agent {
     fn handle(&self, request: Request) -> ipc::Answer<'_> {
         Box::pin(async move {
             match request {
-                Request::Status => Ok(Response::Status(snapshot(&self.state))),
+                Request::Status => Ok(Response::Status(snapshot(&self.state).await)),
                 Request::Route { service, on } => {
                     actions::route(&self.state, service, on).map(Response::Routed).map_err(ControlError::failed)
                 }

@@ -3,7 +3,9 @@
 //! `ch`), quota answers and the app's own actions — and, coalesced to at
 //! most one round per [`COALESCE`], hands a fresh [`AppStatus`] (with the
 //! transitions that led to it) to a sink, then publishes the new version
-//! for the window. Nothing is polled.
+//! for the window. Nothing is polled, except a service whose port another
+//! codex-helper serves: its state lives in that process, so it is asked
+//! again every [`REMOTE_EVERY`] while that lasts.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,10 +15,13 @@ use codex_helper_core::Service;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::state::AppState;
-use crate::status::{snapshot, AppStatus};
+use crate::status::{shows_another_proxy, snapshot, AppStatus};
 
 /// At most four refreshes a second.
 pub const COALESCE: Duration = Duration::from_millis(250);
+
+/// How often the state of another codex-helper's proxy is asked again.
+pub const REMOTE_EVERY: Duration = Duration::from_secs(2);
 
 /// Start following; stops with the runtime's shutdown signal (and is
 /// awaited with its other tasks). `sink` runs once at once (with
@@ -36,8 +41,12 @@ where
     rt.tasks().spawn("app events", async move {
         tokio::pin!(stopped);
         let mut version = 1u64;
-        sink(&snapshot(&state), &[]);
+        let status = snapshot(&state).await;
+        let mut remote = shows_another_proxy(&status);
+        sink(&status, &[]);
         state.publish(version);
+        let mut ask_again = tokio::time::interval(REMOTE_EVERY);
+        ask_again.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let mut events = Vec::new();
             let alive = tokio::select! {
@@ -48,6 +57,7 @@ where
                 r = settings.changed() => r.is_ok(),
                 r = quota.changed() => r.is_ok(),
                 r = local.changed() => r.is_ok(),
+                _ = ask_again.tick(), if remote => true,
             };
             if !alive {
                 return;
@@ -65,7 +75,9 @@ where
             quota.mark_unchanged();
             local.mark_unchanged();
             version += 1;
-            sink(&snapshot(&state), &events);
+            let status = snapshot(&state).await;
+            remote = shows_another_proxy(&status);
+            sink(&status, &events);
             state.publish(version);
         }
     });

@@ -23,10 +23,12 @@ use std::time::Duration;
 
 use codex_helper_core::control::{self, decode_reply, decode_request, encode_reply, encode_request, Response};
 use codex_helper_core::switch::SwitchReport;
+use codex_helper_core::tasks::CancellationToken;
 use codex_helper_core::{fsutil, Paths, Service};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 pub use codex_helper_core::control::{ControlError as IpcError, Request};
 
@@ -96,30 +98,49 @@ pub async fn bind(paths: &Paths) -> Result<Bound, IpcError> {
     Err(io_err(io::Error::other("another codex-helper keeps replacing the socket")))
 }
 
-/// Answer requests until the process ends.
-pub async fn serve(listener: UnixListener, handler: Arc<dyn Handler>) {
+/// Answer requests until `stop` is cancelled, then end every connection
+/// (a `watch` stream would otherwise live as long as the process) and
+/// return once all of them have: each is owned here, none runs detached,
+/// so the shutdown that awaits this task awaits them too.
+pub async fn serve(listener: UnixListener, handler: Arc<dyn Handler>, stop: CancellationToken) {
+    let mut connections = JoinSet::new();
     loop {
-        match listener.accept().await {
-            Ok((stream, _)) => {
-                let handler = handler.clone();
-                tokio::spawn(async move {
-                    if let Err(err) = connection(stream, handler).await {
-                        tracing::debug!(%err, "app socket connection ended");
-                    }
-                });
-            }
-            Err(err) => {
-                tracing::warn!(%err, "app socket: accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+        tokio::select! {
+            () = stop.cancelled() => break,
+            // Reap the ones that ended, so a long-running app does not collect them.
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let (handler, stop) = (handler.clone(), stop.clone());
+                    connections.spawn(async move {
+                        if let Err(err) = connection(stream, handler, stop).await {
+                            tracing::debug!(%err, "app socket connection ended");
+                        }
+                    });
+                }
+                Err(err) => {
+                    tracing::warn!(%err, "app socket: accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
         }
     }
+    while connections.join_next().await.is_some() {}
 }
 
-async fn connection(stream: UnixStream, handler: Arc<dyn Handler>) -> io::Result<()> {
+/// One peer's requests, until it hangs up or `stop`: a request being
+/// answered is finished and its reply written (a `quit` gets its `done`);
+/// only waiting for the next line, or for the next version of a `watch`,
+/// is cut short.
+async fn connection(stream: UnixStream, handler: Arc<dyn Handler>, stop: CancellationToken) -> io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read).lines();
-    while let Some(line) = lines.next_line().await? {
+    loop {
+        let line = tokio::select! {
+            () = stop.cancelled() => return Ok(()),
+            line = lines.next_line() => line?,
+        };
+        let Some(line) = line else { return Ok(()) };
         let answer = match decode_request(&line) {
             Err(error) => Err(error),
             Ok(Request::Watch) => {
@@ -127,8 +148,11 @@ async fn connection(stream: UnixStream, handler: Arc<dyn Handler>) -> io::Result
                 loop {
                     let version = *versions.borrow_and_update();
                     write.write_all(encode_reply::<StatusPayload>(&Ok(Response::Version(version))).as_bytes()).await?;
-                    if versions.changed().await.is_err() {
-                        return Ok(());
+                    tokio::select! {
+                        () = stop.cancelled() => return Ok(()),
+                        changed = versions.changed() => if changed.is_err() {
+                            return Ok(());
+                        },
                     }
                 }
             }
@@ -136,7 +160,6 @@ async fn connection(stream: UnixStream, handler: Arc<dyn Handler>) -> io::Result
         };
         write.write_all(encode_reply(&answer).as_bytes()).await?;
     }
-    Ok(())
 }
 
 /// Talks to the resident process; every method returns its typed answer

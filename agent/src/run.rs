@@ -84,13 +84,7 @@ pub fn run() -> ExitCode {
     // Every long-running task hangs off the runtime's one shutdown signal
     // and is awaited by `Agent::shutdown`.
     let tasks = agent.state.runtime.tasks();
-    let (socket, stopped) = (agent.clone(), tasks.stopped());
-    tasks.spawn("app socket", async move {
-        tokio::select! {
-            () = ipc::serve(listener, socket) => {}
-            () = stopped => {}
-        }
-    });
+    tasks.spawn("app socket", ipc::serve(listener, agent.clone(), tasks.child()));
 
     let gui = gtk::init().is_ok();
     if gui {

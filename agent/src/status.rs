@@ -12,33 +12,41 @@ use crate::state::AppState;
 /// builds it.
 pub type AppStatus = report::StatusReport;
 
-/// The state right now.
-pub fn snapshot(state: &AppState) -> AppStatus {
+/// The state right now. A service whose port another codex-helper serves
+/// (a `ch serve` started before the app) shows that proxy's live state,
+/// asked of its control endpoint, not this app's idle load balancer.
+pub async fn snapshot(state: &AppState) -> AppStatus {
     let rt = &state.runtime;
     let config = rt.config().snapshot();
     let quota = rt.quota().states();
     let all_settings = rt.settings();
-    let services = Service::ALL
-        .iter()
-        .map(|&service| {
-            let serving = state.serving(service);
-            let settings = all_settings.service(service);
-            let port = serving.port().unwrap_or(settings.port);
-            let sources = Sources {
-                config: rt.config(),
-                lb: rt.lb(service),
-                control: rt.control(),
-                owner: rt.owner(),
-                settings_problem: rt.live_settings().problem().map(|p| p.to_string()),
-            };
-            let mut facts = Facts::new(service, port, settings.enabled, serving, &config.file);
-            // The app's own load balancer and counters, whoever serves the
-            // port (quota exhaustion is known for every service).
-            facts.live = Some(report::observe(&sources, service, port));
-            facts.switch = Some(switch::state(rt.paths(), service).map_err(|e| e.to_string()));
-            facts.quota = &quota;
-            report::build(facts)
-        })
-        .collect();
+    let mut services = Vec::new();
+    for service in Service::ALL {
+        let serving = state.serving(service);
+        let settings = all_settings.service(service);
+        let port = serving.port().unwrap_or(settings.port);
+        let sources = Sources {
+            config: rt.config(),
+            lb: rt.lb(service),
+            control: rt.control(),
+            owner: rt.owner(),
+            settings_problem: rt.live_settings().problem().map(|p| p.to_string()),
+        };
+        let live = report::live_view(&sources, rt.paths(), service, &serving, port).await;
+        let mut facts = Facts::new(service, port, settings.enabled, serving, &config.file);
+        match live {
+            Ok(live) => facts.live = Some(live),
+            Err(error) => facts.live_error = Some(error),
+        }
+        facts.switch = Some(switch::state(rt.paths(), service).map_err(|e| e.to_string()));
+        facts.quota = &quota;
+        services.push(report::build(facts));
+    }
     AppStatus::new(services, rt.quota().problem())
+}
+
+/// Whether a service is served by another codex-helper, whose changes
+/// reach this app by no event (so it asks again now and then).
+pub fn shows_another_proxy(status: &AppStatus) -> bool {
+    status.services.iter().any(|s| matches!(s.serving, report::Serving::TakenByHelper { .. }))
 }

@@ -77,9 +77,15 @@ pub struct JsonArgs {
 pub struct ServeArgs {
     #[command(flatten)]
     pub service: ServiceArgs,
-    /// Listen on this loopback port instead of the service's configured one.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Listen on this loopback port instead of the service's configured one
+    /// (0: a free port the OS picks, named in the start-up line).
+    #[arg(long, value_name = "N")]
     pub port: Option<u16>,
+    /// Print the start-up line as one JSON line on stdout,
+    /// `{"listening":"127.0.0.1:PORT","service":"codex"}` (the other
+    /// messages go to stderr).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

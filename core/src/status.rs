@@ -10,16 +10,14 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::config::{ConfigError, ConfigFile, ConfigStore, Settings};
-use crate::control;
 use crate::probe::{self, Identity};
 use crate::report::{self, Facts, Serving, StatusReport};
 use crate::switch;
 use crate::usage;
 use crate::{Paths, Service};
 
-/// How long to wait for a proxy's answers: it is local, so a slow answer
-/// already means something is wrong.
-const TIMEOUT: Duration = Duration::from_millis(1500);
+/// How long to wait for a proxy's answers (the same as for its status).
+const TIMEOUT: Duration = report::remote::TIMEOUT;
 
 /// Why no report could be made at all.
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +54,6 @@ pub async fn port_holder(port: u16) -> PortHolder {
 pub async fn status(paths: &Paths, services: &[Service], port: Option<u16>) -> Result<StatusReport, StatusError> {
     let settings = Settings::load(paths)?;
     let file = ConfigStore::new(paths).load().map_err(|e| e.to_string());
-    let token = control::read_token(paths);
     // A missing or unreadable state file just means no quota known yet.
     let quota = usage::read_state(&usage::state_file(paths)).ok().flatten().map(|f| f.quota).unwrap_or_default();
     let empty = ConfigFile::default();
@@ -75,17 +72,9 @@ pub async fn status(paths: &Paths, services: &[Service], port: Option<u16>) -> R
             }
             PortHolder::CodexHelper(identity) => {
                 facts.serving = Serving::TakenByHelper { port, identity };
-                match &token {
-                    None => {
-                        facts.live_error = Some(format!(
-                            "no control token in {}; the proxy may run under another HOME",
-                            control::token_path(paths).display()
-                        ))
-                    }
-                    Some(token) => match control::fetch_status(port, token, TIMEOUT).await {
-                        Ok(live) => facts.live = Some(live),
-                        Err(e) => facts.live_error = Some(e.to_string()),
-                    },
+                match report::remote::fetch(paths, port).await {
+                    Ok(live) => facts.live = Some(live),
+                    Err(e) => facts.live_error = Some(e),
                 }
             }
         }

@@ -110,7 +110,8 @@ impl Tasks {
 mod tests {
     use super::*;
 
-    #[tokio::test]
+    // Paused: the waiters' sleep after the signal passes at once.
+    #[tokio::test(start_paused = true)]
     async fn one_signal_stops_every_task_and_join_waits_for_them() {
         let tasks = Tasks::new().unwrap();
         let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();

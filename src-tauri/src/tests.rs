@@ -10,6 +10,7 @@ use codex_helper_agent::ipc::{self, Bound};
 use codex_helper_agent::state::Serving;
 use codex_helper_agent::Agent;
 use codex_helper_core::Paths;
+use codex_helper_tests::ReservedPort;
 use serde_json::{json, Value};
 use tauri::async_runtime::block_on;
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
@@ -29,11 +30,13 @@ struct TestApp {
     webview: WebviewWindow<MockRuntime>,
 }
 
-/// A port nobody listens on right now. The app takes its proxy ports from
-/// settings.json (the port is its identity: clients are pointed at it, and
-/// these tests move it), so it can't be handed a bound listener or port 0.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+/// A port for the app to serve, held for the whole test. The app takes its
+/// proxy ports from settings.json (the port is its identity: clients are
+/// pointed at it, and these tests move it), so it can't be handed a bound
+/// listener or port 0; a [`ReservedPort`] is never free for anyone else
+/// between the test picking it and the app binding it.
+fn reserved_port() -> u16 {
+    ReservedPort::new().leak()
 }
 
 /// An app whose Codex proxy serves on `codex_port` (`None`: disabled);
@@ -51,7 +54,7 @@ fn start(codex_port: Option<u16>, prepare: impl FnOnce(&Paths)) -> TestApp {
     let agent = block_on(async {
         let Bound::Listener(listener) = ipc::bind(&paths).await.unwrap() else { panic!("a fresh HOME has no app") };
         let agent = Agent::start(paths.clone(), "/nonexistent/codex-helper-window".into()).await.unwrap();
-        tauri::async_runtime::spawn(ipc::serve(listener, agent.clone()));
+        tauri::async_runtime::spawn(ipc::serve(listener, agent.clone(), Default::default()));
         agent
     });
     let mut app = app_builder(mock_builder(), specta_builder!(MockRuntime), paths, Options::default())
@@ -204,7 +207,7 @@ fn set_active_switches_what_the_proxy_serves() {
 
 #[test]
 fn live_status_reports_the_serving_proxy() {
-    let port = free_port();
+    let port = reserved_port();
     let t = start(Some(port), |_| {});
     t.add("main", "https://relay.example/v1");
     let status = t.invoke("live_status", json!({})).unwrap();
@@ -219,6 +222,48 @@ fn live_status_reports_the_serving_proxy() {
     assert_eq!(status["services"][1]["serving"]["kind"], "disabled");
     let identity = tauri::async_runtime::block_on(codex_helper_core::probe::probe_port(port)).expect("proxy answers");
     assert_eq!(identity.owner, "app");
+}
+
+/// Regression: with `ch serve` already on the Codex port, the dashboard
+/// showed the app's own idle load balancer (owner "app", nothing served)
+/// instead of that proxy's live state.
+#[test]
+fn a_port_served_by_another_helper_shows_that_helpers_live_state() {
+    let (port, dead) = (reserved_port(), reserved_port());
+    let mut other = None;
+    let t = start(Some(port), |paths| {
+        let upstream = format!("http://127.0.0.1:{dead}/v1");
+        let config = codex_helper_tests::config_with(codex_helper_core::Service::Codex, "main", &[(&upstream, KEY)]);
+        std::fs::write(paths.config_file(), config.to_string()).unwrap();
+        // `ch serve`, in this process: its own runtime on the app's port.
+        other = Some(block_on(async {
+            let rt = Arc::new(codex_helper_core::Runtime::start(paths.clone()).unwrap());
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+            let serving = rt.clone();
+            tauri::async_runtime::spawn(
+                async move { serving.serve(codex_helper_core::Service::Codex, listener).await },
+            );
+            rt
+        }));
+    });
+    // One request through that proxy, to an upstream that refuses.
+    let answer = block_on(
+        codex_helper_tests::client()
+            .post(format!("http://127.0.0.1:{port}/v1/responses"))
+            .header("content-type", "application/json")
+            .body(codex_helper_tests::codex_body().to_string())
+            .send(),
+    )
+    .unwrap();
+    assert!(answer.status().is_server_error(), "{}", answer.status());
+
+    let status = t.invoke("live_status", json!({})).unwrap();
+    let codex = &status["services"][0];
+    assert_eq!(codex["serving"]["kind"], "taken_by_helper", "{codex}");
+    assert!(codex["live_error"].is_null(), "{codex}");
+    assert_eq!(codex["requests"]["total"], 1, "that proxy's counters, not the app's own: {codex}");
+    assert_eq!(codex["upstreams"][0]["live"]["failures"], 1, "that proxy's load balancer: {codex}");
+    drop(other);
 }
 
 #[test]
@@ -237,7 +282,7 @@ fn a_busy_port_is_reported_not_fatal() {
 
 #[test]
 fn switch_on_off_round_trip() {
-    let port = free_port();
+    let port = reserved_port();
     let t = start(Some(port), |paths| std::fs::create_dir_all(paths.codex_dir()).unwrap());
     t.add("main", "https://relay.example/v1");
     let on = t.invoke("switch_on", json!({"service": "codex"})).unwrap();
@@ -254,7 +299,7 @@ fn switch_on_off_round_trip() {
 
 #[test]
 fn a_client_left_on_a_dead_proxy_is_switched_back_when_its_service_is_off() {
-    let dead = free_port();
+    let dead = reserved_port();
     let t = start(None, |paths| {
         std::fs::create_dir_all(paths.codex_dir()).unwrap();
         codex_helper_core::switch::switch_on(paths, codex_helper_core::Service::Codex, dead).unwrap();
@@ -265,7 +310,7 @@ fn a_client_left_on_a_dead_proxy_is_switched_back_when_its_service_is_off() {
 
 #[test]
 fn a_client_on_the_port_the_app_serves_is_left_alone() {
-    let port = free_port();
+    let port = reserved_port();
     let t = start(Some(port), |paths| {
         std::fs::create_dir_all(paths.codex_dir()).unwrap();
         codex_helper_core::switch::switch_on(paths, codex_helper_core::Service::Codex, port).unwrap();
@@ -289,7 +334,7 @@ fn settings_round_trip_keeps_other_keys() {
     s["claude"]["port"] = json!(4000);
     let restart = t.invoke("save_settings", json!({"settings": s})).unwrap();
     assert_eq!(restart, false, "preferences and a turned-off service's port need no restart");
-    let port = free_port();
+    let port = reserved_port();
     s["codex"]["enabled"] = json!(true);
     s["codex"]["port"] = json!(port);
     let restart = t.invoke("save_settings", json!({"settings": s})).unwrap();
@@ -303,7 +348,7 @@ fn settings_round_trip_keeps_other_keys() {
 
 #[test]
 fn quit_switches_back_what_the_app_switched_and_stops_the_proxy() {
-    let port = free_port();
+    let port = reserved_port();
     let t = start(Some(port), |paths| std::fs::create_dir_all(paths.codex_dir()).unwrap());
     t.add("main", "https://relay.example/v1");
     t.invoke("switch_on", json!({"service": "codex"})).unwrap();
@@ -372,13 +417,13 @@ fn resume_opens_the_terminal_in_the_project_with_the_clients_command() {
 
 #[test]
 fn a_port_changed_in_settings_moves_the_proxy_and_the_client_follows() {
-    let old = free_port();
+    let old = reserved_port();
     let t = start(Some(old), |paths| std::fs::create_dir_all(paths.codex_dir()).unwrap());
     t.add("main", "https://relay.example/v1");
     let before = std::fs::read(t.paths().codex_dir().join("config.toml")).ok();
     t.invoke("switch_on", json!({"service": "codex"})).unwrap();
 
-    let new = free_port();
+    let new = reserved_port();
     let mut s = t.invoke("get_settings", json!({})).unwrap();
     s["codex"]["port"] = json!(new);
     assert_eq!(t.invoke("save_settings", json!({"settings": s.clone()})).unwrap(), false);

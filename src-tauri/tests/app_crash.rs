@@ -13,14 +13,17 @@ use std::time::{Duration, Instant};
 
 use codex_helper_agent::ipc::Client;
 use codex_helper_core::{switch, Paths, Service};
+use codex_helper_tests::ReservedPort;
 use tokio::process::{Child, Command};
 
 const MINE: &str = "# mine\nmodel = \"gpt-5\" # keep\n\n[analytics]\nenabled = false\n";
 const STEPS: [&str; 2] = ["before-rename", "after-rename"];
 const PATIENCE: Duration = Duration::from_secs(30);
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+/// A port for the app to serve, held by this test process so nobody else
+/// gets it before the app binds it (see [`ReservedPort`]).
+fn reserved_port() -> u16 {
+    ReservedPort::new().leak()
 }
 
 struct Home {
@@ -114,7 +117,7 @@ async fn killed_while_routing_codex_on_the_next_start_or_switch_off_puts_it_back
         for step in STEPS {
             for by_app in [true, false] {
                 let at = format!("{file}:{step}");
-                let home = Home::new(free_port());
+                let home = Home::new(reserved_port());
                 let (mut child, client) = home.start_app(Some(&at)).await;
                 assert!(client.route(Service::Codex, true).await.is_err(), "{at}: the app died answering");
                 assert_crashed(&mut child, &at, &home).await;
@@ -130,7 +133,7 @@ async fn killed_while_routing_codex_off_the_next_start_or_switch_off_puts_it_bac
         for by_app in [true, false] {
             // The first config.toml write routes Codex on; the second, off.
             let at = format!("config.toml:{step}:2");
-            let port = free_port();
+            let port = reserved_port();
             let home = Home::new(port);
             let (mut child, client) = home.start_app(Some(&at)).await;
             client.route(Service::Codex, true).await.unwrap();
@@ -150,17 +153,13 @@ async fn killed_while_moving_the_codex_port_the_next_start_or_switch_off_puts_it
                 // The first write of each routes Codex on; the second
                 // re-points it at the moved proxy.
                 let at = format!("{file}:{step}:2");
-                let old = free_port();
+                let old = reserved_port();
                 let home = Home::new(old);
                 let (mut child, client) = home.start_app(Some(&at)).await;
                 client.route(Service::Codex, true).await.unwrap();
                 assert!(home.config_toml().contains(&format!("127.0.0.1:{old}")));
-                let new = loop {
-                    let port = free_port();
-                    if port != old {
-                        break port;
-                    }
-                };
+                // Both held at once: never the same port.
+                let new = reserved_port();
                 home.set_port(new);
                 assert!(client.apply_settings().await.is_err(), "{at}: the app died answering");
                 assert_crashed(&mut child, &at, &home).await;
@@ -175,7 +174,7 @@ async fn killed_while_moving_the_codex_port_the_next_start_or_switch_off_puts_it
 /// left alone by another start (the repair), and its Quit puts it back.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_apps_switch_names_the_app_as_its_owner() {
-    let port = free_port();
+    let port = reserved_port();
     let home = Home::new(port);
     let (mut child, client) = home.start_app(None).await;
     client.route(Service::Codex, true).await.unwrap();

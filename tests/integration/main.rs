@@ -20,6 +20,7 @@ mod proxy_util;
 mod regression;
 mod reload_config;
 mod reload_settings;
+mod reserved_port;
 mod smoke;
 mod soak;
 mod stream_regressions;

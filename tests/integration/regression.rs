@@ -84,6 +84,7 @@ fn autostart_entry_escapes_an_install_path_with_reserved_characters() {
     assert_eq!(exec, r#""/home/a\\$b/100%%/codex-helper-app""#);
 }
 
+<<<<<<< HEAD
 /// The proxy held a streaming answer's status line, its headers and its
 /// opening events until the first content event (to keep a failover
 /// invisible): `response.created` / `message_start`, and even the HTTP
@@ -137,4 +138,68 @@ async fn a_stream_that_dies_before_content_after_the_headers_went_out_continues_
         assert_eq!(line["usage"]["output_tokens"], 3, "the backup's usage: {line}");
         assert_eq!(pair.snapshot()[0].consecutive_failures, 1, "{service}");
     }
+=======
+/// `Supervisor::serve(service, Some(0))` returned the address it was asked
+/// for, `127.0.0.1:0`, not the one the OS bound: `ch serve --port 0` could
+/// not say where it listens. The port it returns, the one in its state
+/// (what a client is pointed at) and the one answering are the same.
+#[tokio::test]
+async fn serving_on_port_0_returns_the_port_actually_bound() {
+    use codex_helper_core::supervisor::{Serving, Supervisor};
+    let home = TestHome::new();
+    let runtime = std::sync::Arc::new(codex_helper_core::Runtime::start(home.paths.clone()).unwrap());
+    let supervisor = Supervisor::new(runtime, codex_helper_core::supervisor::event::ignore());
+    let addr = supervisor.serve(Service::Codex, Some(0)).await.unwrap();
+    assert_ne!(addr.port(), 0, "{addr}");
+    assert_eq!(supervisor.serving(Service::Codex), Serving::Serving { port: addr.port() });
+    let identity = codex_helper_core::probe::probe_port(addr.port()).await.expect("a codex-helper answers there");
+    assert_eq!(identity.service, Service::Codex);
+    supervisor.shutdown(std::time::Duration::from_secs(5)).await;
+}
+
+/// The desktop app showed its own, idle load balancer for a service whose
+/// port another codex-helper served (a `ch serve` started first): every
+/// upstream "ok" while that proxy had one cooling down. The live view of
+/// such a service is now asked of the serving proxy, as `ch status` does.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_served_by_another_helper_shows_that_proxys_load_balancer() {
+    use codex_helper_core::lb::UpstreamState;
+    use codex_helper_core::report::{self, Serving, Sources};
+    let failing = codex_helper_tests::MockUpstream::start().await;
+    failing.set_default(codex_helper_tests::Reply::text(502, "bad gateway"));
+    let good = codex_helper_tests::MockUpstream::start().await;
+    good.set_default(codex_helper_tests::Reply::sse(codex_helper_tests::canned::codex_stream("hi", (1, 1, 0))));
+    let home = TestHome::new();
+    home.write_settings(&serde_json::json!({ "lb": { "failure_threshold": 1 } }));
+    let (bad_url, good_url) = (format!("{}/v1", failing.url()), format!("{}/v1", good.url()));
+    home.write_config(&config_with(Service::Codex, "relays", &[(&bad_url, "sk-a"), (&good_url, "sk-b")]));
+    // The other helper (`ch serve`), after one failover.
+    let other = Proxy::start(&home, Service::Codex).await;
+    let resp = other.post("/v1/responses", &codex_helper_tests::codex_body()).await;
+    assert_eq!(resp.status(), 200);
+    let _ = resp.bytes().await;
+
+    // This process (the app), whose own load balancer saw nothing.
+    let app = codex_helper_core::Runtime::start(home.paths.clone()).unwrap();
+    let sources = Sources {
+        config: app.config(),
+        lb: app.lb(Service::Codex),
+        control: app.control(),
+        owner: app.owner(),
+        settings_problem: None,
+    };
+    let port = other.addr.port();
+    let identity = codex_helper_core::probe::probe_port(port).await.expect("the other helper answers");
+    let serving = Serving::TakenByHelper { port, identity };
+    let own = report::observe(&sources, Service::Codex, port);
+    assert_eq!(own.upstreams[0].state, UpstreamState::Ok, "the app's own view knows nothing");
+
+    let live = report::live_view(&sources, &home.paths, Service::Codex, &serving, port).await.unwrap();
+    assert_eq!(live.requests.total, 1, "the other proxy's counters");
+    assert_eq!(live.upstreams[0].state, UpstreamState::CoolingDown, "{:?}", live.upstreams);
+    assert_eq!(live.upstreams[1].successes, 1);
+    // And its own proxy, when it serves the port itself.
+    let mine = report::live_view(&sources, &home.paths, Service::Codex, &Serving::Serving { port }, port).await;
+    assert_eq!(mine.unwrap().requests.total, 0);
+>>>>>>> gaps10
 }

@@ -126,7 +126,8 @@ async fn a_broken_settings_edit_keeps_the_last_good_settings() {
     let broken = "{\n  \"lb\": { \"failure_threshold\": \"one\" }\n}\n";
     for (text, line, key) in [
         (broken, Some(2), "lb.failure_threshold"),
-        ("{ \"lb\": { \"failure_threshold\": 0 } }", None, "lb.failure_threshold"),
+        // Out of range: placed at its key too (line 1, column 11).
+        ("{ \"lb\": { \"failure_threshold\": 0 } }", Some(1), "lb.failure_threshold"),
         // Empty is an interrupted edit under a running proxy, not "defaults".
         ("", None, ""),
     ] {
@@ -142,6 +143,7 @@ async fn a_broken_settings_edit_keeps_the_last_good_settings() {
         assert!(shown.contains("still using the last good settings"), "{shown}");
         if let Some(line) = line {
             assert!(shown.contains(&format!("settings.json:{line}:")), "names line and column: {shown}");
+            assert!(problem.column.is_some(), "{problem:?}");
         }
         assert_eq!(pair.proxy.runtime.settings().lb.failure_threshold, 7, "last good settings kept");
         assert_eq!(pair.proxy.runtime.lb(Service::Codex).policy().failure_threshold, 7);

@@ -3,10 +3,12 @@
 
 pub mod harness;
 pub mod mock_upstream;
+pub mod port;
 pub mod sse_client;
 
 pub use harness::{claude_body, codex_body, config_with, Proxy, TestHome};
 pub use mock_upstream::{canned, Gate, MockUpstream, Recorded, Reply, SseEvent};
+pub use port::ReservedPort;
 pub use sse_client::{read_sse_events, SseRead, SseStream};
 
 use std::time::Duration;

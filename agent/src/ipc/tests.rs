@@ -58,7 +58,7 @@ impl Handler for Canned {
 async fn listen(paths: &Paths) -> (tokio::task::JoinHandle<()>, Arc<Canned>) {
     let Bound::Listener(listener) = bind(paths).await.unwrap() else { panic!("nothing runs yet") };
     let canned = Arc::new(Canned { versions: watch::Sender::new(1), asked: Mutex::default() });
-    (tokio::spawn(serve(listener, canned.clone())), canned)
+    (tokio::spawn(serve(listener, canned.clone(), CancellationToken::new())), canned)
 }
 
 /// Write raw `lines` on one connection, read one reply line per line.
@@ -192,4 +192,66 @@ async fn a_peer_of_another_version_gets_both_versions_named() {
     let error = Client::new(&paths).quit().await.unwrap_err();
     assert_eq!(error, IpcError::UnsupportedVersion { server: 2, client: PROTOCOL_VERSION });
     assert!(error.to_string().contains("update"), "{error}");
+}
+
+#[tokio::test]
+async fn the_stop_signal_ends_every_connection_and_serve_waits_for_them() {
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths::with_home(home.path());
+    let Bound::Listener(listener) = bind(&paths).await.unwrap() else { panic!("nothing runs yet") };
+    let canned = Arc::new(Canned { versions: watch::Sender::new(1), asked: Mutex::default() });
+    let stop = CancellationToken::new();
+    let server = tokio::spawn(serve(listener, canned.clone(), stop.clone()));
+    // A watching window: its connection never ends by itself while the app runs.
+    let mut watching = Client::new(&paths).watch().await.unwrap();
+    assert_eq!(watching.next().await, Some(1));
+
+    stop.cancel();
+    tokio::time::timeout(Duration::from_secs(5), server).await.expect("serve returns on the signal").unwrap();
+    // Its connection was owned by serve and is gone with it (a detached
+    // task would still be streaming versions, and `canned` still shared).
+    assert_eq!(watching.next().await, None, "the watch stream ended with the app");
+    assert_eq!(Arc::strong_count(&canned), 1, "no connection task holds the handler any more");
+}
+
+/// Answers `quit` only when told to, and says when it was asked.
+struct Slow {
+    asked: tokio::sync::Notify,
+    answer: tokio::sync::Notify,
+    versions: watch::Sender<u64>,
+}
+
+impl Handler for Slow {
+    fn handle(&self, _request: Request) -> Answer<'_> {
+        Box::pin(async move {
+            self.asked.notify_one();
+            self.answer.notified().await;
+            Ok(Response::Done)
+        })
+    }
+
+    fn watch(&self) -> watch::Receiver<u64> {
+        self.versions.subscribe()
+    }
+}
+
+#[tokio::test]
+async fn a_request_being_answered_when_the_stop_comes_still_gets_its_reply() {
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths::with_home(home.path());
+    let Bound::Listener(listener) = bind(&paths).await.unwrap() else { panic!("nothing runs yet") };
+    let slow = Arc::new(Slow {
+        asked: tokio::sync::Notify::new(),
+        answer: tokio::sync::Notify::new(),
+        versions: watch::Sender::new(1),
+    });
+    let stop = CancellationToken::new();
+    let server = tokio::spawn(serve(listener, slow.clone(), stop.clone()));
+    let client = Client::new(&paths);
+    let quit = tokio::spawn(async move { client.quit().await });
+    slow.asked.notified().await;
+    stop.cancel(); // what Quit itself sets off
+    slow.answer.notify_one();
+    assert_eq!(quit.await.unwrap(), Ok(()), "the quit was answered");
+    tokio::time::timeout(Duration::from_secs(5), server).await.expect("serve returns").unwrap();
 }

@@ -15,25 +15,28 @@ use codex_helper_core::config::Settings;
 use codex_helper_core::supervisor::{clients, Claim, SupervisorError};
 use codex_helper_core::{bootstrap, Paths, Service};
 
+use super::serve::Style;
 use crate::args::ServeArgs;
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env()?;
     let service = super::pick_service(args.service, &paths)?;
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    tokio.block_on(oneshot(paths, service, args.port))
+    tokio.block_on(oneshot(paths, service, args.port, Style::of(&args)))
 }
 
-async fn oneshot(paths: Paths, service: Service, port: Option<u16>) -> anyhow::Result<ExitCode> {
+async fn oneshot(paths: Paths, service: Service, port: Option<u16>, style: Style) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(&paths)?;
     let port = port.unwrap_or(settings.service(service).port);
     let client = service.client_name();
 
-    match clients::point_at_running(&paths, service, port).await {
+    // Port 0 is a new port the OS picks: nobody can be serving it yet.
+    let running = if port == 0 { Ok(None) } else { clients::point_at_running(&paths, service, port).await };
+    match running {
         Ok(None) => {}
         Ok(Some(reused)) => {
             let owner = if reused.identity.owner == "app" { "the desktop app" } else { "another ch" };
-            crate::output::say(format!(
+            style.say(format!(
                 "codex-helper: 127.0.0.1:{port} is already served by {owner} (pid {}); reusing it. {client} {} it.",
                 reused.identity.pid,
                 if reused.report.changed { "now points at" } else { "already points at" }
@@ -50,7 +53,7 @@ async fn oneshot(paths: Paths, service: Service, port: Option<u16>) -> anyhow::R
     }
 
     match bootstrap::bootstrap(&paths, service) {
-        Ok(Some(imported)) => crate::output::say(format!(
+        Ok(Some(imported)) => style.say(format!(
             "codex-helper: imported config `{}` from {}: {} (key {})",
             imported.name,
             imported.source,
@@ -63,7 +66,7 @@ async fn oneshot(paths: Paths, service: Service, port: Option<u16>) -> anyhow::R
     }
 
     let shutdown = super::serve::Shutdown::install()?;
-    let supervisor = super::serve::supervisor(paths)?;
+    let supervisor = super::serve::supervisor(paths, style)?;
     super::serve::bind(&supervisor, service, Some(port)).await?;
     // Only this run's switch (or one a killed run left) is undone on exit:
     // a client the user switched on with `ch switch on` stays switched.

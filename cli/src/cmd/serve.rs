@@ -1,4 +1,7 @@
-//! `ch serve [--codex|--claude] [--port N]`: the proxy in the foreground.
+//! `ch serve [--codex|--claude] [--port N] [--json]`: the proxy in the
+//! foreground. `--port 0` takes a port the OS picks (bound once, never
+//! "find a free one, then bind it": that races) and names it in the
+//! start-up line, which `--json` makes one JSON line for scripts and tests.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -18,21 +21,49 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env()?;
     let service = super::pick_service(args.service, &paths)?;
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    tokio.block_on(serve(paths, service, args.port))
+    tokio.block_on(serve(paths, service, args.port, Style::of(&args)))
 }
 
-async fn serve(paths: Paths, service: Service, port: Option<u16>) -> anyhow::Result<ExitCode> {
+async fn serve(paths: Paths, service: Service, port: Option<u16>, style: Style) -> anyhow::Result<ExitCode> {
     let shutdown = Shutdown::install()?;
-    let supervisor = supervisor(paths)?;
+    let supervisor = supervisor(paths, style)?;
     bind(&supervisor, service, port).await?;
     serve_until_signal(&supervisor, service, shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// How `ch serve` and bare `ch` print what they do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Style {
+    /// Sentences on stdout.
+    Text,
+    /// `--json`: stdout carries only JSON lines (the start-up line); the
+    /// sentences go to stderr.
+    Json,
+}
+
+impl Style {
+    pub(crate) fn of(args: &ServeArgs) -> Style {
+        if args.json {
+            Style::Json
+        } else {
+            Style::Text
+        }
+    }
+
+    /// A sentence for the user.
+    pub(crate) fn say(self, text: impl std::fmt::Display) {
+        match self {
+            Style::Text => crate::output::say(text),
+            Style::Json => eprintln!("{text}"),
+        }
+    }
+}
+
 /// The core supervisor over a fresh runtime, printing what it does.
-pub(crate) fn supervisor(paths: Paths) -> anyhow::Result<Supervisor> {
+pub(crate) fn supervisor(paths: Paths, style: Style) -> anyhow::Result<Supervisor> {
     let runtime = Arc::new(Runtime::start(paths)?);
-    Ok(Supervisor::new(runtime.clone(), printer(runtime)))
+    Ok(Supervisor::new(runtime.clone(), printer(runtime, style)))
 }
 
 /// Listen for `service` on its loopback port (or `port`), explaining a busy
@@ -61,20 +92,26 @@ pub(crate) async fn serve_until_signal(
 }
 
 /// What the supervisor does, as `ch` prints it.
-fn printer(runtime: Arc<Runtime>) -> Sink {
+fn printer(runtime: Arc<Runtime>, style: Style) -> Sink {
     Arc::new(move |event: &Event<'_>| match event {
         Event::Listening { service, addr } => {
-            crate::output::say(startup_line(&runtime, *service, *addr));
+            match style {
+                Style::Text => crate::output::say(startup_line(&runtime, *service, *addr)),
+                Style::Json => {
+                    crate::output::say(listening_json(*service, *addr));
+                    eprintln!("{}", startup_line(&runtime, *service, *addr));
+                }
+            }
             for warning in loop_warnings(&runtime, *service, *addr) {
                 tracing::warn!("{warning}");
             }
         }
-        Event::Pointed { service, report } if report.changed => crate::output::say(format!(
+        Event::Pointed { service, report } if report.changed => style.say(format!(
             "codex-helper: {} now points at the proxy ({}); Ctrl+C puts it back",
             service.client_name(),
             report.file.display()
         )),
-        Event::Adopted { service, dead } => crate::output::say(format!(
+        Event::Adopted { service, dead } => style.say(format!(
             "codex-helper: a previous run (pid {}) ended without putting {} back; this run will",
             dead.pid,
             service.client_name()
@@ -109,6 +146,12 @@ fn startup_line(runtime: &Runtime, service: Service, addr: SocketAddr) -> String
         ),
     };
     format!("codex-helper: {} proxy listening on http://{addr} → {serving}", service.display_name())
+}
+
+/// `{"listening":"127.0.0.1:3211","service":"codex"}`: the start-up line
+/// for scripts (`--json`), with the port actually bound (`--port 0`).
+fn listening_json(service: Service, addr: SocketAddr) -> String {
+    serde_json::json!({ "listening": addr.to_string(), "service": service }).to_string()
 }
 
 /// Upstreams that point back at this very proxy would loop forever.

@@ -23,12 +23,12 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
     if args.output.json {
         print_json(&report)?;
     } else {
-        for (i, s) in report.services.iter().enumerate() {
-            if i > 0 {
-                outln!();
-            }
+        for s in &report.services {
             print_service(s);
+            outln!();
         }
+        // The same word (and rule) as the tray icon and `--json`'s `level`.
+        outln!("overall: {}", report.level);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -46,6 +46,7 @@ fn print_service(s: &ServiceReport) {
         format!("not running (port {} is free){}", s.port, if s.enabled { "" } else { "; disabled in settings.json" })
     };
     outln!("{name}: {headline}");
+    outln!("  level: {}", s.level);
     let source = if s.requests.is_some() { "" } else { " (from config.json)" };
     match &s.active_config {
         Some(c) => outln!("  active config: {}{source}", crate::output::shown(c)),

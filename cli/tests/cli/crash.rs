@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use codex_helper_tests::TestHome;
+use codex_helper_tests::{ReservedPort, TestHome};
 
-use crate::util::{ch, free_port, Running};
+use crate::util::{ch, serve, Running};
 
 const CODEX_CONFIG: &str = "# mine\nmodel = \"gpt-5\" # keep\n\n[analytics]\nenabled = false\n";
 const KEY: &str = "sk-crash-test-0123456789abcdef";
@@ -61,9 +61,7 @@ fn temp_files(dir: &Path) -> Vec<PathBuf> {
 
 /// The next start (a `ch serve`) removes what the crash left behind.
 fn start_once(home: &TestHome) {
-    let mut serve = ch(home.dir.path());
-    serve.args(["serve", "--port", &free_port().to_string()]);
-    assert!(Running::spawn(serve).terminate().success());
+    assert!(serve(home.dir.path(), &[]).terminate().success());
     let left = temp_files(home.dir.path());
     assert!(left.is_empty(), "leftovers after the next start: {left:?}");
 }
@@ -71,7 +69,8 @@ fn start_once(home: &TestHome) {
 #[test]
 fn a_crash_at_any_step_of_switch_on_or_off_is_undone_by_switch_off() {
     let files = ["config.toml.codex-helper.bak", "codex.json", "config.toml"];
-    let port = free_port().to_string();
+    let reserved = ReservedPort::new();
+    let port = reserved.port().to_string();
     for file in files {
         for step in STEPS {
             let at = format!("{file}:{step}");
@@ -132,8 +131,11 @@ fn a_crash_of_bare_ch_while_switching_is_undone_by_the_next_run() {
             "main",
             &[("https://relay.example/v1", KEY)],
         ));
-        let port = free_port();
-        home.write_settings(&serde_json::json!({ "codex": { "port": port }, "claude": { "port": free_port() } }));
+        // Both runs serve the configured port: held for them to bind.
+        let reserved = ReservedPort::new();
+        home.write_settings(
+            &serde_json::json!({ "codex": { "port": reserved.port() }, "claude": { "enabled": false } }),
+        );
         let mut child = ch(home.dir.path())
             .env("CODEX_HELPER_CRASH_AT", at)
             .stdin(Stdio::null())

@@ -4,10 +4,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Output;
 
 use codex_helper_core::Service;
-use codex_helper_tests::{config_with, MockUpstream, Reply, TestHome};
+use codex_helper_tests::{config_with, MockUpstream, Reply, ReservedPort, TestHome};
 use serde_json::{json, Value};
 
-use crate::util::{ch, free_port};
+use crate::util::ch;
 
 const KEY: &str = "sk-doctor-secret-0123456789abcd";
 
@@ -23,10 +23,25 @@ fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no {id}: {report}"))
 }
 
-/// A home where everything is in order, on free ports.
-fn healthy_home(upstream: &str) -> TestHome {
+/// A home where everything is in order, on ports nothing listens on (held
+/// for the whole test, so no other test's server takes them meanwhile).
+struct Healthy {
+    home: TestHome,
+    _codex_port: ReservedPort,
+    claude_port: ReservedPort,
+}
+
+impl std::ops::Deref for Healthy {
+    type Target = TestHome;
+    fn deref(&self) -> &TestHome {
+        &self.home
+    }
+}
+
+fn healthy_home(upstream: &str) -> Healthy {
     let home = TestHome::new();
-    home.write_settings(&json!({ "codex": { "port": free_port() }, "claude": { "port": free_port() } }));
+    let (codex_port, claude_port) = (ReservedPort::new(), ReservedPort::new());
+    home.write_settings(&json!({ "codex": { "port": codex_port.port() }, "claude": { "port": claude_port.port() } }));
     home.write_config(&config_with(Service::Codex, "main", &[(upstream, KEY)]));
     std::fs::create_dir_all(home.paths.codex_dir()).unwrap();
     std::fs::write(home.paths.codex_dir().join("auth.json"), r#"{"OPENAI_API_KEY": null}"#).unwrap();
@@ -34,7 +49,7 @@ fn healthy_home(upstream: &str) -> TestHome {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
     std::fs::set_permissions(home.paths.helper_dir(), std::fs::Permissions::from_mode(0o700)).unwrap();
-    home
+    Healthy { home, _codex_port: codex_port, claude_port }
 }
 
 #[test]
@@ -77,7 +92,7 @@ fn broken_files_and_a_busy_port_fail_with_exit_1() {
     std::fs::write(home.paths.filter_file(), "not json").unwrap();
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = busy.local_addr().unwrap().port();
-    home.write_settings(&json!({ "codex": { "port": port }, "claude": { "port": free_port() } }));
+    home.write_settings(&json!({ "codex": { "port": port }, "claude": { "port": home.claude_port.port() } }));
     let (out, v) = doctor(&home, &[]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(v["ok"], false);
@@ -138,7 +153,8 @@ async fn online_checks_reach_the_upstreams() {
     assert!(c["message"].as_str().unwrap().contains("reachable (HTTP 404)"), "{c}");
     assert!(upstream.request_count() >= 1);
 
-    let dead = format!("http://127.0.0.1:{}/v1", free_port());
+    let nobody = ReservedPort::new();
+    let dead = format!("http://127.0.0.1:{}/v1", nobody.port());
     home.write_config(&config_with(Service::Codex, "main", &[(&dead, KEY)]));
     let (out, v) = tokio::task::block_in_place(|| doctor(&home, &["--online"]));
     assert_eq!(out.status.code(), Some(1));
@@ -153,7 +169,8 @@ async fn online_checks_reach_the_upstreams() {
 #[test]
 fn a_client_pointing_at_a_dead_proxy_fails_and_says_how_to_fix_it() {
     let home = healthy_home("https://relay.example/v1");
-    let dead_port = free_port().to_string();
+    let nobody = ReservedPort::new();
+    let dead_port = nobody.port().to_string();
     let on = ch(home.dir.path()).args(["switch", "on", "--port", &dead_port]).output().unwrap();
     assert!(on.status.success(), "{}", String::from_utf8_lossy(&on.stderr));
 
@@ -205,9 +222,7 @@ fn doctor_names_leftover_temp_files_and_the_next_start_removes_them() {
     assert_eq!(out.status.code(), Some(0), "a warning, not a failure");
     assert!(leftover.exists(), "doctor only reads");
 
-    let mut serve = ch(home.dir.path());
-    serve.args(["serve", "--port", &free_port().to_string()]);
-    let running = crate::util::Running::spawn(serve);
+    let running = crate::util::serve(home.dir.path(), &[]);
     assert!(!leftover.exists(), "start-up removes a dead writer's temp file");
     assert!(running.terminate().success());
     let (_, v) = doctor(&home, &[]);

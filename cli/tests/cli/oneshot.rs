@@ -5,7 +5,9 @@ use codex_helper_core::Service;
 use codex_helper_tests::{canned, config_with, read_sse_events, MockUpstream, Reply, TestHome};
 use serde_json::json;
 
-use crate::util::{ch, free_port, post_codex, Running};
+use codex_helper_tests::ReservedPort;
+
+use crate::util::{ch, listening_port, post_codex, serve, Running};
 
 const USER_TOML: &str = "# mine\nmodel = \"gpt-5\"\n\n[tui]\nnotifications = true\n";
 
@@ -21,11 +23,13 @@ async fn bare_ch_points_codex_at_the_proxy_and_puts_it_back_on_exit() {
     let home = TestHome::new();
     codex_home(&home, USER_TOML);
     home.write_config(&config_with(Service::Codex, "main", &[(&format!("{}/v1", upstream.url()), "sk-main-4242")]));
-    let port = free_port();
-    home.write_settings(&json!({ "codex": { "port": port }, "claude": { "port": free_port() } }));
 
-    let mut running = Running::spawn(ch(home.dir.path()));
-    assert!(running.first_line.contains(&format!("127.0.0.1:{port}")), "{}", running.first_line);
+    // Port 0: the OS picks it, and the client is pointed at the one bound.
+    let mut cmd = ch(home.dir.path());
+    cmd.args(["--port", "0"]);
+    let mut running = Running::spawn(cmd);
+    let port = running.port();
+    assert_ne!(port, 0);
     running.line_containing("Codex now points at the proxy");
     let switched = std::fs::read_to_string(home.paths.codex_dir().join("config.toml")).unwrap();
     assert!(switched.contains(&format!("http://127.0.0.1:{port}/v1")), "{switched}");
@@ -55,15 +59,14 @@ async fn bare_ch_imports_the_codex_login_when_there_is_no_config() {
         r#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-login-key-99998888"}"#,
     )
     .unwrap();
-    let port = free_port();
-    home.write_settings(&json!({ "codex": { "port": port }, "claude": { "port": free_port() } }));
-
-    let mut running = Running::spawn(ch(home.dir.path()));
+    let mut cmd = ch(home.dir.path());
+    cmd.args(["--port", "0"]);
+    let mut running = Running::spawn(cmd);
     let imported = running.first_line.clone();
     assert!(imported.contains("imported config"), "{imported}");
     assert!(imported.contains(&format!("{}/v1", upstream.url())), "{imported}");
     assert!(!imported.contains("sk-login-key-99998888"), "the key is masked: {imported}");
-    running.line_containing("listening on");
+    let port = listening_port(&running.line_containing("listening on")).unwrap();
 
     let resp = post_codex(port).await;
     assert_eq!(resp.status(), 200);
@@ -79,10 +82,8 @@ async fn bare_ch_reuses_a_proxy_that_already_serves_the_port() {
     let home = TestHome::new();
     codex_home(&home, USER_TOML);
     home.write_config(&config_with(Service::Codex, "main", &[("https://relay.example/v1", "sk-relay-1111")]));
-    let port = free_port().to_string();
-    let mut serve = ch(home.dir.path());
-    serve.args(["serve", "--port", &port]);
-    let server = Running::spawn(serve);
+    let server = serve(home.dir.path(), &[]);
+    let port = server.port().to_string();
 
     let out = ch(home.dir.path()).args(["--port", &port]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -101,8 +102,9 @@ async fn sigterm_right_after_start_up_still_restores_the_client() {
     let home = TestHome::new();
     codex_home(&home, USER_TOML);
     home.write_config(&config_with(Service::Codex, "main", &[("https://relay.example/v1", "sk-relay-2222")]));
-    home.write_settings(&json!({ "codex": { "port": free_port() }, "claude": { "port": free_port() } }));
-    let running = Running::spawn(ch(home.dir.path()));
+    let mut cmd = ch(home.dir.path());
+    cmd.args(["--port", "0"]);
+    let running = Running::spawn(cmd);
     assert!(running.terminate().success());
     let after = std::fs::read_to_string(home.paths.codex_dir().join("config.toml")).unwrap();
     assert_eq!(after, USER_TOML);
@@ -117,8 +119,10 @@ async fn after_a_kill_9_the_next_bare_ch_adopts_the_switch_and_restores_on_exit(
     let home = TestHome::new();
     codex_home(&home, USER_TOML);
     home.write_config(&config_with(Service::Codex, "main", &[("https://relay.example/v1", "sk-relay-3333")]));
-    let port = free_port();
-    home.write_settings(&json!({ "codex": { "port": port }, "claude": { "port": free_port() } }));
+    // Both runs serve the configured port: held for them to bind.
+    let reserved = ReservedPort::new();
+    let port = reserved.port();
+    home.write_settings(&json!({ "codex": { "port": port }, "claude": { "enabled": false } }));
     let file = home.paths.codex_dir().join("config.toml");
 
     let mut first = Running::spawn(ch(home.dir.path()));
@@ -149,8 +153,10 @@ async fn a_switch_made_by_the_user_stays_after_bare_ch_exits() {
     let home = TestHome::new();
     codex_home(&home, USER_TOML);
     home.write_config(&config_with(Service::Codex, "main", &[("https://relay.example/v1", "sk-relay-4444")]));
-    let port = free_port();
-    home.write_settings(&json!({ "codex": { "port": port }, "claude": { "port": free_port() } }));
+    // `ch switch on` and bare `ch` use the configured port: held for `ch`.
+    let reserved = ReservedPort::new();
+    let port = reserved.port();
+    home.write_settings(&json!({ "codex": { "port": port }, "claude": { "enabled": false } }));
     let out = ch(home.dir.path()).args(["switch", "on"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let file = home.paths.codex_dir().join("config.toml");

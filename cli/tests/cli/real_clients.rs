@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
-use codex_helper_tests::{canned, MockUpstream, Reply, TestHome};
+use codex_helper_tests::{canned, MockUpstream, Reply, ReservedPort, TestHome};
 
-use crate::util::{ch, free_port, Running};
+use crate::util::{ch, Running};
 
 /// Where `npm test` installed the real clients.
 fn client_bin(name: &str) -> PathBuf {
@@ -89,7 +89,9 @@ const CLAUDE_ENV: [(&str, &str); 2] = [("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFI
 struct Setup {
     home: TestHome,
     project: PathBuf,
+    /// The client is switched to the port before `ch serve` binds it.
     port: String,
+    _reserved: ReservedPort,
 }
 
 fn setup() -> Setup {
@@ -103,7 +105,8 @@ fn setup() -> Setup {
     std::fs::create_dir_all(&claude_dir).unwrap();
     std::fs::write(claude_dir.join("settings.json"), CLAUDE_SETTINGS).unwrap();
     let project = project.canonicalize().unwrap();
-    Setup { home, project, port: free_port().to_string() }
+    let reserved = ReservedPort::new();
+    Setup { home, project, port: reserved.port().to_string(), _reserved: reserved }
 }
 
 fn serve(s: &Setup, service_flag: &str) -> Running {

@@ -12,10 +12,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use codex_helper_core::Service;
-use codex_helper_tests::{canned, config_with, MockUpstream, Reply, TestHome};
+use codex_helper_tests::{canned, config_with, MockUpstream, Reply, ReservedPort, TestHome};
 use serde_json::json;
 
-use crate::util::{ch, free_port, post_codex};
+use crate::util::{ch, post_codex};
 
 /// Not shaped like a key: only knowing the config finds it.
 const ECHOED: &str = "zq9x7w5v3u1t0s8r6p4n2m1k";
@@ -128,8 +128,10 @@ async fn no_configured_key_appears_unmasked_anywhere() {
     );
     let home = TestHome::new();
     home.write_config(&config(&format!("{}/v1", echoing.url()), &format!("{}/v1", backup.url())));
-    let port = free_port();
-    home.write_settings(&json!({ "codex": { "port": port }, "claude": { "port": free_port() } }));
+    // The configured port: `ch status` and `ch doctor` look there.
+    let (codex_port, claude_port) = (ReservedPort::new(), ReservedPort::new());
+    let port = codex_port.port();
+    home.write_settings(&json!({ "codex": { "port": port }, "claude": { "port": claude_port.port() } }));
     let serving = Serving::start(home.dir.path(), port);
 
     // First request: the first upstream refuses with the key in its body.

@@ -4,10 +4,10 @@
 use std::process::Output;
 
 use codex_helper_core::Service;
-use codex_helper_tests::{canned, config_with, read_sse_events, MockUpstream, Reply, TestHome};
+use codex_helper_tests::{canned, config_with, read_sse_events, MockUpstream, Reply, ReservedPort, TestHome};
 use serde_json::{json, Value};
 
-use crate::util::{ch, free_port, post_codex, Running};
+use crate::util::{ch, post_codex, serve};
 
 const KEY: &str = "sk-status-secret-0123456789abcd";
 
@@ -22,7 +22,9 @@ fn status(home: &TestHome, args: &[&str]) -> (Output, String) {
 #[test]
 fn without_a_proxy_status_shows_the_configured_state() {
     let home = TestHome::new();
-    let (codex_port, claude_port) = (free_port(), free_port());
+    // Ports nothing listens on, held for the whole test.
+    let reserved = (ReservedPort::new(), ReservedPort::new());
+    let (codex_port, claude_port) = (reserved.0.port(), reserved.1.port());
     home.write_settings(&json!({ "codex": { "port": codex_port }, "claude": { "port": claude_port } }));
     home.write_config(&config_with(Service::Codex, "main", &[("https://a.example/v1", KEY)]));
 
@@ -51,6 +53,7 @@ fn without_a_proxy_status_shows_the_configured_state() {
     assert!(text.contains(&format!("Codex: not running (port {codex_port} is free)")), "{text}");
     assert!(text.contains("active config: main (from config.json)"), "{text}");
     assert!(text.contains("Claude: not running"), "{text}");
+    assert!(text.contains("  level: off") && text.trim_end().ends_with("overall: off"), "{text}");
 }
 
 #[test]
@@ -77,10 +80,8 @@ async fn a_running_proxy_reports_owner_health_and_counters() {
     home.write_settings(&json!({ "lb": { "failure_threshold": 1 } }));
     let (bad_url, good_url) = (format!("{}/v1", failing.url()), format!("{}/v1", good.url()));
     home.write_config(&config_with(Service::Codex, "relays", &[(&bad_url, KEY), (&good_url, KEY)]));
-    let port = free_port();
-    let mut cmd = ch(home.dir.path());
-    cmd.args(["serve", "--codex", "--port", &port.to_string()]);
-    let running = Running::spawn(cmd);
+    let running = serve(home.dir.path(), &["--codex"]);
+    let port = running.port();
 
     let resp = post_codex(port).await;
     assert_eq!(resp.status(), 200, "failed over to the good upstream");
@@ -115,6 +116,8 @@ async fn a_running_proxy_reports_owner_health_and_counters() {
         "{text}"
     );
     assert!(text.contains("requests: 1 (0 errors)"), "{text}");
+    assert!(text.contains("\n  level: degraded\n"), "{text}");
+    assert!(text.trim_end().ends_with("overall: degraded"), "the overall level, as in --json: {text}");
     assert!(text.contains(&format!("[0] {bad_url}  cooling down (")), "{text}");
     assert!(running.terminate().success());
 }
@@ -122,10 +125,8 @@ async fn a_running_proxy_reports_owner_health_and_counters() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_proxy_under_another_token_is_shown_without_live_state() {
     let home = TestHome::new();
-    let port = free_port();
-    let mut cmd = ch(home.dir.path());
-    cmd.args(["serve", "--codex", "--port", &port.to_string()]);
-    let running = Running::spawn(cmd);
+    let running = serve(home.dir.path(), &["--codex"]);
+    let port = running.port();
     // Another HOME's token (what a second user would hold).
     std::fs::write(codex_helper_core::control::token_path(&home.paths), format!("{}\n", "0".repeat(64))).unwrap();
     let port_s = port.to_string();
@@ -140,9 +141,13 @@ async fn a_proxy_under_another_token_is_shown_without_live_state() {
 #[test]
 fn status_shows_where_the_client_points_and_the_last_quota_state() {
     let home = TestHome::new();
-    home.write_settings(&serde_json::json!({ "codex": { "port": free_port() }, "claude": { "port": free_port() } }));
+    let reserved = [ReservedPort::new(), ReservedPort::new(), ReservedPort::new()];
+    home.write_settings(
+        &serde_json::json!({ "codex": { "port": reserved[0].port() }, "claude": { "port": reserved[1].port() } }),
+    );
     std::fs::create_dir_all(home.paths.codex_dir()).unwrap();
-    let port = free_port().to_string();
+    // The client points at a port nobody answers on.
+    let port = reserved[2].port().to_string();
     assert!(ch(home.dir.path()).args(["switch", "on", "--port", &port]).output().unwrap().status.success());
     // What a running proxy's usage poller leaves behind.
     let state = serde_json::json!({

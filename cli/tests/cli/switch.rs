@@ -2,10 +2,10 @@
 
 use std::fs;
 
-use codex_helper_tests::TestHome;
+use codex_helper_tests::{ReservedPort, TestHome};
 use serde_json::Value;
 
-use crate::util::{ch, free_port};
+use crate::util::ch;
 
 const CODEX_CONFIG: &str = "# mine\nmodel = \"gpt-5\" # keep\n\n[analytics]\nenabled = false\n";
 const CLAUDE_SETTINGS: &str = "{\n  \"model\": \"opus\",\n  \"env\": {\n    \"DISABLE_AUTOUPDATER\": \"1\"\n  }\n}\n";
@@ -33,7 +33,9 @@ fn status(home: &TestHome) -> Vec<Value> {
 #[test]
 fn codex_on_status_off_round_trip() {
     let home = home();
-    let port = free_port();
+    // A port nothing listens on (and nobody takes while the test runs).
+    let reserved = ReservedPort::new();
+    let port = reserved.port();
     let out = run_ok(&home, &["switch", "on", "--port", &port.to_string()]);
     assert!(out.contains(&format!("127.0.0.1:{port}")), "{out}");
     assert!(out.contains("no proxy answers"), "{out}");

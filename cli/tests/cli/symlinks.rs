@@ -7,9 +7,9 @@ use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::Stdio;
 
-use codex_helper_tests::TestHome;
+use codex_helper_tests::{ReservedPort, TestHome};
 
-use crate::util::{ch, free_port};
+use crate::util::ch;
 
 const CODEX_CONFIG: &str = "# dotfiles\nmodel = \"gpt-5\"\n";
 const CLAUDE_SETTINGS: &str = "{\n  \"model\": \"opus\"\n}\n";
@@ -47,7 +47,8 @@ fn switch_on_off_and_config_add_write_through_symlinks_and_keep_them() {
     // A dangling link: `config add` creates the dotfiles copy.
     symlink(&config_real, &config_link).unwrap();
 
-    let port = free_port().to_string();
+    let reserved = ReservedPort::new();
+    let port = reserved.port().to_string();
     run_ok(&home, &["switch", "on", "--port", &port]);
     run_ok(&home, &["switch", "on", "--claude", "--port", &port]);
     assert_link(&codex_link, &codex_real);

@@ -1,7 +1,6 @@
 //! Running the real `ch` binary with a temporary `$HOME`.
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -12,14 +11,25 @@ pub fn ch(home: &Path) -> Command {
     cmd
 }
 
-/// A port that was free a moment ago, for a `ch` process to bind. The
-/// port-0 rule (bind, then pass the listener in) can't hold here: `ch`
-/// binds in its own process, and the port is part of what is tested (it is
-/// written into the client's files and settings.json, and `--port` refuses
-/// 0 on purpose: a client can't be pointed at port 0). In-process tests
-/// (tests/, the core) bind port 0 and pass the listener in.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+/// `ch serve --port 0 --json` with `args`: the proxy on a port the OS
+/// picked, bound once by `ch` itself (no port picked, released and hoped
+/// for); [`Running::port`] reads it from the start-up line. A port that
+/// must be known before `ch` starts (written in settings.json) is a
+/// [`codex_helper_tests::ReservedPort`].
+pub fn serve(home: &Path, args: &[&str]) -> Running {
+    let mut cmd = ch(home);
+    cmd.args(["serve", "--port", "0", "--json"]).args(args);
+    Running::spawn(cmd)
+}
+
+/// The port a start-up line names: `{"listening":"127.0.0.1:PORT",…}`
+/// (`--json`) or `… listening on http://127.0.0.1:PORT …`.
+pub fn listening_port(line: &str) -> Option<u16> {
+    let addr = match serde_json::from_str::<serde_json::Value>(line) {
+        Ok(v) => v["listening"].as_str()?.to_string(),
+        Err(_) => line.split("listening on http://").nth(1)?.split_whitespace().next()?.to_string(),
+    };
+    addr.parse::<std::net::SocketAddr>().ok().map(|a| a.port())
 }
 
 /// A running `ch` with its first stdout line (the start-up line). Its
@@ -38,6 +48,11 @@ impl Running {
         stdout.read_line(&mut line).unwrap();
         assert!(!line.is_empty(), "ch printed no start-up line; stderr: {}", stderr_of(&mut child));
         Running { child, first_line: line, stdout }
+    }
+
+    /// The port this `ch` listens on, from its start-up line.
+    pub fn port(&self) -> u16 {
+        listening_port(&self.first_line).unwrap_or_else(|| panic!("no port in {:?}", self.first_line))
     }
 
     /// The next stdout line ("" at the end).

@@ -35,9 +35,10 @@ pub enum ConfigError {
     )]
     Empty { path: PathBuf },
 
-    /// The file parsed but a value is not acceptable.
-    #[error("{}", invalid_message(path, key, message, hint))]
-    Invalid { path: PathBuf, key: String, message: String, hint: String },
+    /// The file parsed but a value is not acceptable. `at` is the line and
+    /// column of `key` in the file, when it is written there.
+    #[error("{}", invalid_message(path, *at, key, message, hint))]
+    Invalid { path: PathBuf, at: Option<(usize, usize)>, key: String, message: String, hint: String },
 
     /// The file declares a format version we do not understand; we refuse to
     /// rewrite it so a newer tool's data is never lost.
@@ -68,7 +69,22 @@ impl ConfigError {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) -> ConfigError {
-        ConfigError::Invalid { path: path.to_path_buf(), key: key.into(), message: message.into(), hint: hint.into() }
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            at: None,
+            key: key.into(),
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// Place an [`ConfigError::Invalid`] at its key in `text` (the file as
+    /// read), the way a parse error is placed by serde.
+    pub(crate) fn placed_in(mut self, text: &[u8]) -> ConfigError {
+        if let ConfigError::Invalid { at, key, .. } = &mut self {
+            *at = super::locate::key_position(text, key);
+        }
+        self
     }
 }
 
@@ -83,10 +99,19 @@ pub fn display_path(path: &Path) -> String {
 }
 
 fn parse_message(path: &Path, line: usize, column: usize, key: &str, message: &str) -> String {
-    let mut s = display_path(path);
     // serde_json reports line 0 when the error did not come from the input
     // text (e.g. a custom error); there is no position worth printing then.
-    if line > 0 {
+    let mut s = place(path, (line > 0).then_some((line, column)), key);
+    s.push_str(message);
+    s.push_str(". Fix the file by hand (it was not changed).");
+    s
+}
+
+/// `~/file:line:column: key: `, each part only when known: how every
+/// error of a file starts.
+fn place(path: &Path, at: Option<(usize, usize)>, key: &str) -> String {
+    let mut s = display_path(path);
+    if let Some((line, column)) = at {
         s.push_str(&format!(":{line}:{column}"));
     }
     s.push_str(": ");
@@ -94,17 +119,11 @@ fn parse_message(path: &Path, line: usize, column: usize, key: &str, message: &s
         s.push_str(key);
         s.push_str(": ");
     }
-    s.push_str(message);
-    s.push_str(". Fix the file by hand (it was not changed).");
     s
 }
 
-fn invalid_message(path: &Path, key: &str, message: &str, hint: &str) -> String {
-    let mut s = format!("{}: ", display_path(path));
-    if !key.is_empty() {
-        s.push_str(key);
-        s.push_str(": ");
-    }
+fn invalid_message(path: &Path, at: Option<(usize, usize)>, key: &str, message: &str, hint: &str) -> String {
+    let mut s = place(path, at, key);
     s.push_str(message);
     if !hint.is_empty() {
         s.push_str(&format!(" ({hint})"));

@@ -15,6 +15,7 @@
 #[cfg(test)]
 mod bad_input;
 pub mod error;
+pub mod locate;
 pub mod model;
 #[cfg(test)]
 mod proptests;

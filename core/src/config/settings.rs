@@ -207,7 +207,7 @@ impl Settings {
             return Ok(Settings::default());
         }
         let settings: Settings = parse_json(&bytes, &path)?;
-        settings.validate(&path)?;
+        settings.validate(&path).map_err(|e| e.placed_in(&bytes))?;
         Ok(settings)
     }
 
@@ -370,6 +370,23 @@ mod tests {
         }
         let (_d, paths) = home_with(Some(r#"{"proxy": {"max_request_body_bytes": 1024}}"#));
         assert!(Settings::load(&paths).is_ok());
+    }
+
+    /// A value that parses but is out of range was named by key only; it
+    /// is placed at its line and column, as a parse error is.
+    #[test]
+    fn regression_an_out_of_range_value_is_placed_at_file_line_column() {
+        let text = "{\n  \"codex\": { \"port\": 4000 },\n  \"proxy\": {\n    \"stream_idle_timeout_ms\": 0\n  }\n}\n";
+        let (_d, paths) = home_with(Some(text));
+        let err = Settings::load(&paths).unwrap_err();
+        assert!(matches!(&err, ConfigError::Invalid { at: Some((4, 5)), .. }), "{err:?}");
+        let shown = err.to_string();
+        assert!(shown.contains("settings.json:4:5: proxy.stream_idle_timeout_ms: must be greater than 0"), "{shown}");
+        // A rule broken by a default (not in the file): the key, no position.
+        let (_d, paths) = home_with(Some(r#"{"lb": {"cooldown_ms": 700000}}"#));
+        let err = Settings::load(&paths).unwrap_err();
+        assert!(matches!(&err, ConfigError::Invalid { at: None, .. }), "{err:?}");
+        assert!(err.to_string().contains("settings.json: lb.max_cooldown_ms"), "{err}");
     }
 
     #[test]

@@ -59,7 +59,7 @@ impl ConfigStore {
         }
         let mut cfg = self.read()?;
         cfg.normalize();
-        validate(&cfg, &self.path)?;
+        validate(&cfg, &self.path).map_err(|e| self.placed(e))?;
         crate::redact::remember_keys(&cfg);
         Ok(cfg)
     }
@@ -92,6 +92,15 @@ impl ConfigStore {
         validate(&cfg, &self.path)?;
         self.write(&cfg)?;
         Ok(out)
+    }
+
+    /// `err` placed at its key's line and column in the file on disk (read
+    /// again: only a broken file pays for it).
+    fn placed(&self, err: ConfigError) -> ConfigError {
+        match fs::read(&self.path) {
+            Ok(bytes) => err.placed_in(&bytes),
+            Err(_) => err,
+        }
     }
 
     /// The file's current identity, for hot-reload polling.
@@ -345,6 +354,18 @@ mod tests {
         }
         let shown = err.to_string();
         assert!(shown.contains("invalid type: integer `3`, expected a string"), "{shown}");
+    }
+
+    #[test]
+    fn an_invalid_value_is_placed_at_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_in(&dir);
+        fs::create_dir_all(store.path().parent().unwrap()).unwrap();
+        let text = "{\"codex\": {\"active\": \"m\", \"configs\": {\"m\": {\"upstreams\": [\n  {\"base_url\": \"ftp://relay\"}\n]}}}}\n";
+        fs::write(store.path(), text).unwrap();
+        let err = store.load().unwrap_err();
+        assert!(matches!(&err, ConfigError::Invalid { at: Some((2, 4)), .. }), "{err:?}");
+        assert!(err.to_string().contains("config.json:2:4: codex.configs.m.upstreams[0].base_url:"), "{err}");
     }
 
     #[test]

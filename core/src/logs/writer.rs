@@ -485,15 +485,35 @@ mod tests {
         let text = fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 2);
         assert!(serde_json::from_str::<RequestRecord>(text.lines().nth(1).unwrap()).is_ok());
+        handle.shutdown();
+    }
+
+    /// The writer's sink, driven directly: its clock is std's, on the
+    /// writer thread, which no test can pause; instead of sleeping past
+    /// [`IDENTITY_CHECK`], the test moves its last check back.
+    #[test]
+    fn a_deleted_file_is_noticed_at_the_next_identity_check_and_reopened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("requests.jsonl");
+        let mut sink = Sink::new(path.clone(), Box::new(|| (0, 3)));
+        sink.push(&rec(1));
+        sink.flush();
+        assert_eq!(lines(&path).len(), 1);
 
         fs::remove_file(&path).unwrap();
-        std::thread::sleep(IDENTITY_CHECK + Duration::from_millis(50));
-        log.record(rec(2));
-        assert!(log.flush_blocking());
+        // Within IDENTITY_CHECK of the last look: no stat per line, the
+        // line goes to the handle still open (the deleted file).
+        sink.last_identity_check = Instant::now();
+        sink.push(&rec(9));
+        sink.flush();
+        assert!(!path.exists(), "not noticed yet");
+        // The interval has passed: the next line notices and reopens.
+        sink.last_identity_check = Instant::now().checked_sub(IDENTITY_CHECK).unwrap();
+        sink.push(&rec(2));
+        sink.flush();
         let got = lines(&path);
         assert_eq!(got.len(), 1, "new file after delete");
         assert_eq!(got[0].duration_ms, 2);
-        handle.shutdown();
     }
 
     #[test]

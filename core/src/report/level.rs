@@ -32,6 +32,24 @@ pub enum Level {
     Down,
 }
 
+impl Level {
+    /// The word `ch status` prints, the same as in its `--json`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Level::Off => "off",
+            Level::Serving => "serving",
+            Level::Degraded => "degraded",
+            Level::Down => "down",
+        }
+    }
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
 /// The level of one service.
 pub fn service_level(serving: &Serving, upstreams: &[ReportUpstream]) -> Level {
     if !serving.is_served() || upstreams.is_empty() {

@@ -8,6 +8,8 @@
 //! - [`live`]: what a running proxy knows about itself ([`LiveState`], the
 //!   control endpoint's payload), read the same way by a `ch serve` and by
 //!   the app.
+//! - [`remote`]: the live view of a port another codex-helper serves,
+//!   asked of its control endpoint.
 //! - [`serving`]: who serves a service's port ([`Serving`]).
 //! - [`level`]: the one-word summary and its rules.
 //!
@@ -17,12 +19,14 @@
 
 pub mod level;
 pub mod live;
+pub mod remote;
 pub mod serving;
 
 use serde::{Deserialize, Serialize};
 
 pub use level::Level;
 pub use live::{observe, LiveState, Sources};
+pub use remote::live_view;
 pub use serving::Serving;
 
 use crate::config::{host_label, ConfigFile};

@@ -181,3 +181,11 @@ fn every_text_is_scrubbed() {
     let text = serde_json::to_string(&build(facts)).unwrap();
     assert!(!text.contains(key), "{text}");
 }
+
+#[test]
+fn the_printed_level_word_is_the_json_one() {
+    for level in [Level::Off, Level::Serving, Level::Degraded, Level::Down] {
+        assert_eq!(serde_json::to_value(level).unwrap(), serde_json::json!(level.word()));
+        assert_eq!(level.to_string(), level.word());
+    }
+}

@@ -25,14 +25,17 @@ pub(super) struct RunningProxy {
 }
 
 impl Supervisor {
-    /// Serve `service` on `port` (its settings' port when `None`). A failure
+    /// Serve `service` on `port` (its settings' port when `None`; port 0:
+    /// one the OS picks) and return the address bound, which is also what
+    /// [`Event::Listening`] names and what a client is pointed at. A failure
     /// is also recorded as the service's [`Serving`] state.
     pub async fn serve(&self, service: Service, port: Option<u16>) -> Result<SocketAddr, BindError> {
         let addr = self.runtime.listen_addr(service, port);
         match TcpListener::bind(addr).await {
             Ok(listener) => {
+                let bound = listener.local_addr().map_err(|source| BindError::Io { service, addr, source })?;
                 self.serve_on(service, listener);
-                Ok(addr)
+                Ok(bound)
             }
             Err(source) => {
                 let error = BindError::explain(service, addr, source).await;

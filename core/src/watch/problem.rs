@@ -87,6 +87,7 @@ impl Located for crate::config::ConfigError {
     fn line_column(&self) -> Option<(usize, usize)> {
         match self {
             crate::config::ConfigError::Parse { line, column, .. } => Some((*line, *column)),
+            crate::config::ConfigError::Invalid { at, .. } => *at,
             _ => None,
         }
     }
