@@ -84,7 +84,6 @@ fn autostart_entry_escapes_an_install_path_with_reserved_characters() {
     assert_eq!(exec, r#""/home/a\\$b/100%%/codex-helper-app""#);
 }
 
-<<<<<<< HEAD
 /// The proxy held a streaming answer's status line, its headers and its
 /// opening events until the first content event (to keep a failover
 /// invisible): `response.created` / `message_start`, and even the HTTP
@@ -138,7 +137,7 @@ async fn a_stream_that_dies_before_content_after_the_headers_went_out_continues_
         assert_eq!(line["usage"]["output_tokens"], 3, "the backup's usage: {line}");
         assert_eq!(pair.snapshot()[0].consecutive_failures, 1, "{service}");
     }
-=======
+
 /// `Supervisor::serve(service, Some(0))` returned the address it was asked
 /// for, `127.0.0.1:0`, not the one the OS bound: `ch serve --port 0` could
 /// not say where it listens. The port it returns, the one in its state
@@ -201,5 +200,4 @@ async fn a_service_served_by_another_helper_shows_that_proxys_load_balancer() {
     // And its own proxy, when it serves the port itself.
     let mine = report::live_view(&sources, &home.paths, Service::Codex, &Serving::Serving { port }, port).await;
     assert_eq!(mine.unwrap().requests.total, 0);
->>>>>>> gaps10
 }
