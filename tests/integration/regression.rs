@@ -137,6 +137,7 @@ async fn a_stream_that_dies_before_content_after_the_headers_went_out_continues_
         assert_eq!(line["usage"]["output_tokens"], 3, "the backup's usage: {line}");
         assert_eq!(pair.snapshot()[0].consecutive_failures, 1, "{service}");
     }
+}
 
 /// `Supervisor::serve(service, Some(0))` returned the address it was asked
 /// for, `127.0.0.1:0`, not the one the OS bound: `ch serve --port 0` could
