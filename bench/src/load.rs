@@ -208,6 +208,10 @@ pub struct SseReport {
     pub events_per_stream: u64,
     pub gap_ms: u64,
     pub errors: u64,
+    /// Request sent → response status and headers.
+    pub ttfb: Summary,
+    /// Request sent → first event of any kind (`response.created`).
+    pub first_event: Summary,
     /// Request sent → first `response.output_text.delta`.
     pub ttft: Summary,
     /// Between consecutive content events of a stream.
@@ -235,11 +239,13 @@ pub async fn run_sse(
         let (target, body, start) = (target.clone(), body.clone(), start.clone());
         tasks.push(tokio::spawn(async move { sse_slot(target, body, rounds, deltas + 2, start).await }));
     }
-    let (mut ttft, mut gap) = (histogram(), histogram());
+    let (mut ttfb, mut first_event, mut ttft, mut gap) = (histogram(), histogram(), histogram(), histogram());
     let mut integrity = Integrity::default();
     let mut errors = 0;
     for t in tasks {
         let r = t.await?;
+        ttfb.add(&r.ttfb)?;
+        first_event.add(&r.first_event)?;
         ttft.add(&r.ttft)?;
         gap.add(&r.gap)?;
         integrity.add(&r.integrity);
@@ -251,6 +257,8 @@ pub async fn run_sse(
         events_per_stream: deltas + 2,
         gap_ms,
         errors,
+        ttfb: Summary::of(&ttfb),
+        first_event: Summary::of(&first_event),
         ttft: Summary::of(&ttft),
         gap: Summary::of(&gap),
         integrity,
@@ -258,6 +266,8 @@ pub async fn run_sse(
 }
 
 struct SlotSse {
+    ttfb: Histogram<u64>,
+    first_event: Histogram<u64>,
     ttft: Histogram<u64>,
     gap: Histogram<u64>,
     integrity: Integrity,
@@ -271,7 +281,14 @@ async fn sse_slot(
     expected: u64,
     start: Arc<tokio::sync::Barrier>,
 ) -> SlotSse {
-    let mut out = SlotSse { ttft: histogram(), gap: histogram(), integrity: Integrity::default(), errors: 0 };
+    let mut out = SlotSse {
+        ttfb: histogram(),
+        first_event: histogram(),
+        ttft: histogram(),
+        gap: histogram(),
+        integrity: Integrity::default(),
+        errors: 0,
+    };
     let mut conn: Option<Conn> = None;
     for _ in 0..rounds {
         if conn.is_none() {
@@ -303,6 +320,7 @@ async fn one_stream(
     let t0 = Instant::now();
     let resp = c.send.send_request(Conn::request(target, body, None)).await?;
     anyhow::ensure!(resp.status() == StatusCode::OK, "status {}", resp.status());
+    let _ = out.ttfb.record(t0.elapsed().as_micros().max(1) as u64);
     let mut body = resp.into_body();
     let mut splitter = EventSplitter::default();
     let (mut seqs, mut completed) = (Vec::new(), false);
@@ -312,6 +330,9 @@ async fn one_stream(
         let now = Instant::now();
         for event in splitter.feed(&data) {
             let n = Numbered::of(&event);
+            if seqs.is_empty() {
+                let _ = out.first_event.record((now - t0).as_micros().max(1) as u64);
+            }
             if n.is_content() {
                 match last_content {
                     None => {

@@ -144,7 +144,7 @@ pub fn nginx_conf(prefix: &Path, upstream: SocketAddr, port: u16, workers: usize
            fastcgi_temp_path {p}/fastcgi;\n  uwsgi_temp_path {p}/uwsgi;\n  scgi_temp_path {p}/scgi;\n\
            client_max_body_size 64m;\n  client_body_buffer_size 1m;\n\
            upstream mock {{ server {upstream}; keepalive 32; }}\n\
-           server {{\n    listen 127.0.0.1:{port} backlog=4096;\n    location / {{\n\
+           server {{\n    listen 127.0.0.1:{port};\n    location / {{\n\
                proxy_pass http://mock;\n      proxy_http_version 1.1;\n\
                proxy_set_header Connection \"\";\n      proxy_buffering off;\n\
                proxy_read_timeout 300s;\n    }}\n  }}\n}}\n"

@@ -36,6 +36,9 @@ pub struct Check {
 /// SSE medians of one target over the rounds.
 #[derive(Debug, Default)]
 pub struct SseAgg {
+    pub ttfb_p50: f64,
+    pub ttfb_p99: f64,
+    pub first_event_p50: f64,
     pub ttft_p50: f64,
     pub ttft_p99: f64,
     pub gap_p50: f64,
@@ -51,6 +54,9 @@ impl Results {
         reports.iter().for_each(|r| integrity.add(&r.integrity));
         let m = |f: &dyn Fn(&SseReport) -> u64| median(reports.iter().map(|r| f(r) as f64).collect());
         SseAgg {
+            ttfb_p50: m(&|r| r.ttfb.p50_us),
+            ttfb_p99: m(&|r| r.ttfb.p99_us),
+            first_event_p50: m(&|r| r.first_event.p50_us),
             ttft_p50: m(&|r| r.ttft.p50_us),
             ttft_p99: m(&|r| r.ttft.p99_us),
             gap_p50: m(&|r| r.gap.p50_us),
@@ -216,18 +222,21 @@ pub fn table(r: &Results, checks: &[Check]) -> String {
     }
     let _ = writeln!(
         t,
-        "\n| SSE ({} streams × {} events, {} ms apart) | TTFT p50 µs | TTFT p99 µs | gap p50 µs | gap p99 µs | lost / dup / reordered | completed | errors |",
+        "\n| SSE ({} streams × {} events, {} ms apart) | headers p50 µs | headers p99 µs | first event p50 µs | TTFT p50 µs | TTFT p99 µs | gap p50 µs | gap p99 µs | lost / dup / reordered | completed | errors |",
         r.plan.sse_streams,
         r.plan.sse_deltas + 2,
         r.plan.sse_gap_ms
     );
-    t.push_str("|---|---:|---:|---:|---:|---|---:|---:|\n");
+    t.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
     for via in TARGETS {
         let a = r.sse(via);
         let i = a.integrity;
         let _ = writeln!(
             t,
-            "| {via} | {:.0} | {:.0} | {:.0} | {:.0} | {} / {} / {} | {}/{} | {} |",
+            "| {via} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {} / {} / {} | {}/{} | {} |",
+            a.ttfb_p50,
+            a.ttfb_p99,
+            a.first_event_p50,
             a.ttft_p50,
             a.ttft_p99,
             a.gap_p50,
@@ -273,4 +282,59 @@ pub fn table(r: &Results, checks: &[Check]) -> String {
         let _ = writeln!(t, "| {} | {} | {} | {} |", c.name, c.goal, c.value, if c.pass { "PASS" } else { "FAIL" });
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::Agg;
+
+    fn results(ch_requests: u64, sse_lost: u64) -> Results {
+        let served = |requests| Agg { requests, rps: 1000.0, p50_us: 50.0, p99_us: 90.0, ..Agg::default() };
+        let clean = Integrity { streams: 1, completed: 1, events: 3, ..Integrity::default() };
+        let sse = |lost| SseReport { integrity: Integrity { lost, ..clean }, ..SseReport::default() };
+        Results {
+            mode: "quick",
+            plan: Plan::of(true),
+            machine: Machine {
+                nproc: 2,
+                cpu_model: "test".into(),
+                kernel: "6".into(),
+                mem_total_kib: 1,
+                nginx_version: "1".into(),
+                ch_version: "ch".into(),
+                ch_bin: "ch".into(),
+            },
+            nginx_workers: 2,
+            scenarios: vec![Scenario {
+                name: "1 KB body, 16 in flight".into(),
+                in_flight: 16,
+                body_bytes: 1024,
+                direct: served(10),
+                nginx: served(10),
+                ch: served(ch_requests),
+            }],
+            sse: TARGETS.iter().map(|t| (t.to_string(), vec![sse(if *t == "ch" { sse_lost } else { 0 })])).collect(),
+            failover: serde_json::json!({ "ch": { "requests": 5 }, "ch_failover": { "requests": 5 } }),
+            memory: serde_json::json!({}),
+        }
+    }
+
+    #[test]
+    fn a_clean_run_has_no_faults_even_when_targets_are_missed() {
+        let r = results(10, 0);
+        assert_eq!(faults(&r), Vec::<String>::new());
+        // Equal latencies: ch adds as much as nginx, but the CPU target is missed.
+        let checks = targets(&r);
+        assert!(checks.iter().any(|c| !c.pass));
+        assert!(table(&r, &checks).contains("| 1 KB body, 16 in flight | ch |"));
+    }
+
+    #[test]
+    fn lost_events_and_unserved_scenarios_are_faults() {
+        let f = faults(&results(0, 1));
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(f[0].contains("no request through ch"));
+        assert!(f[1].contains("SSE through ch"));
+    }
 }
