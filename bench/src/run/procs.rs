@@ -60,16 +60,17 @@ impl Proc {
 impl Drop for Proc {
     fn drop(&mut self) {
         let target = if self.group { format!("-{}", self.child.id()) } else { self.child.id().to_string() };
-        let _ = Command::new("kill").args(["-TERM", "--", &target]).status();
+        if !self.group && matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        let _ = Command::new("kill").args(["-TERM", "--", &target]).stderr(Stdio::null()).status();
         let until = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < until {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
+        while Instant::now() < until && !matches!(self.child.try_wait(), Ok(Some(_))) {
             std::thread::sleep(Duration::from_millis(20));
         }
+        // The wrapper may be gone before what it wrapped: end the group.
         if self.group {
-            let _ = Command::new("kill").args(["-KILL", "--", &target]).status();
+            let _ = Command::new("kill").args(["-KILL", "--", &target]).stderr(Stdio::null()).status();
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
