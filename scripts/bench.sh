@@ -8,7 +8,8 @@
 #   npm run bench                full run (3 interleaved rounds, ~4 minutes)
 #   npm run bench -- --quick     a few seconds per scenario (`npm test` runs it)
 #   CH_BIN=/path/to/ch npm run bench    measure another build of ch (before/after)
-#   CH_APP_BIN=/path/to/codex-helper-app   also the tray app's RSS (full runs)
+#   CH_APP_BIN=/path/to/codex-helper-app   the tray app whose RSS a full run measures
+#                                        (default: target/{release,debug}/codex-helper-app if built)
 #   CH_BENCH_KEEP=1                      keep the temporary homes, configs and logs
 #
 # Exits non-zero only on a harness fault (lost/duplicated/reordered SSE
@@ -39,4 +40,15 @@ fi
 target="${CARGO_TARGET_DIR:-target}"
 echo "bench: building ch and ch-bench (release)" >&2
 cargo build --release -p codex-helper -p codex-helper-bench --bin ch --bin ch-bench
+# The tray app's memory, in full runs: CH_APP_BIN, else a build that is
+# already there (release first; `npm test` leaves a debug one).
+if [ -z "${CH_APP_BIN:-}" ] && [[ " $* " != *" --quick "* ]]; then
+  for app in "$target/release/codex-helper-app" "$target/debug/codex-helper-app"; do
+    if [ -x "$app" ]; then
+      export CH_APP_BIN="$app"
+      echo "bench: measuring the tray app $app" >&2
+      break
+    fi
+  done
+fi
 exec "$target/release/ch-bench" run --ch "${CH_BIN:-$target/release/ch}" --nginx "${NGINX_BIN:-$(command -v nginx)}" "$@"
