@@ -7,8 +7,11 @@
 #   2. End-to-end with the real, pinned Codex CLI and Claude Code (offline,
 #      against a mock upstream), feature `real-clients` of the cli crate
 #   3. The UI's unit tests (vitest, ui/src/**/*.test.ts), run first
-#   4. A 60-second soak (memory and descriptors flat under faulted traffic)
-#   5. The desktop app's GUI end-to-end (tests/gui/): the real app under Xvfb
+#   4. The benchmark harness in quick mode (`npm run bench -- --quick`:
+#      direct / nginx / ch; fails only on a harness fault such as lost SSE
+#      events, never on a missed performance target)
+#   5. A 60-second soak (memory and descriptors flat under faulted traffic)
+#   6. The desktop app's GUI end-to-end (tests/gui/): the real app under Xvfb
 #      and a private D-Bus session, driven by tauri-driver (WebKitWebDriver)
 # A failing suite does not stop the next one; the exit code is non-zero if any failed.
 set -euo pipefail
@@ -53,6 +56,11 @@ fi
 # After the tests, with their feature set, so it reuses their dependency build.
 echo "test: cargo clippy (workspace lints and warnings are errors)" >&2
 cargo clippy --workspace --all-targets --features "$CH_TEST_FEATURES" -- -D warnings || status=1
+
+# The bench's quick mode, so the harness never rots (a release build of ch
+# and ch-bench: a few minutes cold, seconds warm).
+echo "test: benchmark harness, quick mode (direct / nginx / ch)" >&2
+bash scripts/bench.sh --quick || status=1
 
 # The soak (tests/integration/soak.rs) measures its whole process, so it
 # runs on its own, after the suite; `npm run soak` is the 30-minute version.
