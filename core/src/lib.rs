@@ -53,6 +53,7 @@
 
 pub mod autostart;
 pub mod bootstrap;
+pub mod bridge;
 pub mod config;
 pub mod config_edit;
 pub mod control;
