@@ -7,7 +7,7 @@
 //!   `response.completed` (usage, status) or `response.failed`.
 //! - [`adapter`]: that translation over the upstream's byte stream, for the
 //!   proxy's pump, which then sees a native Responses stream.
-//! - [`events`]: the Responses items and events both build.
+//! - `events`: the Responses items and events both build.
 
 pub mod adapter;
 mod chat;
