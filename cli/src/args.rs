@@ -167,6 +167,11 @@ pub struct ConfigAddArgs {
     /// A `key=value` tag on the upstream (repeatable).
     #[arg(long = "tag", value_name = "KEY=VALUE")]
     pub tags: Vec<String>,
+    /// The API the upstream speaks: responses (Codex's own, the default for
+    /// --codex), anthropic (the default for --claude) or chat (OpenAI Chat
+    /// Completions, bridged for Codex).
+    #[arg(long, value_name = "P", value_parser = parse_protocol)]
+    pub protocol: Option<codex_helper_core::config::Protocol>,
     #[command(flatten)]
     pub service: ServiceArgs,
     #[command(flatten)]
@@ -283,4 +288,8 @@ pub struct DoctorArgs {
     pub online: bool,
     #[command(flatten)]
     pub output: JsonArgs,
+}
+
+fn parse_protocol(text: &str) -> Result<codex_helper_core::config::Protocol, String> {
+    codex_helper_core::config::Protocol::parse(text)
 }

@@ -9,6 +9,8 @@
 //!   [`config_edit`]: editing it the way `ch config` and the app do, and
 //!   views of it with every key masked.
 //! - [`live`]: the config a running proxy serves, kept current.
+//! - [`bridge`]: translations for upstreams that speak another API than the
+//!   client (Codex → Chat Completions), pure and unit-tested without sockets.
 //! - [`proxy`]: the HTTP server per service; guards, forwards every request
 //!   to an upstream chosen by [`lb`], streams the answer back untouched.
 //! - [`lb`]: ordered upstreams with failure thresholds, cooldowns, quota
@@ -53,6 +55,7 @@
 
 pub mod autostart;
 pub mod bootstrap;
+pub mod bridge;
 pub mod config;
 pub mod config_edit;
 pub mod control;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use url::Url;
 
-use crate::config::{ConfigError, ConfigFile, ConfigStore, NamedConfig, Upstream};
+use crate::config::{ConfigError, ConfigFile, ConfigStore, NamedConfig, Protocol, Upstream};
 use crate::lb::UpstreamId;
 use crate::watch::{FileProblem, Watched};
 use crate::Service;
@@ -31,6 +31,18 @@ pub struct ActiveUpstream {
     pub loopback_port: Option<u16>,
     /// Why this upstream can't be used as configured.
     pub problem: Option<String>,
+    /// The API it speaks.
+    pub protocol: Protocol,
+    /// It speaks the client's own protocol: requests pass through as they
+    /// are. Otherwise they go through a bridge ([`crate::bridge`]).
+    pub native: bool,
+}
+
+impl ActiveUpstream {
+    /// What the log's attempt says about the protocol: only a bridged one.
+    pub fn logged_protocol(&self) -> Option<String> {
+        (!self.native).then(|| self.protocol.as_str().to_string())
+    }
 }
 
 /// The config a service serves from, ready for the request path.
@@ -95,7 +107,12 @@ fn prepare(service: Service, upstream: &Upstream) -> ActiveUpstream {
             Vec::new()
         }
     };
-    ActiveUpstream { base_url, url, auth, loopback_port, problem }
+    let protocol = upstream.protocol(service);
+    if let Err(message) = protocol.usable_by(service) {
+        problem.get_or_insert(format!("its protocol {message}"));
+    }
+    let native = protocol == Protocol::native(service);
+    ActiveUpstream { base_url, url, auth, loopback_port, problem, protocol, native }
 }
 
 /// Codex: `Authorization: Bearer <auth_token or api_key>`. Claude:

@@ -1,6 +1,7 @@
 //! The single integration-test binary; each module is one area.
 
 mod canned;
+mod chat_bridge;
 mod control;
 mod failover_health;
 mod failover_order;

@@ -143,6 +143,12 @@ export type Attempt = {
 	 *  reading the text.
 	 */
 	error_kind?: string | null,
+	/**
+	 *  The API this attempt spoke to its upstream, when that was not the
+	 *  client's own (`"chat"`: through the Chat Completions bridge); absent
+	 *  for native upstreams.
+	 */
+	protocol?: string | null,
 };
 
 /**  One check's result. */
@@ -278,6 +284,14 @@ export type NewKey = {
 	api_key: string | null,
 };
 
+export type Protocol = 
+/**  OpenAI Responses API (`POST /v1/responses`): Codex's own. */
+"responses" | 
+/**  Anthropic Messages (`POST /v1/messages`): Claude Code's own. */
+"anthropic" | 
+/**  OpenAI Chat Completions (`POST /v1/chat/completions`). */
+"chat";
+
 /**  What [`query_logs`] asks for: the last `tail` records `filter` keeps. */
 export type QueryLogsArgs = {
 	tail: number,
@@ -333,6 +347,11 @@ export type ReportUpstream = {
 	live: UpstreamStatus | null,
 	/**  Its latest quota lookup, if a provider answers for it. */
 	quota: QuotaState | null,
+	/**
+	 *  The API it speaks, as configured; `null` when the config file does
+	 *  not name it (or an older proxy reported it).
+	 */
+	protocol?: Protocol | null,
 };
 
 /**  Counter values since the proxy started. */
@@ -695,6 +714,8 @@ export type UpstreamView = {
 	auth_token: string | null,
 	api_key: string | null,
 	tags: { [key in string]: string },
+	/**  The API it speaks (the client's own unless set otherwise). */
+	protocol: Protocol,
 };
 
 /**  Token counts reported by the upstream for one request. */

@@ -5,9 +5,10 @@ use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use codex_helper_core::config::Protocol;
 use codex_helper_core::config::{host_label, ConfigStore, Settings};
 use codex_helper_core::config_edit::{self, AddAction, ConfigView, NewUpstream, ServiceView};
-use codex_helper_core::Paths;
+use codex_helper_core::{Paths, Service};
 
 use crate::args::{ConfigAddArgs, ConfigCommand, ConfigListArgs, ConfigNameArgs, ConfigShowArgs};
 use crate::output::{print_json, shown};
@@ -32,18 +33,32 @@ fn list(paths: &Paths, args: ConfigListArgs) -> anyhow::Result<ExitCode> {
         outln!("No {service} configs yet. Add one: ch config add NAME --base-url URL --auth-token - --{service}");
     } else {
         for cfg in &view.configs {
-            outln!("{}", list_line(cfg));
+            outln!("{}", list_line(cfg, service));
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `* main (alias) — 2 upstreams: api.openai.com, co.yes.vg`
-fn list_line(cfg: &ConfigView) -> String {
+/// `  protocol chat` after an upstream that does not speak the client's own
+/// protocol (nothing for the usual case).
+fn protocol_note(service: Service, protocol: Protocol) -> String {
+    if protocol == Protocol::native(service) {
+        String::new()
+    } else {
+        format!(" (protocol {protocol})")
+    }
+}
+
+/// `* main (alias) — 2 upstreams: api.openai.com, co.yes.vg (protocol chat)`
+fn list_line(cfg: &ConfigView, service: Service) -> String {
     let mark = if cfg.active { '*' } else { ' ' };
     let alias = cfg.alias.as_deref().map(|a| format!(" ({})", shown(a))).unwrap_or_default();
     let n = cfg.upstreams.len();
-    let hosts: Vec<String> = cfg.upstreams.iter().map(|u| shown(&host_label(&u.base_url)).into_owned()).collect();
+    let hosts: Vec<String> = cfg
+        .upstreams
+        .iter()
+        .map(|u| format!("{}{}", shown(&host_label(&u.base_url)), protocol_note(service, u.protocol)))
+        .collect();
     let hosts = if hosts.is_empty() { String::new() } else { format!(": {}", hosts.join(", ")) };
     format!("{mark} {}{alias} — {n} upstream{}{hosts}", shown(&cfg.name), if n == 1 { "" } else { "s" })
 }
@@ -71,7 +86,9 @@ fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {
         };
         let tags: Vec<String> = u.tags.iter().map(|(k, v)| format!("{}={}", shown(k), shown(v))).collect();
         let tags = if tags.is_empty() { String::new() } else { format!("  tags {}", tags.join(" ")) };
-        outln!("  [{i}] {}  {key}{tags}", shown(&u.base_url));
+        let protocol =
+            if u.protocol == Protocol::native(service) { String::new() } else { format!("  protocol {}", u.protocol) };
+        outln!("  [{i}] {}  {key}{protocol}{tags}", shown(&u.base_url));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -86,6 +103,7 @@ fn add(paths: &Paths, args: ConfigAddArgs) -> anyhow::Result<ExitCode> {
         api_key: key_arg(args.api_key, "--api-key")?,
         alias: args.alias,
         tags,
+        protocol: args.protocol,
     };
     let out = config_edit::add_upstream(&ConfigStore::new(paths), &settings, service, &args.name, new)?;
     if args.output.json {

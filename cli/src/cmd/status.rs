@@ -4,6 +4,7 @@
 
 use std::process::ExitCode;
 
+use codex_helper_core::config::Protocol;
 use codex_helper_core::report::{ReportUpstream, ServiceReport};
 use codex_helper_core::status;
 use codex_helper_core::{Paths, Service};
@@ -68,8 +69,14 @@ fn print_service(s: &ServiceReport) {
         outln!("  requests: {} ({} errors)", r.total, r.errors);
     }
     for (i, u) in s.upstreams.iter().enumerate() {
+        // Only an upstream reached through a bridge says what it speaks.
+        let protocol = u
+            .protocol
+            .filter(|p| *p != Protocol::native(s.service))
+            .map(|p| format!("  protocol {p}"))
+            .unwrap_or_default();
         outln!(
-            "  [{i}] {}  {}{}",
+            "  [{i}] {}  {}{}{protocol}",
             u.base_url,
             describe(u),
             u.key.as_deref().map(|k| format!("  key {k}")).unwrap_or_default()

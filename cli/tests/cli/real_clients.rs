@@ -146,6 +146,63 @@ async fn codex_exec_completes_a_turn_through_the_proxy() {
     assert_eq!(after, CODEX_CONFIG, "switch off gives the user's file back byte for byte");
 }
 
+/// The relay of issue 12: it serves only `/v1/chat/completions` (a 404 for
+/// `/v1/responses`). Its first answer runs a shell command through Codex's
+/// `exec_command` tool; once the request carries the tool's output (a
+/// `tool` message), it answers with text.
+#[tokio::test(flavor = "multi_thread")]
+async fn codex_exec_runs_a_tool_through_a_chat_only_relay() {
+    let upstream = MockUpstream::start().await;
+    upstream.set_router(|req| {
+        if req.method != "POST" || req.path != "/v1/chat/completions" {
+            return Reply::json(404, canned::openai_error_json("not_found", "only /v1/chat/completions here"));
+        }
+        let body = req.json();
+        let answered = body["messages"].as_array().is_some_and(|m| m.iter().any(|m| m["role"] == "tool"));
+        if answered {
+            Reply::sse(canned::chat_stream("the tool said bridged-tool-ran", 40, 8))
+        } else {
+            let args = serde_json::json!({"cmd": "echo bridged-tool-ran"}).to_string();
+            Reply::sse(canned::chat_tool_call_stream("call_bridge_1", "exec_command", &args))
+        }
+    });
+    let s = setup();
+    let home = s.home.dir.path();
+    let base = format!("{}/v1", upstream.url());
+    ch_ok(
+        home,
+        &["config", "add", "main", "--base-url", &base, "--auth-token", "sk-chat-relay-4321", "--protocol", "chat"],
+    );
+    let listed = ch_ok(home, &["config", "show", "main"]);
+    assert!(listed.contains("protocol chat"), "{listed}");
+    ch_ok(home, &["switch", "on", "--codex", "--port", &s.port]);
+    let proxy = serve(&s, "--codex");
+
+    let args =
+        ["exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "--json", "run the echo"];
+    let out = run_client(home, &s.project, "codex", &args, &[]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("the tool said bridged-tool-ran"), "{}", text(&out));
+
+    let turns: Vec<_> = upstream.requests().into_iter().filter(|r| r.method == "POST").collect();
+    assert!(turns.iter().all(|r| r.path == "/v1/chat/completions"), "only chat requests: {turns:?}");
+    assert_eq!(turns.len(), 2, "the call, then its output: {turns:?}");
+    let second = turns[1].json();
+    let messages = second["messages"].as_array().unwrap();
+    let call = messages
+        .iter()
+        .find(|m| m["role"] == "assistant" && m["tool_calls"].is_array())
+        .expect("the call is sent back");
+    assert_eq!(call["tool_calls"][0]["id"], "call_bridge_1");
+    assert_eq!(call["tool_calls"][0]["function"]["name"], "exec_command");
+    let output = messages.iter().find(|m| m["role"] == "tool").expect("the tool's output is sent");
+    assert_eq!(output["tool_call_id"], "call_bridge_1");
+    let output = output["content"].as_str().unwrap();
+    assert!(output.contains("bridged-tool-ran"), "Codex ran the command and sent its output: {output}");
+    assert_eq!(turns[1].header("authorization"), Some("Bearer sk-chat-relay-4321"));
+    assert!(proxy.terminate().success());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn codex_exec_survives_a_failing_primary() {
     let primary = MockUpstream::start().await;

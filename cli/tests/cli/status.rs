@@ -43,7 +43,7 @@ fn without_a_proxy_status_shows_the_configured_state() {
         codex["upstreams"],
         json!([{
             "base_url": "https://a.example/v1", "label": "a.example", "key": "sk-…abcd", "state": "unknown", "live": null,
-            "quota": null
+            "quota": null, "protocol": "responses"
         }])
     );
     assert_eq!(services[1]["service"], "claude");

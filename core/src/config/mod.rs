@@ -19,6 +19,7 @@ pub mod locate;
 pub mod model;
 #[cfg(test)]
 mod proptests;
+pub mod protocol;
 pub mod settings;
 pub mod store;
 pub mod validate;
@@ -27,6 +28,7 @@ pub use error::ConfigError;
 pub use model::{
     host_label, mask_secret, ConfigFile, NamedConfig, ServiceConfigs, Upstream, UpstreamAuth, CURRENT_VERSION,
 };
+pub use protocol::Protocol;
 pub use settings::{AppPrefs, LbSettings, LogSettings, ProxySettings, ServiceSettings, Settings};
 pub use store::ConfigStore;
 pub use validate::{check_printable, points_at, validate, validate_base_url};

@@ -14,6 +14,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use super::protocol::Protocol;
 use crate::service::Service;
 
 /// The file format version this build reads and writes.
@@ -156,11 +157,21 @@ pub struct Upstream {
     /// Free-form labels (`provider_id`, `source`, ...).
     #[serde(default)]
     pub tags: IndexMap<String, String>,
+    /// The API it speaks; absent: the client's own. Omitted when absent (not
+    /// `null`): the original tool has no such field, so its files round-trip
+    /// unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Protocol>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 impl Upstream {
+    /// The protocol requests to it are sent in, for `service`'s clients.
+    pub fn protocol(&self, service: Service) -> Protocol {
+        self.protocol.unwrap_or_else(|| Protocol::native(service))
+    }
+
     /// The credential to send: `auth_token`, else `api_key` (empty strings
     /// count as absent, since an empty bearer token is never intended).
     pub fn key(&self) -> Option<&str> {
@@ -285,6 +296,21 @@ mod tests {
         assert_eq!(main.upstreams[0].auth.api_key, None);
         assert_eq!(main.upstreams[0].tags["provider_id"], "openai");
         crate::config::validate(&cfg, std::path::Path::new("c.json")).unwrap();
+    }
+
+    #[test]
+    fn protocol_is_optional_and_written_only_when_set() {
+        let mut cfg: ConfigFile = serde_json::from_str(SPEC_EXAMPLE).unwrap();
+        let up = &cfg.codex.configs["codex-main"].upstreams[0];
+        assert_eq!(up.protocol, None);
+        assert_eq!(up.protocol(Service::Codex), Protocol::Responses);
+        let v = serde_json::to_value(&cfg).unwrap();
+        assert!(v["codex"]["configs"]["codex-main"]["upstreams"][0].get("protocol").is_none());
+        cfg.codex.configs[0].upstreams[1].protocol = Some(Protocol::Chat);
+        let v = serde_json::to_value(&cfg).unwrap();
+        assert_eq!(v["codex"]["configs"]["codex-main"]["upstreams"][1]["protocol"], "chat");
+        let back: ConfigFile = serde_json::from_value(v).unwrap();
+        assert_eq!(back, cfg);
     }
 
     #[test]

@@ -110,6 +110,14 @@ pub fn validate(cfg: &ConfigFile, path: &Path) -> Result<(), ConfigError> {
                         "edit the value in the file",
                     ));
                 }
+                if let Err(message) = up.protocol(service).usable_by(service) {
+                    return Err(ConfigError::invalid(
+                        path,
+                        format!("{svc}.configs.{key}.upstreams[{i}].protocol"),
+                        message,
+                        "change or remove the value in the file",
+                    ));
+                }
             }
         }
         if let Some(active) = &section.active {

@@ -13,7 +13,8 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::config::{
-    points_at, validate_base_url, ConfigError, ConfigFile, ConfigStore, NamedConfig, Settings, Upstream, UpstreamAuth,
+    points_at, validate_base_url, ConfigError, ConfigFile, ConfigStore, NamedConfig, Protocol, Settings, Upstream,
+    UpstreamAuth,
 };
 use crate::Service;
 
@@ -36,6 +37,9 @@ pub enum ConfigsError {
     UnknownConfig { service: Service, name: String, known: Vec<String> },
     #[error("--base-url {message}")]
     BadUrl { message: String },
+    /// `message` starts with what the protocol is (`is `chat`, but …`).
+    #[error("--protocol {message}")]
+    BadProtocol { message: String },
     #[error(
         "--base-url {url} points at codex-helper's own {owner} proxy (127.0.0.1:{port}); requests would loop back into the proxy forever. Use the relay's real URL (e.g. https://api.openai.com/v1)"
     )]
@@ -87,6 +91,9 @@ pub struct NewUpstream {
     /// Set (or replace) the config's alias.
     pub alias: Option<String>,
     pub tags: IndexMap<String, String>,
+    /// The API the upstream speaks; `None`: the client's own (or, for an
+    /// upstream already there, what it has).
+    pub protocol: Option<Protocol>,
 }
 
 /// What [`add_upstream`] did.
@@ -142,14 +149,21 @@ pub fn add_upstream(
     check_name(name)?;
     check_url(settings, &new.base_url)?;
     check_text_fields(new.alias.as_deref(), Some(&new.tags))?;
+    if let Some(protocol) = new.protocol {
+        protocol.usable_by(service).map_err(|message| ConfigsError::BadProtocol { message })?;
+    }
     let auth_token = check_key(new.auth_token, "auth-token")?;
     let api_key = check_key(new.api_key, "api-key")?;
+    // The client's own protocol is the default: it is not written.
+    let protocol = new.protocol.filter(|p| *p != Protocol::native(service));
     let upstream = Upstream {
         base_url: new.base_url,
         auth: UpstreamAuth { auth_token, api_key, ..Default::default() },
         tags: new.tags,
+        protocol,
         ..Default::default()
     };
+    let protocol_given = new.protocol.is_some();
     let alias = new.alias;
     let mut outcome = None;
     edit(store, |file| {
@@ -165,12 +179,19 @@ pub fn add_upstream(
         }
         let existing = cfg.upstreams.iter().position(|u| u.base_url == upstream.base_url);
         let (action, index) = match existing {
-            Some(i) if cfg.upstreams[i].auth == upstream.auth && cfg.upstreams[i].tags == upstream.tags => {
+            Some(i)
+                if cfg.upstreams[i].auth == upstream.auth
+                    && cfg.upstreams[i].tags == upstream.tags
+                    && (!protocol_given || cfg.upstreams[i].protocol == upstream.protocol) =>
+            {
                 (AddAction::Unchanged, i)
             }
             Some(i) => {
                 let old = &mut cfg.upstreams[i];
                 old.auth = upstream.auth.clone();
+                if protocol_given {
+                    old.protocol = upstream.protocol;
+                }
                 // Tags given now win; tags not mentioned are kept.
                 old.tags.extend(upstream.tags.clone());
                 (AddAction::Updated, i)
@@ -180,7 +201,7 @@ pub fn add_upstream(
                 (AddAction::Added, cfg.upstreams.len() - 1)
             }
         };
-        let shown = UpstreamView::of(&cfg.upstreams[index]);
+        let shown = UpstreamView::of(&cfg.upstreams[index], service);
         let became_active = section.active.is_none();
         if became_active {
             section.active = Some(name.to_string());
@@ -260,7 +281,7 @@ pub fn remove(store: &ConfigStore, service: Service, name: &str) -> Result<Remov
         }
         outcome = Some(RemoveOutcome {
             service,
-            removed: ConfigView::of(&removed, was_active),
+            removed: ConfigView::of(&removed, was_active, service),
             was_active,
             active: section.active.clone(),
         });
@@ -366,6 +387,34 @@ mod tests {
     }
 
     const KEY: &str = "sk-test-0123456789abcd";
+
+    #[test]
+    fn add_with_protocol_chat_stores_it_and_claude_is_refused() {
+        let (_d, store) = store();
+        let s = Settings::default();
+        let mut new = up("https://chat.example/v1", KEY);
+        new.protocol = Some(Protocol::Chat);
+        let a = add_upstream(&store, &s, Service::Codex, "main", new.clone()).unwrap();
+        assert_eq!(a.upstream.protocol, Protocol::Chat);
+        let file = store.load().unwrap();
+        assert_eq!(file.codex.configs["main"].upstreams[0].protocol, Some(Protocol::Chat));
+        // The same again changes nothing; `responses` (the default) clears it.
+        let again = add_upstream(&store, &s, Service::Codex, "main", new.clone()).unwrap();
+        assert_eq!(again.action, AddAction::Unchanged);
+        new.protocol = Some(Protocol::Responses);
+        let back = add_upstream(&store, &s, Service::Codex, "main", new.clone()).unwrap();
+        assert_eq!((back.action, back.upstream.protocol), (AddAction::Updated, Protocol::Responses));
+        assert_eq!(
+            store.load().unwrap().codex.configs["main"].upstreams[0].protocol,
+            None,
+            "the default is not written"
+        );
+
+        new.protocol = Some(Protocol::Chat);
+        let err = add_upstream(&store, &s, Service::Claude, "c", new).unwrap_err();
+        assert!(err.to_string().starts_with("--protocol is `chat`, but the Claude Code"), "{err}");
+        assert!(store.load().unwrap().claude.configs.is_empty(), "nothing written");
+    }
 
     #[test]
     fn add_creates_activates_then_appends() {

@@ -122,7 +122,7 @@ pub fn update_upstream(
         if let Some(tags) = change.tags {
             up.tags = tags;
         }
-        let upstream = UpstreamView::of(up);
+        let upstream = UpstreamView::of(up, service);
         let changed = *cfg != before;
         outcome = Some(UpdateOutcome {
             service,

@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::{unknown, ConfigsError};
-use crate::config::{mask_secret, ConfigFile, NamedConfig, Upstream};
+use crate::config::{mask_secret, ConfigFile, NamedConfig, Protocol, Upstream};
 use crate::Service;
 
 /// An upstream as shown to users: keys masked (`sk-…abcd`).
@@ -16,16 +16,20 @@ pub struct UpstreamView {
     pub auth_token: Option<String>,
     pub api_key: Option<String>,
     pub tags: IndexMap<String, String>,
+    /// The API it speaks (the client's own unless set otherwise).
+    pub protocol: Protocol,
 }
 
 impl UpstreamView {
-    pub fn of(u: &Upstream) -> UpstreamView {
+    /// `u` as `service`'s clients use it.
+    pub fn of(u: &Upstream, service: Service) -> UpstreamView {
         let masked = |s: &Option<String>| s.as_deref().filter(|s| !s.is_empty()).map(mask_secret);
         UpstreamView {
             base_url: u.base_url.clone(),
             auth_token: masked(&u.auth.auth_token),
             api_key: masked(&u.auth.api_key),
             tags: u.tags.clone(),
+            protocol: u.protocol(service),
         }
     }
 
@@ -46,12 +50,12 @@ pub struct ConfigView {
 }
 
 impl ConfigView {
-    pub(super) fn of(cfg: &NamedConfig, active: bool) -> ConfigView {
+    pub(super) fn of(cfg: &NamedConfig, active: bool, service: Service) -> ConfigView {
         ConfigView {
             name: cfg.name.clone(),
             alias: cfg.alias.clone(),
             active,
-            upstreams: cfg.upstreams.iter().map(UpstreamView::of).collect(),
+            upstreams: cfg.upstreams.iter().map(|u| UpstreamView::of(u, service)).collect(),
         }
     }
 }
@@ -72,7 +76,7 @@ pub fn list(file: &ConfigFile, service: Service) -> ServiceView {
     ServiceView {
         service,
         active: section.active.clone(),
-        configs: section.configs.values().map(|c| ConfigView::of(c, is_active(&c.name))).collect(),
+        configs: section.configs.values().map(|c| ConfigView::of(c, is_active(&c.name), service)).collect(),
     }
 }
 
@@ -80,7 +84,7 @@ pub fn list(file: &ConfigFile, service: Service) -> ServiceView {
 pub fn show(file: &ConfigFile, service: Service, name: &str) -> Result<ConfigView, ConfigsError> {
     let section = file.service(service);
     let cfg = section.configs.get(name).ok_or_else(|| unknown(file, service, name))?;
-    Ok(ConfigView::of(cfg, section.active.as_deref() == Some(name)))
+    Ok(ConfigView::of(cfg, section.active.as_deref() == Some(name), service))
 }
 
 /// The `ch default --json` document.

@@ -63,6 +63,11 @@ pub struct Attempt {
     /// reading the text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_kind: Option<String>,
+    /// The API this attempt spoke to its upstream, when that was not the
+    /// client's own (`"chat"`: through the Chat Completions bridge); absent
+    /// for native upstreams.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
 }
 
 /// One proxied request. Build it with [`RequestRecord::new`] or a struct
@@ -198,6 +203,7 @@ mod tests {
             duration_ms: 5,
             error: None,
             error_kind: None,
+            protocol: None,
         }];
         let v: serde_json::Value = serde_json::to_value(&r).unwrap();
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();

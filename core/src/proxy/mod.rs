@@ -25,6 +25,7 @@
 //! nothing that reports on it.
 
 pub mod body;
+mod bridged;
 pub mod conns;
 pub mod counters;
 pub mod decode;

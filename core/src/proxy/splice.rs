@@ -253,6 +253,7 @@ fn unstreamable(
         duration_ms: attempt_started.elapsed().as_millis() as u64,
         error: Some(message.clone()),
         error_kind: None,
+        protocol: upstream.logged_protocol(),
     });
     // The upstream answered; what it said is about the request.
     let outcome = Outcome::Neutral { status: answer.status.as_u16() };

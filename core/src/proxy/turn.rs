@@ -11,6 +11,9 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Method, StatusCode};
 use tokio::time::Instant;
 
+use futures_util::StreamExt;
+
+use super::bridged::{self, ByteStream};
 use super::error::Reason;
 use super::headers;
 use super::observe::Observer;
@@ -113,6 +116,7 @@ impl Turn {
             duration_ms: attempt_started.elapsed().as_millis() as u64,
             error: Some(error.message.clone()),
             error_kind: Some(error.kind.as_str().into()),
+            protocol: upstream.logged_protocol(),
         });
         self.failures.push((index, failed));
     }
@@ -127,6 +131,7 @@ impl Turn {
             duration_ms: attempt_started.elapsed().as_millis() as u64,
             error: None,
             error_kind: None,
+            protocol: self.active.upstreams[index].logged_protocol(),
         });
         self.state.shared.lb.served(self.session.as_deref(), &self.active.ids[index], index);
     }
@@ -152,16 +157,22 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool) -> Tr
             state.listen.port()
         )));
     }
+    let bridge = match bridged::prepare(turn, upstream) {
+        Ok(bridge) => bridge,
+        Err(error) => return fail(error),
+    };
     let path_and_query = turn.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let url = upstream_url(&upstream.url, path_and_query);
+    let url = upstream_url(&upstream.url, bridge.as_ref().map_or(path_and_query, |b| b.path));
+    let body = bridge.as_ref().map_or_else(|| turn.body.clone(), |b| b.body.clone());
     let mut upstream_headers = headers::to_upstream(&turn.headers, &upstream.auth, &state.shared.via);
-    if spliced {
+    // The bridge reads the upstream's stream itself, uncompressed.
+    if spliced || bridge.is_some() {
         // The client's stream is uncompressed: a backup's events are
         // spliced into it as they are.
         upstream_headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("identity"));
     }
     let settings = &turn.settings;
-    let request = settings.http.request(turn.method.clone(), url).headers(upstream_headers).body(turn.body.clone());
+    let request = settings.http.request(turn.method.clone(), url).headers(upstream_headers).body(body);
     let limits = &settings.limits;
     let response = match tokio::time::timeout(limits.response_header_timeout, request.send()).await {
         Err(_) => {
@@ -184,7 +195,15 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool) -> Tr
         let error = UpstreamError::from_answer(status, &error_body(response).await);
         return Tried::Failed(Failed { error, retry_after });
     }
-    let headers = response.headers().clone();
+    // A bridged success is translated here, before the pump: from here on
+    // it is the client's own stream (or answer).
+    let (headers, upstream_body): (http::HeaderMap, ByteStream) = match &bridge {
+        Some(bridge) if status.is_success() => match bridge.answer(response).await {
+            Ok(answer) => answer,
+            Err(error) => return fail(error),
+        },
+        _ => (response.headers().clone(), response.bytes_stream().boxed()),
+    };
     let observer = Observer::new(state.service, &headers);
     let judge = observer.is_sse() && status.is_success();
     if spliced {
@@ -194,7 +213,11 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool) -> Tr
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("no content type")
                 .to_string();
-            return Tried::Unstreamable(Unstreamable { status, content_type, body: error_body(response).await });
+            return Tried::Unstreamable(Unstreamable {
+                status,
+                content_type,
+                body: error_body_of(upstream_body).await,
+            });
         }
         if !observer.is_identity() {
             return fail(UpstreamError::new(
@@ -207,7 +230,7 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool) -> Tr
         return Tried::Chosen(Chosen { status, headers, body: ChosenBody::Empty });
     }
     let framed = observer.is_identity();
-    let mut pump = Pump::new(response, observer, limits.stream_idle_timeout, judge);
+    let mut pump = Pump::from_stream(upstream_body, observer, limits.stream_idle_timeout, judge);
     if !judge {
         return Tried::Chosen(Chosen { status, headers, body: ChosenBody::Stream(Vec::new(), Box::new(pump)) });
     }
@@ -232,10 +255,12 @@ fn all_failed(active: &ActiveConfig, failures: Vec<(usize, Failed)>) -> Reason {
 /// The start of an upstream's error body (enough for [`SNIPPET`]), read
 /// for at most two seconds.
 async fn error_body(response: reqwest::Response) -> Vec<u8> {
+    error_body_of(response.bytes_stream().boxed()).await
+}
+
+async fn error_body_of(mut stream: ByteStream) -> Vec<u8> {
     let read = async {
         let mut buf = Vec::new();
-        let mut stream = response.bytes_stream();
-        use futures_util::StreamExt;
         while let Some(Ok(chunk)) = stream.next().await {
             buf.extend_from_slice(&chunk);
             if buf.len() >= SNIPPET * 4 {

@@ -29,7 +29,7 @@ pub use live::{observe, LiveState, Sources};
 pub use remote::live_view;
 pub use serving::Serving;
 
-use crate::config::{host_label, ConfigFile};
+use crate::config::{host_label, ConfigFile, Protocol};
 use crate::config_edit::UpstreamView;
 use crate::control::RequestCounts;
 use crate::lb::{UpstreamState, UpstreamStatus};
@@ -115,6 +115,10 @@ pub struct ReportUpstream {
     pub live: Option<UpstreamStatus>,
     /// Its latest quota lookup, if a provider answers for it.
     pub quota: Option<QuotaState>,
+    /// The API it speaks, as configured; `null` when the config file does
+    /// not name it (or an older proxy reported it).
+    #[serde(default)]
+    pub protocol: Option<Protocol>,
 }
 
 impl ReportUpstream {
@@ -213,7 +217,12 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
     let key_of = |config: &str, base_url: &str| {
         let cfg = section?.configs.get(config)?;
         let up = cfg.upstreams.iter().find(|u| u.base_url.trim() == base_url.trim())?;
-        UpstreamView::of(up).key().map(str::to_string)
+        UpstreamView::of(up, service).key().map(str::to_string)
+    };
+    let protocol_of = |config: &str, base_url: &str| {
+        let cfg = section?.configs.get(config)?;
+        let up = cfg.upstreams.iter().find(|u| u.base_url.trim() == base_url.trim())?;
+        Some(up.protocol(service))
     };
     let listening = serving.is_served();
     let (owner, pid, version, serves_service) = match &serving {
@@ -244,6 +253,7 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
                     ReportUpstream {
                         label: host_label(&u.base_url),
                         key: key_of(&u.config, &u.base_url),
+                        protocol: protocol_of(&u.config, &u.base_url),
                         state: u.state.into(),
                         quota: quota_of(&u.config, &u.base_url),
                         base_url: u.base_url.clone(),
@@ -262,10 +272,11 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
                         .map(|u| ReportUpstream {
                             base_url: u.base_url.clone(),
                             label: host_label(&u.base_url),
-                            key: UpstreamView::of(u).key().map(str::to_string),
+                            key: UpstreamView::of(u, service).key().map(str::to_string),
                             state: UpstreamHealth::Unknown,
                             live: None,
                             quota: quota_of(&c.name, &u.base_url),
+                            protocol: Some(u.protocol(service)),
                         })
                         .collect()
                 })

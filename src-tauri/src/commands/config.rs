@@ -40,7 +40,7 @@ pub struct AddUpstreamArgs {
 #[specta::specta]
 pub async fn add_upstream(state: State<'_, WindowState>, args: AddUpstreamArgs) -> CmdResult<AddOutcome> {
     let AddUpstreamArgs { service, config, base_url, auth_token, api_key, alias, tags } = args;
-    let new = NewUpstream { base_url, auth_token, api_key, alias, tags: tags.into_iter().collect() };
+    let new = NewUpstream { base_url, auth_token, api_key, alias, tags: tags.into_iter().collect(), protocol: None };
     let settings = Settings::load(&state.paths).map_err(CommandError::new)?;
     let store = ConfigStore::new(&state.paths);
     let outcome = config_edit::add_upstream(&store, &settings, service, &config, new).map_err(CommandError::new)?;

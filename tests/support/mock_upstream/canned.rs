@@ -213,3 +213,38 @@ pub fn chat_stream(text: &str, prompt: u64, completion: u64) -> Vec<SseEvent> {
     ev.push(SseEvent::text(None, "[DONE]"));
     ev
 }
+
+/// A streamed Chat Completions turn that calls one tool: the call's id and
+/// name in the first chunk, its `arguments` split in a few pieces (as real
+/// upstreams send them), `finish_reason: "tool_calls"`, usage, `[DONE]`.
+pub fn chat_tool_call_stream(call_id: &str, name: &str, arguments: &str) -> Vec<SseEvent> {
+    let chunk = |choices: Value, usage: Value| {
+        let data = json!({
+            "id": "chatcmpl-mock-tool",
+            "object": "chat.completion.chunk",
+            "created": CREATED_AT,
+            "model": CODEX_MODEL,
+            "choices": choices,
+            "usage": usage,
+        });
+        SseEvent::text(None, &data.to_string())
+    };
+    let choice = |delta: Value, finish: Value| json!([{"index": 0, "delta": delta, "finish_reason": finish}]);
+    let call = |fields: Value| json!({"tool_calls": [fields]});
+    let mut ev = vec![chunk(
+        choice(
+            json!({"role": "assistant", "content": null, "tool_calls": [{"index": 0, "id": call_id, "type": "function", "function": {"name": name, "arguments": ""}}]}),
+            Value::Null,
+        ),
+        Value::Null,
+    )];
+    let chars: Vec<char> = arguments.chars().collect();
+    for piece in chars.chunks(7) {
+        let piece: String = piece.iter().collect();
+        ev.push(chunk(choice(call(json!({"index": 0, "function": {"arguments": piece}})), Value::Null), Value::Null));
+    }
+    ev.push(chunk(choice(json!({}), json!("tool_calls")), Value::Null));
+    ev.push(chunk(json!([]), json!({"prompt_tokens": 30, "completion_tokens": 9, "total_tokens": 39})));
+    ev.push(SseEvent::text(None, "[DONE]"));
+    ev
+}

@@ -1,0 +1,14 @@
+//! Bridges between a client's API and an upstream that speaks another one,
+//! one module per direction. Each is pure: typed request in, request out;
+//! the upstream's answer in, the client's answer out (a byte-stream adapter
+//! for streams), so every mapping is unit-tested without sockets. The proxy
+//! ([`crate::proxy`]) uses them only for an upstream whose `protocol` is
+//! not the client's own; native upstreams never come here.
+//!
+//! - [`responses_to_chat`]: Codex (OpenAI Responses API) → an OpenAI Chat
+//!   Completions upstream.
+//!
+//! Not there yet (issue 12): Claude Code (Anthropic Messages) → Chat
+//! Completions, and model maps.
+
+pub mod responses_to_chat;
