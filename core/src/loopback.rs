@@ -58,6 +58,13 @@ pub fn local_port(url: &Url) -> Option<u16> {
 /// with an optional `:port`. Anything malformed is not loopback.
 pub fn is_loopback_authority(authority: &str) -> bool {
     let authority = authority.trim();
+    // What every local client sends: answered without parsing (the
+    // `Host` guard asks on every request).
+    if let Some((host, port)) = authority.rsplit_once(':') {
+        if matches!(host, "127.0.0.1" | "localhost" | "[::1]") && port.bytes().all(|b| b.is_ascii_digit()) {
+            return true;
+        }
+    }
     let host = if authority.starts_with('[') {
         match authority.split_once(']') {
             Some((h, tail)) if tail.is_empty() || tail.starts_with(':') => &authority[..=h.len()],

@@ -20,7 +20,13 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env()?;
     let service = super::pick_service(args.service, &paths)?;
-    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    // One thread: a request hops between the client's connection, the
+    // upstream's connection and the log, and on a worker pool each hop can
+    // wake another thread (a futex and a context switch, more than the work
+    // itself). Measured on 2 cores with small requests: 16 in flight served
+    // 31% more requests per second with 35% less CPU per request than the
+    // default pool. Nothing on it blocks: the request log has its own thread.
+    let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     tokio.block_on(serve(paths, service, args.port, Style::of(&args)))
 }
 

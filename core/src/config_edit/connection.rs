@@ -76,7 +76,7 @@ async fn send(service: Service, upstream: &Upstream) -> Result<ConnectionTest, C
         .timeout(TIMEOUT)
         .build()
         .map_err(|e| ConfigsError::BadUrl { message: format!("cannot create an HTTP client: {e}") })?;
-    let mut request = client.get(&url);
+    let mut request = client.get(url);
     if service == Service::Claude {
         request = request.header("anthropic-version", "2023-06-01");
     }

@@ -209,7 +209,8 @@ impl LoadBalancer {
     /// Record one attempt's outcome.
     pub fn record(&self, id: &UpstreamId, outcome: &Outcome) {
         let now = Instant::now();
-        let policy = (self.inner.policy)();
+        // Only a failure needs the thresholds (a settings read).
+        let policy = matches!(outcome, Outcome::Failure { .. }).then(|| (self.inner.policy)()).unwrap_or_default();
         let transition = {
             let mut map = lock(&self.inner.health);
             let health = map.entry(id.clone()).or_default();
@@ -261,15 +262,27 @@ impl LoadBalancer {
     /// now carries the config's traffic.
     pub fn served(&self, session: Option<&str>, id: &UpstreamId, index: usize) {
         if let Some(session) = session {
+            let now = Instant::now();
             let mut pins = lock(&self.inner.pins);
-            if pins.len() >= MAX_PINS && !pins.contains_key(session) {
-                evict_oldest_half(&mut pins);
+            if let Some(pin) = pins.get_mut(session) {
+                // The session's next request: no new key to allocate.
+                if pin.0 != *id {
+                    pin.0 = id.clone();
+                }
+                pin.1 = now;
+            } else {
+                if pins.len() >= MAX_PINS {
+                    evict_oldest_half(&mut pins);
+                }
+                pins.insert(session.to_string(), (id.clone(), now));
             }
-            pins.insert(session.to_string(), (id.clone(), Instant::now()));
         }
         let changed = {
             let mut serving = lock(&self.inner.serving);
-            serving.insert(id.config.clone(), index) != Some(index)
+            match serving.get_mut(&id.config) {
+                Some(serving) => std::mem::replace(serving, index) != index,
+                None => serving.insert(id.config.clone(), index).is_none(),
+            }
         };
         if changed {
             self.emit(LbEvent::ServingChanged {

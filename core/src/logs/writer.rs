@@ -4,7 +4,10 @@
 //! blocks or fails a request. The thread drains whatever is queued, writes it
 //! in one go, and flushes as soon as the queue is empty, so a line is on disk
 //! milliseconds after its request ended without one syscall per line under
-//! load.
+//! load. After each batch it naps for [`COALESCE`]: a sender only makes a
+//! system call (a futex wake) when the thread is blocked waiting, so under
+//! steady traffic requests hand over their lines for free and the thread
+//! wakes a few hundred times a second instead of once per request.
 //!
 //! Rotation is by size: before a line would push the file past `max_bytes`,
 //! `requests.jsonl` becomes `requests.jsonl.1` (older ones shift up, the
@@ -142,9 +145,15 @@ fn run(rx: Receiver<Msg>, mut sink: Sink) {
         if stop {
             return;
         }
+        std::thread::sleep(COALESCE);
     }
     sink.flush();
 }
+
+/// The writer's nap between batches (see the module header): long enough
+/// to gather many lines per wake-up under load, short enough that a line is
+/// still on disk a few milliseconds after its request.
+const COALESCE: Duration = Duration::from_millis(2);
 
 /// Flush early if a burst queues this much, to bound memory.
 const MAX_BUFFER: usize = 256 * 1024;
@@ -163,6 +172,8 @@ struct Sink {
     len: u64,
     /// Complete lines not yet written; only whole lines ever go to the file.
     buf: Vec<u8>,
+    /// The line being serialized (reused).
+    line: Vec<u8>,
     identity: Option<Identity>,
     last_identity_check: Instant,
     warned: HashMap<io::ErrorKind, Instant>,
@@ -179,6 +190,7 @@ impl Sink {
             file: None,
             len: 0,
             buf: Vec::new(),
+            line: Vec::new(),
             identity: None,
             last_identity_check: Instant::now(),
             warned: HashMap::new(),
@@ -186,14 +198,20 @@ impl Sink {
     }
 
     fn push(&mut self, rec: &RequestRecord) {
-        let mut line = match serde_json::to_vec(rec) {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::warn!("cannot serialize a request log line: {e}");
-                return;
-            }
-        };
+        // One scratch buffer for every line rather than a fresh one each.
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        if let Err(e) = serde_json::to_writer(&mut line, rec) {
+            tracing::warn!("cannot serialize a request log line: {e}");
+            self.line = line;
+            return;
+        }
         line.push(b'\n');
+        self.push_line(&line);
+        self.line = line;
+    }
+
+    fn push_line(&mut self, line: &[u8]) {
         (self.max_bytes, self.max_files) = (self.rotation)();
 
         if self.file.is_none() || self.last_identity_check.elapsed() >= IDENTITY_CHECK {
@@ -211,7 +229,7 @@ impl Sink {
                 return;
             }
         }
-        self.buf.extend_from_slice(&line);
+        self.buf.extend_from_slice(line);
         self.len += line_len;
         if self.buf.len() >= MAX_BUFFER {
             self.flush();

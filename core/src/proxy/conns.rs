@@ -104,6 +104,11 @@ impl Conn {
 
     /// A request head is complete; the returned guard lives as long as its
     /// response.
+    ///
+    /// The connection's task is not woken: a request in flight only takes
+    /// its deadline away, and a deadline that passes meanwhile is checked
+    /// again before anything is closed. (Waking it re-polled the whole
+    /// connection once more per request, for nothing.)
     pub fn begin(self: &Arc<Self>, body_done: bool, http2: bool) -> InFlight {
         let mut p = self.lock();
         p.http2 |= http2;
@@ -112,7 +117,6 @@ impl Conn {
         p.head_started = None;
         p.unread_body = !body_done;
         drop(p);
-        self.changed.notify_one();
         InFlight { conn: self.clone() }
     }
 

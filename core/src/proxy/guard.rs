@@ -10,7 +10,6 @@
 //! §3.2) and could let a rebinding page pass one check and steer another.
 
 use http::request::Parts;
-use http::HeaderMap;
 
 /// Why a request was turned away, in words for the 403 body.
 #[derive(Debug, PartialEq, Eq)]
@@ -72,15 +71,18 @@ pub fn check(parts: &Parts) -> Result<(), Refusal> {
     if let Some(origin) = parts.headers.get(http::header::ORIGIN) {
         return Err(Refusal::BrowserOrigin(String::from_utf8_lossy(origin.as_bytes()).into_owned()));
     }
-    let host = parts.uri.authority().map(|a| a.as_str().to_string()).or_else(|| host_header(&parts.headers));
+    let host = match parts.uri.authority() {
+        Some(authority) => Some(authority.as_str().as_bytes()),
+        None => parts.headers.get(http::header::HOST).map(|h| h.as_bytes()),
+    };
+    // Checked as text first: the refusal is the only place that needs an
+    // owned copy.
     match host {
-        Some(host) if !crate::loopback::is_loopback_authority(&host) => Err(Refusal::ForeignHost(host)),
+        Some(host) if !std::str::from_utf8(host).is_ok_and(crate::loopback::is_loopback_authority) => {
+            Err(Refusal::ForeignHost(String::from_utf8_lossy(host).into_owned()))
+        }
         _ => Ok(()),
     }
-}
-
-fn host_header(headers: &HeaderMap) -> Option<String> {
-    headers.get(http::header::HOST).map(|h| String::from_utf8_lossy(h.as_bytes()).into_owned())
 }
 
 #[cfg(test)]

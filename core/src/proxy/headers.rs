@@ -104,6 +104,9 @@ pub fn via_token(port: u16) -> String {
 
 /// True when the request already passed through the proxy on `port`.
 pub fn looped(client: &HeaderMap, port: u16) -> bool {
+    if !client.contains_key(header::VIA) {
+        return false; // the usual case, without formatting the token
+    }
     let token = via_token(port);
     client
         .get_all(header::VIA)

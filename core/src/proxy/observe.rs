@@ -10,7 +10,6 @@
 //! [`sse::MAX_EVENT`] (see [`Observer::overflowed`]).
 
 use http::HeaderMap;
-use serde_json::Value;
 
 use super::decode::Decoder;
 use super::sse::{self, Event, Scanner};
@@ -178,9 +177,7 @@ impl Observer {
         let mut tail = std::mem::take(&mut self.tail);
         match self.kind {
             BodyKind::Json => {
-                if let Ok(value) = serde_json::from_slice::<Value>(&tail) {
-                    self.tally.take(&value);
-                }
+                self.tally.take_json(&tail);
             }
             BodyKind::Sse if !self.overflowed => {
                 tail.extend_from_slice(b"\n\n");
@@ -249,9 +246,7 @@ impl Observer {
         if memchr::memmem::find(&data, b"usage").is_none() {
             return;
         }
-        if let Ok(value) = serde_json::from_slice::<Value>(&data) {
-            self.tally.take(&value);
-        }
+        self.tally.take_json(&data);
     }
 }
 

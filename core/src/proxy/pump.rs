@@ -239,10 +239,22 @@ impl Pump {
             }
             return Some(Ok(chunk));
         }
-        self.pending.extend_from_slice(&chunk);
-        if let Some(end) = self.scanner.last_event_end(&self.pending) {
-            let ready = self.pending.split_to(end).freeze();
+        let ready = if self.pending.is_empty() {
+            // Nothing held back (the usual case: upstreams write whole
+            // events): scan the chunk where it is, send its events as a
+            // slice of it, and copy only a trailing partial event.
+            let end = self.scanner.last_event_end(&chunk).unwrap_or(0);
             self.scanner.consume(end);
+            self.pending.extend_from_slice(&chunk[end..]);
+            (end > 0).then(|| chunk.slice(..end))
+        } else {
+            self.pending.extend_from_slice(&chunk);
+            self.scanner.last_event_end(&self.pending).map(|end| {
+                self.scanner.consume(end);
+                self.pending.split_to(end).freeze()
+            })
+        };
+        if let Some(ready) = ready {
             self.observer.observe(&ready);
             if self.pending.len() > self.max_event {
                 // The events before go out whole; the fault follows them.

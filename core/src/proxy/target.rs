@@ -8,31 +8,32 @@
 use url::Url;
 
 /// The upstream URL for a client's `path_and_query`.
-pub fn upstream_url(base: &Url, path_and_query: &str) -> String {
+///
+/// Built from the already parsed base by setting its path and query: the
+/// HTTP client would otherwise parse a string again on every request, host
+/// and all (a tenth of the proxy's work per small request).
+pub fn upstream_url(base: &Url, path_and_query: &str) -> Url {
     let (path, query) = match path_and_query.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (path_and_query, None),
     };
     let base_path = base.path().trim_end_matches('/');
     let v1_rest = path.strip_prefix("/v1").filter(|r| r.is_empty() || r.starts_with('/'));
-    let joined = if base_path.is_empty() || path == base_path || path.starts_with(&format!("{base_path}/")) {
+    let spelled = path.strip_prefix(base_path).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    let mut url = base.clone();
+    if base_path.is_empty() || spelled {
         // No base path, or the client already spells it (`/v1/x` on `…/v1`).
-        path.to_string()
+        url.set_path(path);
     } else if let Some(rest) = v1_rest.filter(|_| base_path.ends_with("/v1")) {
         // `/v1/x` on `…/openai/v1` → `…/openai/v1/x`.
-        format!("{base_path}{rest}")
+        url.set_path(&[base_path, rest].concat());
     } else {
         // `/responses` on `…/v1`, `/v1/messages` on `…/api`.
-        format!("{base_path}{path}")
-    };
-    let mut out = String::with_capacity(base.as_str().len() + path_and_query.len());
-    out.push_str(&base[..url::Position::BeforePath]);
-    out.push_str(&joined);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
+        url.set_path(&[base_path, path].concat());
     }
-    out
+    url.set_query(query);
+    url.set_fragment(None);
+    url
 }
 
 #[cfg(test)]
@@ -40,7 +41,10 @@ mod tests {
     use super::*;
 
     fn join(base: &str, path: &str) -> String {
-        upstream_url(&Url::parse(base).unwrap(), path)
+        let url = upstream_url(&Url::parse(base).unwrap(), path);
+        // Exactly what parsing the joined text gives.
+        assert_eq!(url, Url::parse(url.as_str()).unwrap());
+        url.into()
     }
 
     #[test]
@@ -75,5 +79,13 @@ mod tests {
     fn other_paths_are_forwarded_too() {
         assert_eq!(join("https://relay.example/v1", "/v1/models"), "https://relay.example/v1/models");
         assert_eq!(join("https://relay.example/v1", "/health"), "https://relay.example/v1/health");
+    }
+
+    #[test]
+    fn odd_paths_and_queries_are_encoded_as_a_parsed_url_would_be() {
+        assert_eq!(join("https://relay.example/v1?key=1", "/v1/models"), "https://relay.example/v1/models");
+        assert_eq!(join("https://relay.example/v1", "/v1/a b?q=x y"), "https://relay.example/v1/a%20b?q=x%20y");
+        assert_eq!(join("https://relay.example/v1", "/v1/x?"), "https://relay.example/v1/x?");
+        assert_eq!(join("https://relay.example/v1x", "/v1x2"), "https://relay.example/v1x/v1x2");
     }
 }
