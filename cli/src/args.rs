@@ -172,6 +172,10 @@ pub struct ConfigAddArgs {
     /// Completions, bridged for Codex).
     #[arg(long, value_name = "P", value_parser = parse_protocol)]
     pub protocol: Option<codex_helper_core::config::Protocol>,
+    /// Send the client's model FROM as TO to this upstream (repeatable);
+    /// `*=TO` maps every model without an entry of its own.
+    #[arg(long = "model-map", value_name = "FROM=TO", value_parser = parse_model_pair)]
+    pub model_map: Vec<(String, String)>,
     #[command(flatten)]
     pub service: ServiceArgs,
     #[command(flatten)]
@@ -288,6 +292,10 @@ pub struct DoctorArgs {
     pub online: bool,
     #[command(flatten)]
     pub output: JsonArgs,
+}
+
+fn parse_model_pair(text: &str) -> Result<(String, String), String> {
+    codex_helper_core::config::ModelMap::parse_pair(text)
 }
 
 fn parse_protocol(text: &str) -> Result<codex_helper_core::config::Protocol, String> {

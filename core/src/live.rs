@@ -36,6 +36,8 @@ pub struct ActiveUpstream {
     /// It speaks the client's own protocol: requests pass through as they
     /// are. Otherwise they go through a bridge ([`crate::bridge`]).
     pub native: bool,
+    /// The client's model name → this upstream's (empty: names go as they are).
+    pub model_map: crate::config::ModelMap,
 }
 
 impl ActiveUpstream {
@@ -112,7 +114,16 @@ fn prepare(service: Service, upstream: &Upstream) -> ActiveUpstream {
         problem.get_or_insert(format!("its protocol {message}"));
     }
     let native = protocol == Protocol::native(service);
-    ActiveUpstream { base_url, url, auth, loopback_port, problem, protocol, native }
+    ActiveUpstream {
+        base_url,
+        url,
+        auth,
+        loopback_port,
+        problem,
+        protocol,
+        native,
+        model_map: upstream.model_map.clone(),
+    }
 }
 
 /// Codex: `Authorization: Bearer <auth_token or api_key>`. Claude:

@@ -11,6 +11,7 @@ mod lb_support;
 mod log_client_gone;
 mod log_requests;
 mod mock_upstream;
+mod model_map;
 mod proxy_guards;
 mod proxy_headers;
 mod proxy_listener;

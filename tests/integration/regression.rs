@@ -43,7 +43,8 @@ async fn connection_test_of_a_codex_base_url_without_v1_uses_the_proxys_path() {
     assert_eq!(through_proxy.status(), 200, "the proxy's path");
 
     // ... and the connection test asks the same one.
-    let tested = config_edit::test_connection(Service::Codex, &base, Some("sk-up".into()), None).await.unwrap();
+    let tested =
+        config_edit::test_connection(Service::Codex, "main", &base, Some("sk-up".into()), None, None).await.unwrap();
     assert_eq!((tested.ok, tested.status), (true, Some(200)), "{tested:?}");
 }
 

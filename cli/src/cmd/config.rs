@@ -39,17 +39,17 @@ fn list(paths: &Paths, args: ConfigListArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `  protocol chat` after an upstream that does not speak the client's own
-/// protocol (nothing for the usual case).
-fn protocol_note(service: Service, protocol: Protocol) -> String {
-    if protocol == Protocol::native(service) {
-        String::new()
-    } else {
-        format!(" (protocol {protocol})")
+/// `models gpt-5-codex→deepseek-chat, *→deepseek-chat` for an upstream with
+/// a model map, after `sep`; nothing without one.
+pub(super) fn model_map_note<'a>(sep: &str, map: impl IntoIterator<Item = (&'a String, &'a String)>) -> String {
+    let pairs: Vec<String> = map.into_iter().map(|(from, to)| format!("{}→{}", shown(from), shown(to))).collect();
+    if pairs.is_empty() {
+        return String::new();
     }
+    format!("{sep}models {}", pairs.join(", "))
 }
 
-/// `* main (alias) — 2 upstreams: api.openai.com, co.yes.vg (protocol chat)`
+/// `* main (alias) — 2 upstreams: api.openai.com, co.yes.vg (protocol chat; models *→deepseek-chat)`
 fn list_line(cfg: &ConfigView, service: Service) -> String {
     let mark = if cfg.active { '*' } else { ' ' };
     let alias = cfg.alias.as_deref().map(|a| format!(" ({})", shown(a))).unwrap_or_default();
@@ -57,7 +57,20 @@ fn list_line(cfg: &ConfigView, service: Service) -> String {
     let hosts: Vec<String> = cfg
         .upstreams
         .iter()
-        .map(|u| format!("{}{}", shown(&host_label(&u.base_url)), protocol_note(service, u.protocol)))
+        .map(|u| {
+            // What differs from plain pass-through, in parentheses.
+            let mut notes = Vec::new();
+            if u.protocol != Protocol::native(service) {
+                notes.push(format!("protocol {}", u.protocol));
+            }
+            notes.push(model_map_note("", &u.model_map));
+            notes.retain(|n| !n.is_empty());
+            let host = host_label(&u.base_url);
+            match notes.is_empty() {
+                true => shown(&host).to_string(),
+                false => format!("{} ({})", shown(&host), notes.join("; ")),
+            }
+        })
         .collect();
     let hosts = if hosts.is_empty() { String::new() } else { format!(": {}", hosts.join(", ")) };
     format!("{mark} {}{alias} — {n} upstream{}{hosts}", shown(&cfg.name), if n == 1 { "" } else { "s" })
@@ -88,7 +101,8 @@ fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {
         let tags = if tags.is_empty() { String::new() } else { format!("  tags {}", tags.join(" ")) };
         let protocol =
             if u.protocol == Protocol::native(service) { String::new() } else { format!("  protocol {}", u.protocol) };
-        outln!("  [{i}] {}  {key}{protocol}{tags}", shown(&u.base_url));
+        let models = model_map_note("  ", &u.model_map);
+        outln!("  [{i}] {}  {key}{protocol}{tags}{models}", shown(&u.base_url));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -104,6 +118,7 @@ fn add(paths: &Paths, args: ConfigAddArgs) -> anyhow::Result<ExitCode> {
         alias: args.alias,
         tags,
         protocol: args.protocol,
+        model_map: args.model_map.into_iter().collect(),
     };
     let out = config_edit::add_upstream(&ConfigStore::new(paths), &settings, service, &args.name, new)?;
     if args.output.json {

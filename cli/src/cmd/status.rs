@@ -76,10 +76,11 @@ fn print_service(s: &ServiceReport) {
             .map(|p| format!("  protocol {p}"))
             .unwrap_or_default();
         outln!(
-            "  [{i}] {}  {}{}{protocol}",
+            "  [{i}] {}  {}{}{protocol}{}",
             u.base_url,
             describe(u),
-            u.key.as_deref().map(|k| format!("  key {k}")).unwrap_or_default()
+            u.key.as_deref().map(|k| format!("  key {k}")).unwrap_or_default(),
+            super::config::model_map_note("  ", &u.model_map)
         );
     }
     for q in &s.quota {

@@ -70,7 +70,7 @@ fn add_creates_the_config_makes_it_active_and_masks_the_key() {
     );
     assert_eq!(
         v["upstream"],
-        json!({ "base_url": "https://b.example:8443/v1", "auth_token": null, "api_key": "cr-…9999", "tags": { "provider_id": "b", "note": "x=y" }, "protocol": "responses" })
+        json!({ "base_url": "https://b.example:8443/v1", "auth_token": null, "api_key": "cr-…9999", "tags": { "provider_id": "b", "note": "x=y" }, "protocol": "responses", "model_map": {} })
     );
 
     let file = config_json(&home);
@@ -156,7 +156,7 @@ fn list_and_show_in_text_and_json() {
     assert_eq!(v["configs"][0]["active"], true);
     assert_eq!(
         v["configs"][1],
-        json!({ "name": "spare", "alias": null, "active": false, "upstreams": [{ "base_url": "https://c.example", "auth_token": null, "api_key": null, "tags": {}, "protocol": "responses" }] })
+        json!({ "name": "spare", "alias": null, "active": false, "upstreams": [{ "base_url": "https://c.example", "auth_token": null, "api_key": null, "tags": {}, "protocol": "responses", "model_map": {} }] })
     );
     assert_eq!(v["configs"][0]["upstreams"][0]["auth_token"], "sk-…abcd");
 
@@ -299,4 +299,50 @@ fn control_characters_from_a_hand_edited_file_are_printed_escaped() {
             assert!(out.contains(r"red\u{1b}[31m\rfake line\nnext"), "{args:?}: shown escaped: {out}");
         }
     }
+}
+
+#[test]
+fn add_with_model_map_stores_it_and_shows_it() {
+    let home = TestHome::new();
+    let args = ["config", "add", "ds", "--base-url", "https://api.deepseek.com/v1", "--auth-token", KEY];
+    let maps = ["--protocol", "chat", "--model-map", "gpt-5-codex=deepseek-chat", "--model-map", "*=deepseek-chat"];
+    ok(&home, &[&args[..], &maps[..]].concat());
+    let file = config_json(&home);
+    assert_eq!(
+        file["codex"]["configs"]["ds"]["upstreams"][0]["model_map"],
+        json!({ "gpt-5-codex": "deepseek-chat", "*": "deepseek-chat" })
+    );
+    let out = ok(&home, &["config", "list"]);
+    assert_eq!(
+        out,
+        "* ds — 1 upstream: api.deepseek.com (protocol chat; models gpt-5-codex→deepseek-chat, *→deepseek-chat)\n"
+    );
+    let out = ok(&home, &["config", "show", "ds"]);
+    assert!(out.contains("  protocol chat  models gpt-5-codex→deepseek-chat, *→deepseek-chat"), "{out}");
+    let v: Value = serde_json::from_str(&ok(&home, &["config", "show", "ds", "--json"])).unwrap();
+    assert_eq!(v["configs"][0]["upstreams"][0]["model_map"]["*"], "deepseek-chat");
+
+    // Given again, an entry is replaced and the others are kept.
+    ok(&home, &[&args[..], &["--model-map", "gpt-5-codex=deepseek-reasoner"]].concat());
+    assert_eq!(
+        config_json(&home)["codex"]["configs"]["ds"]["upstreams"][0]["model_map"],
+        json!({ "gpt-5-codex": "deepseek-reasoner", "*": "deepseek-chat" })
+    );
+}
+
+#[test]
+fn a_malformed_model_map_is_refused_with_the_fix() {
+    let home = TestHome::new();
+    for (value, want) in
+        [("gpt-5", "has no `=`"), ("=x", "names no client model"), ("gpt-5=", "names no upstream model")]
+    {
+        let out = run(&home, &["config", "add", "m", "--base-url", "https://ok.example", "--model-map", value]);
+        assert_eq!(out.status.code(), Some(2), "{value}");
+        let (_, err) = texts(&out);
+        assert!(
+            err.contains(want) && err.contains("use FROM=TO, e.g. --model-map gpt-5-codex=deepseek-chat"),
+            "{value}: {err}"
+        );
+    }
+    assert!(!home.paths.config_file().exists());
 }

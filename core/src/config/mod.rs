@@ -17,6 +17,7 @@ mod bad_input;
 pub mod error;
 pub mod locate;
 pub mod model;
+pub mod model_map;
 #[cfg(test)]
 mod proptests;
 pub mod protocol;
@@ -28,6 +29,7 @@ pub use error::ConfigError;
 pub use model::{
     host_label, mask_secret, ConfigFile, NamedConfig, ServiceConfigs, Upstream, UpstreamAuth, CURRENT_VERSION,
 };
+pub use model_map::ModelMap;
 pub use protocol::Protocol;
 pub use settings::{AppPrefs, LbSettings, LogSettings, ProxySettings, ServiceSettings, Settings};
 pub use store::ConfigStore;

@@ -14,6 +14,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use super::model_map::ModelMap;
 use super::protocol::Protocol;
 use crate::service::Service;
 
@@ -162,6 +163,10 @@ pub struct Upstream {
     /// unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Protocol>,
+    /// The client's model name → this upstream's (`*`: every other model).
+    /// Omitted when empty, for the same reason as `protocol`.
+    #[serde(default, skip_serializing_if = "ModelMap::is_empty")]
+    pub model_map: ModelMap,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

@@ -110,6 +110,14 @@ pub fn validate(cfg: &ConfigFile, path: &Path) -> Result<(), ConfigError> {
                         "edit the value in the file",
                     ));
                 }
+                if let Some((from, message)) = up.model_map.problem() {
+                    return Err(ConfigError::invalid(
+                        path,
+                        format!("{svc}.configs.{key}.upstreams[{i}].model_map.{from}"),
+                        message,
+                        "give both sides a model name, or remove the entry",
+                    ));
+                }
                 if let Err(message) = up.protocol(service).usable_by(service) {
                     return Err(ConfigError::invalid(
                         path,

@@ -6,15 +6,17 @@
 //! [`upstream_url`] (so `https://relay` is tested at `https://relay/v1/models`
 //! and `https://relay/v1` at the same URL, as the proxy calls them). It is
 //! cheap and authenticated. Any HTTP answer means the relay is reachable;
-//! 401/403 mean it rejected the key.
+//! 401/403 mean it rejected the key. A reachable relay is then asked which
+//! API it speaks ([`super::detect`]).
 
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::detect::{detect, Detection};
 use super::update::locate;
 use super::ConfigsError;
-use crate::config::{validate_base_url, ConfigFile, Upstream, UpstreamAuth};
+use crate::config::{validate_base_url, ConfigFile, Protocol, Upstream, UpstreamAuth};
 use crate::proxy::target::upstream_url;
 use crate::Service;
 
@@ -34,21 +36,29 @@ pub struct ConnectionTest {
     pub latency_ms: u32,
     /// In words, for the form (never contains the key).
     pub message: String,
+    /// Which API paths it answers, and the `protocol` to set when the one
+    /// configured is not among them; `null` when it was not reachable.
+    pub detection: Option<Detection>,
 }
 
-/// Send one request to `base_url` with the key the proxy would send.
+/// Send one request to `base_url` with the key the proxy would send, then
+/// the protocol probes, judged against `protocol` (`None`: the client's
+/// own). `config` names the config in a suggested command.
 pub async fn test_connection(
     service: Service,
+    config: &str,
     base_url: &str,
     auth_token: Option<String>,
     api_key: Option<String>,
+    protocol: Option<Protocol>,
 ) -> Result<ConnectionTest, ConfigsError> {
     let upstream = Upstream {
         base_url: base_url.to_string(),
         auth: UpstreamAuth { auth_token, api_key, ..Default::default() },
+        protocol,
         ..Default::default()
     };
-    send(service, &upstream).await
+    send(service, config, &upstream).await
 }
 
 /// [`test_connection`] for an upstream already saved, with its stored key:
@@ -61,10 +71,10 @@ pub async fn test_stored_connection(
 ) -> Result<ConnectionTest, ConfigsError> {
     let index = locate(file, service, config, base_url)?;
     let upstream = file.service(service).configs[config].upstreams[index].clone();
-    send(service, &upstream).await
+    send(service, config, &upstream).await
 }
 
-async fn send(service: Service, upstream: &Upstream) -> Result<ConnectionTest, ConfigsError> {
+async fn send(service: Service, config: &str, upstream: &Upstream) -> Result<ConnectionTest, ConfigsError> {
     let base = validate_base_url(&upstream.base_url).map_err(|message| ConfigsError::BadUrl { message })?;
     let headers = crate::live::auth_headers(service, upstream)
         .map_err(|_| ConfigsError::BadKey { what: "key", problem: "contains characters that can't be sent" })?;
@@ -94,7 +104,8 @@ async fn send(service: Service, upstream: &Upstream) -> Result<ConnectionTest, C
                 200..=299 => (true, format!("ok (HTTP {status})")),
                 _ => (true, format!("reachable (HTTP {status})")),
             };
-            ConnectionTest { ok, status: Some(status), latency_ms, message }
+            let detection = Some(detect(&client, service, config, upstream).await);
+            ConnectionTest { ok, status: Some(status), latency_ms, message, detection }
         }
         Err(err) => {
             let why = if err.is_timeout() {
@@ -104,7 +115,8 @@ async fn send(service: Service, upstream: &Upstream) -> Result<ConnectionTest, C
             } else {
                 "request failed".to_string()
             };
-            ConnectionTest { ok: false, status: None, latency_ms, message: format!("{why}: {}", without_url(&err)) }
+            let message = format!("{why}: {}", without_url(&err));
+            ConnectionTest { ok: false, status: None, latency_ms, message, detection: None }
         }
     })
 }
@@ -163,9 +175,12 @@ mod tests {
 
         let stored = test_stored_connection(&file, Service::Codex, "main", &base).await.unwrap();
         assert!(stored.ok && stored.status == Some(200), "{stored:?}");
+        // It serves no API path at all: the detection says to check the URL.
+        let hint = stored.detection.and_then(|d| d.suggestion).unwrap_or_default();
+        assert!(hint.contains("check the base URL"), "{hint}");
         // The relay rejects a request without the key, so the 200 above
         // came from the stored one.
-        let bare = test_connection(Service::Codex, &base, None, None).await.unwrap();
+        let bare = test_connection(Service::Codex, "main", &base, None, None, None).await.unwrap();
         assert_eq!((bare.ok, bare.status), (false, Some(401)), "{bare:?}");
 
         let err = test_stored_connection(&file, Service::Codex, "main", "https://c.example/v1").await.unwrap_err();

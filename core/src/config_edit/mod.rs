@@ -13,12 +13,13 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::config::{
-    points_at, validate_base_url, ConfigError, ConfigFile, ConfigStore, NamedConfig, Protocol, Settings, Upstream,
-    UpstreamAuth,
+    points_at, validate_base_url, ConfigError, ConfigFile, ConfigStore, ModelMap, NamedConfig, Protocol, Settings,
+    Upstream, UpstreamAuth,
 };
 use crate::Service;
 
 mod connection;
+pub mod detect;
 mod update;
 mod view;
 
@@ -44,6 +45,9 @@ pub enum ConfigsError {
         "--base-url {url} points at codex-helper's own {owner} proxy (127.0.0.1:{port}); requests would loop back into the proxy forever. Use the relay's real URL (e.g. https://api.openai.com/v1)"
     )]
     Loop { url: String, owner: Service, port: u16 },
+    /// `message` starts with what the value is (`` `gpt-5` has no `=` ``…).
+    #[error("--model-map {message}")]
+    BadModelMap { message: String },
     #[error("--tag `{tag}` is not KEY=VALUE with a non-empty KEY (e.g. --tag provider_id=openai)")]
     BadTag { tag: String },
     #[error("the {what} {problem}; paste the key again (from stdin, use `--{what} -`)")]
@@ -94,6 +98,9 @@ pub struct NewUpstream {
     /// The API the upstream speaks; `None`: the client's own (or, for an
     /// upstream already there, what it has).
     pub protocol: Option<Protocol>,
+    /// Model map entries to add (for an upstream already there: entries
+    /// given win, others are kept, as with tags).
+    pub model_map: ModelMap,
 }
 
 /// What [`add_upstream`] did.
@@ -149,6 +156,7 @@ pub fn add_upstream(
     check_name(name)?;
     check_url(settings, &new.base_url)?;
     check_text_fields(new.alias.as_deref(), Some(&new.tags))?;
+    check_model_map(&new.model_map)?;
     if let Some(protocol) = new.protocol {
         protocol.usable_by(service).map_err(|message| ConfigsError::BadProtocol { message })?;
     }
@@ -161,6 +169,7 @@ pub fn add_upstream(
         auth: UpstreamAuth { auth_token, api_key, ..Default::default() },
         tags: new.tags,
         protocol,
+        model_map: new.model_map,
         ..Default::default()
     };
     let protocol_given = new.protocol.is_some();
@@ -182,7 +191,8 @@ pub fn add_upstream(
             Some(i)
                 if cfg.upstreams[i].auth == upstream.auth
                     && cfg.upstreams[i].tags == upstream.tags
-                    && (!protocol_given || cfg.upstreams[i].protocol == upstream.protocol) =>
+                    && (!protocol_given || cfg.upstreams[i].protocol == upstream.protocol)
+                    && upstream.model_map.0.iter().all(|(k, v)| cfg.upstreams[i].model_map.0.get(k) == Some(v)) =>
             {
                 (AddAction::Unchanged, i)
             }
@@ -192,8 +202,10 @@ pub fn add_upstream(
                 if protocol_given {
                     old.protocol = upstream.protocol;
                 }
-                // Tags given now win; tags not mentioned are kept.
+                // Tags (and model map entries) given now win; those not
+                // mentioned are kept.
                 old.tags.extend(upstream.tags.clone());
+                old.model_map.0.extend(upstream.model_map.0.clone());
                 (AddAction::Updated, i)
             }
             None => {
@@ -346,6 +358,21 @@ pub(crate) fn check_text_fields(
     for (k, v) in tags.into_iter().flatten() {
         crate::config::check_printable(k).map_err(|m| refuse("--tag", m))?;
         crate::config::check_printable(v).map_err(|m| refuse("--tag", m))?;
+    }
+    Ok(())
+}
+
+/// Both sides of every entry named and printable (the window sends rows
+/// as typed; the CLI's `FROM=TO` is checked by [`ModelMap::parse_pair`]).
+pub(crate) fn check_model_map(map: &ModelMap) -> Result<(), ConfigsError> {
+    let refuse = |message: String| ConfigsError::BadModelMap { message };
+    if let Some((from, message)) = map.problem() {
+        return Err(refuse(format!("entry `{from}` {message}; give both a client and an upstream model name")));
+    }
+    for (from, to) in &map.0 {
+        for name in [from, to] {
+            crate::config::check_printable(name).map_err(|m| refuse(format!("entry `{from}`: {m}")))?;
+        }
     }
     Ok(())
 }

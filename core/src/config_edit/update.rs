@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use super::{check_key, check_url, edit, unknown, ConfigsError, UpstreamView};
-use crate::config::{mask_secret, ConfigFile, ConfigStore, Settings};
+use crate::config::{mask_secret, ConfigFile, ConfigStore, ModelMap, Protocol, Settings};
 use crate::Service;
 
 /// A replacement key. Both fields `None` means "this upstream needs no key".
@@ -47,6 +47,10 @@ pub struct UpstreamChange {
     /// Replace all of the upstream's tags (an edit form shows them all, so
     /// one left out was removed, unlike `add_upstream`, which merges).
     pub tags: Option<IndexMap<String, String>>,
+    /// Set the API it speaks (the client's own is stored as no field).
+    pub protocol: Option<Protocol>,
+    /// Replace its whole model map (empty: none), as the form shows it all.
+    pub model_map: Option<ModelMap>,
 }
 
 /// The outcome of [`update_upstream`], keys masked.
@@ -83,6 +87,12 @@ pub fn update_upstream(
         check_url(settings, url)?;
     }
     super::check_text_fields(change.alias.as_deref(), change.tags.as_ref())?;
+    if let Some(map) = &change.model_map {
+        super::check_model_map(map)?;
+    }
+    if let Some(protocol) = change.protocol {
+        protocol.usable_by(service).map_err(|message| ConfigsError::BadProtocol { message })?;
+    }
     let key = match change.key {
         Some(k) => Some((check_key(k.auth_token, "auth-token")?, check_key(k.api_key, "api-key")?)),
         None => None,
@@ -121,6 +131,12 @@ pub fn update_upstream(
         }
         if let Some(tags) = change.tags {
             up.tags = tags;
+        }
+        if let Some(protocol) = change.protocol {
+            up.protocol = (protocol != Protocol::native(service)).then_some(protocol);
+        }
+        if let Some(map) = change.model_map {
+            up.model_map = map;
         }
         let upstream = UpstreamView::of(up, service);
         let changed = *cfg != before;

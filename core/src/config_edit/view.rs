@@ -18,6 +18,9 @@ pub struct UpstreamView {
     pub tags: IndexMap<String, String>,
     /// The API it speaks (the client's own unless set otherwise).
     pub protocol: Protocol,
+    /// The client's model name → the upstream's (`*`: every other model);
+    /// empty when names go as they are.
+    pub model_map: IndexMap<String, String>,
 }
 
 impl UpstreamView {
@@ -30,6 +33,7 @@ impl UpstreamView {
             api_key: masked(&u.auth.api_key),
             tags: u.tags.clone(),
             protocol: u.protocol(service),
+            model_map: u.model_map.0.clone(),
         }
     }
 

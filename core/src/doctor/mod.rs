@@ -17,7 +17,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::config::error::display_path;
-use crate::config::{ConfigFile, ConfigStore, Settings};
+use crate::config::{ConfigFile, ConfigStore, Protocol, Settings};
+use crate::config_edit::detect::{detect, path_of, probe_client, Detection};
 use crate::filter::FilterSet;
 use crate::status::{port_holder, PortHolder};
 use crate::{control, Paths, Service};
@@ -354,14 +355,10 @@ fn last_line(path: &Path) -> Option<String> {
 }
 
 /// DNS, TCP and TLS to every upstream of the active configs: any HTTP
-/// answer (even 401/404) proves the relay is reachable.
+/// answer (even 401/404) proves the relay is reachable. A reachable one is
+/// then asked which API it speaks ([`crate::config_edit::detect`]).
 async fn check_online(file: &ConfigFile, checks: &mut Vec<Check>) {
-    let Ok(client) = reqwest::Client::builder()
-        .timeout(ONLINE_TIMEOUT)
-        .connect_timeout(ONLINE_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    else {
+    let Ok(client) = probe_client(ONLINE_TIMEOUT) else {
         checks.push(Check::fail("online", "cannot create an HTTP client", "report this as a bug"));
         return;
     };
@@ -374,21 +371,46 @@ async fn check_online(file: &ConfigFile, checks: &mut Vec<Check>) {
             let id = format!("online.{service}.{}.{i}", cfg.name);
             let url = up.base_url.clone();
             let client = client.clone();
+            let name = cfg.name.clone();
             probes.push(async move {
                 let result = client.head(&url).send().await;
-                (id, url, result)
+                let detection = match &result {
+                    Ok(_) => Some(detect(&client, service, &name, up).await),
+                    Err(_) => None,
+                };
+                (id, url, service, up.protocol(service), result, detection)
             });
         }
     }
-    for (id, url, result) in futures_util::future::join_all(probes).await {
+    for (id, url, service, protocol, result, detection) in futures_util::future::join_all(probes).await {
         checks.push(match result {
-            Ok(resp) => Check::pass(id, format!("{url} is reachable (HTTP {})", resp.status().as_u16())),
+            Ok(resp) => Check::pass(&id, format!("{url} is reachable (HTTP {})", resp.status().as_u16())),
             Err(e) => Check::fail(
-                id,
+                &id,
                 format!("{url} is unreachable: {}", describe(&e)),
                 "check the URL, your network/VPN and DNS; or remove the upstream from config.json",
             ),
         });
+        if let Some(check) = detection.and_then(|d| protocol_check(&id, &url, service, protocol, d)) {
+            checks.push(check);
+        }
+    }
+}
+
+/// `online.….protocol`: the configured protocol answers (pass), or what to
+/// set instead (warn). Nothing when the probes got no answer to judge by.
+fn protocol_check(id: &str, url: &str, service: Service, protocol: Protocol, d: Detection) -> Option<Check> {
+    let id = format!("{id}.protocol");
+    match d.suggestion {
+        Some(hint) => {
+            let message = format!("{url} does not answer {} (its protocol is {protocol})", path_of(protocol));
+            Some(Check::warn(id, message, hint))
+        }
+        None if d.answers.contains(&protocol) => {
+            let note = if protocol == Protocol::native(service) { "" } else { ", through the bridge" };
+            Some(Check::pass(id, format!("{url} answers {} (protocol {protocol}{note})", path_of(protocol))))
+        }
+        None => None,
     }
 }
 

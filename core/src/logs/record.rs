@@ -68,6 +68,10 @@ pub struct Attempt {
     /// for native upstreams.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
+    /// The model name sent to this upstream, when its model map changed the
+    /// client's (`"deepseek-chat"` for Codex's `gpt-5-codex`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_model: Option<String>,
 }
 
 /// One proxied request. Build it with [`RequestRecord::new`] or a struct
@@ -204,6 +208,7 @@ mod tests {
             error: None,
             error_kind: None,
             protocol: None,
+            upstream_model: None,
         }];
         let v: serde_json::Value = serde_json::to_value(&r).unwrap();
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();

@@ -119,6 +119,7 @@ async fn run(
         order: order.into_iter(),
         failures: Vec::new(),
         started,
+        model: std::sync::OnceLock::new(),
     };
     while let Some(index) = turn.order.next() {
         let attempt_started = Instant::now();

@@ -36,6 +36,7 @@ pub mod headers;
 pub mod identity;
 pub mod linger;
 pub mod listen;
+pub mod model_map;
 pub mod native_error;
 pub mod observe;
 pub mod pump;

@@ -254,6 +254,7 @@ fn unstreamable(
         error: Some(message.clone()),
         error_kind: None,
         protocol: upstream.logged_protocol(),
+        upstream_model: turn.upstream_model(index),
     });
     // The upstream answered; what it said is about the request.
     let outcome = Outcome::Neutral { status: answer.status.as_u16() };

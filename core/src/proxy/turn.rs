@@ -16,6 +16,7 @@ use futures_util::StreamExt;
 use super::bridged::{self, ByteStream};
 use super::error::Reason;
 use super::headers;
+use super::model_map::{self, ModelField};
 use super::observe::Observer;
 use super::pump::{root_cause, Pump};
 use super::splice::hold_opening;
@@ -96,6 +97,9 @@ pub(super) struct Turn {
     pub order: std::vec::IntoIter<usize>,
     pub failures: Vec<(usize, Failed)>,
     pub started: Instant,
+    /// The client's `model`, found in `body` the first time an upstream with
+    /// a model map needs it (never, for configs without maps).
+    pub model: std::sync::OnceLock<Option<ModelField>>,
 }
 
 impl Turn {
@@ -117,6 +121,7 @@ impl Turn {
             error: Some(error.message.clone()),
             error_kind: Some(error.kind.as_str().into()),
             protocol: upstream.logged_protocol(),
+            upstream_model: self.upstream_model(index),
         });
         self.failures.push((index, failed));
     }
@@ -132,8 +137,37 @@ impl Turn {
             error: None,
             error_kind: None,
             protocol: self.active.upstreams[index].logged_protocol(),
+            upstream_model: self.upstream_model(index),
         });
         self.state.shared.lb.served(self.session.as_deref(), &self.active.ids[index], index);
+    }
+
+    /// The model name upstream `index` is sent, when its map changes the
+    /// client's: for the log's attempt.
+    pub fn upstream_model(&self, index: usize) -> Option<String> {
+        let map = &self.active.upstreams[index].model_map;
+        if map.is_empty() {
+            return None;
+        }
+        Some(map.target(&self.model_field()?.value)?.to_string())
+    }
+
+    fn model_field(&self) -> Option<&ModelField> {
+        self.model.get_or_init(|| model_map::find_model(&self.body)).as_ref()
+    }
+
+    /// The body as upstream `index` gets it in the client's protocol: the
+    /// client's, with the model mapped when its map says so (the same bytes
+    /// otherwise, not even parsed without a map).
+    fn native_body(&self, index: usize) -> Bytes {
+        let map = &self.active.upstreams[index].model_map;
+        if map.is_empty() {
+            return self.body.clone();
+        }
+        match self.model_field().and_then(|field| Some((field, map.target(&field.value)?))) {
+            Some((field, to)) => model_map::rewrite(&self.body, field, to),
+            None => self.body.clone(),
+        }
     }
 
     /// Why no upstream worked: which were tried and what went wrong.
@@ -163,7 +197,12 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool) -> Tr
     };
     let path_and_query = turn.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let url = upstream_url(&upstream.url, bridge.as_ref().map_or(path_and_query, |b| b.path));
-    let body = bridge.as_ref().map_or_else(|| turn.body.clone(), |b| b.body.clone());
+    // The model map applies whatever the protocol: a bridge's translation
+    // keeps the client's `model` at the top level, so it is mapped there.
+    let body = match &bridge {
+        None => turn.native_body(index),
+        Some(b) => model_map::map_model(&b.body, &upstream.model_map).unwrap_or_else(|| b.body.clone()),
+    };
     let mut upstream_headers = headers::to_upstream(&turn.headers, &upstream.auth, &state.shared.via);
     // The bridge reads the upstream's stream itself, uncompressed.
     if spliced || bridge.is_some() {

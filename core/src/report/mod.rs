@@ -22,6 +22,7 @@ pub mod live;
 pub mod remote;
 pub mod serving;
 
+use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 pub use level::Level;
@@ -119,6 +120,10 @@ pub struct ReportUpstream {
     /// not name it (or an older proxy reported it).
     #[serde(default)]
     pub protocol: Option<Protocol>,
+    /// Its model map as configured (client model → upstream model); absent
+    /// when empty.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub model_map: IndexMap<String, String>,
 }
 
 impl ReportUpstream {
@@ -224,6 +229,11 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
         let up = cfg.upstreams.iter().find(|u| u.base_url.trim() == base_url.trim())?;
         Some(up.protocol(service))
     };
+    let model_map_of = |config: &str, base_url: &str| {
+        let cfg = section.and_then(|s| s.configs.get(config));
+        let up = cfg.and_then(|c| c.upstreams.iter().find(|u| u.base_url.trim() == base_url.trim()));
+        up.map(|u| u.model_map.0.clone()).unwrap_or_default()
+    };
     let listening = serving.is_served();
     let (owner, pid, version, serves_service) = match &serving {
         Serving::TakenByHelper { identity, .. } => (
@@ -254,6 +264,7 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
                         label: host_label(&u.base_url),
                         key: key_of(&u.config, &u.base_url),
                         protocol: protocol_of(&u.config, &u.base_url),
+                        model_map: model_map_of(&u.config, &u.base_url),
                         state: u.state.into(),
                         quota: quota_of(&u.config, &u.base_url),
                         base_url: u.base_url.clone(),
@@ -277,6 +288,7 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
                             live: None,
                             quota: quota_of(&c.name, &u.base_url),
                             protocol: Some(u.protocol(service)),
+                            model_map: u.model_map.0.clone(),
                         })
                         .collect()
                 })
