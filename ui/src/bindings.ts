@@ -105,6 +105,10 @@ export type AddUpstreamArgs = {
 	/**  The config's alias (`None` leaves it). */
 	alias: string | null,
 	tags: ([string, string])[],
+	/**  The API it speaks; absent: the client's own. */
+	protocol?: Protocol | null,
+	/**  Client model → upstream model rows (`*`: every other model). */
+	model_map?: ([string, string])[] | null,
 };
 
 /**  The desktop app's preferences, in settings.json's `app` section. */
@@ -149,6 +153,11 @@ export type Attempt = {
 	 *  for native upstreams.
 	 */
 	protocol?: string | null,
+	/**
+	 *  The model name sent to this upstream, when its model map changed the
+	 *  client's (`"deepseek-chat"` for Codex's `gpt-5-codex`); absent otherwise.
+	 */
+	upstream_model?: string | null,
 };
 
 /**  One check's result. */
@@ -229,6 +238,24 @@ export type ConnectionTest = {
 	latency_ms: number,
 	/**  In words, for the form (never contains the key). */
 	message: string,
+	/**
+	 *  Which API paths it answers, and the `protocol` to set when the one
+	 *  configured is not among them; `null` when it was not reachable.
+	 */
+	detection: Detection | null,
+};
+
+/**  What the probes found. */
+export type Detection = {
+	/**  The protocols whose path answered (anything but 404/405/501). */
+	answers: Protocol[],
+	/**  Every probe gave an HTTP answer (none timed out or failed to connect). */
+	complete: boolean,
+	/**
+	 *  What to set, when the configured protocol is not among `answers`
+	 *  (`… answers /v1/chat/completions only: set "protocol": "chat" …`).
+	 */
+	suggestion: string | null,
 };
 
 export type DoctorSummary = {
@@ -352,6 +379,11 @@ export type ReportUpstream = {
 	 *  not name it (or an older proxy reported it).
 	 */
 	protocol?: Protocol | null,
+	/**
+	 *  Its model map as configured (client model → upstream model); absent
+	 *  when empty.
+	 */
+	model_map?: { [key in string]: string },
 };
 
 /**  Counter values since the proxy started. */
@@ -630,6 +662,10 @@ export type TestConnectionArgs = {
 	base_url: string,
 	auth_token: string | null,
 	api_key: string | null,
+	/**  The config it goes into (names it in a suggested command). */
+	config?: string | null,
+	/**  The protocol chosen in the form; the detection is judged against it. */
+	protocol?: Protocol | null,
 };
 
 /**  Counts for one group. */
@@ -678,6 +714,10 @@ export type UpdateUpstreamArgs = {
 	alias: string | null,
 	/**  Replace the upstream's tags. */
 	tags: ([string, string])[],
+	/**  Set the API it speaks (absent: leave it). */
+	protocol?: Protocol | null,
+	/**  Replace its whole model map (absent: leave it; empty: remove it). */
+	model_map?: ([string, string])[] | null,
 };
 
 /**  An upstream's health, as far as it is known. */
@@ -716,6 +756,11 @@ export type UpstreamView = {
 	tags: { [key in string]: string },
 	/**  The API it speaks (the client's own unless set otherwise). */
 	protocol: Protocol,
+	/**
+	 *  The client's model name → the upstream's (`*`: every other model);
+	 *  empty when names go as they are.
+	 */
+	model_map: { [key in string]: string },
 };
 
 /**  Token counts reported by the upstream for one request. */

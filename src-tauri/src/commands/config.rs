@@ -2,7 +2,7 @@
 //! config, remove one, and test a relay (before saving it, or as saved).
 //! A command with more than one argument takes one `…Args` struct.
 
-use codex_helper_core::config::{ConfigStore, Settings};
+use codex_helper_core::config::{ConfigStore, Protocol, Settings};
 use codex_helper_core::config_edit::{
     self, AddOutcome, ConnectionTest, NewKey, NewUpstream, RemoveOutcome, ServiceView, UpdateOutcome, UpstreamChange,
 };
@@ -33,14 +33,24 @@ pub struct AddUpstreamArgs {
     /// The config's alias (`None` leaves it).
     pub alias: Option<String>,
     pub tags: Vec<(String, String)>,
+    /// The API it speaks; absent: the client's own.
+    #[serde(default)]
+    #[specta(optional)]
+    pub protocol: Option<Protocol>,
+    /// Client model → upstream model rows (`*`: every other model).
+    #[serde(default)]
+    #[specta(optional)]
+    pub model_map: Option<Vec<(String, String)>>,
 }
 
 /// Add an upstream to `config` (created if new, active if it is the first).
 #[tauri::command]
 #[specta::specta]
 pub async fn add_upstream(state: State<'_, WindowState>, args: AddUpstreamArgs) -> CmdResult<AddOutcome> {
-    let AddUpstreamArgs { service, config, base_url, auth_token, api_key, alias, tags } = args;
-    let new = NewUpstream { base_url, auth_token, api_key, alias, tags: tags.into_iter().collect(), protocol: None };
+    let AddUpstreamArgs { service, config, base_url, auth_token, api_key, alias, tags, protocol, model_map } = args;
+    let model_map = model_map.unwrap_or_default().into_iter().collect();
+    let tags = tags.into_iter().collect();
+    let new = NewUpstream { base_url, auth_token, api_key, alias, tags, protocol, model_map };
     let settings = Settings::load(&state.paths).map_err(CommandError::new)?;
     let store = ConfigStore::new(&state.paths);
     let outcome = config_edit::add_upstream(&store, &settings, service, &config, new).map_err(CommandError::new)?;
@@ -64,6 +74,14 @@ pub struct UpdateUpstreamArgs {
     pub alias: Option<String>,
     /// Replace the upstream's tags.
     pub tags: Vec<(String, String)>,
+    /// Set the API it speaks (absent: leave it).
+    #[serde(default)]
+    #[specta(optional)]
+    pub protocol: Option<Protocol>,
+    /// Replace its whole model map (absent: leave it; empty: remove it).
+    #[serde(default)]
+    #[specta(optional)]
+    pub model_map: Option<Vec<(String, String)>>,
 }
 
 /// Change the upstream at `base_url` of `config`: move it to `new_base_url`,
@@ -72,8 +90,15 @@ pub struct UpdateUpstreamArgs {
 #[tauri::command]
 #[specta::specta]
 pub async fn update_upstream(state: State<'_, WindowState>, args: UpdateUpstreamArgs) -> CmdResult<UpdateOutcome> {
-    let UpdateUpstreamArgs { service, config, base_url, new_base_url, key, alias, tags } = args;
-    let change = UpstreamChange { base_url: Some(new_base_url), key, alias, tags: Some(tags.into_iter().collect()) };
+    let UpdateUpstreamArgs { service, config, base_url, new_base_url, key, alias, tags, protocol, model_map } = args;
+    let change = UpstreamChange {
+        base_url: Some(new_base_url),
+        key,
+        alias,
+        tags: Some(tags.into_iter().collect()),
+        protocol,
+        model_map: model_map.map(|rows| rows.into_iter().collect()),
+    };
     let settings = Settings::load(&state.paths).map_err(CommandError::new)?;
     let store = ConfigStore::new(&state.paths);
     let outcome = config_edit::update_upstream(&store, &settings, service, &config, &base_url, change)
@@ -114,14 +139,25 @@ pub struct TestConnectionArgs {
     pub base_url: String,
     pub auth_token: Option<String>,
     pub api_key: Option<String>,
+    /// The config it goes into (names it in a suggested command).
+    #[serde(default)]
+    #[specta(optional)]
+    pub config: Option<String>,
+    /// The protocol chosen in the form; the detection is judged against it.
+    #[serde(default)]
+    #[specta(optional)]
+    pub protocol: Option<Protocol>,
 }
 
 /// Send one real request to `base_url` with the key, as the proxy would.
 #[tauri::command]
 #[specta::specta]
 pub async fn test_connection(args: TestConnectionArgs) -> CmdResult<ConnectionTest> {
-    let TestConnectionArgs { service, base_url, auth_token, api_key } = args;
-    config_edit::test_connection(service, &base_url, auth_token, api_key).await.map_err(CommandError::new)
+    let TestConnectionArgs { service, base_url, auth_token, api_key, config, protocol } = args;
+    let config = config.filter(|c| !c.trim().is_empty()).unwrap_or_else(|| "NAME".to_string());
+    config_edit::test_connection(service, &config, &base_url, auth_token, api_key, protocol)
+        .await
+        .map_err(CommandError::new)
 }
 
 /// A saved upstream, named by where it is.

@@ -201,13 +201,13 @@ mockIPC(
       }
       case "test_stored_connection":
         await new Promise((r) => setTimeout(r, 300));
-        return { ok: true, status: 200, latency_ms: 164, message: "ok (HTTP 200), with the stored key" };
+        return { ok: true, status: 200, latency_ms: 164, message: "ok (HTTP 200), with the stored key", detection: null };
       case "test_connection":
         await new Promise((r) => setTimeout(r, 300));
         if (String(a.base_url).includes("bad")) throw "could not connect to bad.example: connection refused";
         return a.auth_token || a.api_key
-          ? { ok: true, status: 200, latency_ms: 182, message: "reachable, key accepted" }
-          : { ok: false, status: 401, latency_ms: 95, message: "key rejected" };
+          ? { ok: true, status: 200, latency_ms: 182, message: "reachable, key accepted", detection: null }
+          : { ok: false, status: 401, latency_ms: 95, message: "key rejected", detection: null };
       case "switch_on": case "switch_off": return { service: a.service, file: "", backup: null, port: 3211, changed: true, already: false, restored: null, keys: [], kept: [] };
       case "switch_status": return status().services.map((s) => s.switch);
       case "usage_summary": return summary(a.days);
