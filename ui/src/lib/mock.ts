@@ -21,17 +21,17 @@ const configs: Record<string, ServiceView> = {
       {
         name: "main", alias: null, active: true,
         upstreams: [
-          { base_url: A, auth_token: "sk-…9f3a", api_key: null, tags: { provider_id: "packy" } },
-          { base_url: B, auth_token: "sk-…11c0", api_key: null, tags: {} },
+          { base_url: A, auth_token: "sk-…9f3a", api_key: null, tags: { provider_id: "packy" }, protocol: "responses", model_map: {} },
+          { base_url: B, auth_token: "sk-…11c0", api_key: null, tags: {}, protocol: "chat", model_map: { "gpt-5-codex": "deepseek-chat" } },
         ],
       },
-      { name: "backup", alias: "cheap", active: false, upstreams: [{ base_url: "https://api.openai.com/v1", auth_token: null, api_key: "sk-…x7Qe", tags: {} }] },
+      { name: "backup", alias: "cheap", active: false, upstreams: [{ base_url: "https://api.openai.com/v1", auth_token: null, api_key: "sk-…x7Qe", tags: {}, protocol: "responses", model_map: {} }] },
     ],
   },
   claude: {
     service: "claude",
     active: "work",
-    configs: [{ name: "work", alias: null, active: true, upstreams: [{ base_url: C, auth_token: "sk-…a2b1", api_key: null, tags: {} }] }],
+    configs: [{ name: "work", alias: null, active: true, upstreams: [{ base_url: C, auth_token: "sk-…a2b1", api_key: null, tags: {}, protocol: "anthropic", model_map: {} }] }],
   },
 };
 
@@ -179,7 +179,8 @@ mockIPC(
         if (!c) v.configs.push((c = { name: a.config, alias: null, active: false, upstreams: [] }));
         const key = a.auth_token ?? a.api_key;
         const masked = key ? `${key.slice(0, 3)}…${key.slice(-4)}` : null;
-        const up = { base_url: a.base_url, auth_token: a.auth_token ? masked : null, api_key: a.api_key ? masked : null, tags: Object.fromEntries(a.tags) };
+        const up = { base_url: a.base_url, auth_token: a.auth_token ? masked : null, api_key: a.api_key ? masked : null, tags: Object.fromEntries(a.tags),
+          protocol: a.protocol ?? (a.service === "claude" ? "anthropic" : "responses"), model_map: Object.fromEntries(a.model_map ?? []) };
         const i = c.upstreams.findIndex((u) => u.base_url === a.base_url);
         if (i >= 0) c.upstreams[i] = up; else c.upstreams.push(up);
         return { service: a.service, config: a.config, action: i >= 0 ? "updated" : "added", created, became_active: false, index: i >= 0 ? i : c.upstreams.length - 1, upstream: up };
@@ -195,6 +196,8 @@ mockIPC(
           auth_token: a.key ? mask(a.key.auth_token) : old.auth_token,
           api_key: a.key ? mask(a.key.api_key) : old.api_key,
           tags: Object.fromEntries(a.tags),
+          protocol: a.protocol ?? old.protocol,
+          model_map: a.model_map ? Object.fromEntries(a.model_map) : old.model_map,
         };
         c.upstreams[i] = up;
         return { service: a.service, config: a.config, previous_base_url: a.base_url, index: i, changed: true, key_replaced: a.key != null, upstream: up };
