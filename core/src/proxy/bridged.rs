@@ -106,13 +106,10 @@ impl Bridged {
     /// error shape.
     pub async fn answer(&self, response: reqwest::Response) -> Result<(HeaderMap, ByteStream), UpstreamError> {
         let status = response.status();
-        let mut headers = response.headers().clone();
-        for name in [header::CONTENT_LENGTH, header::CONTENT_ENCODING, header::TRANSFER_ENCODING] {
-            headers.remove(name);
-        }
         if !status.is_success() {
-            return self.error_answer(status, headers, response).await;
+            return self.error_answer(status, response).await;
         }
+        let mut headers = translated_headers(&response);
         let content_type =
             headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
         let event_stream = content_type.starts_with("text/event-stream");
@@ -163,17 +160,27 @@ impl Bridged {
     async fn error_answer(
         &self,
         status: StatusCode,
-        mut headers: HeaderMap,
         response: reqwest::Response,
     ) -> Result<(HeaderMap, ByteStream), UpstreamError> {
         if !matches!(self.direction, Direction::Claude(_)) {
-            return Ok((headers, response.bytes_stream().boxed()));
+            return Ok((response.headers().clone(), response.bytes_stream().boxed()));
         }
+        let mut headers = translated_headers(&response);
         let body = read_all(response).await?;
         let out = messages_to_chat::error_body(&body, super::native_error::anthropic_type(status));
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         Ok((headers, futures_util::stream::iter([Ok(Bytes::from(out))]).boxed()))
     }
+}
+
+/// The upstream's headers without those of its body's framing, which the
+/// translated body does not keep.
+fn translated_headers(response: &reqwest::Response) -> HeaderMap {
+    let mut headers = response.headers().clone();
+    for name in [header::CONTENT_LENGTH, header::CONTENT_ENCODING, header::TRANSFER_ENCODING] {
+        headers.remove(name);
+    }
+    headers
 }
 
 async fn read_all(response: reqwest::Response) -> Result<Bytes, UpstreamError> {
