@@ -10,7 +10,8 @@
 //!   views of it with every key masked.
 //! - [`live`]: the config a running proxy serves, kept current.
 //! - [`bridge`]: translations for upstreams that speak another API than the
-//!   client (Codex → Chat Completions), pure and unit-tested without sockets.
+//!   client (Codex or Claude Code → Chat Completions), pure and unit-tested
+//!   without sockets.
 //! - [`proxy`]: the HTTP server per service; guards, forwards every request
 //!   to an upstream chosen by [`lb`], streams the answer back untouched.
 //! - [`lb`]: ordered upstreams with failure thresholds, cooldowns, quota

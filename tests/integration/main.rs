@@ -2,6 +2,7 @@
 
 mod canned;
 mod chat_bridge;
+mod claude_chat_bridge;
 mod control;
 mod failover_health;
 mod failover_order;

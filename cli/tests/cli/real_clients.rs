@@ -257,6 +257,81 @@ async fn claude_print_completes_a_turn_through_the_proxy() {
     assert_eq!(after, CLAUDE_SETTINGS, "switch off gives the user's settings back byte for byte");
 }
 
+/// Claude Code through a relay that serves only `/v1/chat/completions`
+/// (issue 12): the first answer calls its `Bash` tool; Claude Code runs the
+/// command and sends the output back (a `tool_result`, which reaches the
+/// relay as a `tool` message); the relay then answers with text. Side
+/// requests without tools (titles…) get text.
+#[tokio::test(flavor = "multi_thread")]
+async fn claude_print_runs_a_tool_through_a_chat_only_relay() {
+    let upstream = MockUpstream::start().await;
+    upstream.set_router(|req| {
+        if req.method != "POST" || req.path != "/v1/chat/completions" {
+            return Reply::json(404, canned::openai_error_json("not_found", "only /v1/chat/completions here"));
+        }
+        let body = req.json();
+        let answered = body["messages"].as_array().is_some_and(|m| m.iter().any(|m| m["role"] == "tool"));
+        let has_bash = body["tools"].as_array().is_some_and(|t| t.iter().any(|t| t["function"]["name"] == "Bash"));
+        if answered {
+            Reply::sse(canned::chat_stream("the tool said claude-tool-ran", 40, 8))
+        } else if has_bash {
+            let args = serde_json::json!({"command": "echo claude-tool-ran", "description": "Echo a word"}).to_string();
+            Reply::sse(canned::chat_tool_call_stream("call_claude_1", "Bash", &args))
+        } else {
+            Reply::sse(canned::chat_stream("A title", 5, 2))
+        }
+    });
+    let s = setup();
+    let home = s.home.dir.path();
+    let base = format!("{}/v1", upstream.url());
+    ch_ok(
+        home,
+        &[
+            "config",
+            "add",
+            "main",
+            "--claude",
+            "--base-url",
+            &base,
+            "--auth-token",
+            "sk-kimi-1234",
+            "--protocol",
+            "chat",
+        ],
+    );
+    let listed = ch_ok(home, &["config", "show", "main", "--claude"]);
+    assert!(listed.contains("protocol chat"), "{listed}");
+    ch_ok(home, &["switch", "on", "--claude", "--port", &s.port]);
+    let proxy = serve(&s, "--claude");
+
+    let args = ["-p", "--output-format", "json", "--allowedTools=Bash", "run echo claude-tool-ran"];
+    let out = run_client(home, &s.project, "claude", &args, &CLAUDE_ENV).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("the tool said claude-tool-ran"), "{}", text(&out));
+
+    let turns: Vec<_> = upstream.requests().into_iter().filter(|r| r.method == "POST").collect();
+    assert!(turns.iter().all(|r| r.path == "/v1/chat/completions"), "only chat requests: {turns:?}");
+    let answered = turns
+        .iter()
+        .map(|r| r.json())
+        .find(|b| b["messages"].as_array().is_some_and(|m| m.iter().any(|m| m["role"] == "tool")))
+        .expect("the tool's result was sent back");
+    let messages = answered["messages"].as_array().unwrap();
+    let call = messages
+        .iter()
+        .find(|m| m["role"] == "assistant" && m["tool_calls"].is_array())
+        .expect("the call is sent back");
+    assert_eq!(call["tool_calls"][0]["id"], "toolu_call_claude_1");
+    assert_eq!(call["tool_calls"][0]["function"]["name"], "Bash");
+    let result = messages.iter().find(|m| m["role"] == "tool").unwrap();
+    assert_eq!(result["tool_call_id"], "toolu_call_claude_1");
+    let output = result["content"].as_str().unwrap();
+    assert!(output.contains("claude-tool-ran"), "Claude Code ran the command and sent its output: {output}");
+    assert!(!output.starts_with("Error: "), "the command succeeded: {output}");
+    assert!(turns.iter().all(|r| r.header("authorization") == Some("Bearer sk-kimi-1234")));
+    assert!(proxy.terminate().success());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn claude_print_survives_a_failing_primary() {
     let primary = MockUpstream::start().await;

@@ -7,8 +7,13 @@
 //!
 //! - [`responses_to_chat`]: Codex (OpenAI Responses API) → an OpenAI Chat
 //!   Completions upstream.
-//!
-//! Not there yet (issue 12): Claude Code (Anthropic Messages) → Chat
-//! Completions, and model maps.
+//! - [`messages_to_chat`]: Claude Code (Anthropic Messages) → an OpenAI
+//!   Chat Completions upstream.
+//! - Shared by both: [`chat`], the Chat Completions shapes, and
+//!   [`chat_sse`], the reader of a chat event stream that feeds a
+//!   direction's translator.
 
+pub mod chat;
+pub mod chat_sse;
+pub mod messages_to_chat;
 pub mod responses_to_chat;

@@ -54,16 +54,13 @@ impl Protocol {
     pub fn usable_by(self, service: Service) -> Result<(), String> {
         match (service, self) {
             (Service::Codex, Protocol::Responses | Protocol::Chat) => Ok(()),
-            (Service::Claude, Protocol::Anthropic) => Ok(()),
-            (Service::Claude, Protocol::Chat) => Err(
-                "is `chat`, but the Claude Code → Chat Completions bridge is not there yet; use an upstream that speaks Anthropic Messages (`anthropic`, the default for claude)".into(),
-            ),
-            (Service::Codex, Protocol::Anthropic) => Err(
-                "is `anthropic`, but Codex can only use `responses` (the default) or `chat` upstreams".into(),
-            ),
-            (Service::Claude, Protocol::Responses) => Err(
-                "is `responses`, but Claude Code can only use `anthropic` upstreams (the default) for now".into(),
-            ),
+            (Service::Claude, Protocol::Anthropic | Protocol::Chat) => Ok(()),
+            (Service::Codex, Protocol::Anthropic) => {
+                Err("is `anthropic`, but Codex can only use `responses` (the default) or `chat` upstreams".into())
+            }
+            (Service::Claude, Protocol::Responses) => {
+                Err("is `responses`, but Claude Code can only use `anthropic` (the default) or `chat` upstreams".into())
+            }
         }
     }
 }
@@ -89,11 +86,13 @@ mod tests {
     }
 
     #[test]
-    fn codex_takes_chat_and_claude_says_the_bridge_is_missing() {
+    fn both_clients_take_chat_but_not_each_others_protocol() {
         assert!(Protocol::Chat.usable_by(Service::Codex).is_ok());
+        assert!(Protocol::Chat.usable_by(Service::Claude).is_ok());
         assert!(Protocol::native(Service::Claude).usable_by(Service::Claude).is_ok());
-        let err = Protocol::Chat.usable_by(Service::Claude).unwrap_err();
-        assert!(err.contains("not there yet"), "{err}");
-        assert!(Protocol::Anthropic.usable_by(Service::Codex).is_err());
+        let err = Protocol::Anthropic.usable_by(Service::Codex).unwrap_err();
+        assert!(err.contains("`chat`"), "{err}");
+        let err = Protocol::Responses.usable_by(Service::Claude).unwrap_err();
+        assert!(err.contains("`chat`"), "{err}");
     }
 }

@@ -416,7 +416,7 @@ mod tests {
     const KEY: &str = "sk-test-0123456789abcd";
 
     #[test]
-    fn add_with_protocol_chat_stores_it_and_claude_is_refused() {
+    fn add_with_protocol_chat_stores_it_for_both_and_claude_refuses_responses() {
         let (_d, store) = store();
         let s = Settings::default();
         let mut new = up("https://chat.example/v1", KEY);
@@ -437,10 +437,14 @@ mod tests {
             "the default is not written"
         );
 
-        new.protocol = Some(Protocol::Chat);
-        let err = add_upstream(&store, &s, Service::Claude, "c", new).unwrap_err();
-        assert!(err.to_string().starts_with("--protocol is `chat`, but the Claude Code"), "{err}");
+        new.protocol = Some(Protocol::Responses);
+        let err = add_upstream(&store, &s, Service::Claude, "c", new.clone()).unwrap_err();
+        assert!(err.to_string().starts_with("--protocol is `responses`, but Claude Code"), "{err}");
         assert!(store.load().unwrap().claude.configs.is_empty(), "nothing written");
+        new.protocol = Some(Protocol::Chat);
+        let c = add_upstream(&store, &s, Service::Claude, "c", new).unwrap();
+        assert_eq!(c.upstream.protocol, Protocol::Chat);
+        assert_eq!(store.load().unwrap().claude.configs["c"].upstreams[0].protocol, Some(Protocol::Chat));
     }
 
     #[test]

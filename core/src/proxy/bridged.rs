@@ -1,22 +1,33 @@
 //! An attempt at an upstream that speaks another protocol than the client:
-//! the request translated on the way out, and a successful answer wrapped
-//! in the translation on the way back, before the pump, so everything after
-//! it (observer, failover before content, usage, the log) sees the client's
-//! own stream. Error answers are not translated: a Chat Completions error
-//! body (`{"error": {…}}`) is already in Codex's native shape, and keeps
-//! the failover rules of every upstream (`lb::retry`).
+//! the request translated on the way out, and the answer wrapped in the
+//! translation on the way back, before the pump, so everything after it
+//! (observer, failover before content, usage, the log) sees the client's
+//! own stream. Two directions (see [`crate::bridge`]):
 //!
-//! Native upstreams never come here (see [`prepare`]).
+//! - Codex → chat: a chat error body (`{"error": {…}}`) is already in
+//!   Codex's native shape and goes back as it is.
+//! - Claude Code → chat: a chat error body becomes Anthropic's
+//!   `{"type": "error", …}`; `count_tokens` is answered here (an estimate),
+//!   as a chat upstream has no such endpoint.
+//!
+//! Which answers fail over stays as for every upstream (`lb::retry`, by
+//! status, before the translation). Native upstreams never come here (see
+//! [`prepare`]).
 
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
-use http::{header, HeaderMap, HeaderValue, Method};
+use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 
-use super::turn::Turn;
-use crate::bridge::responses_to_chat::{self, translate_json_body, ChatToResponses, Translated, Translator};
+use super::observe::Observer;
+use super::pump::Pump;
+use super::turn::{Chosen, ChosenBody, Tried, Turn};
+use crate::bridge::chat;
+use crate::bridge::messages_to_chat::{self, ChatToMessages, Route};
+use crate::bridge::responses_to_chat::{self, ChatToResponses};
 use crate::lb::{ErrorKind, UpstreamError};
 use crate::live::ActiveUpstream;
+use crate::Service;
 
 /// A non-streaming answer larger than this is not translated.
 const MAX_JSON_ANSWER: usize = 32 << 20;
@@ -25,59 +36,151 @@ const MAX_JSON_ANSWER: usize = 32 << 20;
 pub(super) struct Bridged {
     pub path: &'static str,
     pub body: Bytes,
-    translated: Translated,
+    direction: Direction,
 }
 
-/// `Some` when this request to `upstream` goes through a bridge: a Codex
-/// turn (`POST …/responses`) to a `chat` upstream. Other requests to it
+enum Direction {
+    Codex(responses_to_chat::Translated),
+    Claude(messages_to_chat::Translated),
+    /// Answered here, without the upstream: this JSON body.
+    Local(Bytes),
+}
+
+/// `Some` when this request to `upstream` goes through a bridge: a turn
+/// (Codex `POST …/responses`, Claude `POST …/messages`) to a `chat`
+/// upstream, or Claude's `count_tokens`. Other requests to it
 /// (`GET /v1/models`…) go as they are.
 pub(super) fn prepare(turn: &Turn, upstream: &ActiveUpstream) -> Result<Option<Bridged>, UpstreamError> {
-    if upstream.native || turn.method != Method::POST || !responses_to_chat::is_turn(turn.uri.path()) {
+    if upstream.native || turn.method != Method::POST {
         return Ok(None);
     }
-    let mut translated = responses_to_chat::translate_request(&turn.body)
-        .map_err(|err| UpstreamError::new(ErrorKind::BadRequest, err.to_string()))?;
-    let body = Bytes::from(std::mem::take(&mut translated.body));
-    Ok(Some(Bridged { path: responses_to_chat::CHAT_PATH, body, translated }))
+    let unreadable = |message: String| UpstreamError::new(ErrorKind::BadRequest, message);
+    let path = turn.uri.path();
+    let direction = match turn.state.service {
+        Service::Codex if responses_to_chat::is_turn(path) => Direction::Codex(
+            responses_to_chat::translate_request(&turn.body).map_err(|err| unreadable(err.to_string()))?,
+        ),
+        Service::Claude => match messages_to_chat::route(path) {
+            Some(Route::Turn) => Direction::Claude(
+                messages_to_chat::translate_request(&turn.body).map_err(|err| unreadable(err.to_string()))?,
+            ),
+            Some(Route::CountTokens) => Direction::Local(Bytes::from(messages_to_chat::count_tokens(&turn.body))),
+            None => return Ok(None),
+        },
+        Service::Codex => return Ok(None),
+    };
+    let body = match &direction {
+        Direction::Codex(t) => Bytes::from(t.body.clone()),
+        Direction::Claude(t) => Bytes::from(t.body.clone()),
+        Direction::Local(_) => Bytes::new(),
+    };
+    Ok(Some(Bridged { path: chat::CHAT_PATH, body, direction }))
 }
 
 pub(super) type ByteStream = BoxStream<'static, reqwest::Result<Bytes>>;
 
 impl Bridged {
-    /// A successful chat answer as the client's: its headers and body.
-    pub async fn answer(&self, response: reqwest::Response) -> Result<(HeaderMap, ByteStream), UpstreamError> {
-        let mut headers = response.headers().clone();
-        for name in [header::CONTENT_LENGTH, header::CONTENT_ENCODING, header::TRANSFER_ENCODING] {
-            headers.remove(name);
+    /// The answer when the bridge gives it itself (`count_tokens`): the
+    /// upstream is not asked.
+    pub fn answered_here(&self, turn: &Turn) -> Option<Tried> {
+        let Direction::Local(body) = &self.direction else { return None };
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let observer = Observer::new(turn.state.service, &headers);
+        let stream = futures_util::stream::iter([Ok(body.clone())]).boxed();
+        let pump = Pump::from_stream(stream, observer, turn.settings.limits.stream_idle_timeout, false);
+        let body = ChosenBody::Stream(Vec::new(), Box::new(pump));
+        Some(Tried::Chosen(Chosen { status: StatusCode::OK, headers, body }))
+    }
+
+    fn stream(&self) -> bool {
+        match &self.direction {
+            Direction::Codex(t) => t.stream,
+            Direction::Claude(t) => t.stream,
+            Direction::Local(_) => false,
         }
+    }
+
+    /// The chat answer as the client's: its headers and body. An error
+    /// answer (one `lb::retry` did not fail over from) in the client's
+    /// error shape.
+    pub async fn answer(&self, response: reqwest::Response) -> Result<(HeaderMap, ByteStream), UpstreamError> {
+        let status = response.status();
+        if !status.is_success() {
+            return self.error_answer(status, response).await;
+        }
+        let mut headers = translated_headers(&response);
         let content_type =
             headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
-        let translator = Translator::new(&self.translated);
-        if content_type.starts_with("text/event-stream") {
-            if !self.translated.stream {
-                return Err(UpstreamError::new(
-                    ErrorKind::Unknown,
-                    "the Chat Completions upstream answered a non-streaming request with an event stream",
-                ));
-            }
+        let event_stream = content_type.starts_with("text/event-stream");
+        if event_stream && !self.stream() {
+            return Err(UpstreamError::new(
+                ErrorKind::Unknown,
+                "the Chat Completions upstream answered a non-streaming request with an event stream",
+            ));
+        }
+        if event_stream {
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
-            return Ok((headers, ChatToResponses::new(response.bytes_stream().boxed(), translator).boxed()));
+            return Ok((headers, self.translate_stream(response.bytes_stream().boxed())));
         }
         // A whole answer: read it, then translate it at once.
         let body = read_all(response).await?;
-        let unreadable = |message: String| {
-            UpstreamError::new(ErrorKind::Unknown, format!("the Chat Completions upstream's answer: {message}"))
-        };
-        if self.translated.stream {
-            // Asked to stream, it answered at once: Codex still gets a stream.
+        if self.stream() {
+            // Asked to stream, it answered at once: the client still gets a stream.
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
             let events = futures_util::stream::iter([Ok::<_, reqwest::Error>(body)]).boxed();
-            return Ok((headers, ChatToResponses::new(events, translator).boxed()));
+            return Ok((headers, self.translate_stream(events)));
         }
-        let out = translate_json_body(&body, translator).map_err(unreadable)?;
+        let out = match &self.direction {
+            Direction::Codex(t) => responses_to_chat::translate_json_body(&body, responses_to_chat::Translator::new(t)),
+            Direction::Claude(t) => {
+                messages_to_chat::translate_json_body(&body, messages_to_chat::Translator::new(t.model.clone()))
+            }
+            Direction::Local(_) => unreachable!("a local answer never asks the upstream"),
+        };
+        let out = out.map_err(|message| {
+            UpstreamError::new(ErrorKind::Unknown, format!("the Chat Completions upstream's answer: {message}"))
+        })?;
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         Ok((headers, futures_util::stream::iter([Ok(Bytes::from(out))]).boxed()))
     }
+
+    fn translate_stream(&self, upstream: ByteStream) -> ByteStream {
+        match &self.direction {
+            Direction::Codex(t) => ChatToResponses::new(upstream, responses_to_chat::Translator::new(t)).boxed(),
+            Direction::Claude(t) => {
+                ChatToMessages::new(upstream, messages_to_chat::Translator::new(t.model.clone())).boxed()
+            }
+            Direction::Local(_) => unreachable!("a local answer never asks the upstream"),
+        }
+    }
+
+    /// An error answer: as it is for Codex (chat errors are OpenAI's, its
+    /// own shape), in Anthropic's shape for Claude Code.
+    async fn error_answer(
+        &self,
+        status: StatusCode,
+        response: reqwest::Response,
+    ) -> Result<(HeaderMap, ByteStream), UpstreamError> {
+        if !matches!(self.direction, Direction::Claude(_)) {
+            return Ok((response.headers().clone(), response.bytes_stream().boxed()));
+        }
+        let mut headers = translated_headers(&response);
+        let body = read_all(response).await?;
+        let out = messages_to_chat::error_body(&body, super::native_error::anthropic_type(status));
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Ok((headers, futures_util::stream::iter([Ok(Bytes::from(out))]).boxed()))
+    }
+}
+
+/// The upstream's headers without those of its body's framing, which the
+/// translated body does not keep.
+fn translated_headers(response: &reqwest::Response) -> HeaderMap {
+    let mut headers = response.headers().clone();
+    for name in [header::CONTENT_LENGTH, header::CONTENT_ENCODING, header::TRANSFER_ENCODING] {
+        headers.remove(name);
+    }
+    headers
 }
 
 async fn read_all(response: reqwest::Response) -> Result<Bytes, UpstreamError> {

@@ -87,7 +87,8 @@ fn openai_type(status: StatusCode) -> &'static str {
     }
 }
 
-fn anthropic_type(status: StatusCode) -> &'static str {
+/// The Anthropic error type for `status` (also the Claude bridge's).
+pub(super) fn anthropic_type(status: StatusCode) -> &'static str {
     match status.as_u16() {
         400 | 422 => "invalid_request_error",
         401 => "authentication_error",

@@ -195,6 +195,9 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool) -> Tr
         Ok(bridge) => bridge,
         Err(error) => return fail(error),
     };
+    if let Some(tried) = bridge.as_ref().and_then(|b| b.answered_here(turn)) {
+        return tried;
+    }
     let path_and_query = turn.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let url = upstream_url(&upstream.url, bridge.as_ref().map_or(path_and_query, |b| b.path));
     // The model map applies whatever the protocol: a bridge's translation
@@ -234,10 +237,10 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool) -> Tr
         let error = UpstreamError::from_answer(status, &error_body(response).await);
         return Tried::Failed(Failed { error, retry_after });
     }
-    // A bridged success is translated here, before the pump: from here on
-    // it is the client's own stream (or answer).
+    // A bridged answer is translated here, before the pump: from here on
+    // it is the client's own stream (or answer, or error).
     let (headers, upstream_body): (http::HeaderMap, ByteStream) = match &bridge {
-        Some(bridge) if status.is_success() => match bridge.answer(response).await {
+        Some(bridge) => match bridge.answer(response).await {
             Ok(answer) => answer,
             Err(error) => return fail(error),
         },

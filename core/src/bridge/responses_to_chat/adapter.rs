@@ -1,156 +1,40 @@
-//! The translation over bytes: a chat upstream's event stream in, the
-//! Responses event stream out ([`ChatToResponses`], a `Stream` of the same
-//! item type as the upstream's, so the proxy's pump takes it unchanged),
-//! and a whole non-streaming answer ([`translate_json_body`]).
-//!
-//! The chat stream is read line by line (`data:` lines, an event ends at a
-//! blank line); each event becomes zero or more Responses events, sent as
-//! one piece. After the last event (`response.completed` or
-//! `response.failed`) the rest of the upstream's body is not read.
-
-use std::collections::VecDeque;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use bytes::Bytes;
-use futures_util::stream::BoxStream;
-use futures_util::{Stream, StreamExt};
+//! The Responses side of the chat stream reader ([`crate::bridge::chat_sse`]):
+//! [`ChatToResponses`] is it with this direction's [`Translator`], and
+//! [`translate_json_body`] translates a whole non-streaming answer.
 
 use super::events::Event;
 use super::stream::Translator;
+use crate::bridge::chat_sse::{ChatStream, Translate};
 
-/// A line longer than this without its end is not a chat stream.
-const MAX_LINE: usize = 8 << 20;
+/// The chat stream read into the Responses event stream.
+pub type ChatToResponses<E> = ChatStream<Translator, E>;
 
-pub struct ChatToResponses<E> {
-    upstream: BoxStream<'static, Result<Bytes, E>>,
-    translator: Translator,
-    /// Bytes of a line not ended yet.
-    line: Vec<u8>,
-    /// The `data:` lines of the event being read.
-    data: Vec<String>,
-    ready: VecDeque<Bytes>,
-    ended: bool,
-}
+impl Translate for Translator {
+    type Event = Event;
 
-impl<E> ChatToResponses<E> {
-    pub fn new(upstream: BoxStream<'static, Result<Bytes, E>>, translator: Translator) -> ChatToResponses<E> {
-        ChatToResponses {
-            upstream,
-            translator,
-            line: Vec::new(),
-            data: Vec::new(),
-            ready: VecDeque::new(),
-            ended: false,
-        }
+    fn chunk(&mut self, data: &str) -> Vec<Event> {
+        Translator::chunk(self, data)
     }
 
-    /// Feeds upstream bytes; returns the Responses events they completed.
-    fn feed(&mut self, bytes: &[u8]) -> Vec<Event> {
-        let mut out = Vec::new();
-        let mut rest = bytes;
-        while let Some(pos) = rest.iter().position(|b| *b == b'\n') {
-            self.line.extend_from_slice(&rest[..pos]);
-            rest = &rest[pos + 1..];
-            let line = std::mem::take(&mut self.line);
-            out.extend(self.line_done(&line));
-            if self.translator.finished() {
-                return out;
-            }
-        }
-        self.line.extend_from_slice(rest);
-        if self.line.len() > MAX_LINE {
-            self.line.clear();
-            self.translator.fail(
-                "bad_upstream_chunk",
-                &format!("the Chat Completions upstream sent a line longer than {MAX_LINE} bytes; that is not an event stream"),
-            );
-            out.extend(self.translator.done());
-        }
-        out
+    fn done(&mut self) -> Vec<Event> {
+        Translator::done(self)
     }
 
-    fn line_done(&mut self, line: &[u8]) -> Vec<Event> {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            return self.dispatch();
-        }
-        if let Some(value) = line.strip_prefix(b"data:") {
-            let value = value.strip_prefix(b" ").unwrap_or(value);
-            self.data.push(String::from_utf8_lossy(value).into_owned());
-        }
-        // `event:`, `id:`, `retry:` and `:` comments carry nothing here.
-        Vec::new()
+    fn eof(&mut self) -> Vec<Event> {
+        Translator::eof(self)
     }
 
-    fn dispatch(&mut self) -> Vec<Event> {
-        if self.data.is_empty() {
-            return Vec::new();
-        }
-        let data = std::mem::take(&mut self.data).join("\n");
-        if data.trim() == "[DONE]" {
-            self.translator.done()
-        } else {
-            self.translator.chunk(&data)
-        }
+    fn fail(&mut self, message: &str) -> Vec<Event> {
+        Translator::fail(self, "bad_upstream_chunk", message);
+        Translator::done(self)
     }
 
-    /// The upstream's body is over.
-    fn finish(&mut self) -> Vec<Event> {
-        let mut out = Vec::new();
-        if !self.line.is_empty() {
-            let line = std::mem::take(&mut self.line);
-            out.extend(self.line_done(&line));
-        }
-        out.extend(self.dispatch());
-        out.extend(self.translator.eof());
-        out
+    fn finished(&self) -> bool {
+        Translator::finished(self)
     }
-}
 
-fn frame(events: &[Event]) -> Option<Bytes> {
-    if events.is_empty() {
-        return None;
-    }
-    let mut out = Vec::new();
-    for event in events {
-        event.write_sse(&mut out);
-    }
-    Some(Bytes::from(out))
-}
-
-impl<E> Stream for ChatToResponses<E> {
-    type Item = Result<Bytes, E>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        loop {
-            if let Some(piece) = self.ready.pop_front() {
-                return Poll::Ready(Some(Ok(piece)));
-            }
-            if self.ended || self.translator.finished() {
-                return Poll::Ready(None);
-            }
-            match self.upstream.poll_next_unpin(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Ok(bytes))) => {
-                    let events = self.feed(&bytes);
-                    if let Some(piece) = frame(&events) {
-                        self.ready.push_back(piece);
-                    }
-                }
-                Poll::Ready(Some(Err(err))) => {
-                    self.ended = true;
-                    return Poll::Ready(Some(Err(err)));
-                }
-                Poll::Ready(None) => {
-                    self.ended = true;
-                    let events = self.finish();
-                    if let Some(piece) = frame(&events) {
-                        self.ready.push_back(piece);
-                    }
-                }
-            }
-        }
+    fn write_sse(event: &Event, out: &mut Vec<u8>) {
+        event.write_sse(out)
     }
 }
 
@@ -183,7 +67,9 @@ pub fn translate_json_body(body: &[u8], mut translator: Translator) -> Result<Ve
 mod tests {
     use std::collections::HashSet;
 
+    use bytes::Bytes;
     use futures_util::stream;
+    use futures_util::StreamExt;
     use serde_json::{json, Value};
 
     use super::*;

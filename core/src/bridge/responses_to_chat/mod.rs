@@ -10,7 +10,6 @@
 //! - `events`: the Responses items and events both build.
 
 pub mod adapter;
-mod chat;
 mod events;
 pub mod request;
 pub mod stream;
@@ -19,9 +18,7 @@ pub use adapter::{translate_json_body, ChatToResponses};
 pub use request::{translate_request, RequestError, Translated};
 pub use stream::Translator;
 
-/// Where a bridged turn goes, relative to the upstream's base URL (joined
-/// like a client path, see [`crate::proxy::target`]).
-pub const CHAT_PATH: &str = "/v1/chat/completions";
+pub use crate::bridge::chat::CHAT_PATH;
 
 /// Whether a Codex request on `path` is a turn the bridge translates
 /// (`/v1/responses`, or `/responses` under another prefix). Other paths

@@ -18,7 +18,9 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::chat::{ChatFunction, ChatFunctionCall, ChatMessage, ChatRequest, ChatTool, ChatToolCall, StreamOptions};
+use crate::bridge::chat::{
+    answer_every_call, ChatFunction, ChatFunctionCall, ChatMessage, ChatRequest, ChatTool, ChatToolCall, StreamOptions,
+};
 
 /// A request the bridge could not read.
 #[derive(Debug, thiserror::Error)]
@@ -40,9 +42,6 @@ pub struct Translated {
 
 /// The parameter a custom tool's raw text travels in.
 pub const CUSTOM_INPUT: &str = "input";
-
-/// What a call with no output in the history is answered with.
-const NO_OUTPUT: &str = "(no output was recorded for this call)";
 
 #[derive(Debug, Deserialize)]
 struct ResponsesRequest {
@@ -182,6 +181,7 @@ pub fn translate_request(body: &[u8]) -> Result<Translated, RequestError> {
         top_p: req.top_p,
         reasoning_effort: req.reasoning.and_then(|r| r.effort).filter(|e| e != "none"),
         response_format: req.text.and_then(|t| t.format).and_then(response_format),
+        stop: None,
         stream: req.stream,
         stream_options: req.stream.then_some(StreamOptions { include_usage: true }),
     };
@@ -293,42 +293,6 @@ fn output_text(output: &Value) -> String {
         Value::Null => String::new(),
         other => other.to_string(),
     }
-}
-
-/// Every tool message answers a call of the assistant message before it,
-/// and every call is answered, as chat upstreams require.
-fn answer_every_call(messages: Vec<ChatMessage>) -> Vec<ChatMessage> {
-    let mut out: Vec<ChatMessage> = Vec::with_capacity(messages.len());
-    // Calls of the latest assistant message not answered yet, in order.
-    let mut open: Vec<String> = Vec::new();
-    let close = |out: &mut Vec<ChatMessage>, open: &mut Vec<String>| {
-        for id in open.drain(..) {
-            let mut message = ChatMessage::new("tool", Value::String(NO_OUTPUT.into()));
-            message.tool_call_id = Some(id);
-            out.push(message);
-        }
-    };
-    let mut answered: HashSet<String> = HashSet::new();
-    for message in messages {
-        if message.role == "tool" {
-            let id = message.tool_call_id.clone().unwrap_or_default();
-            if let Some(pos) = open.iter().position(|o| *o == id) {
-                open.remove(pos);
-                answered.insert(id);
-                out.push(message);
-            } else {
-                tracing::debug!(call_id = %id, "chat bridge: dropped a tool output that answers no call before it");
-            }
-            continue;
-        }
-        close(&mut out, &mut open);
-        if message.role == "assistant" {
-            open = message.tool_calls.iter().map(|c| c.id.clone()).collect();
-        }
-        out.push(message);
-    }
-    close(&mut out, &mut open);
-    out
 }
 
 /// One Responses tool as a chat tool, or `None` (noted in `dropped`) for

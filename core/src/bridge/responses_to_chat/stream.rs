@@ -21,9 +21,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::{json, Value};
 
-use super::chat::{ChatChunk, ChatUsage, ToolCallDelta};
 use super::events::{self, Event};
 use super::request::{Translated, CUSTOM_INPUT};
+use crate::bridge::chat::{ChatChunk, ChatUsage, ToolCallDelta};
 
 /// An open text item (reasoning or message).
 struct OpenText {

@@ -1,9 +1,15 @@
-//! The Chat Completions shapes the bridge writes (requests) and reads
-//! (answers, streamed chunks). Only what the bridge uses; unknown fields in
-//! answers are ignored.
+//! The Chat Completions shapes the bridges write (requests) and read
+//! (answers, streamed chunks), shared by both directions. Only what the
+//! bridges use; unknown fields in answers are ignored.
+
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+/// Where a bridged turn goes, relative to the upstream's base URL (joined
+/// like a client path, see [`crate::proxy::target`]).
+pub const CHAT_PATH: &str = "/v1/chat/completions";
 
 #[derive(Debug, Serialize)]
 pub struct ChatRequest {
@@ -25,6 +31,8 @@ pub struct ChatRequest {
     pub reasoning_effort: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_format: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Vec<String>>,
     pub stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_options: Option<StreamOptions>,
@@ -170,4 +178,43 @@ pub struct CompletionDetails {
 /// {"prompt_tokens": null}` where OpenAI leaves the field out.
 fn nullable<'de, D: serde::Deserializer<'de>, T: Default + Deserialize<'de>>(d: D) -> Result<T, D::Error> {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// What a call with no output in the history is answered with.
+const NO_OUTPUT: &str = "(no output was recorded for this call)";
+
+/// Every tool message answers a call of the assistant message before it,
+/// and every call is answered, as chat upstreams require.
+pub fn answer_every_call(messages: Vec<ChatMessage>) -> Vec<ChatMessage> {
+    let mut out: Vec<ChatMessage> = Vec::with_capacity(messages.len());
+    // Calls of the latest assistant message not answered yet, in order.
+    let mut open: Vec<String> = Vec::new();
+    let close = |out: &mut Vec<ChatMessage>, open: &mut Vec<String>| {
+        for id in open.drain(..) {
+            let mut message = ChatMessage::new("tool", Value::String(NO_OUTPUT.into()));
+            message.tool_call_id = Some(id);
+            out.push(message);
+        }
+    };
+    let mut answered: HashSet<String> = HashSet::new();
+    for message in messages {
+        if message.role == "tool" {
+            let id = message.tool_call_id.clone().unwrap_or_default();
+            if let Some(pos) = open.iter().position(|o| *o == id) {
+                open.remove(pos);
+                answered.insert(id);
+                out.push(message);
+            } else {
+                tracing::debug!(call_id = %id, "chat bridge: dropped a tool output that answers no call before it");
+            }
+            continue;
+        }
+        close(&mut out, &mut open);
+        if message.role == "assistant" {
+            open = message.tool_calls.iter().map(|c| c.id.clone()).collect();
+        }
+        out.push(message);
+    }
+    close(&mut out, &mut open);
+    out
 }
