@@ -69,8 +69,9 @@ pub fn tooltip(status: &AppStatus) -> String {
     lines.join("\n")
 }
 
-/// `packy.example — ok · 42% of budget left`.
-pub fn upstream_line(up: &ReportUpstream) -> String {
+/// `packy.example — ok · 42% of budget left`; `api.deepseek.com · chat — ok`
+/// for an upstream that does not speak `service`'s own protocol.
+pub fn upstream_line(service: Service, up: &ReportUpstream) -> String {
     let health = match up.state {
         UpstreamHealth::Ok => "ok".to_string(),
         UpstreamHealth::Unknown => "not observed".to_string(),
@@ -80,7 +81,7 @@ pub fn upstream_line(up: &ReportUpstream) -> String {
             None => "cooling down".to_string(),
         },
     };
-    let mut line = format!("{} — {health}", up.label);
+    let mut line = format!("{} — {health}", up.label_with_protocol(service));
     if let Some(pct) = up.quota.as_ref().and_then(|q| q.remaining_pct) {
         line.push_str(&format!(" · {pct:.0}% of budget left"));
     }
@@ -254,7 +255,7 @@ fn service_items(s: &ServiceReport, file: &ConfigFile) -> Item {
     }
     if !s.upstreams.is_empty() {
         items.push(Item::Separator);
-        items.extend(s.upstreams.iter().map(|up| Item::Info(upstream_line(up))));
+        items.extend(s.upstreams.iter().map(|up| Item::Info(upstream_line(service, up))));
     }
     items.push(Item::Separator);
     let routed = s.switch.as_ref().is_some_and(|w| w.points_at_proxy);
@@ -293,6 +294,7 @@ fn build_item(item: &Item) -> Result<Box<dyn IsMenuItem>, tray_icon::menu::Error
 #[cfg(test)]
 mod tests {
     use super::*;
+    use codex_helper_core::config::Protocol;
     use codex_helper_core::control::RequestCounts;
     use codex_helper_core::lb::{LoadBalancer, UpstreamId, UpstreamStatus};
     use codex_helper_core::probe::Identity;
@@ -450,6 +452,20 @@ mod tests {
             error: None,
         };
         let s = live_with(Serving::Serving { port: 3211 }, lb.snapshot(&ids), &[quota]);
-        assert_eq!(upstream_line(&s.upstreams[0]), "packy.example — ok · 42% of budget left");
+        assert_eq!(upstream_line(Service::Codex, &s.upstreams[0]), "packy.example — ok · 42% of budget left");
+    }
+
+    #[test]
+    fn upstream_line_names_a_protocol_other_than_the_clients_own() {
+        let lb = LoadBalancer::new(Service::Codex, Default::default());
+        let ids = vec![UpstreamId::new("main", "https://api.deepseek.com/v1")];
+        let mut s = live_with(Serving::Serving { port: 3211 }, lb.snapshot(&ids), &[]);
+        let up = &mut s.upstreams[0];
+        up.protocol = Some(Protocol::Chat);
+        assert_eq!(upstream_line(Service::Codex, up), "api.deepseek.com · chat — ok");
+        up.protocol = Some(Protocol::Responses);
+        assert_eq!(upstream_line(Service::Codex, up), "api.deepseek.com — ok", "the client's own: no suffix");
+        up.protocol = None;
+        assert_eq!(upstream_line(Service::Codex, up), "api.deepseek.com — ok");
     }
 }

@@ -50,6 +50,16 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     await wd.waitCss(`main[data-screen-shown="${screen}"]`);
   }
 
+  /** Picks an option as a user would; WebKitWebDriver's click on an
+   * <option> shows it but does not always fire `change`. */
+  async function choose(selector, value) {
+    await wd.waitCss(selector);
+    await wd.execute(
+      "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true }));",
+      [selector, value],
+    );
+  }
+
   async function fill(selector, text) {
     const el = await wd.waitCss(selector);
     await el.clear();
@@ -222,6 +232,69 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     assert.equal(edited.auth.auth_token, KEY_A, "no key pasted: the stored one stays");
     assert.equal(edited.base_url, env.mockA.baseUrl);
     assert.ok(!(await wd.bodyText()).includes(KEY_A), "the key is never shown in clear");
+  });
+
+  flow("(protocol) an upstream with protocol chat and a model map, through the form", async () => {
+    await open("configs");
+    await wd.waitCss('[data-config="relay-a"]');
+    await fill('input[name="config"]', "relay-chat");
+    await fill('input[name="base_url"]', env.mockC.baseUrl);
+    await fill('input[name="key"]', "sk-test-chat1234chat");
+    await choose('select[name="protocol"]', "chat");
+    await waitFor("the chat hint", async () => /chat\/completions/.test(await (await wd.css('[data-testid="protocol-explained"]')).text()), { timeout: 3000 });
+    // Test connection: the mock answers /v1/responses only, so the detection
+    // offers the one-click switch back, which sets the form's protocol.
+    await (await wd.waitText("Test connection", "button")).click();
+    await (await wd.waitCss('[data-testid="use-protocol"]', { timeout: 15_000 })).click();
+    assert.equal(await wd.execute('return document.querySelector(\'select[name="protocol"]\').value'), "responses");
+    await choose('select[name="protocol"]', "chat");
+    // Two map rows; a duplicate client model is refused before saving.
+    await (await wd.waitText("+ add model", "button")).click();
+    await fill('input[aria-label="map from 1"]', "gpt-5-codex");
+    await fill('input[aria-label="map to 1"]', "mock-chat-model");
+    await (await wd.waitText("+ add model", "button")).click();
+    await fill('input[aria-label="map from 2"]', "gpt-5-codex");
+    await fill('input[aria-label="map to 2"]', "other");
+    await (await wd.waitText("Save upstream", "button")).click();
+    await wd.waitBody(/mapped twice/, { timeout: 3000 });
+    assert.equal(env.configJson().codex.configs["relay-chat"], undefined, "nothing saved while a row is wrong");
+    await fill('input[aria-label="map from 2"]', "*");
+    await fill('input[aria-label="map to 2"]', "mock-chat-fallback");
+    shot("configs-protocol-form");
+    await (await wd.waitText("Save upstream", "button")).click();
+    const saved = await waitFor("relay-chat in config.json", () => env.configJson().codex.configs["relay-chat"], { timeout: 10_000 });
+    const raw = fs.readFileSync(path.join(env.home, ".codex-helper", "config.json"), "utf8");
+    assert.match(raw, /"protocol":\s*"chat"/);
+    assert.match(raw, /"model_map"/);
+    assert.deepEqual(saved.upstreams[0].model_map, { "gpt-5-codex": "mock-chat-model", "*": "mock-chat-fallback" });
+    await wd.waitCss('[data-config="relay-chat"] [data-testid="protocol-badge"]', { timeout: 5000 });
+    assert.match(await (await wd.css('[data-config="relay-chat"]')).text(), /gpt-5-codex→mock-chat-model/);
+    shot("configs-protocol-badge");
+
+    // Edit keeps both: the form starts from the stored protocol and map.
+    await (await wd.waitCss('[data-config="relay-chat"] td.edit button')).click();
+    assert.equal(await wd.execute('return document.querySelector(\'select[name="protocol"]\').value'), "chat");
+    assert.equal(await wd.execute('return document.querySelector(\'input[aria-label="map to 1"]\').value'), "mock-chat-model");
+    await (await wd.waitText("Cancel edit", "button")).click();
+
+    // Active: the Dashboard and the tray name the protocol.
+    const previous = env.configJson().codex.active;
+    env.ch("config", "set-active", "relay-chat", "--codex");
+    try {
+      const host = `127.0.0.1:${env.mockC.port}`;
+      await waitFor("the tray line with the protocol", () => tray.labels().some((l) => l.startsWith(`${host} · chat — `)), { timeout: 5000 });
+      await open("dashboard");
+      await wd.waitCss('[data-service="codex"] [data-testid="up-protocol"]', { timeout: 5000 });
+      assert.equal(await (await wd.css('[data-service="codex"] [data-testid="up-model-map"]')).text(), "2 models mapped");
+      shot("dashboard-protocol");
+      await open("configs");
+    } finally {
+      env.ch("config", "set-active", previous, "--codex");
+      await trayChecked(previous);
+      // Settled (the next flow watches the menu stay put): its upstream line with the quota is back.
+      const back = new URL(env.configJson().codex.configs[previous].upstreams[0].base_url).host;
+      await waitFor("the tray back on the previous config", () => tray.labels().some((l) => l.startsWith(`${back} — ok · `)), { timeout: 5000 });
+    }
   });
 
   flow("(tray) the menu stays put while nothing in it changes", async () => {

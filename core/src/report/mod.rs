@@ -131,6 +131,16 @@ impl ReportUpstream {
     pub fn exhausted(&self) -> bool {
         self.live.as_ref().is_some_and(|l| l.exhausted)
     }
+
+    /// Its label, and its protocol when that is not `service`'s client's
+    /// own: `api.deepseek.com · chat` (the tray's line; the window builds
+    /// the same in ui/src/lib/modelMap.ts).
+    pub fn label_with_protocol(&self, service: Service) -> String {
+        match self.protocol {
+            Some(p) if p != Protocol::native(service) => format!("{} · {p}", self.label),
+            _ => self.label.clone(),
+        }
+    }
 }
 
 /// An upstream's health, as far as it is known.

@@ -11,6 +11,8 @@ const good: UpstreamForm = {
   keyKind: "auth_token",
   key: "sk-abc123",
   tags: [{ key: "provider_id", value: "packy" }],
+  protocol: "responses",
+  modelMap: [],
 };
 
 describe("checkBaseUrl", () => {
@@ -59,6 +61,8 @@ describe("validateUpstream", () => {
       ],
     });
     expect(Object.keys(errors).sort()).toEqual(["baseUrl", "config", "key", "tags"]);
+    expect(validateUpstream({ ...good, service: "claude" }).protocol).toMatch(/anthropic or chat/);
+    expect(validateUpstream({ ...good, modelMap: [{ from: "a", to: "b" }, { from: "a", to: "c" }] }).modelMap).toEqual({ 1: "“a” is mapped twice; keep one row" });
     expect(errors.tags).toEqual({ 0: "A tag needs a key", 2: "Tag “a” appears twice" });
   });
   it("builds add_upstream arguments", () => {
@@ -66,6 +70,12 @@ describe("validateUpstream", () => {
       auth_token: "sk-1",
       api_key: null,
       tags: [["a", "1"]],
+      protocol: "responses",
+      model_map: [],
+    });
+    expect(toAddArgs({ ...good, protocol: "chat", modelMap: [{ from: "gpt-5", to: " mock-chat " }, { from: "", to: "" }] })).toMatchObject({
+      protocol: "chat",
+      model_map: [["gpt-5", "mock-chat"]],
     });
     expect(toAddArgs({ ...good, keyKind: "api_key" }).api_key).toBe("sk-abc123");
     expect(toAddArgs({ ...good, keyKind: "none" })).toMatchObject({ auth_token: null, api_key: null });
@@ -103,6 +113,13 @@ describe("editing a saved upstream", () => {
       new_base_url: "https://new.example.com/v1",
       key: null,
       tags: [["a", "1"]],
+      protocol: "responses",
+      model_map: [],
+    });
+    // The protocol and the whole map go with every edit (the form starts from the stored ones).
+    expect(toUpdateArgs({ ...editForm, protocol: "chat", modelMap: [{ from: "*", to: "deepseek-chat" }] }, stored)).toMatchObject({
+      protocol: "chat",
+      model_map: [["*", "deepseek-chat"]],
     });
     expect(toUpdateArgs({ ...editForm, key: " sk-new\n" }, stored).key).toEqual({ auth_token: "sk-new", api_key: null });
     expect(toUpdateArgs({ ...editForm, keyKind: "api_key", key: "sk-new" }, stored).key).toEqual({

@@ -4,7 +4,8 @@
 // sees the problem next to the field instead of after a round trip (the
 // backend checks again).
 
-import type { AddUpstreamArgs, NewKey, UpdateUpstreamArgs } from "../bindings";
+import type { AddUpstreamArgs, NewKey, Protocol, UpdateUpstreamArgs } from "../bindings";
+import { checkMapRows, mapPairs, protocolChoices, type MapRow } from "./modelMap";
 
 export type KeyKind = "auth_token" | "api_key" | "none";
 
@@ -15,6 +16,10 @@ export interface UpstreamForm {
   keyKind: KeyKind;
   key: string;
   tags: { key: string; value: string }[];
+  /** The API the relay speaks: the client's own or `chat` ([`protocolChoices`]). */
+  protocol: Protocol;
+  /** Client model → the relay's, as typed (see modelMap.ts). */
+  modelMap: MapRow[];
 }
 
 /** The saved upstream an edit started from. Its key never reaches the UI:
@@ -26,8 +31,9 @@ export interface StoredUpstream {
 }
 
 /** Field → message; empty when the form is fine. */
-export type FormErrors = Partial<Record<"config" | "baseUrl" | "key" | "service", string>> & {
+export type FormErrors = Partial<Record<"config" | "baseUrl" | "key" | "service" | "protocol", string>> & {
   tags?: Record<number, string>;
+  modelMap?: Record<number, string>;
 };
 
 const GOOD_URL = "https://api.example.com/v1";
@@ -102,6 +108,9 @@ export function validateUpstream(form: UpstreamForm, stored?: StoredUpstream): F
     seen.add(k);
   });
   if (Object.keys(tagErrors).length > 0) errors.tags = tagErrors;
+  if (!protocolChoices(form.service).includes(form.protocol)) errors.protocol = `Choose ${protocolChoices(form.service).join(" or ")}`;
+  const mapErrors = checkMapRows(form.modelMap);
+  if (Object.keys(mapErrors).length > 0) errors.modelMap = mapErrors;
   return errors;
 }
 
@@ -109,13 +118,18 @@ export function hasErrors(errors: FormErrors): boolean {
   return Object.keys(errors).length > 0;
 }
 
-/** The key and tag fields of `add_upstream`'s arguments for this form (keys trimmed, empty tag rows dropped). */
-export function toAddArgs(form: UpstreamForm): Pick<AddUpstreamArgs, "auth_token" | "api_key" | "tags"> {
+/** The key, tag, protocol and model-map fields of `add_upstream`'s arguments
+ * for this form (keys trimmed, empty tag and map rows dropped). */
+export function toAddArgs(
+  form: UpstreamForm,
+): Pick<AddUpstreamArgs, "auth_token" | "api_key" | "tags"> & { protocol: Protocol; model_map: [string, string][] } {
   const key = form.key.trim();
   return {
     auth_token: form.keyKind === "auth_token" ? key : null,
     api_key: form.keyKind === "api_key" ? key : null,
     tags: tagPairs(form),
+    protocol: form.protocol,
+    model_map: mapPairs(form.modelMap),
   };
 }
 
@@ -124,15 +138,17 @@ export function keepsStoredKey(form: UpstreamForm, stored: StoredUpstream): bool
   return form.keyKind === stored.keyKind && (form.keyKind === "none" || form.key.trim() === "");
 }
 
-/** The URL, key and tag fields of `update_upstream`'s arguments for an edit of `stored`:
- * `key` null keeps the stored key; a NewKey with both fields null removes it. */
+/** The URL, key, tag, protocol and model-map fields of `update_upstream`'s
+ * arguments for an edit of `stored`: `key` null keeps the stored key; a
+ * NewKey with both fields null removes it. The map is sent whole (the form
+ * starts from the stored one): no rows removes it. */
 export function toUpdateArgs(
   form: UpstreamForm,
   stored: StoredUpstream,
-): Pick<UpdateUpstreamArgs, "base_url" | "new_base_url" | "key" | "tags"> {
-  const { auth_token, api_key, tags } = toAddArgs(form);
+): Pick<UpdateUpstreamArgs, "base_url" | "new_base_url" | "key" | "tags" | "protocol" | "model_map"> {
+  const { auth_token, api_key, tags, protocol, model_map } = toAddArgs(form);
   const key: NewKey | null = keepsStoredKey(form, stored) ? null : { auth_token, api_key };
-  return { base_url: stored.baseUrl, new_base_url: form.baseUrl, key, tags };
+  return { base_url: stored.baseUrl, new_base_url: form.baseUrl, key, tags, protocol, model_map };
 }
 
 /** What "Test connection" can do for this form: test with the typed key,
