@@ -231,6 +231,49 @@ async fn codex_exec_survives_a_failing_primary() {
     assert!(proxy.terminate().success());
 }
 
+/// Failover across protocols: the primary speaks Codex's own Responses API
+/// and is down (503); the backup serves only Chat Completions and knows the
+/// model by another name. The turn completes through the backup, which
+/// gets its own name for the model; the primary got Codex's.
+#[tokio::test(flavor = "multi_thread")]
+async fn codex_exec_fails_over_from_a_responses_primary_to_a_mapped_chat_backup() {
+    let primary = MockUpstream::start().await;
+    primary.set_default(Reply::json(503, canned::openai_error_json("overloaded", "try later")));
+    let backup = MockUpstream::start().await;
+    backup.set_router(|req| {
+        if req.method != "POST" || req.path != "/v1/chat/completions" {
+            return Reply::json(404, canned::openai_error_json("not_found", "only /v1/chat/completions here"));
+        }
+        Reply::sse(canned::chat_stream("mapped backup answered", 12, 3))
+    });
+    let s = setup();
+    let home = s.home.dir.path();
+    let primary_url = format!("{}/v1", primary.url());
+    ch_ok(home, &["config", "add", "main", "--base-url", &primary_url, "--auth-token", "sk-primary-0001"]);
+    let backup_url = format!("{}/v1", backup.url());
+    #[rustfmt::skip]
+    ch_ok(home, &[
+        "config", "add", "main", "--base-url", &backup_url, "--auth-token", "sk-chat-backup-0002",
+        "--protocol", "chat", "--model-map", "gpt-5=mock-chat-model",
+    ]);
+    ch_ok(home, &["switch", "on", "--codex", "--port", &s.port]);
+    let proxy = serve(&s, "--codex");
+
+    let out = run_client(home, &s.project, "codex", &["exec", "--skip-git-repo-check", "--json", "say hi"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("mapped backup answered"), "{}", text(&out));
+
+    let tried = primary.requests().into_iter().find(|r| r.method == "POST").expect("the primary was tried first");
+    assert_eq!(tried.path, "/v1/responses");
+    assert_eq!(tried.json()["model"], "gpt-5", "the primary has no map: Codex's name");
+    let turns: Vec<_> = backup.requests().into_iter().filter(|r| r.method == "POST").collect();
+    let turn = turns.first().expect("the backup served the turn");
+    assert_eq!(turn.path, "/v1/chat/completions");
+    assert_eq!(turn.json()["model"], "mock-chat-model", "the backup's model map applied");
+    assert_eq!(turn.header("authorization"), Some("Bearer sk-chat-backup-0002"));
+    assert!(proxy.terminate().success());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn claude_print_completes_a_turn_through_the_proxy() {
     let upstream = MockUpstream::start().await;
