@@ -8,7 +8,9 @@
 //! close when another begins: the upstream's `reasoning_content` as a
 //! `thinking` block, text as a `text` block, each tool call (by its chunk
 //! `index`, so arguments split over many chunks come together) as a
-//! `tool_use` block whose input streams as `input_json_delta`. The end
+//! `tool_use` block whose input streams as `input_json_delta` (a call whose
+//! pieces come while another call's block streams waits, whole, for the
+//! end: upstreams may interleave parallel calls). The end
 //! (`[DONE]`, or the body's end after a `finish_reason`, since usage comes
 //! after the finish) gives `message_delta` with `stop_reason` and usage,
 //! then `message_stop`.
@@ -235,6 +237,11 @@ impl Translator {
 
     fn call_delta(&mut self, position: u64, piece: ToolCallDelta) {
         let key = piece.index.unwrap_or(position);
+        // Another call's block is streaming: this one waits, whole, for the
+        // end. Closing that block now would drop its later pieces if the
+        // upstream interleaves parallel calls (a, b, a, b), and Anthropic
+        // streams one block at a time.
+        let other_call_open = matches!(self.open, Some((_, Open::Tool(open))) if open != key);
         let call = self.calls.entry(key).or_default();
         if call.closed {
             tracing::warn!(index = key, "chat bridge: a piece of a tool call that was already closed was dropped");
@@ -248,7 +255,7 @@ impl Translator {
         }
         let args = piece.function.arguments.unwrap_or_default();
         call.arguments.push_str(&args);
-        if call.block.is_none() && !call.name.is_empty() {
+        if call.block.is_none() && !call.name.is_empty() && !other_call_open {
             // Its block begins now, with what arrived before the name.
             let held = call.arguments.clone();
             self.open_tool(key);
@@ -310,8 +317,9 @@ impl Translator {
     fn complete(&mut self) {
         self.start(None);
         self.close_block();
-        // A call whose name never came is still announced, for Claude Code
-        // to answer (with an error) rather than wait for it.
+        // The calls that waited behind another one's block, and a call whose
+        // name never came (announced for Claude Code to answer with an error
+        // rather than wait for it), each as one whole block.
         let unnamed: Vec<u64> = self.calls.iter().filter(|(_, c)| c.block.is_none()).map(|(k, _)| *k).collect();
         for key in unnamed {
             self.open_tool(key);

@@ -101,6 +101,29 @@ fn parallel_tool_calls_are_one_block_each() {
     );
 }
 
+/// Some upstreams interleave the pieces of parallel calls (a, b, a, b):
+/// a piece of the first call that came after the second began was dropped,
+/// leaving Claude Code a tool_use with half its input.
+#[test]
+fn regression_interleaved_parallel_tool_calls_lose_no_piece() {
+    let chunks = vec![
+        call(0, Some("call_a"), Some("Read"), "{\"file_path\":"),
+        call(1, Some("call_b"), Some("Read"), "{\"file_path\":"),
+        call(0, None, None, "\"/a\"}"),
+        call(1, None, None, "\"/b\"}"),
+        finish("tool_calls"),
+    ];
+    let events = run(&chunks, "done");
+    let starts: Vec<&Value> = events.iter().filter(|e| e.kind == "content_block_start").map(|e| &e.data).collect();
+    assert_eq!(starts.len(), 2);
+    assert_eq!(starts[0]["content_block"]["id"], "toolu_call_a");
+    assert_eq!(starts[1]["content_block"]["id"], "toolu_call_b");
+    assert_eq!(input_of(&events, 0), r#"{"file_path":"/a"}"#);
+    assert_eq!(input_of(&events, 1), r#"{"file_path":"/b"}"#);
+    assert_eq!(events.iter().filter(|e| e.kind == "content_block_stop").count(), 2);
+    assert_eq!(kinds(&events).last(), Some(&"message_stop"));
+}
+
 #[test]
 fn tool_calls_only_with_no_text_and_a_stop_finish_still_is_tool_use() {
     let chunks = vec![delta(json!({"content": null})), call(0, Some("toolu_x"), Some("Bash"), "{}"), finish("stop")];
