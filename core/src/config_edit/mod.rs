@@ -331,7 +331,7 @@ pub fn add_upstream(
 /// spaces at the ends (it is typed back as `--key-alias`).
 fn check_key_alias(alias: &str) -> Result<(), ConfigsError> {
     let refuse = |message: String| ConfigsError::ControlChar { field: "--key-alias", message };
-    crate::config::check_printable(alias).map_err(|m| refuse(m))?;
+    crate::config::check_printable(alias).map_err(refuse)?;
     if alias.trim().is_empty() || alias.trim() != alias {
         return Err(refuse(format!("`{alias}` must not be empty or start or end with spaces")));
     }

@@ -125,6 +125,9 @@ pub struct UpstreamStatus {
     pub failures: u64,
 }
 
+/// A config's round-robin turn and its fill-first current upstream.
+type Turns = (usize, Option<UpstreamId>);
+
 /// Sessions we remember at most; beyond it the least recently used go.
 const MAX_PINS: usize = 4096;
 
@@ -145,7 +148,7 @@ struct Inner {
     serving: Mutex<HashMap<Arc<str>, usize>>,
     /// Per config: requests planned so far (`round-robin`'s turn) and the
     /// upstream that served last (`fill-first`'s current one).
-    turns: Mutex<HashMap<Arc<str>, (usize, Option<UpstreamId>)>>,
+    turns: Mutex<HashMap<Arc<str>, Turns>>,
     events: broadcast::Sender<LbEvent>,
 }
 
