@@ -130,7 +130,9 @@ pub struct SwitchStatusArgs {
 pub enum ConfigCommand {
     /// List the configs of a service (keys masked).
     List(ConfigListArgs),
-    /// Append an upstream to config NAME, creating the config if needed.
+    /// Append an upstream to config NAME, creating the config if needed. A
+    /// URL it already has with a different key adds that key to the pool
+    /// (--replace replaces the key instead).
     Add(ConfigAddArgs),
     /// Make NAME the active config (a running proxy follows at once).
     SetActive(ConfigNameArgs),
@@ -138,6 +140,47 @@ pub enum ConfigCommand {
     Remove(ConfigNameArgs),
     /// Show one config with its upstreams (keys masked).
     Show(ConfigShowArgs),
+    /// Remove one upstream (one key) of config NAME.
+    RemoveUpstream(ConfigRemoveUpstreamArgs),
+    /// Set how config NAME spreads requests: priority, round-robin or fill-first.
+    #[command(visible_alias = "set-strategy")]
+    Strategy(ConfigStrategyArgs),
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigRemoveUpstreamArgs {
+    pub name: String,
+    /// The upstream's base URL.
+    #[arg(long, value_name = "URL")]
+    pub base_url: String,
+    /// With several keys for the URL: the one with this alias.
+    #[arg(long, value_name = "A", conflicts_with = "index")]
+    pub key_alias: Option<String>,
+    /// With several keys for the URL: the one at [N] in `ch config show`.
+    #[arg(long, value_name = "N")]
+    pub index: Option<usize>,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    #[command(flatten)]
+    pub output: JsonArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigStrategyArgs {
+    pub name: String,
+    /// priority (ordered failover, the default), round-robin (spread over
+    /// every healthy upstream) or fill-first (stay on one until it fails or
+    /// runs out, then the next).
+    #[arg(value_name = "STRATEGY", value_parser = parse_strategy)]
+    pub strategy: codex_helper_core::config::Strategy,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    #[command(flatten)]
+    pub output: JsonArgs,
+}
+
+fn parse_strategy(text: &str) -> Result<codex_helper_core::config::Strategy, String> {
+    codex_helper_core::config::Strategy::parse(text)
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -176,6 +219,17 @@ pub struct ConfigAddArgs {
     /// `*=TO` maps every model without an entry of its own.
     #[arg(long = "model-map", value_name = "FROM=TO", value_parser = parse_model_pair)]
     pub model_map: Vec<(String, String)>,
+    /// A name for this key, shown instead of the masked key; picks one of
+    /// several keys for the URL with --replace.
+    #[arg(long, value_name = "A")]
+    pub key_alias: Option<String>,
+    /// The URL is already there: replace its key instead of adding another
+    /// key for it (with several keys there, name one with --key-alias).
+    #[arg(long, visible_alias = "replace-key")]
+    pub replace: bool,
+    /// Set the config's strategy: priority, round-robin or fill-first.
+    #[arg(long, value_name = "S", value_parser = parse_strategy)]
+    pub strategy: Option<codex_helper_core::config::Strategy>,
     #[command(flatten)]
     pub service: ServiceArgs,
     #[command(flatten)]

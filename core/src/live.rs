@@ -54,6 +54,8 @@ pub struct ActiveConfig {
     pub upstreams: Vec<ActiveUpstream>,
     /// Load-balancer identities, parallel to `upstreams`.
     pub ids: Vec<UpstreamId>,
+    /// How requests spread over the upstreams.
+    pub strategy: crate::config::Strategy,
 }
 
 /// The whole file plus what each service serves from.
@@ -91,8 +93,8 @@ fn active_config(file: &ConfigFile, service: Service) -> Option<ActiveConfig> {
     }
     let name: Arc<str> = named.name.as_str().into();
     let upstreams: Vec<ActiveUpstream> = named.upstreams.iter().map(|u| prepare(service, u)).collect();
-    let ids = upstreams.iter().map(|u| UpstreamId { config: name.clone(), base_url: u.base_url.clone() }).collect();
-    Some(ActiveConfig { name, upstreams, ids })
+    let ids = named.upstreams.iter().map(|u| UpstreamId::of(&name, u)).collect();
+    Some(ActiveConfig { name, upstreams, ids, strategy: named.strategy() })
 }
 
 fn prepare(service: Service, upstream: &Upstream) -> ActiveUpstream {

@@ -114,7 +114,10 @@ impl Pair {
     }
 
     pub fn ids(&self) -> Vec<UpstreamId> {
-        vec![UpstreamId::new("main", &self.primary_url), UpstreamId::new("main", &self.backup_url)]
+        vec![
+            UpstreamId::with_key("main", &self.primary_url, Some(PRIMARY_KEY)),
+            UpstreamId::with_key("main", &self.backup_url, Some(BACKUP_KEY)),
+        ]
     }
 
     pub fn snapshot(&self) -> Vec<UpstreamStatus> {

@@ -8,6 +8,7 @@ mod failover_health;
 mod failover_order;
 mod fault_matrix;
 mod filter_block;
+mod key_pool;
 mod lb_support;
 mod log_client_gone;
 mod log_requests;

@@ -47,7 +47,7 @@ fn write_providers(pair: &Pair, provider: &MockUpstream, extra: Value) {
 
 fn primary_id(pair: &Pair) -> codex_helper_core::lb::UpstreamId {
     let url = base_url_for(pair.service, &format!("http://localhost:{}", pair.primary.addr().port()));
-    codex_helper_core::lb::UpstreamId::new("main", &url)
+    codex_helper_core::lb::UpstreamId::with_key("main", &url, Some(super::lb_support::PRIMARY_KEY))
 }
 
 fn primary_exhausted(pair: &Pair) -> bool {

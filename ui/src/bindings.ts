@@ -7,7 +7,10 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 export const commands = {
 	/**  The configs of `service`, keys masked. */
 	listConfigs: (service: Service) => typedError<ServiceView, CommandError>(__TAURI_INVOKE("list_configs", { service })),
-	/**  Add an upstream to `config` (created if new, active if it is the first). */
+	/**
+	 *  Add an upstream to `config` (created if new, active if it is the first);
+	 *  a URL it already has with another key adds that key to its pool.
+	 */
 	addUpstream: (args: AddUpstreamArgs) => typedError<AddOutcome, CommandError>(__TAURI_INVOKE("add_upstream", { args })),
 	/**
 	 *  Change the upstream at `base_url` of `config`: move it to `new_base_url`,
@@ -18,6 +21,10 @@ export const commands = {
 	/**  Make `config` the one `service`'s proxy serves from, at once. */
 	setActive: (args: ConfigArgs) => typedError<null, CommandError>(__TAURI_INVOKE("set_active", { args })),
 	removeConfig: (args: ConfigArgs) => typedError<RemoveOutcome, CommandError>(__TAURI_INVOKE("remove_config", { args })),
+	/**  Remove one upstream (one key) of `config`. */
+	removeUpstream: (args: UpstreamArgs) => typedError<RemoveUpstreamOutcome, CommandError>(__TAURI_INVOKE("remove_upstream", { args })),
+	/**  Set how `config` spreads requests over its upstreams. */
+	setStrategy: (args: StrategyArgs) => typedError<StrategyOutcome, CommandError>(__TAURI_INVOKE("set_strategy", { args })),
 	/**  Send one real request to `base_url` with the key, as the proxy would. */
 	testConnection: (args: TestConnectionArgs) => typedError<ConnectionTest, CommandError>(__TAURI_INVOKE("test_connection", { args })),
 	/**
@@ -69,12 +76,14 @@ export const events = {
 /* Types */
 /**  What [`add_upstream`] did. */
 export type AddAction = 
-/**  The upstream was appended (the config may be new: see `created`). */
+/**
+ *  The upstream was appended (the config may be new: see `created`);
+ *  with a URL the config already had, it is another key for it.
+ */
 "added" | 
 /**
- *  The config already had this base URL: its key and tags were replaced
- *  (health is tracked per URL, so two entries for one URL would fail
- *  over together and never help each other).
+ *  The config already had this base URL and key, or `replace` was asked:
+ *  its key (when replacing) and tags were updated.
  */
 "updated" | 
 /**  The same URL with the same key was already there; nothing written. */
@@ -91,6 +100,10 @@ export type AddOutcome = {
 	became_active: boolean,
 	/**  Position of the upstream in the config (0 = primary). */
 	index: number,
+	/**  How many upstreams (keys) the config has at this URL now. */
+	keys_at_url: number,
+	/**  The config's strategy now. */
+	strategy: Strategy,
 	upstream: UpstreamView,
 };
 
@@ -109,6 +122,10 @@ export type AddUpstreamArgs = {
 	protocol?: Protocol | null,
 	/**  Client model → upstream model rows (`*`: every other model). */
 	model_map?: ([string, string])[] | null,
+	/**  A name for this key, shown instead of the masked key. */
+	key_alias?: string | null,
+	/**  The URL is already there: replace its key instead of adding another. */
+	replace?: boolean | null,
 };
 
 /**  The desktop app's preferences, in settings.json's `app` section. */
@@ -226,6 +243,8 @@ export type ConfigView = {
 	name: string,
 	alias: string | null,
 	active: boolean,
+	/**  How requests spread over the upstreams. */
+	strategy: Strategy,
 	upstreams: UpstreamView[],
 };
 
@@ -354,6 +373,17 @@ export type RemoveOutcome = {
 	active: string | null,
 };
 
+/**  The outcome of [`remove_upstream`], keys masked. */
+export type RemoveUpstreamOutcome = {
+	service: Service,
+	config: string,
+	/**  Where it was (0 = primary). */
+	index: number,
+	removed: UpstreamView,
+	/**  The config afterwards. */
+	now: ConfigView,
+};
+
 /**  The `ch doctor --json` document. */
 export type Report = {
 	/**  No check failed (warnings allowed). */
@@ -369,6 +399,11 @@ export type ReportUpstream = {
 	label: string,
 	/**  Masked key (`sk-…abcd`) as configured. */
 	key: string | null,
+	/**
+	 *  The key's alias, shown instead of `key` when set (several keys for
+	 *  one relay are told apart by these two).
+	 */
+	alias?: string | null,
 	state: UpstreamHealth,
 	/**  The load balancer's live view; `null` when no proxy observes it. */
 	live: UpstreamStatus | null,
@@ -487,6 +522,8 @@ export type ServiceReport = {
 	settings_problem: string | null,
 	/**  Why the live state could not be read from a listening proxy. */
 	live_error: string | null,
+	/**  The active config's strategy, as config.json says (`null`: unknown). */
+	strategy?: Strategy | null,
 	/**  The active config's upstreams, primary first. */
 	upstreams: ReportUpstream[],
 	/**  Since the proxy started; `null` when no live state was read. */
@@ -582,6 +619,38 @@ export type StoredUpstreamArgs = {
 	service: Service,
 	config: string,
 	base_url: string,
+};
+
+export type Strategy = 
+/**
+ *  The first usable upstream in config order; traffic returns to an
+ *  earlier one as soon as it recovers.
+ */
+"priority" | 
+/**
+ *  Each request (each new session) goes to the next usable upstream in
+ *  turn, so every healthy key carries a share.
+ */
+"round-robin" | 
+/**
+ *  Stay on one upstream until it fails or runs out of quota, then move
+ *  to the next and stay there (no return to the first on recovery).
+ */
+"fill-first";
+
+/**  A config and the strategy to give it ([`set_strategy`]). */
+export type StrategyArgs = {
+	service: Service,
+	config: string,
+	strategy: Strategy,
+};
+
+/**  The outcome of [`set_strategy`]. */
+export type StrategyOutcome = {
+	service: Service,
+	config: string,
+	previous: Strategy,
+	strategy: Strategy,
 };
 
 /**  The whole report. */
@@ -720,6 +789,18 @@ export type UpdateUpstreamArgs = {
 	model_map?: ([string, string])[] | null,
 };
 
+/**  One upstream (one key) of a config ([`remove_upstream`]). */
+export type UpstreamArgs = {
+	service: Service,
+	config: string,
+	base_url: string,
+	/**
+	 *  Its position in the config (as listed); absent: the only one at
+	 *  `base_url`.
+	 */
+	index?: number | null,
+};
+
 /**  An upstream's health, as far as it is known. */
 export type UpstreamHealth = "ok" | "cooling_down" | "exhausted" | 
 /**  No running proxy observes it. */
@@ -753,6 +834,13 @@ export type UpstreamView = {
 	base_url: string,
 	auth_token: string | null,
 	api_key: string | null,
+	/**  The key's name (`--key-alias`), if it has one. */
+	alias: string | null,
+	/**
+	 *  How to show the key in one word: its alias, else the masked key,
+	 *  else `no key`.
+	 */
+	key_label: string,
 	tags: { [key in string]: string },
 	/**  The API it speaks (the client's own unless set otherwise). */
 	protocol: Protocol,

@@ -1,4 +1,5 @@
-//! `ch config list|add|set-active|remove|show`: edit `config.json`. Keys
+//! `ch config list|add|set-active|remove|show|remove-upstream|strategy`:
+//! edit `config.json`. Keys
 //! are masked in every output; a running proxy follows changes on its own.
 
 use std::io::{BufRead, IsTerminal};
@@ -6,11 +7,15 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use codex_helper_core::config::Protocol;
+use codex_helper_core::config::Strategy;
 use codex_helper_core::config::{host_label, ConfigStore, Settings};
-use codex_helper_core::config_edit::{self, AddAction, ConfigView, NewUpstream, ServiceView};
+use codex_helper_core::config_edit::{self, AddAction, ConfigView, NewUpstream, ServiceView, UpstreamPick};
 use codex_helper_core::{Paths, Service};
 
-use crate::args::{ConfigAddArgs, ConfigCommand, ConfigListArgs, ConfigNameArgs, ConfigShowArgs};
+use crate::args::{
+    ConfigAddArgs, ConfigCommand, ConfigListArgs, ConfigNameArgs, ConfigRemoveUpstreamArgs, ConfigShowArgs,
+    ConfigStrategyArgs,
+};
 use crate::output::{print_json, shown};
 
 pub fn run(command: ConfigCommand) -> anyhow::Result<ExitCode> {
@@ -21,6 +26,8 @@ pub fn run(command: ConfigCommand) -> anyhow::Result<ExitCode> {
         ConfigCommand::SetActive(args) => set_active(&paths, args),
         ConfigCommand::Remove(args) => remove(&paths, args),
         ConfigCommand::Show(args) => show(&paths, args),
+        ConfigCommand::RemoveUpstream(args) => remove_upstream(&paths, args),
+        ConfigCommand::Strategy(args) => strategy(&paths, args),
     }
 }
 
@@ -65,7 +72,11 @@ fn list_line(cfg: &ConfigView, service: Service) -> String {
             }
             notes.push(model_map_note("", &u.model_map));
             notes.retain(|n| !n.is_empty());
-            let host = host_label(&u.base_url);
+            // Several keys for one relay: say which key each one is.
+            let host = match cfg.upstreams.iter().filter(|o| o.base_url == u.base_url).count() {
+                1 => host_label(&u.base_url),
+                _ => format!("{} [{}]", host_label(&u.base_url), u.key_label),
+            };
             match notes.is_empty() {
                 true => shown(&host).to_string(),
                 false => format!("{} ({})", shown(&host), notes.join("; ")),
@@ -73,7 +84,16 @@ fn list_line(cfg: &ConfigView, service: Service) -> String {
         })
         .collect();
     let hosts = if hosts.is_empty() { String::new() } else { format!(": {}", hosts.join(", ")) };
-    format!("{mark} {}{alias} — {n} upstream{}{hosts}", shown(&cfg.name), if n == 1 { "" } else { "s" })
+    let strategy = strategy_note(cfg.strategy);
+    format!("{mark} {}{alias} — {n} upstream{}{strategy}{hosts}", shown(&cfg.name), if n == 1 { "" } else { "s" })
+}
+
+/// ` (round-robin)` for a strategy other than the default; nothing for it.
+pub(super) fn strategy_note(strategy: Strategy) -> String {
+    match strategy {
+        Strategy::Priority => String::new(),
+        other => format!(" ({other})"),
+    }
 }
 
 fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {
@@ -87,7 +107,7 @@ fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {
     }
     let alias = cfg.alias.as_deref().map(|a| format!(" ({})", shown(a))).unwrap_or_default();
     let state = if cfg.active { "active" } else { "not active" };
-    outln!("{}{alias} — {service}, {state}", shown(&cfg.name));
+    outln!("{}{alias} — {service}, {state}, strategy {}", shown(&cfg.name), cfg.strategy);
     if cfg.upstreams.is_empty() {
         outln!("  no upstreams");
     }
@@ -96,6 +116,10 @@ fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {
             (Some(t), _) => format!("auth_token {t}"),
             (None, Some(k)) => format!("api_key {k}"),
             (None, None) => "no key".to_string(),
+        };
+        let key = match &u.alias {
+            Some(a) => format!("{key} ({})", shown(a)),
+            None => key,
         };
         let tags: Vec<String> = u.tags.iter().map(|(k, v)| format!("{}={}", shown(k), shown(v))).collect();
         let tags = if tags.is_empty() { String::new() } else { format!("  tags {}", tags.join(" ")) };
@@ -119,14 +143,25 @@ fn add(paths: &Paths, args: ConfigAddArgs) -> anyhow::Result<ExitCode> {
         tags,
         protocol: args.protocol,
         model_map: args.model_map.into_iter().collect(),
+        key_alias: args.key_alias,
+        replace: args.replace,
+        strategy: args.strategy,
     };
     let out = config_edit::add_upstream(&ConfigStore::new(paths), &settings, service, &args.name, new)?;
     if args.output.json {
         print_json(&out)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let key = out.upstream.key().map(|k| format!(" (key {k})")).unwrap_or_else(|| " (no key)".to_string());
+    let key = match (&out.upstream.alias, out.upstream.key()) {
+        (Some(a), _) => format!(" (key {})", shown(a)),
+        (None, Some(k)) => format!(" (key {k})"),
+        (None, None) => " (no key)".to_string(),
+    };
     let what = match out.action {
+        AddAction::Added if out.keys_at_url > 1 => format!(
+            "Added key {} of this URL as upstream [{}] to {service} config `{}`",
+            out.keys_at_url, out.index, out.config
+        ),
         AddAction::Added => format!("Added upstream [{}] to {service} config `{}`", out.index, out.config),
         AddAction::Updated => {
             format!("Updated the key of upstream [{}] in {service} config `{}`", out.index, out.config)
@@ -134,6 +169,14 @@ fn add(paths: &Paths, args: ConfigAddArgs) -> anyhow::Result<ExitCode> {
         AddAction::Unchanged => format!("{service} config `{}` already has this upstream [{}]", out.config, out.index),
     };
     outln!("{what}: {}{key}", out.upstream.base_url);
+    if out.action == AddAction::Added && out.keys_at_url > 1 {
+        outln!(
+            "{} keys for this URL now; strategy {} (change it: ch config strategy {} round-robin). To replace a key instead, add with --replace.",
+            out.keys_at_url,
+            out.strategy,
+            out.config
+        );
+    }
     if out.created {
         outln!("Created config `{}`.", out.config);
     }
@@ -190,6 +233,48 @@ fn remove(paths: &Paths, args: ConfigNameArgs) -> anyhow::Result<ExitCode> {
             Some(next) => outln!("It was active; `{next}` is the active {service} config now."),
             None => outln!("It was active; no {service} config is left, so none is active."),
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn remove_upstream(paths: &Paths, args: ConfigRemoveUpstreamArgs) -> anyhow::Result<ExitCode> {
+    let service = super::pick_service(args.service, paths)?;
+    let pick = match (args.key_alias, args.index) {
+        (Some(alias), _) => UpstreamPick::Alias(alias),
+        (None, Some(index)) => UpstreamPick::Index(index),
+        (None, None) => UpstreamPick::Only,
+    };
+    let out = config_edit::remove_upstream(&ConfigStore::new(paths), service, &args.name, &args.base_url, pick)?;
+    if args.output.json {
+        print_json(&out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let n = out.now.upstreams.len();
+    outln!(
+        "Removed upstream [{}] {} (key {}) from {service} config `{}`; {n} upstream{} left.",
+        out.index,
+        shown(&out.removed.base_url),
+        shown(&out.removed.key_label),
+        out.config,
+        if n == 1 { "" } else { "s" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn strategy(paths: &Paths, args: ConfigStrategyArgs) -> anyhow::Result<ExitCode> {
+    let service = super::pick_service(args.service, paths)?;
+    let out = config_edit::set_strategy(&ConfigStore::new(paths), service, &args.name, args.strategy)?;
+    if args.output.json {
+        print_json(&out)?;
+    } else if out.previous == out.strategy {
+        outln!("{service} config `{}` already uses {}.", out.config, out.strategy);
+    } else {
+        outln!(
+            "{service} config `{}` now uses {} (was {}); a running proxy follows within a second.",
+            out.config,
+            out.strategy,
+            out.previous
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

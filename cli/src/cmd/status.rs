@@ -65,6 +65,9 @@ fn print_service(s: &ServiceReport) {
     if let Some(err) = &s.live_error {
         outln!("  live state unavailable: {err}");
     }
+    if let Some(strategy) = s.strategy.filter(|st| *st != codex_helper_core::config::Strategy::Priority) {
+        outln!("  strategy: {strategy}");
+    }
     if let Some(r) = &s.requests {
         outln!("  requests: {} ({} errors)", r.total, r.errors);
     }
@@ -79,7 +82,11 @@ fn print_service(s: &ServiceReport) {
             "  [{i}] {}  {}{}{protocol}{}",
             u.base_url,
             describe(u),
-            u.key.as_deref().map(|k| format!("  key {k}")).unwrap_or_default(),
+            match (&u.alias, &u.key) {
+                (Some(a), _) => format!("  key {}", crate::output::shown(a)),
+                (None, Some(k)) => format!("  key {k}"),
+                (None, None) => String::new(),
+            },
             super::config::model_map_note("  ", &u.model_map)
         );
     }

@@ -70,7 +70,7 @@ fn add_creates_the_config_makes_it_active_and_masks_the_key() {
     );
     assert_eq!(
         v["upstream"],
-        json!({ "base_url": "https://b.example:8443/v1", "auth_token": null, "api_key": "cr-…9999", "tags": { "provider_id": "b", "note": "x=y" }, "protocol": "responses", "model_map": {} })
+        json!({ "base_url": "https://b.example:8443/v1", "auth_token": null, "api_key": "cr-…9999", "alias": null, "key_label": "cr-…9999", "tags": { "provider_id": "b", "note": "x=y" }, "protocol": "responses", "model_map": {} })
     );
 
     let file = config_json(&home);
@@ -104,9 +104,12 @@ fn the_key_can_come_from_stdin() {
 }
 
 #[test]
-fn adding_the_same_upstream_twice_changes_nothing_and_a_new_key_replaces_the_old() {
+fn adding_the_same_upstream_twice_changes_nothing_and_replace_puts_a_new_key_in_place() {
     let home = TestHome::new();
-    let add = |key: &str| ok(&home, &["config", "add", "m", "--base-url", "https://r.example/v1", "--auth-token", key]);
+    let add = |key: &str| {
+        let args = ["config", "add", "m", "--base-url", "https://r.example/v1", "--auth-token", key];
+        ok(&home, &[&args[..], if key == KEY2 { &["--replace"][..] } else { &[][..] }].concat())
+    };
     add(KEY);
     let before = std::fs::read(home.paths.config_file()).unwrap();
     let out = add(KEY);
@@ -156,12 +159,12 @@ fn list_and_show_in_text_and_json() {
     assert_eq!(v["configs"][0]["active"], true);
     assert_eq!(
         v["configs"][1],
-        json!({ "name": "spare", "alias": null, "active": false, "upstreams": [{ "base_url": "https://c.example", "auth_token": null, "api_key": null, "tags": {}, "protocol": "responses", "model_map": {} }] })
+        json!({ "name": "spare", "alias": null, "active": false, "strategy": "priority", "upstreams": [{ "base_url": "https://c.example", "auth_token": null, "api_key": null, "alias": null, "key_label": "no key", "tags": {}, "protocol": "responses", "model_map": {} }] })
     );
     assert_eq!(v["configs"][0]["upstreams"][0]["auth_token"], "sk-…abcd");
 
     let out = ok(&home, &["config", "show", "main"]);
-    assert!(out.starts_with("main (Primary) — codex, active\n"), "{out}");
+    assert!(out.starts_with("main (Primary) — codex, active, strategy priority\n"), "{out}");
     assert!(out.contains("[1] https://b.example:8443/v1  api_key cr-…9999"), "{out}");
     let v: Value = serde_json::from_str(&ok(&home, &["config", "show", "spare", "--json"])).unwrap();
     assert_eq!(v["configs"].as_array().unwrap().len(), 1);
@@ -345,4 +348,62 @@ fn a_malformed_model_map_is_refused_with_the_fix() {
         );
     }
     assert!(!home.paths.config_file().exists());
+}
+
+#[test]
+fn a_second_key_for_a_url_is_added_removed_by_alias_and_the_strategy_is_set() {
+    let home = TestHome::new();
+    let url = "https://relay.example/v1";
+    ok(&home, &["config", "add", "pool", "--base-url", url, "--auth-token", KEY]);
+    let out = ok(&home, &["config", "add", "pool", "--base-url", url, "--auth-token", KEY2, "--key-alias", "spare"]);
+    assert!(out.contains("Added key 2 of this URL as upstream [1]") && out.contains("(key spare)"), "{out}");
+    assert!(out.contains("--replace"), "says how to replace instead: {out}");
+    let file = config_json(&home);
+    let ups = &file["codex"]["configs"]["pool"]["upstreams"];
+    assert_eq!((ups[0]["auth"]["auth_token"].as_str(), ups[1]["auth"]["auth_token"].as_str()), (Some(KEY), Some(KEY2)));
+    assert_eq!(ups[1]["alias"], "spare");
+
+    let list = ok(&home, &["config", "list"]);
+    assert!(list.contains("relay.example [sk-…abcd], relay.example [spare]"), "{list}");
+
+    // A bare --replace with two keys there must say which one.
+    let out = run(
+        &home,
+        &["config", "add", "pool", "--base-url", url, "--auth-token", "sk-third-key-000011112222", "--replace"],
+    );
+    let (_, stderr) = texts(&out);
+    assert!(!out.status.success() && stderr.contains("--key-alias A or --index N"), "{stderr}");
+
+    let out = ok(&home, &["config", "strategy", "pool", "round-robin"]);
+    assert!(out.contains("now uses round-robin (was priority)"), "{out}");
+    let v: Value = serde_json::from_str(&ok(&home, &["config", "show", "pool", "--json"])).unwrap();
+    assert_eq!(v["configs"][0]["strategy"], "round-robin");
+    assert_eq!(v["configs"][0]["upstreams"][1]["key_label"], "spare");
+    assert!(ok(&home, &["config", "show", "pool"]).contains("strategy round-robin"));
+    assert_eq!(config_json(&home)["codex"]["configs"]["pool"]["strategy"], "round-robin");
+    let out = run(&home, &["config", "set-strategy", "pool", "random"]);
+    assert!(!out.status.success() && texts(&out).1.contains("fill-first"));
+
+    let out = run(&home, &["config", "remove-upstream", "pool", "--base-url", url]);
+    assert!(!out.status.success() && texts(&out).1.contains("[1] spare"));
+    let out = ok(&home, &["config", "remove-upstream", "pool", "--base-url", url, "--key-alias", "spare"]);
+    assert!(
+        out.contains("Removed upstream [1] https://relay.example/v1 (key spare)") && out.contains("1 upstream left"),
+        "{out}"
+    );
+    let out = ok(&home, &["config", "remove-upstream", "pool", "--base-url", url, "--index", "0", "--json"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["index"].as_u64(), v["removed"]["key_label"].as_str()), (Some(0), Some("sk-…abcd")));
+    assert_eq!(config_json(&home)["codex"]["configs"]["pool"]["upstreams"], json!([]));
+}
+
+#[test]
+fn replace_replaces_the_key_of_the_url() {
+    let home = TestHome::new();
+    let url = "https://relay.example/v1";
+    ok(&home, &["config", "add", "m", "--base-url", url, "--auth-token", KEY]);
+    let out = ok(&home, &["config", "add", "m", "--base-url", url, "--auth-token", KEY2, "--replace-key"]);
+    assert!(out.contains("Updated the key of upstream [0]"), "{out}");
+    let ups = &config_json(&home)["codex"]["configs"]["m"]["upstreams"];
+    assert_eq!((ups.as_array().unwrap().len(), ups[0]["auth"]["auth_token"].as_str()), (1, Some(KEY2)));
 }

@@ -42,10 +42,11 @@ fn without_a_proxy_status_shows_the_configured_state() {
     assert_eq!(
         codex["upstreams"],
         json!([{
-            "base_url": "https://a.example/v1", "label": "a.example", "key": "sk-…abcd", "state": "unknown", "live": null,
+            "base_url": "https://a.example/v1", "label": "a.example", "key": "sk-…abcd", "alias": null, "state": "unknown", "live": null,
             "quota": null, "protocol": "responses"
         }])
     );
+    assert_eq!(codex["strategy"], "priority");
     assert_eq!(services[1]["service"], "claude");
     assert!(services[1]["active_config"].is_null());
 

@@ -23,6 +23,7 @@ mod proptests;
 pub mod protocol;
 pub mod settings;
 pub mod store;
+pub mod strategy;
 pub mod validate;
 
 pub use error::ConfigError;
@@ -33,4 +34,5 @@ pub use model_map::ModelMap;
 pub use protocol::Protocol;
 pub use settings::{AppPrefs, LbSettings, LogSettings, ProxySettings, ServiceSettings, Settings};
 pub use store::ConfigStore;
+pub use strategy::Strategy;
 pub use validate::{check_printable, points_at, validate, validate_base_url};

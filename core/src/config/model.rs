@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 
 use super::model_map::ModelMap;
 use super::protocol::Protocol;
+use super::strategy::Strategy;
 use crate::service::Service;
 
 /// The file format version this build reads and writes.
@@ -143,6 +144,10 @@ pub struct NamedConfig {
     /// In priority order: `[0]` is the primary.
     #[serde(default)]
     pub upstreams: Vec<Upstream>,
+    /// How requests spread over the upstreams; absent: `priority`. Omitted
+    /// when it is the default, so the original tool's files round-trip.
+    #[serde(default, skip_serializing_if = "Strategy::is_default")]
+    pub strategy: Option<Strategy>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -155,6 +160,11 @@ pub struct Upstream {
     pub base_url: String,
     #[serde(default)]
     pub auth: UpstreamAuth,
+    /// A name for this key, shown instead of the masked key and used to
+    /// pick one of several keys for one URL (`--key-alias`). Omitted when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
     /// Free-form labels (`provider_id`, `source`, ...).
     #[serde(default)]
     pub tags: IndexMap<String, String>,
@@ -184,6 +194,21 @@ impl Upstream {
             s.as_deref().filter(|s| !s.is_empty())
         }
         non_empty(&self.auth.auth_token).or_else(|| non_empty(&self.auth.api_key))
+    }
+
+    /// How it is shown: its alias, else its masked key, else `no key`.
+    pub fn key_label(&self) -> String {
+        match (&self.alias, self.key()) {
+            (Some(alias), _) if !alias.trim().is_empty() => alias.clone(),
+            (_, Some(key)) => mask_secret(key),
+            _ => "no key".to_string(),
+        }
+    }
+}
+
+impl NamedConfig {
+    pub fn strategy(&self) -> Strategy {
+        self.strategy.unwrap_or_default()
     }
 }
 

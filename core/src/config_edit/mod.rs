@@ -14,16 +14,18 @@ use serde::Serialize;
 
 use crate::config::{
     points_at, validate_base_url, ConfigError, ConfigFile, ConfigStore, ModelMap, NamedConfig, Protocol, Settings,
-    Upstream, UpstreamAuth,
+    Strategy, Upstream, UpstreamAuth,
 };
 use crate::Service;
 
 mod connection;
 pub mod detect;
+mod pool;
 mod update;
 mod view;
 
 pub use connection::{test_connection, test_stored_connection, ConnectionTest};
+pub use pool::{remove_upstream, set_strategy, RemoveUpstreamOutcome, StrategyOutcome, UpstreamPick};
 pub use update::{update_upstream, NewKey, UpdateOutcome, UpstreamChange};
 
 pub use view::{list, show, ConfigView, DefaultService, ServiceView, UpstreamView};
@@ -60,9 +62,18 @@ pub enum ConfigsError {
     #[error("{service} config `{config}` has no upstream at {base_url}; {}", known_urls(known))]
     UnknownUpstream { service: Service, config: String, base_url: String, known: Vec<String> },
     #[error(
-        "{service} config `{config}` already has an upstream at {base_url}; edit or remove that one instead (health is tracked per URL, so two entries for one URL would fail over together)"
+        "{service} config `{config}` already has an upstream at {base_url} with the same key; edit or remove that one instead"
     )]
     UrlTaken { service: Service, config: String, base_url: String },
+    #[error(
+        "{service} config `{config}` has several keys for {base_url} ({}); say which one with --key-alias A or --index N",
+        keys.join(", ")
+    )]
+    WhichKey { service: Service, config: String, base_url: String, keys: Vec<String> },
+    #[error("config `{config}` has {what} for {base_url}; its keys there: {}", keys.join(", "))]
+    UnknownKey { config: String, base_url: String, what: String, keys: Vec<String> },
+    #[error("config `{config}` already has a key named `{alias}` (at {base_url}); choose another --key-alias")]
+    AliasTaken { config: String, alias: String, base_url: String },
 }
 
 fn known_urls(known: &[String]) -> String {
@@ -101,6 +112,13 @@ pub struct NewUpstream {
     /// Model map entries to add (for an upstream already there: entries
     /// given win, others are kept, as with tags).
     pub model_map: ModelMap,
+    /// A name for this key (`--key-alias`), shown instead of the masked key.
+    pub key_alias: Option<String>,
+    /// Replace the key of the upstream already at this URL (the one named
+    /// by `key_alias` when there are several) instead of adding a key.
+    pub replace: bool,
+    /// Set the config's strategy.
+    pub strategy: Option<Strategy>,
 }
 
 /// What [`add_upstream`] did.
@@ -108,11 +126,11 @@ pub struct NewUpstream {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum AddAction {
-    /// The upstream was appended (the config may be new: see `created`).
+    /// The upstream was appended (the config may be new: see `created`);
+    /// with a URL the config already had, it is another key for it.
     Added,
-    /// The config already had this base URL: its key and tags were replaced
-    /// (health is tracked per URL, so two entries for one URL would fail
-    /// over together and never help each other).
+    /// The config already had this base URL and key, or `replace` was asked:
+    /// its key (when replacing) and tags were updated.
     Updated,
     /// The same URL with the same key was already there; nothing written.
     Unchanged,
@@ -131,6 +149,10 @@ pub struct AddOutcome {
     pub became_active: bool,
     /// Position of the upstream in the config (0 = primary).
     pub index: usize,
+    /// How many upstreams (keys) the config has at this URL now.
+    pub keys_at_url: usize,
+    /// The config's strategy now.
+    pub strategy: Strategy,
     pub upstream: UpstreamView,
 }
 
@@ -156,6 +178,9 @@ pub fn add_upstream(
     check_name(name)?;
     check_url(settings, &new.base_url)?;
     check_text_fields(new.alias.as_deref(), Some(&new.tags))?;
+    if let Some(alias) = &new.key_alias {
+        check_key_alias(alias)?;
+    }
     check_model_map(&new.model_map)?;
     if let Some(protocol) = new.protocol {
         protocol.usable_by(service).map_err(|message| ConfigsError::BadProtocol { message })?;
@@ -170,10 +195,13 @@ pub fn add_upstream(
         tags: new.tags,
         protocol,
         model_map: new.model_map,
+        alias: new.key_alias.clone(),
         ..Default::default()
     };
     let protocol_given = new.protocol.is_some();
     let alias = new.alias;
+    let (replace, strategy) = (new.replace, new.strategy);
+    let mut refused = None;
     let mut outcome = None;
     edit(store, |file| {
         let section = file.service_mut(service);
@@ -186,11 +214,63 @@ pub fn add_upstream(
         if alias.is_some() {
             cfg.alias = alias;
         }
-        let existing = cfg.upstreams.iter().position(|u| u.base_url == upstream.base_url);
+        let at_url: Vec<usize> =
+            (0..cfg.upstreams.len()).filter(|&i| cfg.upstreams[i].base_url == upstream.base_url).collect();
+        let new_key = upstream.key();
+        // The upstream this add is about, if one is already there: the one
+        // with this key, else (replacing, or no key given) the one at this
+        // URL. A different key is another key for the URL.
+        let same_key = at_url.iter().copied().find(|&i| cfg.upstreams[i].key() == new_key);
+        let existing = match same_key {
+            Some(i) => Some(i),
+            None if replace || new_key.is_none() => match (&upstream.alias, at_url.as_slice()) {
+                (_, []) => None,
+                (_, [one]) => Some(*one),
+                (Some(a), several) => match several
+                    .iter()
+                    .copied()
+                    .find(|&i| cfg.upstreams[i].alias.as_ref() == Some(a))
+                {
+                    Some(i) => Some(i),
+                    None => {
+                        refused = Some(ConfigsError::UnknownKey {
+                            config: name.to_string(),
+                            base_url: upstream.base_url.clone(),
+                            what: format!("no key alias `{a}`"),
+                            keys: several.iter().map(|&i| format!("[{i}] {}", cfg.upstreams[i].key_label())).collect(),
+                        });
+                        return Ok(false);
+                    }
+                },
+                (None, several) => {
+                    refused = Some(ConfigsError::WhichKey {
+                        service,
+                        config: name.to_string(),
+                        base_url: upstream.base_url.clone(),
+                        keys: several.iter().map(|&i| format!("[{i}] {}", cfg.upstreams[i].key_label())).collect(),
+                    });
+                    return Ok(false);
+                }
+            },
+            None => None,
+        };
+        if let Some(a) = &upstream.alias {
+            if let Some(other) =
+                cfg.upstreams.iter().enumerate().find(|(i, u)| Some(*i) != existing && u.alias.as_ref() == Some(a))
+            {
+                refused = Some(ConfigsError::AliasTaken {
+                    config: name.to_string(),
+                    alias: a.clone(),
+                    base_url: other.1.base_url.clone(),
+                });
+                return Ok(false);
+            }
+        }
         let (action, index) = match existing {
             Some(i)
                 if cfg.upstreams[i].auth == upstream.auth
                     && cfg.upstreams[i].tags == upstream.tags
+                    && (upstream.alias.is_none() || cfg.upstreams[i].alias == upstream.alias)
                     && (!protocol_given || cfg.upstreams[i].protocol == upstream.protocol)
                     && upstream.model_map.0.iter().all(|(k, v)| cfg.upstreams[i].model_map.0.get(k) == Some(v)) =>
             {
@@ -199,6 +279,9 @@ pub fn add_upstream(
             Some(i) => {
                 let old = &mut cfg.upstreams[i];
                 old.auth = upstream.auth.clone();
+                if upstream.alias.is_some() {
+                    old.alias = upstream.alias.clone();
+                }
                 if protocol_given {
                     old.protocol = upstream.protocol;
                 }
@@ -213,12 +296,18 @@ pub fn add_upstream(
                 (AddAction::Added, cfg.upstreams.len() - 1)
             }
         };
+        let strategy_changed = strategy.is_some_and(|s| s != cfg.strategy());
+        if let Some(s) = strategy {
+            cfg.strategy = (s != Strategy::Priority).then_some(s);
+        }
+        let keys_at_url = cfg.upstreams.iter().filter(|u| u.base_url == cfg.upstreams[index].base_url).count();
         let shown = UpstreamView::of(&cfg.upstreams[index], service);
+        let strategy_now = cfg.strategy();
         let became_active = section.active.is_none();
         if became_active {
             section.active = Some(name.to_string());
         }
-        let changed = action != AddAction::Unchanged || alias_changed || became_active || created;
+        let changed = action != AddAction::Unchanged || alias_changed || strategy_changed || became_active || created;
         outcome = Some(AddOutcome {
             service,
             config: name.to_string(),
@@ -226,11 +315,27 @@ pub fn add_upstream(
             created,
             became_active,
             index,
+            keys_at_url,
+            strategy: strategy_now,
             upstream: shown,
         });
         Ok(changed)
     })?;
-    Ok(outcome.expect("edit ran the closure"))
+    match refused {
+        Some(err) => Err(err),
+        None => Ok(outcome.expect("edit ran the closure")),
+    }
+}
+
+/// A key alias names one key among a config's: printable, not empty, no
+/// spaces at the ends (it is typed back as `--key-alias`).
+fn check_key_alias(alias: &str) -> Result<(), ConfigsError> {
+    let refuse = |message: String| ConfigsError::ControlChar { field: "--key-alias", message };
+    crate::config::check_printable(alias).map_err(refuse)?;
+    if alias.trim().is_empty() || alias.trim() != alias {
+        return Err(refuse(format!("`{alias}` must not be empty or start or end with spaces")));
+    }
+    Ok(())
 }
 
 /// The outcome of [`set_active`].
@@ -468,7 +573,7 @@ mod tests {
     }
 
     #[test]
-    fn re_adding_is_unchanged_and_a_new_key_updates() {
+    fn re_adding_is_unchanged_a_new_key_is_added_and_replace_replaces() {
         let (_d, store) = store();
         let s = Settings::default();
         add_upstream(&store, &s, Service::Claude, "c", up("https://a.example", KEY)).unwrap();
@@ -476,12 +581,103 @@ mod tests {
         let again = add_upstream(&store, &s, Service::Claude, "c", up("https://a.example", KEY)).unwrap();
         assert_eq!(again.action, AddAction::Unchanged);
         assert_eq!(store.fingerprint(), before, "nothing was written");
-        let new =
-            add_upstream(&store, &s, Service::Claude, "c", up("https://a.example", "sk-new-key-77778888")).unwrap();
-        assert_eq!(new.action, AddAction::Updated);
+        let second = NewUpstream { key_alias: Some("spare".into()), ..up("https://a.example", "sk-new-key-77778888") };
+        let new = add_upstream(&store, &s, Service::Claude, "c", second).unwrap();
+        assert_eq!((new.action, new.index, new.keys_at_url), (AddAction::Added, 1, 2));
+        assert_eq!(new.upstream.key_label, "spare");
         let file = store.load().unwrap();
-        assert_eq!(file.claude.configs["c"].upstreams.len(), 1);
-        assert_eq!(file.claude.configs["c"].upstreams[0].key(), Some("sk-new-key-77778888"));
+        let ups = &file.claude.configs["c"].upstreams;
+        assert_eq!((ups[0].key(), ups[1].key()), (Some(KEY), Some("sk-new-key-77778888")));
+
+        // Replacing with two keys at the URL needs to know which one.
+        let replace = |key: &str, alias: Option<&str>| NewUpstream {
+            replace: true,
+            key_alias: alias.map(str::to_string),
+            ..up("https://a.example", key)
+        };
+        let err = add_upstream(&store, &s, Service::Claude, "c", replace("sk-third-key-99990000", None)).unwrap_err();
+        assert!(matches!(err, ConfigsError::WhichKey { .. }), "{err}");
+        let text = err.to_string();
+        assert!(text.contains("[0] sk-…abcd") && text.contains("[1] spare") && !text.contains(KEY), "{text}");
+        let out =
+            add_upstream(&store, &s, Service::Claude, "c", replace("sk-third-key-99990000", Some("spare"))).unwrap();
+        assert_eq!((out.action, out.index, out.keys_at_url), (AddAction::Updated, 1, 2));
+        let file = store.load().unwrap();
+        assert_eq!(file.claude.configs["c"].upstreams[1].key(), Some("sk-third-key-99990000"));
+        assert_eq!(file.claude.configs["c"].upstreams.len(), 2);
+    }
+
+    #[test]
+    fn key_aliases_are_unique_in_a_config() {
+        let (_d, store) = store();
+        let s = Settings::default();
+        let named = |url: &str, key: &str| NewUpstream { key_alias: Some("work".into()), ..up(url, key) };
+        add_upstream(&store, &s, Service::Codex, "m", named("https://a.example", KEY)).unwrap();
+        let err =
+            add_upstream(&store, &s, Service::Codex, "m", named("https://b.example", "sk-other-00001111")).unwrap_err();
+        assert!(matches!(err, ConfigsError::AliasTaken { .. }), "{err}");
+        let err = add_upstream(
+            &store,
+            &s,
+            Service::Codex,
+            "m",
+            NewUpstream { key_alias: Some(" x".into()), ..up("https://b.example", KEY) },
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("--key-alias"), "{err}");
+    }
+
+    #[test]
+    fn remove_upstream_takes_one_key_and_strategy_is_stored_only_when_not_priority() {
+        let (_d, store) = store();
+        let s = Settings::default();
+        add_upstream(&store, &s, Service::Codex, "m", up("https://a.example", KEY)).unwrap();
+        let spare = NewUpstream { key_alias: Some("spare".into()), ..up("https://a.example", "sk-spare-key-55556666") };
+        add_upstream(&store, &s, Service::Codex, "m", spare).unwrap();
+        add_upstream(&store, &s, Service::Codex, "m", up("https://b.example", KEY)).unwrap();
+
+        let err = remove_upstream(&store, Service::Codex, "m", "https://a.example", UpstreamPick::Only).unwrap_err();
+        assert!(matches!(err, ConfigsError::WhichKey { .. }), "{err}");
+        let err =
+            remove_upstream(&store, Service::Codex, "m", "https://a.example", UpstreamPick::Index(2)).unwrap_err();
+        assert!(err.to_string().contains("no upstream [2] at this URL"), "{err}");
+        let out =
+            remove_upstream(&store, Service::Codex, "m", "https://a.example", UpstreamPick::Alias("spare".into()))
+                .unwrap();
+        assert_eq!((out.index, out.removed.key_label.as_str(), out.now.upstreams.len()), (1, "spare", 2));
+        let out = remove_upstream(&store, Service::Codex, "m", "https://a.example", UpstreamPick::Only).unwrap();
+        assert_eq!(out.removed.auth_token.as_deref(), Some("sk-…abcd"));
+        assert_eq!(store.load().unwrap().codex.configs["m"].upstreams[0].base_url, "https://b.example");
+
+        assert_eq!(show(&store.load().unwrap(), Service::Codex, "m").unwrap().strategy, Strategy::Priority);
+        let out = set_strategy(&store, Service::Codex, "m", Strategy::RoundRobin).unwrap();
+        assert_eq!((out.previous, out.strategy), (Strategy::Priority, Strategy::RoundRobin));
+        let raw: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(store.path()).unwrap()).unwrap();
+        assert_eq!(raw["codex"]["configs"]["m"]["strategy"], "round-robin");
+        set_strategy(&store, Service::Codex, "m", Strategy::Priority).unwrap();
+        let raw: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(store.path()).unwrap()).unwrap();
+        assert!(raw["codex"]["configs"]["m"].get("strategy").is_none(), "the default is not written");
+        assert!(matches!(
+            set_strategy(&store, Service::Codex, "zz", Strategy::FillFirst),
+            Err(ConfigsError::UnknownConfig { .. })
+        ));
+    }
+
+    #[test]
+    fn files_with_a_strategy_and_unknown_fields_round_trip() {
+        let text = r#"{"codex":{"active":"m","configs":{"m":{"name":"m","alias":null,"strategy":"fill-first","future":1,
+            "upstreams":[{"base_url":"https://a","auth":{"auth_token":"k"},"tags":{},"alias":"one","later":true}]}}}}"#;
+        let file: ConfigFile = serde_json::from_str(text).unwrap();
+        assert_eq!(file.codex.configs["m"].strategy(), Strategy::FillFirst);
+        let back = serde_json::to_value(&file).unwrap();
+        let m = &back["codex"]["configs"]["m"];
+        assert_eq!((m["strategy"].as_str(), m["future"].as_i64()), (Some("fill-first"), Some(1)));
+        assert_eq!(
+            (m["upstreams"][0]["alias"].as_str(), m["upstreams"][0]["later"].as_bool()),
+            (Some("one"), Some(true))
+        );
+        let err = serde_json::from_str::<ConfigFile>(&text.replace("fill-first", "random")).unwrap_err();
+        assert!(err.to_string().contains("unknown variant"), "{err}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::fmt;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use super::{check_key, check_url, edit, unknown, ConfigsError, UpstreamView};
+use super::{check_key, check_url, edit, ConfigsError, UpstreamView};
 use crate::config::{mask_secret, ConfigFile, ConfigStore, ModelMap, Protocol, Settings};
 use crate::Service;
 
@@ -109,7 +109,8 @@ pub fn update_upstream(
         };
         let cfg = file.service_mut(service).configs.get_mut(config).expect("located above");
         if let Some(url) = change.base_url.as_deref().filter(|url| *url != base_url) {
-            if cfg.upstreams.iter().any(|u| u.base_url == url) {
+            let key = cfg.upstreams[index].key();
+            if cfg.upstreams.iter().any(|u| u.base_url == url && u.key() == key) {
                 refused =
                     Some(ConfigsError::UrlTaken { service, config: config.to_string(), base_url: url.to_string() });
                 return Ok(false);
@@ -157,16 +158,11 @@ pub fn update_upstream(
     }
 }
 
-/// Position of the upstream at `base_url` in config `config`, or an error
-/// naming the configs (or the config's upstream URLs) that do exist.
+/// Position of the first upstream at `base_url` in config `config` (the
+/// window's edit form names an upstream by its URL), or an error naming
+/// what does exist.
 pub(super) fn locate(file: &ConfigFile, service: Service, config: &str, base_url: &str) -> Result<usize, ConfigsError> {
-    let cfg = file.service(service).configs.get(config).ok_or_else(|| unknown(file, service, config))?;
-    cfg.upstreams.iter().position(|u| u.base_url == base_url).ok_or_else(|| ConfigsError::UnknownUpstream {
-        service,
-        config: config.to_string(),
-        base_url: base_url.to_string(),
-        known: cfg.upstreams.iter().map(|u| u.base_url.clone()).collect(),
-    })
+    super::pool::locate(file, service, config, base_url, &super::UpstreamPick::First)
 }
 
 #[cfg(test)]

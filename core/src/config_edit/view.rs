@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::{unknown, ConfigsError};
-use crate::config::{mask_secret, ConfigFile, NamedConfig, Protocol, Upstream};
+use crate::config::{mask_secret, ConfigFile, NamedConfig, Protocol, Strategy, Upstream};
 use crate::Service;
 
 /// An upstream as shown to users: keys masked (`sk-…abcd`).
@@ -15,6 +15,11 @@ pub struct UpstreamView {
     pub base_url: String,
     pub auth_token: Option<String>,
     pub api_key: Option<String>,
+    /// The key's name (`--key-alias`), if it has one.
+    pub alias: Option<String>,
+    /// How to show the key in one word: its alias, else the masked key,
+    /// else `no key`.
+    pub key_label: String,
     pub tags: IndexMap<String, String>,
     /// The API it speaks (the client's own unless set otherwise).
     pub protocol: Protocol,
@@ -31,6 +36,8 @@ impl UpstreamView {
             base_url: u.base_url.clone(),
             auth_token: masked(&u.auth.auth_token),
             api_key: masked(&u.auth.api_key),
+            alias: u.alias.clone(),
+            key_label: u.key_label(),
             tags: u.tags.clone(),
             protocol: u.protocol(service),
             model_map: u.model_map.0.clone(),
@@ -50,15 +57,18 @@ pub struct ConfigView {
     pub name: String,
     pub alias: Option<String>,
     pub active: bool,
+    /// How requests spread over the upstreams.
+    pub strategy: Strategy,
     pub upstreams: Vec<UpstreamView>,
 }
 
 impl ConfigView {
-    pub(super) fn of(cfg: &NamedConfig, active: bool, service: Service) -> ConfigView {
+    pub(crate) fn of(cfg: &NamedConfig, active: bool, service: Service) -> ConfigView {
         ConfigView {
             name: cfg.name.clone(),
             alias: cfg.alias.clone(),
             active,
+            strategy: cfg.strategy(),
             upstreams: cfg.upstreams.iter().map(|u| UpstreamView::of(u, service)).collect(),
         }
     }

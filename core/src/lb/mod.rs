@@ -1,7 +1,10 @@
 //! The load balancer: which upstream of the active config serves a request,
 //! and what the proxy learned about each upstream so far.
 //!
-//! - [`select`]: the order to try upstreams in (pure, no I/O).
+//! - [`identity`]: which upstream is which across reloads ([`UpstreamId`]:
+//!   config, URL and a keyed fingerprint of the key, never the key).
+//! - [`select`]: the order to try upstreams in, per [`Strategy`] (pure, no
+//!   I/O).
 //! - [`health`]: failure threshold, cooldowns, quota exhaustion.
 //! - [`retry`]: which upstream answers are worth another upstream, decided
 //!   per [`ErrorKind`] of an [`UpstreamError`] (see [`error`]).
@@ -14,6 +17,7 @@
 
 pub mod error;
 pub mod health;
+pub mod identity;
 pub mod retry;
 pub mod select;
 
@@ -25,24 +29,12 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
+use crate::config::Strategy;
 use crate::Service;
 pub use error::{ErrorKind, UpstreamError};
 pub use health::{Health, HealthPolicy, Transition, FAILURE_THRESHOLD};
-use select::Pin;
-
-/// One upstream of one named config. Health is kept per config and base URL,
-/// so it survives a reload that reorders or adds upstreams.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-pub struct UpstreamId {
-    pub config: Arc<str>,
-    pub base_url: Arc<str>,
-}
-
-impl UpstreamId {
-    pub fn new(config: &str, base_url: &str) -> Self {
-        UpstreamId { config: config.into(), base_url: base_url.into() }
-    }
-}
+pub use identity::UpstreamId;
+use select::{Order, Pin};
 
 /// The result of one attempt against one upstream.
 #[derive(Clone, Debug)]
@@ -133,6 +125,9 @@ pub struct UpstreamStatus {
     pub failures: u64,
 }
 
+/// A config's round-robin turn and its fill-first current upstream.
+type Turns = (usize, Option<UpstreamId>);
+
 /// Sessions we remember at most; beyond it the least recently used go.
 const MAX_PINS: usize = 4096;
 
@@ -151,6 +146,9 @@ struct Inner {
     health: Mutex<HashMap<UpstreamId, Health>>,
     pins: Mutex<HashMap<String, (UpstreamId, Instant)>>,
     serving: Mutex<HashMap<Arc<str>, usize>>,
+    /// Per config: requests planned so far (`round-robin`'s turn) and the
+    /// upstream that served last (`fill-first`'s current one).
+    turns: Mutex<HashMap<Arc<str>, Turns>>,
     events: broadcast::Sender<LbEvent>,
 }
 
@@ -171,6 +169,7 @@ impl LoadBalancer {
                 health: Mutex::default(),
                 pins: Mutex::default(),
                 serving: Mutex::default(),
+                turns: Mutex::default(),
                 events,
             }),
         }
@@ -190,9 +189,26 @@ impl LoadBalancer {
     }
 
     /// The order to try `upstreams` (one config's, in config order) for a
-    /// request of `session`.
-    pub fn plan(&self, upstreams: &[UpstreamId], session: Option<&str>) -> Vec<usize> {
+    /// request of `session`, under the config's `strategy`.
+    pub fn plan(&self, upstreams: &[UpstreamId], session: Option<&str>, strategy: Strategy) -> Vec<usize> {
         let now = Instant::now();
+        let order = match (strategy, upstreams.first()) {
+            (Strategy::Priority, _) | (_, None) => Order::Priority,
+            (_, Some(first)) => {
+                let mut turns = lock(&self.inner.turns);
+                let (turn, current) = turns.entry(first.config.clone()).or_default();
+                match strategy {
+                    Strategy::RoundRobin => {
+                        let this = *turn;
+                        *turn = turn.wrapping_add(1);
+                        Order::RoundRobin { turn: this }
+                    }
+                    _ => Order::FillFirst {
+                        current: current.as_ref().and_then(|id| upstreams.iter().position(|u| u == id)),
+                    },
+                }
+            }
+        };
         let pin = session.and_then(|s| {
             let pins = lock(&self.inner.pins);
             let (id, at) = pins.get(s)?;
@@ -203,7 +219,7 @@ impl LoadBalancer {
             let map = lock(&self.inner.health);
             upstreams.iter().map(|id| map.get(id).cloned().unwrap_or_default()).collect()
         };
-        select::plan(&health, pin, now)
+        select::plan(&health, pin, now, order)
     }
 
     /// Record one attempt's outcome.
@@ -275,6 +291,13 @@ impl LoadBalancer {
                     evict_oldest_half(&mut pins);
                 }
                 pins.insert(session.to_string(), (id.clone(), now));
+            }
+        }
+        {
+            let mut turns = lock(&self.inner.turns);
+            let (_, current) = turns.entry(id.config.clone()).or_default();
+            if current.as_ref() != Some(id) {
+                *current = Some(id.clone());
             }
         }
         let changed = {
@@ -386,10 +409,10 @@ mod tests {
         let mut events = lb.subscribe();
         let ids = ids();
         for _ in 0..FAILURE_THRESHOLD {
-            assert_eq!(lb.plan(&ids, None), vec![0, 1]);
+            assert_eq!(lb.plan(&ids, None, Strategy::Priority), vec![0, 1]);
             lb.record(&ids[0], &failure());
         }
-        assert_eq!(lb.plan(&ids, None), vec![1, 0]);
+        assert_eq!(lb.plan(&ids, None, Strategy::Priority), vec![1, 0]);
         match events.try_recv().unwrap() {
             LbEvent::CooldownStarted { upstream, cooldown_ms, .. } => {
                 assert_eq!(upstream, ids[0]);
@@ -424,11 +447,11 @@ mod tests {
         let ids = ids();
         lb.set_exhausted(&ids[0], true);
         lb.set_exhausted(&ids[0], true);
-        assert_eq!(lb.plan(&ids, None), vec![1, 0]);
+        assert_eq!(lb.plan(&ids, None, Strategy::Priority), vec![1, 0]);
         assert!(matches!(events.try_recv(), Ok(LbEvent::ExhaustedChanged { exhausted: true, .. })));
         assert!(events.try_recv().is_err(), "second identical mark must not emit");
         lb.set_exhausted(&ids[0], false);
-        assert_eq!(lb.plan(&ids, None), vec![0, 1]);
+        assert_eq!(lb.plan(&ids, None, Strategy::Priority), vec![0, 1]);
     }
 
     #[test]
@@ -436,9 +459,9 @@ mod tests {
         let lb = LoadBalancer::new(Service::Codex, HealthPolicy::default());
         let ids = ids();
         lb.served(Some("s1"), &ids[1], 1);
-        assert_eq!(lb.plan(&ids, Some("s1")), vec![1, 0]);
-        assert_eq!(lb.plan(&ids, Some("other")), vec![0, 1]);
-        assert_eq!(lb.plan(&ids, None), vec![0, 1]);
+        assert_eq!(lb.plan(&ids, Some("s1"), Strategy::Priority), vec![1, 0]);
+        assert_eq!(lb.plan(&ids, Some("other"), Strategy::Priority), vec![0, 1]);
+        assert_eq!(lb.plan(&ids, None, Strategy::Priority), vec![0, 1]);
     }
 
     #[test]
@@ -464,5 +487,20 @@ mod tests {
             lb.served(Some(&format!("s{i}")), &ids[0], 0);
         }
         assert!(lock(&lb.inner.pins).len() <= MAX_PINS);
+    }
+
+    #[test]
+    fn round_robin_alternates_and_fill_first_follows_what_served() {
+        let lb = LoadBalancer::new(Service::Codex, HealthPolicy::default());
+        let ids = ids();
+        let firsts: Vec<usize> = (0..4).map(|_| lb.plan(&ids, None, Strategy::RoundRobin)[0]).collect();
+        assert_eq!(firsts, vec![0, 1, 0, 1]);
+        assert_eq!(lb.plan(&ids, None, Strategy::FillFirst), vec![0, 1]);
+        lb.served(None, &ids[1], 1);
+        assert_eq!(lb.plan(&ids, None, Strategy::FillFirst), vec![1, 0], "stays on what served");
+        assert_eq!(lb.plan(&ids, None, Strategy::Priority), vec![0, 1]);
+        // A reload that reorders keeps following the same upstream.
+        let reordered = vec![ids[1].clone(), ids[0].clone()];
+        assert_eq!(lb.plan(&reordered, None, Strategy::FillFirst), vec![0, 1]);
     }
 }

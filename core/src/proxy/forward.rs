@@ -106,7 +106,7 @@ async fn run(
     let session = session_id(state.service, &parts.headers, &body);
     record.session_id = session.clone();
 
-    let order = state.shared.lb.plan(&active.ids, session.as_deref());
+    let order = state.shared.lb.plan(&active.ids, session.as_deref(), active.strategy);
     let mut turn = Turn {
         state: state.clone(),
         method: parts.method,

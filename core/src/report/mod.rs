@@ -30,7 +30,7 @@ pub use live::{observe, LiveState, Sources};
 pub use remote::live_view;
 pub use serving::Serving;
 
-use crate::config::{host_label, ConfigFile, Protocol};
+use crate::config::{host_label, ConfigFile, Protocol, Strategy};
 use crate::config_edit::UpstreamView;
 use crate::control::RequestCounts;
 use crate::lb::{UpstreamState, UpstreamStatus};
@@ -88,6 +88,9 @@ pub struct ServiceReport {
     pub settings_problem: Option<String>,
     /// Why the live state could not be read from a listening proxy.
     pub live_error: Option<String>,
+    /// The active config's strategy, as config.json says (`null`: unknown).
+    #[serde(default)]
+    pub strategy: Option<Strategy>,
     /// The active config's upstreams, primary first.
     pub upstreams: Vec<ReportUpstream>,
     /// Since the proxy started; `null` when no live state was read.
@@ -111,6 +114,10 @@ pub struct ReportUpstream {
     pub label: String,
     /// Masked key (`sk-…abcd`) as configured.
     pub key: Option<String>,
+    /// The key's alias, shown instead of `key` when set (several keys for
+    /// one relay are told apart by these two).
+    #[serde(default)]
+    pub alias: Option<String>,
     pub state: UpstreamHealth,
     /// The load balancer's live view; `null` when no proxy observes it.
     pub live: Option<UpstreamStatus>,
@@ -229,20 +236,22 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
         let same = |a: &str, b: &str| a.trim().trim_end_matches('/') == b.trim().trim_end_matches('/');
         quota.iter().find(|q| q.config == config && same(&q.base_url, base_url)).cloned()
     };
-    let key_of = |config: &str, base_url: &str| {
+    // The live view numbers upstreams as the proxy serves them; the file
+    // read here is normally the same, and when it is not (an edit not yet
+    // served) the first upstream at that URL is the best guess.
+    let upstream_of = |config: &str, base_url: &str, index: usize| {
         let cfg = section?.configs.get(config)?;
-        let up = cfg.upstreams.iter().find(|u| u.base_url.trim() == base_url.trim())?;
-        UpstreamView::of(up, service).key().map(str::to_string)
+        let same = |u: &&crate::config::Upstream| u.base_url.trim() == base_url.trim();
+        cfg.upstreams.get(index).filter(same).or_else(|| cfg.upstreams.iter().find(same))
     };
-    let protocol_of = |config: &str, base_url: &str| {
-        let cfg = section?.configs.get(config)?;
-        let up = cfg.upstreams.iter().find(|u| u.base_url.trim() == base_url.trim())?;
-        Some(up.protocol(service))
+    let key_of = |config: &str, base_url: &str, index: usize| {
+        UpstreamView::of(upstream_of(config, base_url, index)?, service).key().map(str::to_string)
     };
-    let model_map_of = |config: &str, base_url: &str| {
-        let cfg = section.and_then(|s| s.configs.get(config));
-        let up = cfg.and_then(|c| c.upstreams.iter().find(|u| u.base_url.trim() == base_url.trim()));
-        up.map(|u| u.model_map.0.clone()).unwrap_or_default()
+    let alias_of = |config: &str, base_url: &str, index: usize| upstream_of(config, base_url, index)?.alias.clone();
+    let protocol_of =
+        |config: &str, base_url: &str, index: usize| Some(upstream_of(config, base_url, index)?.protocol(service));
+    let model_map_of = |config: &str, base_url: &str, index: usize| {
+        upstream_of(config, base_url, index).map(|u| u.model_map.0.clone()).unwrap_or_default()
     };
     let listening = serving.is_served();
     let (owner, pid, version, serves_service) = match &serving {
@@ -272,9 +281,10 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
                     u.last_error = u.last_error.take().map(scrub_owned);
                     ReportUpstream {
                         label: host_label(&u.base_url),
-                        key: key_of(&u.config, &u.base_url),
-                        protocol: protocol_of(&u.config, &u.base_url),
-                        model_map: model_map_of(&u.config, &u.base_url),
+                        key: key_of(&u.config, &u.base_url, u.index),
+                        alias: alias_of(&u.config, &u.base_url, u.index),
+                        protocol: protocol_of(&u.config, &u.base_url, u.index),
+                        model_map: model_map_of(&u.config, &u.base_url, u.index),
                         state: u.state.into(),
                         quota: quota_of(&u.config, &u.base_url),
                         base_url: u.base_url.clone(),
@@ -294,6 +304,7 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
                             base_url: u.base_url.clone(),
                             label: host_label(&u.base_url),
                             key: UpstreamView::of(u, service).key().map(str::to_string),
+                            alias: u.alias.clone(),
                             state: UpstreamHealth::Unknown,
                             live: None,
                             quota: quota_of(&c.name, &u.base_url),
@@ -311,6 +322,7 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
         Some(Err(e)) => (None, Some(e)),
         None => (None, None),
     };
+    let strategy = active_config.as_deref().and_then(|name| section?.configs.get(name)).map(|c| c.strategy());
     let level = level::service_level(&serving, &upstreams);
     ServiceReport {
         service,
@@ -325,6 +337,7 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
         started_at_ms,
         serves_service,
         active_config,
+        strategy,
         config_problem: config_problem.map(scrub_owned),
         settings_problem: settings_problem.map(scrub_owned),
         live_error: live_error.map(scrub_owned),

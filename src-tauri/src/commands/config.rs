@@ -1,10 +1,12 @@
-//! Config CRUD: list (masked), add an upstream, change one, set the active
-//! config, remove one, and test a relay (before saving it, or as saved).
+//! Config CRUD: list (masked), add an upstream (or another key for its
+//! URL), change one, remove one, set the active config and a config's
+//! strategy, remove a config, and test a relay (before saving it, or as saved).
 //! A command with more than one argument takes one `…Args` struct.
 
-use codex_helper_core::config::{ConfigStore, Protocol, Settings};
+use codex_helper_core::config::{ConfigStore, Protocol, Settings, Strategy};
 use codex_helper_core::config_edit::{
-    self, AddOutcome, ConnectionTest, NewKey, NewUpstream, RemoveOutcome, ServiceView, UpdateOutcome, UpstreamChange,
+    self, AddOutcome, ConnectionTest, NewKey, NewUpstream, RemoveOutcome, RemoveUpstreamOutcome, ServiceView,
+    StrategyOutcome, UpdateOutcome, UpstreamChange, UpstreamPick,
 };
 use codex_helper_core::Service;
 use serde::Deserialize;
@@ -41,16 +43,49 @@ pub struct AddUpstreamArgs {
     #[serde(default)]
     #[specta(optional)]
     pub model_map: Option<Vec<(String, String)>>,
+    /// A name for this key, shown instead of the masked key.
+    #[serde(default)]
+    #[specta(optional)]
+    pub key_alias: Option<String>,
+    /// The URL is already there: replace its key instead of adding another.
+    #[serde(default)]
+    #[specta(optional)]
+    pub replace: Option<bool>,
 }
 
-/// Add an upstream to `config` (created if new, active if it is the first).
+/// Add an upstream to `config` (created if new, active if it is the first);
+/// a URL it already has with another key adds that key to its pool.
 #[tauri::command]
 #[specta::specta]
 pub async fn add_upstream(state: State<'_, WindowState>, args: AddUpstreamArgs) -> CmdResult<AddOutcome> {
-    let AddUpstreamArgs { service, config, base_url, auth_token, api_key, alias, tags, protocol, model_map } = args;
+    let AddUpstreamArgs {
+        service,
+        config,
+        base_url,
+        auth_token,
+        api_key,
+        alias,
+        tags,
+        protocol,
+        model_map,
+        key_alias,
+        replace,
+    } = args;
     let model_map = model_map.unwrap_or_default().into_iter().collect();
     let tags = tags.into_iter().collect();
-    let new = NewUpstream { base_url, auth_token, api_key, alias, tags, protocol, model_map };
+    let replace = replace.unwrap_or(false);
+    let new = NewUpstream {
+        base_url,
+        auth_token,
+        api_key,
+        alias,
+        tags,
+        protocol,
+        model_map,
+        key_alias,
+        replace,
+        strategy: None,
+    };
     let settings = Settings::load(&state.paths).map_err(CommandError::new)?;
     let store = ConfigStore::new(&state.paths);
     let outcome = config_edit::add_upstream(&store, &settings, service, &config, new).map_err(CommandError::new)?;
@@ -128,6 +163,53 @@ pub async fn set_active(state: State<'_, WindowState>, args: ConfigArgs) -> CmdR
 pub async fn remove_config(state: State<'_, WindowState>, args: ConfigArgs) -> CmdResult<RemoveOutcome> {
     let outcome =
         config_edit::remove(&ConfigStore::new(&state.paths), args.service, &args.config).map_err(CommandError::new)?;
+    state.reload().await;
+    Ok(outcome)
+}
+
+/// One upstream (one key) of a config ([`remove_upstream`]).
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct UpstreamArgs {
+    pub service: Service,
+    pub config: String,
+    pub base_url: String,
+    /// Its position in the config (as listed); absent: the only one at
+    /// `base_url`.
+    #[serde(default)]
+    #[specta(optional)]
+    pub index: Option<u32>,
+}
+
+/// Remove one upstream (one key) of `config`.
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_upstream(state: State<'_, WindowState>, args: UpstreamArgs) -> CmdResult<RemoveUpstreamOutcome> {
+    let pick = match args.index {
+        Some(i) => UpstreamPick::Index(i as usize),
+        None => UpstreamPick::Only,
+    };
+    let store = ConfigStore::new(&state.paths);
+    let outcome = config_edit::remove_upstream(&store, args.service, &args.config, &args.base_url, pick)
+        .map_err(CommandError::new)?;
+    state.reload().await;
+    Ok(outcome)
+}
+
+/// A config and the strategy to give it ([`set_strategy`]).
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct StrategyArgs {
+    pub service: Service,
+    pub config: String,
+    pub strategy: Strategy,
+}
+
+/// Set how `config` spreads requests over its upstreams.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_strategy(state: State<'_, WindowState>, args: StrategyArgs) -> CmdResult<StrategyOutcome> {
+    let store = ConfigStore::new(&state.paths);
+    let outcome =
+        config_edit::set_strategy(&store, args.service, &args.config, args.strategy).map_err(CommandError::new)?;
     state.reload().await;
     Ok(outcome)
 }

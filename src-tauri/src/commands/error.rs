@@ -110,7 +110,10 @@ impl From<ConfigsError> for CommandError {
             ConfigsError::UnknownConfig { .. } | ConfigsError::UnknownUpstream { .. } => {
                 CommandError::NotFound { message }
             }
-            ConfigsError::UrlTaken { .. } => CommandError::Conflict { message },
+            ConfigsError::UrlTaken { .. } | ConfigsError::AliasTaken { .. } | ConfigsError::WhichKey { .. } => {
+                CommandError::Conflict { message }
+            }
+            ConfigsError::UnknownKey { .. } => CommandError::NotFound { message },
             ConfigsError::BadUrl { .. } | ConfigsError::Loop { .. } => CommandError::invalid("base_url", message),
             ConfigsError::BadTag { .. } => CommandError::invalid("tags", message),
             ConfigsError::BadName { .. } => CommandError::invalid("config", message),

@@ -28,6 +28,8 @@ macro_rules! specta_builder {
                 $crate::commands::config::update_upstream,
                 $crate::commands::config::set_active,
                 $crate::commands::config::remove_config,
+                $crate::commands::config::remove_upstream,
+                $crate::commands::config::set_strategy,
                 $crate::commands::config::test_connection,
                 $crate::commands::config::test_stored_connection,
                 $crate::commands::switch::switch_on,

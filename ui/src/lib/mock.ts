@@ -19,19 +19,19 @@ const configs: Record<string, ServiceView> = {
     active: "main",
     configs: [
       {
-        name: "main", alias: null, active: true,
+        name: "main", alias: null, active: true, strategy: "priority",
         upstreams: [
-          { base_url: A, auth_token: "sk-…9f3a", api_key: null, tags: { provider_id: "packy" }, protocol: "responses", model_map: {} },
-          { base_url: B, auth_token: "sk-…11c0", api_key: null, tags: {}, protocol: "chat", model_map: { "gpt-5-codex": "deepseek-chat" } },
+          { base_url: A, auth_token: "sk-…9f3a", api_key: null, alias: null, key_label: "sk-…9f3a", tags: { provider_id: "packy" }, protocol: "responses", model_map: {} },
+          { base_url: B, auth_token: "sk-…11c0", api_key: null, alias: null, key_label: "sk-…11c0", tags: {}, protocol: "chat", model_map: { "gpt-5-codex": "deepseek-chat" } },
         ],
       },
-      { name: "backup", alias: "cheap", active: false, upstreams: [{ base_url: "https://api.openai.com/v1", auth_token: null, api_key: "sk-…x7Qe", tags: {}, protocol: "responses", model_map: {} }] },
+      { name: "backup", alias: "cheap", active: false, strategy: "priority", upstreams: [{ base_url: "https://api.openai.com/v1", auth_token: null, api_key: "sk-…x7Qe", alias: null, key_label: "sk-…x7Qe", tags: {}, protocol: "responses", model_map: {} }] },
     ],
   },
   claude: {
     service: "claude",
     active: "work",
-    configs: [{ name: "work", alias: null, active: true, upstreams: [{ base_url: C, auth_token: "sk-…a2b1", api_key: null, tags: {}, protocol: "anthropic", model_map: {} }] }],
+    configs: [{ name: "work", alias: null, active: true, strategy: "priority", upstreams: [{ base_url: C, auth_token: "sk-…a2b1", api_key: null, alias: null, key_label: "sk-…a2b1", tags: {}, protocol: "anthropic", model_map: {} }] }],
   },
 };
 
@@ -170,20 +170,23 @@ mockIPC(
         const v = configs[a.service];
         v.configs = v.configs.filter((c) => c.name !== a.config);
         if (v.active === a.config) v.active = null;
-        return { service: a.service, removed: { name: a.config, alias: null, active: false, upstreams: [] }, was_active: v.active == null, active: v.active };
+        return { service: a.service, removed: { name: a.config, alias: null, active: false, strategy: "priority", upstreams: [] }, was_active: v.active == null, active: v.active };
       }
       case "add_upstream": {
         const v = configs[a.service];
         let c = v.configs.find((x) => x.name === a.config);
         const created = !c;
-        if (!c) v.configs.push((c = { name: a.config, alias: null, active: false, upstreams: [] }));
+        if (!c) v.configs.push((c = { name: a.config, alias: null, active: false, strategy: "priority", upstreams: [] }));
         const key = a.auth_token ?? a.api_key;
         const masked = key ? `${key.slice(0, 3)}…${key.slice(-4)}` : null;
-        const up = { base_url: a.base_url, auth_token: a.auth_token ? masked : null, api_key: a.api_key ? masked : null, tags: Object.fromEntries(a.tags),
+        const alias: string | null = a.key_alias ?? null;
+        const up = { base_url: a.base_url, auth_token: a.auth_token ? masked : null, api_key: a.api_key ? masked : null, alias, key_label: alias ?? masked ?? "no key", tags: Object.fromEntries(a.tags),
           protocol: a.protocol ?? (a.service === "claude" ? "anthropic" : "responses"), model_map: Object.fromEntries(a.model_map ?? []) };
-        const i = c.upstreams.findIndex((u) => u.base_url === a.base_url);
+        // As core does: the same key (or `replace`) updates, another key for the URL is added.
+        const i = c.upstreams.findIndex((u) => u.base_url === a.base_url && (a.replace || (u.auth_token ?? u.api_key) === masked));
         if (i >= 0) c.upstreams[i] = up; else c.upstreams.push(up);
-        return { service: a.service, config: a.config, action: i >= 0 ? "updated" : "added", created, became_active: false, index: i >= 0 ? i : c.upstreams.length - 1, upstream: up };
+        const keys_at_url = c.upstreams.filter((u) => u.base_url === a.base_url).length;
+        return { service: a.service, config: a.config, action: i >= 0 ? "updated" : "added", created, became_active: false, index: i >= 0 ? i : c.upstreams.length - 1, keys_at_url, strategy: c.strategy, upstream: up };
       }
       case "update_upstream": {
         const c = configs[a.service].configs.find((x) => x.name === a.config);
@@ -195,6 +198,8 @@ mockIPC(
           base_url: a.new_base_url,
           auth_token: a.key ? mask(a.key.auth_token) : old.auth_token,
           api_key: a.key ? mask(a.key.api_key) : old.api_key,
+          alias: old.alias,
+          key_label: old.alias ?? (a.key ? mask(a.key.auth_token ?? a.key.api_key) : old.key_label) ?? "no key",
           tags: Object.fromEntries(a.tags),
           protocol: a.protocol ?? old.protocol,
           model_map: a.model_map ? Object.fromEntries(a.model_map) : old.model_map,
