@@ -142,7 +142,7 @@ async fn run(
                 record.status_code = StatusCode::OK.as_u16();
                 record.ttfb_ms = Some(started.elapsed().as_millis() as u64);
                 record.streamed = true;
-                let headers = headers::to_client(&opened.headers, true);
+                let headers = headers::to_client(opened.headers, true);
                 let body = splice::SpliceBody::new(turn, std::mem::take(record), index, attempt_started, opened.pump);
                 let mut response = Response::new(Body::from_stream(body));
                 *response.headers_mut() = headers;
@@ -191,7 +191,7 @@ fn respond(chosen: Chosen, mut ledger: Ledger) -> Response {
     };
     let mut response = Response::new(body);
     *response.status_mut() = chosen.status;
-    *response.headers_mut() = headers::to_client(&chosen.headers, framed);
+    *response.headers_mut() = headers::to_client(chosen.headers, framed);
     response
 }
 

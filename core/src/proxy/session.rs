@@ -6,24 +6,35 @@
 //! versions and always `metadata.user_id` (which embeds the session) in the
 //! body. Headers are checked first; the body is only scanned, never parsed.
 
-use http::HeaderMap;
+use std::sync::LazyLock;
+
+use http::{HeaderMap, HeaderName};
 use memchr::memmem;
 
 use crate::Service;
 
-const CODEX_HEADERS: [&str; 3] = ["session_id", "session-id", "conversation_id"];
-const CLAUDE_HEADERS: [&str; 1] = ["x-claude-code-session-id"];
+// Names and finders made once: looking a header up by `&str` parses the
+// name on every request, and `memmem::find` builds its searcher each call.
+static CODEX_HEADERS: [HeaderName; 3] = [
+    HeaderName::from_static("session_id"),
+    HeaderName::from_static("session-id"),
+    HeaderName::from_static("conversation_id"),
+];
+static CLAUDE_HEADERS: [HeaderName; 1] = [HeaderName::from_static("x-claude-code-session-id")];
+static PROMPT_CACHE_KEY: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"\"prompt_cache_key\""));
+static USER_ID: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"\"user_id\""));
 
 /// Session ids longer than this are cut (they become map keys).
 const MAX_LEN: usize = 200;
 
 pub fn session_id(service: Service, headers: &HeaderMap, body: &[u8]) -> Option<String> {
-    let (names, body_key): (&[&str], &[u8]) = match service {
-        Service::Codex => (&CODEX_HEADERS, b"\"prompt_cache_key\""),
-        Service::Claude => (&CLAUDE_HEADERS, b"\"user_id\""),
+    let (names, body_key): (&[HeaderName], &memmem::Finder<'static>) = match service {
+        Service::Codex => (&CODEX_HEADERS, &PROMPT_CACHE_KEY),
+        Service::Claude => (&CLAUDE_HEADERS, &USER_ID),
     };
     let from_header =
-        names.iter().find_map(|name| headers.get(*name)?.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
+        names.iter().find_map(|name| headers.get(name)?.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
     let id = match from_header {
         Some(v) => v,
         // Some Claude Code versions put a JSON object (with `session_id`)
@@ -38,8 +49,8 @@ pub fn session_id(service: Service, headers: &HeaderMap, body: &[u8]) -> Option<
 
 /// The string value after the first `"key"` in a JSON text: `"key": "v"`.
 /// Escapes end the value early, which is fine for an affinity key.
-fn string_field<'a>(body: &'a [u8], key: &[u8]) -> Option<&'a str> {
-    let at = memmem::find(body, key)? + key.len();
+fn string_field<'a>(body: &'a [u8], key: &memmem::Finder<'_>) -> Option<&'a str> {
+    let at = key.find(body)? + key.needle().len();
     let rest = skip_ws(&body[at..]).strip_prefix(b":")?;
     let rest = skip_ws(rest).strip_prefix(b"\"")?;
     let end = rest.iter().position(|&b| b == b'"' || b == b'\\')?;

@@ -244,7 +244,11 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool) -> Tr
             Ok(answer) => answer,
             Err(error) => return fail(error),
         },
-        _ => (response.headers().clone(), response.bytes_stream().boxed()),
+        _ => {
+            // Taken, not cloned: the body stream does not need them.
+            let mut response = response;
+            (std::mem::take(response.headers_mut()), response.bytes_stream().boxed())
+        }
     };
     let observer = Observer::new(state.service, &headers);
     let judge = observer.is_sse() && status.is_success();

@@ -2,6 +2,7 @@
 //! `input_tokens`, Chat's `prompt_tokens`, Anthropic's cache counters),
 //! reported the same way for every service.
 
+#[cfg(test)]
 use serde_json::Value;
 
 use crate::logs::Usage;
@@ -54,7 +55,9 @@ impl Tally {
     }
 
     /// Reads the `usage` object of a payload (top-level, or in its
-    /// `response` / `message`), if it has one.
+    /// `response` / `message`), if it has one: the reading of a whole
+    /// `Value` that [`Tally::take_json`] must agree with (its tests).
+    #[cfg(test)]
     pub fn take(&mut self, value: &Value) {
         let usage = ["usage", "response", "message"].iter().find_map(|key| match *key {
             "usage" => value.get("usage"),
@@ -71,12 +74,13 @@ impl Tally {
     /// Returns `false` when `json` is not valid JSON.
     pub fn take_json(&mut self, json: &[u8]) -> bool {
         let Ok(payload) = serde_json::from_slice::<lean::Payload>(json) else { return false };
-        if let Some(u) = payload.usage() {
-            self.take_usage(u);
+        if let Some(lean::Usage::Object(numbers)) = payload.usage() {
+            self.take_numbers(numbers);
         }
         true
     }
 
+    #[cfg(test)]
     fn take_usage(&mut self, u: &Value) {
         if !u.is_object() {
             return;
@@ -88,27 +92,34 @@ impl Tally {
             }
             v.as_u64()
         };
+        self.take_numbers(&lean::Numbers {
+            input_tokens: num(&["input_tokens"]),
+            prompt_tokens: num(&["prompt_tokens"]),
+            output_tokens: num(&["output_tokens"]),
+            completion_tokens: num(&["completion_tokens"]),
+            total_tokens: num(&["total_tokens"]),
+            output_reasoning: num(&["output_tokens_details", "reasoning_tokens"]),
+            completion_reasoning: num(&["completion_tokens_details", "reasoning_tokens"]),
+            input_cached: num(&["input_tokens_details", "cached_tokens"]),
+            prompt_cached: num(&["prompt_tokens_details", "cached_tokens"]),
+            cache_read_input_tokens: num(&["cache_read_input_tokens"]),
+            cache_creation_input_tokens: num(&["cache_creation_input_tokens"]),
+        });
+    }
+
+    fn take_numbers(&mut self, n: &lean::Numbers) {
         let r = &mut self.reported;
         let set = |slot: &mut Option<u64>, value: Option<u64>| {
             if value.is_some() {
                 *slot = value;
             }
         };
-        set(&mut r.input, num(&["input_tokens"]).or(num(&["prompt_tokens"])));
-        set(&mut r.output, num(&["output_tokens"]).or(num(&["completion_tokens"])));
-        set(&mut r.total, num(&["total_tokens"]));
-        set(
-            &mut r.reasoning,
-            num(&["output_tokens_details", "reasoning_tokens"])
-                .or(num(&["completion_tokens_details", "reasoning_tokens"])),
-        );
-        set(
-            &mut r.cached,
-            num(&["input_tokens_details", "cached_tokens"])
-                .or(num(&["prompt_tokens_details", "cached_tokens"]))
-                .or(num(&["cache_read_input_tokens"])),
-        );
-        set(&mut r.cache_creation, num(&["cache_creation_input_tokens"]));
+        set(&mut r.input, n.input_tokens.or(n.prompt_tokens));
+        set(&mut r.output, n.output_tokens.or(n.completion_tokens));
+        set(&mut r.total, n.total_tokens);
+        set(&mut r.reasoning, n.output_reasoning.or(n.completion_reasoning));
+        set(&mut r.cached, n.input_cached.or(n.prompt_cached).or(n.cache_read_input_tokens));
+        set(&mut r.cache_creation, n.cache_creation_input_tokens);
         self.seen_usage = true;
     }
 }
@@ -116,32 +127,87 @@ impl Tally {
 /// The parts of a payload that can carry usage, read without building the
 /// rest: `usage`, `response.usage`, `message.usage` (the first present
 /// wins, as in [`Tally::take`]; a repeated key keeps its last value, as a
-/// `Value` does).
+/// `Value` does). The `usage` object itself is read into its numbers
+/// directly: building it as a `Value` (an `IndexMap` with a SipHash per key
+/// and per lookup) cost more than the rest of the parse.
 mod lean {
     use std::fmt;
 
     use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use serde::Deserialize;
-    use serde_json::Value;
 
     #[derive(Default)]
     pub struct Payload {
-        usage: Option<Value>,
+        usage: Option<Usage>,
         /// `response.usage`, `message.usage` (top level only).
-        response: Option<Value>,
-        message: Option<Value>,
+        response: Option<Usage>,
+        message: Option<Usage>,
     }
 
     impl Payload {
-        pub fn usage(&self) -> Option<&Value> {
+        pub fn usage(&self) -> Option<&Usage> {
             self.usage.as_ref().or(self.response.as_ref()).or(self.message.as_ref())
         }
+    }
+
+    /// A `usage` that is there: an object's numbers, or something else
+    /// (which still hides a later place's usage, as with a `Value`).
+    pub enum Usage {
+        Object(Numbers),
+        NotObject,
+    }
+
+    /// The numbers a `usage` object may carry, each only when it is an
+    /// unsigned integer (what `Value::as_u64` gives).
+    #[derive(Default)]
+    pub struct Numbers {
+        pub input_tokens: Option<u64>,
+        pub prompt_tokens: Option<u64>,
+        pub output_tokens: Option<u64>,
+        pub completion_tokens: Option<u64>,
+        pub total_tokens: Option<u64>,
+        /// `output_tokens_details.reasoning_tokens`
+        pub output_reasoning: Option<u64>,
+        /// `completion_tokens_details.reasoning_tokens`
+        pub completion_reasoning: Option<u64>,
+        /// `input_tokens_details.cached_tokens`
+        pub input_cached: Option<u64>,
+        /// `prompt_tokens_details.cached_tokens`
+        pub prompt_cached: Option<u64>,
+        pub cache_read_input_tokens: Option<u64>,
+        pub cache_creation_input_tokens: Option<u64>,
     }
 
     impl<'de> Deserialize<'de> for Payload {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Payload, D::Error> {
             Lean { top: true }.deserialize(d)
         }
+    }
+
+    /// The value of any JSON text, dropped: what a visitor that wants
+    /// nothing of a value answers with.
+    macro_rules! nothing_but_maps {
+        ($value:ty, $nothing:expr) => {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<$value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok($nothing)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<$value, E> {
+                Ok($nothing)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<$value, E> {
+                Ok($nothing)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<$value, E> {
+                Ok($nothing)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<$value, E> {
+                Ok($nothing)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<$value, E> {
+                Ok($nothing)
+            }
+        };
     }
 
     /// Reads any JSON value into a [`Payload`]: an object gives its
@@ -180,33 +246,130 @@ mod lean {
             Ok(out)
         }
 
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Payload, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(Payload::default())
-        }
-
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Payload, E> {
-            Ok(Payload::default())
-        }
-
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Payload, E> {
-            Ok(Payload::default())
-        }
-
         fn visit_u64<E: de::Error>(self, _: u64) -> Result<Payload, E> {
             Ok(Payload::default())
         }
 
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Payload, E> {
-            Ok(Payload::default())
+        nothing_but_maps!(Payload, Payload::default());
+    }
+
+    impl<'de> Deserialize<'de> for Usage {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Usage, D::Error> {
+            d.deserialize_any(UsageVisitor)
+        }
+    }
+
+    struct UsageVisitor;
+
+    impl<'de> Visitor<'de> for UsageVisitor {
+        type Value = Usage;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
         }
 
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Payload, E> {
-            Ok(Payload::default())
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Usage, A::Error> {
+            let mut n = Numbers::default();
+            while let Some(key) = map.next_key::<Key>()? {
+                let slot = match key {
+                    Key::InputTokens => &mut n.input_tokens,
+                    Key::PromptTokens => &mut n.prompt_tokens,
+                    Key::OutputTokens => &mut n.output_tokens,
+                    Key::CompletionTokens => &mut n.completion_tokens,
+                    Key::TotalTokens => &mut n.total_tokens,
+                    Key::CacheReadInputTokens => &mut n.cache_read_input_tokens,
+                    Key::CacheCreationInputTokens => &mut n.cache_creation_input_tokens,
+                    Key::OutputTokensDetails => {
+                        n.output_reasoning = map.next_value::<Details>()?.reasoning_tokens;
+                        continue;
+                    }
+                    Key::CompletionTokensDetails => {
+                        n.completion_reasoning = map.next_value::<Details>()?.reasoning_tokens;
+                        continue;
+                    }
+                    Key::InputTokensDetails => {
+                        n.input_cached = map.next_value::<Details>()?.cached_tokens;
+                        continue;
+                    }
+                    Key::PromptTokensDetails => {
+                        n.prompt_cached = map.next_value::<Details>()?.cached_tokens;
+                        continue;
+                    }
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    }
+                };
+                *slot = map.next_value::<Count>()?.0;
+            }
+            Ok(Usage::Object(n))
         }
 
-        fn visit_unit<E: de::Error>(self) -> Result<Payload, E> {
-            Ok(Payload::default())
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Usage, E> {
+            Ok(Usage::NotObject)
+        }
+
+        nothing_but_maps!(Usage, Usage::NotObject);
+    }
+
+    /// A `*_tokens_details` object's counts (nothing when not an object).
+    #[derive(Default)]
+    struct Details {
+        reasoning_tokens: Option<u64>,
+        cached_tokens: Option<u64>,
+    }
+
+    impl<'de> Deserialize<'de> for Details {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Details, D::Error> {
+            struct DetailsVisitor;
+            impl<'de> Visitor<'de> for DetailsVisitor {
+                type Value = Details;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("any JSON value")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Details, A::Error> {
+                    let mut out = Details::default();
+                    while let Some(key) = map.next_key::<Key>()? {
+                        match key {
+                            Key::ReasoningTokens => out.reasoning_tokens = map.next_value::<Count>()?.0,
+                            Key::CachedTokens => out.cached_tokens = map.next_value::<Count>()?.0,
+                            _ => {
+                                map.next_value::<IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    Ok(out)
+                }
+                fn visit_u64<E: de::Error>(self, _: u64) -> Result<Details, E> {
+                    Ok(Details::default())
+                }
+                nothing_but_maps!(Details, Details::default());
+            }
+            d.deserialize_any(DetailsVisitor)
+        }
+    }
+
+    /// A count: an unsigned integer, else nothing (as `Value::as_u64`).
+    struct Count(Option<u64>);
+
+    impl<'de> Deserialize<'de> for Count {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Count, D::Error> {
+            struct CountVisitor;
+            impl<'de> Visitor<'de> for CountVisitor {
+                type Value = Count;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("any JSON value")
+                }
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<Count, E> {
+                    Ok(Count(Some(v)))
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Count, A::Error> {
+                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                    Ok(Count(None))
+                }
+                nothing_but_maps!(Count, Count(None));
+            }
+            d.deserialize_any(CountVisitor)
         }
     }
 
@@ -215,6 +378,19 @@ mod lean {
         Usage,
         Response,
         Message,
+        InputTokens,
+        PromptTokens,
+        OutputTokens,
+        CompletionTokens,
+        TotalTokens,
+        CacheReadInputTokens,
+        CacheCreationInputTokens,
+        OutputTokensDetails,
+        CompletionTokensDetails,
+        InputTokensDetails,
+        PromptTokensDetails,
+        ReasoningTokens,
+        CachedTokens,
         Other,
     }
 
@@ -231,6 +407,19 @@ mod lean {
                         "usage" => Key::Usage,
                         "response" => Key::Response,
                         "message" => Key::Message,
+                        "input_tokens" => Key::InputTokens,
+                        "prompt_tokens" => Key::PromptTokens,
+                        "output_tokens" => Key::OutputTokens,
+                        "completion_tokens" => Key::CompletionTokens,
+                        "total_tokens" => Key::TotalTokens,
+                        "cache_read_input_tokens" => Key::CacheReadInputTokens,
+                        "cache_creation_input_tokens" => Key::CacheCreationInputTokens,
+                        "output_tokens_details" => Key::OutputTokensDetails,
+                        "completion_tokens_details" => Key::CompletionTokensDetails,
+                        "input_tokens_details" => Key::InputTokensDetails,
+                        "prompt_tokens_details" => Key::PromptTokensDetails,
+                        "reasoning_tokens" => Key::ReasoningTokens,
+                        "cached_tokens" => Key::CachedTokens,
                         _ => Key::Other,
                     })
                 }
@@ -259,6 +448,17 @@ mod lean {
                 json!([1, {"usage": {"input_tokens": 1}}]),
                 json!("usage"),
                 json!(12),
+                json!({"usage": {"input_tokens": 10, "output_tokens": 4, "total_tokens": 14, "output_tokens_details": {"reasoning_tokens": 3}, "input_tokens_details": {"cached_tokens": 6}}}),
+                json!({"usage": {"prompt_tokens": 8, "completion_tokens": 2, "completion_tokens_details": {"reasoning_tokens": 1, "x": [1]}, "prompt_tokens_details": {"cached_tokens": 9, "audio_tokens": 0}}}),
+                json!({"usage": {"input_tokens": 4, "cache_read_input_tokens": 2, "cache_creation_input_tokens": 3, "output_tokens": 1}}),
+                json!({"usage": {"input_tokens": -1, "output_tokens": 2.5, "total_tokens": "7", "cache_read_input_tokens": null}}),
+                json!({"usage": {"input_tokens": {"n": 1}, "output_tokens": [1], "output_tokens_details": 3, "input_tokens_details": [{"cached_tokens": 1}]}}),
+                json!({"usage": {"input_tokens_details": {"cached_tokens": -2}, "prompt_tokens_details": {"cached_tokens": 5}}}),
+                json!({"usage": [1, 2], "response": {"usage": {"input_tokens": 1}}}),
+                json!({"usage": "n/a", "message": {"usage": {"input_tokens": 1}}}),
+                json!({"usage": {}}),
+                json!({"response": {"usage": null}, "message": {"usage": {"input_tokens": 1}}}),
+                json!({"usage": {"input_tokens": 18446744073709551615_u64, "output_tokens": 0}}),
             ];
             for case in cases {
                 let (mut by_value, mut lean) = (Tally::default(), Tally::default());
@@ -272,6 +472,13 @@ mod lean {
             let mut lean = Tally::default();
             assert!(lean.take_json(repeated));
             assert_eq!(lean.usage(false).map(|u| u.output_tokens), Some(5), "the last `response` counts");
+            // A repeated key inside `usage` keeps its last value, as a `Value` does.
+            let repeated = br#"{"usage":{"input_tokens":1,"output_tokens_details":{"reasoning_tokens":2},"input_tokens":3,"output_tokens_details":{}}}"#;
+            let (mut by_value, mut lean) = (Tally::default(), Tally::default());
+            by_value.take(&serde_json::from_slice(repeated).unwrap());
+            assert!(lean.take_json(repeated));
+            assert_eq!(by_value.usage(false), lean.usage(false));
+            assert_eq!(lean.usage(false).map(|u| (u.input_tokens, u.reasoning_tokens)), Some((3, 0)));
             assert!(!Tally::default().take_json(b"{\"usage\": {"), "not JSON");
             assert!(!Tally::default().take_json(b"{} trailing"), "not JSON");
         }
