@@ -70,7 +70,7 @@ fn add_creates_the_config_makes_it_active_and_masks_the_key() {
     );
     assert_eq!(
         v["upstream"],
-        json!({ "base_url": "https://b.example:8443/v1", "auth_token": null, "api_key": "cr-…9999", "alias": null, "key_label": "cr-…9999", "tags": { "provider_id": "b", "note": "x=y" }, "protocol": "responses", "model_map": {} })
+        json!({ "base_url": "https://b.example:8443/v1", "auth_token": null, "api_key": "cr-…9999", "alias": null, "key_label": "cr-…9999", "tags": { "provider_id": "b", "note": "x=y" }, "protocol": "responses", "model_map": {}, "headers": {} })
     );
 
     let file = config_json(&home);
@@ -159,7 +159,7 @@ fn list_and_show_in_text_and_json() {
     assert_eq!(v["configs"][0]["active"], true);
     assert_eq!(
         v["configs"][1],
-        json!({ "name": "spare", "alias": null, "active": false, "strategy": "priority", "upstreams": [{ "base_url": "https://c.example", "auth_token": null, "api_key": null, "alias": null, "key_label": "no key", "tags": {}, "protocol": "responses", "model_map": {} }] })
+        json!({ "name": "spare", "alias": null, "active": false, "strategy": "priority", "upstreams": [{ "base_url": "https://c.example", "auth_token": null, "api_key": null, "alias": null, "key_label": "no key", "tags": {}, "protocol": "responses", "model_map": {}, "headers": {} }] })
     );
     assert_eq!(v["configs"][0]["upstreams"][0]["auth_token"], "sk-…abcd");
 
