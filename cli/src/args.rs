@@ -219,6 +219,10 @@ pub struct ConfigAddArgs {
     /// `*=TO` maps every model without an entry of its own.
     #[arg(long = "model-map", value_name = "FROM=TO", value_parser = parse_model_pair)]
     pub model_map: Vec<(String, String)>,
+    /// An extra header sent on every request to this upstream, e.g.
+    /// 'x-portkey-provider: openai' (repeatable).
+    #[arg(long = "header", value_name = "'NAME: VALUE'")]
+    pub headers: Vec<String>,
     /// A name for this key, shown instead of the masked key; picks one of
     /// several keys for the URL with --replace.
     #[arg(long, value_name = "A")]

@@ -27,6 +27,8 @@ pub struct ActiveUpstream {
     pub url: Url,
     /// The headers that carry the upstream's key (marked sensitive).
     pub auth: Vec<(HeaderName, HeaderValue)>,
+    /// The upstream's extra headers (`"headers"` in the file), checked.
+    pub extra_headers: Vec<(HeaderName, HeaderValue)>,
     /// The port, when the host is this machine: to refuse request loops.
     pub loopback_port: Option<u16>,
     /// Why this upstream can't be used as configured.
@@ -111,6 +113,13 @@ fn prepare(service: Service, upstream: &Upstream) -> ActiveUpstream {
             Vec::new()
         }
     };
+    let extra_headers = match crate::config::extra_headers::check_extra_headers(&upstream.headers) {
+        Ok(headers) => headers,
+        Err(message) => {
+            problem.get_or_insert(format!("its extra header {message}"));
+            Vec::new()
+        }
+    };
     let protocol = upstream.protocol(service);
     if let Err(message) = protocol.usable_by(service) {
         problem.get_or_insert(format!("its protocol {message}"));
@@ -120,6 +129,7 @@ fn prepare(service: Service, upstream: &Upstream) -> ActiveUpstream {
         base_url,
         url,
         auth,
+        extra_headers,
         loopback_port,
         problem,
         protocol,

@@ -126,6 +126,8 @@ export type AddUpstreamArgs = {
 	key_alias?: string | null,
 	/**  The URL is already there: replace its key instead of adding another. */
 	replace?: boolean | null,
+	/**  Extra header rows sent on every request to this upstream. */
+	headers?: ([string, string])[] | null,
 };
 
 /**  The desktop app's preferences, in settings.json's `app` section. */
@@ -419,6 +421,8 @@ export type ReportUpstream = {
 	 *  when empty.
 	 */
 	model_map?: { [key in string]: string },
+	/**  Its extra headers, secret-looking values masked; absent when none. */
+	headers?: { [key in string]: string },
 };
 
 /**  Counter values since the proxy started. */
@@ -849,6 +853,8 @@ export type UpstreamView = {
 	 *  empty when names go as they are.
 	 */
 	model_map: { [key in string]: string },
+	/**  Extra headers sent to it, values of secret-looking ones masked. */
+	headers: { [key in string]: string },
 };
 
 /**  Token counts reported by the upstream for one request. */

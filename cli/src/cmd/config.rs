@@ -56,6 +56,17 @@ pub(super) fn model_map_note<'a>(sep: &str, map: impl IntoIterator<Item = (&'a S
     format!("{sep}models {}", pairs.join(", "))
 }
 
+/// `headers X-Title: My app, x-api-token: ****` after `sep` (values
+/// already masked by the view); nothing without any.
+pub(super) fn headers_note<'a>(sep: &str, headers: impl IntoIterator<Item = (&'a String, &'a String)>) -> String {
+    let pairs: Vec<String> =
+        headers.into_iter().map(|(name, value)| format!("{}: {}", shown(name), shown(value))).collect();
+    if pairs.is_empty() {
+        return String::new();
+    }
+    format!("{sep}headers {}", pairs.join(", "))
+}
+
 /// `* main (alias) — 2 upstreams: api.openai.com, co.yes.vg (protocol chat; models *→deepseek-chat)`
 fn list_line(cfg: &ConfigView, service: Service) -> String {
     let mark = if cfg.active { '*' } else { ' ' };
@@ -71,6 +82,7 @@ fn list_line(cfg: &ConfigView, service: Service) -> String {
                 notes.push(format!("protocol {}", u.protocol));
             }
             notes.push(model_map_note("", &u.model_map));
+            notes.push(headers_note("", &u.headers));
             notes.retain(|n| !n.is_empty());
             // Several keys for one relay: say which key each one is.
             let host = match cfg.upstreams.iter().filter(|o| o.base_url == u.base_url).count() {
@@ -126,7 +138,8 @@ fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {
         let protocol =
             if u.protocol == Protocol::native(service) { String::new() } else { format!("  protocol {}", u.protocol) };
         let models = model_map_note("  ", &u.model_map);
-        outln!("  [{i}] {}  {key}{protocol}{tags}{models}", shown(&u.base_url));
+        let headers = headers_note("  ", &u.headers);
+        outln!("  [{i}] {}  {key}{protocol}{tags}{models}{headers}", shown(&u.base_url));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -135,6 +148,11 @@ fn add(paths: &Paths, args: ConfigAddArgs) -> anyhow::Result<ExitCode> {
     let service = super::pick_service(args.service, paths)?;
     let settings = Settings::load(paths)?;
     let tags = args.tags.iter().map(|t| config_edit::parse_tag(t)).collect::<Result<_, _>>()?;
+    let headers = args
+        .headers
+        .iter()
+        .map(|h| codex_helper_core::config::parse_header_arg(h).map_err(|m| anyhow::anyhow!("--header {m}")))
+        .collect::<Result<_, _>>()?;
     let new = NewUpstream {
         base_url: args.base_url,
         auth_token: key_arg(args.auth_token, "--auth-token")?,
@@ -146,6 +164,7 @@ fn add(paths: &Paths, args: ConfigAddArgs) -> anyhow::Result<ExitCode> {
         key_alias: args.key_alias,
         replace: args.replace,
         strategy: args.strategy,
+        headers,
     };
     let out = config_edit::add_upstream(&ConfigStore::new(paths), &settings, service, &args.name, new)?;
     if args.output.json {

@@ -79,7 +79,7 @@ fn print_service(s: &ServiceReport) {
             .map(|p| format!("  protocol {p}"))
             .unwrap_or_default();
         outln!(
-            "  [{i}] {}  {}{}{protocol}{}",
+            "  [{i}] {}  {}{}{protocol}{}{}",
             u.base_url,
             describe(u),
             match (&u.alias, &u.key) {
@@ -87,7 +87,8 @@ fn print_service(s: &ServiceReport) {
                 (None, Some(k)) => format!("  key {k}"),
                 (None, None) => String::new(),
             },
-            super::config::model_map_note("  ", &u.model_map)
+            super::config::model_map_note("  ", &u.model_map),
+            super::config::headers_note("  ", &u.headers)
         );
     }
     for q in &s.quota {

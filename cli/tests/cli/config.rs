@@ -70,7 +70,7 @@ fn add_creates_the_config_makes_it_active_and_masks_the_key() {
     );
     assert_eq!(
         v["upstream"],
-        json!({ "base_url": "https://b.example:8443/v1", "auth_token": null, "api_key": "cr-…9999", "alias": null, "key_label": "cr-…9999", "tags": { "provider_id": "b", "note": "x=y" }, "protocol": "responses", "model_map": {} })
+        json!({ "base_url": "https://b.example:8443/v1", "auth_token": null, "api_key": "cr-…9999", "alias": null, "key_label": "cr-…9999", "tags": { "provider_id": "b", "note": "x=y" }, "protocol": "responses", "model_map": {}, "headers": {} })
     );
 
     let file = config_json(&home);
@@ -159,7 +159,7 @@ fn list_and_show_in_text_and_json() {
     assert_eq!(v["configs"][0]["active"], true);
     assert_eq!(
         v["configs"][1],
-        json!({ "name": "spare", "alias": null, "active": false, "strategy": "priority", "upstreams": [{ "base_url": "https://c.example", "auth_token": null, "api_key": null, "alias": null, "key_label": "no key", "tags": {}, "protocol": "responses", "model_map": {} }] })
+        json!({ "name": "spare", "alias": null, "active": false, "strategy": "priority", "upstreams": [{ "base_url": "https://c.example", "auth_token": null, "api_key": null, "alias": null, "key_label": "no key", "tags": {}, "protocol": "responses", "model_map": {}, "headers": {} }] })
     );
     assert_eq!(v["configs"][0]["upstreams"][0]["auth_token"], "sk-…abcd");
 
@@ -406,4 +406,57 @@ fn replace_replaces_the_key_of_the_url() {
     assert!(out.contains("Updated the key of upstream [0]"), "{out}");
     let ups = &config_json(&home)["codex"]["configs"]["m"]["upstreams"];
     assert_eq!((ups.as_array().unwrap().len(), ups[0]["auth"]["auth_token"].as_str()), (1, Some(KEY2)));
+}
+
+#[test]
+fn extra_headers_are_stored_shown_masked_and_owned_ones_refused() {
+    let home = TestHome::new();
+    let url = "https://api.portkey.example/v1";
+    let secret = "pk-portkey-secret-0000ffff";
+    let out = ok(
+        &home,
+        &[
+            "config",
+            "add",
+            "gw",
+            "--base-url",
+            url,
+            "--auth-token",
+            KEY,
+            "--header",
+            "x-portkey-provider: openai",
+            "--header",
+            &format!("x-portkey-api-key: {secret}"),
+        ],
+    );
+    assert!(!out.contains(secret), "{out}");
+    let up = &config_json(&home)["codex"]["configs"]["gw"]["upstreams"][0];
+    assert_eq!(up["headers"], json!({ "x-portkey-provider": "openai", "x-portkey-api-key": secret }));
+
+    for args in [&["config", "list"][..], &["config", "show", "gw"], &["config", "show", "gw", "--json"], &["status"]] {
+        let shown = ok(&home, args);
+        assert!(shown.contains("openai") && shown.contains("…ffff"), "{args:?}: {shown}");
+        assert!(!shown.contains(secret), "{args:?} shows the secret header: {shown}");
+    }
+
+    for (bad, want) in [
+        ("Authorization: Bearer x", "--auth-token"),
+        ("Host: evil.example", "the proxy sets it"),
+        ("Transfer-Encoding: chunked", "hop-by-hop"),
+        ("X-Title", "Name: value"),
+    ] {
+        let out = run(&home, &["config", "add", "gw", "--base-url", url, "--header", bad]);
+        let (_, stderr) = texts(&out);
+        assert!(!out.status.success() && stderr.contains("--header") && stderr.contains(want), "{bad}: {stderr}");
+    }
+    // The refused adds wrote nothing.
+    assert_eq!(config_json(&home)["codex"]["configs"]["gw"]["upstreams"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn an_upstream_without_headers_writes_no_headers_field() {
+    let home = TestHome::new();
+    ok(&home, &["config", "add", "plain", "--base-url", "https://relay.example/v1", "--auth-token", KEY]);
+    let up = &config_json(&home)["codex"]["configs"]["plain"]["upstreams"][0];
+    assert!(up.get("headers").is_none(), "{up}");
 }

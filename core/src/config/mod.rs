@@ -15,6 +15,7 @@
 #[cfg(test)]
 mod bad_input;
 pub mod error;
+pub mod extra_headers;
 pub mod locate;
 pub mod model;
 pub mod model_map;
@@ -27,6 +28,7 @@ pub mod strategy;
 pub mod validate;
 
 pub use error::ConfigError;
+pub use extra_headers::{check_extra_header, looks_secret, masked_headers, parse_header_arg};
 pub use model::{
     host_label, mask_secret, ConfigFile, NamedConfig, ServiceConfigs, Upstream, UpstreamAuth, CURRENT_VERSION,
 };

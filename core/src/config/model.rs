@@ -177,6 +177,10 @@ pub struct Upstream {
     /// Omitted when empty, for the same reason as `protocol`.
     #[serde(default, skip_serializing_if = "ModelMap::is_empty")]
     pub model_map: ModelMap,
+    /// Extra headers sent on every request to this upstream (name → value;
+    /// see [`super::extra_headers`]). Omitted when empty, as `protocol`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub headers: IndexMap<String, String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -339,6 +343,22 @@ mod tests {
         cfg.codex.configs[0].upstreams[1].protocol = Some(Protocol::Chat);
         let v = serde_json::to_value(&cfg).unwrap();
         assert_eq!(v["codex"]["configs"]["codex-main"]["upstreams"][1]["protocol"], "chat");
+        let back: ConfigFile = serde_json::from_value(v).unwrap();
+        assert_eq!(back, cfg);
+    }
+
+    #[test]
+    fn headers_are_written_only_when_set_and_unknown_fields_survive() {
+        let mut cfg: ConfigFile = serde_json::from_str(SPEC_EXAMPLE).unwrap();
+        let v = serde_json::to_value(&cfg).unwrap();
+        assert!(v["codex"]["configs"]["codex-main"]["upstreams"][0].get("headers").is_none());
+        let up = &mut cfg.codex.configs[0].upstreams[0];
+        up.headers.insert("X-Title".into(), "My app".into());
+        up.extra.insert("future_field".into(), serde_json::json!(1));
+        let v = serde_json::to_value(&cfg).unwrap();
+        let written = &v["codex"]["configs"]["codex-main"]["upstreams"][0];
+        assert_eq!(written["headers"], serde_json::json!({ "X-Title": "My app" }));
+        assert_eq!(written["future_field"], 1);
         let back: ConfigFile = serde_json::from_value(v).unwrap();
         assert_eq!(back, cfg);
     }

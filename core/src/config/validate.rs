@@ -118,6 +118,16 @@ pub fn validate(cfg: &ConfigFile, path: &Path) -> Result<(), ConfigError> {
                         "give both sides a model name, or remove the entry",
                     ));
                 }
+                for (name, value) in &up.headers {
+                    if let Err(message) = super::check_extra_header(name, value) {
+                        return Err(ConfigError::invalid(
+                            path,
+                            format!("{svc}.configs.{key}.upstreams[{i}].headers.{name}"),
+                            message,
+                            "change or remove the entry in the file",
+                        ));
+                    }
+                }
                 if let Err(message) = up.protocol(service).usable_by(service) {
                     return Err(ConfigError::invalid(
                         path,
@@ -245,6 +255,20 @@ mod tests {
         cfg.claude.active = Some("x".into());
         let err = validate(&cfg, p).unwrap_err();
         assert!(matches!(&err, ConfigError::Invalid { key, .. } if key == "claude.active"), "{err}");
+    }
+
+    #[test]
+    fn validate_refuses_extra_headers_the_proxy_owns() {
+        let p = Path::new("/c.json");
+        let mut cfg = cfg_with(&["https://a.com/v1"]);
+        cfg.codex.configs[0].upstreams[0].headers.insert("X-Title".into(), "My app".into());
+        assert!(validate(&cfg, p).is_ok());
+        cfg.codex.configs[0].upstreams[0].headers.insert("Content-Length".into(), "3".into());
+        let err = validate(&cfg, p).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Invalid { key, .. } if key == "codex.configs.main.upstreams[0].headers.Content-Length"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -90,7 +90,10 @@ async fn send(service: Service, config: &str, upstream: &Upstream) -> Result<Con
     if service == Service::Claude {
         request = request.header("anthropic-version", "2023-06-01");
     }
-    for (name, value) in headers {
+    // The upstream's extra headers too: a gateway may route by one.
+    let extra = crate::config::extra_headers::check_extra_headers(&upstream.headers)
+        .map_err(|message| ConfigsError::BadHeader { message })?;
+    for (name, value) in headers.into_iter().chain(extra) {
         request = request.header(name, value);
     }
     let started = Instant::now();

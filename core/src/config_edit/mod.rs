@@ -50,6 +50,9 @@ pub enum ConfigsError {
     /// `message` starts with what the value is (`` `gpt-5` has no `=` ``…).
     #[error("--model-map {message}")]
     BadModelMap { message: String },
+    /// `message` starts with the header's name.
+    #[error("--header {message}")]
+    BadHeader { message: String },
     #[error("--tag `{tag}` is not KEY=VALUE with a non-empty KEY (e.g. --tag provider_id=openai)")]
     BadTag { tag: String },
     #[error("the {what} {problem}; paste the key again (from stdin, use `--{what} -`)")]
@@ -119,6 +122,9 @@ pub struct NewUpstream {
     pub replace: bool,
     /// Set the config's strategy.
     pub strategy: Option<Strategy>,
+    /// Extra headers to send to this upstream (for one already there:
+    /// entries given win, others are kept, as with tags).
+    pub headers: IndexMap<String, String>,
 }
 
 /// What [`add_upstream`] did.
@@ -182,6 +188,7 @@ pub fn add_upstream(
         check_key_alias(alias)?;
     }
     check_model_map(&new.model_map)?;
+    check_headers(&new.headers)?;
     if let Some(protocol) = new.protocol {
         protocol.usable_by(service).map_err(|message| ConfigsError::BadProtocol { message })?;
     }
@@ -195,6 +202,7 @@ pub fn add_upstream(
         tags: new.tags,
         protocol,
         model_map: new.model_map,
+        headers: new.headers,
         alias: new.key_alias.clone(),
         ..Default::default()
     };
@@ -272,7 +280,8 @@ pub fn add_upstream(
                     && cfg.upstreams[i].tags == upstream.tags
                     && (upstream.alias.is_none() || cfg.upstreams[i].alias == upstream.alias)
                     && (!protocol_given || cfg.upstreams[i].protocol == upstream.protocol)
-                    && upstream.model_map.0.iter().all(|(k, v)| cfg.upstreams[i].model_map.0.get(k) == Some(v)) =>
+                    && upstream.model_map.0.iter().all(|(k, v)| cfg.upstreams[i].model_map.0.get(k) == Some(v))
+                    && upstream.headers.iter().all(|(k, v)| cfg.upstreams[i].headers.get(k) == Some(v)) =>
             {
                 (AddAction::Unchanged, i)
             }
@@ -289,6 +298,7 @@ pub fn add_upstream(
                 // mentioned are kept.
                 old.tags.extend(upstream.tags.clone());
                 old.model_map.0.extend(upstream.model_map.0.clone());
+                old.headers.extend(upstream.headers.clone());
                 (AddAction::Updated, i)
             }
             None => {
@@ -478,6 +488,14 @@ pub(crate) fn check_model_map(map: &ModelMap) -> Result<(), ConfigsError> {
         for name in [from, to] {
             crate::config::check_printable(name).map_err(|m| refuse(format!("entry `{from}`: {m}")))?;
         }
+    }
+    Ok(())
+}
+
+/// Extra headers the proxy may send ([`crate::config::check_extra_header`]).
+pub(crate) fn check_headers(headers: &IndexMap<String, String>) -> Result<(), ConfigsError> {
+    for (name, value) in headers {
+        crate::config::check_extra_header(name, value).map_err(|message| ConfigsError::BadHeader { message })?;
     }
     Ok(())
 }

@@ -26,6 +26,8 @@ pub struct UpstreamView {
     /// The client's model name → the upstream's (`*`: every other model);
     /// empty when names go as they are.
     pub model_map: IndexMap<String, String>,
+    /// Extra headers sent to it, values of secret-looking ones masked.
+    pub headers: IndexMap<String, String>,
 }
 
 impl UpstreamView {
@@ -41,6 +43,7 @@ impl UpstreamView {
             tags: u.tags.clone(),
             protocol: u.protocol(service),
             model_map: u.model_map.0.clone(),
+            headers: crate::config::masked_headers(&u.headers),
         }
     }
 

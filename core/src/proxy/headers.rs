@@ -40,8 +40,14 @@ fn connection_listed(headers: &HeaderMap) -> Vec<HeaderName> {
 }
 
 /// The headers to send upstream: the client's, minus hop-by-hop and
-/// credentials, plus the upstream's `auth` headers and our `Via`.
-pub fn to_upstream(client: &HeaderMap, auth: &[(HeaderName, HeaderValue)], via: &HeaderValue) -> HeaderMap {
+/// credentials, plus the upstream's `auth` headers, its `extra` ones
+/// (checked on load never to name a header above) and our `Via`.
+pub fn to_upstream(
+    client: &HeaderMap,
+    auth: &[(HeaderName, HeaderValue)],
+    extra: &[(HeaderName, HeaderValue)],
+    via: &HeaderValue,
+) -> HeaderMap {
     let listed = connection_listed(client);
     let mut out = HeaderMap::with_capacity(client.len() + 2);
     // When the upstream has no key of its own, the client's credentials are
@@ -68,7 +74,7 @@ pub fn to_upstream(client: &HeaderMap, auth: &[(HeaderName, HeaderValue)], via: 
         }
         out.append(name.clone(), value.clone());
     }
-    for (name, value) in auth {
+    for (name, value) in auth.iter().chain(extra) {
         out.insert(name.clone(), value.clone());
     }
     out.append(header::VIA, via.clone());
@@ -150,7 +156,7 @@ mod tests {
             ("accept-encoding", "gzip, br, zstd"),
         ]);
         let auth = vec![(header::AUTHORIZATION, HeaderValue::from_static("Bearer upstream"))];
-        let out = to_upstream(&client, &auth, &HeaderValue::from_static("1.1 codex-helper-3211"));
+        let out = to_upstream(&client, &auth, &[], &HeaderValue::from_static("1.1 codex-helper-3211"));
         assert_eq!(out.get("authorization").unwrap(), "Bearer upstream");
         assert_eq!(out.get_all("authorization").iter().count(), 1);
         for gone in ["x-api-key", "connection", "x-private", "keep-alive", "host", "content-length"] {
@@ -166,7 +172,21 @@ mod tests {
     #[test]
     fn client_credentials_pass_when_the_upstream_has_none() {
         let client = map(&[("authorization", "Bearer mine")]);
-        let out = to_upstream(&client, &[], &HeaderValue::from_static("1.1 codex-helper-1"));
+        let out = to_upstream(&client, &[], &[], &HeaderValue::from_static("1.1 codex-helper-1"));
+        assert_eq!(out.get("authorization").unwrap(), "Bearer mine");
+    }
+
+    #[test]
+    fn extra_headers_are_added_and_win_over_the_clients() {
+        let client = map(&[("x-title", "client"), ("authorization", "Bearer mine")]);
+        let extra = vec![
+            (HeaderName::from_static("x-title"), HeaderValue::from_static("configured")),
+            (HeaderName::from_static("x-portkey-provider"), HeaderValue::from_static("openai")),
+        ];
+        let out = to_upstream(&client, &[], &extra, &HeaderValue::from_static("1.1 codex-helper-1"));
+        assert_eq!(out.get_all("x-title").iter().collect::<Vec<_>>(), ["configured"]);
+        assert_eq!(out.get("x-portkey-provider").unwrap(), "openai");
+        // Extra headers are not a key: the client's credentials still pass.
         assert_eq!(out.get("authorization").unwrap(), "Bearer mine");
     }
 

@@ -206,7 +206,8 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool) -> Tr
         None => turn.native_body(index),
         Some(b) => model_map::map_model(&b.body, &upstream.model_map).unwrap_or_else(|| b.body.clone()),
     };
-    let mut upstream_headers = headers::to_upstream(&turn.headers, &upstream.auth, &state.shared.via);
+    let mut upstream_headers =
+        headers::to_upstream(&turn.headers, &upstream.auth, &upstream.extra_headers, &state.shared.via);
     // The bridge reads the upstream's stream itself, uncompressed.
     if spliced || bridge.is_some() {
         // The client's stream is uncompressed: a backup's events are

@@ -131,6 +131,9 @@ pub struct ReportUpstream {
     /// when empty.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub model_map: IndexMap<String, String>,
+    /// Its extra headers, secret-looking values masked; absent when none.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub headers: IndexMap<String, String>,
 }
 
 impl ReportUpstream {
@@ -253,6 +256,9 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
     let model_map_of = |config: &str, base_url: &str, index: usize| {
         upstream_of(config, base_url, index).map(|u| u.model_map.0.clone()).unwrap_or_default()
     };
+    let headers_of = |config: &str, base_url: &str, index: usize| {
+        upstream_of(config, base_url, index).map(|u| crate::config::masked_headers(&u.headers)).unwrap_or_default()
+    };
     let listening = serving.is_served();
     let (owner, pid, version, serves_service) = match &serving {
         Serving::TakenByHelper { identity, .. } => (
@@ -285,6 +291,7 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
                         alias: alias_of(&u.config, &u.base_url, u.index),
                         protocol: protocol_of(&u.config, &u.base_url, u.index),
                         model_map: model_map_of(&u.config, &u.base_url, u.index),
+                        headers: headers_of(&u.config, &u.base_url, u.index),
                         state: u.state.into(),
                         quota: quota_of(&u.config, &u.base_url),
                         base_url: u.base_url.clone(),
@@ -310,6 +317,7 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
                             quota: quota_of(&c.name, &u.base_url),
                             protocol: Some(u.protocol(service)),
                             model_map: u.model_map.0.clone(),
+                            headers: crate::config::masked_headers(&u.headers),
                         })
                         .collect()
                 })

@@ -51,6 +51,10 @@ pub struct AddUpstreamArgs {
     #[serde(default)]
     #[specta(optional)]
     pub replace: Option<bool>,
+    /// Extra header rows sent on every request to this upstream.
+    #[serde(default)]
+    #[specta(optional)]
+    pub headers: Option<Vec<(String, String)>>,
 }
 
 /// Add an upstream to `config` (created if new, active if it is the first);
@@ -70,6 +74,7 @@ pub async fn add_upstream(state: State<'_, WindowState>, args: AddUpstreamArgs) 
         model_map,
         key_alias,
         replace,
+        headers,
     } = args;
     let model_map = model_map.unwrap_or_default().into_iter().collect();
     let tags = tags.into_iter().collect();
@@ -85,6 +90,7 @@ pub async fn add_upstream(state: State<'_, WindowState>, args: AddUpstreamArgs) 
         key_alias,
         replace,
         strategy: None,
+        headers: headers.unwrap_or_default().into_iter().collect(),
     };
     let settings = Settings::load(&state.paths).map_err(CommandError::new)?;
     let store = ConfigStore::new(&state.paths);

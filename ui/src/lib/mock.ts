@@ -21,17 +21,17 @@ const configs: Record<string, ServiceView> = {
       {
         name: "main", alias: null, active: true, strategy: "priority",
         upstreams: [
-          { base_url: A, auth_token: "sk-…9f3a", api_key: null, alias: null, key_label: "sk-…9f3a", tags: { provider_id: "packy" }, protocol: "responses", model_map: {} },
-          { base_url: B, auth_token: "sk-…11c0", api_key: null, alias: null, key_label: "sk-…11c0", tags: {}, protocol: "chat", model_map: { "gpt-5-codex": "deepseek-chat" } },
+          { base_url: A, auth_token: "sk-…9f3a", api_key: null, alias: null, key_label: "sk-…9f3a", tags: { provider_id: "packy" }, protocol: "responses", model_map: {}, headers: {} },
+          { base_url: B, auth_token: "sk-…11c0", api_key: null, alias: null, key_label: "sk-…11c0", tags: {}, protocol: "chat", model_map: { "gpt-5-codex": "deepseek-chat" }, headers: { "X-Title": "codex-helper" } },
         ],
       },
-      { name: "backup", alias: "cheap", active: false, strategy: "priority", upstreams: [{ base_url: "https://api.openai.com/v1", auth_token: null, api_key: "sk-…x7Qe", alias: null, key_label: "sk-…x7Qe", tags: {}, protocol: "responses", model_map: {} }] },
+      { name: "backup", alias: "cheap", active: false, strategy: "priority", upstreams: [{ base_url: "https://api.openai.com/v1", auth_token: null, api_key: "sk-…x7Qe", alias: null, key_label: "sk-…x7Qe", tags: {}, protocol: "responses", model_map: {}, headers: {} }] },
     ],
   },
   claude: {
     service: "claude",
     active: "work",
-    configs: [{ name: "work", alias: null, active: true, strategy: "priority", upstreams: [{ base_url: C, auth_token: "sk-…a2b1", api_key: null, alias: null, key_label: "sk-…a2b1", tags: {}, protocol: "anthropic", model_map: {} }] }],
+    configs: [{ name: "work", alias: null, active: true, strategy: "priority", upstreams: [{ base_url: C, auth_token: "sk-…a2b1", api_key: null, alias: null, key_label: "sk-…a2b1", tags: {}, protocol: "anthropic", model_map: {}, headers: {} }] }],
   },
 };
 
@@ -181,7 +181,8 @@ mockIPC(
         const masked = key ? `${key.slice(0, 3)}…${key.slice(-4)}` : null;
         const alias: string | null = a.key_alias ?? null;
         const up = { base_url: a.base_url, auth_token: a.auth_token ? masked : null, api_key: a.api_key ? masked : null, alias, key_label: alias ?? masked ?? "no key", tags: Object.fromEntries(a.tags),
-          protocol: a.protocol ?? (a.service === "claude" ? "anthropic" : "responses"), model_map: Object.fromEntries(a.model_map ?? []) };
+          protocol: a.protocol ?? (a.service === "claude" ? "anthropic" : "responses"), model_map: Object.fromEntries(a.model_map ?? []),
+          headers: Object.fromEntries(a.headers ?? []) };
         // As core does: the same key (or `replace`) updates, another key for the URL is added.
         const i = c.upstreams.findIndex((u) => u.base_url === a.base_url && (a.replace || (u.auth_token ?? u.api_key) === masked));
         if (i >= 0) c.upstreams[i] = up; else c.upstreams.push(up);
@@ -203,9 +204,24 @@ mockIPC(
           tags: Object.fromEntries(a.tags),
           protocol: a.protocol ?? old.protocol,
           model_map: a.model_map ? Object.fromEntries(a.model_map) : old.model_map,
+          headers: old.headers,
         };
         c.upstreams[i] = up;
         return { service: a.service, config: a.config, previous_base_url: a.base_url, index: i, changed: true, key_replaced: a.key != null, upstream: up };
+      }
+      case "remove_upstream": {
+        const c = configs[a.service].configs.find((x) => x.name === a.config);
+        const i = a.index ?? (c ? c.upstreams.findIndex((u) => u.base_url === a.base_url) : -1);
+        if (!c || !c.upstreams[i] || c.upstreams[i].base_url !== a.base_url) throw `${a.service} config \`${a.config}\` has no upstream at ${a.base_url}`;
+        const [removed] = c.upstreams.splice(i, 1);
+        return { service: a.service, config: a.config, index: i, removed, now: structuredClone(c) };
+      }
+      case "set_strategy": {
+        const c = configs[a.service].configs.find((x) => x.name === a.config);
+        if (!c) throw `${a.service} has no config named \`${a.config}\``;
+        const previous = c.strategy;
+        c.strategy = a.strategy;
+        return { service: a.service, config: a.config, previous, strategy: a.strategy };
       }
       case "test_stored_connection":
         await new Promise((r) => setTimeout(r, 300));

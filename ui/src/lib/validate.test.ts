@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  checkBaseUrl, checkKey, hasErrors, keyKindOf, testPlan, toAddArgs, toUpdateArgs, validateUpstream,
+  checkBaseUrl, checkHeaderRows, checkKey, hasErrors, keyKindOf, testPlan, toAddArgs, toUpdateArgs, validateUpstream,
   type StoredUpstream, type UpstreamForm,
 } from "./validate";
 
@@ -13,6 +13,8 @@ const good: UpstreamForm = {
   tags: [{ key: "provider_id", value: "packy" }],
   protocol: "responses",
   modelMap: [],
+  keyAlias: "",
+  headers: [],
 };
 
 describe("checkBaseUrl", () => {
@@ -72,6 +74,8 @@ describe("validateUpstream", () => {
       tags: [["a", "1"]],
       protocol: "responses",
       model_map: [],
+      key_alias: null,
+      headers: [],
     });
     expect(toAddArgs({ ...good, protocol: "chat", modelMap: [{ from: "gpt-5", to: " mock-chat " }, { from: "", to: "" }] })).toMatchObject({
       protocol: "chat",
@@ -79,6 +83,38 @@ describe("validateUpstream", () => {
     });
     expect(toAddArgs({ ...good, keyKind: "api_key" }).api_key).toBe("sk-abc123");
     expect(toAddArgs({ ...good, keyKind: "none" })).toMatchObject({ auth_token: null, api_key: null });
+  });
+});
+
+describe("extra headers and the key name", () => {
+  it("refuses headers the proxy owns, bad names and duplicates; ignores empty rows", () => {
+    expect(checkHeaderRows([{ name: "X-Title", value: "My app" }, { name: "", value: "" }])).toEqual({});
+    const errs = checkHeaderRows([
+      { name: "Authorization", value: "Bearer x" },
+      { name: "Host", value: "a" },
+      { name: "bad name", value: "a" },
+      { name: "x-title", value: "a" },
+      { name: "X-Title", value: "b" },
+      { name: "", value: "orphan" },
+    ]);
+    expect(errs[0]).toContain("Key field");
+    expect(errs[1]).toContain("set by the proxy");
+    expect(errs[2]).toContain("not a header name");
+    expect(errs[3]).toBeUndefined();
+    expect(errs[4]).toContain("twice");
+    expect(errs[5]).toContain("needs a name");
+    expect(validateUpstream({ ...good, headers: [{ name: "Content-Length", value: "1" }] }).headers).toBeDefined();
+  });
+
+  it("sends trimmed header rows and the key name", () => {
+    const args = toAddArgs({
+      ...good,
+      keyAlias: " spare ",
+      headers: [{ name: " HTTP-Referer ", value: " https://me.example " }, { name: "", value: "" }],
+    });
+    expect(args.key_alias).toBe("spare");
+    expect(args.headers).toEqual([["HTTP-Referer", "https://me.example"]]);
+    expect(toAddArgs(good)).toMatchObject({ key_alias: null, headers: [] });
   });
 });
 

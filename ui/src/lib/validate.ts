@@ -20,6 +20,10 @@ export interface UpstreamForm {
   protocol: Protocol;
   /** Client model → the relay's, as typed (see modelMap.ts). */
   modelMap: MapRow[];
+  /** A name for this key (several keys for one URL); empty: none. */
+  keyAlias: string;
+  /** Extra headers sent to this upstream only, as typed. */
+  headers: { name: string; value: string }[];
 }
 
 /** The saved upstream an edit started from. Its key never reaches the UI:
@@ -34,7 +38,32 @@ export interface StoredUpstream {
 export type FormErrors = Partial<Record<"config" | "baseUrl" | "key" | "service" | "protocol", string>> & {
   tags?: Record<number, string>;
   modelMap?: Record<number, string>;
+  headers?: Record<number, string>;
 };
+
+/** Headers the proxy sets itself; core refuses them too (extra_headers.rs). */
+const OWNED_HEADERS = new Set([
+  "connection", "proxy-connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade",
+  "proxy-authenticate", "proxy-authorization", "host", "content-length", "authorization", "x-api-key", "via",
+]);
+
+/** Row → message for the extra-header rows; empty rows are ignored. */
+export function checkHeaderRows(rows: { name: string; value: string }[]): Record<number, string> {
+  const out: Record<number, string> = {};
+  const seen = new Set<string>();
+  rows.forEach((r, i) => {
+    const name = r.name.trim();
+    if (name === "" && r.value.trim() === "") return;
+    const lower = name.toLowerCase();
+    if (name === "") out[i] = "A header needs a name";
+    else if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) out[i] = `“${name}” is not a header name (letters, digits and -, e.g. X-Title)`;
+    else if (lower === "authorization" || lower === "x-api-key") out[i] = `${name} carries the key: use the Key field`;
+    else if (OWNED_HEADERS.has(lower)) out[i] = `${name} is set by the proxy itself`;
+    else if (seen.has(lower)) out[i] = `Header “${name}” appears twice`;
+    seen.add(lower);
+  });
+  return out;
+}
 
 const GOOD_URL = "https://api.example.com/v1";
 const badChars = /[\s\p{Cc}]/u;
@@ -111,6 +140,8 @@ export function validateUpstream(form: UpstreamForm, stored?: StoredUpstream): F
   if (!protocolChoices(form.service).includes(form.protocol)) errors.protocol = `Choose ${protocolChoices(form.service).join(" or ")}`;
   const mapErrors = checkMapRows(form.modelMap);
   if (Object.keys(mapErrors).length > 0) errors.modelMap = mapErrors;
+  const headerErrors = checkHeaderRows(form.headers);
+  if (Object.keys(headerErrors).length > 0) errors.headers = headerErrors;
   return errors;
 }
 
@@ -122,7 +153,12 @@ export function hasErrors(errors: FormErrors): boolean {
  * for this form (keys trimmed, empty tag and map rows dropped). */
 export function toAddArgs(
   form: UpstreamForm,
-): Pick<AddUpstreamArgs, "auth_token" | "api_key" | "tags"> & { protocol: Protocol; model_map: [string, string][] } {
+): Pick<AddUpstreamArgs, "auth_token" | "api_key" | "tags"> & {
+  protocol: Protocol;
+  model_map: [string, string][];
+  key_alias: string | null;
+  headers: [string, string][];
+} {
   const key = form.key.trim();
   return {
     auth_token: form.keyKind === "auth_token" ? key : null,
@@ -130,6 +166,8 @@ export function toAddArgs(
     tags: tagPairs(form),
     protocol: form.protocol,
     model_map: mapPairs(form.modelMap),
+    key_alias: form.keyAlias.trim() || null,
+    headers: form.headers.filter((h) => h.name.trim() !== "").map((h) => [h.name.trim(), h.value.trim()] as [string, string]),
   };
 }
 

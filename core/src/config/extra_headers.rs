@@ -1,0 +1,142 @@
+//! Extra headers an upstream wants on every request (`"headers"` in the
+//! file, `--header 'Name: value'` on the command line): a gateway's routing
+//! header (`x-portkey-provider`), OpenRouter's `HTTP-Referer` / `X-Title`.
+//!
+//! They are sent to that upstream only, after the client's headers (same
+//! name: ours wins). Headers the proxy owns can't be set this way: the
+//! hop-by-hop ones belong to one connection, `Host` and `Content-Length`
+//! describe the request the proxy builds, and the credential headers carry
+//! the upstream's key, which has its own fields.
+
+use http::header::{HeaderName, HeaderValue};
+use indexmap::IndexMap;
+
+use super::validate::check_printable;
+
+/// Names the proxy sets itself (lowercase, as `HeaderName` spells them).
+const OWNED: [&str; 14] = [
+    "connection",
+    "proxy-connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "host",
+    "content-length",
+    "authorization",
+    "x-api-key",
+    "via",
+];
+
+/// Checks one extra header and returns it ready to send. The error says
+/// what is wrong and what to do instead.
+pub fn check_extra_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), String> {
+    let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+        format!("`{}` is not a valid header name (letters, digits and `-`, e.g. X-Title)", name.escape_debug())
+    })?;
+    if OWNED.contains(&header.as_str()) {
+        let why = match header.as_str() {
+            "authorization" | "x-api-key" => "it carries the upstream's key; set the key with --auth-token / --api-key",
+            "host" | "content-length" | "via" => "the proxy sets it for every request",
+            _ => "it is a hop-by-hop header that belongs to one connection",
+        };
+        return Err(format!("`{name}` can't be set as an extra header: {why}"));
+    }
+    check_printable(value).map_err(|m| format!("`{name}` value {m}"))?;
+    let mut value = HeaderValue::from_str(value.trim())
+        .map_err(|_| format!("`{name}` value can't be sent in an HTTP header; use plain text"))?;
+    value.set_sensitive(looks_secret(name));
+    Ok((header, value))
+}
+
+/// All of `headers`, checked ([`check_extra_header`]); the first bad one
+/// stops it.
+pub fn check_extra_headers(headers: &IndexMap<String, String>) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
+    headers.iter().map(|(name, value)| check_extra_header(name, value)).collect()
+}
+
+/// `Name: value` (the form curl takes) into its two halves.
+pub fn parse_header_arg(text: &str) -> Result<(String, String), String> {
+    let Some((name, value)) = text.split_once(':') else {
+        return Err(format!("`{}` is not `Name: value` (e.g. --header 'X-Title: My app')", text.escape_debug()));
+    };
+    let (name, value) = (name.trim(), value.trim());
+    if name.is_empty() {
+        return Err(format!(
+            "`{}` has no header name before `:` (e.g. --header 'X-Title: My app')",
+            text.escape_debug()
+        ));
+    }
+    check_extra_header(name, value)?;
+    Ok((name.to_string(), value.to_string()))
+}
+
+/// Whether a header's value is probably a credential, by its name. Words
+/// are matched whole (`x-portkey-virtual-key` yes, `x-portkey-provider` no:
+/// "portkey" is a product, not a key), except that any word containing
+/// token, secret or cookie counts (`x-authtoken`, `set-cookie`).
+pub fn looks_secret(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.split(['-', '_']).any(|word| {
+        matches!(word, "authorization" | "key" | "apikey" | "password")
+            || ["token", "secret", "cookie"].iter().any(|w| word.contains(w))
+    })
+}
+
+/// The headers as shown to users: values of secret-looking ones masked.
+pub fn masked_headers(headers: &IndexMap<String, String>) -> IndexMap<String, String> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let shown = if looks_secret(name) { crate::redact::mask_secret(value) } else { value.clone() };
+            (name.clone(), shown)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_headers_pass_and_owned_ones_are_refused() {
+        let (name, value) = check_extra_header("X-Portkey-Provider", "openai").unwrap();
+        assert_eq!((name.as_str(), value.to_str().unwrap()), ("x-portkey-provider", "openai"));
+        for owned in ["Authorization", "x-api-key", "Host", "Content-Length", "Connection", "Transfer-Encoding", "TE"] {
+            let err = check_extra_header(owned, "x").unwrap_err();
+            assert!(err.contains("can't be set as an extra header"), "{owned}: {err}");
+        }
+        assert!(check_extra_header("Authorization", "x").unwrap_err().contains("--auth-token"));
+        assert!(check_extra_header("bad name", "x").unwrap_err().contains("not a valid header name"));
+        assert!(check_extra_header("X-Title", "a\r\nInjected: 1").unwrap_err().contains("control character"));
+    }
+
+    #[test]
+    fn secret_looking_values_are_sensitive_and_masked() {
+        for secret in ["x-portkey-api-key", "X-Auth-Token", "cookie", "X-Client-Secret", "authorization", "x-apikey"] {
+            assert!(looks_secret(secret), "{secret}");
+        }
+        for plain in ["X-Title", "HTTP-Referer", "x-portkey-provider"] {
+            assert!(!looks_secret(plain), "{plain}");
+        }
+        assert!(check_extra_header("x-portkey-api-key", "pk-1234567890").unwrap().1.is_sensitive());
+        let headers: IndexMap<String, String> = [("X-Title", "My app"), ("x-portkey-api-key", "pk-1234567890abcd")]
+            .map(|(k, v)| (k.into(), v.into()))
+            .into();
+        let shown = masked_headers(&headers);
+        assert_eq!(shown["X-Title"], "My app");
+        assert_eq!(shown["x-portkey-api-key"], "pk-…abcd");
+    }
+
+    #[test]
+    fn header_args_are_name_colon_value() {
+        assert_eq!(parse_header_arg("X-Title:  My app ").unwrap(), ("X-Title".into(), "My app".into()));
+        assert_eq!(parse_header_arg("HTTP-Referer: https://a.example/x").unwrap().1, "https://a.example/x");
+        assert!(parse_header_arg("X-Title").unwrap_err().contains("Name: value"));
+        assert!(parse_header_arg(": v").unwrap_err().contains("no header name"));
+        assert!(parse_header_arg("Host: evil").unwrap_err().contains("can't be set"));
+    }
+}
