@@ -28,6 +28,7 @@
 //! - [`redact`]: the one masking rule and the scrubber every text we log,
 //!   print or show goes through, so no key is ever shown in clear.
 //! - [`loopback`]: the one answer to "is this host this machine?".
+//! - [`header_names`]: the headers the proxy owns (hop-by-hop, credentials).
 //!
 //! Around the proxies:
 //!
@@ -63,6 +64,7 @@ pub mod control;
 pub mod doctor;
 pub mod filter;
 pub mod fsutil;
+pub mod header_names;
 pub mod lb;
 pub mod live;
 pub mod live_settings;

@@ -154,3 +154,14 @@ impl<T: Translate + Unpin, E> Stream for ChatStream<T, E> {
         }
     }
 }
+
+/// One event framed for an event stream: `event: <kind>` and its JSON as
+/// one `data:` line (what both bridges send their clients).
+pub fn write_event(out: &mut Vec<u8>, kind: &str, data: &serde_json::Value) {
+    out.extend_from_slice(b"event: ");
+    out.extend_from_slice(kind.as_bytes());
+    out.extend_from_slice(b"\ndata: ");
+    // A Value always serialises.
+    serde_json::to_writer(&mut *out, data).expect("a JSON value serialises");
+    out.extend_from_slice(b"\n\n");
+}

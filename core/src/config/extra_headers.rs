@@ -12,24 +12,11 @@ use http::header::{HeaderName, HeaderValue};
 use indexmap::IndexMap;
 
 use super::validate::check_printable;
+use crate::header_names::{CREDENTIALS, HOP_BY_HOP};
 
-/// Names the proxy sets itself (lowercase, as `HeaderName` spells them).
-const OWNED: [&str; 14] = [
-    "connection",
-    "proxy-connection",
-    "keep-alive",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "host",
-    "content-length",
-    "authorization",
-    "x-api-key",
-    "via",
-];
+/// Names the proxy sets itself for every request, beside the hop-by-hop
+/// ones and the credentials.
+const SET_BY_THE_PROXY: [&str; 3] = ["host", "content-length", "via"];
 
 /// Checks one extra header and returns it ready to send. The error says
 /// what is wrong and what to do instead.
@@ -37,12 +24,17 @@ pub fn check_extra_header(name: &str, value: &str) -> Result<(HeaderName, Header
     let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
         format!("`{}` is not a valid header name (letters, digits and `-`, e.g. X-Title)", name.escape_debug())
     })?;
-    if OWNED.contains(&header.as_str()) {
-        let why = match header.as_str() {
-            "authorization" | "x-api-key" => "it carries the upstream's key; set the key with --auth-token / --api-key",
-            "host" | "content-length" | "via" => "the proxy sets it for every request",
-            _ => "it is a hop-by-hop header that belongs to one connection",
-        };
+    let n = header.as_str();
+    let why = if CREDENTIALS.contains(&n) {
+        Some("it carries the upstream's key; set the key with --auth-token / --api-key")
+    } else if SET_BY_THE_PROXY.contains(&n) {
+        Some("the proxy sets it for every request")
+    } else if HOP_BY_HOP.contains(&n) {
+        Some("it is a hop-by-hop header that belongs to one connection")
+    } else {
+        None
+    };
+    if let Some(why) = why {
         return Err(format!("`{name}` can't be set as an extra header: {why}"));
     }
     check_printable(value).map_err(|m| format!("`{name}` value {m}"))?;

@@ -8,21 +8,7 @@
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 use super::decode::narrow_accept_encoding;
-
-const HOP_BY_HOP: [&str; 9] = [
-    "connection",
-    "proxy-connection",
-    "keep-alive",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "proxy-authenticate",
-    "proxy-authorization",
-];
-
-/// The client's credentials, replaced by the upstream's key.
-const CREDENTIALS: [&str; 2] = ["authorization", "x-api-key"];
+use crate::header_names::{CREDENTIALS, HOP_BY_HOP};
 
 fn is_hop_by_hop(name: &HeaderName, connection_listed: &[HeaderName]) -> bool {
     HOP_BY_HOP.contains(&name.as_str()) || connection_listed.contains(name)

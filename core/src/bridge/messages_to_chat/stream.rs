@@ -42,11 +42,7 @@ impl Event {
     }
 
     pub fn write_sse(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"event: ");
-        out.extend_from_slice(self.kind.as_bytes());
-        out.extend_from_slice(b"\ndata: ");
-        serde_json::to_writer(&mut *out, &self.data).expect("a JSON value serialises");
-        out.extend_from_slice(b"\n\n");
+        crate::bridge::chat_sse::write_event(out, self.kind, &self.data)
     }
 }
 
