@@ -104,6 +104,32 @@ pub struct ChatChunk {
     pub error: Option<Value>,
 }
 
+/// What one chunk says about the answer the client asked for, the walk
+/// both bridges make over a chunk: the first choice (the clients ask for
+/// one answer; other choices are ignored), the thinking under either of its
+/// names, and empty pieces left out.
+#[derive(Debug, Default)]
+pub struct AnswerPiece {
+    pub reasoning: Option<String>,
+    pub text: Option<String>,
+    pub tool_calls: Vec<ToolCallDelta>,
+    pub finish_reason: Option<String>,
+}
+
+impl AnswerPiece {
+    /// The piece of the answer in `choices`, if the chunk has one.
+    pub fn of(choices: Vec<ChunkChoice>) -> Option<AnswerPiece> {
+        let choice = choices.into_iter().find(|c| c.index == 0)?;
+        let delta = choice.delta;
+        Some(AnswerPiece {
+            reasoning: delta.reasoning_content.or(delta.reasoning).filter(|t| !t.is_empty()),
+            text: delta.content.filter(|t| !t.is_empty()),
+            tool_calls: delta.tool_calls,
+            finish_reason: choice.finish_reason.filter(|r| !r.is_empty()),
+        })
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct ChunkChoice {
     #[serde(default)]

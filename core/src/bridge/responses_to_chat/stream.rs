@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 
 use super::events::{self, Event};
 use super::request::{Translated, CUSTOM_INPUT};
-use crate::bridge::chat::{ChatChunk, ChatUsage, ToolCallDelta};
+use crate::bridge::chat::{AnswerPiece, ChatChunk, ChatUsage, ToolCallDelta};
 
 /// An open text item (reasoning or message).
 struct OpenText {
@@ -154,19 +154,17 @@ impl Translator {
         if let Some(usage) = chunk.usage {
             self.usage = Some(usage);
         }
-        // Codex asks for one answer; other choices (n > 1) are ignored.
-        let Some(choice) = chunk.choices.into_iter().find(|c| c.index == 0) else { return };
-        let delta = choice.delta;
-        if let Some(text) = delta.reasoning_content.or(delta.reasoning).filter(|t| !t.is_empty()) {
+        let Some(answer) = AnswerPiece::of(chunk.choices) else { return };
+        if let Some(text) = answer.reasoning {
             self.reasoning_delta(&text);
         }
-        if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
+        if let Some(text) = answer.text {
             self.text_delta(&text);
         }
-        for (position, call) in delta.tool_calls.into_iter().enumerate() {
+        for (position, call) in answer.tool_calls.into_iter().enumerate() {
             self.call_delta(position as u64, call);
         }
-        if let Some(reason) = choice.finish_reason.filter(|r| !r.is_empty()) {
+        if let Some(reason) = answer.finish_reason {
             self.finish_reason = Some(reason);
         }
     }
