@@ -312,6 +312,9 @@ fn measure(
     Ok((report, cpu))
 }
 
+/// Each target's SSE reports, one per round.
+type SseRounds = Vec<(String, Vec<SseReport>)>;
+
 /// SSE through each target, `plan.rounds` times interleaved, after one
 /// warm-up run per target. The non-streamed scenarios warm up before each
 /// measurement too; here it matters more: the scenarios before opened at
@@ -323,7 +326,7 @@ fn measure_sse(
     rt: &tokio::runtime::Runtime,
     world: &World,
     plan: Plan,
-) -> anyhow::Result<(Vec<(String, Vec<SseReport>)>, Vec<(String, SseReport)>)> {
+) -> anyhow::Result<(SseRounds, Vec<(String, SseReport)>)> {
     let body = load::request_body(1024, true);
     let run = |t: &str, rounds: u32| {
         rt.block_on(load::run_sse(
@@ -342,7 +345,7 @@ fn measure_sse(
         eprintln!("bench: SSE warm-up via {t}: ttft p50 {} µs p99 {} µs", r.ttft.p50_us, r.ttft.p99_us);
         cold.push((t.to_string(), r));
     }
-    let mut out: Vec<(String, Vec<SseReport>)> = TARGETS.iter().map(|t| (t.to_string(), Vec::new())).collect();
+    let mut out: SseRounds = TARGETS.iter().map(|t| (t.to_string(), Vec::new())).collect();
     for _ in 0..plan.rounds {
         for (i, t) in TARGETS.iter().enumerate() {
             let r = run(t, plan.sse_rounds)?;
