@@ -114,7 +114,7 @@ fn print_quota(r: &Report) {
             q.service.to_string(),
             q.config.clone(),
             q.base_url.clone(),
-            q.key_label.as_deref().map(crate::output::shown).unwrap_or_else(|| "-".into()),
+            q.key_label.as_deref().map(|k| crate::output::shown(k).into_owned()).unwrap_or_else(|| "-".into()),
             quota_state(q),
             quota_windows(q),
             format!("checked {}", age(q.checked_at_ms)),
