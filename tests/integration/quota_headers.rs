@@ -169,7 +169,10 @@ async fn each_key_of_a_pool_has_its_own_header_quota() {
     pair.home.write_config(&config_multi(
         Service::Codex,
         "main",
-        &[("main", vec![(url.clone(), a.into()), (url.clone(), b.into()), (pair.backup_url.clone(), BACKUP_KEY.into())])],
+        &[(
+            "main",
+            vec![(url.clone(), a.into()), (url.clone(), b.into()), (pair.backup_url.clone(), BACKUP_KEY.into())],
+        )],
     ));
     let ida = UpstreamId::with_key("main", &url, Some(a));
     let idb = UpstreamId::with_key("main", &url, Some(b));

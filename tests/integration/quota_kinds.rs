@@ -87,7 +87,8 @@ async fn openai_billing_asks_each_key_of_a_pool_and_skips_the_spent_one() {
     assert_ne!(sa.key_label, sb.key_label, "told apart by their masked keys");
     assert!(!serde_json::to_string(&got).unwrap().contains(KEY_A), "never the key itself");
     // Asked once per key, with that key, at the upstream's own base_url.
-    let asked: Vec<_> = pair.primary.requests().into_iter().filter(|r| r.path.contains("/dashboard/billing/")).collect();
+    let asked: Vec<_> =
+        pair.primary.requests().into_iter().filter(|r| r.path.contains("/dashboard/billing/")).collect();
     for key in [KEY_A, KEY_B] {
         assert!(asked.iter().any(|r| r.header("authorization") == Some(&format!("Bearer {key}"))), "{key} asked");
     }
@@ -111,9 +112,14 @@ async fn new_api_user_sends_the_access_token_and_user_header() {
             return Reply::json(401, json!({"success": false, "message": "unauthorized"}));
         }
         // $10 in all, $5 used (QuotaPerUnit 500000).
-        Reply::json(200, json!({"success": true, "message": "", "data": {"id": 42, "quota": 2_500_000, "used_quota": 2_500_000}}))
+        Reply::json(
+            200,
+            json!({"success": true, "message": "", "data": {"id": 42, "quota": 2_500_000, "used_quota": 2_500_000}}),
+        )
     });
-    let p = provider(json!({"id": "na", "kind": "new_api_user", "domains": ["localhost"], "user_id": 42, "access_token": "at-123"}));
+    let p = provider(
+        json!({"id": "na", "kind": "new_api_user", "domains": ["localhost"], "user_id": 42, "access_token": "at-123"}),
+    );
     let file = codex_file(&format!("http://localhost:{}/v1", relay.addr().port()));
     let got = check_now(&client(), &p, file.clone()).await;
     assert_eq!(got.len(), 1);
@@ -124,7 +130,9 @@ async fn new_api_user_sends_the_access_token_and_user_header() {
 
     // A relay with another QuotaPerUnit, and nearly spent: a warning.
     let p = Provider { quota_per_unit: Some(250_000.0), ..p };
-    relay.set_router(|_| Reply::json(200, json!({"success": true, "data": {"quota": 400_000, "used_quota": 1_600_000}})));
+    relay.set_router(|_| {
+        Reply::json(200, json!({"success": true, "data": {"quota": 400_000, "used_quota": 1_600_000}}))
+    });
     let got = check_now(&client(), &p, file.clone()).await;
     assert_eq!((got[0].windows[0].limit, got[0].state), (Some(8.0), QuotaLevel::Warning));
     // new-api's refusal is an error, not a number.
@@ -163,7 +171,10 @@ async fn json_fields_reads_named_paths_and_several_windows() {
     relaxed.codex.configs.get_mut("main").unwrap().quota_threshold_percent = Some(99.0);
     assert_eq!(check_now(&client(), &p, relaxed).await[0].state, QuotaLevel::Warning);
     // A path the answer does not have is named in the error.
-    let broken = Provider { windows: vec![serde_json::from_value(json!({"used": "data.nope", "limit": "data.max"})).unwrap()], ..p };
+    let broken = Provider {
+        windows: vec![serde_json::from_value(json!({"used": "data.nope", "limit": "data.max"})).unwrap()],
+        ..p
+    };
     let got = check_now(&client(), &broken, file).await;
     assert_eq!(got[0].state, QuotaLevel::Unknown);
     assert!(got[0].error.as_deref().unwrap().ends_with("has no `data.nope`"), "{got:?}");

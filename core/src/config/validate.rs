@@ -101,9 +101,10 @@ pub fn validate(cfg: &ConfigFile, path: &Path) -> Result<(), ConfigError> {
                     format!("set \"name\" to \"{key}\" or rename the key"),
                 ));
             }
-            for (field, value) in
-                [("quota_threshold_percent", named.quota_threshold_percent), ("quota_warning_percent", named.quota_warning_percent)]
-            {
+            for (field, value) in [
+                ("quota_threshold_percent", named.quota_threshold_percent),
+                ("quota_warning_percent", named.quota_warning_percent),
+            ] {
                 if value.is_some_and(|v| !(v.is_finite() && (0.0..=100.0).contains(&v))) {
                     return Err(ConfigError::invalid(
                         path,

@@ -51,9 +51,10 @@ pub fn windows_of(headers: &HeaderMap, now_ms: u64) -> Vec<QuotaWindow> {
     for which in ["primary", "secondary"] {
         let Some(used) = number(headers, &format!("{CODEX}{which}-used-percent")) else { continue };
         let minutes = number(headers, &format!("{CODEX}{which}-window-minutes"));
-        let reset = number(headers, &format!("{CODEX}{which}-reset-at"))
-            .map(|secs| unix_ms(secs))
-            .or_else(|| number(headers, &format!("{CODEX}{which}-reset-after-seconds")).map(|s| now_ms + (s.max(0.0) * 1000.0) as u64));
+        let reset = number(headers, &format!("{CODEX}{which}-reset-at")).map(|secs| unix_ms(secs)).or_else(|| {
+            number(headers, &format!("{CODEX}{which}-reset-after-seconds"))
+                .map(|s| now_ms + (s.max(0.0) * 1000.0) as u64)
+        });
         let name = minutes.filter(|m| *m > 0.0).map_or_else(|| which.to_string(), window_name);
         out.push(QuotaWindow::used_percent(&name, used.clamp(0.0, 100.0)).resetting_at(reset));
     }

@@ -267,7 +267,8 @@ mod tests {
 
     #[test]
     fn json_fields_paths_and_combinations() {
-        let answer = json!({"data": {"w": [{"used": 3, "limit": "10", "reset": "2026-12-02T09:00:00Z"}], "left": 4, "pct": 97}});
+        let answer =
+            json!({"data": {"w": [{"used": 3, "limit": "10", "reset": "2026-12-02T09:00:00Z"}], "left": 4, "pct": 97}});
         let w = |f: FieldWindow| field_window(&answer, &f, "u", 1000);
         let got = w(FieldWindow {
             name: "5h".into(),
@@ -287,10 +288,15 @@ mod tests {
         })
         .unwrap();
         assert_eq!((got.used, got.resets_at_ms), (Some(6.0), Some(5000)));
-        assert_eq!(w(FieldWindow { used_percent: Some("data.pct".into()), ..Default::default() }).unwrap().remaining_pct, Some(3.0));
-        let missing = w(FieldWindow { used: Some("data.nope".into()), limit: Some("data.left".into()), ..Default::default() });
+        assert_eq!(
+            w(FieldWindow { used_percent: Some("data.pct".into()), ..Default::default() }).unwrap().remaining_pct,
+            Some(3.0)
+        );
+        let missing =
+            w(FieldWindow { used: Some("data.nope".into()), limit: Some("data.left".into()), ..Default::default() });
         assert_eq!(missing.unwrap_err(), "u: the answer has no `data.nope`");
-        let not_number = w(FieldWindow { used: Some("data.w".into()), limit: Some("data.left".into()), ..Default::default() });
+        let not_number =
+            w(FieldWindow { used: Some("data.w".into()), limit: Some("data.left".into()), ..Default::default() });
         assert!(not_number.unwrap_err().contains("not a number"));
     }
 }

@@ -114,7 +114,8 @@ impl QuotaState {
     /// percent, the error. Header answers change every request; only
     /// changes of this are worth a refresh.
     fn shown(&self) -> (QuotaLevel, Vec<(&str, Option<i64>)>, Option<&str>) {
-        let windows = self.windows.iter().map(|w| (w.name.as_str(), w.remaining_pct.map(|p| p.round() as i64))).collect();
+        let windows =
+            self.windows.iter().map(|w| (w.name.as_str(), w.remaining_pct.map(|p| p.round() as i64))).collect();
         (self.state, windows, self.error.as_deref())
     }
 }

@@ -186,7 +186,8 @@ pub async fn check_now(http: &reqwest::Client, provider: &Provider, file: Config
     let now_ms = crate::logs::now_ms();
     for s in &mut states {
         let named = snapshot.file.service(s.service).configs.get(&s.config);
-        let t = named.map_or_else(Thresholds::default, |n| Thresholds::of(n.quota_threshold_percent, n.quota_warning_percent));
+        let t = named
+            .map_or_else(Thresholds::default, |n| Thresholds::of(n.quota_threshold_percent, n.quota_warning_percent));
         finish(s, t, now_ms);
     }
     states

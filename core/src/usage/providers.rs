@@ -219,7 +219,10 @@ impl Provider {
             let has_env = self.token_env.as_deref().is_some_and(|t| !t.trim().is_empty());
             let has_inline = self.access_token.as_deref().is_some_and(|t| !t.trim().is_empty());
             if !has_env && !has_inline {
-                return err("access_token", "is missing; set access_token or token_env (new-api: Settings → generate access token)");
+                return err(
+                    "access_token",
+                    "is missing; set access_token or token_env (new-api: Settings → generate access token)",
+                );
             }
             if self.quota_per_unit.is_some_and(|q| !q.is_finite() || q <= 0.0) {
                 return err("quota_per_unit", "must be a positive number (new-api's default is 500000)");

@@ -171,7 +171,8 @@ impl QuotaTracker {
         let now_ms = crate::logs::now_ms();
         let mut any_changed = false;
         for (service, id) in keys {
-            let mine: Vec<&QuotaState> = states.iter().filter(|s| s.service == *service && s.upstream() == *id).collect();
+            let mine: Vec<&QuotaState> =
+                states.iter().filter(|s| s.service == *service && s.upstream() == *id).collect();
             let t = self.thresholds(*service, &id.config);
             let known: Vec<&QuotaWindow> =
                 mine.iter().filter(|s| s.error.is_none()).flat_map(|s| s.windows.iter()).collect();
@@ -207,8 +208,12 @@ impl QuotaTracker {
                     resets_at_ms: worst.and_then(|w| w.resets_at_ms),
                 };
                 match level {
-                    QuotaLevel::Exhausted => tracing::warn!(%service, upstream = %id.base_url, window = ?event.window, "quota past the threshold; preferring other upstreams"),
-                    _ => tracing::info!(%service, upstream = %id.base_url, from = %before, to = %level, "quota level changed"),
+                    QuotaLevel::Exhausted => {
+                        tracing::warn!(%service, upstream = %id.base_url, window = ?event.window, "quota past the threshold; preferring other upstreams")
+                    }
+                    _ => {
+                        tracing::info!(%service, upstream = %id.base_url, from = %before, to = %level, "quota level changed")
+                    }
                 }
                 lb.emit(LbEvent::QuotaChanged(event));
             }

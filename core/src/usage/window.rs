@@ -183,7 +183,8 @@ impl Thresholds {
     /// when the file was loaded; clamped here all the same).
     pub fn of(threshold: Option<f64>, warning: Option<f64>) -> Thresholds {
         let exhausted_pct = threshold.filter(|t| t.is_finite()).unwrap_or(DEFAULT_THRESHOLD_PERCENT).clamp(1.0, 100.0);
-        let warning_pct = warning.filter(|w| w.is_finite()).unwrap_or(DEFAULT_WARNING_PERCENT).clamp(0.0, exhausted_pct);
+        let warning_pct =
+            warning.filter(|w| w.is_finite()).unwrap_or(DEFAULT_WARNING_PERCENT).clamp(0.0, exhausted_pct);
         Thresholds { exhausted_pct, warning_pct }
     }
 }
