@@ -51,7 +51,7 @@ pub fn windows_of(headers: &HeaderMap, now_ms: u64) -> Vec<QuotaWindow> {
     for which in ["primary", "secondary"] {
         let Some(used) = number(headers, &format!("{CODEX}{which}-used-percent")) else { continue };
         let minutes = number(headers, &format!("{CODEX}{which}-window-minutes"));
-        let reset = number(headers, &format!("{CODEX}{which}-reset-at")).map(|secs| unix_ms(secs)).or_else(|| {
+        let reset = number(headers, &format!("{CODEX}{which}-reset-at")).map(unix_ms).or_else(|| {
             number(headers, &format!("{CODEX}{which}-reset-after-seconds"))
                 .map(|s| now_ms + (s.max(0.0) * 1000.0) as u64)
         });
@@ -78,9 +78,9 @@ fn number(headers: &HeaderMap, name: &str) -> Option<f64> {
 /// `300` minutes → `5h`, `10080` → `7d`, `90` → `90m`.
 fn window_name(minutes: f64) -> String {
     let m = minutes.round() as u64;
-    if m % 1440 == 0 {
+    if m.is_multiple_of(1440) {
         format!("{}d", m / 1440)
-    } else if m % 60 == 0 {
+    } else if m.is_multiple_of(60) {
         format!("{}h", m / 60)
     } else {
         format!("{m}m")
@@ -108,7 +108,7 @@ pub fn parse_rfc3339_ms(text: &str) -> Option<u64> {
 pub fn parse_duration_ms(text: &str) -> Option<u64> {
     let text = text.trim();
     if let Ok(secs) = text.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| (secs * 1000.0) as u64);
+        return (secs.is_finite() && secs >= 0.0).then_some((secs * 1000.0) as u64);
     }
     let mut total = 0.0;
     let mut rest = text;

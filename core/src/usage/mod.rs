@@ -113,12 +113,15 @@ impl QuotaState {
     /// What a display shows: the level, each window's share rounded to a
     /// percent, the error. Header answers change every request; only
     /// changes of this are worth a refresh.
-    fn shown(&self) -> (QuotaLevel, Vec<(&str, Option<i64>)>, Option<&str>) {
+    fn shown(&self) -> Shown<'_> {
         let windows =
             self.windows.iter().map(|w| (w.name.as_str(), w.remaining_pct.map(|p| p.round() as i64))).collect();
         (self.state, windows, self.error.as_deref())
     }
 }
+
+/// What [`QuotaState::shown`] compares.
+type Shown<'a> = (QuotaLevel, Vec<(&'a str, Option<i64>)>, Option<&'a str>);
 
 /// The latest [`QuotaState`]s of a running proxy, shared with status
 /// displays. Cheap to clone.

@@ -245,10 +245,9 @@ pub async fn lookup_all(http: &reqwest::Client, provider: &Provider, targets: Ve
     for t in &targets {
         let Ok(token) = &t.token else { continue };
         let key = (kinds::endpoint_for(provider, &t.id.base_url), token.clone());
-        if !answers.contains_key(&key) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = answers.entry(key) {
             let ask = Ask { base_url: &t.id.base_url, token, now_ms };
-            let answer = kinds::ask(http, provider, &ask).await;
-            answers.insert(key, answer);
+            slot.insert(kinds::ask(http, provider, &ask).await);
         }
     }
     let checked_at_ms = crate::logs::now_ms();

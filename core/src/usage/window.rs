@@ -230,7 +230,7 @@ mod tests {
         let t = Thresholds::default();
         let five_h = QuotaWindow::used_percent("5h", 96.0).resetting_at(Some(10_000));
         let weekly = QuotaWindow::used_percent("weekly", 81.0).resetting_at(Some(99_000));
-        assert_eq!(level_of(&[weekly.clone()], t, 0), QuotaLevel::Warning);
+        assert_eq!(level_of(std::slice::from_ref(&weekly), t, 0), QuotaLevel::Warning);
         assert_eq!(level_of(&[five_h.clone(), weekly.clone()], t, 0), QuotaLevel::Exhausted);
         assert_eq!(exhausted_until(&[five_h.clone(), weekly.clone()], t, 0), Some(10_000));
         // The 5-hour window resets: the weekly one still warns.
@@ -257,8 +257,8 @@ mod tests {
         let t = Thresholds::of(Some(50.0), None);
         assert_eq!((t.exhausted_pct, t.warning_pct), (50.0, 50.0));
         let w = QuotaWindow::used_of("m", "usd", Some(6.0), Some(10.0));
-        assert_eq!(level_of(&[w.clone()], t, 0), QuotaLevel::Exhausted);
-        assert_eq!(level_of(&[w.clone()], Thresholds::default(), 0), QuotaLevel::Ok);
+        assert_eq!(level_of(std::slice::from_ref(&w), t, 0), QuotaLevel::Exhausted);
+        assert_eq!(level_of(std::slice::from_ref(&w), Thresholds::default(), 0), QuotaLevel::Ok);
         assert_eq!(exhausted_until(&[w], t, 0), None, "no reset time: until a new answer");
         assert_eq!(Thresholds::of(Some(f64::NAN), Some(120.0)), Thresholds::of(None, Some(95.0)));
     }
