@@ -95,7 +95,7 @@ pub fn versions(dir: &Path, file: Option<&str>) -> io::Result<Vec<Version>> {
             .unwrap_or_default();
         out.push(Version { file: base.to_string(), path: entry.path(), replaced_at, seq });
     }
-    out.sort_by(|a, b| b.seq.cmp(&a.seq));
+    out.sort_by_key(|v| std::cmp::Reverse(v.seq));
     Ok(out)
 }
 
