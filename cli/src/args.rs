@@ -52,6 +52,26 @@ pub enum Command {
     Status(StatusArgs),
     /// Check files, permissions, ports and client settings; suggest fixes.
     Doctor(DoctorArgs),
+    /// Take over another tool's relays: `ch import cc-switch [--db PATH]`.
+    /// (`ch import codex-helper` and `ch import FILE` are not built yet.)
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ImportArgs {
+    /// `cc-switch`, `codex-helper`, or a backup FILE (a file literally named
+    /// cc-switch is given as ./cc-switch).
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    /// cc-switch's store (default ~/.cc-switch/cc-switch.db, else
+    /// ~/.cc-switch/config.json).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Write without asking (needed when stdin is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub output: JsonArgs,
 }
 
 /// Which service a command is about. Neither flag: `default_service` from
@@ -128,6 +148,9 @@ pub struct SwitchStatusArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
+    /// Restore config.json as it was before its last change (repeat to go
+    /// further back; `history.keep` in settings.json versions are kept).
+    Undo(ServiceArgs),
     /// List the configs of a service (keys masked).
     List(ConfigListArgs),
     /// Append an upstream to config NAME, creating the config if needed. A

@@ -56,6 +56,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Logs(a)) => cmd::logs::run(a),
         Some(Command::Status(a)) => cmd::status::run(a),
         Some(Command::Doctor(a)) => cmd::doctor::run(a),
+        Some(Command::Import(a)) => cmd::import::run(a),
     }
 }
 

@@ -65,6 +65,8 @@ pub mod doctor;
 pub mod filter;
 pub mod fsutil;
 pub mod header_names;
+pub mod history;
+pub mod import;
 pub mod lb;
 pub mod live;
 pub mod live_settings;

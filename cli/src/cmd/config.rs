@@ -21,6 +21,7 @@ use crate::output::{print_json, shown};
 pub fn run(command: ConfigCommand) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env()?;
     match command {
+        ConfigCommand::Undo(_) => undo(&paths),
         ConfigCommand::List(args) => list(&paths, args),
         ConfigCommand::Add(args) => add(&paths, args),
         ConfigCommand::SetActive(args) => set_active(&paths, args),
@@ -296,4 +297,24 @@ fn strategy(paths: &Paths, args: ConfigStrategyArgs) -> anyhow::Result<ExitCode>
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `ch config undo`: the newest kept version of config.json back in place.
+fn undo(paths: &Paths) -> anyhow::Result<ExitCode> {
+    match codex_helper_core::history::undo(&paths.helper_dir(), Some("config.json"))? {
+        Some(r) => {
+            outln!(
+                "restored {} as it was before its change at {} ({} older version(s) kept)",
+                r.path.display(),
+                r.replaced_at,
+                r.remaining
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        None => anyhow::bail!(
+            "nothing to undo: no earlier version of {} is kept under {}",
+            paths.config_file().display(),
+            paths.helper_dir().join("history").display()
+        ),
+    }
 }

@@ -4,6 +4,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod default;
 pub mod doctor;
+pub mod import;
 pub mod logs;
 pub mod oneshot;
 pub mod serve;

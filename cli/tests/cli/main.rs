@@ -6,6 +6,7 @@ mod bootstrap;
 mod config;
 mod crash;
 mod doctor;
+mod import;
 mod logs;
 mod oneshot;
 mod output;

@@ -34,7 +34,7 @@ pub use model::{
 };
 pub use model_map::ModelMap;
 pub use protocol::Protocol;
-pub use settings::{AppPrefs, LbSettings, LogSettings, ProxySettings, ServiceSettings, Settings};
+pub use settings::{AppPrefs, HistorySettings, LbSettings, LogSettings, ProxySettings, ServiceSettings, Settings};
 pub use store::ConfigStore;
 pub use strategy::Strategy;
 pub use validate::{check_printable, points_at, validate, validate_base_url};

@@ -31,6 +31,9 @@ pub struct Settings {
     /// The desktop app's own preferences (ignored by `ch`).
     #[serde(default)]
     pub app: AppPrefs,
+    /// How many previous versions of each of our files are kept for undo.
+    #[serde(default)]
+    pub history: HistorySettings,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -44,6 +47,7 @@ impl Default for Settings {
             logs: LogSettings::default(),
             lb: LbSettings::default(),
             app: AppPrefs::default(),
+            history: HistorySettings::default(),
             extra: Map::new(),
         }
     }
@@ -185,6 +189,20 @@ pub struct AppPrefs {
     pub start_at_login: bool,
 }
 
+/// Undo history (`crate::history`, which reads `keep` itself, leniently).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HistorySettings {
+    /// Previous versions kept per file; 0 keeps none.
+    pub keep: u32,
+}
+
+impl Default for HistorySettings {
+    fn default() -> Self {
+        HistorySettings { keep: crate::history::DEFAULT_KEEP as u32 }
+    }
+}
+
 impl Settings {
     pub fn service(&self, service: Service) -> &ServiceSettings {
         match service {
@@ -219,7 +237,7 @@ impl Settings {
         fsutil::ensure_private_dir(&dir).map_err(|e| ConfigError::io(&dir, e))?;
         let mut bytes = serde_json::to_vec_pretty(self).map_err(|e| ConfigError::io(&path, io::Error::other(e)))?;
         bytes.push(b'\n');
-        fsutil::write_atomic(&path, &bytes, 0o600).map_err(|e| ConfigError::io(&path, e))
+        crate::history::write_kept(&path, &bytes, 0o600).map_err(|e| ConfigError::io(&path, e))
     }
 
     /// Rejects values that would make the proxy unusable rather than merely

@@ -161,7 +161,7 @@ impl ConfigStore {
     fn write(&self, cfg: &ConfigFile) -> Result<(), ConfigError> {
         let mut bytes = serde_json::to_vec_pretty(cfg).map_err(|e| ConfigError::io(&self.path, io::Error::other(e)))?;
         bytes.push(b'\n');
-        fsutil::write_atomic(&self.path, &bytes, FILE_MODE).map_err(|e| ConfigError::io(&self.path, e))
+        crate::history::write_kept(&self.path, &bytes, FILE_MODE).map_err(|e| ConfigError::io(&self.path, e))
     }
 
     /// Takes the exclusive advisory lock on `config.json.lock`, creating the

@@ -350,7 +350,7 @@ impl ProvidersFile {
         }
         let mut text = serde_json::to_string_pretty(&ProvidersFile::default_file()).expect("plain data serializes");
         text.push('\n');
-        fsutil::write_atomic(path, text.as_bytes(), 0o644).map_err(io_err)?;
+        crate::history::write_kept(path, text.as_bytes(), 0o644).map_err(io_err)?;
         Ok(true)
     }
 }

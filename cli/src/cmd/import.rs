@@ -1,0 +1,105 @@
+//! `ch import cc-switch`: cc-switch's relays as configs (plan, ask, write).
+
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::bail;
+use codex_helper_core::config::ConfigStore;
+use codex_helper_core::import::{self, cc_switch, Applied, Plan};
+use codex_helper_core::Paths;
+use serde::Serialize;
+
+use crate::args::ImportArgs;
+use crate::output::print_json;
+
+/// `ch import cc-switch --json`: the plan, and what was written (`null`
+/// when nothing was, e.g. an empty plan).
+#[derive(Serialize)]
+struct Output<'a> {
+    plan: &'a Plan,
+    applied: Option<Applied>,
+}
+
+pub fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let paths = Paths::from_env()?;
+    match args.source.as_str() {
+        "cc-switch" => from_cc_switch(&paths, &args),
+        "codex-helper" => bail!("`ch import codex-helper` is not built yet"),
+        file => bail!("importing a backup file ({file}) is not built yet"),
+    }
+}
+
+fn default_store(paths: &Paths) -> PathBuf {
+    let dir = paths.home().join(".cc-switch");
+    let db = dir.join("cc-switch.db");
+    if db.exists() || !dir.join("config.json").exists() {
+        db
+    } else {
+        dir.join("config.json")
+    }
+}
+
+fn from_cc_switch(paths: &Paths, args: &ImportArgs) -> anyhow::Result<ExitCode> {
+    let path = args.db.clone().unwrap_or_else(|| default_store(paths));
+    let store = ConfigStore::new(paths);
+    let plan = cc_switch::plan(&path)?.named_for(&store)?;
+    if !args.output.json {
+        show(&plan, &path);
+    }
+    if plan.configs.is_empty() {
+        if args.output.json {
+            print_json(&Output { plan: &plan, applied: None })?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.yes {
+        confirm()?;
+    }
+    let applied = import::apply(&store, &plan)?;
+    if args.output.json {
+        print_json(&Output { plan: &plan, applied: Some(applied) })?;
+    } else {
+        outln!("added {} config(s) to {}", applied.added.len(), paths.config_file().display());
+        for a in &applied.activated {
+            outln!("  {a} is now active");
+        }
+        outln!("undo with `ch config undo`");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(plan: &Plan, path: &Path) {
+    outln!("from {} ({}):", path.display(), plan.format);
+    for c in &plan.configs {
+        outln!(
+            "  + {}/{}  {}  key {}{}",
+            c.service,
+            c.name,
+            c.base_url,
+            c.key.as_deref().unwrap_or("none"),
+            if c.current { "  (current in cc-switch)" } else { "" }
+        );
+    }
+    for s in &plan.skipped {
+        outln!("  - not imported: {} `{}`: {}", s.app, s.name, s.reason);
+    }
+    if plan.configs.is_empty() {
+        outln!("nothing to import");
+    }
+}
+
+/// Asks on the terminal; refuses when there is none to ask on.
+fn confirm() -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        bail!("stdin is not a terminal, so I cannot ask before writing; run again with --yes to import without asking");
+    }
+    eprint!("import these into config.json? [y/N] ");
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    if !matches!(line.trim(), "y" | "Y" | "yes") {
+        bail!("nothing imported (answer y to import, or pass --yes)");
+    }
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! `ch import cc-switch` against stores built here with cc-switch's own
+//! schema (src-tauri/src/database/schema.rs) and its older JSON format, and
+//! `ch config undo` after it.
+
+use std::fs;
+use std::process::Stdio;
+
+use codex_helper_tests::TestHome;
+use serde_json::{json, Value};
+
+use crate::util::ch;
+
+/// cc-switch's `providers` table, as its schema creates it.
+const PROVIDERS_TABLE: &str = "CREATE TABLE IF NOT EXISTS providers (
+    id TEXT NOT NULL, app_type TEXT NOT NULL, name TEXT NOT NULL, settings_config TEXT NOT NULL,
+    website_url TEXT, category TEXT, created_at INTEGER, sort_index INTEGER, notes TEXT, icon TEXT,
+    icon_color TEXT, meta TEXT NOT NULL DEFAULT '{}', is_current BOOLEAN NOT NULL DEFAULT 0,
+    in_failover_queue BOOLEAN NOT NULL DEFAULT 0, PRIMARY KEY (id, app_type))";
+
+fn make_db(path: &std::path::Path) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute(PROVIDERS_TABLE, []).unwrap();
+    let rows: [(&str, &str, &str, Value, i64, bool); 5] = [
+        (
+            "p2",
+            "claude",
+            "Backup Relay",
+            json!({"env": {"ANTHROPIC_BASE_URL": "https://backup.example.com", "ANTHROPIC_API_KEY": "sk-ant-backupkey9999"}}),
+            2,
+            false,
+        ),
+        (
+            "p1",
+            "claude",
+            "Packy",
+            json!({"env": {"ANTHROPIC_BASE_URL": "https://api.packy.example", "ANTHROPIC_AUTH_TOKEN": "sk-packysecret1234"}}),
+            1,
+            true,
+        ),
+        ("official", "claude", "Claude Official", json!({"env": {}}), 0, false),
+        (
+            "c1",
+            "codex",
+            "Yes Relay",
+            json!({"auth": {"OPENAI_API_KEY": "cr-yessecret5678"}, "config": "model_provider = \"yes\"\nmodel = \"gpt-5\"\n[model_providers.yes]\nname = \"yes\"\nbase_url = \"https://co.yes.example/v1\"\nwire_api = \"responses\"\n"}),
+            0,
+            true,
+        ),
+        ("g1", "gemini", "Gemini", json!({"env": {"GEMINI_API_KEY": "x"}}), 0, true),
+    ];
+    for (id, app, name, settings, sort, current) in rows {
+        conn.execute(
+            "INSERT INTO providers (id, app_type, name, settings_config, sort_index, is_current, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)",
+            rusqlite::params![id, app, name, settings.to_string(), sort, current],
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn cc_switch_database_is_imported_in_order_without_touching_it_and_undone() {
+    let home = TestHome::new();
+    let dir = home.dir.path().join(".cc-switch");
+    fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("cc-switch.db");
+    make_db(&db);
+    let before = (fs::read(&db).unwrap(), fs::metadata(&db).unwrap().modified().unwrap());
+    let listing = || {
+        let mut names: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        names.sort();
+        names
+    };
+    let files_before = listing();
+
+    // Without --yes and without a terminal: refused, nothing written.
+    let out = ch(home.dir.path()).args(["import", "cc-switch"]).stdin(Stdio::null()).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--yes") && err.contains("not a terminal"), "{err}");
+    assert!(!home.paths.config_file().exists());
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.contains("sk-…1234") && !plan.contains("packysecret"), "keys masked in the plan: {plan}");
+    assert!(plan.contains("Claude Official") && plan.contains("gemini"), "what is not mapped is said: {plan}");
+
+    let out = ch(home.dir.path()).args(["import", "cc-switch", "--yes", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["plan"]["format"], "sqlite");
+    assert_eq!(v["applied"]["added"], json!(["claude/Packy", "claude/Backup-Relay", "codex/Yes-Relay"]));
+    assert_eq!(v["plan"]["skipped"].as_array().unwrap().len(), 2);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("packysecret"));
+
+    let config: Value = serde_json::from_str(&fs::read_to_string(home.paths.config_file()).unwrap()).unwrap();
+    assert_eq!(config["claude"]["active"], "Packy");
+    assert_eq!(config["codex"]["active"], "Yes-Relay");
+    let packy = &config["claude"]["configs"]["Packy"]["upstreams"][0];
+    assert_eq!(packy["base_url"], "https://api.packy.example");
+    assert_eq!(packy["auth"]["auth_token"], "sk-packysecret1234");
+    assert_eq!(config["claude"]["configs"]["Backup-Relay"]["upstreams"][0]["auth"]["api_key"], "sk-ant-backupkey9999");
+    let yes = &config["codex"]["configs"]["Yes-Relay"]["upstreams"][0];
+    assert_eq!(
+        (yes["base_url"].as_str(), yes["auth"]["auth_token"].as_str()),
+        (Some("https://co.yes.example/v1"), Some("cr-yessecret5678"))
+    );
+
+    // cc-switch's files: same bytes, same mtime, nothing added beside them.
+    assert_eq!(fs::read(&db).unwrap(), before.0);
+    assert_eq!(fs::metadata(&db).unwrap().modified().unwrap(), before.1);
+    assert_eq!(listing(), files_before);
+
+    // A second import adds under new names, then undo takes it back.
+    let first = fs::read(home.paths.config_file()).unwrap();
+    let out = ch(home.dir.path()).args(["import", "cc-switch", "--yes"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(fs::read_to_string(home.paths.config_file()).unwrap().contains("Packy-2"));
+    let out = ch(home.dir.path()).args(["config", "undo"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("restored"));
+    assert_eq!(fs::read(home.paths.config_file()).unwrap(), first);
+}
+
+#[test]
+fn cc_switch_old_json_config_is_read() {
+    let home = TestHome::new();
+    let dir = home.dir.path().join(".cc-switch");
+    fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("config.json");
+    let text = json!({
+        "version": 2,
+        "claude": {"current": "a", "providers": {
+            "a": {"id": "a", "name": "Relay A", "settingsConfig": {"env": {"ANTHROPIC_BASE_URL": "https://a.example", "ANTHROPIC_AUTH_TOKEN": "sk-aaaaaaaaaaaa"}}}
+        }},
+        "codex": {"current": "", "providers": {
+            "o": {"id": "o", "name": "OpenAI", "settingsConfig": {"auth": {"OPENAI_API_KEY": "sk-openaikey0000"}, "config": ""}}
+        }}
+    })
+    .to_string();
+    fs::write(&file, &text).unwrap();
+    let out = ch(home.dir.path()).args(["import", "cc-switch", "--yes", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["plan"]["format"], "json");
+    assert_eq!(v["applied"]["added"], json!(["claude/Relay-A", "codex/OpenAI"]));
+    let config: Value = serde_json::from_str(&fs::read_to_string(home.paths.config_file()).unwrap()).unwrap();
+    assert_eq!(config["codex"]["configs"]["OpenAI"]["upstreams"][0]["base_url"], "https://api.openai.com/v1");
+    assert_eq!(fs::read_to_string(&file).unwrap(), text);
+}
