@@ -143,7 +143,8 @@ impl UpstreamClient {
                 .and_then(|location| current_url.join(location).ok());
             let Some(next) = next else { return Ok(response) };
             followed += 1;
-            let same_host = url.host_str() == next.host_str() && url.port_or_known_default() == next.port_or_known_default();
+            let same_host =
+                url.host_str() == next.host_str() && url.port_or_known_default() == next.port_or_known_default();
             if followed >= MAX_REDIRECTS || !same_host {
                 return Ok(response);
             }
