@@ -81,6 +81,10 @@ pub enum SendError {
 
 impl UpstreamClient {
     pub fn new(connect_timeout: Duration) -> Result<UpstreamClient, BuildError> {
+        UpstreamClient::with_proxies(connect_timeout, Matcher::from_env())
+    }
+
+    fn with_proxies(connect_timeout: Duration, proxies: Matcher) -> Result<UpstreamClient, BuildError> {
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         // The system's roots too (a relay behind a company CA); unreadable
@@ -95,7 +99,7 @@ impl UpstreamClient {
         let mut tcp = HttpConnector::new();
         tcp.enforce_http(false);
         tcp.set_nodelay(true);
-        let proxies = Arc::new(Matcher::from_env());
+        let proxies = Arc::new(proxies);
         let connector = ProxyConnector { tcp, proxies: proxies.clone(), timeout: connect_timeout };
         let https = HttpsConnectorBuilder::new()
             .with_tls_config(tls)
@@ -363,5 +367,84 @@ impl Write for Conn {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The environment's proxies, against a fake proxy on a real socket:
+    //! what it is asked, in which form, with which credentials.
+
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// A proxy that answers one request with 200 and gives back its head.
+    async fn fake_proxy() -> (String, tokio::task::JoinHandle<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = format!("http://user:secret@{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = socket.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the client closed before its request head ended");
+                head.extend_from_slice(&buf[..n]);
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            if !head.starts_with("CONNECT") {
+                socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await.unwrap();
+            }
+            head
+        });
+        (addr, task)
+    }
+
+    #[tokio::test]
+    async fn plain_http_goes_through_the_proxy_in_absolute_form_with_its_credentials() {
+        let (proxy, head) = fake_proxy().await;
+        let client =
+            UpstreamClient::with_proxies(Duration::from_secs(5), Matcher::builder().http(proxy).build()).unwrap();
+        let url = Url::parse("http://relay.invalid/v1/responses?x=1").unwrap();
+        let response = client.send(Method::POST, &url, HeaderMap::new(), Bytes::from_static(b"{}")).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let head = head.await.unwrap().to_ascii_lowercase();
+        assert!(head.starts_with("post http://relay.invalid/v1/responses?x=1 http/1.1\r\n"), "{head}");
+        // user:secret
+        assert!(head.contains("proxy-authorization: basic dxnlcjpzzwnyzxq="), "{head}");
+    }
+
+    #[tokio::test]
+    async fn https_goes_through_a_connect_tunnel() {
+        let (proxy, head) = fake_proxy().await;
+        let client =
+            UpstreamClient::with_proxies(Duration::from_secs(5), Matcher::builder().https(proxy).build()).unwrap();
+        let url = Url::parse("https://relay.invalid/v1/responses").unwrap();
+        // The fake proxy closes instead of answering the CONNECT.
+        let err = client.send(Method::POST, &url, HeaderMap::new(), Bytes::new()).await.unwrap_err();
+        assert!(matches!(err, SendError::Connect(_)), "{err:?}");
+        let head = head.await.unwrap().to_ascii_lowercase();
+        assert!(head.starts_with("connect relay.invalid:443 http/1.1\r\n"), "{head}");
+        assert!(head.contains("proxy-authorization: basic dxnlcjpzzwnyzxq="), "{head}");
+    }
+
+    #[tokio::test]
+    async fn no_proxy_hosts_are_reached_directly() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let matcher = Matcher::builder().all("http://127.0.0.1:9".to_string()).no("127.0.0.1").build();
+        let client = UpstreamClient::with_proxies(Duration::from_secs(5), matcher).unwrap();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let n = socket.read(&mut buf).await.unwrap();
+            socket.write_all(b"HTTP/1.1 204 No Content\r\n\r\n").await.unwrap();
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        });
+        let url = Url::parse(&format!("http://127.0.0.1:{port}/v1/models")).unwrap();
+        let response = client.send(Method::GET, &url, HeaderMap::new(), Bytes::new()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        assert!(server.await.unwrap().starts_with("GET /v1/models HTTP/1.1\r\n"));
     }
 }
