@@ -28,11 +28,11 @@ pub struct LiveSettings {
     pub limits: Limits,
     pub policy: HealthPolicy,
     /// The client for upstreams (its connect timeout is `limits`').
-    pub http: reqwest::Client,
+    pub http: proxy::client::UpstreamClient,
 }
 
 impl LiveSettings {
-    fn new(settings: Settings, http: reqwest::Client) -> LiveSettings {
+    fn new(settings: Settings, http: proxy::client::UpstreamClient) -> LiveSettings {
         let limits = Limits::from(&settings.proxy);
         LiveSettings { policy: policy_of(&settings), limits, http, settings }
     }
@@ -49,7 +49,7 @@ pub fn policy_of(settings: &Settings) -> HealthPolicy {
 
 /// Watch `settings.json` starting from `settings` (already loaded, or
 /// given by the caller). Fails only if the HTTP client can't be built.
-pub fn watch(paths: &Paths, settings: Settings) -> Result<Watched<LiveSettings>, reqwest::Error> {
+pub fn watch(paths: &Paths, settings: Settings) -> Result<Watched<LiveSettings>, proxy::client::BuildError> {
     let limits = Limits::from(&settings.proxy);
     let http = proxy::http_client(&limits)?;
     let client = Mutex::new((limits.connect_timeout, http.clone()));

@@ -38,6 +38,8 @@ pub enum StartError {
     #[error("cannot create the HTTP client for upstreams: {0}")]
     Http(#[from] reqwest::Error),
     #[error(transparent)]
+    UpstreamClient(#[from] proxy::client::BuildError),
+    #[error(transparent)]
     Control(#[from] TokenError),
     #[error(transparent)]
     NoRuntime(#[from] NoRuntime),

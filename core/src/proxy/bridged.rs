@@ -77,7 +77,15 @@ pub(super) fn prepare(turn: &Turn, upstream: &ActiveUpstream) -> Result<Option<B
     Ok(Some(Bridged { path: chat::CHAT_PATH, body, direction }))
 }
 
-pub(super) type ByteStream = BoxStream<'static, reqwest::Result<Bytes>>;
+pub(super) type ByteStream = BoxStream<'static, Result<Bytes, hyper::Error>>;
+
+/// An upstream's answer as the stream of its body's pieces.
+pub(super) type UpstreamResponse = http::Response<hyper::body::Incoming>;
+
+/// The body of `response`, piece by piece as the upstream sends it.
+pub(super) fn body_stream(response: UpstreamResponse) -> ByteStream {
+    http_body_util::BodyDataStream::new(response.into_body()).boxed()
+}
 
 impl Bridged {
     /// The answer when the bridge gives it itself (`count_tokens`): the
@@ -104,7 +112,7 @@ impl Bridged {
     /// The chat answer as the client's: its headers and body. An error
     /// answer (one `lb::retry` did not fail over from) in the client's
     /// error shape.
-    pub async fn answer(&self, response: reqwest::Response) -> Result<(HeaderMap, ByteStream), UpstreamError> {
+    pub async fn answer(&self, response: UpstreamResponse) -> Result<(HeaderMap, ByteStream), UpstreamError> {
         let status = response.status();
         if !status.is_success() {
             return self.error_answer(status, response).await;
@@ -121,14 +129,14 @@ impl Bridged {
         }
         if event_stream {
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
-            return Ok((headers, self.translate_stream(response.bytes_stream().boxed())));
+            return Ok((headers, self.translate_stream(body_stream(response))));
         }
         // A whole answer: read it, then translate it at once.
         let body = read_all(response).await?;
         if self.stream() {
             // Asked to stream, it answered at once: the client still gets a stream.
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
-            let events = futures_util::stream::iter([Ok::<_, reqwest::Error>(body)]).boxed();
+            let events = futures_util::stream::iter([Ok::<_, hyper::Error>(body)]).boxed();
             return Ok((headers, self.translate_stream(events)));
         }
         let out = match &self.direction {
@@ -160,10 +168,10 @@ impl Bridged {
     async fn error_answer(
         &self,
         status: StatusCode,
-        response: reqwest::Response,
+        response: UpstreamResponse,
     ) -> Result<(HeaderMap, ByteStream), UpstreamError> {
         if !matches!(self.direction, Direction::Claude(_)) {
-            return Ok((response.headers().clone(), response.bytes_stream().boxed()));
+            return Ok((response.headers().clone(), body_stream(response)));
         }
         let mut headers = translated_headers(&response);
         let body = read_all(response).await?;
@@ -175,7 +183,7 @@ impl Bridged {
 
 /// The upstream's headers without those of its body's framing, which the
 /// translated body does not keep.
-fn translated_headers(response: &reqwest::Response) -> HeaderMap {
+fn translated_headers(response: &UpstreamResponse) -> HeaderMap {
     let mut headers = response.headers().clone();
     for name in [header::CONTENT_LENGTH, header::CONTENT_ENCODING, header::TRANSFER_ENCODING] {
         headers.remove(name);
@@ -183,8 +191,8 @@ fn translated_headers(response: &reqwest::Response) -> HeaderMap {
     headers
 }
 
-async fn read_all(response: reqwest::Response) -> Result<Bytes, UpstreamError> {
-    let mut stream = response.bytes_stream();
+async fn read_all(response: UpstreamResponse) -> Result<Bytes, UpstreamError> {
+    let mut stream = body_stream(response);
     let mut body = Vec::new();
     while let Some(piece) = stream.next().await {
         let piece = piece.map_err(|err| {

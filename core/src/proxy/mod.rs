@@ -26,6 +26,7 @@
 
 pub mod body;
 mod bridged;
+pub mod client;
 pub mod conns;
 pub mod counters;
 pub mod decode;
@@ -198,24 +199,7 @@ pub async fn serve_with(
 
 /// The HTTP client used for upstreams: rustls, connection pooling, and
 /// redirects followed only within the same host (a key must never be sent
-/// to a host the user did not configure).
-pub fn http_client(limits: &Limits) -> reqwest::Result<reqwest::Client> {
-    let policy = reqwest::redirect::Policy::custom(|attempt| {
-        let same_host = attempt.previous().first().is_some_and(|first| {
-            first.host_str() == attempt.url().host_str()
-                && first.port_or_known_default() == attempt.url().port_or_known_default()
-        });
-        if attempt.previous().len() >= 5 || !same_host {
-            attempt.stop()
-        } else {
-            attempt.follow()
-        }
-    });
-    reqwest::Client::builder()
-        .connect_timeout(limits.connect_timeout)
-        .redirect(policy)
-        .tcp_nodelay(true)
-        .pool_idle_timeout(Duration::from_secs(90))
-        .user_agent(concat!("codex-helper/", env!("CARGO_PKG_VERSION")))
-        .build()
+/// to a host the user did not configure). See [`client`].
+pub fn http_client(limits: &Limits) -> Result<client::UpstreamClient, client::BuildError> {
+    client::UpstreamClient::new(limits.connect_timeout)
 }

@@ -18,7 +18,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use futures_util::stream::BoxStream;
 use futures_util::{FutureExt, StreamExt};
 use tokio::time::{Instant, Sleep};
 
@@ -79,7 +78,7 @@ impl StreamFault {
 }
 
 pub struct Pump {
-    upstream: BoxStream<'static, reqwest::Result<Bytes>>,
+    upstream: super::bridged::ByteStream,
     pub observer: Observer,
     /// Forward whole SSE events only.
     framed: bool,
@@ -104,13 +103,18 @@ pub struct Pump {
 
 impl Pump {
     /// `judged`: the answer is a success whose stream must end properly.
-    pub fn new(response: reqwest::Response, observer: Observer, idle_timeout: Duration, judged: bool) -> Pump {
-        Pump::from_stream(response.bytes_stream().boxed(), observer, idle_timeout, judged)
+    pub fn new(
+        response: http::Response<hyper::body::Incoming>,
+        observer: Observer,
+        idle_timeout: Duration,
+        judged: bool,
+    ) -> Pump {
+        Pump::from_stream(super::bridged::body_stream(response), observer, idle_timeout, judged)
     }
 
     /// A pump over any byte stream (the tests feed it one directly).
     pub fn from_stream(
-        upstream: BoxStream<'static, reqwest::Result<Bytes>>,
+        upstream: super::bridged::ByteStream,
         observer: Observer,
         idle_timeout: Duration,
         judged: bool,
@@ -307,19 +311,15 @@ impl Pump {
     }
 }
 
-/// The innermost cause of a reqwest error: the part a person can act on.
-pub fn root_cause(err: &reqwest::Error) -> String {
-    let mut source: &dyn std::error::Error = err;
-    while let Some(next) = source.source() {
-        source = next;
-    }
-    source.to_string()
+/// The innermost cause of an error: the part a person can act on.
+pub fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    super::client::root_cause(err)
 }
 
 /// A body that failed after the response began, in words.
-pub fn describe_body_error(err: &reqwest::Error) -> String {
+pub fn describe_body_error(err: &hyper::Error) -> String {
     let root = root_cause(err);
-    if err.is_timeout() {
+    if super::client::is_timeout(err) {
         format!("timed out: {root}")
     } else {
         format!("the upstream connection broke mid-response: {root}")

@@ -14,11 +14,12 @@ use tokio::time::Instant;
 use futures_util::StreamExt;
 
 use super::bridged::{self, ByteStream};
+use super::client::SendError;
 use super::error::Reason;
 use super::headers;
 use super::model_map::{self, ModelField};
 use super::observe::Observer;
-use super::pump::{root_cause, Pump};
+use super::pump::Pump;
 use super::splice::hold_opening;
 use super::target::upstream_url;
 use super::ProxyState;
@@ -215,9 +216,9 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool) -> Tr
         upstream_headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("identity"));
     }
     let settings = &turn.settings;
-    let request = settings.http.request(turn.method.clone(), url).headers(upstream_headers).body(body);
+    let request = settings.http.send(turn.method.clone(), &url, upstream_headers, body);
     let limits = &settings.limits;
-    let response = match tokio::time::timeout(limits.response_header_timeout, request.send()).await {
+    let response = match tokio::time::timeout(limits.response_header_timeout, request).await {
         Err(_) => {
             return fail(UpstreamError::new(
                 ErrorKind::Timeout,
@@ -251,7 +252,7 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool) -> Tr
         _ => {
             // Taken, not cloned: the body stream does not need them.
             let mut response = response;
-            (std::mem::take(response.headers_mut()), response.bytes_stream().boxed())
+            (std::mem::take(response.headers_mut()), bridged::body_stream(response))
         }
     };
     let observer = Observer::new(state.service, &headers);
@@ -304,8 +305,8 @@ fn all_failed(active: &ActiveConfig, failures: Vec<(usize, Failed)>) -> Reason {
 
 /// The start of an upstream's error body (enough for [`SNIPPET`]), read
 /// for at most two seconds.
-async fn error_body(response: reqwest::Response) -> Vec<u8> {
-    error_body_of(response.bytes_stream().boxed()).await
+async fn error_body(response: bridged::UpstreamResponse) -> Vec<u8> {
+    error_body_of(bridged::body_stream(response)).await
 }
 
 async fn error_body_of(mut stream: ByteStream) -> Vec<u8> {
@@ -321,16 +322,14 @@ async fn error_body_of(mut stream: ByteStream) -> Vec<u8> {
     };
     tokio::time::timeout(Duration::from_secs(2), read).await.unwrap_or_default()
 }
-fn describe_send_error(err: &reqwest::Error, connect_timeout: Duration) -> String {
-    if err.is_connect() && err.is_timeout() {
-        return format!("could not connect within {} s (connect_timeout_ms)", connect_timeout.as_secs_f64());
-    }
-    let root = if err.is_timeout() { format!("timed out: {}", root_cause(err)) } else { root_cause(err) };
-    if err.is_connect() {
-        format!("could not connect: {root}")
-    } else if err.is_redirect() {
-        format!("redirect refused: {root}")
-    } else {
-        format!("request failed: {root}")
+fn describe_send_error(err: &SendError, connect_timeout: Duration) -> String {
+    match err {
+        SendError::ConnectTimeout => {
+            format!("could not connect within {} s (connect_timeout_ms)", connect_timeout.as_secs_f64())
+        }
+        SendError::Connect(root) => format!("could not connect: {root}"),
+        SendError::Redirect(root) => format!("redirect refused: {root}"),
+        SendError::Request { message, timed_out: true } => format!("request failed: timed out: {message}"),
+        SendError::Request { message, timed_out: false } => format!("request failed: {message}"),
     }
 }
