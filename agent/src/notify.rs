@@ -34,9 +34,10 @@ impl Note {
 /// What has been announced so far.
 #[derive(Default)]
 pub struct Notifier {
-    /// (service, config, base_url) announced as out of quota.
+    /// (service, config, upstream name) announced as out of quota: the
+    /// name tells two keys of one relay apart (see `ReportUpstream::name`).
     exhausted: BTreeSet<(Service, String, String)>,
-    /// Services announced as served by a fallback (config, base_url).
+    /// Services announced as served by a fallback (config, upstream name).
     off_primary: BTreeMap<Service, (String, String)>,
     /// Services announced as having no usable upstream (config).
     all_down: BTreeMap<Service, String>,
@@ -53,8 +54,8 @@ impl Notifier {
             let Some(config) = live.active_config.clone() else { continue };
             // Quota, per upstream of the active config.
             for up in &live.upstreams {
-                let key = (service, config.clone(), up.base_url.clone());
-                let host = &up.label;
+                let host = up.display_name();
+                let key = (service, config.clone(), host.to_string());
                 let exhausted = up.exhausted();
                 if exhausted && self.exhausted.insert(key.clone()) {
                     notes.push(Note {
@@ -76,10 +77,15 @@ impl Notifier {
                 if *s != service || **c != *config {
                     continue;
                 }
-                let host = host_label(base_url);
-                let primary = live.upstreams.first().map(|u| u.label.clone()).unwrap_or_default();
+                // The upstream at that position, when it is the one the
+                // event means (the report may be a reload behind).
+                let host = match live.upstreams.get(*index).filter(|u| u.base_url.trim() == base_url.trim()) {
+                    Some(up) => up.display_name().to_string(),
+                    None => host_label(base_url),
+                };
+                let primary = live.upstreams.first().map(|u| u.display_name().to_string()).unwrap_or_default();
                 if *index > 0 {
-                    let now = (config.clone(), base_url.to_string());
+                    let now = (config.clone(), host.clone());
                     if self.off_primary.get(&service) != Some(&now) {
                         self.off_primary.insert(service, now);
                         notes.push(Note {
@@ -182,8 +188,11 @@ mod tests {
     use codex_helper_core::report::{self, Facts, LiveState};
 
     fn status(lb: &LoadBalancer, ids: &[UpstreamId]) -> AppStatus {
-        let file = ConfigFile::default();
-        let mut facts = Facts::new(Service::Codex, 3211, true, Serving::Serving { port: 3211 }, &file);
+        status_of(lb, ids, &ConfigFile::default())
+    }
+
+    fn status_of(lb: &LoadBalancer, ids: &[UpstreamId], file: &ConfigFile) -> AppStatus {
+        let mut facts = Facts::new(Service::Codex, 3211, true, Serving::Serving { port: 3211 }, file);
         facts.live = Some(LiveState {
             service: Service::Codex,
             owner: "app".into(),
@@ -242,6 +251,34 @@ mod tests {
             base_url: "https://a.example/v1".into(),
         };
         assert_eq!(n.observe(&status(&lb, &ids), &[back]).pop().unwrap().title, "Codex is back on a.example");
+    }
+
+    /// Two keys of one relay are two upstreams: each is announced by its
+    /// key's name, and one recovering does not hide the other's state.
+    #[test]
+    fn two_keys_of_one_relay_are_announced_apart() {
+        let url = "https://pool.example/v1";
+        let (k1, k2) = ("sk-pool-one-11112222", "sk-pool-two-33334444");
+        let file: ConfigFile = serde_json::from_value(serde_json::json!({"codex": {"active": "main", "configs": {
+            "main": {"name": "main", "upstreams": [
+                {"base_url": url, "auth": {"auth_token": k1}, "alias": "work"},
+                {"base_url": url, "auth": {"auth_token": k2}}]}}}}))
+        .unwrap();
+        let lb = LoadBalancer::new(Service::Codex, Default::default());
+        let ids = vec![UpstreamId::with_key("main", url, Some(k1)), UpstreamId::with_key("main", url, Some(k2))];
+        let mut n = Notifier::default();
+        let titles = |n: &mut Notifier, events: &[LbEvent]| -> Vec<String> {
+            n.observe(&status_of(&lb, &ids, &file), events).into_iter().map(|n| n.title).collect()
+        };
+        lb.set_exhausted(&ids[0], true);
+        assert_eq!(titles(&mut n, &[]), ["pool.example [work] is out of quota"]);
+        lb.set_exhausted(&ids[1], true);
+        assert_eq!(titles(&mut n, &[])[0], "pool.example [sk-…4444] is out of quota", "not deduplicated by URL");
+        lb.set_exhausted(&ids[0], false);
+        assert_eq!(titles(&mut n, &[])[0], "pool.example [work] has quota again");
+        let moved =
+            LbEvent::ServingChanged { service: Service::Codex, config: "main".into(), index: 1, base_url: url.into() };
+        assert_eq!(titles(&mut n, &[moved]), ["Codex failed over to pool.example [sk-…4444]"]);
     }
 
     /// Regression (issue 9 #11): a problem quoting an upstream's error used

@@ -189,3 +189,23 @@ fn the_printed_level_word_is_the_json_one() {
         assert_eq!(level.to_string(), level.word());
     }
 }
+
+/// Two keys of one relay are told apart by name (alias, else masked key),
+/// and carry their cap; an upstream alone at its URL is just its host.
+#[test]
+fn pooled_upstreams_are_named_by_their_key_and_show_their_cap() {
+    let f: ConfigFile = serde_json::from_value(serde_json::json!({
+        "codex": {"active": "pool", "configs": {
+            "pool": {"name": "pool", "upstreams": [
+                {"base_url": A, "auth": {"auth_token": "sk-pool-first-0000aaaa"}, "alias": "work", "max_concurrent": 2},
+                {"base_url": A, "auth": {"auth_token": "sk-pool-second-1111bbbb"}},
+                {"base_url": B, "auth": {"auth_token": "sk-pool-third-2222cccc"}}]}}}
+    }))
+    .unwrap();
+    let r = build(Facts::new(Service::Codex, 3211, true, Serving::Serving { port: 3211 }, &f));
+    let names: Vec<&str> = r.upstreams.iter().map(|u| u.display_name()).collect();
+    assert_eq!(names, ["a.example [work]", "a.example [sk-…bbbb]", "b.example:8443"]);
+    assert_eq!(r.upstreams[0].max_concurrent, Some(2));
+    assert_eq!(r.upstreams[1].max_concurrent, None);
+    assert_eq!(r.upstreams[0].label_with_protocol(Service::Codex), "a.example [work]");
+}
