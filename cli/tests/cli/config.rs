@@ -70,7 +70,7 @@ fn add_creates_the_config_makes_it_active_and_masks_the_key() {
     );
     assert_eq!(
         v["upstream"],
-        json!({ "base_url": "https://b.example:8443/v1", "auth_token": null, "api_key": "cr-…9999", "alias": null, "key_label": "cr-…9999", "tags": { "provider_id": "b", "note": "x=y" }, "protocol": "responses", "model_map": {}, "headers": {} })
+        json!({ "base_url": "https://b.example:8443/v1", "auth_token": null, "api_key": "cr-…9999", "alias": null, "key_label": "cr-…9999", "tags": { "provider_id": "b", "note": "x=y" }, "protocol": "responses", "model_map": {}, "headers": {}, "max_concurrent": null })
     );
 
     let file = config_json(&home);

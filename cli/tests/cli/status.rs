@@ -42,8 +42,8 @@ fn without_a_proxy_status_shows_the_configured_state() {
     assert_eq!(
         codex["upstreams"],
         json!([{
-            "base_url": "https://a.example/v1", "label": "a.example", "key": "sk-…abcd", "alias": null, "state": "unknown", "live": null,
-            "quota": null, "protocol": "responses"
+            "base_url": "https://a.example/v1", "label": "a.example", "name": "a.example", "key": "sk-…abcd", "alias": null, "state": "unknown", "live": null,
+            "quota": null, "protocol": "responses", "max_concurrent": null
         }])
     );
     assert_eq!(codex["strategy"], "priority");
