@@ -21,7 +21,12 @@ const KEY_B: &str = "sk-cap-key-bbbb-000000002";
 
 /// A config `main` of `service` with `upstreams` (each `(url, key, cap,
 /// alias)`), under `strategy`, and settings.json's `lb` section `lb`.
-fn write_home(service: Service, strategy: &str, upstreams: &[(&str, &str, Option<u32>, Option<&str>)], lb: Value) -> TestHome {
+fn write_home(
+    service: Service,
+    strategy: &str,
+    upstreams: &[(&str, &str, Option<u32>, Option<&str>)],
+    lb: Value,
+) -> TestHome {
     let ups: Vec<Value> = upstreams
         .iter()
         .map(|(url, key, cap, alias)| {
@@ -62,7 +67,8 @@ async fn a_request_beyond_the_cap_goes_to_the_next_upstream_and_the_slot_frees_a
     for service in Service::ALL {
         let (a, b) = (MockUpstream::start().await, MockUpstream::start().await);
         let (a_url, b_url) = (base_url_for(service, &a.url()), base_url_for(service, &b.url()));
-        let home = write_home(service, "priority", &[(&a_url, KEY_A, Some(1), None), (&b_url, KEY_B, None, None)], json!({}));
+        let home =
+            write_home(service, "priority", &[(&a_url, KEY_A, Some(1), None), (&b_url, KEY_B, None, None)], json!({}));
         let proxy = Proxy::start(&home, service).await;
         a.set_default(Reply::sse(ok_stream(service, "from a")));
         b.set_default(Reply::sse(ok_stream(service, "from b")));
@@ -95,7 +101,8 @@ async fn when_every_upstream_is_full_a_request_waits_for_the_first_free_slot() {
     let service = Service::Codex;
     let a = MockUpstream::start().await;
     let url = base_url_for(service, &a.url());
-    let home = write_home(service, "priority", &[(&url, KEY_A, Some(1), None)], json!({ "max_concurrent_wait_ms": 10_000 }));
+    let home =
+        write_home(service, "priority", &[(&url, KEY_A, Some(1), None)], json!({ "max_concurrent_wait_ms": 10_000 }));
     let proxy = Proxy::start(&home, service).await;
     a.set_default(Reply::sse(ok_stream(service, "second")));
     let gate = Gate::new();
@@ -148,7 +155,10 @@ async fn a_bounded_wait_ends_in_a_native_503_naming_the_caps() {
         let waited = started.elapsed();
         assert_eq!(refused.status(), 503, "{service}");
         assert_eq!(refused.headers()["retry-after"], "1", "{service}");
-        assert!(waited >= Duration::from_millis(300) && waited < Duration::from_secs(5), "{service}: waited {waited:?}");
+        assert!(
+            waited >= Duration::from_millis(300) && waited < Duration::from_secs(5),
+            "{service}: waited {waited:?}"
+        );
         let body: Value = refused.json().await.unwrap();
         let message = native_error_message(service, &body);
         assert!(message.contains("max_concurrent cap"), "{service}: {message}");
@@ -171,7 +181,8 @@ async fn a_client_leaving_mid_stream_frees_the_slot() {
     for service in Service::ALL {
         let a = MockUpstream::start().await;
         let url = base_url_for(service, &a.url());
-        let home = write_home(service, "priority", &[(&url, KEY_A, Some(1), None)], json!({ "max_concurrent_wait_ms": 0 }));
+        let home =
+            write_home(service, "priority", &[(&url, KEY_A, Some(1), None)], json!({ "max_concurrent_wait_ms": 0 }));
         let proxy = Proxy::start(&home, service).await;
         a.set_default(Reply::sse(ok_stream(service, "after")));
         let never = Gate::new();

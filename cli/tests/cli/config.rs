@@ -401,7 +401,22 @@ fn a_second_key_for_a_url_is_added_removed_by_alias_and_the_strategy_is_set() {
 fn max_concurrent_is_stored_shown_changed_and_zero_refused() {
     let home = TestHome::new();
     let url = "https://relay.example/v1";
-    ok(&home, &["config", "add", "capped", "--base-url", url, "--auth-token", KEY, "--key-alias", "one", "--max-concurrent", "2"]);
+    ok(
+        &home,
+        &[
+            "config",
+            "add",
+            "capped",
+            "--base-url",
+            url,
+            "--auth-token",
+            KEY,
+            "--key-alias",
+            "one",
+            "--max-concurrent",
+            "2",
+        ],
+    );
     let ups = &config_json(&home)["codex"]["configs"]["capped"]["upstreams"];
     assert_eq!(ups[0]["max_concurrent"], 2);
     assert!(ok(&home, &["config", "list"]).contains("relay.example (max_concurrent 2)"));

@@ -184,7 +184,12 @@ impl Default for LbSettings {
         // slot (most answers take seconds), well inside the clients' own
         // patience (Codex waits minutes for a first byte), and short enough
         // that a user at a full pool gets a clear error, not a hang.
-        LbSettings { failure_threshold: 3, cooldown_ms: 30_000, max_cooldown_ms: 600_000, max_concurrent_wait_ms: 30_000 }
+        LbSettings {
+            failure_threshold: 3,
+            cooldown_ms: 30_000,
+            max_cooldown_ms: 600_000,
+            max_concurrent_wait_ms: 30_000,
+        }
     }
 }
 
@@ -293,7 +298,10 @@ impl Settings {
         if self.lb.max_concurrent_wait_ms > MAX_CONCURRENT_WAIT_LIMIT_MS {
             return bad(
                 "lb.max_concurrent_wait_ms",
-                format!("is {}, longer than the limit of {MAX_CONCURRENT_WAIT_LIMIT_MS} (10 minutes)", self.lb.max_concurrent_wait_ms),
+                format!(
+                    "is {}, longer than the limit of {MAX_CONCURRENT_WAIT_LIMIT_MS} (10 minutes)",
+                    self.lb.max_concurrent_wait_ms
+                ),
                 "the default is 30000 (30 s); 0 answers at once",
             );
         }

@@ -43,7 +43,9 @@ impl RuleRow {
             FilterRule::Replace { source, target } => {
                 RuleRow { op: RuleOp::Replace, source: source.clone(), target: target.clone() }
             }
-            FilterRule::Remove { source } => RuleRow { op: RuleOp::Remove, source: source.clone(), target: String::new() },
+            FilterRule::Remove { source } => {
+                RuleRow { op: RuleOp::Remove, source: source.clone(), target: String::new() }
+            }
         }
     }
 

@@ -69,7 +69,12 @@ fn list(tried: &[(Arc<str>, UpstreamError)]) -> String {
     tried.iter().map(|(url, e)| format!("{url} → {e}")).collect::<Vec<_>>().join("; ")
 }
 
-fn at_capacity(config: &str, full: &[(Arc<str>, u32)], waited: Duration, tried: &[(Arc<str>, UpstreamError)]) -> String {
+fn at_capacity(
+    config: &str,
+    full: &[(Arc<str>, u32)],
+    waited: Duration,
+    tried: &[(Arc<str>, UpstreamError)],
+) -> String {
     let full = full.iter().map(|(label, cap)| format!("{label} at {cap}/{cap}")).collect::<Vec<_>>().join(", ");
     let mut message = format!(
         "codex-helper: every upstream of config `{config}` that could take this request is at its max_concurrent cap ({full}) and none freed a slot within {} s (lb.max_concurrent_wait_ms in ~/.codex-helper/settings.json); retry shortly, or raise max_concurrent with `ch config add {config} --base-url URL --max-concurrent N`",
@@ -80,7 +85,6 @@ fn at_capacity(config: &str, full: &[(Arc<str>, u32)], waited: Duration, tried: 
     }
     message
 }
-
 
 impl Reason {
     pub fn status(&self) -> StatusCode {

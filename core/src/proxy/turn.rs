@@ -170,11 +170,8 @@ impl Turn {
         }
         let wait = self.settings.max_concurrent_wait;
         let deadline = *self.wait_deadline.get_or_insert_with(|| Instant::now() + wait);
-        let waiting: Vec<(usize, Arc<Slot>, u32)> = self
-            .busy
-            .iter()
-            .filter_map(|&i| self.slot(i).map(|(cap, slot)| (i, slot.clone(), cap)))
-            .collect();
+        let waiting: Vec<(usize, Arc<Slot>, u32)> =
+            self.busy.iter().filter_map(|&i| self.slot(i).map(|(cap, slot)| (i, slot.clone(), cap))).collect();
         let (index, permit) = slots::wait_any(&waiting, deadline).await?;
         self.busy.retain(|&i| i != index);
         Some((index, Some(permit)))
@@ -263,12 +260,7 @@ impl Turn {
             })
             .collect();
         let tried = failures.into_iter().map(|(i, f)| (self.active.upstreams[i].base_url.clone(), f.error)).collect();
-        Reason::AtCapacity {
-            config: self.active.name.clone(),
-            full,
-            waited: self.settings.max_concurrent_wait,
-            tried,
-        }
+        Reason::AtCapacity { config: self.active.name.clone(), full, waited: self.settings.max_concurrent_wait, tried }
     }
 }
 

@@ -13,13 +13,12 @@ impl From<FilterEditError> for CommandError {
         let message = err.to_string();
         match err {
             // `rules[1].source`: the row and field the form marks.
-            FilterEditError::Rule { index, field, .. } => CommandError::invalid(&format!("rules[{index}].{field}"), message),
-            FilterEditError::File(_) => CommandError::Config {
-                file: "~/.codex-helper/filter.json".into(),
-                line: None,
-                key: None,
-                message,
-            },
+            FilterEditError::Rule { index, field, .. } => {
+                CommandError::invalid(&format!("rules[{index}].{field}"), message)
+            }
+            FilterEditError::File(_) => {
+                CommandError::Config { file: "~/.codex-helper/filter.json".into(), line: None, key: None, message }
+            }
             FilterEditError::Write { path, .. } => CommandError::Io { path: Some(path.display().to_string()), message },
             _ => CommandError::failed(message),
         }

@@ -74,7 +74,9 @@ pub fn save_proxy_settings(state: State<'_, WindowState>, settings: ProxyLbSetti
     s.proxy = settings.proxy;
     s.lb = settings.lb;
     s.save(paths).map_err(|err| match CommandError::new(err) {
-        CommandError::Config { key: Some(key), message, .. } => CommandError::InvalidInput { field: Some(key), message },
+        CommandError::Config { key: Some(key), message, .. } => {
+            CommandError::InvalidInput { field: Some(key), message }
+        }
         other => other,
     })
 }
