@@ -418,6 +418,7 @@ mod tests {
             exhausted: Some(false),
             checked_at_ms,
             error: None,
+            key: None,
         };
         let at = |q: QuotaState| {
             let s = live_with(Serving::Serving { port: 3211 }, lb.snapshot(&ids), &[q]);
@@ -450,6 +451,7 @@ mod tests {
             exhausted: Some(false),
             checked_at_ms: 0,
             error: None,
+            key: None,
         };
         let s = live_with(Serving::Serving { port: 3211 }, lb.snapshot(&ids), &[quota]);
         assert_eq!(upstream_line(Service::Codex, &s.upstreams[0]), "packy.example — ok · 42% of budget left");

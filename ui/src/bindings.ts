@@ -450,6 +450,12 @@ export type QuotaState = {
 	exhausted: boolean | null,
 	checked_at_ms: number,
 	error: string | null,
+	/**
+	 *  The masked key (`sk-…abcd`) of the upstream it is about: two keys of
+	 *  one relay are two upstreams with a state each. Absent in files from
+	 *  older proxies and for upstreams without a key.
+	 */
+	key?: string | null,
 };
 
 /**  The outcome of [`remove`]. */

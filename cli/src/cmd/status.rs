@@ -107,7 +107,16 @@ fn print_service(s: &ServiceReport) {
             _ => String::new(),
         };
         let error = q.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default();
-        outln!("  quota {} via {}: {state}{money}{error}", q.base_url, q.provider_id);
+        // Two keys of one relay each have a line: named like their upstream.
+        let same_url: Vec<_> = s.upstreams.iter().filter(|u| u.base_url.trim() == q.base_url.trim()).collect();
+        let whose = match same_url.iter().find(|u| q.key.is_some() && u.key == q.key) {
+            Some(u) if same_url.len() > 1 => format!(
+                " key {}",
+                crate::output::shown(u.alias.as_deref().unwrap_or(u.key.as_deref().unwrap_or_default()))
+            ),
+            _ => String::new(),
+        };
+        outln!("  quota {}{whose} via {}: {state}{money}{error}", q.base_url, q.provider_id);
     }
     let client = s.service.client_name();
     match (&s.switch, &s.switch_error) {

@@ -254,9 +254,14 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
     let Facts { service, port, enabled, serving, live, live_error, port_taken_by_other, file, switch, quota } = facts;
     let section = file.as_ref().ok().map(|f| f.service(service));
     let quota: Vec<QuotaState> = quota.iter().filter(|q| q.service == service).cloned().collect();
-    let quota_of = |config: &str, base_url: &str| {
+    // By config, URL and masked key: two keys of one relay each have their
+    // own answer (a state without a key, from an older proxy, is the URL's).
+    let quota_of = |config: &str, base_url: &str, key: Option<&str>| {
         let same = |a: &str, b: &str| a.trim().trim_end_matches('/') == b.trim().trim_end_matches('/');
-        quota.iter().find(|q| q.config == config && same(&q.base_url, base_url)).cloned()
+        quota
+            .iter()
+            .find(|q| q.config == config && same(&q.base_url, base_url) && (q.key.is_none() || q.key.as_deref() == key))
+            .cloned()
     };
     // The live view numbers upstreams as the proxy serves them; the file
     // read here is normally the same, and when it is not (an edit not yet
@@ -305,17 +310,18 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
                 .into_iter()
                 .map(|mut u| {
                     u.last_error = u.last_error.take().map(scrub_owned);
+                    let key = key_of(&u.config, &u.base_url, u.index);
                     ReportUpstream {
                         label: host_label(&u.base_url),
                         name: String::new(),
-                        key: key_of(&u.config, &u.base_url, u.index),
+                        quota: quota_of(&u.config, &u.base_url, key.as_deref()),
+                        key,
                         alias: alias_of(&u.config, &u.base_url, u.index),
                         protocol: protocol_of(&u.config, &u.base_url, u.index),
                         model_map: model_map_of(&u.config, &u.base_url, u.index),
                         headers: headers_of(&u.config, &u.base_url, u.index),
                         max_concurrent: cap_of(&u.config, &u.base_url, u.index),
                         state: u.state.into(),
-                        quota: quota_of(&u.config, &u.base_url),
                         base_url: u.base_url.clone(),
                         live: Some(u),
                     }
@@ -329,19 +335,22 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
                 .map(|c| {
                     c.upstreams
                         .iter()
-                        .map(|u| ReportUpstream {
-                            base_url: u.base_url.clone(),
-                            label: host_label(&u.base_url),
-                            name: String::new(),
-                            key: UpstreamView::of(u, service).key().map(str::to_string),
-                            alias: u.alias.clone(),
-                            state: UpstreamHealth::Unknown,
-                            live: None,
-                            quota: quota_of(&c.name, &u.base_url),
-                            protocol: Some(u.protocol(service)),
-                            model_map: u.model_map.0.clone(),
-                            headers: crate::config::masked_headers(&u.headers),
-                            max_concurrent: u.max_concurrent,
+                        .map(|u| {
+                            let key = UpstreamView::of(u, service).key().map(str::to_string);
+                            ReportUpstream {
+                                base_url: u.base_url.clone(),
+                                label: host_label(&u.base_url),
+                                name: String::new(),
+                                quota: quota_of(&c.name, &u.base_url, key.as_deref()),
+                                key,
+                                alias: u.alias.clone(),
+                                state: UpstreamHealth::Unknown,
+                                live: None,
+                                protocol: Some(u.protocol(service)),
+                                model_map: u.model_map.0.clone(),
+                                headers: crate::config::masked_headers(&u.headers),
+                                max_concurrent: u.max_concurrent,
+                            }
                         })
                         .collect()
                 })

@@ -44,6 +44,11 @@ pub struct QuotaState {
     pub exhausted: Option<bool>,
     pub checked_at_ms: u64,
     pub error: Option<String>,
+    /// The masked key (`sk-…abcd`) of the upstream it is about: two keys of
+    /// one relay are two upstreams with a state each. Absent in files from
+    /// older proxies and for upstreams without a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// The latest [`QuotaState`]s of a running proxy, shared with status
@@ -90,11 +95,12 @@ impl QuotaBoard {
         board.states.retain(|s| s.provider_id != provider_id);
         board.states.extend(states);
         board.states.sort_by(|a, b| {
-            (&a.provider_id, a.service, &a.config, &a.base_url).cmp(&(
+            (&a.provider_id, a.service, &a.config, &a.base_url, &a.key).cmp(&(
                 &b.provider_id,
                 b.service,
                 &b.config,
                 &b.base_url,
+                &b.key,
             ))
         });
         let changed = board.states != before;

@@ -48,6 +48,9 @@ struct Target {
     service: Service,
     id: UpstreamId,
     token: Result<String, String>,
+    /// The upstream's own key, masked, to tell its state from another key's
+    /// at the same URL (the token asked with may be `token_env`'s).
+    key: Option<String>,
 }
 
 /// The poller of one runtime; [`Poller::run`] is its task.
@@ -210,14 +213,15 @@ fn targets(snapshot: &Snapshot, provider: &Provider) -> Vec<Target> {
             if !provider.matches(&id.base_url) {
                 continue;
             }
+            let upstream = named.and_then(|n| n.upstreams.get(i));
+            let key = upstream.and_then(|u| u.key()).map(|k| crate::redact::mask_secret(k));
             let token = env_token.clone().unwrap_or_else(|| {
-                named
-                    .and_then(|n| n.upstreams.get(i))
+                upstream
                     .and_then(|u| u.key())
                     .map(|k| k.trim().to_string())
                     .ok_or_else(|| "the upstream has no auth_token to ask the provider with; set token_env".to_string())
             });
-            out.push(Target { service, id: id.clone(), token });
+            out.push(Target { service, id: id.clone(), token, key });
         }
     }
     out
@@ -270,6 +274,7 @@ fn state_of(provider: &str, t: &Target, answer: Result<(f64, f64), String>, chec
         exhausted: budget.zip(spent).map(|(b, s)| is_exhausted(b, s)),
         checked_at_ms,
         error,
+        key: t.key.clone(),
     }
 }
 
@@ -360,7 +365,8 @@ mod tests {
         assert!(is_exhausted(10.0, 10.0));
         assert!(!is_exhausted(10.0, 9.99));
         assert!(!is_exhausted(0.0, 5.0), "no budget set means no limit");
-        let t = Target { service: Service::Codex, id: UpstreamId::new("m", "https://a"), token: Ok("t".into()) };
+        let t =
+            Target { service: Service::Codex, id: UpstreamId::new("m", "https://a"), token: Ok("t".into()), key: None };
         let s = state_of("p", &t, Ok((10.0, 2.5)), 7);
         assert_eq!((s.exhausted, s.remaining_pct, s.checked_at_ms), (Some(false), Some(75.0), 7));
         let s = state_of("p", &t, Err("HTTP 500".into()), 7);
@@ -393,5 +399,8 @@ mod tests {
                 (Service::Claude, "https://packycode.com", Ok("key-c")),
             ]
         );
+        // Each state names its upstream's own key (masked), not the URL's.
+        let keys: Vec<Option<&str>> = got.iter().map(|t| t.key.as_deref()).collect();
+        assert_eq!(keys, [Some("****"), None, Some("****")]);
     }
 }
