@@ -327,6 +327,7 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     assert.match(await (await wd.css(row(1))).text(), /first/);
     assert.match(await (await wd.css(row(2))).text(), /second/);
     assert.ok(!(await wd.bodyText()).includes("sk-test-pool-second-2222"), "keys stay masked");
+    await wd.execute("document.querySelector('[data-config=\"pool\"]').scrollIntoView()");
     shot("configs-pool-two-keys");
 
     // The strategy.
@@ -337,7 +338,12 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     await (await wd.waitCss(`${row(2)} [data-testid="edit-upstream"]`)).click();
     assert.equal(await wd.execute('return document.querySelector(\'input[name="key_alias"]\').value'), "second");
     await fill('input[name="key_alias"]', "spare");
-    await (await wd.css('input[name="max_concurrent"]')).clear();
+    // WebDriver's clear() fires no input event, so Svelte would keep the old
+    // value: empty the field the way typing does.
+    await wd.execute(
+      "const i = document.querySelector(arguments[0]); i.value = ''; i.dispatchEvent(new Event('input', { bubbles: true }));",
+      ['input[name="max_concurrent"]'],
+    );
     await (await wd.waitText("+ add header", "button")).click();
     await fill('input[aria-label="header name 1"]', "X-Title");
     await fill('input[aria-label="header value 1"]', "pool-test");
@@ -354,6 +360,7 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     await (await wd.waitCss(`${row(1)} [data-testid="confirm-remove-upstream"]`)).click();
     await waitFor("one upstream left", () => pool().upstreams.length === 1, { timeout: 10_000 });
     assert.equal(pool().upstreams[0].alias, "spare");
+    await wd.execute("document.querySelector('[data-config=\"pool\"]').scrollIntoView()");
     shot("configs-pool-removed");
   });
 
@@ -433,6 +440,8 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     await fill('input[name="lb.failure_threshold"]', "3");
     await (await wd.css('[data-testid="save-proxy-settings"]')).click();
     await waitFor("the threshold back", () => JSON.parse(fs.readFileSync(settingsFile, "utf8")).lb.failure_threshold === 3, { timeout: 5000 });
+    // The tray flows after this one watch the Configs screen follow them.
+    await open("configs");
   });
 
   flow("(tray) the menu stays put while nothing in it changes", async () => {
