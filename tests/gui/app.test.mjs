@@ -301,6 +301,7 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     const row = (n) => `[data-config="pool"] tbody tr:nth-child(${n})`;
     const pool = () => env.configJson().codex.configs.pool;
     await open("configs");
+    await wd.waitCss("[data-config]"); // loaded: the form got its default config name
     // The first key, with a name.
     await fill('input[name="config"]', "pool");
     await fill('input[name="base_url"]', env.mockA.baseUrl);
@@ -308,6 +309,9 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     await fill('input[name="key_alias"]', "first");
     await (await wd.waitText("Save upstream", "button")).click();
     await waitFor("pool in config.json", () => pool()?.upstreams.length === 1, { timeout: 10_000 });
+    // The form is reset once the save returns (the file is written before):
+    // typing earlier would land in the old form.
+    await wd.waitBody(/config pool \(key sk-…1111\)/, { timeout: 5000 });
     // A second key for the same URL, with a cap: a refused cap is marked first.
     await fill('input[name="config"]', "pool");
     await fill('input[name="base_url"]', env.mockA.baseUrl);
@@ -319,6 +323,7 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     await fill('input[name="max_concurrent"]', "2");
     await (await wd.waitText("Save upstream", "button")).click();
     const two = await waitFor("a second upstream at the same URL", () => (pool()?.upstreams.length === 2 ? pool() : false), { timeout: 10_000 });
+    await wd.waitBody(/config pool \(key sk-…2222\)/, { timeout: 5000 });
     assert.deepEqual(two.upstreams.map((u) => [u.base_url, u.alias, u.max_concurrent ?? null]), [
       [env.mockA.baseUrl, "first", null],
       [env.mockA.baseUrl, "second", 2],
