@@ -214,7 +214,7 @@ fn targets(snapshot: &Snapshot, provider: &Provider) -> Vec<Target> {
                 continue;
             }
             let upstream = named.and_then(|n| n.upstreams.get(i));
-            let key = upstream.and_then(|u| u.key()).map(|k| crate::redact::mask_secret(k));
+            let key = upstream.and_then(|u| u.key()).map(crate::redact::mask_secret);
             let token = env_token.clone().unwrap_or_else(|| {
                 upstream
                     .and_then(|u| u.key())
