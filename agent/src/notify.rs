@@ -66,10 +66,15 @@ impl Notifier {
                 if *s != service || **c != *config {
                     continue;
                 }
-                let host = host_label(base_url);
-                let primary = live.upstreams.first().map(|u| u.label.clone()).unwrap_or_default();
+                // The upstream at that position, when it is the one the
+                // event means (the report may be a reload behind).
+                let host = match live.upstreams.get(*index).filter(|u| u.base_url.trim() == base_url.trim()) {
+                    Some(up) => up.display_name().to_string(),
+                    None => host_label(base_url),
+                };
+                let primary = live.upstreams.first().map(|u| u.display_name().to_string()).unwrap_or_default();
                 if *index > 0 {
-                    let now = (config.clone(), base_url.to_string());
+                    let now = (config.clone(), host.clone());
                     if self.off_primary.get(&service) != Some(&now) {
                         self.off_primary.insert(service, now);
                         notes.push(Note {
@@ -213,8 +218,11 @@ mod tests {
     use codex_helper_core::report::{self, Facts, LiveState};
 
     fn status(lb: &LoadBalancer, ids: &[UpstreamId]) -> AppStatus {
-        let file = ConfigFile::default();
-        let mut facts = Facts::new(Service::Codex, 3211, true, Serving::Serving { port: 3211 }, &file);
+        status_of(lb, ids, &ConfigFile::default())
+    }
+
+    fn status_of(lb: &LoadBalancer, ids: &[UpstreamId], file: &ConfigFile) -> AppStatus {
+        let mut facts = Facts::new(Service::Codex, 3211, true, Serving::Serving { port: 3211 }, file);
         facts.live = Some(LiveState {
             service: Service::Codex,
             owner: "app".into(),
@@ -319,6 +327,31 @@ mod tests {
             base_url: "https://a.example/v1".into(),
         };
         assert_eq!(n.observe(&status(&lb, &ids), &[back]).pop().unwrap().title, "Codex is back on a.example");
+    }
+
+    /// Two keys of one relay are two upstreams: a failover names the key it
+    /// moved to (quota notes per key: `quota_notes_are_deduplicated_per_key_not_per_url`).
+    #[test]
+    fn two_keys_of_one_relay_are_announced_apart() {
+        let url = "https://pool.example/v1";
+        let (k1, k2) = ("sk-pool-one-11112222", "sk-pool-two-33334444");
+        let file: ConfigFile = serde_json::from_value(serde_json::json!({"codex": {"active": "main", "configs": {
+            "main": {"name": "main", "upstreams": [
+                {"base_url": url, "auth": {"auth_token": k1}, "alias": "work"},
+                {"base_url": url, "auth": {"auth_token": k2}}]}}}}))
+        .unwrap();
+        let lb = LoadBalancer::new(Service::Codex, Default::default());
+        let ids = vec![UpstreamId::with_key("main", url, Some(k1)), UpstreamId::with_key("main", url, Some(k2))];
+        let mut n = Notifier::default();
+        let titles = |n: &mut Notifier, events: &[LbEvent]| -> Vec<String> {
+            n.observe(&status_of(&lb, &ids, &file), events).into_iter().map(|n| n.title).collect()
+        };
+        let moved =
+            LbEvent::ServingChanged { service: Service::Codex, config: "main".into(), index: 1, base_url: url.into() };
+        assert_eq!(titles(&mut n, &[moved]), ["Codex failed over to pool.example [sk-…4444]"]);
+        let back =
+            LbEvent::ServingChanged { service: Service::Codex, config: "main".into(), index: 0, base_url: url.into() };
+        assert_eq!(titles(&mut n, &[back]), ["Codex is back on pool.example [work]"]);
     }
 
     /// Regression (issue 9 #11): a problem quoting an upstream's error used

@@ -246,6 +246,11 @@ pub struct ConfigAddArgs {
     /// 'x-portkey-provider: openai' (repeatable).
     #[arg(long = "header", value_name = "'NAME: VALUE'")]
     pub headers: Vec<String>,
+    /// Most requests this upstream carries at once; beyond it requests go
+    /// to the next upstream, or wait for a free slot (lb.max_concurrent_wait_ms
+    /// in settings.json, 30 s by default).
+    #[arg(long, value_name = "N")]
+    pub max_concurrent: Option<u32>,
     /// A name for this key, shown instead of the masked key; picks one of
     /// several keys for the URL with --replace.
     #[arg(long, value_name = "A")]

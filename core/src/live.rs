@@ -40,6 +40,13 @@ pub struct ActiveUpstream {
     pub native: bool,
     /// The client's model name → this upstream's (empty: names go as they are).
     pub model_map: crate::config::ModelMap,
+    /// Its `max_concurrent` cap (`None`: no cap, and no counting).
+    pub max_concurrent: Option<u32>,
+    /// The load balancer's in-flight count for it, looked up on the first
+    /// capped request of this snapshot (see [`crate::lb::slots`]).
+    pub slot: std::sync::OnceLock<Arc<crate::lb::slots::Slot>>,
+    /// How people tell it apart: host and key label (`r.example [work]`).
+    pub label: Arc<str>,
 }
 
 impl ActiveUpstream {
@@ -135,6 +142,9 @@ fn prepare(service: Service, upstream: &Upstream) -> ActiveUpstream {
         protocol,
         native,
         model_map: upstream.model_map.clone(),
+        max_concurrent: upstream.max_concurrent,
+        slot: std::sync::OnceLock::new(),
+        label: format!("{} [{}]", crate::config::host_label(&upstream.base_url), upstream.key_label()).into(),
     }
 }
 

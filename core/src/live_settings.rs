@@ -27,6 +27,9 @@ pub struct LiveSettings {
     pub settings: Settings,
     pub limits: Limits,
     pub policy: HealthPolicy,
+    /// `lb.max_concurrent_wait_ms`: how long a request waits for a slot
+    /// when every upstream is at its cap.
+    pub max_concurrent_wait: Duration,
     /// The client for upstreams (its connect timeout is `limits`').
     pub http: proxy::client::UpstreamClient,
 }
@@ -34,7 +37,8 @@ pub struct LiveSettings {
 impl LiveSettings {
     fn new(settings: Settings, http: proxy::client::UpstreamClient) -> LiveSettings {
         let limits = Limits::from(&settings.proxy);
-        LiveSettings { policy: policy_of(&settings), limits, http, settings }
+        let max_concurrent_wait = Duration::from_millis(settings.lb.max_concurrent_wait_ms);
+        LiveSettings { policy: policy_of(&settings), limits, http, max_concurrent_wait, settings }
     }
 }
 

@@ -151,7 +151,7 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
   });
 
   flow("shows every screen", async () => {
-    for (const screen of ["configs", "usage", "logs", "sessions", "settings", "dashboard"]) {
+    for (const screen of ["configs", "usage", "logs", "sessions", "filters", "settings", "dashboard"]) {
       await open(screen);
       shot(`screen-${screen}`);
     }
@@ -295,6 +295,158 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
       const back = new URL(env.configJson().codex.configs[previous].upstreams[0].base_url).host;
       await waitFor("the tray back on the previous config", () => tray.labels().some((l) => l.startsWith(`${back} — ok · `)), { timeout: 5000 });
     }
+  });
+
+  flow("(pool) a second key for one URL shows as a second upstream; edit, strategy and Remove", async () => {
+    const row = (n) => `[data-config="pool"] tbody tr:nth-child(${n})`;
+    const pool = () => env.configJson().codex.configs.pool;
+    await open("configs");
+    await wd.waitCss("[data-config]"); // loaded: the form got its default config name
+    // The first key, with a name.
+    await fill('input[name="config"]', "pool");
+    await fill('input[name="base_url"]', env.mockA.baseUrl);
+    await fill('input[name="key"]', "sk-test-pool-first-1111");
+    await fill('input[name="key_alias"]', "first");
+    await (await wd.waitText("Save upstream", "button")).click();
+    await waitFor("pool in config.json", () => pool()?.upstreams.length === 1, { timeout: 10_000 });
+    // The form is reset once the save returns (the file is written before):
+    // typing earlier would land in the old form.
+    await wd.waitBody(/config pool \(key sk-…1111\)/, { timeout: 5000 });
+    // A second key for the same URL, with a cap: a refused cap is marked first.
+    await fill('input[name="config"]', "pool");
+    await fill('input[name="base_url"]', env.mockA.baseUrl);
+    await fill('input[name="key"]', "sk-test-pool-second-2222");
+    await fill('input[name="key_alias"]', "second");
+    await fill('input[name="max_concurrent"]', "0");
+    await (await wd.waitText("Save upstream", "button")).click();
+    await wd.waitBody(/At least 1/, { timeout: 3000 });
+    await fill('input[name="max_concurrent"]', "2");
+    await (await wd.waitText("Save upstream", "button")).click();
+    const two = await waitFor("a second upstream at the same URL", () => (pool()?.upstreams.length === 2 ? pool() : false), { timeout: 10_000 });
+    await wd.waitBody(/config pool \(key sk-…2222\)/, { timeout: 5000 });
+    assert.deepEqual(two.upstreams.map((u) => [u.base_url, u.alias, u.max_concurrent ?? null]), [
+      [env.mockA.baseUrl, "first", null],
+      [env.mockA.baseUrl, "second", 2],
+    ]);
+    await wd.waitCss(`${row(2)} [data-testid="cap-badge"]`, { timeout: 5000 });
+    assert.match(await (await wd.css(row(1))).text(), /first/);
+    assert.match(await (await wd.css(row(2))).text(), /second/);
+    assert.ok(!(await wd.bodyText()).includes("sk-test-pool-second-2222"), "keys stay masked");
+    await wd.execute("document.querySelector('[data-config=\"pool\"]').scrollIntoView()");
+    shot("configs-pool-two-keys");
+
+    // The strategy.
+    await choose('[data-config="pool"] select[data-testid="strategy"]', "round-robin");
+    await waitFor("round-robin in config.json", () => pool().strategy === "round-robin", { timeout: 10_000 });
+
+    // Edit the second row (by position): its key name, cap and headers.
+    await (await wd.waitCss(`${row(2)} [data-testid="edit-upstream"]`)).click();
+    assert.equal(await wd.execute('return document.querySelector(\'input[name="key_alias"]\').value'), "second");
+    await fill('input[name="key_alias"]', "spare");
+    // WebDriver's clear() fires no input event, so Svelte would keep the old
+    // value: empty the field the way typing does.
+    await wd.execute(
+      "const i = document.querySelector(arguments[0]); i.value = ''; i.dispatchEvent(new Event('input', { bubbles: true }));",
+      ['input[name="max_concurrent"]'],
+    );
+    await (await wd.waitText("+ add header", "button")).click();
+    await fill('input[aria-label="header name 1"]', "X-Title");
+    await fill('input[aria-label="header value 1"]', "pool-test");
+    shot("configs-pool-editing");
+    await (await wd.waitText("Save changes", "button")).click();
+    const edited = await waitFor("the edit in config.json", () => (pool().upstreams[1].alias === "spare" ? pool().upstreams[1] : false), { timeout: 10_000 });
+    assert.equal(edited.auth.auth_token, "sk-test-pool-second-2222", "the stored key stays");
+    assert.equal(edited.max_concurrent, undefined, "the cleared cap is removed");
+    assert.deepEqual(edited.headers, { "X-Title": "pool-test" });
+    assert.equal(pool().upstreams[0].alias, "first", "the other key of the URL is untouched");
+
+    // Remove the first row: the second key stays.
+    await (await wd.waitCss(`${row(1)} [data-testid="remove-upstream"]`)).click();
+    await (await wd.waitCss(`${row(1)} [data-testid="confirm-remove-upstream"]`)).click();
+    await waitFor("one upstream left", () => pool().upstreams.length === 1, { timeout: 10_000 });
+    assert.equal(pool().upstreams[0].alias, "spare");
+    await wd.execute("document.querySelector('[data-config=\"pool\"]').scrollIntoView()");
+    shot("configs-pool-removed");
+  });
+
+  flow("(filters) the rules editor: add, reorder, try it, save, and the proxy applies them", async () => {
+    await open("filters");
+    await (await wd.waitCss('[data-testid="add-rule"]')).click();
+    await fill('input[aria-label="rule 1 text"]', "tok-123456");
+    await choose('select[aria-label="rule 1 action"]', "remove");
+    await (await wd.css('[data-testid="add-rule"]')).click();
+    await fill('input[aria-label="rule 2 text"]', "acme-corp.internal");
+    await fill('input[aria-label="rule 2 replacement"]', "[DOMAIN]");
+    // Reorder: the domain rule first.
+    await (await wd.css('button[aria-label="move rule 2 up"]')).click();
+    assert.equal(await wd.execute('return document.querySelector(\'input[aria-label="rule 1 text"]\').value'), "acme-corp.internal");
+    await fill('[data-testid="filter-sample"]', "deploy to build.acme-corp.internal with tok-123456 now");
+    await (await wd.css('[data-testid="try-filters"]')).click();
+    const after = await waitFor("the preview", async () => {
+      try {
+        return await (await wd.css('[data-testid="preview-after"]')).text();
+      } catch {
+        return false;
+      }
+    }, { timeout: 5000 });
+    assert.equal(after, "deploy to build.[DOMAIN] with  now");
+    assert.equal(await (await wd.css('[data-testid="preview-before"]')).text(), "deploy to build.acme-corp.internal with tok-123456 now");
+    shot("filters-try-it");
+    // An empty rule is refused at its row; nothing is written.
+    await (await wd.css('[data-testid="add-rule"]')).click();
+    await fill('input[aria-label="rule 3 replacement"]', "x");
+    await (await wd.css('[data-testid="save-rules"]')).click();
+    await wd.waitCss('[data-testid="rule-error"]', { timeout: 5000 });
+    assert.match(await (await wd.css('[data-testid="rule-error"]')).text(), /rule 3 \(source\)/);
+    const filterFile = path.join(env.home, ".codex-helper", "filter.json");
+    assert.ok(!fs.existsSync(filterFile), "nothing written while a rule is wrong");
+    shot("filters-refused");
+    await (await wd.css('button[aria-label="remove rule 3"]')).click();
+    await (await wd.css('[data-testid="save-rules"]')).click();
+    await waitFor("filter.json written", () => fs.existsSync(filterFile), { timeout: 5000 });
+    assert.deepEqual(JSON.parse(fs.readFileSync(filterFile, "utf8")), [
+      { op: "replace", source: "acme-corp.internal", target: "[DOMAIN]" },
+      { op: "remove", source: "tok-123456" },
+    ]);
+    // The app's proxy applies them to the next request (within a second).
+    const sent = await waitFor("a filtered request", async () => {
+      await env.codexRequest("ship it to acme-corp.internal");
+      const body = env.mockB.seen("/v1/responses").at(-1)?.body ?? "";
+      return body.includes("[DOMAIN]") ? body : false;
+    }, { timeout: 5000, interval: 300 });
+    assert.ok(!sent.includes("acme-corp.internal"), sent);
+    // Back to no rules, for the flows after this one.
+    await (await wd.css('button[aria-label="remove rule 2"]')).click();
+    await (await wd.css('button[aria-label="remove rule 1"]')).click();
+    await (await wd.css('[data-testid="save-rules"]')).click();
+    await waitFor("filter.json emptied", () => JSON.parse(fs.readFileSync(filterFile, "utf8")).length === 0, { timeout: 5000 });
+  });
+
+  flow("(settings) a refused proxy setting is shown at its field; a good one is saved", async () => {
+    await open("settings");
+    const settingsFile = path.join(env.home, ".codex-helper", "settings.json");
+    const before = fs.readFileSync(settingsFile, "utf8");
+    await fill('input[name="lb.failure_threshold"]', "0");
+    await (await wd.waitCss('[data-testid="save-proxy-settings"]')).click();
+    const error = await (await wd.waitCss('[data-testid="knob-error"]', { timeout: 5000 })).text();
+    assert.match(error, /lb\.failure_threshold: must be at least 1/);
+    assert.equal(fs.readFileSync(settingsFile, "utf8"), before, "a refused value is not written");
+    shot("settings-refused");
+    await fill('input[name="lb.failure_threshold"]', "4");
+    await fill('input[name="lb.max_concurrent_wait_ms"]', "10000");
+    await (await wd.css('[data-testid="save-proxy-settings"]')).click();
+    const saved = await waitFor("settings.json saved", () => {
+      const s = JSON.parse(fs.readFileSync(settingsFile, "utf8"));
+      return s.lb?.failure_threshold === 4 ? s : false;
+    }, { timeout: 5000 });
+    assert.equal(saved.lb.max_concurrent_wait_ms, 10000);
+    assert.equal(saved.codex.port, env.codexPort, "the rest of the file is kept");
+    // Back to the default threshold, for the flows after this one.
+    await fill('input[name="lb.failure_threshold"]', "3");
+    await (await wd.css('[data-testid="save-proxy-settings"]')).click();
+    await waitFor("the threshold back", () => JSON.parse(fs.readFileSync(settingsFile, "utf8")).lb.failure_threshold === 3, { timeout: 5000 });
+    // The tray flows after this one watch the Configs screen follow them.
+    await open("configs");
   });
 
   flow("(tray) the menu stays put while nothing in it changes", async () => {

@@ -3,6 +3,7 @@
 mod canned;
 mod chat_bridge;
 mod claude_chat_bridge;
+mod concurrency_cap;
 mod control;
 mod extra_headers;
 mod failover_health;

@@ -70,6 +70,19 @@ export const commands = {
 	 *  change waits for the next start instead: when the app is not running.
 	 */
 	saveSettings: (settings: AppSettings) => typedError<boolean, CommandError>(__TAURI_INVOKE("save_settings", { settings })),
+	getProxySettings: () => typedError<ProxyLbSettings, CommandError>(__TAURI_INVOKE("get_proxy_settings")),
+	/**
+	 *  Save through core's validation; a refused value comes back as
+	 *  `invalid_input` with `field` its dotted key (`proxy.connect_timeout_ms`).
+	 *  Running proxies apply it on their next poll of the file (no restart).
+	 */
+	saveProxySettings: (settings: ProxyLbSettings) => typedError<null, CommandError>(__TAURI_INVOKE("save_proxy_settings", { settings })),
+	/**  The rules in filter.json, in the order they apply. */
+	listFilterRules: () => typedError<RuleRow[], CommandError>(__TAURI_INVOKE("list_filter_rules")),
+	/**  Replace filter.json's rules (a running proxy applies them within a second). */
+	saveFilterRules: (rules: RuleRow[]) => typedError<null, CommandError>(__TAURI_INVOKE("save_filter_rules", { rules })),
+	/**  A sample text before and after `rules`, as the proxy would filter it. */
+	previewFilters: (args: PreviewFiltersArgs) => typedError<FilterPreview, CommandError>(__TAURI_INVOKE("preview_filters", { args })),
 	openConfigFolder: () => typedError<null, CommandError>(__TAURI_INVOKE("open_config_folder")),
 	openLogFile: () => typedError<null, CommandError>(__TAURI_INVOKE("open_log_file")),
 };
@@ -135,6 +148,8 @@ export type AddUpstreamArgs = {
 	replace?: boolean | null,
 	/**  Extra header rows sent on every request to this upstream. */
 	headers?: ([string, string])[] | null,
+	/**  Most requests it carries at once (absent: no cap). */
+	max_concurrent?: number | null,
 };
 
 /**  The desktop app's preferences, in settings.json's `app` section. */
@@ -316,6 +331,14 @@ export type FieldWindow = {
 	unit?: string | null,
 };
 
+/**  A sample text before and after the rules. */
+export type FilterPreview = {
+	before: string,
+	after: string,
+	/**  Some rule matched. */
+	changed: boolean,
+};
+
 /**  What a running proxy says about itself. */
 export type Identity = {
 	app: string,
@@ -325,6 +348,22 @@ export type Identity = {
 	port: number,
 	/**  `cli` or `app`. */
 	owner: string,
+};
+
+/**  When the load balancer gives up on an upstream for a while. */
+export type LbSettings = {
+	/**  Consecutive failures that start a cooldown. */
+	failure_threshold?: number,
+	/**  First cooldown; each repeated trip doubles it. */
+	cooldown_ms?: number,
+	/**  Longest cooldown (also caps `Retry-After`). */
+	max_cooldown_ms?: number,
+	/**
+	 *  How long a request waits for a free slot when every upstream it may
+	 *  use is at its `max_concurrent` cap, before the proxy answers that
+	 *  they all are. 0: answer at once.
+	 */
+	max_concurrent_wait_ms?: number,
 };
 
 /**  One word for a service, or for all of them. */
@@ -363,6 +402,13 @@ export type NewKey = {
 	api_key: string | null,
 };
 
+/**  What [`preview_filters`] runs. */
+export type PreviewFiltersArgs = {
+	/**  The rules as the form has them (not necessarily saved). */
+	rules: RuleRow[],
+	sample: string,
+};
+
 export type Protocol = 
 /**  OpenAI Responses API (`POST /v1/responses`): Codex's own. */
 "responses" | 
@@ -370,6 +416,50 @@ export type Protocol =
 "anthropic" | 
 /**  OpenAI Chat Completions (`POST /v1/chat/completions`). */
 "chat";
+
+/**
+ *  The proxy's and the load balancer's settings (settings.json's `proxy`
+ *  and `lb` sections): timeouts, body limit, failure threshold, cooldowns,
+ *  the wait for a free `max_concurrent` slot.
+ */
+export type ProxyLbSettings = {
+	proxy: ProxySettings,
+	lb: LbSettings,
+};
+
+/**  Timeouts and limits of the forwarding proxy. */
+export type ProxySettings = {
+	/**  TCP + TLS connect to an upstream. */
+	connect_timeout_ms?: number,
+	/**
+	 *  From sending the request to the upstream's response headers; long
+	 *  because models may think before answering.
+	 */
+	response_header_timeout_ms?: number,
+	/**  Longest silence allowed between two chunks of a streamed answer. */
+	stream_idle_timeout_ms?: number,
+	/**  Larger request bodies are refused (they are buffered for filtering). */
+	max_request_body_bytes?: number,
+	/**
+	 *  A client's request head must be complete this long after it
+	 *  connected (or after the head's first byte, on a reused connection);
+	 *  local clients send it at once.
+	 */
+	request_header_timeout_ms?: number,
+	/**
+	 *  An idle keep-alive connection is closed after this long without a
+	 *  new request. Never applies while an answer is being sent. Longer
+	 *  than common client pools keep theirs (reqwest: 90 s), so the client
+	 *  closes first and never reuses a connection we are closing.
+	 */
+	keep_alive_timeout_ms?: number,
+	/**
+	 *  Most client connections each proxy keeps open; at the cap, idle ones
+	 *  are closed to make room. 0 (the default) derives it from the
+	 *  process's file-descriptor limit (240 for the usual 1024).
+	 */
+	max_connections?: number,
+};
 
 /**  What [`query_logs`] asks for: the last `tail` records `filter` keeps. */
 export type QueryLogsArgs = {
@@ -506,6 +596,13 @@ export type ReportUpstream = {
 	base_url: string,
 	/**  Its short name ([`host_label`]). */
 	label: string,
+	/**
+	 *  What to call it where upstreams are told apart (tray lines,
+	 *  notifications, the dashboard): `label`, plus its key's alias or
+	 *  masked form when the config has several keys for its URL
+	 *  (`r.example [work]`). Empty from older proxies: use `label`.
+	 */
+	name?: string,
 	/**  Masked key (`sk-…abcd`) as configured. */
 	key: string | null,
 	/**
@@ -530,6 +627,11 @@ export type ReportUpstream = {
 	model_map?: { [key in string]: string },
 	/**  Its extra headers, secret-looking values masked; absent when none. */
 	headers?: { [key in string]: string },
+	/**
+	 *  Its `max_concurrent` cap as configured (`null`: none); the requests
+	 *  it carries now are `live.in_flight`.
+	 */
+	max_concurrent?: number | null,
 };
 
 /**  Counter values since the proxy started. */
@@ -583,6 +685,18 @@ export type ResumeArgs = {
 	session_id: string,
 	/**  The session's project directory; the terminal opens there. */
 	cwd: string,
+};
+
+/**  What a rule does. */
+export type RuleOp = "replace" | "remove";
+
+/**  One rule as a form row (and as written in the file). */
+export type RuleRow = {
+	op: RuleOp,
+	/**  The literal text to match. */
+	source: string,
+	/**  What it becomes (`replace` only; ignored for `remove`). */
+	target?: string,
 };
 
 export type SaveQuotaSources = {
@@ -902,6 +1016,22 @@ export type UpdateUpstreamArgs = {
 	protocol?: Protocol | null,
 	/**  Replace its whole model map (absent: leave it; empty: remove it). */
 	model_map?: ([string, string])[] | null,
+	/**
+	 *  Which of several upstreams at `base_url`: its position in the config
+	 *  (absent: the first there).
+	 */
+	index?: number | null,
+	/**  Set its key's name ("" removes it; absent: leave it). */
+	key_alias?: string | null,
+	/**
+	 *  Replace its extra headers (absent: leave them; empty: remove them).
+	 *  A masked value sent back as shown keeps the stored one.
+	 */
+	headers?: ([string, string])[] | null,
+	/**  Its cap (absent: leave it; 0 would be refused; use `clear_max_concurrent`). */
+	max_concurrent?: number | null,
+	/**  Remove its cap. */
+	clear_max_concurrent?: boolean | null,
 };
 
 /**  One upstream (one key) of a config ([`remove_upstream`]). */
@@ -942,6 +1072,11 @@ export type UpstreamStatus = {
 	requests: number,
 	successes: number,
 	failures: number,
+	/**
+	 *  Requests it carries right now (counted only for an upstream with a
+	 *  `max_concurrent` cap; 0 otherwise, and from older proxies).
+	 */
+	in_flight?: number,
 };
 
 /**  An upstream as shown to users: keys masked (`sk-…abcd`). */
@@ -966,6 +1101,8 @@ export type UpstreamView = {
 	model_map: { [key in string]: string },
 	/**  Extra headers sent to it, values of secret-looking ones masked. */
 	headers: { [key in string]: string },
+	/**  Most requests it carries at once (`null`: no cap). */
+	max_concurrent: number | null,
 };
 
 /**  Token counts reported by the upstream for one request. */

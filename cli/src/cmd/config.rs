@@ -68,6 +68,11 @@ pub(super) fn headers_note<'a>(sep: &str, headers: impl IntoIterator<Item = (&'a
     format!("{sep}headers {}", pairs.join(", "))
 }
 
+/// `max_concurrent 4` after `sep`; nothing without a cap.
+pub(super) fn cap_note(sep: &str, cap: Option<u32>) -> String {
+    cap.map(|n| format!("{sep}max_concurrent {n}")).unwrap_or_default()
+}
+
 /// `* main (alias) — 2 upstreams: api.openai.com, co.yes.vg (protocol chat; models *→deepseek-chat)`
 fn list_line(cfg: &ConfigView, service: Service) -> String {
     let mark = if cfg.active { '*' } else { ' ' };
@@ -84,6 +89,7 @@ fn list_line(cfg: &ConfigView, service: Service) -> String {
             }
             notes.push(model_map_note("", &u.model_map));
             notes.push(headers_note("", &u.headers));
+            notes.push(cap_note("", u.max_concurrent));
             notes.retain(|n| !n.is_empty());
             // Several keys for one relay: say which key each one is.
             let host = match cfg.upstreams.iter().filter(|o| o.base_url == u.base_url).count() {
@@ -140,7 +146,8 @@ fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {
             if u.protocol == Protocol::native(service) { String::new() } else { format!("  protocol {}", u.protocol) };
         let models = model_map_note("  ", &u.model_map);
         let headers = headers_note("  ", &u.headers);
-        outln!("  [{i}] {}  {key}{protocol}{tags}{models}{headers}", shown(&u.base_url));
+        let cap = cap_note("  ", u.max_concurrent);
+        outln!("  [{i}] {}  {key}{protocol}{tags}{models}{headers}{cap}", shown(&u.base_url));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -166,6 +173,7 @@ fn add(paths: &Paths, args: ConfigAddArgs) -> anyhow::Result<ExitCode> {
         replace: args.replace,
         strategy: args.strategy,
         headers,
+        max_concurrent: args.max_concurrent,
     };
     let out = config_edit::add_upstream(&ConfigStore::new(paths), &settings, service, &args.name, new)?;
     if args.output.json {

@@ -78,8 +78,13 @@ fn print_service(s: &ServiceReport) {
             .filter(|p| *p != Protocol::native(s.service))
             .map(|p| format!("  protocol {p}"))
             .unwrap_or_default();
+        let cap = match (u.max_concurrent, &u.live) {
+            (Some(cap), Some(live)) => format!("  in flight {}/{cap}", live.in_flight),
+            (Some(cap), None) => format!("  max_concurrent {cap}"),
+            (None, _) => String::new(),
+        };
         outln!(
-            "  [{i}] {}  {}{}{protocol}{}{}",
+            "  [{i}] {}  {}{}{protocol}{}{}{cap}",
             u.base_url,
             describe(u),
             match (&u.alias, &u.key) {

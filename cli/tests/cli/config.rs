@@ -70,7 +70,7 @@ fn add_creates_the_config_makes_it_active_and_masks_the_key() {
     );
     assert_eq!(
         v["upstream"],
-        json!({ "base_url": "https://b.example:8443/v1", "auth_token": null, "api_key": "cr-…9999", "alias": null, "key_label": "cr-…9999", "tags": { "provider_id": "b", "note": "x=y" }, "protocol": "responses", "model_map": {}, "headers": {} })
+        json!({ "base_url": "https://b.example:8443/v1", "auth_token": null, "api_key": "cr-…9999", "alias": null, "key_label": "cr-…9999", "tags": { "provider_id": "b", "note": "x=y" }, "protocol": "responses", "model_map": {}, "headers": {}, "max_concurrent": null })
     );
 
     let file = config_json(&home);
@@ -159,7 +159,7 @@ fn list_and_show_in_text_and_json() {
     assert_eq!(v["configs"][0]["active"], true);
     assert_eq!(
         v["configs"][1],
-        json!({ "name": "spare", "alias": null, "active": false, "strategy": "priority", "upstreams": [{ "base_url": "https://c.example", "auth_token": null, "api_key": null, "alias": null, "key_label": "no key", "tags": {}, "protocol": "responses", "model_map": {}, "headers": {} }] })
+        json!({ "name": "spare", "alias": null, "active": false, "strategy": "priority", "upstreams": [{ "base_url": "https://c.example", "auth_token": null, "api_key": null, "alias": null, "key_label": "no key", "tags": {}, "protocol": "responses", "model_map": {}, "headers": {}, "max_concurrent": null }] })
     );
     assert_eq!(v["configs"][0]["upstreams"][0]["auth_token"], "sk-…abcd");
 
@@ -395,6 +395,49 @@ fn a_second_key_for_a_url_is_added_removed_by_alias_and_the_strategy_is_set() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!((v["index"].as_u64(), v["removed"]["key_label"].as_str()), (Some(0), Some("sk-…abcd")));
     assert_eq!(config_json(&home)["codex"]["configs"]["pool"]["upstreams"], json!([]));
+}
+
+#[test]
+fn max_concurrent_is_stored_shown_changed_and_zero_refused() {
+    let home = TestHome::new();
+    let url = "https://relay.example/v1";
+    ok(
+        &home,
+        &[
+            "config",
+            "add",
+            "capped",
+            "--base-url",
+            url,
+            "--auth-token",
+            KEY,
+            "--key-alias",
+            "one",
+            "--max-concurrent",
+            "2",
+        ],
+    );
+    let ups = &config_json(&home)["codex"]["configs"]["capped"]["upstreams"];
+    assert_eq!(ups[0]["max_concurrent"], 2);
+    assert!(ok(&home, &["config", "list"]).contains("relay.example (max_concurrent 2)"));
+    assert!(ok(&home, &["config", "show", "capped"]).contains("max_concurrent 2"));
+    let v: Value = serde_json::from_str(&ok(&home, &["config", "show", "capped", "--json"])).unwrap();
+    assert_eq!(v["configs"][0]["upstreams"][0]["max_concurrent"], 2);
+    // The same URL and key again: the cap changes, no second upstream.
+    ok(&home, &["config", "add", "capped", "--base-url", url, "--auth-token", KEY, "--max-concurrent", "5"]);
+    let ups = &config_json(&home)["codex"]["configs"]["capped"]["upstreams"];
+    assert_eq!((ups.as_array().unwrap().len(), ups[0]["max_concurrent"].as_u64()), (1, Some(5)));
+    // Without the flag the cap stays.
+    ok(&home, &["config", "add", "capped", "--base-url", url, "--auth-token", KEY, "--tag", "x=y"]);
+    assert_eq!(config_json(&home)["codex"]["configs"]["capped"]["upstreams"][0]["max_concurrent"], 5);
+    let before = std::fs::read(home.paths.config_file()).unwrap();
+    let out = run(&home, &["config", "add", "capped", "--base-url", url, "--auth-token", KEY, "--max-concurrent", "0"]);
+    let (_, stderr) = texts(&out);
+    assert!(!out.status.success() && stderr.contains("--max-concurrent must be at least 1"), "{stderr}");
+    assert_eq!(std::fs::read(home.paths.config_file()).unwrap(), before, "nothing written");
+    // `ch status` (no proxy running) shows the cap too.
+    let status = ok(&home, &["status", "--codex"]);
+    assert!(status.contains("max_concurrent 5"), "{status}");
 }
 
 #[test]

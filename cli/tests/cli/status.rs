@@ -42,8 +42,8 @@ fn without_a_proxy_status_shows_the_configured_state() {
     assert_eq!(
         codex["upstreams"],
         json!([{
-            "base_url": "https://a.example/v1", "label": "a.example", "key": "sk-…abcd", "alias": null, "state": "unknown", "live": null,
-            "quota": null, "protocol": "responses"
+            "base_url": "https://a.example/v1", "label": "a.example", "name": "a.example", "key": "sk-…abcd", "alias": null, "state": "unknown", "live": null,
+            "quota": null, "protocol": "responses", "max_concurrent": null
         }])
     );
     assert_eq!(codex["strategy"], "priority");
@@ -170,4 +170,42 @@ fn status_shows_where_the_client_points_and_the_last_quota_state() {
     assert!(readable.contains(&format!("Codex points at 127.0.0.1:{port}")), "{readable}");
     assert!(readable.contains("no codex-helper answers there"), "{readable}");
     assert!(readable.contains("EXHAUSTED: $12.50 of $10.00 spent"), "{readable}");
+}
+
+/// Two keys of one relay: each upstream gets its own key's quota (not the
+/// URL's first answer), and the quota lines name the key.
+#[test]
+fn two_keys_of_one_relay_each_show_their_own_quota() {
+    let home = TestHome::new();
+    let reserved = [ReservedPort::new(), ReservedPort::new()];
+    home.write_settings(
+        &serde_json::json!({ "codex": { "port": reserved[0].port() }, "claude": { "port": reserved[1].port() } }),
+    );
+    let url = "https://codex-api.packycode.com/v1";
+    home.write_config(
+        &serde_json::json!({ "codex": { "active": "pool", "configs": { "pool": { "name": "pool", "upstreams": [
+        { "base_url": url, "auth": { "auth_token": "sk-pool-first-0000aaaa" }, "alias": "first" },
+        { "base_url": url, "auth": { "auth_token": "sk-pool-second-1111bbbb" } }] } } } }),
+    );
+    let quota = |key: &str, spent: f64| {
+        serde_json::json!({ "provider_id": "packycode", "service": "codex", "config": "pool", "base_url": url, "key_label": key,
+            "budget_usd": 10.0, "spent_usd": spent, "remaining_pct": null, "exhausted": spent >= 10.0, "checked_at_ms": 1, "error": null })
+    };
+    let state =
+        serde_json::json!({ "written_at_ms": 1, "pid": 1, "quota": [quota("sk-…bbbb", 12.5), quota("first", 2.0)] });
+    std::fs::write(home.paths.helper_dir().join("usage_state.json"), state.to_string()).unwrap();
+
+    let (_, text) = status(&home, &["--codex", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let ups = v["services"][0]["upstreams"].as_array().unwrap();
+    let shown: Vec<(&str, f64)> =
+        ups.iter().map(|u| (u["name"].as_str().unwrap(), u["quota"]["spent_usd"].as_f64().unwrap())).collect();
+    assert_eq!(shown, [("codex-api.packycode.com [first]", 2.0), ("codex-api.packycode.com [sk-…bbbb]", 12.5)]);
+
+    let (_, readable) = status(&home, &["--codex"]);
+    assert!(readable.contains(&format!("quota {url} key first via packycode: ok: $2.00 of $10.00 spent")), "{readable}");
+    assert!(
+        readable.contains(&format!("quota {url} key sk-…bbbb via packycode: EXHAUSTED: $12.50 of $10.00 spent")),
+        "{readable}"
+    );
 }

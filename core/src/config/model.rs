@@ -189,6 +189,11 @@ pub struct Upstream {
     /// see [`super::extra_headers`]). Omitted when empty, as `protocol`.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub headers: IndexMap<String, String>,
+    /// Most requests it carries at once; beyond it requests go to the next
+    /// upstream, or wait for a free slot (see [`crate::lb::slots`]). Absent:
+    /// no cap. Omitted when absent, as `protocol`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrent: Option<u32>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

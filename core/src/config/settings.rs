@@ -104,6 +104,7 @@ fn claude_defaults() -> ServiceSettings {
 
 /// Timeouts and limits of the forwarding proxy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct ProxySettings {
     /// TCP + TLS connect to an upstream.
@@ -162,6 +163,7 @@ impl Default for LogSettings {
 
 /// When the load balancer gives up on an upstream for a while.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct LbSettings {
     /// Consecutive failures that start a cooldown.
@@ -170,11 +172,28 @@ pub struct LbSettings {
     pub cooldown_ms: u64,
     /// Longest cooldown (also caps `Retry-After`).
     pub max_cooldown_ms: u64,
+    /// How long a request waits for a free slot when every upstream it may
+    /// use is at its `max_concurrent` cap, before the proxy answers that
+    /// they all are. 0: answer at once.
+    pub max_concurrent_wait_ms: u64,
 }
+
+/// The longest `lb.max_concurrent_wait_ms` accepted: a client waiting
+/// longer without a byte is better told to retry.
+pub const MAX_CONCURRENT_WAIT_LIMIT_MS: u64 = 600_000;
 
 impl Default for LbSettings {
     fn default() -> Self {
-        LbSettings { failure_threshold: 3, cooldown_ms: 30_000, max_cooldown_ms: 600_000 }
+        // 30 s: long enough for a short turn elsewhere to end and free a
+        // slot (most answers take seconds), well inside the clients' own
+        // patience (Codex waits minutes for a first byte), and short enough
+        // that a user at a full pool gets a clear error, not a hang.
+        LbSettings {
+            failure_threshold: 3,
+            cooldown_ms: 30_000,
+            max_cooldown_ms: 600_000,
+            max_concurrent_wait_ms: 30_000,
+        }
     }
 }
 
@@ -294,6 +313,16 @@ impl Settings {
                 "the defaults are 30000 and 600000",
             );
         }
+        if self.lb.max_concurrent_wait_ms > MAX_CONCURRENT_WAIT_LIMIT_MS {
+            return bad(
+                "lb.max_concurrent_wait_ms",
+                format!(
+                    "is {}, longer than the limit of {MAX_CONCURRENT_WAIT_LIMIT_MS} (10 minutes)",
+                    self.lb.max_concurrent_wait_ms
+                ),
+                "the default is 30000 (30 s); 0 answers at once",
+            );
+        }
         Ok(())
     }
 }
@@ -328,6 +357,7 @@ mod tests {
         assert_eq!(s.proxy.max_connections, 0, "derived from the fd limit");
         assert_eq!(s.logs.max_bytes, 52_428_800);
         assert_eq!(s.logs.max_files, 10);
+        assert_eq!(s.lb.max_concurrent_wait_ms, 30_000);
     }
 
     #[test]
@@ -378,6 +408,7 @@ mod tests {
             (r#"{"proxy": {"request_header_timeout_ms": 0}}"#, "proxy.request_header_timeout_ms"),
             (r#"{"proxy": {"keep_alive_timeout_ms": 0}}"#, "proxy.keep_alive_timeout_ms"),
             (r#"{"logs": {"max_files": 0}}"#, "logs.max_files"),
+            (r#"{"lb": {"max_concurrent_wait_ms": 600001}}"#, "lb.max_concurrent_wait_ms"),
         ];
         for (text, want) in cases {
             let (_d, paths) = home_with(Some(text));

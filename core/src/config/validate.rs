@@ -141,6 +141,14 @@ pub fn validate(cfg: &ConfigFile, path: &Path) -> Result<(), ConfigError> {
                         ));
                     }
                 }
+                if up.max_concurrent == Some(0) {
+                    return Err(ConfigError::invalid(
+                        path,
+                        format!("{svc}.configs.{key}.upstreams[{i}].max_concurrent"),
+                        "is 0, which would let no request through",
+                        "use at least 1, or remove the field for no cap",
+                    ));
+                }
                 if let Err(message) = up.protocol(service).usable_by(service) {
                     return Err(ConfigError::invalid(
                         path,
@@ -282,6 +290,21 @@ mod tests {
             matches!(&err, ConfigError::Invalid { key, .. } if key == "codex.configs.main.upstreams[0].headers.Content-Length"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn validate_refuses_a_cap_of_zero() {
+        let p = Path::new("/c.json");
+        let mut cfg = cfg_with(&["https://a.com/v1"]);
+        cfg.codex.configs[0].upstreams[0].max_concurrent = Some(1);
+        assert!(validate(&cfg, p).is_ok());
+        cfg.codex.configs[0].upstreams[0].max_concurrent = Some(0);
+        let err = validate(&cfg, p).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Invalid { key, .. } if key == "codex.configs.main.upstreams[0].max_concurrent"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("use at least 1"), "{err}");
     }
 
     #[test]

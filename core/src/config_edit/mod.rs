@@ -53,6 +53,8 @@ pub enum ConfigsError {
     /// `message` starts with the header's name.
     #[error("--header {message}")]
     BadHeader { message: String },
+    #[error("--max-concurrent must be at least 1 (0 would let no request through); leave it out for no cap")]
+    BadMaxConcurrent,
     #[error("--tag `{tag}` is not KEY=VALUE with a non-empty KEY (e.g. --tag provider_id=openai)")]
     BadTag { tag: String },
     #[error("the {what} {problem}; paste the key again (from stdin, use `--{what} -`)")]
@@ -125,6 +127,9 @@ pub struct NewUpstream {
     /// Extra headers to send to this upstream (for one already there:
     /// entries given win, others are kept, as with tags).
     pub headers: IndexMap<String, String>,
+    /// Its concurrency cap (`--max-concurrent`); for an upstream already
+    /// there, `None` keeps what it has.
+    pub max_concurrent: Option<u32>,
 }
 
 /// What [`add_upstream`] did.
@@ -189,6 +194,7 @@ pub fn add_upstream(
     }
     check_model_map(&new.model_map)?;
     check_headers(&new.headers)?;
+    check_max_concurrent(new.max_concurrent)?;
     if let Some(protocol) = new.protocol {
         protocol.usable_by(service).map_err(|message| ConfigsError::BadProtocol { message })?;
     }
@@ -204,6 +210,7 @@ pub fn add_upstream(
         model_map: new.model_map,
         headers: new.headers,
         alias: new.key_alias.clone(),
+        max_concurrent: new.max_concurrent,
         ..Default::default()
     };
     let protocol_given = new.protocol.is_some();
@@ -281,7 +288,9 @@ pub fn add_upstream(
                     && (upstream.alias.is_none() || cfg.upstreams[i].alias == upstream.alias)
                     && (!protocol_given || cfg.upstreams[i].protocol == upstream.protocol)
                     && upstream.model_map.0.iter().all(|(k, v)| cfg.upstreams[i].model_map.0.get(k) == Some(v))
-                    && upstream.headers.iter().all(|(k, v)| cfg.upstreams[i].headers.get(k) == Some(v)) =>
+                    && upstream.headers.iter().all(|(k, v)| cfg.upstreams[i].headers.get(k) == Some(v))
+                    && (upstream.max_concurrent.is_none()
+                        || cfg.upstreams[i].max_concurrent == upstream.max_concurrent) =>
             {
                 (AddAction::Unchanged, i)
             }
@@ -299,6 +308,9 @@ pub fn add_upstream(
                 old.tags.extend(upstream.tags.clone());
                 old.model_map.0.extend(upstream.model_map.0.clone());
                 old.headers.extend(upstream.headers.clone());
+                if upstream.max_concurrent.is_some() {
+                    old.max_concurrent = upstream.max_concurrent;
+                }
                 (AddAction::Updated, i)
             }
             None => {
@@ -337,9 +349,17 @@ pub fn add_upstream(
     }
 }
 
+/// A cap of 0 would let nothing through; no cap is `None`.
+pub(crate) fn check_max_concurrent(cap: Option<u32>) -> Result<(), ConfigsError> {
+    match cap {
+        Some(0) => Err(ConfigsError::BadMaxConcurrent),
+        _ => Ok(()),
+    }
+}
+
 /// A key alias names one key among a config's: printable, not empty, no
 /// spaces at the ends (it is typed back as `--key-alias`).
-fn check_key_alias(alias: &str) -> Result<(), ConfigsError> {
+pub(crate) fn check_key_alias(alias: &str) -> Result<(), ConfigsError> {
     let refuse = |message: String| ConfigsError::ControlChar { field: "--key-alias", message };
     crate::config::check_printable(alias).map_err(refuse)?;
     if alias.trim().is_empty() || alias.trim() != alias {

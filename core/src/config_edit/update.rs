@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use super::{check_key, check_url, edit, ConfigsError, UpstreamView};
-use crate::config::{mask_secret, ConfigFile, ConfigStore, ModelMap, Protocol, Settings};
+use crate::config::{mask_secret, ConfigStore, ModelMap, Protocol, Settings};
 use crate::Service;
 
 /// A replacement key. Both fields `None` means "this upstream needs no key".
@@ -51,6 +51,17 @@ pub struct UpstreamChange {
     pub protocol: Option<Protocol>,
     /// Replace its whole model map (empty: none), as the form shows it all.
     pub model_map: Option<ModelMap>,
+    /// Set its key's name (`Some("")`: remove the name).
+    pub key_alias: Option<String>,
+    /// Replace all of its extra headers (empty: none), as the form shows
+    /// them all. A masked value shown by the form (`sk-…abcd`) sent back
+    /// unchanged keeps the stored value.
+    pub headers: Option<IndexMap<String, String>>,
+    /// Set its concurrency cap (`Some(None)`: no cap).
+    pub max_concurrent: Option<Option<u32>>,
+    /// Which of several upstreams at `base_url` (its position in the
+    /// config); `None`: the first one there.
+    pub index: Option<usize>,
 }
 
 /// The outcome of [`update_upstream`], keys masked.
@@ -93,6 +104,13 @@ pub fn update_upstream(
     if let Some(protocol) = change.protocol {
         protocol.usable_by(service).map_err(|message| ConfigsError::BadProtocol { message })?;
     }
+    if let Some(alias) = change.key_alias.as_deref().filter(|a| !a.is_empty()) {
+        super::check_key_alias(alias)?;
+    }
+    if let Some(headers) = &change.headers {
+        super::check_headers(headers)?;
+    }
+    super::check_max_concurrent(change.max_concurrent.flatten())?;
     let key = match change.key {
         Some(k) => Some((check_key(k.auth_token, "auth-token")?, check_key(k.api_key, "api-key")?)),
         None => None,
@@ -100,7 +118,8 @@ pub fn update_upstream(
     let mut outcome = None;
     let mut refused = None;
     edit(store, |file| {
-        let index = match locate(file, service, config, base_url) {
+        let pick = change.index.map_or(super::UpstreamPick::First, super::UpstreamPick::Index);
+        let index = match super::pool::locate(file, service, config, base_url, &pick) {
             Ok(index) => index,
             Err(err) => {
                 refused = Some(err);
@@ -113,6 +132,18 @@ pub fn update_upstream(
             if cfg.upstreams.iter().any(|u| u.base_url == url && u.key() == key) {
                 refused =
                     Some(ConfigsError::UrlTaken { service, config: config.to_string(), base_url: url.to_string() });
+                return Ok(false);
+            }
+        }
+        if let Some(alias) = change.key_alias.as_deref().filter(|a| !a.is_empty()) {
+            if let Some((_, other)) =
+                cfg.upstreams.iter().enumerate().find(|(i, u)| *i != index && u.alias.as_deref() == Some(alias))
+            {
+                refused = Some(ConfigsError::AliasTaken {
+                    config: config.to_string(),
+                    alias: alias.to_string(),
+                    base_url: other.base_url.clone(),
+                });
                 return Ok(false);
             }
         }
@@ -139,6 +170,15 @@ pub fn update_upstream(
         if let Some(map) = change.model_map {
             up.model_map = map;
         }
+        if let Some(alias) = change.key_alias {
+            up.alias = (!alias.is_empty()).then_some(alias);
+        }
+        if let Some(headers) = change.headers {
+            up.headers = keep_masked(&up.headers, headers);
+        }
+        if let Some(cap) = change.max_concurrent {
+            up.max_concurrent = cap;
+        }
         let upstream = UpstreamView::of(up, service);
         let changed = *cfg != before;
         outcome = Some(UpdateOutcome {
@@ -161,8 +201,28 @@ pub fn update_upstream(
 /// Position of the first upstream at `base_url` in config `config` (the
 /// window's edit form names an upstream by its URL), or an error naming
 /// what does exist.
-pub(super) fn locate(file: &ConfigFile, service: Service, config: &str, base_url: &str) -> Result<usize, ConfigsError> {
+pub(super) fn locate(
+    file: &crate::config::ConfigFile,
+    service: Service,
+    config: &str,
+    base_url: &str,
+) -> Result<usize, ConfigsError> {
     super::pool::locate(file, service, config, base_url, &super::UpstreamPick::First)
+}
+
+/// The headers a form sends back: a value it got masked and returned as
+/// it was means "keep the stored one" (the form never sees secrets).
+fn keep_masked(stored: &IndexMap<String, String>, sent: IndexMap<String, String>) -> IndexMap<String, String> {
+    let shown = crate::config::masked_headers(stored);
+    sent.into_iter()
+        .map(|(name, value)| {
+            let kept = match (stored.get(&name), shown.get(&name)) {
+                (Some(real), Some(masked)) if *masked == value && masked != real => real.clone(),
+                _ => value,
+            };
+            (name, kept)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -28,6 +28,8 @@ pub struct UpstreamView {
     pub model_map: IndexMap<String, String>,
     /// Extra headers sent to it, values of secret-looking ones masked.
     pub headers: IndexMap<String, String>,
+    /// Most requests it carries at once (`null`: no cap).
+    pub max_concurrent: Option<u32>,
 }
 
 impl UpstreamView {
@@ -44,6 +46,7 @@ impl UpstreamView {
             protocol: u.protocol(service),
             model_map: u.model_map.0.clone(),
             headers: crate::config::masked_headers(&u.headers),
+            max_concurrent: u.max_concurrent,
         }
     }
 

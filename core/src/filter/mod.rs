@@ -20,6 +20,7 @@
 //! are refused ([`FilterFile::rules`]) until it is fixed, because redaction
 //! the user asked for must never be silently skipped.
 
+pub mod edit;
 mod file;
 
 use std::borrow::Cow;

@@ -6,6 +6,7 @@
 //! - [`select`]: the order to try upstreams in, per [`Strategy`] (pure, no
 //!   I/O).
 //! - [`health`]: failure threshold, cooldowns, quota exhaustion.
+//! - [`slots`]: per-upstream concurrency caps (`max_concurrent`).
 //! - [`retry`]: which upstream answers are worth another upstream, decided
 //!   per [`ErrorKind`] of an [`UpstreamError`] (see [`error`]).
 //!
@@ -20,6 +21,7 @@ pub mod health;
 pub mod identity;
 pub mod retry;
 pub mod select;
+pub mod slots;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -126,6 +128,10 @@ pub struct UpstreamStatus {
     pub requests: u64,
     pub successes: u64,
     pub failures: u64,
+    /// Requests it carries right now (counted only for an upstream with a
+    /// `max_concurrent` cap; 0 otherwise, and from older proxies).
+    #[serde(default)]
+    pub in_flight: u32,
 }
 
 /// A config's round-robin turn and its fill-first current upstream.
@@ -152,6 +158,8 @@ struct Inner {
     /// Per config: requests planned so far (`round-robin`'s turn) and the
     /// upstream that served last (`fill-first`'s current one).
     turns: Mutex<HashMap<Arc<str>, Turns>>,
+    /// Requests in flight at capped upstreams.
+    slots: slots::Slots,
     events: broadcast::Sender<LbEvent>,
 }
 
@@ -173,6 +181,7 @@ impl LoadBalancer {
                 pins: Mutex::default(),
                 serving: Mutex::default(),
                 turns: Mutex::default(),
+                slots: slots::Slots::default(),
                 events,
             }),
         }
@@ -223,6 +232,13 @@ impl LoadBalancer {
             upstreams.iter().map(|id| map.get(id).cloned().unwrap_or_default()).collect()
         };
         select::plan(&health, pin, now, order)
+    }
+
+    /// The in-flight count of `id`, for its `max_concurrent` cap (the
+    /// proxy caches it per config snapshot, so this lock is taken once per
+    /// capped upstream and reload).
+    pub fn slot(&self, id: &UpstreamId) -> Arc<slots::Slot> {
+        self.inner.slots.of(id)
     }
 
     /// Record one attempt's outcome.
@@ -377,6 +393,7 @@ impl LoadBalancer {
                     requests: h.requests,
                     successes: h.successes,
                     failures: h.failures,
+                    in_flight: self.inner.slots.in_flight(id),
                 }
             })
             .collect()

@@ -53,10 +53,37 @@ pub enum Reason {
         /// The last upstream's `Retry-After`, passed on to the client.
         retry_after: Option<Duration>,
     },
+    /// The upstreams left were all at their `max_concurrent` cap for the
+    /// whole wait; `tried`: those that were tried and failed meanwhile.
+    #[error("{}", at_capacity(config, full, *waited, tried))]
+    AtCapacity {
+        config: Arc<str>,
+        /// Each full upstream's label and cap.
+        full: Vec<(Arc<str>, u32)>,
+        waited: Duration,
+        tried: Vec<(Arc<str>, UpstreamError)>,
+    },
 }
 
 fn list(tried: &[(Arc<str>, UpstreamError)]) -> String {
     tried.iter().map(|(url, e)| format!("{url} → {e}")).collect::<Vec<_>>().join("; ")
+}
+
+fn at_capacity(
+    config: &str,
+    full: &[(Arc<str>, u32)],
+    waited: Duration,
+    tried: &[(Arc<str>, UpstreamError)],
+) -> String {
+    let full = full.iter().map(|(label, cap)| format!("{label} at {cap}/{cap}")).collect::<Vec<_>>().join(", ");
+    let mut message = format!(
+        "codex-helper: every upstream of config `{config}` that could take this request is at its max_concurrent cap ({full}) and none freed a slot within {} s (lb.max_concurrent_wait_ms in ~/.codex-helper/settings.json); retry shortly, or raise max_concurrent with `ch config add {config} --base-url URL --max-concurrent N`",
+        waited.as_secs_f64()
+    );
+    if !tried.is_empty() {
+        message.push_str(&format!("; the others failed: {}", list(tried)));
+    }
+    message
 }
 
 impl Reason {
@@ -69,6 +96,8 @@ impl Reason {
             Reason::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Reason::BadBody(_) => StatusCode::BAD_REQUEST,
             Reason::AllFailed { tried, .. } => all_failed_status(tried.last().map(|(_, e)| e)),
+            // Busy, not broken: clients retry a 503 after Retry-After.
+            Reason::AtCapacity { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -83,12 +112,14 @@ impl Reason {
             Reason::BadBody(_) => "bad_request_body",
             Reason::FilterInvalid(_) => "filter_invalid",
             Reason::AllFailed { .. } => "all_upstreams_failed",
+            Reason::AtCapacity { .. } => "all_upstreams_at_capacity",
         }
     }
 
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Reason::AllFailed { retry_after, .. } => *retry_after,
+            Reason::AtCapacity { .. } => Some(Duration::from_secs(1)),
             _ => None,
         }
     }
@@ -180,6 +211,24 @@ mod tests {
         let v = body(resp).await;
         assert_eq!((v["type"].as_str(), v["error"]["type"].as_str()), (Some("error"), Some("request_too_large")));
         assert!(v["error"]["message"].as_str().unwrap().contains("limit of 10 bytes"));
+    }
+
+    #[tokio::test]
+    async fn at_capacity_is_a_503_naming_each_full_upstream_and_the_setting() {
+        let reason = Reason::AtCapacity {
+            config: "main".into(),
+            full: vec![("r.example [work]".into(), 2), ("r.example [sk-…beef]".into(), 1)],
+            waited: Duration::from_secs(30),
+            tried: vec![],
+        };
+        let resp = ProxyError::new(Service::Claude, reason).into_response();
+        assert_eq!(resp.status(), 503);
+        assert_eq!(resp.headers()["retry-after"], "1");
+        let v = body(resp).await;
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(message.contains("(r.example [work] at 2/2, r.example [sk-…beef] at 1/1)"), "{message}");
+        assert!(message.contains("within 30 s (lb.max_concurrent_wait_ms"), "{message}");
+        assert!(!message.contains("the others failed"), "{message}");
     }
 
     #[test]

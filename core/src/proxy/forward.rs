@@ -107,24 +107,11 @@ async fn run(
     record.session_id = session.clone();
 
     let order = state.shared.lb.plan(&active.ids, session.as_deref(), active.strategy);
-    let mut turn = Turn {
-        state: state.clone(),
-        method: parts.method,
-        uri: parts.uri,
-        headers: parts.headers,
-        body,
-        active,
-        settings,
-        session,
-        order: order.into_iter(),
-        failures: Vec::new(),
-        started,
-        model: std::sync::OnceLock::new(),
-    };
-    while let Some(index) = turn.order.next() {
+    let mut turn = Turn::new(state.clone(), parts, body, active, settings, session, order, started);
+    while let Some((index, permit)) = turn.next_attempt().await {
         let attempt_started = Instant::now();
         record.upstream_base_url = turn.active.upstreams[index].base_url.to_string();
-        match try_upstream(&turn, index, false).await {
+        match try_upstream(&turn, index, false, permit).await {
             Tried::Chosen(chosen) => {
                 turn.chosen(index, chosen.status, attempt_started, record);
                 let ledger = Ledger {

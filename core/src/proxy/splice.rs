@@ -197,7 +197,7 @@ async fn judge(
         }
         // The next upstream whose answer is an event stream.
         loop {
-            let Some(next) = turn.order.next() else {
+            let Some((next, permit)) = turn.next_attempt().await else {
                 let reason = turn.all_failed();
                 let message = reason.to_string();
                 let event = stream_error_event(turn.state.service, format, reason.status(), reason.code(), &message);
@@ -206,7 +206,7 @@ async fn judge(
             };
             attempt_started = Instant::now();
             line.record().upstream_base_url = turn.active.upstreams[next].base_url.to_string();
-            match try_upstream(&turn, next, true).await {
+            match try_upstream(&turn, next, true, permit).await {
                 Tried::Opened(opened) => {
                     (index, pump) = (next, opened.pump);
                     break;

@@ -25,6 +25,7 @@ use super::target::upstream_url;
 use super::ProxyState;
 use crate::lb::error::SNIPPET;
 use crate::lb::retry::{classify_status, retry_after, Verdict};
+use crate::lb::slots::{self, Slot, SlotPermit};
 use crate::lb::{ErrorKind, Outcome, UpstreamError};
 use crate::live::ActiveConfig;
 use crate::live_settings::LiveSettings;
@@ -97,13 +98,86 @@ pub(super) struct Turn {
     /// The upstreams not tried yet, in the load balancer's order.
     pub order: std::vec::IntoIter<usize>,
     pub failures: Vec<(usize, Failed)>,
+    /// Upstreams passed over because they were at their `max_concurrent`
+    /// cap, to wait for once `order` is done.
+    pub busy: Vec<usize>,
+    /// Until when a request may wait for a slot (set at its first wait, for
+    /// the whole request).
+    pub wait_deadline: Option<Instant>,
     pub started: Instant,
     /// The client's `model`, found in `body` the first time an upstream with
     /// a model map needs it (never, for configs without maps).
     pub model: std::sync::OnceLock<Option<ModelField>>,
 }
 
+/// The next upstream to try, with its slot when it has a cap.
+pub(super) type NextAttempt = (usize, Option<SlotPermit>);
+
 impl Turn {
+    /// Builds the turn of one request, to try `order`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        state: ProxyState,
+        parts: http::request::Parts,
+        body: Bytes,
+        active: Arc<ActiveConfig>,
+        settings: Arc<LiveSettings>,
+        session: Option<String>,
+        order: Vec<usize>,
+        started: Instant,
+    ) -> Turn {
+        Turn {
+            state,
+            method: parts.method,
+            uri: parts.uri,
+            headers: parts.headers,
+            body,
+            active,
+            settings,
+            session,
+            order: order.into_iter(),
+            failures: Vec::new(),
+            busy: Vec::new(),
+            wait_deadline: None,
+            started,
+            model: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Upstream `index`'s cap and in-flight count, when it has a cap.
+    fn slot(&self, index: usize) -> Option<(u32, &Arc<Slot>)> {
+        let upstream = &self.active.upstreams[index];
+        let cap = upstream.max_concurrent?;
+        Some((cap, upstream.slot.get_or_init(|| self.state.shared.lb.slot(&self.active.ids[index]))))
+    }
+
+    /// The next upstream to try, in the load balancer's order, skipping
+    /// those at their cap (the next one takes the request; a session
+    /// pinned to a full upstream moves on too: the cap is the relay's
+    /// limit, a warm prompt cache is not worth a refused request). When
+    /// only full ones are left, waits for the first to free a slot, up to
+    /// `lb.max_concurrent_wait_ms` for the whole request. `None`: nothing
+    /// left to try (see [`Turn::all_failed`]).
+    pub async fn next_attempt(&mut self) -> Option<NextAttempt> {
+        while let Some(index) = self.order.next() {
+            let Some((cap, slot)) = self.slot(index) else { return Some((index, None)) };
+            match slot.try_take(cap) {
+                Some(permit) => return Some((index, Some(permit))),
+                None => self.busy.push(index),
+            }
+        }
+        if self.busy.is_empty() {
+            return None;
+        }
+        let wait = self.settings.max_concurrent_wait;
+        let deadline = *self.wait_deadline.get_or_insert_with(|| Instant::now() + wait);
+        let waiting: Vec<(usize, Arc<Slot>, u32)> =
+            self.busy.iter().filter_map(|&i| self.slot(i).map(|(cap, slot)| (i, slot.clone(), cap))).collect();
+        let (index, permit) = slots::wait_any(&waiting, deadline).await?;
+        self.busy.retain(|&i| i != index);
+        Some((index, Some(permit)))
+    }
+
     /// Accounts for one failed attempt: health, the log's attempts, and the
     /// list [`Turn::all_failed`] reports.
     pub fn failed(&mut self, index: usize, failed: Failed, attempt_started: Instant, record: &mut RequestRecord) {
@@ -171,16 +245,31 @@ impl Turn {
         }
     }
 
-    /// Why no upstream worked: which were tried and what went wrong.
+    /// Why no upstream worked: which were tried and what went wrong, and
+    /// which were at their cap all along.
     pub fn all_failed(&mut self) -> Reason {
-        all_failed(&self.active, std::mem::take(&mut self.failures))
+        let failures = std::mem::take(&mut self.failures);
+        if self.busy.is_empty() {
+            return all_failed(&self.active, failures);
+        }
+        let full = self
+            .busy
+            .iter()
+            .map(|&i| {
+                let upstream = &self.active.upstreams[i];
+                (upstream.label.clone(), upstream.max_concurrent.unwrap_or_default())
+            })
+            .collect();
+        let tried = failures.into_iter().map(|(i, f)| (self.active.upstreams[i].base_url.clone(), f.error)).collect();
+        Reason::AtCapacity { config: self.active.name.clone(), full, waited: self.settings.max_concurrent_wait, tried }
     }
 }
 
 /// One try against upstream `index`. `spliced`: the client's stream already
 /// began (see [`super::splice`]), so only an uncompressed event stream can
 /// continue it.
-pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool) -> Tried {
+/// `permit`: its slot, when it has a cap; held by its body stream.
+pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool, permit: Option<SlotPermit>) -> Tried {
     let (state, upstream) = (&turn.state, &turn.active.upstreams[index]);
     let fail = |error: UpstreamError| Tried::Failed(error.into());
     if let Some(problem) = &upstream.problem {
@@ -254,6 +343,11 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool) -> Tr
             let mut response = response;
             (std::mem::take(response.headers_mut()), bridged::body_stream(response))
         }
+    };
+    // Counted in flight while its body is read (see crate::lb::slots).
+    let upstream_body = match permit {
+        Some(permit) => slots::hold(upstream_body, permit).boxed(),
+        None => upstream_body,
     };
     let observer = Observer::new(state.service, &headers);
     let judge = observer.is_sse() && status.is_success();

@@ -112,6 +112,12 @@ pub struct ReportUpstream {
     pub base_url: String,
     /// Its short name ([`host_label`]).
     pub label: String,
+    /// What to call it where upstreams are told apart (tray lines,
+    /// notifications, the dashboard): `label`, plus its key's alias or
+    /// masked form when the config has several keys for its URL
+    /// (`r.example [work]`). Empty from older proxies: use `label`.
+    #[serde(default)]
+    pub name: String,
     /// Masked key (`sk-…abcd`) as configured.
     pub key: Option<String>,
     /// The key's alias, shown instead of `key` when set (several keys for
@@ -134,6 +140,10 @@ pub struct ReportUpstream {
     /// Its extra headers, secret-looking values masked; absent when none.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub headers: IndexMap<String, String>,
+    /// Its `max_concurrent` cap as configured (`null`: none); the requests
+    /// it carries now are `live.in_flight`.
+    #[serde(default)]
+    pub max_concurrent: Option<u32>,
 }
 
 impl ReportUpstream {
@@ -142,13 +152,22 @@ impl ReportUpstream {
         self.live.as_ref().is_some_and(|l| l.exhausted)
     }
 
-    /// Its label, and its protocol when that is not `service`'s client's
+    /// [`ReportUpstream::name`], else its label.
+    pub fn display_name(&self) -> &str {
+        if self.name.is_empty() {
+            &self.label
+        } else {
+            &self.name
+        }
+    }
+
+    /// Its name, and its protocol when that is not `service`'s client's
     /// own: `api.deepseek.com · chat` (the tray's line; the window builds
     /// the same in ui/src/lib/modelMap.ts).
     pub fn label_with_protocol(&self, service: Service) -> String {
         match self.protocol {
-            Some(p) if p != Protocol::native(service) => format!("{} · {p}", self.label),
-            _ => self.label.clone(),
+            Some(p) if p != Protocol::native(service) => format!("{} · {p}", self.display_name()),
+            _ => self.display_name().to_string(),
         }
     }
 }
@@ -270,6 +289,7 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
     let headers_of = |config: &str, base_url: &str, index: usize| {
         upstream_of(config, base_url, index).map(|u| crate::config::masked_headers(&u.headers)).unwrap_or_default()
     };
+    let cap_of = |config: &str, base_url: &str, index: usize| upstream_of(config, base_url, index)?.max_concurrent;
     let listening = serving.is_served();
     let (owner, pid, version, serves_service) = match &serving {
         Serving::TakenByHelper { identity, .. } => (
@@ -296,13 +316,16 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
                 .into_iter()
                 .map(|mut u| {
                     u.last_error = u.last_error.take().map(scrub_owned);
+                    let key = key_of(&u.config, &u.base_url, u.index);
                     ReportUpstream {
                         label: host_label(&u.base_url),
-                        key: key_of(&u.config, &u.base_url, u.index),
+                        name: String::new(),
+                        key,
                         alias: alias_of(&u.config, &u.base_url, u.index),
                         protocol: protocol_of(&u.config, &u.base_url, u.index),
                         model_map: model_map_of(&u.config, &u.base_url, u.index),
                         headers: headers_of(&u.config, &u.base_url, u.index),
+                        max_concurrent: cap_of(&u.config, &u.base_url, u.index),
                         state: u.state.into(),
                         quota: quota_of(
                             &u.config,
@@ -322,17 +345,22 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
                 .map(|c| {
                     c.upstreams
                         .iter()
-                        .map(|u| ReportUpstream {
-                            base_url: u.base_url.clone(),
-                            label: host_label(&u.base_url),
-                            key: UpstreamView::of(u, service).key().map(str::to_string),
-                            alias: u.alias.clone(),
-                            state: UpstreamHealth::Unknown,
-                            live: None,
-                            quota: quota_of(&c.name, &u.base_url, Some(u.key_label())),
-                            protocol: Some(u.protocol(service)),
-                            model_map: u.model_map.0.clone(),
-                            headers: crate::config::masked_headers(&u.headers),
+                        .map(|u| {
+                            let key = UpstreamView::of(u, service).key().map(str::to_string);
+                            ReportUpstream {
+                                base_url: u.base_url.clone(),
+                                label: host_label(&u.base_url),
+                                name: String::new(),
+                                quota: quota_of(&c.name, &u.base_url, Some(u.key_label())),
+                                key,
+                                alias: u.alias.clone(),
+                                state: UpstreamHealth::Unknown,
+                                live: None,
+                                protocol: Some(u.protocol(service)),
+                                model_map: u.model_map.0.clone(),
+                                headers: crate::config::masked_headers(&u.headers),
+                                max_concurrent: u.max_concurrent,
+                            }
                         })
                         .collect()
                 })
@@ -340,6 +368,8 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
             (section.and_then(|s| s.serving_name()).map(str::to_string), upstreams, None, None)
         }
     };
+    let mut upstreams = upstreams;
+    name_upstreams(&mut upstreams);
     let (switch, switch_error) = match switch {
         Some(Ok(s)) => (Some(s), None),
         Some(Err(e)) => (None, Some(e)),
@@ -370,6 +400,22 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
         switch_error: switch_error.map(scrub_owned),
         quota,
         level,
+    }
+}
+
+/// Sets each upstream's [`ReportUpstream::name`]: its label, with its key
+/// named when another upstream shares its URL (a key pool), so two keys of
+/// one relay are two lines, two notifications, two dashboard rows.
+fn name_upstreams(upstreams: &mut [ReportUpstream]) {
+    let urls: Vec<String> = upstreams.iter().map(|u| u.base_url.trim().to_string()).collect();
+    for (i, up) in upstreams.iter_mut().enumerate() {
+        let shared = urls.iter().enumerate().any(|(j, url)| j != i && *url == urls[i]);
+        up.name = match (shared, &up.alias, &up.key) {
+            (false, _, _) => up.label.clone(),
+            (true, Some(alias), _) if !alias.trim().is_empty() => format!("{} [{alias}]", up.label),
+            (true, _, Some(key)) => format!("{} [{key}]", up.label),
+            (true, _, None) => format!("{} [no key]", up.label),
+        };
     }
 }
 

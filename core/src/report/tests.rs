@@ -190,3 +190,60 @@ fn the_printed_level_word_is_the_json_one() {
         assert_eq!(level.to_string(), level.word());
     }
 }
+
+/// Two keys of one relay are told apart by name (alias, else masked key),
+/// and carry their cap; an upstream alone at its URL is just its host.
+#[test]
+fn pooled_upstreams_are_named_by_their_key_and_show_their_cap() {
+    let f: ConfigFile = serde_json::from_value(serde_json::json!({
+        "codex": {"active": "pool", "configs": {
+            "pool": {"name": "pool", "upstreams": [
+                {"base_url": A, "auth": {"auth_token": "sk-pool-first-0000aaaa"}, "alias": "work", "max_concurrent": 2},
+                {"base_url": A, "auth": {"auth_token": "sk-pool-second-1111bbbb"}},
+                {"base_url": B, "auth": {"auth_token": "sk-pool-third-2222cccc"}}]}}}
+    }))
+    .unwrap();
+    let r = build(Facts::new(Service::Codex, 3211, true, Serving::Serving { port: 3211 }, &f));
+    let names: Vec<&str> = r.upstreams.iter().map(|u| u.display_name()).collect();
+    assert_eq!(names, ["a.example [work]", "a.example [sk-…bbbb]", "b.example:8443"]);
+    assert_eq!(r.upstreams[0].max_concurrent, Some(2));
+    assert_eq!(r.upstreams[1].max_concurrent, None);
+    assert_eq!(r.upstreams[0].label_with_protocol(Service::Codex), "a.example [work]");
+}
+
+/// Regression: the quota line of a pooled relay used to be the URL's first
+/// answer for every key; each key now shows its own (a state from an older
+/// proxy, without a key, still counts for the whole URL).
+#[test]
+fn two_keys_of_one_relay_each_get_their_own_quota() {
+    let f: ConfigFile = serde_json::from_value(serde_json::json!({
+        "codex": {"active": "pool", "configs": {
+            "pool": {"name": "pool", "upstreams": [
+                {"base_url": A, "auth": {"auth_token": "sk-pool-first-0000aaaa"}},
+                {"base_url": A, "auth": {"auth_token": "sk-pool-second-1111bbbb"}}]}}}
+    }))
+    .unwrap();
+    let quota = |key: Option<&str>, spent: f64| QuotaState {
+        provider_id: "p".into(),
+        service: Service::Codex,
+        config: "pool".into(),
+        base_url: A.into(),
+        budget_usd: Some(100.0),
+        spent_usd: Some(spent),
+        remaining_pct: Some(100.0 - spent),
+        exhausted: Some(spent >= 100.0),
+        checked_at_ms: 0,
+        error: None,
+        key_label: key.map(str::to_string),
+        ..QuotaState::unknown(Service::Codex)
+    };
+    let spent = |quotas: &[QuotaState]| -> Vec<Option<f64>> {
+        let mut facts = Facts::new(Service::Codex, 3211, true, Serving::Serving { port: 3211 }, &f);
+        facts.quota = quotas;
+        build(facts).upstreams.iter().map(|u| u.quota.as_ref().and_then(|q| q.spent_usd)).collect()
+    };
+    let per_key = [quota(Some("sk-…bbbb"), 100.0), quota(Some("sk-…aaaa"), 10.0)];
+    assert_eq!(spent(&per_key), [Some(10.0), Some(100.0)]);
+    assert_eq!(spent(&[quota(None, 40.0)]), [Some(40.0), Some(40.0)], "a state without a key is the URL's");
+    assert_eq!(spent(&[quota(Some("sk-…cccc"), 40.0)]), [None, None], "another key's state is not theirs");
+}

@@ -55,6 +55,10 @@ pub struct AddUpstreamArgs {
     #[serde(default)]
     #[specta(optional)]
     pub headers: Option<Vec<(String, String)>>,
+    /// Most requests it carries at once (absent: no cap).
+    #[serde(default)]
+    #[specta(optional)]
+    pub max_concurrent: Option<u32>,
 }
 
 /// Add an upstream to `config` (created if new, active if it is the first);
@@ -75,6 +79,7 @@ pub async fn add_upstream(state: State<'_, WindowState>, args: AddUpstreamArgs) 
         key_alias,
         replace,
         headers,
+        max_concurrent,
     } = args;
     let model_map = model_map.unwrap_or_default().into_iter().collect();
     let tags = tags.into_iter().collect();
@@ -91,6 +96,7 @@ pub async fn add_upstream(state: State<'_, WindowState>, args: AddUpstreamArgs) 
         replace,
         strategy: None,
         headers: headers.unwrap_or_default().into_iter().collect(),
+        max_concurrent,
     };
     let settings = Settings::load(&state.paths).map_err(CommandError::new)?;
     let store = ConfigStore::new(&state.paths);
@@ -123,6 +129,28 @@ pub struct UpdateUpstreamArgs {
     #[serde(default)]
     #[specta(optional)]
     pub model_map: Option<Vec<(String, String)>>,
+    /// Which of several upstreams at `base_url`: its position in the config
+    /// (absent: the first there).
+    #[serde(default)]
+    #[specta(optional)]
+    pub index: Option<u32>,
+    /// Set its key's name ("" removes it; absent: leave it).
+    #[serde(default)]
+    #[specta(optional)]
+    pub key_alias: Option<String>,
+    /// Replace its extra headers (absent: leave them; empty: remove them).
+    /// A masked value sent back as shown keeps the stored one.
+    #[serde(default)]
+    #[specta(optional)]
+    pub headers: Option<Vec<(String, String)>>,
+    /// Its cap (absent: leave it; 0 would be refused; use `clear_max_concurrent`).
+    #[serde(default)]
+    #[specta(optional)]
+    pub max_concurrent: Option<u32>,
+    /// Remove its cap.
+    #[serde(default)]
+    #[specta(optional)]
+    pub clear_max_concurrent: Option<bool>,
 }
 
 /// Change the upstream at `base_url` of `config`: move it to `new_base_url`,
@@ -131,7 +159,27 @@ pub struct UpdateUpstreamArgs {
 #[tauri::command]
 #[specta::specta]
 pub async fn update_upstream(state: State<'_, WindowState>, args: UpdateUpstreamArgs) -> CmdResult<UpdateOutcome> {
-    let UpdateUpstreamArgs { service, config, base_url, new_base_url, key, alias, tags, protocol, model_map } = args;
+    let UpdateUpstreamArgs {
+        service,
+        config,
+        base_url,
+        new_base_url,
+        key,
+        alias,
+        tags,
+        protocol,
+        model_map,
+        index,
+        key_alias,
+        headers,
+        max_concurrent,
+        clear_max_concurrent,
+    } = args;
+    let max_concurrent = match (clear_max_concurrent.unwrap_or(false), max_concurrent) {
+        (true, _) => Some(None),
+        (false, Some(cap)) => Some(Some(cap)),
+        (false, None) => None,
+    };
     let change = UpstreamChange {
         base_url: Some(new_base_url),
         key,
@@ -139,6 +187,10 @@ pub async fn update_upstream(state: State<'_, WindowState>, args: UpdateUpstream
         tags: Some(tags.into_iter().collect()),
         protocol,
         model_map: model_map.map(|rows| rows.into_iter().collect()),
+        key_alias,
+        headers: headers.map(|rows| rows.into_iter().collect()),
+        max_concurrent,
+        index: index.map(|i| i as usize),
     };
     let settings = Settings::load(&state.paths).map_err(CommandError::new)?;
     let store = ConfigStore::new(&state.paths);

@@ -116,11 +116,13 @@ impl From<ConfigsError> for CommandError {
             ConfigsError::UnknownKey { .. } => CommandError::NotFound { message },
             ConfigsError::BadUrl { .. } | ConfigsError::Loop { .. } => CommandError::invalid("base_url", message),
             ConfigsError::BadTag { .. } => CommandError::invalid("tags", message),
+            ConfigsError::BadMaxConcurrent => CommandError::invalid("max_concurrent", message),
+            ConfigsError::BadHeader { .. } => CommandError::invalid("headers", message),
             ConfigsError::BadName { .. } => CommandError::invalid("config", message),
             ConfigsError::BadKey { what, .. } => CommandError::invalid(&what.replace('-', "_"), message),
             ConfigsError::ControlChar { field, .. } => {
-                let field = field.trim_start_matches('-');
-                CommandError::invalid(if field == "tag" { "tags" } else { field }, message)
+                let field = field.trim_start_matches('-').replace('-', "_");
+                CommandError::invalid(if field == "tag" { "tags" } else { &field }, message)
             }
             _ => CommandError::Failed { message },
         }

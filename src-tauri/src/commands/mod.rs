@@ -6,6 +6,7 @@ pub mod config;
 pub mod doctor;
 pub mod error;
 pub mod files;
+pub mod filters;
 pub mod logs;
 pub mod quota;
 pub mod sessions;
@@ -49,6 +50,11 @@ macro_rules! specta_builder {
                 $crate::commands::doctor::run_doctor,
                 $crate::commands::settings::get_settings,
                 $crate::commands::settings::save_settings,
+                $crate::commands::settings::get_proxy_settings,
+                $crate::commands::settings::save_proxy_settings,
+                $crate::commands::filters::list_filter_rules,
+                $crate::commands::filters::save_filter_rules,
+                $crate::commands::filters::preview_filters,
                 $crate::commands::files::open_config_folder::<$r>,
                 $crate::commands::files::open_log_file::<$r>,
             ])

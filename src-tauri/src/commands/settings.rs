@@ -3,7 +3,7 @@
 //! at login is an XDG autostart entry (`core::autostart` writes it).
 
 use codex_helper_core::autostart;
-use codex_helper_core::config::{AppPrefs, ServiceSettings, Settings};
+use codex_helper_core::config::{AppPrefs, LbSettings, ProxySettings, ServiceSettings, Settings};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
@@ -45,4 +45,38 @@ pub async fn save_settings(state: State<'_, WindowState>, settings: AppSettings)
         Err(IpcError::NotRunning { .. }) => Ok(true),
         Err(err) => Err(CommandError::unavailable(format!("saved, but the running app could not apply it: {err}"))),
     }
+}
+
+/// The proxy's and the load balancer's settings (settings.json's `proxy`
+/// and `lb` sections): timeouts, body limit, failure threshold, cooldowns,
+/// the wait for a free `max_concurrent` slot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct ProxyLbSettings {
+    pub proxy: ProxySettings,
+    pub lb: LbSettings,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn get_proxy_settings(state: State<'_, WindowState>) -> CmdResult<ProxyLbSettings> {
+    let s = Settings::load(&state.paths).map_err(CommandError::new)?;
+    Ok(ProxyLbSettings { proxy: s.proxy, lb: s.lb })
+}
+
+/// Save through core's validation; a refused value comes back as
+/// `invalid_input` with `field` its dotted key (`proxy.connect_timeout_ms`).
+/// Running proxies apply it on their next poll of the file (no restart).
+#[tauri::command]
+#[specta::specta]
+pub fn save_proxy_settings(state: State<'_, WindowState>, settings: ProxyLbSettings) -> CmdResult<()> {
+    let paths = &state.paths;
+    let mut s = Settings::load(paths).map_err(CommandError::new)?;
+    s.proxy = settings.proxy;
+    s.lb = settings.lb;
+    s.save(paths).map_err(|err| match CommandError::new(err) {
+        CommandError::Config { key: Some(key), message, .. } => {
+            CommandError::InvalidInput { field: Some(key), message }
+        }
+        other => other,
+    })
 }

@@ -5,7 +5,7 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type {
-  AppSettings, QuotaState, RequestRecord, ServiceView, SessionInfo, StatusReport, Summary, SummaryRow, Report,
+  AppSettings, ProxyLbSettings, QuotaState, RequestRecord, RuleRow, ServiceView, SessionInfo, StatusReport, Summary, SummaryRow, Report,
 } from "../bindings";
 
 const now = Date.now();
@@ -21,17 +21,17 @@ const configs: Record<string, ServiceView> = {
       {
         name: "main", alias: null, active: true, strategy: "priority",
         upstreams: [
-          { base_url: A, auth_token: "sk-…9f3a", api_key: null, alias: null, key_label: "sk-…9f3a", tags: { provider_id: "packy" }, protocol: "responses", model_map: {}, headers: {} },
-          { base_url: B, auth_token: "sk-…11c0", api_key: null, alias: null, key_label: "sk-…11c0", tags: {}, protocol: "chat", model_map: { "gpt-5-codex": "deepseek-chat" }, headers: { "X-Title": "codex-helper" } },
+          { base_url: A, auth_token: "sk-…9f3a", api_key: null, alias: null, key_label: "sk-…9f3a", tags: { provider_id: "packy" }, protocol: "responses", model_map: {}, headers: {}, max_concurrent: null },
+          { base_url: B, auth_token: "sk-…11c0", api_key: null, alias: null, key_label: "sk-…11c0", tags: {}, protocol: "chat", model_map: { "gpt-5-codex": "deepseek-chat" }, headers: { "X-Title": "codex-helper" }, max_concurrent: 4 },
         ],
       },
-      { name: "backup", alias: "cheap", active: false, strategy: "priority", upstreams: [{ base_url: "https://api.openai.com/v1", auth_token: null, api_key: "sk-…x7Qe", alias: null, key_label: "sk-…x7Qe", tags: {}, protocol: "responses", model_map: {}, headers: {} }] },
+      { name: "backup", alias: "cheap", active: false, strategy: "priority", upstreams: [{ base_url: "https://api.openai.com/v1", auth_token: null, api_key: "sk-…x7Qe", alias: null, key_label: "sk-…x7Qe", tags: {}, protocol: "responses", model_map: {}, headers: {}, max_concurrent: null }] },
     ],
   },
   claude: {
     service: "claude",
     active: "work",
-    configs: [{ name: "work", alias: null, active: true, strategy: "priority", upstreams: [{ base_url: C, auth_token: "sk-…a2b1", api_key: null, alias: null, key_label: "sk-…a2b1", tags: {}, protocol: "anthropic", model_map: {}, headers: {} }] }],
+    configs: [{ name: "work", alias: null, active: true, strategy: "priority", upstreams: [{ base_url: C, auth_token: "sk-…a2b1", api_key: null, alias: null, key_label: "sk-…a2b1", tags: {}, protocol: "anthropic", model_map: {}, headers: {}, max_concurrent: null }] }],
   },
 };
 
@@ -52,7 +52,7 @@ function status(): StatusReport {
         ...common, service: "codex", port: 3211, owner: "app", pid: 48100, level: "degraded",
         serving: { kind: "serving", port: 3211 }, config_problem: null, settings_problem: null, switch_error: null, active_config: act,
         upstreams: configs.codex.configs.filter((c) => c.name === act).flatMap((c) => c.upstreams.map((u, i) => ({
-          base_url: u.base_url, label: label(u.base_url), key: u.auth_token ?? u.api_key,
+          base_url: u.base_url, label: label(u.base_url), name: label(u.base_url), key: u.auth_token ?? u.api_key, max_concurrent: u.max_concurrent,
           state: u.base_url === B ? "cooling_down" : "ok",
           quota: u.base_url === A ? packy : null,
           live: {
@@ -62,6 +62,7 @@ function status(): StatusReport {
             exhausted: false, last_error: u.base_url === B ? "HTTP 502 Bad Gateway" : null,
             last_error_at_ms: u.base_url === B ? now - 40_000 : null, last_status: u.base_url === B ? 502 : 200,
             requests: u.base_url === A ? 412 : 37, successes: u.base_url === A ? 409 : 30, failures: u.base_url === A ? 3 : 7,
+            in_flight: u.max_concurrent != null ? 2 : 0,
           },
         }) as const)),
         quota: [packy],
@@ -73,8 +74,8 @@ function status(): StatusReport {
         serving: { kind: "taken_by_helper", port: 3210, identity: { app: "codex-helper", version: "0.1.0", service: "claude", pid: 48213, port: 3210, owner: "cli" } },
         config_problem: null, settings_problem: null, switch_error: null, active_config: "work",
         upstreams: [{
-          base_url: C, label: label(C), key: "sk-…a2b1", state: "exhausted", quota: anyrouter,
-          live: { config: "work", base_url: C, index: 0, state: "exhausted", cooldown_remaining_ms: null, consecutive_failures: 0, exhausted: true, last_error: "quota exhausted (spent $20.00 of $20.00)", last_error_at_ms: now - 600_000, last_status: 429, requests: 88, successes: 80, failures: 8 },
+          base_url: C, label: label(C), name: label(C), key: "sk-…a2b1", max_concurrent: null, state: "exhausted", quota: anyrouter,
+          live: { config: "work", base_url: C, index: 0, state: "exhausted", cooldown_remaining_ms: null, consecutive_failures: 0, exhausted: true, last_error: "quota exhausted (spent $20.00 of $20.00)", last_error_at_ms: now - 600_000, last_status: 429, requests: 88, successes: 80, failures: 8, in_flight: 0 },
         }],
         quota: [anyrouter],
         switch: { service: "claude", file: "~/.claude/settings.json", client_dir_exists: true, file_exists: true, points_at_proxy: false, port: null, backup: null, recorded: false },
@@ -135,6 +136,16 @@ const sessions: SessionInfo[] = [
   { id: "0199a1f0-1111-7c2d-8e9f-aa00bb11cc22", service: "codex", cwd: "/home/ana/projects/shop", started_at: "", started_at_ms: now - 4 * 86_400_000, modified_at_ms: now - 4 * 86_400_000 + 3_600_000, file: "", first_message: null, resume_command: "codex resume 0199a1f0-1111-7c2d-8e9f-aa00bb11cc22" },
 ];
 
+let proxySettings: ProxyLbSettings = {
+  proxy: { connect_timeout_ms: 5000, response_header_timeout_ms: 120000, stream_idle_timeout_ms: 300000, max_request_body_bytes: 33554432, request_header_timeout_ms: 30000, keep_alive_timeout_ms: 120000, max_connections: 0 },
+  lb: { failure_threshold: 3, cooldown_ms: 30000, max_cooldown_ms: 600000, max_concurrent_wait_ms: 30000 },
+};
+let filterRules: RuleRow[] = [{ op: "replace", source: "acme-corp.internal", target: "[DOMAIN]" }];
+const invalid = (field: string, message: string) => ({ kind: "invalid_input", detail: { field, message } });
+// What core's filter code does to a sample (literal, in order).
+const applyRules = (rules: RuleRow[], text: string) =>
+  rules.reduce((t, r) => t.split(r.source).join(r.op === "replace" ? r.target : ""), text);
+
 let settings: AppSettings = { codex: { port: 3211, enabled: true }, claude: { port: 3210, enabled: true }, app: { start_hidden: false, start_at_login: true } };
 
 const doctor: Report = {
@@ -182,7 +193,7 @@ mockIPC(
         const alias: string | null = a.key_alias ?? null;
         const up = { base_url: a.base_url, auth_token: a.auth_token ? masked : null, api_key: a.api_key ? masked : null, alias, key_label: alias ?? masked ?? "no key", tags: Object.fromEntries(a.tags),
           protocol: a.protocol ?? (a.service === "claude" ? "anthropic" : "responses"), model_map: Object.fromEntries(a.model_map ?? []),
-          headers: Object.fromEntries(a.headers ?? []) };
+          headers: Object.fromEntries(a.headers ?? []), max_concurrent: a.max_concurrent ?? null };
         // As core does: the same key (or `replace`) updates, another key for the URL is added.
         const i = c.upstreams.findIndex((u) => u.base_url === a.base_url && (a.replace || (u.auth_token ?? u.api_key) === masked));
         if (i >= 0) c.upstreams[i] = up; else c.upstreams.push(up);
@@ -191,20 +202,21 @@ mockIPC(
       }
       case "update_upstream": {
         const c = configs[a.service].configs.find((x) => x.name === a.config);
-        const i = c ? c.upstreams.findIndex((u) => u.base_url === a.base_url) : -1;
-        if (!c || i < 0) throw `${a.service} config \`${a.config}\` has no upstream at ${a.base_url}`;
+        const i = c ? (a.index ?? c.upstreams.findIndex((u) => u.base_url === a.base_url)) : -1;
+        if (!c || i < 0 || !c.upstreams[i]) throw `${a.service} config \`${a.config}\` has no upstream at ${a.base_url}`;
         const old = c.upstreams[i];
         const mask = (k: string | null) => (k ? `${k.slice(0, 3)}…${k.slice(-4)}` : null);
         const up = {
           base_url: a.new_base_url,
           auth_token: a.key ? mask(a.key.auth_token) : old.auth_token,
           api_key: a.key ? mask(a.key.api_key) : old.api_key,
-          alias: old.alias,
-          key_label: old.alias ?? (a.key ? mask(a.key.auth_token ?? a.key.api_key) : old.key_label) ?? "no key",
+          alias: a.key_alias != null ? a.key_alias || null : old.alias,
+          key_label: (a.key_alias || old.alias) ?? (a.key ? mask(a.key.auth_token ?? a.key.api_key) : old.key_label) ?? "no key",
           tags: Object.fromEntries(a.tags),
           protocol: a.protocol ?? old.protocol,
           model_map: a.model_map ? Object.fromEntries(a.model_map) : old.model_map,
-          headers: old.headers,
+          headers: a.headers ? Object.fromEntries(a.headers) : old.headers,
+          max_concurrent: a.clear_max_concurrent ? null : a.max_concurrent ?? old.max_concurrent,
         };
         c.upstreams[i] = up;
         return { service: a.service, config: a.config, previous_base_url: a.base_url, index: i, changed: true, key_replaced: a.key != null, upstream: up };
@@ -249,6 +261,22 @@ mockIPC(
       case "get_settings": return structuredClone(settings);
       case "save_settings": { const restart = a.settings.codex.port !== settings.codex.port || a.settings.claude.port !== settings.claude.port; settings = a.settings; return restart; }
       case "open_config_folder": case "open_log_file": return null;
+      case "get_proxy_settings": return structuredClone(proxySettings);
+      case "save_proxy_settings":
+        if (a.settings.lb.failure_threshold < 1) throw invalid("lb.failure_threshold", "~/.codex-helper/settings.json: lb.failure_threshold: must be at least 1 (the default is 3)");
+        proxySettings = a.settings;
+        return null;
+      case "list_filter_rules": return structuredClone(filterRules);
+      case "save_filter_rules": {
+        const bad = (a.rules as RuleRow[]).findIndex((r) => r.source === "");
+        if (bad >= 0) throw invalid(`rules[${bad}].source`, `rule ${bad + 1} (source): the text to match is empty`);
+        filterRules = a.rules;
+        return null;
+      }
+      case "preview_filters": {
+        const after = applyRules(a.rules, a.sample);
+        return { before: a.sample, after, changed: after !== a.sample };
+      }
     }
     throw `mock: unknown command ${cmd}`;
   },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  checkBaseUrl, checkHeaderRows, checkKey, hasErrors, keyKindOf, testPlan, toAddArgs, toUpdateArgs, validateUpstream,
+  checkBaseUrl, checkHeaderRows, checkKey, checkMaxConcurrent, hasErrors, keyKindOf, testPlan, toAddArgs, toUpdateArgs, validateUpstream,
   type StoredUpstream, type UpstreamForm,
 } from "./validate";
 
@@ -15,6 +15,7 @@ const good: UpstreamForm = {
   modelMap: [],
   keyAlias: "",
   headers: [],
+  maxConcurrent: "",
 };
 
 describe("checkBaseUrl", () => {
@@ -76,7 +77,9 @@ describe("validateUpstream", () => {
       model_map: [],
       key_alias: null,
       headers: [],
+      max_concurrent: null,
     });
+    expect(toAddArgs({ ...good, maxConcurrent: " 4 " }).max_concurrent).toBe(4);
     expect(toAddArgs({ ...good, protocol: "chat", modelMap: [{ from: "gpt-5", to: " mock-chat " }, { from: "", to: "" }] })).toMatchObject({
       protocol: "chat",
       model_map: [["gpt-5", "mock-chat"]],
@@ -151,6 +154,9 @@ describe("editing a saved upstream", () => {
       tags: [["a", "1"]],
       protocol: "responses",
       model_map: [],
+      key_alias: "",
+      headers: [],
+      clear_max_concurrent: false,
     });
     // The protocol and the whole map go with every edit (the form starts from the stored ones).
     expect(toUpdateArgs({ ...editForm, protocol: "chat", modelMap: [{ from: "*", to: "deepseek-chat" }] }, stored)).toMatchObject({
@@ -165,6 +171,27 @@ describe("editing a saved upstream", () => {
     // Choosing “no key” removes it; a keyless upstream left keyless is unchanged.
     expect(toUpdateArgs({ ...editForm, keyKind: "none" }, stored).key).toEqual({ auth_token: null, api_key: null });
     expect(toUpdateArgs({ ...editForm, keyKind: "none" }, { ...stored, keyKind: "none" }).key).toBeNull();
+  });
+
+  it("sends the key name, headers, cap and the upstream's position", () => {
+    const pooled: StoredUpstream = { ...stored, index: 2, hadCap: true };
+    const args = toUpdateArgs(
+      { ...editForm, keyAlias: " work ", headers: [{ name: "X-Title", value: "me" }], maxConcurrent: "3" },
+      pooled,
+    );
+    expect(args).toMatchObject({ index: 2, key_alias: "work", headers: [["X-Title", "me"]], max_concurrent: 3 });
+    expect(args.clear_max_concurrent).toBeUndefined();
+    // An emptied cap field removes a stored cap; no cap before: nothing to clear.
+    expect(toUpdateArgs(editForm, pooled)).toMatchObject({ clear_max_concurrent: true, key_alias: "" });
+    expect(toUpdateArgs(editForm, stored).clear_max_concurrent).toBe(false);
+  });
+
+  it("checks the cap like core does", () => {
+    expect(checkMaxConcurrent("")).toBeNull();
+    expect(checkMaxConcurrent("8")).toBeNull();
+    expect(checkMaxConcurrent("0")).toMatch(/At least 1/);
+    expect(checkMaxConcurrent("2.5")).toMatch(/whole number/);
+    expect(validateUpstream({ ...good, maxConcurrent: "-1" }).maxConcurrent).toMatch(/whole number/);
   });
 
   it("tests with the stored key only at the URL it was saved for", () => {

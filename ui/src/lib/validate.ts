@@ -24,6 +24,8 @@ export interface UpstreamForm {
   keyAlias: string;
   /** Extra headers sent to this upstream only, as typed. */
   headers: { name: string; value: string }[];
+  /** Most requests at once, as typed; empty: no cap. */
+  maxConcurrent: string;
 }
 
 /** The saved upstream an edit started from. Its key never reaches the UI:
@@ -32,10 +34,16 @@ export interface StoredUpstream {
   config: string;
   baseUrl: string;
   keyKind: KeyKind;
+  /** Its position in the config: several keys may share the URL. */
+  index?: number;
+  /** It had a cap (clearing the field removes it). */
+  hadCap?: boolean;
 }
 
 /** Field → message; empty when the form is fine. */
-export type FormErrors = Partial<Record<"config" | "baseUrl" | "key" | "service" | "protocol", string>> & {
+export type FormErrors = Partial<
+  Record<"config" | "baseUrl" | "key" | "service" | "protocol" | "keyAlias" | "maxConcurrent" | "headerList", string>
+> & {
   tags?: Record<number, string>;
   modelMap?: Record<number, string>;
   headers?: Record<number, string>;
@@ -117,6 +125,16 @@ export function checkConfigName(name: string): string | null {
   return null;
 }
 
+/** Why `text` can't be a `max_concurrent` cap (a whole number ≥ 1, or
+ * empty for none), or null when it can. */
+export function checkMaxConcurrent(text: string): string | null {
+  const t = text.trim();
+  if (t === "") return null;
+  if (!/^\d+$/.test(t) || Number(t) > 4294967295) return "A whole number of requests, e.g. 4 (empty: no cap)";
+  if (Number(t) < 1) return "At least 1 (0 would let no request through); leave it empty for no cap";
+  return null;
+}
+
 /** `stored`: the upstream being edited (absent when adding). */
 export function validateUpstream(form: UpstreamForm, stored?: StoredUpstream): FormErrors {
   const errors: FormErrors = {};
@@ -142,6 +160,8 @@ export function validateUpstream(form: UpstreamForm, stored?: StoredUpstream): F
   if (Object.keys(mapErrors).length > 0) errors.modelMap = mapErrors;
   const headerErrors = checkHeaderRows(form.headers);
   if (Object.keys(headerErrors).length > 0) errors.headers = headerErrors;
+  const cap = checkMaxConcurrent(form.maxConcurrent);
+  if (cap) errors.maxConcurrent = cap;
   return errors;
 }
 
@@ -158,6 +178,7 @@ export function toAddArgs(
   model_map: [string, string][];
   key_alias: string | null;
   headers: [string, string][];
+  max_concurrent: number | null;
 } {
   const key = form.key.trim();
   return {
@@ -168,6 +189,7 @@ export function toAddArgs(
     model_map: mapPairs(form.modelMap),
     key_alias: form.keyAlias.trim() || null,
     headers: form.headers.filter((h) => h.name.trim() !== "").map((h) => [h.name.trim(), h.value.trim()] as [string, string]),
+    max_concurrent: form.maxConcurrent.trim() === "" ? null : Number(form.maxConcurrent.trim()),
   };
 }
 
@@ -176,17 +198,33 @@ export function keepsStoredKey(form: UpstreamForm, stored: StoredUpstream): bool
   return form.keyKind === stored.keyKind && (form.keyKind === "none" || form.key.trim() === "");
 }
 
-/** The URL, key, tag, protocol and model-map fields of `update_upstream`'s
- * arguments for an edit of `stored`: `key` null keeps the stored key; a
- * NewKey with both fields null removes it. The map is sent whole (the form
- * starts from the stored one): no rows removes it. */
+/** `update_upstream`'s arguments for an edit of `stored`: `key` null
+ * keeps the stored key; a NewKey with both fields null removes it. The
+ * map, the headers and the key name are sent whole (the form starts from
+ * the stored ones): no rows removes them, an empty name removes it. A
+ * masked header value sent back as shown keeps the stored one (core). */
 export function toUpdateArgs(
   form: UpstreamForm,
   stored: StoredUpstream,
-): Pick<UpdateUpstreamArgs, "base_url" | "new_base_url" | "key" | "tags" | "protocol" | "model_map"> {
-  const { auth_token, api_key, tags, protocol, model_map } = toAddArgs(form);
+): Pick<
+  UpdateUpstreamArgs,
+  "base_url" | "new_base_url" | "key" | "tags" | "protocol" | "model_map" | "index" | "key_alias" | "headers" | "max_concurrent" | "clear_max_concurrent"
+> {
+  const { auth_token, api_key, tags, protocol, model_map, headers, max_concurrent } = toAddArgs(form);
   const key: NewKey | null = keepsStoredKey(form, stored) ? null : { auth_token, api_key };
-  return { base_url: stored.baseUrl, new_base_url: form.baseUrl, key, tags, protocol, model_map };
+  const cap = max_concurrent == null ? { clear_max_concurrent: stored.hadCap ?? false } : { max_concurrent };
+  return {
+    base_url: stored.baseUrl,
+    new_base_url: form.baseUrl,
+    key,
+    tags,
+    protocol,
+    model_map,
+    ...(stored.index != null ? { index: stored.index } : {}),
+    key_alias: form.keyAlias.trim(),
+    headers,
+    ...cap,
+  };
 }
 
 /** What "Test connection" can do for this form: test with the typed key,
