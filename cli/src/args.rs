@@ -52,9 +52,26 @@ pub enum Command {
     Status(StatusArgs),
     /// Check files, permissions, ports and client settings; suggest fixes.
     Doctor(DoctorArgs),
-    /// Take over another tool's relays: `ch import cc-switch [--db PATH]`.
-    /// (`ch import codex-helper` and `ch import FILE` are not built yet.)
+    /// Take over another tool's relays (`ch import cc-switch [--db PATH]`)
+    /// or restore a backup (`ch import FILE [--replace]`).
+    /// (`ch import codex-helper` is not built yet.)
     Import(ImportArgs),
+    /// Back up configs, filters, usage providers and settings to one file
+    /// (keys left out unless --with-keys).
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ExportArgs {
+    /// The backup file to write.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Include keys (auth tokens, secret-looking headers, access tokens);
+    /// the file is then written 0600.
+    #[arg(long)]
+    pub with_keys: bool,
+    #[command(flatten)]
+    pub output: JsonArgs,
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -70,6 +87,9 @@ pub struct ImportArgs {
     /// Write without asking (needed when stdin is not a terminal).
     #[arg(long)]
     pub yes: bool,
+    /// Backup FILE: make each file the backup's instead of merging into it.
+    #[arg(long)]
+    pub replace: bool,
     #[command(flatten)]
     pub output: JsonArgs,
 }

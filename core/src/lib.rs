@@ -56,6 +56,7 @@
 //! (CLI, app) decide how to show them.
 
 pub mod autostart;
+pub mod backup;
 pub mod bootstrap;
 pub mod bridge;
 pub mod config;

@@ -26,7 +26,7 @@ pub fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     match args.source.as_str() {
         "cc-switch" => from_cc_switch(&paths, &args),
         "codex-helper" => bail!("`ch import codex-helper` is not built yet"),
-        file => bail!("importing a backup file ({file}) is not built yet"),
+        file => super::backup::import(&paths, Path::new(file), &args),
     }
 }
 
@@ -54,7 +54,7 @@ fn from_cc_switch(paths: &Paths, args: &ImportArgs) -> anyhow::Result<ExitCode> 
         return Ok(ExitCode::SUCCESS);
     }
     if !args.yes {
-        confirm()?;
+        confirm("import these into config.json?")?;
     }
     let applied = import::apply(&store, &plan)?;
     if args.output.json {
@@ -90,12 +90,12 @@ fn show(plan: &Plan, path: &Path) {
 }
 
 /// Asks on the terminal; refuses when there is none to ask on.
-fn confirm() -> anyhow::Result<()> {
+pub(crate) fn confirm(question: &str) -> anyhow::Result<()> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         bail!("stdin is not a terminal, so I cannot ask before writing; run again with --yes to import without asking");
     }
-    eprint!("import these into config.json? [y/N] ");
+    eprint!("{question} [y/N] ");
     let mut line = String::new();
     stdin.lock().read_line(&mut line)?;
     if !matches!(line.trim(), "y" | "Y" | "yes") {
