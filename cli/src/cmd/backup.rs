@@ -67,7 +67,10 @@ pub fn import(paths: &Paths, file: &Path, args: &ImportArgs) -> anyhow::Result<E
         print_json(&Output { plan: &plan, written: Some(written) })?;
     } else {
         outln!("wrote {}", written.join(", "));
-        outln!("undo with `ch config undo` (once per file written)");
+        outln!(
+            "undo config.json with `ch config undo`; the replaced version of every file written is kept in {}",
+            paths.helper_dir().join("history").display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
