@@ -82,6 +82,7 @@ pub mod report;
 pub mod runtime;
 pub mod service;
 pub mod sessions;
+pub mod shell_env;
 pub mod status;
 pub mod supervisor;
 pub mod switch;
