@@ -52,9 +52,8 @@ pub enum Command {
     Status(StatusArgs),
     /// Check files, permissions, ports and client settings; suggest fixes.
     Doctor(DoctorArgs),
-    /// Take over another tool's relays (`ch import cc-switch [--db PATH]`)
-    /// or restore a backup (`ch import FILE [--replace]`).
-    /// (`ch import codex-helper` is not built yet.)
+    /// Take over another tool's relays (`ch import cc-switch [--db PATH]`,
+    /// `ch import codex-helper`) or restore a backup (`ch import FILE [--replace]`).
     Import(ImportArgs),
     /// Back up configs, filters, usage providers and settings to one file
     /// (keys left out unless --with-keys).
@@ -80,8 +79,9 @@ pub struct ImportArgs {
     /// cc-switch is given as ./cc-switch).
     #[arg(value_name = "SOURCE")]
     pub source: String,
-    /// cc-switch's store (default ~/.cc-switch/cc-switch.db, else
-    /// ~/.cc-switch/config.json).
+    /// The other tool's file: cc-switch's store (default
+    /// ~/.cc-switch/cc-switch.db, else ~/.cc-switch/config.json), or the
+    /// original codex-helper's config (default ~/.codex-helper/config.toml).
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Write without asking (needed when stdin is not a terminal).
