@@ -234,7 +234,10 @@ mod tests {
         plan(&path, &env).unwrap()
     }
 
-    fn summary(p: &Plan) -> Vec<(String, Vec<(String, Option<String>)>, bool)> {
+    /// `(service/name, [(base_url, key)], current)` per planned config.
+    type Summary = Vec<(String, Vec<(String, Option<String>)>, bool)>;
+
+    fn summary(p: &Plan) -> Summary {
         p.configs
             .iter()
             .map(|c| {
