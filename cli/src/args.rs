@@ -52,9 +52,25 @@ pub enum Command {
     Status(StatusArgs),
     /// Check files, permissions, ports and client settings; suggest fixes.
     Doctor(DoctorArgs),
-    /// Take over another tool's relays: `ch import cc-switch [--db PATH]`.
-    /// (`ch import codex-helper` and `ch import FILE` are not built yet.)
+    /// Take over another tool's relays (`ch import cc-switch [--db PATH]`,
+    /// `ch import codex-helper`) or restore a backup (`ch import FILE [--replace]`).
     Import(ImportArgs),
+    /// Back up configs, filters, usage providers and settings to one file
+    /// (keys left out unless --with-keys).
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ExportArgs {
+    /// The backup file to write.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Include keys (auth tokens, secret-looking headers, access tokens);
+    /// the file is then written 0600.
+    #[arg(long)]
+    pub with_keys: bool,
+    #[command(flatten)]
+    pub output: JsonArgs,
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -63,13 +79,17 @@ pub struct ImportArgs {
     /// cc-switch is given as ./cc-switch).
     #[arg(value_name = "SOURCE")]
     pub source: String,
-    /// cc-switch's store (default ~/.cc-switch/cc-switch.db, else
-    /// ~/.cc-switch/config.json).
+    /// The other tool's file: cc-switch's store (default
+    /// ~/.cc-switch/cc-switch.db, else ~/.cc-switch/config.json), or the
+    /// original codex-helper's config (default ~/.codex-helper/config.toml).
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Write without asking (needed when stdin is not a terminal).
     #[arg(long)]
     pub yes: bool,
+    /// Backup FILE: make each file the backup's instead of merging into it.
+    #[arg(long)]
+    pub replace: bool,
     #[command(flatten)]
     pub output: JsonArgs,
 }

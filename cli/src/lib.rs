@@ -57,6 +57,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Status(a)) => cmd::status::run(a),
         Some(Command::Doctor(a)) => cmd::doctor::run(a),
         Some(Command::Import(a)) => cmd::import::run(a),
+        Some(Command::Export(a)) => cmd::backup::export(a),
     }
 }
 

@@ -7,7 +7,9 @@
 //!   variable, or `OPENAI_API_KEY` in `auth.json`.
 //! - Claude: `ANTHROPIC_BASE_URL` (default https://api.anthropic.com),
 //!   `ANTHROPIC_AUTH_TOKEN` and `ANTHROPIC_API_KEY`, from settings.json's
-//!   `env` first, then the environment (settings win, as in Claude Code).
+//!   `env` first, then the environment (settings win, as in Claude Code),
+//!   then `~/.bashrc`, `~/.zshrc`, `~/.profile` ([`crate::shell_env`]; the
+//!   source then names file:line per value, keys masked).
 //!
 //! The proxy's own URL is never imported: when the client already points at
 //! us, the file as it was before the switch is read instead
@@ -229,12 +231,21 @@ fn claude_upstream(paths: &Paths, env: &dyn Fn(&str) -> Option<String>) -> Resul
         }
         None => Value::Object(Map::new()),
     };
-    // settings.json's env wins over the process environment, as in Claude Code.
+    // settings.json's env wins over the process environment, as in Claude
+    // Code; the shell start-up files come last (a GUI-started app or a
+    // fresh terminal may not have them in its environment).
+    let from_rc = std::cell::RefCell::new(Vec::new());
     let lookup = |name: &str| -> Option<(String, &'static str)> {
         if let Some(v) = claude::env_var(&settings, name).filter(|v| !v.is_empty()) {
             return Some((v.to_string(), "settings"));
         }
-        env(name).filter(|v| !v.is_empty()).map(|v| (v, "environment"))
+        if let Some(v) = env(name).filter(|v| !v.is_empty()) {
+            return Some((v, "environment"));
+        }
+        let found = crate::shell_env::lookup(paths.home(), name).filter(|f| !f.value.is_empty())?;
+        let shown = if name == "ANTHROPIC_BASE_URL" { found.value.clone() } else { mask_secret(&found.value) };
+        from_rc.borrow_mut().push(format!("{name}={shown} from {}:{}", display_path(&found.file), found.line));
+        Some((found.value, "shell"))
     };
     let base_url = lookup("ANTHROPIC_BASE_URL").map_or_else(|| ANTHROPIC_DEFAULT.to_string(), |(v, _)| v);
     let token = lookup("ANTHROPIC_AUTH_TOKEN").filter(|(v, _)| v != claude::PLACEHOLDER_TOKEN);
@@ -242,12 +253,18 @@ fn claude_upstream(paths: &Paths, env: &dyn Fn(&str) -> Option<String>) -> Resul
     if token.is_none() && api_key.is_none() {
         return Err(nothing(
             Service::Claude,
-            format!("no ANTHROPIC_AUTH_TOKEN or ANTHROPIC_API_KEY in {shown} (\"env\") or the environment; a claude.ai login cannot be proxied"),
+            format!("no ANTHROPIC_AUTH_TOKEN or ANTHROPIC_API_KEY in {shown} (\"env\"), the environment or ~/.bashrc, ~/.zshrc, ~/.profile; a claude.ai login cannot be proxied"),
         ));
     }
     let from_settings = [&token, &api_key].iter().any(|k| k.as_ref().is_some_and(|(_, w)| *w == "settings"));
-    let source =
+    let mut source =
         if from_settings { format!("{shown} (\"env\")") } else { "the ANTHROPIC_* environment variables".into() };
+    let from_rc = from_rc.into_inner();
+    if !from_rc.is_empty() {
+        let in_env = [&token, &api_key].iter().any(|k| k.as_ref().is_some_and(|(_, w)| *w == "environment"));
+        source =
+            if from_settings || in_env { format!("{source} + {}", from_rc.join(", ")) } else { from_rc.join(", ") };
+    }
     let provider_id = if base_url == ANTHROPIC_DEFAULT {
         "anthropic".to_string()
     } else {
@@ -396,6 +413,29 @@ enabled = false
         switch::switch_on(&paths, Service::Claude, 3210).unwrap();
         let found = find_with_env(&paths, Service::Claude, &no_env).unwrap();
         assert_eq!(found.upstream.base_url, "https://relay.example/api");
+    }
+
+    #[test]
+    fn claude_reads_shell_start_up_files_when_settings_have_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::with_home(dir.path());
+        fs::write(dir.path().join(".bashrc"), "# relay\nexport ANTHROPIC_BASE_URL=\"https://relay.example/api\"\n")
+            .unwrap();
+        fs::write(dir.path().join(".zshrc"), "alias ll='ls -l'\nANTHROPIC_AUTH_TOKEN='cr-zsh-token-7777' # key\n")
+            .unwrap();
+        let found = find_with_env(&paths, Service::Claude, &no_env).unwrap();
+        assert_eq!(found.upstream.base_url, "https://relay.example/api");
+        assert_eq!(found.upstream.auth.auth_token.as_deref(), Some("cr-zsh-token-7777"));
+        assert!(found.source.contains(".bashrc:2") && found.source.contains(".zshrc:2"), "{}", found.source);
+        assert!(!found.source.contains("cr-zsh-token-7777") && found.source.contains("cr-…7777"), "{}", found.source);
+
+        // settings.json's env still wins.
+        fs::create_dir_all(paths.claude_dir()).unwrap();
+        let settings = r#"{"env": {"ANTHROPIC_BASE_URL": "https://settings.example", "ANTHROPIC_AUTH_TOKEN": "cr-settings-token-5678"}}"#;
+        fs::write(paths.claude_dir().join("settings.json"), settings).unwrap();
+        let found = find_with_env(&paths, Service::Claude, &no_env).unwrap();
+        assert_eq!(found.upstream.auth.auth_token.as_deref(), Some("cr-settings-token-5678"));
+        assert!(!found.source.contains(".zshrc"), "{}", found.source);
     }
 
     #[test]

@@ -56,6 +56,7 @@
 //! (CLI, app) decide how to show them.
 
 pub mod autostart;
+pub mod backup;
 pub mod bootstrap;
 pub mod bridge;
 pub mod config;
@@ -81,6 +82,7 @@ pub mod report;
 pub mod runtime;
 pub mod service;
 pub mod sessions;
+pub mod shell_env;
 pub mod status;
 pub mod supervisor;
 pub mod switch;

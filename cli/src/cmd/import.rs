@@ -1,4 +1,5 @@
-//! `ch import cc-switch`: cc-switch's relays as configs (plan, ask, write).
+//! `ch import cc-switch` / `ch import codex-helper`: another tool's relays
+//! as configs (plan, ask, write); `ch import FILE`: see `backup`.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -6,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use codex_helper_core::config::ConfigStore;
-use codex_helper_core::import::{self, cc_switch, Applied, Plan};
+use codex_helper_core::import::{self, cc_switch, codex_helper, Applied, Plan};
 use codex_helper_core::Paths;
 use serde::Serialize;
 
@@ -25,8 +26,8 @@ pub fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env()?;
     match args.source.as_str() {
         "cc-switch" => from_cc_switch(&paths, &args),
-        "codex-helper" => bail!("`ch import codex-helper` is not built yet"),
-        file => bail!("importing a backup file ({file}) is not built yet"),
+        "codex-helper" => from_codex_helper(&paths, &args),
+        file => super::backup::import(&paths, Path::new(file), &args),
     }
 }
 
@@ -42,10 +43,23 @@ fn default_store(paths: &Paths) -> PathBuf {
 
 fn from_cc_switch(paths: &Paths, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let path = args.db.clone().unwrap_or_else(|| default_store(paths));
+    let plan = cc_switch::plan(&path)?;
+    write_plan(paths, plan, args, "cc-switch")
+}
+
+/// The original codex-helper's `~/.codex-helper/config.toml` (or --db PATH).
+fn from_codex_helper(paths: &Paths, args: &ImportArgs) -> anyhow::Result<ExitCode> {
+    let path = args.db.clone().unwrap_or_else(|| paths.helper_dir().join("config.toml"));
+    let plan = codex_helper::plan(&path, &|name| std::env::var(name).ok())?;
+    write_plan(paths, plan, args, "the original codex-helper")
+}
+
+fn write_plan(paths: &Paths, plan: Plan, args: &ImportArgs, tool: &str) -> anyhow::Result<ExitCode> {
     let store = ConfigStore::new(paths);
-    let plan = cc_switch::plan(&path)?.named_for(&store)?;
+    let plan = plan.named_for(&store)?;
+    let path = plan.source.clone();
     if !args.output.json {
-        show(&plan, &path);
+        show(&plan, &path, tool);
     }
     if plan.configs.is_empty() {
         if args.output.json {
@@ -54,7 +68,7 @@ fn from_cc_switch(paths: &Paths, args: &ImportArgs) -> anyhow::Result<ExitCode> 
         return Ok(ExitCode::SUCCESS);
     }
     if !args.yes {
-        confirm()?;
+        confirm("import these into config.json?")?;
     }
     let applied = import::apply(&store, &plan)?;
     if args.output.json {
@@ -69,16 +83,20 @@ fn from_cc_switch(paths: &Paths, args: &ImportArgs) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-fn show(plan: &Plan, path: &Path) {
+fn show(plan: &Plan, path: &Path, tool: &str) {
     outln!("from {} ({}):", path.display(), plan.format);
     for c in &plan.configs {
         outln!(
-            "  + {}/{}  {}  key {}{}",
+            "  + {}/{}  {}  key {}{}{}",
             c.service,
             c.name,
             c.base_url,
             c.key.as_deref().unwrap_or("none"),
-            if c.current { "  (current in cc-switch)" } else { "" }
+            match c.config.upstreams.len() {
+                0 | 1 => String::new(),
+                n => format!("  (+{} more upstream(s))", n - 1),
+            },
+            if c.current { format!("  (current in {tool})") } else { String::new() }
         );
     }
     for s in &plan.skipped {
@@ -90,12 +108,12 @@ fn show(plan: &Plan, path: &Path) {
 }
 
 /// Asks on the terminal; refuses when there is none to ask on.
-fn confirm() -> anyhow::Result<()> {
+pub(crate) fn confirm(question: &str) -> anyhow::Result<()> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         bail!("stdin is not a terminal, so I cannot ask before writing; run again with --yes to import without asking");
     }
-    eprint!("import these into config.json? [y/N] ");
+    eprint!("{question} [y/N] ");
     let mut line = String::new();
     stdin.lock().read_line(&mut line)?;
     if !matches!(line.trim(), "y" | "Y" | "yes") {

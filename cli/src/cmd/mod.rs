@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod backup;
 pub mod bootstrap;
 pub mod config;
 pub mod default;

@@ -73,3 +73,26 @@ fn claude_bootstrap_json_shape_and_no_key_error() {
     assert!(err.contains("no ANTHROPIC_AUTH_TOKEN or ANTHROPIC_API_KEY"), "{err}");
     assert!(!empty.paths.config_file().exists());
 }
+
+#[test]
+fn claude_bootstrap_reads_the_shell_start_up_files_naming_file_and_line() {
+    let home = TestHome::new();
+    fs::write(home.dir.path().join(".zshrc"), "# relay\nexport ANTHROPIC_BASE_URL='https://relay.example/api'\n")
+        .unwrap();
+    fs::write(home.dir.path().join(".profile"), "ANTHROPIC_API_KEY=\"sk-ant-profilekey-4321\"\n").unwrap();
+    let out = ch(home.dir.path())
+        .args(["bootstrap", "--claude"])
+        .env_remove("ANTHROPIC_AUTH_TOKEN")
+        .env_remove("ANTHROPIC_API_KEY")
+        .env_remove("ANTHROPIC_BASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(".zshrc:2") && text.contains(".profile:1"), "{text}");
+    assert!(!text.contains("profilekey") && text.contains("sk-…4321"), "{text}");
+    let config: Value = serde_json::from_str(&fs::read_to_string(home.paths.config_file()).unwrap()).unwrap();
+    let u = &config["claude"]["configs"]["relay.example"]["upstreams"][0];
+    assert_eq!(u["base_url"], "https://relay.example/api");
+    assert_eq!(u["auth"]["api_key"], "sk-ant-profilekey-4321");
+}

@@ -145,3 +145,35 @@ fn cc_switch_old_json_config_is_read() {
     assert_eq!(config["codex"]["configs"]["OpenAI"]["upstreams"][0]["base_url"], "https://api.openai.com/v1");
     assert_eq!(fs::read_to_string(&file).unwrap(), text);
 }
+
+#[test]
+fn original_codex_helper_config_toml_is_planned_asked_and_imported() {
+    let home = TestHome::new();
+    fs::create_dir_all(home.paths.helper_dir()).unwrap();
+    let toml = "version = 5\n[codex.providers.relay]\nbase_url = \"https://relay.example/v1\"\nauth_token = \"sk-relaysecret4321\"\n[codex.providers.envkey]\nbase_url = \"https://env.example/v1\"\nauth_token_env = \"CH_TEST_UNSET_KEY\"\n[codex.routing]\nentry = \"main\"\n[codex.routing.routes.main]\nchildren = [\"relay\", \"envkey\"]\n";
+    let toml_path = home.paths.helper_dir().join("config.toml");
+    fs::write(&toml_path, toml).unwrap();
+
+    let out = ch(home.dir.path()).args(["import", "codex-helper"]).stdin(Stdio::null()).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    assert!(!home.paths.config_file().exists());
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.contains("toml v5") && plan.contains("codex/main-route") && plan.contains("sk-…4321"), "{plan}");
+    assert!(plan.contains("$CH_TEST_UNSET_KEY") && !plan.contains("relaysecret"), "{plan}");
+
+    let out = ch(home.dir.path())
+        .args(["import", "codex-helper", "--yes", "--json"])
+        .env_remove("CH_TEST_UNSET_KEY")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["applied"]["added"], json!(["codex/relay", "codex/envkey", "codex/main-route"]));
+    assert_eq!(v["applied"]["activated"], json!(["codex/main-route"]));
+    let config: Value = serde_json::from_str(&fs::read_to_string(home.paths.config_file()).unwrap()).unwrap();
+    let ups = &config["codex"]["configs"]["main-route"]["upstreams"];
+    assert_eq!(ups[0]["auth"]["auth_token"], "sk-relaysecret4321");
+    assert_eq!(ups[1]["base_url"], "https://env.example/v1");
+    assert_eq!(fs::read_to_string(&toml_path).unwrap(), toml, "the original's file is only read");
+}

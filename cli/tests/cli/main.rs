@@ -2,6 +2,7 @@
 //! temporary `$HOME`, mock upstreams standing in for the relays. One test
 //! binary; a module per command.
 
+mod backup;
 mod bootstrap;
 mod config;
 mod crash;

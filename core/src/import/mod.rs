@@ -4,6 +4,8 @@
 //!
 //! - [`cc_switch`]: cc-switch's SQLite store (`~/.cc-switch/cc-switch.db`,
 //!   opened read-only) or its older JSON (`~/.cc-switch/config.json`).
+//! - [`codex_helper`]: the original codex-helper's `~/.codex-helper/config.toml`
+//!   (versions 2 to 5).
 //!
 //! The other tool's files are only ever read.
 
@@ -15,6 +17,7 @@ use crate::config::{mask_secret, ConfigError, ConfigStore, NamedConfig, Upstream
 use crate::service::Service;
 
 pub mod cc_switch;
+pub mod codex_helper;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -64,7 +67,7 @@ pub struct Skipped {
 pub struct Plan {
     /// The file read.
     pub source: PathBuf,
-    /// `sqlite` or `json` (cc-switch).
+    /// `sqlite` or `json` (cc-switch), `toml vN` (codex-helper).
     pub format: String,
     /// In the other tool's order.
     pub configs: Vec<PlannedConfig>,
