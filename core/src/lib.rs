@@ -24,7 +24,8 @@
 //! - [`filter`]: literal replace/remove rules applied to request bodies.
 //! - [`logs`]: one JSONL line per request, written off the request path;
 //!   reading, filtering and tailing it.
-//! - [`usage`]: quota from the relays' usage APIs, and what we used.
+//! - [`usage`]: quota from the relays' usage APIs, and what we used;
+//!   [`cost`]: what each request cost in USD, from a shipped price table.
 //! - [`redact`]: the one masking rule and the scrubber every text we log,
 //!   print or show goes through, so no key is ever shown in clear.
 //! - [`loopback`]: the one answer to "is this host this machine?".
@@ -61,6 +62,7 @@ pub mod bridge;
 pub mod config;
 pub mod config_edit;
 pub mod control;
+pub mod cost;
 pub mod doctor;
 pub mod filter;
 pub mod fsutil;

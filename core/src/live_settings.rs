@@ -29,12 +29,15 @@ pub struct LiveSettings {
     pub policy: HealthPolicy,
     /// The client for upstreams (its connect timeout is `limits`').
     pub http: reqwest::Client,
+    /// The shipped prices with `settings.prices` on top, built once per edit.
+    pub prices: crate::cost::SharedPrices,
 }
 
 impl LiveSettings {
     fn new(settings: Settings, http: reqwest::Client) -> LiveSettings {
         let limits = Limits::from(&settings.proxy);
-        LiveSettings { policy: policy_of(&settings), limits, http, settings }
+        let prices = std::sync::Arc::new(crate::cost::PriceTable::with_overrides(&settings.prices));
+        LiveSettings { policy: policy_of(&settings), limits, http, prices, settings }
     }
 }
 

@@ -10,7 +10,10 @@ use std::path::Path;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use indexmap::IndexMap;
+
 use super::error::{parse_json, ConfigError};
+use crate::cost::Price;
 use crate::fsutil;
 use crate::paths::Paths;
 use crate::service::Service;
@@ -31,6 +34,11 @@ pub struct Settings {
     /// The desktop app's own preferences (ignored by `ch`).
     #[serde(default)]
     pub app: AppPrefs,
+    /// Model → price (USD per million tokens), on top of the shipped table
+    /// (see [`crate::cost`]): models a relay sells that it lacks, or other
+    /// prices than the vendors'.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub prices: IndexMap<String, Price>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -44,6 +52,7 @@ impl Default for Settings {
             logs: LogSettings::default(),
             lb: LbSettings::default(),
             app: AppPrefs::default(),
+            prices: IndexMap::new(),
             extra: Map::new(),
         }
     }
@@ -276,6 +285,20 @@ impl Settings {
                 "the defaults are 30000 and 600000",
             );
         }
+        for (model, price) in &self.prices {
+            // Quoted: model names hold dots (`gpt-5.1`), see `locate`.
+            let key = format!("prices.{}", super::locate::quoted(model));
+            if model.trim().is_empty() {
+                return bad(&key, "has an empty model name".into(), "name the model as the upstream reports it");
+            }
+            if let Some((field, value)) = price.problem() {
+                return bad(
+                    &format!("{key}.{field}"),
+                    format!("is {value}; a price must be a number of dollars per million tokens, 0 or more"),
+                    "e.g. \"input\": 1.25",
+                );
+            }
+        }
         Ok(())
     }
 }
@@ -387,6 +410,22 @@ mod tests {
         let err = Settings::load(&paths).unwrap_err();
         assert!(matches!(&err, ConfigError::Invalid { at: None, .. }), "{err:?}");
         assert!(err.to_string().contains("settings.json: lb.max_cooldown_ms"), "{err}");
+    }
+
+    #[test]
+    fn price_overrides_load_and_a_bad_one_is_placed_at_its_key() {
+        let (_d, paths) =
+            home_with(Some(r#"{"prices": {"deepseek-chat": {"input": 0.27, "cached_input": 0.07, "output": 1.1}}}"#));
+        let s = Settings::load(&paths).unwrap();
+        assert_eq!(s.prices["deepseek-chat"].cached_input, Some(0.07));
+        let text = "{\n  \"prices\": {\n    \"gpt-5.1\": {\"input\": 1, \"output\": -2}\n  }\n}\n";
+        let (_d, paths) = home_with(Some(text));
+        let err = Settings::load(&paths).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.contains("settings.json:3:29: prices.\"gpt-5.1\".output: is -2"), "{shown}");
+        // A misspelt field is a parse error at its place, not a silent default.
+        let (_d, paths) = home_with(Some("{\"prices\": {\"m\": {\"input\": 1, \"ouput\": 2}}}"));
+        assert!(matches!(Settings::load(&paths), Err(ConfigError::Parse { .. })));
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::{Paths, Service};
 pub use poller::Poller;
 pub use providers::{Provider, ProvidersError, ProvidersFile};
 pub use series::{SeriesLine, UsageSeries};
-pub use summary::{Summary, SummaryRow, Totals, Window};
+pub use summary::{ModelRow, Summary, SummaryRow, Totals, Window};
 
 /// The latest quota answer for one upstream from one provider.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
