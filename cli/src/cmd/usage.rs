@@ -61,7 +61,7 @@ fn print_text(r: &Report, log: &str) {
     if s.rows.is_empty() {
         outln!("  no requests in this period");
     } else {
-        let mut table = vec![["DAY", "SERVICE", "CONFIG", "UPSTREAM", "REQS", "ERRS", "IN", "OUT", "REASON", "TOTAL"]
+        let mut table = vec![["DAY", "SERVICE", "CONFIG", "UPSTREAM", "REQS", "ERRS", "IN", "OUT", "REASON", "TOTAL", "COST"]
             .map(String::from)
             .to_vec()];
         for row in &s.rows {
@@ -71,16 +71,32 @@ fn print_text(r: &Report, log: &str) {
         }
         print_table(&table, 4);
         outln!();
+        let mut models = vec![["DAY", "SERVICE", "MODEL", "REQS", "ERRS", "IN", "OUT", "REASON", "TOTAL", "COST"]
+            .map(String::from)
+            .to_vec()];
+        for row in &s.models {
+            let mut cells = vec![row.day.clone(), row.service.clone(), dash(&row.model)];
+            cells.extend(counts(&row.counts));
+            models.push(cells);
+        }
+        print_table(&models, 3);
+        outln!();
         outln!("Totals");
         for (service, t) in &s.totals {
+            let unpriced = if t.unpriced_requests > 0 {
+                format!(" ({} requests of models without a price not counted)", t.unpriced_requests)
+            } else {
+                String::new()
+            };
             outln!(
-                "  {service:<7} {} requests, {} errors, {} tokens (in {} / out {} / reasoning {})",
+                "  {service:<7} {} requests, {} errors, {} tokens (in {} / out {} / reasoning {}), {}{unpriced}",
                 t.requests,
                 t.errors,
                 t.total_tokens,
                 t.input_tokens,
                 t.output_tokens,
-                t.reasoning_tokens
+                t.reasoning_tokens,
+                usd(t.cost_usd)
             );
         }
     }
@@ -128,9 +144,17 @@ fn print_quota(r: &Report) {
 }
 
 fn counts(t: &Totals) -> Vec<String> {
-    [t.requests, t.errors, t.input_tokens, t.output_tokens, t.reasoning_tokens, t.total_tokens]
-        .map(|n| n.to_string())
-        .to_vec()
+    let mut cells: Vec<String> =
+        [t.requests, t.errors, t.input_tokens, t.output_tokens, t.reasoning_tokens, t.total_tokens]
+            .map(|n| n.to_string())
+            .to_vec();
+    cells.push(usd(t.cost_usd));
+    cells
+}
+
+/// `$0.0123`: four decimals, enough for a single small request.
+fn usd(cost: f64) -> String {
+    format!("${cost:.4}")
 }
 
 fn dash(s: &str) -> String {
