@@ -153,6 +153,28 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     assert!(took >= Duration::from_millis(600), "not before the idle timeout: {took:?}");
 }
 
+/// A connection's one timer follows its deadline as requests come and go:
+/// a client sending a request every 150 ms for longer than the 400 ms
+/// header timeout keeps its connection (each new head moves the deadline;
+/// the timer armed for an older one must not close it).
+#[tokio::test]
+async fn a_busy_keep_alive_connection_outlives_the_header_timeout() {
+    let settings = json!({ "proxy": { "request_header_timeout_ms": 400, "keep_alive_timeout_ms": 60_000 } });
+    let (_home, _mock, proxy) = proxy_with(settings).await;
+    let mut stream = TcpStream::connect(proxy.addr).await.unwrap();
+    let request = format!("GET /__codex_helper/health HTTP/1.1\r\nhost: 127.0.0.1:{}\r\n\r\n", proxy.addr.port());
+    let started = Instant::now();
+    let mut served = 0;
+    while started.elapsed() < Duration::from_millis(1500) {
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let (status, _, _) = read_response(&mut stream).await.expect("the connection stays open");
+        assert_eq!(status, 200);
+        served += 1;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert!(served >= 5, "{served} requests on one connection");
+}
+
 /// The idle and header timeouts are about the time between requests: a
 /// slow answer and a stream much longer than both are never cut.
 #[tokio::test]

@@ -67,3 +67,16 @@ fn reply(answer: Result<StatusPayload, ControlError>) -> Response {
     response.headers_mut().insert(VERSION_HEADER, HeaderValue::from(PROTOCOL_VERSION));
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The proxy forwards every path outside its own prefix without asking
+    /// its router, so a control route elsewhere would never be reached.
+    #[test]
+    fn the_status_endpoint_is_under_the_proxys_own_prefix() {
+        assert!(STATUS_PATH.starts_with(crate::proxy::OWN_PREFIX));
+        assert!(crate::proxy::HEALTH_PATH.starts_with(crate::proxy::OWN_PREFIX));
+    }
+}

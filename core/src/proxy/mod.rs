@@ -67,6 +67,11 @@ use crate::logs::RequestLog;
 use crate::watch::Watched;
 use crate::Service;
 
+/// Where the proxy's own endpoints live, its identity and those merged in
+/// through [`serve_with`]: a request outside it is forwarded without
+/// asking the router (see [`listen`]).
+pub const OWN_PREFIX: &str = "/__codex_helper/";
+
 /// Path of the proxy's own identity endpoint: lets `ch` tell a running
 /// codex-helper from some other program holding the port.
 pub const HEALTH_PATH: &str = "/__codex_helper/health";
@@ -135,7 +140,9 @@ pub fn router(state: ProxyState) -> Router {
 }
 
 /// [`router`] plus `extra` routes (the control endpoint), which take
-/// precedence over forwarding but not over the identity endpoint.
+/// precedence over forwarding but not over the identity endpoint. Every
+/// extra route must be under [`OWN_PREFIX`]: the server forwards any other
+/// path without consulting the router.
 pub fn router_with(state: ProxyState, extra: Router<ProxyState>) -> Router {
     Router::new().route(HEALTH_PATH, get(health)).merge(extra).fallback(forward::handle).with_state(state)
 }
@@ -184,7 +191,7 @@ pub async fn serve_with(
         let live = settings.load();
         (live.limits.client, live.limits.max_connections)
     });
-    listen::serve(listener, router_with(state, extra), limits, shutdown).await
+    listen::serve(listener, router_with(state.clone(), extra), state, limits, shutdown).await
 }
 
 /// The HTTP client used for upstreams: rustls, connection pooling, and
