@@ -4,6 +4,7 @@ mod canned;
 mod chat_bridge;
 mod claude_chat_bridge;
 mod control;
+mod cost;
 mod extra_headers;
 mod failover_health;
 mod failover_order;

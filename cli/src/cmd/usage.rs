@@ -61,9 +61,10 @@ fn print_text(r: &Report, log: &str) {
     if s.rows.is_empty() {
         outln!("  no requests in this period");
     } else {
-        let mut table = vec![["DAY", "SERVICE", "CONFIG", "UPSTREAM", "REQS", "ERRS", "IN", "OUT", "REASON", "TOTAL", "COST"]
-            .map(String::from)
-            .to_vec()];
+        let mut table =
+            vec![["DAY", "SERVICE", "CONFIG", "UPSTREAM", "REQS", "ERRS", "IN", "OUT", "REASON", "TOTAL", "COST"]
+                .map(String::from)
+                .to_vec()];
         for row in &s.rows {
             let mut cells = vec![row.day.clone(), row.service.clone(), dash(&row.config), dash(&row.upstream)];
             cells.extend(counts(&row.counts));
