@@ -326,6 +326,14 @@ export type LogFilter = {
 /**  One new request record (live tail of the Logs screen). */
 export type LogLine = RequestRecord;
 
+/**  One (day, service, model) group: what each model was used for and cost. */
+export type ModelRow = {
+	day: string,
+	service: string,
+	/**  Empty for lines without a model (older lines, errors before an answer). */
+	model: string,
+} & Totals;
+
 /**  A replacement key. Both fields `None` means "this upstream needs no key". */
 export type NewKey = {
 	auth_token: string | null,
@@ -457,6 +465,16 @@ export type RequestRecord = {
 	attempts?: Attempt[],
 	error?: string | null,
 	streamed?: boolean,
+	/**
+	 *  The model the answer came from: the name sent upstream when the
+	 *  upstream's model map changed it, else the one the answer reported.
+	 */
+	model?: string | null,
+	/**
+	 *  What the request cost in USD, from `model` and `usage` at the prices
+	 *  of `crate::cost`; absent when the model has no price.
+	 */
+	cost_usd?: number | null,
 } & { [key in string]: Value };
 
 /**  How `switch off` put the client file back. */
@@ -486,6 +504,8 @@ export type SeriesLine = {
 	/**  Summed over the upstream's configs. */
 	requests: number[],
 	total_tokens: number[],
+	/**  USD per day (priced requests only). */
+	cost_usd?: (number | null)[],
 };
 
 /**  An agent family whose traffic codex-helper proxies. */
@@ -666,6 +686,8 @@ export type Summary = {
 	rows: SummaryRow[],
 	/**  Per service. */
 	totals: { [key in string]: Totals },
+	/**  Per day, service and model, ordered so. */
+	models: ModelRow[],
 	/**  Lines that are not JSON log records. */
 	skipped_lines: number,
 	/**  `file:line` of the first of them, for the note that says so. */
@@ -750,6 +772,15 @@ export type Totals = {
 	output_tokens: number,
 	reasoning_tokens: number,
 	total_tokens: number,
+	/**  Of `input_tokens`, read from the prompt cache. */
+	cached_input_tokens?: number,
+	/**  The sum of the lines' `cost_usd` (USD). */
+	cost_usd?: number | null,
+	/**
+	 *  Requests that used tokens but have no `cost_usd` (their model has
+	 *  no price), so `cost_usd` leaves them out.
+	 */
+	unpriced_requests?: number,
 };
 
 /**  The outcome of [`update_upstream`], keys masked. */
