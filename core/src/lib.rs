@@ -26,6 +26,7 @@
 //!   reading, filtering and tailing it.
 //! - [`usage`]: quota from the relays' usage APIs, and what we used;
 //!   [`cost`]: what each request cost in USD, from a shipped price table.
+//! - [`speedtest`]: `ch test`, a small real request to each upstream, timed.
 //! - [`redact`]: the one masking rule and the scrubber every text we log,
 //!   print or show goes through, so no key is ever shown in clear.
 //! - [`loopback`]: the one answer to "is this host this machine?".
@@ -81,6 +82,7 @@ pub mod report;
 pub mod runtime;
 pub mod service;
 pub mod sessions;
+pub mod speedtest;
 pub mod status;
 pub mod supervisor;
 pub mod switch;
