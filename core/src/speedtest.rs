@@ -50,12 +50,11 @@ pub struct Target {
 /// Every upstream of `service`'s serving config, or of all its configs.
 pub fn targets(file: &ConfigFile, service: Service, all: bool) -> Vec<Target> {
     let section = file.service(service);
-    let configs: Vec<_> = if all { section.configs.values().collect() } else { section.serving_config().into_iter().collect() };
+    let configs: Vec<_> =
+        if all { section.configs.values().collect() } else { section.serving_config().into_iter().collect() };
     configs
         .into_iter()
-        .flat_map(|c| {
-            c.upstreams.iter().map(|u| Target { service, config: c.name.clone(), upstream: u.clone() })
-        })
+        .flat_map(|c| c.upstreams.iter().map(|u| Target { service, config: c.name.clone(), upstream: u.clone() }))
         .collect()
 }
 
@@ -96,7 +95,10 @@ pub async fn run(targets: Vec<Target>, timeout: Duration) -> Vec<SpeedResult> {
     let client = match reqwest::Client::builder().connect_timeout(timeout).build() {
         Ok(c) => c,
         Err(e) => {
-            return targets.iter().map(|t| blank(t, "bad_config", Some(format!("cannot create an HTTP client: {e}")))).collect();
+            return targets
+                .iter()
+                .map(|t| blank(t, "bad_config", Some(format!("cannot create an HTTP client: {e}"))))
+                .collect();
         }
     };
     let runs = targets.iter().map(|t| {
@@ -105,7 +107,8 @@ pub async fn run(targets: Vec<Target>, timeout: Duration) -> Vec<SpeedResult> {
             match tokio::time::timeout(timeout, test_one(&client, t)).await {
                 Ok(r) => r,
                 Err(_) => {
-                    let mut r = blank(t, "timeout", Some(format!("no complete answer within {}s", timeout.as_secs_f64())));
+                    let mut r =
+                        blank(t, "timeout", Some(format!("no complete answer within {}s", timeout.as_secs_f64())));
                     r.connect_ms = None;
                     r
                 }
@@ -127,7 +130,10 @@ pub fn rank(results: &mut [SpeedResult]) {
             }
             let ttft = |r: &SpeedResult| r.ttft_ms.unwrap_or(u64::MAX);
             ttft(a).cmp(&ttft(b)).then_with(|| {
-                b.tokens_per_s.unwrap_or(0.0).partial_cmp(&a.tokens_per_s.unwrap_or(0.0)).unwrap_or(std::cmp::Ordering::Equal)
+                b.tokens_per_s
+                    .unwrap_or(0.0)
+                    .partial_cmp(&a.tokens_per_s.unwrap_or(0.0))
+                    .unwrap_or(std::cmp::Ordering::Equal)
             })
         })
     });
@@ -267,7 +273,8 @@ async fn test_one(client: &reqwest::Client, t: &Target) -> SpeedResult {
 
 /// DNS + TCP connect to the URL's host and port, in ms.
 async fn connect_time(url: &url::Url) -> Result<u64, String> {
-    let host = url.host_str().ok_or("the base URL has no host")?.trim_start_matches('[').trim_end_matches(']').to_string();
+    let host =
+        url.host_str().ok_or("the base URL has no host")?.trim_start_matches('[').trim_end_matches(']').to_string();
     let port = url.port_or_known_default().ok_or("the base URL has no port")?;
     let started = Instant::now();
     tokio::net::TcpStream::connect((host.as_str(), port))
@@ -317,7 +324,8 @@ impl StreamReader {
             match serde_json::from_str::<Value>(data) {
                 Ok(v) => text |= self.event(&v),
                 Err(_) => {
-                    self.failure.get_or_insert_with(|| format!("not JSON in the stream: {}", &data[..data.len().min(120)]));
+                    self.failure
+                        .get_or_insert_with(|| format!("not JSON in the stream: {}", &data[..data.len().min(120)]));
                 }
             }
         }
@@ -327,7 +335,10 @@ impl StreamReader {
     fn event(&mut self, v: &Value) -> bool {
         let kind = v["type"].as_str().unwrap_or("");
         let non_empty = |t: &Value| t.as_str().is_some_and(|s| !s.is_empty());
-        if kind == "error" || kind == "response.failed" || (v.get("error").is_some_and(|e| !e.is_null()) && kind.is_empty()) {
+        if kind == "error"
+            || kind == "response.failed"
+            || (v.get("error").is_some_and(|e| !e.is_null()) && kind.is_empty())
+        {
             let e = if kind == "response.failed" { &v["response"]["error"] } else { &v["error"] };
             let msg = e["message"].as_str().map(str::to_string).unwrap_or_else(|| e.to_string());
             self.failure.get_or_insert(format!("the upstream said: {msg}"));
@@ -344,8 +355,7 @@ impl StreamReader {
                 if let Some(n) = v["usage"]["output_tokens"].as_u64() {
                     self.output_tokens = Some(n);
                 }
-                kind == "content_block_delta"
-                    && (non_empty(&v["delta"]["text"]) || non_empty(&v["delta"]["thinking"]))
+                kind == "content_block_delta" && (non_empty(&v["delta"]["text"]) || non_empty(&v["delta"]["thinking"]))
             }
             Protocol::Chat => {
                 if let Some(n) = v["usage"]["completion_tokens"].as_u64() {
@@ -405,9 +415,13 @@ mod tests {
 
         let mut msgs = StreamReader::new(Protocol::Anthropic);
         // Split mid-line: the rest comes in the next read.
-        assert!(!msgs.feed(b"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\","));
+        assert!(!msgs.feed(
+            b"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\","
+        ));
         assert!(msgs.feed(b"\"text\":\"ok\"}}\n\n"));
-        msgs.feed(b"data: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n");
+        msgs.feed(
+            b"data: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n",
+        );
         assert_eq!(msgs.failure.as_deref(), Some("the upstream said: Overloaded"));
 
         let mut resp = StreamReader::new(Protocol::Responses);

@@ -100,7 +100,8 @@ async fn usage_sums_cost_per_day_config_upstream_and_model() {
     read_sse_events(pair.send(None).await).await;
     pair.proxy.flush_log();
     // A line from yesterday, as an earlier run wrote it.
-    let yesterday = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64 - 86_400_000;
+    let yesterday =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64 - 86_400_000;
     let old = json!({"timestamp_ms": yesterday, "service": "codex", "config_name": "main",
         "upstream_base_url": pair.primary_url, "status_code": 200, "model": "gpt-5",
         "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2}, "cost_usd": 0.5});
@@ -118,7 +119,8 @@ async fn usage_sums_cost_per_day_config_upstream_and_model() {
     assert_eq!(cost(today, &pair.primary_url), 0.0000425, "{s:#?}");
     assert_eq!(cost(today, &pair.backup_url), 0.0000425, "{s:#?}");
     assert!(s.rows.iter().all(|r| r.config == "main"));
-    let model = |day: &str, model: &str| s.models.iter().find(|m| m.day == day && m.model == model).unwrap().counts.clone();
+    let model =
+        |day: &str, model: &str| s.models.iter().find(|m| m.day == day && m.model == model).unwrap().counts.clone();
     let gpt5 = model(today, "gpt-5");
     assert_eq!((gpt5.requests, gpt5.cost_usd, gpt5.unpriced_requests), (2, 0.000085, 0), "{s:#?}");
     let unpriced = model(today, "unpriced-x");

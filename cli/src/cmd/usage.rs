@@ -167,7 +167,7 @@ fn dash(s: &str) -> String {
 }
 
 /// Columns padded to their widest cell; from `right_from` on, right-aligned.
-fn print_table(rows: &[Vec<String>], right_from: usize) {
+pub(crate) fn print_table(rows: &[Vec<String>], right_from: usize) {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> =
         (0..cols).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();
