@@ -158,7 +158,7 @@ fn blank(t: &Target, status: &str, error: Option<String>) -> SpeedResult {
         ttft_ms: None,
         tokens_per_s: None,
         output_tokens: None,
-        error: error.map(|e| crate::redact::scrub_owned(e)),
+        error: error.map(crate::redact::scrub_owned),
     }
 }
 
