@@ -153,9 +153,16 @@ fn counts(t: &Totals) -> Vec<String> {
     cells
 }
 
-/// `$0.0123`: four decimals, enough for a single small request.
+/// `$12.34`, `$0.0123`, `$0.000018`: cents for large sums, more decimals
+/// for the small ones a few requests add up to.
 fn usd(cost: f64) -> String {
-    format!("${cost:.4}")
+    if cost >= 1.0 {
+        format!("${cost:.2}")
+    } else if cost >= 0.01 || cost == 0.0 {
+        format!("${cost:.4}")
+    } else {
+        format!("${cost:.6}")
+    }
 }
 
 fn dash(s: &str) -> String {

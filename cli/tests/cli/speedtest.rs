@@ -121,7 +121,11 @@ async fn claude_upstreams_are_tested_in_anthropic_messages() {
     let (code, doc) = ch_test(&home, &["--claude"]).await;
     assert_eq!(code, 0, "{doc:#}");
     let r = &doc["results"][0];
-    assert_eq!((r["status"].as_str(), r["protocol"].as_str(), r["output_tokens"].as_u64()), (Some("ok"), Some("anthropic"), Some(4)), "{r:#}");
+    assert_eq!(
+        (r["status"].as_str(), r["protocol"].as_str(), r["output_tokens"].as_u64()),
+        (Some("ok"), Some("anthropic"), Some(4)),
+        "{r:#}"
+    );
     let sent = &mock.requests()[0];
     assert_eq!(sent.path, "/v1/messages");
     assert_eq!(sent.header("x-api-key"), Some("sk-ant-speed-0001"));
@@ -141,7 +145,10 @@ async fn without_all_only_the_active_config_and_no_answer_is_exit_1() {
         &home,
         Service::Codex,
         "a",
-        &[("a", vec![upstream(&broken.url(), "sk-a-1"), upstream(&dead, "sk-a-2")]), ("b", vec![upstream(&other.url(), "sk-b-1")])],
+        &[
+            ("a", vec![upstream(&broken.url(), "sk-a-1"), upstream(&dead, "sk-a-2")]),
+            ("b", vec![upstream(&other.url(), "sk-b-1")]),
+        ],
     );
     let (code, doc) = ch_test(&home, &["--codex"]).await;
     assert_eq!(code, 1, "nothing answered: {doc:#}");
