@@ -37,6 +37,8 @@ export const commands = {
 	switchStatus: () => typedError<SwitchState[], CommandError>(__TAURI_INVOKE("switch_status")),
 	liveStatus: () => typedError<StatusReport, CommandError>(__TAURI_INVOKE("live_status")),
 	usageSummary: (days: number) => typedError<Summary, CommandError>(__TAURI_INVOKE("usage_summary", { days })),
+	/**  The results, ranked (answering upstreams first, fastest first). */
+	speedTest: (service: Service, all: boolean) => typedError<SpeedResult[], CommandError>(__TAURI_INVOKE("speed_test", { service, all })),
 	/**  The last `tail` records matching the filters, oldest first. */
 	queryLogs: (args: QueryLogsArgs) => typedError<RequestRecord[], CommandError>(__TAURI_INVOKE("query_logs", { args })),
 	/**
@@ -615,6 +617,32 @@ export type SessionInfo = {
 	first_message: string | null,
 	/**  `codex resume <ID>` or `claude --resume <ID>`. */
 	resume_command: string,
+};
+
+/**  What one upstream did. */
+export type SpeedResult = {
+	service: Service,
+	config: string,
+	base_url: string,
+	/**  The key's alias, when it has one. */
+	alias: string | null,
+	protocol: Protocol,
+	/**  The model asked for (after the upstream's model map). */
+	model: string,
+	/**
+	 *  `ok`, `http_<code>` (e.g. `http_401`), `timeout`, `unreachable`,
+	 *  `stream_error` (an answer that broke off or said it failed),
+	 *  `no_answer` (a stream with no text) or `bad_config`.
+	 */
+	status: string,
+	/**  The HTTP status, when there was an answer. */
+	http_status: number | null,
+	connect_ms: number | null,
+	ttft_ms: number | null,
+	tokens_per_s: number | null,
+	output_tokens: number | null,
+	/**  In words, when not `ok` (keys scrubbed). */
+	error: string | null,
 };
 
 /**  Something changed: call `live_status` again. */

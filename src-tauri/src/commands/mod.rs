@@ -9,6 +9,7 @@ pub mod files;
 pub mod logs;
 pub mod sessions;
 pub mod settings;
+pub mod speedtest;
 pub mod status;
 pub mod switch;
 pub mod usage;
@@ -37,6 +38,7 @@ macro_rules! specta_builder {
                 $crate::commands::switch::switch_status,
                 $crate::commands::status::live_status,
                 $crate::commands::usage::usage_summary,
+                $crate::commands::speedtest::speed_test,
                 $crate::commands::logs::query_logs,
                 $crate::commands::logs::start_log_tail::<$r>,
                 $crate::commands::logs::stop_log_tail::<$r>,
