@@ -1,15 +1,17 @@
 //! Desktop notifications for what a user must know without looking: an
-//! upstream of the active config ran out of quota, failover moved traffic
-//! off the primary, every upstream is unavailable — and when each of those
-//! is over. [`Notifier`] remembers what it said, so each upstream and state
-//! change is announced once.
+//! upstream's quota crossed the warning level or ran out (or its window
+//! reset), failover moved traffic off the primary, every upstream is
+//! unavailable — and when each of those is over. [`Notifier`] remembers
+//! what it said, so each upstream (by identity: each key of a pool is its
+//! own) and state change is announced once.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use codex_helper_core::config::host_label;
-use codex_helper_core::lb::LbEvent;
+use codex_helper_core::lb::{LbEvent, UpstreamId};
 use codex_helper_core::report::UpstreamHealth;
+use codex_helper_core::usage::{window::span, QuotaEvent, QuotaLevel};
 use codex_helper_core::Service;
 
 use crate::status::AppStatus;
@@ -34,8 +36,8 @@ impl Note {
 /// What has been announced so far.
 #[derive(Default)]
 pub struct Notifier {
-    /// (service, config, base_url) announced as out of quota.
-    exhausted: BTreeSet<(Service, String, String)>,
+    /// The quota level announced last, per upstream identity.
+    quota: HashMap<(Service, UpstreamId), QuotaLevel>,
     /// Services announced as served by a fallback (config, base_url).
     off_primary: BTreeMap<Service, (String, String)>,
     /// Services announced as having no usable upstream (config).
@@ -51,23 +53,11 @@ impl Notifier {
             let service = live.service;
             let name = service.display_name();
             let Some(config) = live.active_config.clone() else { continue };
-            // Quota, per upstream of the active config.
-            for up in &live.upstreams {
-                let key = (service, config.clone(), up.base_url.clone());
-                let host = &up.label;
-                let exhausted = up.exhausted();
-                if exhausted && self.exhausted.insert(key.clone()) {
-                    notes.push(Note {
-                        title: format!("{host} is out of quota"),
-                        body: format!("{name} ({config}) moves to the next upstream until its budget is back."),
-                        screen: "dashboard",
-                    });
-                } else if !exhausted && self.exhausted.remove(&key) {
-                    notes.push(Note {
-                        title: format!("{host} has quota again"),
-                        body: format!("{name} ({config}) can use it again."),
-                        screen: "dashboard",
-                    });
+            // Quota, from the tracker's announcements (one per change).
+            for event in events {
+                let LbEvent::QuotaChanged(q) = event else { continue };
+                if q.service == service {
+                    notes.extend(self.quota_note(q));
                 }
             }
             // Failover, from the load balancer's own announcements.
@@ -114,6 +104,47 @@ impl Notifier {
             }
         }
         notes
+    }
+}
+
+impl Notifier {
+    /// The note for one quota change, unless this level of this upstream
+    /// was announced already.
+    pub fn quota_note(&mut self, q: &QuotaEvent) -> Option<Note> {
+        let key = (q.service, q.upstream.clone());
+        let before = self.quota.insert(key, q.to).unwrap_or_default();
+        if before == q.to {
+            return None;
+        }
+        let name = q.service.display_name();
+        let config = &q.upstream.config;
+        let host = host_label(&q.upstream.base_url);
+        let who = match &q.key_label {
+            Some(label) => format!("{host} ({label})"),
+            None => host,
+        };
+        let window = q.window.as_deref().map(|w| format!("{w} ")).unwrap_or_default();
+        let resets = match q.resets_at_ms.map(|at| at.saturating_sub(codex_helper_core::logs::now_ms())) {
+            Some(ms) if ms > 0 => format!(" It resets in {}.", span(ms)),
+            _ => String::new(),
+        };
+        let used = q.used_pct.map(|p| format!("{p:.0}% of its ")).unwrap_or_default();
+        let (title, body) = match q.to {
+            QuotaLevel::Warning if before < QuotaLevel::Warning => (
+                format!("{who} has used {used}{window}quota"),
+                format!("{name} ({config}) keeps using it until the threshold.{resets}"),
+            ),
+            QuotaLevel::Exhausted => (
+                format!("{who} is out of quota"),
+                format!("{name} ({config}) uses the next upstream until its {window}window resets.{resets}"),
+            ),
+            QuotaLevel::Ok if q.is_reset() => {
+                (format!("{who} has quota again"), format!("{name} ({config}) can use it again."))
+            }
+            // Down from exhausted to warning, or to unknown: no news.
+            _ => return None,
+        };
+        Some(Note { title, body, screen: "usage" })
     }
 }
 
@@ -200,24 +231,70 @@ mod tests {
         AppStatus::new(vec![report::build(facts)], None)
     }
 
+    fn quota(id: &UpstreamId, label: &str, from: QuotaLevel, to: QuotaLevel) -> LbEvent {
+        LbEvent::QuotaChanged(QuotaEvent {
+            service: Service::Codex,
+            upstream: id.clone(),
+            key_label: Some(label.into()),
+            from,
+            to,
+            window: Some("5h".into()),
+            used_pct: Some(if to == QuotaLevel::Ok { 0.0 } else { 96.0 }),
+            resets_at_ms: None,
+        })
+    }
+
+    fn titles(n: &mut Notifier, lb: &LoadBalancer, ids: &[UpstreamId], events: &[LbEvent]) -> Vec<String> {
+        n.observe(&status(lb, ids), events).into_iter().map(|n| n.title).collect()
+    }
+
     #[test]
     fn each_state_change_is_announced_once_and_so_is_recovery() {
+        use QuotaLevel::*;
         let lb = LoadBalancer::new(Service::Codex, Default::default());
         let ids =
             vec![UpstreamId::new("main", "https://a.example/v1"), UpstreamId::new("main", "https://b.example/v1")];
         let mut n = Notifier::default();
         assert!(n.observe(&status(&lb, &ids), &[]).is_empty());
         lb.set_exhausted(&ids[0], true);
-        let notes = n.observe(&status(&lb, &ids), &[]);
-        assert_eq!(notes.len(), 1);
-        assert_eq!(notes[0].title, "a.example is out of quota");
-        assert!(n.observe(&status(&lb, &ids), &[]).is_empty(), "not twice");
+        let out = quota(&ids[0], "work", Ok, Exhausted);
+        assert_eq!(titles(&mut n, &lb, &ids, std::slice::from_ref(&out)), ["a.example (work) is out of quota"]);
+        assert!(titles(&mut n, &lb, &ids, &[out]).is_empty(), "not twice");
         lb.set_exhausted(&ids[1], true);
-        let titles: Vec<String> = n.observe(&status(&lb, &ids), &[]).into_iter().map(|n| n.title).collect();
-        assert_eq!(titles, ["b.example is out of quota", "Codex: every upstream is unavailable"]);
+        let out_b = quota(&ids[1], "home", Ok, Exhausted);
+        assert_eq!(
+            titles(&mut n, &lb, &ids, &[out_b]),
+            ["b.example (home) is out of quota", "Codex: every upstream is unavailable"]
+        );
         lb.set_exhausted(&ids[0], false);
-        let titles: Vec<String> = n.observe(&status(&lb, &ids), &[]).into_iter().map(|n| n.title).collect();
-        assert_eq!(titles, ["a.example has quota again", "Codex works again"]);
+        let back = quota(&ids[0], "work", Exhausted, Ok);
+        assert_eq!(titles(&mut n, &lb, &ids, &[back]), ["a.example (work) has quota again", "Codex works again"]);
+    }
+
+    #[test]
+    fn quota_notes_are_deduplicated_per_key_not_per_url() {
+        use QuotaLevel::*;
+        let url = "https://pool.example/v1";
+        let (a, b) = (
+            UpstreamId::with_key("main", url, Some("sk-aaaa-1111111111")),
+            UpstreamId::with_key("main", url, Some("sk-bbbb-2222222222")),
+        );
+        let LbEvent::QuotaChanged(warn_a) = quota(&a, "sk-…1111", Ok, Warning) else { unreachable!() };
+        let LbEvent::QuotaChanged(warn_b) = quota(&b, "sk-…2222", Ok, Warning) else { unreachable!() };
+        let mut n = Notifier::default();
+        let first = n.quota_note(&warn_a).expect("a warning");
+        assert_eq!(first.title, "pool.example (sk-…1111) has used 96% of its 5h quota");
+        assert!(n.quota_note(&warn_a).is_none(), "the same change once");
+        assert!(n.quota_note(&warn_b).is_some(), "the other key of the same URL is its own upstream");
+        let LbEvent::QuotaChanged(out_a) = quota(&a, "sk-…1111", Warning, Exhausted) else { unreachable!() };
+        assert_eq!(n.quota_note(&out_a).unwrap().title, "pool.example (sk-…1111) is out of quota");
+        // Down to warning (the 5-hour window reset, the weekly one still
+        // high) is no news; the return to ok is.
+        let LbEvent::QuotaChanged(down) = quota(&a, "sk-…1111", Exhausted, Warning) else { unreachable!() };
+        assert!(n.quota_note(&down).is_none());
+        let LbEvent::QuotaChanged(reset) = quota(&a, "sk-…1111", Warning, Ok) else { unreachable!() };
+        assert_eq!(n.quota_note(&reset).unwrap().title, "pool.example (sk-…1111) has quota again");
+        assert!(n.quota_note(&reset).is_none());
     }
 
     #[test]

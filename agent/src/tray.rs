@@ -81,11 +81,31 @@ pub fn upstream_line(service: Service, up: &ReportUpstream) -> String {
             None => "cooling down".to_string(),
         },
     };
-    let mut line = format!("{} — {health}", up.label_with_protocol(service));
-    if let Some(pct) = up.quota.as_ref().and_then(|q| q.remaining_pct) {
-        line.push_str(&format!(" · {pct:.0}% of budget left"));
+    let mut line = up.label_with_protocol(service);
+    // Keys of a pool share the URL: the alias tells them apart.
+    if let Some(alias) = up.alias.as_deref().filter(|a| !a.trim().is_empty()) {
+        line.push_str(&format!(" ({alias})"));
+    }
+    line.push_str(&format!(" — {health}"));
+    if let Some(q) = &up.quota {
+        line.push_str(&quota_note(q));
     }
     line
+}
+
+/// ` · 42% of budget left`, ` · 5h 96% used`: the most used window.
+fn quota_note(q: &codex_helper_core::usage::QuotaState) -> String {
+    let now = codex_helper_core::logs::now_ms();
+    let worst = q
+        .windows
+        .iter()
+        .filter(|w| w.used_pct(now).is_some())
+        .max_by(|a, b| a.used_pct(now).unwrap_or(0.0).total_cmp(&b.used_pct(now).unwrap_or(0.0)));
+    match worst {
+        Some(w) if w.unit == "usd" => format!(" · {:.0}% of budget left", 100.0 - w.used_pct(now).unwrap_or(0.0)),
+        Some(w) => format!(" · {} {:.0}% used", w.name, w.used_pct(now).unwrap_or(0.0)),
+        None => q.remaining_pct.map(|pct| format!(" · {pct:.0}% of budget left")).unwrap_or_default(),
+    }
 }
 
 /// The bundled icons are 8-bit RGBA; tray-icon wants the raw pixels.
@@ -418,6 +438,7 @@ mod tests {
             exhausted: Some(false),
             checked_at_ms,
             error: None,
+            ..QuotaState::unknown(Service::Codex)
         };
         let at = |q: QuotaState| {
             let s = live_with(Serving::Serving { port: 3211 }, lb.snapshot(&ids), &[q]);
@@ -450,6 +471,7 @@ mod tests {
             exhausted: Some(false),
             checked_at_ms: 0,
             error: None,
+            ..QuotaState::unknown(Service::Codex)
         };
         let s = live_with(Serving::Serving { port: 3211 }, lb.snapshot(&ids), &[quota]);
         assert_eq!(upstream_line(Service::Codex, &s.upstreams[0]), "packy.example — ok · 42% of budget left");

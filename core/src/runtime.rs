@@ -25,7 +25,7 @@ use crate::live_settings::{self, LiveSettings};
 use crate::logs::{LogWriterHandle, RequestLog};
 use crate::proxy::{self, ProxyState, Shared};
 use crate::tasks::{NoRuntime, Tasks};
-use crate::usage::{self, Provider, QuotaBoard};
+use crate::usage::{self, Provider, QuotaBoard, QuotaTracker};
 use crate::watch::{FileProblem, Watched, Watcher};
 use crate::{Paths, Service};
 
@@ -57,6 +57,8 @@ pub struct Runtime {
     codex: LoadBalancer,
     claude: LoadBalancer,
     quota: QuotaBoard,
+    /// Quota answers → levels, load-balancer marks, announcements.
+    tracker: QuotaTracker,
     /// The background tasks and their one shutdown signal.
     tasks: Tasks,
     owner: &'static str,
@@ -100,9 +102,14 @@ impl Runtime {
             .with(filters.watched().clone())
             .with(providers.clone())
             .with(settings.clone());
+        let codex = LoadBalancer::with_policy(Service::Codex, live_settings::policy_source(&settings));
+        let claude = LoadBalancer::with_policy(Service::Claude, live_settings::policy_source(&settings));
+        let quota = QuotaBoard::default();
+        let tracker = QuotaTracker::new(quota.clone(), vec![codex.clone(), claude.clone()], config.clone());
         let runtime = Runtime {
-            codex: LoadBalancer::with_policy(Service::Codex, live_settings::policy_source(&settings)),
-            claude: LoadBalancer::with_policy(Service::Claude, live_settings::policy_source(&settings)),
+            codex,
+            claude,
+            tracker,
             filters,
             providers,
             watcher,
@@ -110,7 +117,7 @@ impl Runtime {
             config,
             log,
             log_writer: Mutex::new(Some(log_writer)),
-            quota: QuotaBoard::default(),
+            quota,
             settings,
             tasks,
             owner: "cli",
@@ -126,16 +133,15 @@ impl Runtime {
     /// [`Runtime::close`].
     fn spawn_watchers(&self) -> Result<(), reqwest::Error> {
         self.tasks.spawn("file watcher", self.watcher().run(self.tasks.stopped()));
-        let lbs = vec![self.codex.clone(), self.claude.clone()];
         let poller = usage::Poller::new(
             &self.paths,
             self.providers.clone(),
             self.config.clone(),
-            lbs,
             usage::poller::http_client()?,
-            self.quota.clone(),
+            self.tracker.clone(),
         );
         self.tasks.spawn("usage poller", poller.run(self.tasks.stopped()));
+        self.tasks.spawn("quota resets", self.tracker.clone().run(self.tasks.stopped()));
         Ok(())
     }
 
@@ -195,9 +201,15 @@ impl Runtime {
         &self.config
     }
 
-    /// The latest quota answers of the usage providers.
+    /// The latest quota answers of the usage providers and of upstreams'
+    /// rate-limit headers.
     pub fn quota(&self) -> &QuotaBoard {
         &self.quota
+    }
+
+    /// What decides each upstream's quota level (and marks it).
+    pub fn quota_tracker(&self) -> &QuotaTracker {
+        &self.tracker
     }
 
     pub fn log(&self) -> &RequestLog {
@@ -260,6 +272,7 @@ impl Runtime {
                 via,
                 owner: self.owner,
                 counters: self.control.counters(service).clone(),
+                quota: self.tracker.clone(),
             }),
         }
     }

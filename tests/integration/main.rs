@@ -23,6 +23,8 @@ mod proxy_passthrough;
 mod proxy_paths;
 mod proxy_streaming;
 mod proxy_util;
+mod quota_headers;
+mod quota_kinds;
 mod regression;
 mod reload_config;
 mod reload_settings;

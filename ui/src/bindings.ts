@@ -39,6 +39,13 @@ export const commands = {
 	usageSummary: (days: number) => typedError<Summary, CommandError>(__TAURI_INVOKE("usage_summary", { days })),
 	/**  The results, ranked (answering upstreams first, fastest first). */
 	speedTest: (service: Service, all: boolean) => typedError<SpeedResult[], CommandError>(__TAURI_INVOKE("speed_test", { service, all })),
+	quotaSources: () => typedError<QuotaSources, CommandError>(__TAURI_INVOKE("quota_sources")),
+	saveQuotaSources: (args: SaveQuotaSources) => typedError<QuotaSources, CommandError>(__TAURI_INVOKE("save_quota_sources", { args })),
+	/**
+	 *  Ask the source now about the upstreams it covers (nothing is saved or
+	 *  marked): the parsed windows, or the exact error, per upstream.
+	 */
+	checkQuotaSource: (args: CheckQuotaSource) => typedError<QuotaState[], CommandError>(__TAURI_INVOKE("check_quota_source", { args })),
 	/**  The last `tail` records matching the filters, oldest first. */
 	queryLogs: (args: QueryLogsArgs) => typedError<RequestRecord[], CommandError>(__TAURI_INVOKE("query_logs", { args })),
 	/**
@@ -191,6 +198,10 @@ export type Check = {
 	fix: string | null,
 };
 
+export type CheckQuotaSource = {
+	source: QuotaSource,
+};
+
 export type CommandError = 
 /**
  *  A value the user gave is unusable. `field` names it, as the form
@@ -287,6 +298,26 @@ export type DoctorSummary = {
 	fail: number,
 };
 
+/**
+ *  `json_fields`: one window as paths into the answer (`data.used`,
+ *  `data.windows.0.limit`: keys and array indices joined by dots).
+ */
+export type FieldWindow = {
+	/**  Shown as the window's name (`5h`, `weekly`, `balance`). */
+	name?: string,
+	used?: string | null,
+	limit?: string | null,
+	remaining?: string | null,
+	/**  A share used, 0–100, instead of two of used/limit/remaining. */
+	used_percent?: string | null,
+	/**  When the window resets: Unix seconds or ms, or an RFC 3339 time. */
+	resets_at?: string | null,
+	/**  Or: seconds from now until it resets. */
+	resets_in?: string | null,
+	/**  The numbers' unit (`usd`, `requests`, `credits`…). */
+	unit?: string | null,
+};
+
 /**  What a running proxy says about itself. */
 export type Identity = {
 	app: string,
@@ -356,6 +387,51 @@ export type QueryLogsArgs = {
 	filter: LogFilter,
 };
 
+/**  What the quota of an upstream means for traffic. */
+export type QuotaLevel = 
+/**
+ *  The source did not answer usably (the error says why): never a
+ *  reason to block an upstream.
+ */
+"unknown" | "ok" | 
+/**  Past the warning level. */
+"warning" | 
+/**  Past the threshold: other upstreams are preferred until it resets. */
+"exhausted";
+
+/**  One quota source as the form edits it. */
+export type QuotaSource = {
+	id: string,
+	/**  `budget_http_json`, `openai_billing`, `new_api_user`, `json_fields`. */
+	kind: string,
+	domains: string[],
+	endpoint: string,
+	token_env: string | null,
+	poll_interval_secs: number | null,
+	timeout_secs: number | null,
+	/**  `new_api_user`: a new token to store; `null` keeps the stored one. */
+	access_token: string | null,
+	/**  Whether a token is stored in the file (never the token itself). */
+	has_access_token: boolean,
+	user_id: number | null,
+	quota_per_unit: number | null,
+	windows: FieldWindow[],
+	/**
+	 *  The upstreams of the active configs it covers now (`codex · main ·
+	 *  relay.example (work)`); filled on load, ignored on save.
+	 */
+	covers: string[],
+};
+
+/**  The editor's whole state. */
+export type QuotaSources = {
+	sources: QuotaSource[],
+	/**  The kinds this version asks. */
+	kinds: string[],
+	/**  Why the file on disk can't be used as it is (it is then not shown). */
+	problem: string | null,
+};
+
 /**  The latest quota answer for one upstream from one provider. */
 export type QuotaState = {
 	provider_id: string,
@@ -370,6 +446,37 @@ export type QuotaState = {
 	exhausted: boolean | null,
 	checked_at_ms: number,
 	error: string | null,
+	/**  The provider's kind; `response_headers` for passive quota. */
+	kind?: string,
+	/**  Which key of the URL: its alias or masked key (never the key). */
+	key_label?: string | null,
+	/**
+	 *  The key's fingerprint in the process that asked (tells the keys of
+	 *  a pool apart; means nothing in another process).
+	 */
+	key_id?: string,
+	/**
+	 *  `ok`, `warning`, `exhausted` (past the config's threshold), or
+	 *  `unknown` (the lookup failed; `error` says why).
+	 */
+	state?: QuotaLevel,
+	/**  Every window the answer has (used, limit, reset time). */
+	windows?: QuotaWindow[],
+};
+
+/**  One quota window of one upstream. */
+export type QuotaWindow = {
+	/**  What the window is: `5h`, `weekly`, `requests`, `tokens`, `balance`… */
+	name: string,
+	/**  In `unit`; `None` when the source gives only a share. */
+	used: number | null,
+	limit: number | null,
+	/**  Of the limit, 0–100; `None` when unknown (no limit: unlimited). */
+	remaining_pct: number | null,
+	/**  When the window starts afresh (Unix ms), if the source says. */
+	resets_at_ms: number | null,
+	/**  `usd`, `requests`, `tokens`, `percent`, or a relay's own unit. */
+	unit?: string,
 };
 
 /**  The outcome of [`remove`]. */
@@ -496,6 +603,10 @@ export type ResumeArgs = {
 	session_id: string,
 	/**  The session's project directory; the terminal opens there. */
 	cwd: string,
+};
+
+export type SaveQuotaSources = {
+	sources: QuotaSource[],
 };
 
 /**  One upstream's line: a value per day of [`UsageSeries::days`]. */

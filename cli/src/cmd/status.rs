@@ -92,17 +92,10 @@ fn print_service(s: &ServiceReport) {
         );
     }
     for q in &s.quota {
-        let state = match q.exhausted {
-            Some(true) => "EXHAUSTED",
-            Some(false) => "ok",
-            None => "unknown",
-        };
-        let money = match (q.spent_usd, q.budget_usd) {
-            (Some(spent), Some(budget)) => format!(" ${spent:.2} of ${budget:.2}"),
-            _ => String::new(),
-        };
-        let error = q.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default();
-        outln!("  quota {} via {}: {state}{money}{error}", q.base_url, q.provider_id);
+        let key = q.key_label.as_deref().map(|k| format!(" key {}", crate::output::shown(k))).unwrap_or_default();
+        let state = super::usage::quota_state(q);
+        let detail = super::usage::quota_windows(q);
+        outln!("  quota {}{key} via {}: {state}: {detail}", q.base_url, q.provider_id);
     }
     let client = s.service.client_name();
     match (&s.switch, &s.switch_error) {

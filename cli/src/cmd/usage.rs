@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use codex_helper_core::config::error::display_path;
 use codex_helper_core::logs::now_ms;
-use codex_helper_core::usage::{self, summary, ProvidersFile, QuotaState, Summary, Totals, Window};
+use codex_helper_core::usage::{self, summary, ProvidersFile, QuotaLevel, QuotaState, Summary, Totals, Window};
 use codex_helper_core::Paths;
 use serde::Serialize;
 
@@ -122,26 +122,48 @@ fn print_quota(r: &Report) {
         return;
     }
     outln!("Quota (as of {}):", age(written));
-    let mut table = Vec::new();
+    let mut table = vec![["SOURCE", "SERVICE", "CONFIG", "UPSTREAM", "KEY", "STATE", "WINDOWS", "CHECKED"]
+        .map(String::from)
+        .to_vec()];
     for q in &r.quota {
-        let state = match (q.exhausted, q.spent_usd, q.budget_usd) {
-            (Some(exhausted), Some(spent), Some(budget)) => {
-                let left = q.remaining_pct.map(|p| format!(", {p:.0}% left")).unwrap_or_default();
-                let tag = if exhausted { "EXHAUSTED" } else { "ok" };
-                format!("{tag}: ${spent:.2} of ${budget:.2} spent{left}")
-            }
-            _ => format!("unknown: {}", q.error.as_deref().unwrap_or("no answer yet")),
-        };
         table.push(vec![
             q.provider_id.clone(),
             q.service.to_string(),
             q.config.clone(),
             q.base_url.clone(),
-            state,
+            q.key_label.as_deref().map(|k| crate::output::shown(k).into_owned()).unwrap_or_else(|| "-".into()),
+            quota_state(q),
+            quota_windows(q),
             format!("checked {}", age(q.checked_at_ms)),
         ]);
     }
     print_table(&table, usize::MAX);
+}
+
+/// `ok`, `warning`, `EXHAUSTED`, `unknown`.
+pub(crate) fn quota_state(q: &QuotaState) -> String {
+    match q.state {
+        QuotaLevel::Exhausted => "EXHAUSTED".into(),
+        // A state file from before windows existed: the old flag.
+        QuotaLevel::Unknown if q.error.is_none() && q.exhausted == Some(true) => "EXHAUSTED".into(),
+        QuotaLevel::Unknown if q.error.is_none() && q.exhausted == Some(false) => "ok".into(),
+        level => level.to_string(),
+    }
+}
+
+/// Each window's used / limit / reset, or why there are none.
+pub(crate) fn quota_windows(q: &QuotaState) -> String {
+    let now = now_ms();
+    if let Some(error) = &q.error {
+        return error.clone();
+    }
+    if q.windows.is_empty() {
+        return match (q.spent_usd, q.budget_usd) {
+            (Some(spent), Some(budget)) => format!("${spent:.2} of ${budget:.2} spent"),
+            _ => "no answer yet".into(),
+        };
+    }
+    q.windows.iter().map(|w| w.describe(now)).collect::<Vec<_>>().join("; ")
 }
 
 fn counts(t: &Totals) -> Vec<String> {

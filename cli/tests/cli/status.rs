@@ -169,5 +169,5 @@ fn status_shows_where_the_client_points_and_the_last_quota_state() {
     let (_, readable) = status(&home, &["--codex"]);
     assert!(readable.contains(&format!("Codex points at 127.0.0.1:{port}")), "{readable}");
     assert!(readable.contains("no codex-helper answers there"), "{readable}");
-    assert!(readable.contains("EXHAUSTED $12.50 of $10.00"), "{readable}");
+    assert!(readable.contains("EXHAUSTED: $12.50 of $10.00 spent"), "{readable}");
 }

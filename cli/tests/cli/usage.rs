@@ -100,8 +100,9 @@ fn quota_state_left_by_a_proxy_is_shown_with_its_age() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("no requests in this period"), "{text}");
     assert!(text.contains("Quota (as of 30 s ago)") || text.contains("Quota (as of 31 s ago)"), "{text}");
-    assert!(text.contains("EXHAUSTED: $12.00 of $10.00 spent, 0% left"), "{text}");
-    assert!(text.contains("unknown: HTTP 500"), "{text}");
+    // A state file from before windows existed still reads.
+    assert!(text.contains("EXHAUSTED  $12.00 of $10.00 spent"), "{text}");
+    assert!(text.contains("unknown    HTTP 500"), "{text}");
 }
 
 #[test]
@@ -121,4 +122,37 @@ fn broken_providers_file_and_bad_days_are_reported() {
     let out = ch(home.dir.path()).args(["usage", "--days", "0"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--days must be at least 1"));
+}
+
+#[test]
+fn quota_windows_of_each_key_are_shown_and_in_json() {
+    let home = TestHome::new();
+    let written = now_ms() - 5_000;
+    let state = json!({
+        "written_at_ms": written, "pid": 4242, "providers_problem": null,
+        "quota": [{"provider_id": "headers", "kind": "response_headers", "service": "codex", "config": "main",
+                   "base_url": "https://relay.example/v1", "key_label": "work", "key_id": "0123456789ab",
+                   "budget_usd": null, "spent_usd": null, "remaining_pct": 4.0, "exhausted": true,
+                   "state": "exhausted", "checked_at_ms": written, "error": null,
+                   "windows": [
+                     {"name": "5h", "used": 96.0, "limit": 100.0, "remaining_pct": 4.0,
+                      "resets_at_ms": now_ms() + 2 * 3_600_000 + 60_000, "unit": "percent"},
+                     {"name": "7d", "used": 30.0, "limit": 100.0, "remaining_pct": 70.0, "resets_at_ms": null, "unit": "percent"}]},
+                  {"provider_id": "relay", "kind": "openai_billing", "service": "codex", "config": "main",
+                   "base_url": "https://relay.example/v1", "key_label": "home", "key_id": "ba9876543210",
+                   "budget_usd": 10.0, "spent_usd": 2.5, "remaining_pct": 75.0, "exhausted": false,
+                   "state": "ok", "checked_at_ms": written, "error": null,
+                   "windows": [{"name": "total", "used": 2.5, "limit": 10.0, "remaining_pct": 75.0, "resets_at_ms": null, "unit": "usd"}]}]
+    });
+    std::fs::create_dir_all(home.paths.helper_dir()).unwrap();
+    std::fs::write(codex_helper_core::usage::state_file(&home.paths), state.to_string()).unwrap();
+    let v = usage_json(&home, &[]);
+    assert_eq!(v["quota"][0]["windows"][0]["name"], "5h");
+    assert_eq!(v["quota"][0]["state"], "exhausted");
+    assert_eq!(v["quota"][1]["key_label"], "home");
+    let out = ch(home.dir.path()).arg("usage").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("work") && text.contains("home"), "one row per key: {text}");
+    assert!(text.contains("5h 96% used, resets in 2 h 0 min; 7d 30% used"), "{text}");
+    assert!(text.contains("total $2.50 of $10.00 used (75% left)"), "{text}");
 }

@@ -148,6 +148,14 @@ pub struct NamedConfig {
     /// when it is the default, so the original tool's files round-trip.
     #[serde(default, skip_serializing_if = "Strategy::is_default")]
     pub strategy: Option<Strategy>,
+    /// Share of a quota window used (percent) at which an upstream is
+    /// treated as exhausted before it fails; absent: 95. Omitted when
+    /// absent, as `strategy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_threshold_percent: Option<f64>,
+    /// Share used (percent) at which the tray warns; absent: 80.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_warning_percent: Option<f64>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

@@ -101,6 +101,19 @@ pub fn validate(cfg: &ConfigFile, path: &Path) -> Result<(), ConfigError> {
                     format!("set \"name\" to \"{key}\" or rename the key"),
                 ));
             }
+            for (field, value) in [
+                ("quota_threshold_percent", named.quota_threshold_percent),
+                ("quota_warning_percent", named.quota_warning_percent),
+            ] {
+                if value.is_some_and(|v| !(v.is_finite() && (0.0..=100.0).contains(&v))) {
+                    return Err(ConfigError::invalid(
+                        path,
+                        format!("{svc}.configs.{key}.{field}"),
+                        "must be a percentage between 0 and 100",
+                        "edit the value in the file (95 and 80 are the defaults)",
+                    ));
+                }
+            }
             for (i, up) in named.upstreams.iter().enumerate() {
                 if let Err(message) = validate_base_url(&up.base_url) {
                     return Err(ConfigError::invalid(

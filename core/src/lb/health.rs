@@ -54,6 +54,10 @@ pub struct Health {
     /// When the current (or last) cooldown began.
     pub tripped_at: Option<Instant>,
     pub exhausted: bool,
+    /// When the quota window that exhausted it resets: from then on it is
+    /// usable again, even before anyone clears the mark. `None`: until
+    /// cleared.
+    pub exhausted_until: Option<Instant>,
     /// When a quota provider last cleared `exhausted`.
     pub exhausted_cleared_at: Option<Instant>,
     /// Shared so that the per-request copy the selector takes is cheap.
@@ -80,19 +84,23 @@ impl Health {
         self.cooldown_until.is_some_and(|until| until > now)
     }
 
+    /// Out of quota now (marked, and its window has not reset yet).
+    pub fn is_exhausted(&self, now: Instant) -> bool {
+        self.exhausted && self.exhausted_until.is_none_or(|until| until > now)
+    }
+
     /// Usable without reservations: not cooling down and not out of quota.
     pub fn is_available(&self, now: Instant) -> bool {
-        !self.is_cooling(now) && !self.exhausted
+        !self.is_cooling(now) && !self.is_exhausted(now)
     }
 
     /// When the upstream last became usable again (cooldown over or quota
     /// back), if it has ever been unusable.
     pub fn recovered_at(&self, now: Instant) -> Option<Instant> {
         let cooled = self.cooldown_until.filter(|until| *until <= now);
-        match (cooled, self.exhausted_cleared_at) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        }
+        // A quota window that reset by itself is a return, like a cleared mark.
+        let reset = self.exhausted_until.filter(|until| self.exhausted && *until <= now);
+        [cooled, self.exhausted_cleared_at, reset].into_iter().flatten().max()
     }
 
     /// A request that began at `started` succeeded.

@@ -68,6 +68,9 @@ pub enum LbEvent {
         upstream: UpstreamId,
         exhausted: bool,
     },
+    /// An upstream's quota crossed a level (warning, exhausted) or came
+    /// back (see [`crate::usage::tracker`]); once per change.
+    QuotaChanged(crate::usage::QuotaEvent),
     /// Traffic of a config moved to another upstream (off the primary, or
     /// back to it).
     ServingChanged {
@@ -319,6 +322,12 @@ impl LoadBalancer {
 
     /// Mark an upstream out of quota (or back in), as a usage provider says.
     pub fn set_exhausted(&self, id: &UpstreamId, exhausted: bool) {
+        self.set_exhausted_until(id, exhausted, None);
+    }
+
+    /// Mark an upstream out of quota until `until` (when its window
+    /// resets; `None`: until cleared), or back in.
+    pub fn set_exhausted_until(&self, id: &UpstreamId, exhausted: bool, until: Option<Instant>) {
         let changed = {
             let mut map = lock(&self.inner.health);
             let health = map.entry(id.clone()).or_default();
@@ -327,6 +336,7 @@ impl LoadBalancer {
                 health.exhausted_cleared_at = Some(Instant::now());
             }
             health.exhausted = exhausted;
+            health.exhausted_until = if exhausted { until } else { None };
             changed
         };
         if changed {
@@ -344,11 +354,12 @@ impl LoadBalancer {
             .map(|(index, id)| {
                 let h = map.get(id).cloned().unwrap_or_default();
                 let cooling = h.cooldown_until.filter(|u| *u > now);
+                let exhausted = h.is_exhausted(now);
                 UpstreamStatus {
                     config: id.config.to_string(),
                     base_url: id.base_url.to_string(),
                     index,
-                    state: if h.exhausted {
+                    state: if exhausted {
                         UpstreamState::Exhausted
                     } else if cooling.is_some() {
                         UpstreamState::CoolingDown
@@ -357,7 +368,7 @@ impl LoadBalancer {
                     },
                     cooldown_remaining_ms: cooling.map(|u| (u - now).as_millis() as u64),
                     consecutive_failures: h.consecutive_failures,
-                    exhausted: h.exhausted,
+                    exhausted,
                     last_error: h.last_error.as_deref().map(str::to_string),
                     last_error_at_ms: h
                         .last_error_at
@@ -371,7 +382,7 @@ impl LoadBalancer {
             .collect()
     }
 
-    fn emit(&self, event: LbEvent) {
+    pub(crate) fn emit(&self, event: LbEvent) {
         // No subscriber is fine: nobody is watching.
         let _ = self.inner.events.send(event);
     }

@@ -83,7 +83,7 @@ pub fn plan(health: &[Health], pin: Option<Pin>, now: Instant, order: Order) -> 
     let mut rest: Vec<usize> = (0..health.len()).filter(|&i| !health[i].is_available(now)).collect();
     // Not exhausted before exhausted (a failing relay recovers on its own, a
     // spent quota does not), then the cooldown that ends first.
-    rest.sort_by_key(|&i| (health[i].exhausted, health[i].cooldown_until.filter(|u| *u > now), i));
+    rest.sort_by_key(|&i| (health[i].is_exhausted(now), health[i].cooldown_until.filter(|u| *u > now), i));
     available.extend(rest);
     available
 }

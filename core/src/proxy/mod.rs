@@ -123,6 +123,8 @@ pub struct Shared {
     pub owner: &'static str,
     /// Requests answered, by final status (read by the status reports).
     pub counters: Arc<counters::RequestCounters>,
+    /// Reads upstreams' rate-limit headers (passive quota).
+    pub quota: crate::usage::QuotaTracker,
 }
 
 /// The axum state: cheap to clone, one per service server.

@@ -233,6 +233,9 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool) -> Tr
         Ok(Ok(response)) => response,
     };
     let status = response.status();
+    // Passive quota: a scan of header names unless a known family is there
+    // (a 429 carries them too).
+    state.shared.quota.observe_headers(state.service, &turn.active.ids[index], response.headers());
     if classify_status(status) == Verdict::Retryable {
         let retry_after = retry_after(response.headers());
         let error = UpstreamError::from_answer(status, &error_body(response).await);

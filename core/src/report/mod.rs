@@ -235,9 +235,20 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
     let Facts { service, port, enabled, serving, live, live_error, port_taken_by_other, file, switch, quota } = facts;
     let section = file.as_ref().ok().map(|f| f.service(service));
     let quota: Vec<QuotaState> = quota.iter().filter(|q| q.service == service).cloned().collect();
-    let quota_of = |config: &str, base_url: &str| {
+    // Each key of a pool has its own quota: matched by its label (alias or
+    // masked key) when the answer names one. Of several answers (a provider
+    // and the response headers), the one at the highest level.
+    let quota_of = |config: &str, base_url: &str, label: Option<String>| {
         let same = |a: &str, b: &str| a.trim().trim_end_matches('/') == b.trim().trim_end_matches('/');
-        quota.iter().find(|q| q.config == config && same(&q.base_url, base_url)).cloned()
+        let same_key = |q: &QuotaState| q.key_label.is_none() || label.is_none() || q.key_label == label;
+        quota
+            .iter()
+            .filter(|q| q.config == config && same(&q.base_url, base_url) && same_key(q))
+            .fold(None::<&QuotaState>, |best, q| match best {
+                Some(b) if b.state >= q.state => Some(b),
+                _ => Some(q),
+            })
+            .cloned()
     };
     // The live view numbers upstreams as the proxy serves them; the file
     // read here is normally the same, and when it is not (an edit not yet
@@ -293,7 +304,11 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
                         model_map: model_map_of(&u.config, &u.base_url, u.index),
                         headers: headers_of(&u.config, &u.base_url, u.index),
                         state: u.state.into(),
-                        quota: quota_of(&u.config, &u.base_url),
+                        quota: quota_of(
+                            &u.config,
+                            &u.base_url,
+                            upstream_of(&u.config, &u.base_url, u.index).map(|x| x.key_label()),
+                        ),
                         base_url: u.base_url.clone(),
                         live: Some(u),
                     }
@@ -314,7 +329,7 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
                             alias: u.alias.clone(),
                             state: UpstreamHealth::Unknown,
                             live: None,
-                            quota: quota_of(&c.name, &u.base_url),
+                            quota: quota_of(&c.name, &u.base_url, Some(u.key_label())),
                             protocol: Some(u.protocol(service)),
                             model_map: u.model_map.0.clone(),
                             headers: crate::config::masked_headers(&u.headers),

@@ -145,6 +145,7 @@ fn live_upstreams_get_keys_labels_and_their_quota() {
         exhausted: Some(false),
         checked_at_ms: 0,
         error: None,
+        ..QuotaState::unknown(Service::Codex)
     };
     let quotas = [quota(Service::Codex, B), quota(Service::Claude, A)];
     let mut facts = Facts::new(Service::Codex, 3211, true, Serving::Serving { port: 3211 }, &f);

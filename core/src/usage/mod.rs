@@ -1,9 +1,15 @@
 //! Usage: how much of a relay's quota is left, and how much we used.
 //!
 //! - [`providers`]: `usage_providers.json`, which quota APIs to ask about
-//!   which upstreams.
-//! - [`poller`]: the background task of a running proxy that asks them and
-//!   marks exhausted upstreams in the load balancer.
+//!   which upstreams; [`kinds`]: how each kind is asked and read.
+//! - [`window`]: quota windows (5-hour, weekly, balance…) and the levels
+//!   they put an upstream at under a config's thresholds.
+//! - [`headers`]: passive quota from upstreams' rate-limit headers.
+//! - [`poller`]: the background task of a running proxy that asks the
+//!   providers.
+//! - [`tracker`]: turns every answer into a level per upstream, marks the
+//!   exhausted ones in the load balancer until their window resets, and
+//!   announces each change once.
 //! - [`summary`]: requests, errors and tokens per day from `requests.jsonl`.
 //! - [`series`]: the same per day as chart lines (in every summary).
 //!
@@ -11,10 +17,14 @@
 //! `ch status`) and are mirrored to `~/.codex-helper/usage_state.json` so a
 //! separate `ch usage` process can show them.
 
+pub mod headers;
+pub mod kinds;
 pub mod poller;
 pub mod providers;
 pub mod series;
 pub mod summary;
+pub mod tracker;
+pub mod window;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -27,6 +37,8 @@ pub use poller::Poller;
 pub use providers::{Provider, ProvidersError, ProvidersFile};
 pub use series::{SeriesLine, UsageSeries};
 pub use summary::{ModelRow, Summary, SummaryRow, Totals, Window};
+pub use tracker::{QuotaEvent, QuotaTracker};
+pub use window::{QuotaLevel, QuotaWindow, Thresholds};
 
 /// The latest quota answer for one upstream from one provider.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -44,7 +56,72 @@ pub struct QuotaState {
     pub exhausted: Option<bool>,
     pub checked_at_ms: u64,
     pub error: Option<String>,
+    /// The provider's kind; `response_headers` for passive quota.
+    #[serde(default)]
+    pub kind: String,
+    /// Which key of the URL: its alias or masked key (never the key).
+    #[serde(default)]
+    pub key_label: Option<String>,
+    /// The key's fingerprint in the process that asked (tells the keys of
+    /// a pool apart; means nothing in another process).
+    #[serde(default)]
+    pub key_id: String,
+    /// `ok`, `warning`, `exhausted` (past the config's threshold), or
+    /// `unknown` (the lookup failed; `error` says why).
+    #[serde(default)]
+    pub state: QuotaLevel,
+    /// Every window the answer has (used, limit, reset time).
+    #[serde(default)]
+    pub windows: Vec<QuotaWindow>,
 }
+
+impl QuotaState {
+    /// A state of `service` that knows nothing yet (fill in the rest).
+    pub fn unknown(service: Service) -> QuotaState {
+        QuotaState {
+            provider_id: String::new(),
+            service,
+            config: String::new(),
+            base_url: String::new(),
+            budget_usd: None,
+            spent_usd: None,
+            remaining_pct: None,
+            exhausted: None,
+            checked_at_ms: 0,
+            error: None,
+            kind: String::new(),
+            key_label: None,
+            key_id: String::new(),
+            state: QuotaLevel::Unknown,
+            windows: Vec::new(),
+        }
+    }
+
+    /// Which upstream it is about.
+    pub fn upstream(&self) -> crate::lb::UpstreamId {
+        crate::lb::UpstreamId {
+            config: self.config.as_str().into(),
+            base_url: self.base_url.as_str().into(),
+            key_id: self.key_id.as_str().into(),
+        }
+    }
+
+    fn sort_key(&self) -> (&str, Service, &str, &str, &str) {
+        (&self.provider_id, self.service, &self.config, &self.base_url, &self.key_id)
+    }
+
+    /// What a display shows: the level, each window's share rounded to a
+    /// percent, the error. Header answers change every request; only
+    /// changes of this are worth a refresh.
+    fn shown(&self) -> Shown<'_> {
+        let windows =
+            self.windows.iter().map(|w| (w.name.as_str(), w.remaining_pct.map(|p| p.round() as i64))).collect();
+        (self.state, windows, self.error.as_deref())
+    }
+}
+
+/// What [`QuotaState::shown`] compares.
+type Shown<'a> = (QuotaLevel, Vec<(&'a str, Option<i64>)>, Option<&'a str>);
 
 /// The latest [`QuotaState`]s of a running proxy, shared with status
 /// displays. Cheap to clone.
@@ -89,20 +166,41 @@ impl QuotaBoard {
         let before = board.states.clone();
         board.states.retain(|s| s.provider_id != provider_id);
         board.states.extend(states);
-        board.states.sort_by(|a, b| {
-            (&a.provider_id, a.service, &a.config, &a.base_url).cmp(&(
-                &b.provider_id,
-                b.service,
-                &b.config,
-                &b.base_url,
-            ))
-        });
+        board.states.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         let changed = board.states != before;
         drop(board);
         if changed {
             self.version.send_modify(|v| *v += 1);
         }
         changed
+    }
+
+    /// Put one upstream's state (from its response headers); the version
+    /// moves only when what a display shows changed. True if it did.
+    pub(crate) fn upsert(&self, state: QuotaState) -> bool {
+        let mut board = self.lock();
+        let at = board.states.binary_search_by(|s| s.sort_key().cmp(&state.sort_key()));
+        let shown_changed = match at {
+            Ok(i) => {
+                let changed = board.states[i].shown() != state.shown();
+                board.states[i] = state;
+                changed
+            }
+            Err(i) => {
+                board.states.insert(i, state);
+                true
+            }
+        };
+        drop(board);
+        if shown_changed {
+            self.version.send_modify(|v| *v += 1);
+        }
+        shown_changed
+    }
+
+    /// The current version (see [`QuotaBoard::subscribe`]).
+    pub fn version(&self) -> u64 {
+        *self.version.borrow()
     }
 
     /// Forget providers no longer in the file.

@@ -1,11 +1,18 @@
-//! The `budget_http_json` poller: every `poll_interval_secs`, ask each
-//! provider about the upstreams of both services' active configs whose host
-//! matches its domains, and mark the exhausted ones in the load balancer.
+//! The provider poller: every `poll_interval_secs`, ask each provider about
+//! the upstreams of both services' active configs whose host matches its
+//! domains, and hand the answers to the [`QuotaTracker`] (which marks the
+//! exhausted ones in the load balancer).
 //!
-//! One GET per (provider, token) per interval, however many upstreams share
-//! that token. Lookups run in their own tasks with a 10 s timeout, so a slow
-//! provider delays nothing but itself, and never a request. A failed lookup
-//! means "unknown": the upstream is not blocked on a guess.
+//! Each upstream gets its own answer: the keys of a pool are asked one by
+//! one (`openai_billing` answers per key). One GET per (URL, token) per
+//! interval, however many upstreams share them. Lookups run in their own
+//! tasks with a timeout (`timeout_secs`, 10 s), so a slow provider delays
+//! nothing but itself, and never a request. A failed lookup means
+//! "unknown": the upstream is not blocked on a guess.
+//!
+//! The loop also writes `usage_state.json` when the board changed (at most
+//! every [`SAVE_EVERY`] for passive header quota, which changes with every
+//! answer), for `ch usage` and `ch status` in other processes.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
@@ -13,14 +20,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::header::ACCEPT;
 use serde_json::Value;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::providers::Provider;
-use super::{QuotaBoard, QuotaState};
-use crate::lb::{LoadBalancer, UpstreamId};
+use super::kinds::{self, Ask};
+use super::providers::{Provider, NEW_API_USER};
+use super::tracker::{blank, finish, QuotaTracker};
+use super::window::Thresholds;
+use super::QuotaState;
+use crate::config::ConfigFile;
+use crate::lb::UpstreamId;
 use crate::live::{LiveConfig, Snapshot};
 use crate::watch::Watched;
 use crate::{Paths, Service};
@@ -28,26 +38,25 @@ use crate::{Paths, Service};
 /// How often the loop wakes to look for due providers and edits of the
 /// file (which the runtime's file watcher has already read).
 const TICK: Duration = Duration::from_millis(250);
-/// A provider that has not answered by then is "unknown" this round.
-const LOOKUP_TIMEOUT: Duration = Duration::from_secs(10);
-/// Quota answers are small; anything bigger is not one.
-const MAX_BODY: usize = 1 << 20;
+/// Header quota changes are written at most this often.
+const SAVE_EVERY: Duration = Duration::from_secs(2);
 
-/// The client for quota lookups (rustls, our user agent, a total timeout).
+/// The client for quota lookups (rustls, our user agent). Each lookup sets
+/// its own timeout ([`Provider::timeout`]).
 pub fn http_client() -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
-        .timeout(LOOKUP_TIMEOUT)
         .user_agent(concat!("codex-helper/", env!("CARGO_PKG_VERSION")))
         .build()
 }
 
 /// One upstream a provider is asked about.
 #[derive(Clone, Debug)]
-struct Target {
-    service: Service,
-    id: UpstreamId,
-    token: Result<String, String>,
+pub struct Target {
+    pub service: Service,
+    pub id: UpstreamId,
+    pub key_label: String,
+    pub token: Result<String, String>,
 }
 
 /// The poller of one runtime; [`Poller::run`] is its task.
@@ -55,10 +64,11 @@ pub struct Poller {
     providers: Arc<Watched<Vec<Provider>>>,
     state_path: PathBuf,
     config: Arc<LiveConfig>,
-    lbs: Vec<LoadBalancer>,
     http: reqwest::Client,
-    board: QuotaBoard,
+    tracker: QuotaTracker,
 }
+
+type Answers = (String, Vec<QuotaState>);
 
 impl Poller {
     /// `providers` is the watched `usage_providers.json`
@@ -67,11 +77,10 @@ impl Poller {
         paths: &Paths,
         providers: Arc<Watched<Vec<Provider>>>,
         config: Arc<LiveConfig>,
-        lbs: Vec<LoadBalancer>,
         http: reqwest::Client,
-        board: QuotaBoard,
+        tracker: QuotaTracker,
     ) -> Poller {
-        Poller { providers, state_path: super::state_file(paths), config, lbs, http, board }
+        Poller { providers, state_path: super::state_file(paths), config, http, tracker }
     }
 
     /// Poll until `shutdown` resolves.
@@ -81,9 +90,9 @@ impl Poller {
         let mut seen: Option<u64> = None;
         let mut next_due: HashMap<String, Instant> = HashMap::new();
         let mut in_flight: HashSet<String> = HashSet::new();
-        let mut marked: HashMap<String, HashSet<(Service, UpstreamId)>> = HashMap::new();
         let mut last_error: HashMap<String, Option<String>> = HashMap::new();
-        let mut lookups: JoinSet<(String, Vec<(Target, QuotaState)>)> = JoinSet::new();
+        let mut lookups: JoinSet<Answers> = JoinSet::new();
+        let mut saved: (u64, Instant) = (self.tracker.board().version(), Instant::now());
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -97,9 +106,9 @@ impl Poller {
                     }
                     self.log_errors(&id, &results, &mut last_error);
                     let had_targets = !results.is_empty();
-                    let changed = self.apply(&id, results, &mut marked);
+                    let changed = self.tracker.apply_provider(&id, results);
                     if had_targets || changed {
-                        self.save().await;
+                        self.save(&mut saved).await;
                     }
                 }
                 _ = tick.tick() => {
@@ -111,13 +120,9 @@ impl Poller {
                             providers = new;
                             next_due.clear(); // edits take effect at once
                             let ids: HashSet<String> = providers.iter().map(|p| p.id.clone()).collect();
-                            let gone: Vec<String> = marked.keys().filter(|k| !ids.contains(*k)).cloned().collect();
-                            for id in gone {
-                                self.apply(&id, Vec::new(), &mut marked);
-                            }
-                            self.board.retain(|id| ids.contains(id));
+                            self.tracker.retain_providers(|id| ids.contains(id));
                         }
-                        self.save().await;
+                        self.save(&mut saved).await;
                     }
                     let now = Instant::now();
                     for p in providers.iter().filter(|p| p.is_supported()) {
@@ -127,7 +132,15 @@ impl Poller {
                         next_due.insert(p.id.clone(), now + p.poll_interval());
                         in_flight.insert(p.id.clone());
                         let targets = targets(&self.config.snapshot(), p);
-                        lookups.spawn(lookup_all(self.http.clone(), p.clone(), targets));
+                        let (http, p) = (self.http.clone(), p.clone());
+                        lookups.spawn(async move {
+                            let states = lookup_all(&http, &p, targets).await;
+                            (p.id, states)
+                        });
+                    }
+                    // Header quota moved since the last write.
+                    if self.tracker.board().version() != saved.0 && saved.1.elapsed() >= SAVE_EVERY {
+                        self.save(&mut saved).await;
                     }
                 }
             }
@@ -137,43 +150,14 @@ impl Poller {
     /// The file changed (the watcher read it): `Some(providers)` to use,
     /// `None` to keep `current` (the edit is broken; the watcher said so).
     fn reload(&self, current: &Arc<Vec<Provider>>, first: bool) -> Option<Arc<Vec<Provider>>> {
-        self.board.set_problem(self.providers.problem().map(|p| p.to_string()));
+        self.tracker.board().set_problem(self.providers.problem().map(|p| p.to_string()));
         let new = self.providers.get();
         (first || !Arc::ptr_eq(&new, current)).then_some(new)
     }
 
-    /// Record `provider`'s answers and (un)mark upstreams in the LBs.
-    fn apply(
-        &self,
-        provider: &str,
-        results: Vec<(Target, QuotaState)>,
-        marked: &mut HashMap<String, HashSet<(Service, UpstreamId)>>,
-    ) -> bool {
-        let now: HashSet<(Service, UpstreamId)> =
-            results.iter().filter(|(_, s)| s.exhausted == Some(true)).map(|(t, _)| (t.service, t.id.clone())).collect();
-        let before = marked.remove(provider).unwrap_or_default();
-        let others: HashSet<&(Service, UpstreamId)> = marked.values().flatten().collect();
-        for key in before.difference(&now) {
-            if !others.contains(key) {
-                tracing::info!(service = %key.0, upstream = %key.1.base_url, provider, "quota available again");
-                self.lb(key.0).set_exhausted(&key.1, false);
-            }
-        }
-        for key in now.difference(&before) {
-            tracing::warn!(service = %key.0, upstream = %key.1.base_url, provider, "quota exhausted; preferring other upstreams");
-            self.lb(key.0).set_exhausted(&key.1, true);
-        }
-        marked.insert(provider.to_string(), now);
-        self.board.replace(provider, results.into_iter().map(|(_, s)| s).collect())
-    }
-
-    fn lb(&self, service: Service) -> &LoadBalancer {
-        self.lbs.iter().find(|lb| lb.service() == service).expect("one load balancer per service")
-    }
-
     /// Say a provider's error once, not every interval.
-    fn log_errors(&self, provider: &str, results: &[(Target, QuotaState)], last: &mut HashMap<String, Option<String>>) {
-        let error = results.iter().find_map(|(_, s)| s.error.clone());
+    fn log_errors(&self, provider: &str, results: &[QuotaState], last: &mut HashMap<String, Option<String>>) {
+        let error = results.iter().find_map(|s| s.error.clone());
         if last.get(provider) != Some(&error) {
             if let Some(error) = &error {
                 tracing::warn!(provider, "quota lookup failed: {error} (the upstream is treated as not exhausted)");
@@ -182,9 +166,10 @@ impl Poller {
         }
     }
 
-    async fn save(&self) {
+    async fn save(&self, saved: &mut (u64, Instant)) {
         let path = self.state_path.clone();
-        let board = self.board.clone();
+        let board = self.tracker.board().clone();
+        *saved = (board.version(), Instant::now());
         let written = tokio::task::spawn_blocking(move || super::write_state(&path, &board)).await;
         if let Ok(Err(err)) = written {
             tracing::debug!("cannot write {}: {err}", self.state_path.display());
@@ -192,15 +177,44 @@ impl Poller {
     }
 }
 
+/// Ask `provider` now about the upstreams of `file`'s active configs it
+/// covers, levels decided under their configs' thresholds: the window's
+/// "Check now" (nothing is marked or stored).
+pub async fn check_now(http: &reqwest::Client, provider: &Provider, file: ConfigFile) -> Vec<QuotaState> {
+    let snapshot = Snapshot::new(file);
+    let mut states = lookup_all(http, provider, targets(&snapshot, provider)).await;
+    let now_ms = crate::logs::now_ms();
+    for s in &mut states {
+        let named = snapshot.file.service(s.service).configs.get(&s.config);
+        let t = named
+            .map_or_else(Thresholds::default, |n| Thresholds::of(n.quota_threshold_percent, n.quota_warning_percent));
+        finish(s, t, now_ms);
+    }
+    states
+}
+
 /// The upstreams of both services' active configs that `provider` covers,
 /// with the token to ask with.
-fn targets(snapshot: &Snapshot, provider: &Provider) -> Vec<Target> {
-    let env_token = provider.token_env.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(|name| {
+pub fn targets(snapshot: &Snapshot, provider: &Provider) -> Vec<Target> {
+    let from_env = |name: &str| {
         std::env::var(name)
             .ok()
             .filter(|v| !v.trim().is_empty())
             .map(|v| v.trim().to_string())
             .ok_or_else(|| format!("environment variable {name} (token_env) is not set"))
+    };
+    let env_token = provider.token_env.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(from_env);
+    // new-api's user endpoint takes the account's access token, never an API key.
+    let provider_token = (provider.kind == NEW_API_USER).then(|| {
+        env_token.clone().unwrap_or_else(|| {
+            provider
+                .access_token
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .ok_or_else(|| "no access_token (or token_env) to ask new-api with".to_string())
+        })
     });
     let mut out = Vec::new();
     for service in Service::ALL {
@@ -210,105 +224,54 @@ fn targets(snapshot: &Snapshot, provider: &Provider) -> Vec<Target> {
             if !provider.matches(&id.base_url) {
                 continue;
             }
-            let token = env_token.clone().unwrap_or_else(|| {
-                named
-                    .and_then(|n| n.upstreams.get(i))
+            let upstream = named.and_then(|n| n.upstreams.get(i));
+            let token = provider_token.clone().or_else(|| env_token.clone()).unwrap_or_else(|| {
+                upstream
                     .and_then(|u| u.key())
                     .map(|k| k.trim().to_string())
                     .ok_or_else(|| "the upstream has no auth_token to ask the provider with; set token_env".to_string())
             });
-            out.push(Target { service, id: id.clone(), token });
+            let key_label = upstream.map(|u| u.key_label()).unwrap_or_default();
+            out.push(Target { service, id: id.clone(), key_label, token });
         }
     }
     out
 }
 
-/// Ask once per distinct token, then answer for every target.
-async fn lookup_all(
-    http: reqwest::Client,
-    provider: Provider,
-    targets: Vec<Target>,
-) -> (String, Vec<(Target, QuotaState)>) {
-    let mut answers: BTreeMap<String, Result<(f64, f64), String>> = BTreeMap::new();
-    for token in targets.iter().filter_map(|t| t.token.as_ref().ok()) {
-        if !answers.contains_key(token) {
-            let answer = lookup(&http, &provider.endpoint, token).await;
-            answers.insert(token.clone(), answer);
+/// Ask once per distinct (URL, token), then answer for every target.
+pub async fn lookup_all(http: &reqwest::Client, provider: &Provider, targets: Vec<Target>) -> Vec<QuotaState> {
+    let mut answers: BTreeMap<(String, String), Result<Vec<super::QuotaWindow>, String>> = BTreeMap::new();
+    let now_ms = crate::logs::now_ms();
+    for t in &targets {
+        let Ok(token) = &t.token else { continue };
+        let key = (kinds::endpoint_for(provider, &t.id.base_url), token.clone());
+        if let std::collections::btree_map::Entry::Vacant(slot) = answers.entry(key) {
+            let ask = Ask { base_url: &t.id.base_url, token, now_ms };
+            slot.insert(kinds::ask(http, provider, &ask).await);
         }
     }
     let checked_at_ms = crate::logs::now_ms();
-    let results = targets
+    targets
         .into_iter()
         .map(|t| {
             let answer = match &t.token {
-                Ok(token) => answers[token].clone(),
+                Ok(token) => answers[&(kinds::endpoint_for(provider, &t.id.base_url), token.clone())].clone(),
                 Err(e) => Err(e.clone()),
             };
-            let state = state_of(&provider.id, &t, answer, checked_at_ms);
-            (t, state)
+            let mut state = blank(&provider.id, &provider.kind, t.service, &t.id, Some(t.key_label), checked_at_ms);
+            match answer {
+                Ok(windows) => state.windows = windows,
+                Err(e) => state.error = Some(crate::redact::scrub_owned(e)),
+            }
+            state
         })
-        .collect();
-    (provider.id, results)
-}
-
-fn state_of(provider: &str, t: &Target, answer: Result<(f64, f64), String>, checked_at_ms: u64) -> QuotaState {
-    let (budget, spent, error) = match answer {
-        Ok((budget, spent)) => (Some(budget), Some(spent), None),
-        Err(e) => (None, None, Some(e)),
-    };
-    QuotaState {
-        provider_id: provider.to_string(),
-        service: t.service,
-        config: t.id.config.to_string(),
-        base_url: t.id.base_url.to_string(),
-        budget_usd: budget,
-        spent_usd: spent,
-        remaining_pct: budget
-            .zip(spent)
-            .filter(|(b, _)| *b > 0.0)
-            .map(|(b, s)| ((b - s) / b * 100.0).clamp(0.0, 100.0)),
-        exhausted: budget.zip(spent).map(|(b, s)| is_exhausted(b, s)),
-        checked_at_ms,
-        error,
-    }
+        .collect()
 }
 
 /// Spent reached the budget. A budget of 0 (or less) means the relay sets
 /// no monthly limit, so nothing to exhaust.
 pub fn is_exhausted(budget: f64, spent: f64) -> bool {
     budget > 0.0 && spent >= budget
-}
-
-/// GET the endpoint; `(budget, spent)` or why we can't tell.
-async fn lookup(http: &reqwest::Client, endpoint: &str, token: &str) -> Result<(f64, f64), String> {
-    let response = http
-        .get(endpoint)
-        .bearer_auth(token)
-        .header(ACCEPT, "application/json")
-        .send()
-        .await
-        .map_err(|e| format!("{endpoint}: {}", error_chain(&e)))?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(format!("{endpoint}: HTTP {}", status.as_u16()));
-    }
-    let body = response.bytes().await.map_err(|e| format!("{endpoint}: {}", error_chain(&e)))?;
-    if body.len() > MAX_BODY {
-        return Err(format!("{endpoint}: the answer is too large to be a quota ({} bytes)", body.len()));
-    }
-    let json: Value = serde_json::from_slice(&body).map_err(|e| format!("{endpoint}: the answer is not JSON ({e})"))?;
-    budget_of(&json).ok_or_else(|| format!("{endpoint}: the answer has no monthly_budget_usd / monthly_spent_usd"))
-}
-
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(inner) = source {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    s
 }
 
 /// `monthly_budget_usd` and `monthly_spent_usd`, wherever they are nested
@@ -330,14 +293,7 @@ fn find_number(v: &Value, key: &str) -> Option<f64> {
     }
 }
 
-fn as_number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().trim_start_matches('$').parse().ok(),
-        _ => None,
-    }
-    .filter(|n: &f64| n.is_finite())
-}
+use kinds::as_number;
 
 #[cfg(test)]
 mod tests {
@@ -360,11 +316,17 @@ mod tests {
         assert!(is_exhausted(10.0, 10.0));
         assert!(!is_exhausted(10.0, 9.99));
         assert!(!is_exhausted(0.0, 5.0), "no budget set means no limit");
-        let t = Target { service: Service::Codex, id: UpstreamId::new("m", "https://a"), token: Ok("t".into()) };
-        let s = state_of("p", &t, Ok((10.0, 2.5)), 7);
+        let id = UpstreamId::new("m", "https://a");
+        let mut s = blank("p", "budget_http_json", Service::Codex, &id, None, 7);
+        s.windows = vec![super::super::QuotaWindow::used_of("monthly", "usd", Some(2.5), Some(10.0))];
+        finish(&mut s, Thresholds::default(), 7);
         assert_eq!((s.exhausted, s.remaining_pct, s.checked_at_ms), (Some(false), Some(75.0), 7));
-        let s = state_of("p", &t, Err("HTTP 500".into()), 7);
+        assert_eq!((s.budget_usd, s.spent_usd), (Some(10.0), Some(2.5)));
+        let mut s = blank("p", "budget_http_json", Service::Codex, &id, None, 7);
+        s.error = Some("HTTP 500".into());
+        finish(&mut s, Thresholds::default(), 7);
         assert_eq!((s.exhausted, s.budget_usd, s.error.as_deref()), (None, None, Some("HTTP 500")));
+        assert_eq!(s.state, super::super::QuotaLevel::Unknown);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod doctor;
 pub mod error;
 pub mod files;
 pub mod logs;
+pub mod quota;
 pub mod sessions;
 pub mod settings;
 pub mod speedtest;
@@ -39,6 +40,9 @@ macro_rules! specta_builder {
                 $crate::commands::status::live_status,
                 $crate::commands::usage::usage_summary,
                 $crate::commands::speedtest::speed_test,
+                $crate::commands::quota::quota_sources,
+                $crate::commands::quota::save_quota_sources,
+                $crate::commands::quota::check_quota_source,
                 $crate::commands::logs::query_logs,
                 $crate::commands::logs::start_log_tail::<$r>,
                 $crate::commands::logs::stop_log_tail::<$r>,

@@ -41,8 +41,8 @@ function label(url: string): string {
 
 function status(): StatusReport {
   const act = configs.codex.active ?? "";
-  const packy: QuotaState = { provider_id: "packy", service: "codex", config: "main", base_url: A, budget_usd: 50, spent_usd: 31.4, remaining_pct: 37.2, exhausted: false, checked_at_ms: now - 60_000, error: null };
-  const anyrouter: QuotaState = { provider_id: "anyrouter", service: "claude", config: "work", base_url: C, budget_usd: 20, spent_usd: 20, remaining_pct: 0, exhausted: true, checked_at_ms: now - 30_000, error: null };
+  const packy: QuotaState = { provider_id: "packy", service: "codex", config: "main", base_url: A, budget_usd: 50, spent_usd: 31.4, remaining_pct: 37.2, exhausted: false, checked_at_ms: now - 60_000, error: null, kind: "budget_http_json", key_label: null, key_id: "", state: "ok", windows: [{ name: "monthly", used: 31.4, limit: 50, remaining_pct: 37.2, resets_at_ms: null, unit: "usd" }] };
+  const anyrouter: QuotaState = { provider_id: "anyrouter", service: "claude", config: "work", base_url: C, budget_usd: 20, spent_usd: 20, remaining_pct: 0, exhausted: true, checked_at_ms: now - 30_000, error: null, kind: "budget_http_json", key_label: null, key_id: "", state: "exhausted", windows: [{ name: "monthly", used: 20, limit: 20, remaining_pct: 0, resets_at_ms: null, unit: "usd" }] };
   const common = { enabled: true, listening: true, port_taken_by_other: false, version: "0.1.0", started_at_ms: now - 3_600_000, serves_service: null, live_error: null };
   return {
     quota_problem: null,

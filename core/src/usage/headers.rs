@@ -1,0 +1,216 @@
+//! Passive quota: the rate-limit headers upstreams put on every answer.
+//!
+//! No polling: the proxy hands each upstream's response head to
+//! [`has_quota_headers`] (a scan of header names, no allocation) and only
+//! when a known family is present to [`windows_of`]. Three families:
+//!
+//! - OpenAI style: `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`,
+//!   the reset a Go-style duration (`6m0s`, `59.7s`, `20ms`).
+//! - Anthropic: `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}`,
+//!   the reset an RFC 3339 time.
+//! - The Codex backend's usage windows, where a relay passes them on:
+//!   `x-codex-{primary,secondary}-used-percent`, `-window-minutes`, and
+//!   `-reset-at` (Unix seconds) or the older `-reset-after-seconds`
+//!   (names as codex-rs `codex-api/src/rate_limits.rs` reads them).
+
+use http::HeaderMap;
+
+use super::window::QuotaWindow;
+
+const OPENAI: &str = "x-ratelimit-";
+const ANTHROPIC: &str = "anthropic-ratelimit-";
+const CODEX: &str = "x-codex-";
+
+/// Whether `headers` hold any family we read (cheap: names only).
+pub fn has_quota_headers(headers: &HeaderMap) -> bool {
+    headers.keys().any(|k| {
+        let k = k.as_str();
+        k.starts_with(OPENAI) || k.starts_with(ANTHROPIC) || k.starts_with(CODEX)
+    })
+}
+
+/// Every window the headers describe (empty when none).
+pub fn windows_of(headers: &HeaderMap, now_ms: u64) -> Vec<QuotaWindow> {
+    let mut out = Vec::new();
+    for what in ["requests", "tokens"] {
+        let limit = number(headers, &format!("{OPENAI}limit-{what}"));
+        let remaining = number(headers, &format!("{OPENAI}remaining-{what}"));
+        if let Some(w) = counted(what, limit, remaining) {
+            let reset = text(headers, &format!("{OPENAI}reset-{what}")).and_then(parse_duration_ms);
+            out.push(w.resetting_at(reset.map(|d| now_ms + d)));
+        }
+    }
+    for what in ["requests", "tokens", "input-tokens", "output-tokens"] {
+        let limit = number(headers, &format!("{ANTHROPIC}{what}-limit"));
+        let remaining = number(headers, &format!("{ANTHROPIC}{what}-remaining"));
+        if let Some(w) = counted(what, limit, remaining) {
+            let reset = text(headers, &format!("{ANTHROPIC}{what}-reset")).and_then(parse_rfc3339_ms);
+            out.push(w.resetting_at(reset));
+        }
+    }
+    for which in ["primary", "secondary"] {
+        let Some(used) = number(headers, &format!("{CODEX}{which}-used-percent")) else { continue };
+        let minutes = number(headers, &format!("{CODEX}{which}-window-minutes"));
+        let reset = number(headers, &format!("{CODEX}{which}-reset-at")).map(unix_ms).or_else(|| {
+            number(headers, &format!("{CODEX}{which}-reset-after-seconds"))
+                .map(|s| now_ms + (s.max(0.0) * 1000.0) as u64)
+        });
+        let name = minutes.filter(|m| *m > 0.0).map_or_else(|| which.to_string(), window_name);
+        out.push(QuotaWindow::used_percent(&name, used.clamp(0.0, 100.0)).resetting_at(reset));
+    }
+    out
+}
+
+fn counted(what: &str, limit: Option<f64>, remaining: Option<f64>) -> Option<QuotaWindow> {
+    let (limit, remaining) = (limit?, remaining?);
+    let unit = if what == "requests" { "requests" } else { "tokens" };
+    Some(QuotaWindow::used_of(what, unit, Some((limit - remaining).max(0.0)), Some(limit)))
+}
+
+fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name)?.to_str().ok().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn number(headers: &HeaderMap, name: &str) -> Option<f64> {
+    text(headers, name)?.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+/// `300` minutes → `5h`, `10080` → `7d`, `90` → `90m`.
+fn window_name(minutes: f64) -> String {
+    let m = minutes.round() as u64;
+    if m.is_multiple_of(1440) {
+        format!("{}d", m / 1440)
+    } else if m.is_multiple_of(60) {
+        format!("{}h", m / 60)
+    } else {
+        format!("{m}m")
+    }
+}
+
+/// Unix seconds (or milliseconds, when that large) → Unix ms.
+pub fn unix_ms(value: f64) -> u64 {
+    let v = value.max(0.0);
+    if v < 10_000_000_000.0 {
+        (v * 1000.0) as u64
+    } else {
+        v as u64
+    }
+}
+
+/// RFC 3339 (`2026-12-02T09:00:00Z`) → Unix ms.
+pub fn parse_rfc3339_ms(text: &str) -> Option<u64> {
+    let t = chrono::DateTime::parse_from_rfc3339(text.trim()).ok()?;
+    u64::try_from(t.timestamp_millis()).ok()
+}
+
+/// A Go-style duration (`6m0s`, `1h2m`, `59.718s`, `20ms`) or plain
+/// seconds (`7`) → milliseconds.
+pub fn parse_duration_ms(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then_some((secs * 1000.0) as u64);
+    }
+    let mut total = 0.0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let value: f64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let factor = match &rest[..unit_len] {
+            "h" => 3_600_000.0,
+            "m" => 60_000.0,
+            "s" => 1000.0,
+            "ms" => 1.0,
+            "us" | "µs" => 0.001,
+            "ns" => 0.000_001,
+            _ => return None,
+        };
+        total += value * factor;
+        rest = &rest[unit_len..];
+    }
+    Some(total as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn durations_as_openai_writes_them() {
+        assert_eq!(parse_duration_ms("6m0s"), Some(360_000));
+        assert_eq!(parse_duration_ms("1h2m3s"), Some(3_723_000));
+        assert_eq!(parse_duration_ms("59.718s"), Some(59_718));
+        assert_eq!(parse_duration_ms("20ms"), Some(20));
+        assert_eq!(parse_duration_ms("7"), Some(7000));
+        assert_eq!(parse_duration_ms("soon"), None);
+        assert_eq!(parse_duration_ms("5x"), None);
+    }
+
+    #[test]
+    fn openai_family() {
+        let h = headers(&[
+            ("x-ratelimit-limit-requests", "100"),
+            ("x-ratelimit-remaining-requests", "3"),
+            ("x-ratelimit-reset-requests", "6m0s"),
+            ("x-ratelimit-limit-tokens", "1000"),
+            ("x-ratelimit-remaining-tokens", "900"),
+            ("content-type", "text/event-stream"),
+        ]);
+        assert!(has_quota_headers(&h));
+        let w = windows_of(&h, 1_000);
+        assert_eq!(w.len(), 2);
+        assert_eq!((w[0].name.as_str(), w[0].used, w[0].limit), ("requests", Some(97.0), Some(100.0)));
+        assert_eq!(w[0].resets_at_ms, Some(361_000));
+        assert_eq!(w[1].remaining_pct, Some(90.0));
+        assert_eq!(w[1].resets_at_ms, None);
+    }
+
+    #[test]
+    fn anthropic_family() {
+        let h = headers(&[
+            ("anthropic-ratelimit-tokens-limit", "80000"),
+            ("anthropic-ratelimit-tokens-remaining", "2000"),
+            ("anthropic-ratelimit-tokens-reset", "2026-12-02T09:00:00Z"),
+            ("anthropic-ratelimit-output-tokens-limit", "8000"),
+        ]);
+        let w = windows_of(&h, 0);
+        assert_eq!(w.len(), 1, "a limit without remaining says nothing");
+        assert_eq!(w[0].name, "tokens");
+        assert_eq!(w[0].remaining_pct, Some(2.5));
+        assert_eq!(w[0].resets_at_ms, parse_rfc3339_ms("2026-12-02T09:00:00+00:00"));
+    }
+
+    #[test]
+    fn codex_usage_windows() {
+        let h = headers(&[
+            ("x-codex-primary-used-percent", "42.5"),
+            ("x-codex-primary-window-minutes", "300"),
+            ("x-codex-primary-reset-at", "1704069000"),
+            ("x-codex-secondary-used-percent", "97"),
+            ("x-codex-secondary-window-minutes", "10080"),
+            ("x-codex-secondary-reset-after-seconds", "60"),
+        ]);
+        let w = windows_of(&h, 5_000);
+        assert_eq!(w[0].name, "5h");
+        assert_eq!(w[0].remaining_pct, Some(57.5));
+        assert_eq!(w[0].resets_at_ms, Some(1_704_069_000_000));
+        assert_eq!((w[1].name.as_str(), w[1].resets_at_ms), ("7d", Some(65_000)));
+    }
+
+    #[test]
+    fn no_family_no_windows() {
+        let h = headers(&[("content-type", "application/json"), ("x-request-id", "abc")]);
+        assert!(!has_quota_headers(&h));
+        assert!(windows_of(&h, 0).is_empty());
+    }
+}
