@@ -108,6 +108,11 @@ impl Agent {
                 }
                 TrayAction::Activate { service, config } => actions::activate(&agent.state, service, &config),
                 TrayAction::ToggleRoute(service) => actions::toggle_route(&agent.state, service).map(|_| ()),
+                TrayAction::SpeedTest(service) => {
+                    let file = agent.state.runtime.config().snapshot().file.clone();
+                    agent.handle.block_on(crate::speed::run(&file, service));
+                    Ok(())
+                }
             };
             if let Err(err) = result {
                 tracing::error!(%err, "tray action failed");

@@ -20,6 +20,7 @@ pub mod events;
 pub mod ipc;
 pub mod notify;
 pub mod serve;
+pub mod speed;
 pub mod state;
 pub mod status;
 pub mod tray;

@@ -135,8 +135,13 @@ pub enum TrayError {
 pub enum TrayAction {
     Open,
     Quit,
-    Activate { service: Service, config: String },
+    Activate {
+        service: Service,
+        config: String,
+    },
     ToggleRoute(Service),
+    /// Speed-test the service's active config (`ch test`).
+    SpeedTest(Service),
 }
 
 impl TrayAction {
@@ -149,6 +154,7 @@ impl TrayAction {
                 Some(TrayAction::Activate { service: service.parse().ok()?, config: config.to_string() })
             }
             Some(("route", service)) => Some(TrayAction::ToggleRoute(service.parse().ok()?)),
+            Some(("speedtest", service)) => Some(TrayAction::SpeedTest(service.parse().ok()?)),
             _ => None,
         }
     }
@@ -240,6 +246,11 @@ enum Item {
         id: &'static str,
         text: &'static str,
     },
+    /// A clickable entry whose id names its service.
+    Run {
+        id: String,
+        text: String,
+    },
     Check {
         id: String,
         text: String,
@@ -276,6 +287,9 @@ fn service_items(s: &ServiceReport, file: &ConfigFile) -> Item {
     if !s.upstreams.is_empty() {
         items.push(Item::Separator);
         items.extend(s.upstreams.iter().map(|up| Item::Info(upstream_line(service, up))));
+        items.push(Item::Run { id: format!("speedtest:{service}"), text: "Test upstreams (speed)".into() });
+        // The last test's results, ranked, a line per upstream.
+        items.extend(crate::speed::lines(service).into_iter().map(Item::Info));
     }
     items.push(Item::Separator);
     let routed = s.switch.as_ref().is_some_and(|w| w.points_at_proxy);
@@ -304,6 +318,7 @@ fn build_item(item: &Item) -> Result<Box<dyn IsMenuItem>, tray_icon::menu::Error
         }
         Item::Info(text) => Box::new(MenuItem::new(text, false, None)),
         Item::Action { id, text } => Box::new(MenuItem::with_id(*id, *text, true, None)),
+        Item::Run { id, text } => Box::new(MenuItem::with_id(id.as_str(), text, true, None)),
         Item::Check { id, text, enabled, checked } => {
             Box::new(CheckMenuItem::with_id(id.as_str(), text, *enabled, *checked, None))
         }
@@ -402,6 +417,7 @@ mod tests {
     fn menu_ids_parse_back_into_actions() {
         assert_eq!(TrayAction::parse("open"), Some(TrayAction::Open));
         assert_eq!(TrayAction::parse("quit"), Some(TrayAction::Quit));
+        assert_eq!(TrayAction::parse("speedtest:claude"), Some(TrayAction::SpeedTest(Service::Claude)));
         assert_eq!(
             TrayAction::parse("cfg:codex:my:relay"),
             Some(TrayAction::Activate { service: Service::Codex, config: "my:relay".into() })

@@ -48,6 +48,9 @@ pub enum Command {
     Usage(UsageArgs),
     /// Show the request log.
     Logs(LogsArgs),
+    /// Speed-test the upstreams: a small real streaming request to each,
+    /// ranked by time to first token.
+    Test(TestArgs),
     /// What is running: proxies, active configs, upstream health, switch state.
     Status(StatusArgs),
     /// Check files, permissions, ports and client settings; suggest fixes.
@@ -359,6 +362,20 @@ pub struct UsageArgs {
     /// Days to cover, today included.
     #[arg(long, value_name = "N", default_value_t = 7)]
     pub days: u32,
+    #[command(flatten)]
+    pub output: JsonArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct TestArgs {
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    /// Every config's upstreams, not only the active config's.
+    #[arg(long)]
+    pub all: bool,
+    /// Seconds each upstream may take, connect to last byte.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
     #[command(flatten)]
     pub output: JsonArgs,
 }

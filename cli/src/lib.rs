@@ -54,6 +54,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Session(c)) => cmd::session::run(c),
         Some(Command::Usage(a)) => cmd::usage::run(a),
         Some(Command::Logs(a)) => cmd::logs::run(a),
+        Some(Command::Test(a)) => cmd::speedtest::run(a),
         Some(Command::Status(a)) => cmd::status::run(a),
         Some(Command::Doctor(a)) => cmd::doctor::run(a),
         Some(Command::Import(a)) => cmd::import::run(a),

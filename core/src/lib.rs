@@ -24,7 +24,9 @@
 //! - [`filter`]: literal replace/remove rules applied to request bodies.
 //! - [`logs`]: one JSONL line per request, written off the request path;
 //!   reading, filtering and tailing it.
-//! - [`usage`]: quota from the relays' usage APIs, and what we used.
+//! - [`usage`]: quota from the relays' usage APIs, and what we used;
+//!   [`cost`]: what each request cost in USD, from a shipped price table.
+//! - [`speedtest`]: `ch test`, a small real request to each upstream, timed.
 //! - [`redact`]: the one masking rule and the scrubber every text we log,
 //!   print or show goes through, so no key is ever shown in clear.
 //! - [`loopback`]: the one answer to "is this host this machine?".
@@ -62,6 +64,7 @@ pub mod bridge;
 pub mod config;
 pub mod config_edit;
 pub mod control;
+pub mod cost;
 pub mod doctor;
 pub mod filter;
 pub mod fsutil;
@@ -83,6 +86,7 @@ pub mod runtime;
 pub mod service;
 pub mod sessions;
 pub mod shell_env;
+pub mod speedtest;
 pub mod status;
 pub mod supervisor;
 pub mod switch;

@@ -32,13 +32,16 @@ pub struct LiveSettings {
     pub max_concurrent_wait: Duration,
     /// The client for upstreams (its connect timeout is `limits`').
     pub http: proxy::client::UpstreamClient,
+    /// The shipped prices with `settings.prices` on top, built once per edit.
+    pub prices: crate::cost::SharedPrices,
 }
 
 impl LiveSettings {
     fn new(settings: Settings, http: proxy::client::UpstreamClient) -> LiveSettings {
         let limits = Limits::from(&settings.proxy);
         let max_concurrent_wait = Duration::from_millis(settings.lb.max_concurrent_wait_ms);
-        LiveSettings { policy: policy_of(&settings), limits, http, max_concurrent_wait, settings }
+        let prices = std::sync::Arc::new(crate::cost::PriceTable::with_overrides(&settings.prices));
+        LiveSettings { policy: policy_of(&settings), limits, http, max_concurrent_wait, prices, settings }
     }
 }
 

@@ -86,10 +86,15 @@ impl Runtime {
         let control = Arc::new(Control::load(&paths)?);
         let settings = Arc::new(live_settings::watch(&paths, settings)?);
         let rotation = settings.clone();
-        let (log, log_writer) = RequestLog::start_live(paths.request_log(), move || {
-            let live = rotation.load();
-            (live.settings.logs.max_bytes, live.settings.logs.max_files)
-        });
+        let pricing = settings.clone();
+        let (log, log_writer) = RequestLog::start_finishing(
+            paths.request_log(),
+            move || {
+                let live = rotation.load();
+                (live.settings.logs.max_bytes, live.settings.logs.max_files)
+            },
+            move |rec| pricing.load().prices.price_record(rec),
+        );
         // Loaded now: a broken filter.json is a WARN at start-up (it blocks
         // requests), not news after the first request.
         let filters = Arc::new(FilterFile::new(paths.filter_file()));

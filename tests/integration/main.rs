@@ -5,6 +5,7 @@ mod chat_bridge;
 mod claude_chat_bridge;
 mod concurrency_cap;
 mod control;
+mod cost;
 mod extra_headers;
 mod failover_health;
 mod failover_order;

@@ -37,6 +37,8 @@ export const commands = {
 	switchStatus: () => typedError<SwitchState[], CommandError>(__TAURI_INVOKE("switch_status")),
 	liveStatus: () => typedError<StatusReport, CommandError>(__TAURI_INVOKE("live_status")),
 	usageSummary: (days: number) => typedError<Summary, CommandError>(__TAURI_INVOKE("usage_summary", { days })),
+	/**  The results, ranked (answering upstreams first, fastest first). */
+	speedTest: (service: Service, all: boolean) => typedError<SpeedResult[], CommandError>(__TAURI_INVOKE("speed_test", { service, all })),
 	quotaSources: () => typedError<QuotaSources, CommandError>(__TAURI_INVOKE("quota_sources")),
 	saveQuotaSources: (args: SaveQuotaSources) => typedError<QuotaSources, CommandError>(__TAURI_INVOKE("save_quota_sources", { args })),
 	/**
@@ -396,6 +398,14 @@ export type LogFilter = {
 /**  One new request record (live tail of the Logs screen). */
 export type LogLine = RequestRecord;
 
+/**  One (day, service, model) group: what each model was used for and cost. */
+export type ModelRow = {
+	day: string,
+	service: string,
+	/**  Empty for lines without a model (older lines, errors before an answer). */
+	model: string,
+} & Totals;
+
 /**  A replacement key. Both fields `None` means "this upstream needs no key". */
 export type NewKey = {
 	auth_token: string | null,
@@ -666,6 +676,16 @@ export type RequestRecord = {
 	attempts?: Attempt[],
 	error?: string | null,
 	streamed?: boolean,
+	/**
+	 *  The model the answer came from: the name sent upstream when the
+	 *  upstream's model map changed it, else the one the answer reported.
+	 */
+	model?: string | null,
+	/**
+	 *  What the request cost in USD, from `model` and `usage` at the prices
+	 *  of `crate::cost`; absent when the model has no price.
+	 */
+	cost_usd?: number | null,
 } & { [key in string]: Value };
 
 /**  How `switch off` put the client file back. */
@@ -711,6 +731,8 @@ export type SeriesLine = {
 	/**  Summed over the upstream's configs. */
 	requests: number[],
 	total_tokens: number[],
+	/**  USD per day (priced requests only). */
+	cost_usd?: (number | null)[],
 };
 
 /**  An agent family whose traffic codex-helper proxies. */
@@ -822,6 +844,32 @@ export type SessionInfo = {
 	resume_command: string,
 };
 
+/**  What one upstream did. */
+export type SpeedResult = {
+	service: Service,
+	config: string,
+	base_url: string,
+	/**  The key's alias, when it has one. */
+	alias: string | null,
+	protocol: Protocol,
+	/**  The model asked for (after the upstream's model map). */
+	model: string,
+	/**
+	 *  `ok`, `http_<code>` (e.g. `http_401`), `timeout`, `unreachable`,
+	 *  `stream_error` (an answer that broke off or said it failed),
+	 *  `no_answer` (a stream with no text) or `bad_config`.
+	 */
+	status: string,
+	/**  The HTTP status, when there was an answer. */
+	http_status: number | null,
+	connect_ms: number | null,
+	ttft_ms: number | null,
+	tokens_per_s: number | null,
+	output_tokens: number | null,
+	/**  In words, when not `ok` (keys scrubbed). */
+	error: string | null,
+};
+
 /**  Something changed: call `live_status` again. */
 export type StateChanged = {
 	version: number,
@@ -891,6 +939,8 @@ export type Summary = {
 	rows: SummaryRow[],
 	/**  Per service. */
 	totals: { [key in string]: Totals },
+	/**  Per day, service and model, ordered so. */
+	models: ModelRow[],
 	/**  Lines that are not JSON log records. */
 	skipped_lines: number,
 	/**  `file:line` of the first of them, for the note that says so. */
@@ -975,6 +1025,15 @@ export type Totals = {
 	output_tokens: number,
 	reasoning_tokens: number,
 	total_tokens: number,
+	/**  Of `input_tokens`, read from the prompt cache. */
+	cached_input_tokens?: number,
+	/**  The sum of the lines' `cost_usd` (USD). */
+	cost_usd?: number | null,
+	/**
+	 *  Requests that used tokens but have no `cost_usd` (their model has
+	 *  no price), so `cost_usd` leaves them out.
+	 */
+	unpriced_requests?: number,
 };
 
 /**  The outcome of [`update_upstream`], keys masked. */

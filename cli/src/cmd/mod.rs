@@ -10,6 +10,7 @@ pub mod logs;
 pub mod oneshot;
 pub mod serve;
 pub mod session;
+pub mod speedtest;
 pub mod status;
 pub mod switch;
 pub mod usage;

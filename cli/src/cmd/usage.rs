@@ -61,9 +61,10 @@ fn print_text(r: &Report, log: &str) {
     if s.rows.is_empty() {
         outln!("  no requests in this period");
     } else {
-        let mut table = vec![["DAY", "SERVICE", "CONFIG", "UPSTREAM", "REQS", "ERRS", "IN", "OUT", "REASON", "TOTAL"]
-            .map(String::from)
-            .to_vec()];
+        let mut table =
+            vec![["DAY", "SERVICE", "CONFIG", "UPSTREAM", "REQS", "ERRS", "IN", "OUT", "REASON", "TOTAL", "COST"]
+                .map(String::from)
+                .to_vec()];
         for row in &s.rows {
             let mut cells = vec![row.day.clone(), row.service.clone(), dash(&row.config), dash(&row.upstream)];
             cells.extend(counts(&row.counts));
@@ -71,16 +72,32 @@ fn print_text(r: &Report, log: &str) {
         }
         print_table(&table, 4);
         outln!();
+        let mut models = vec![["DAY", "SERVICE", "MODEL", "REQS", "ERRS", "IN", "OUT", "REASON", "TOTAL", "COST"]
+            .map(String::from)
+            .to_vec()];
+        for row in &s.models {
+            let mut cells = vec![row.day.clone(), row.service.clone(), dash(&row.model)];
+            cells.extend(counts(&row.counts));
+            models.push(cells);
+        }
+        print_table(&models, 3);
+        outln!();
         outln!("Totals");
         for (service, t) in &s.totals {
+            let unpriced = if t.unpriced_requests > 0 {
+                format!(" ({} requests of models without a price not counted)", t.unpriced_requests)
+            } else {
+                String::new()
+            };
             outln!(
-                "  {service:<7} {} requests, {} errors, {} tokens (in {} / out {} / reasoning {})",
+                "  {service:<7} {} requests, {} errors, {} tokens (in {} / out {} / reasoning {}), {}{unpriced}",
                 t.requests,
                 t.errors,
                 t.total_tokens,
                 t.input_tokens,
                 t.output_tokens,
-                t.reasoning_tokens
+                t.reasoning_tokens,
+                usd(t.cost_usd)
             );
         }
     }
@@ -150,9 +167,24 @@ pub(crate) fn quota_windows(q: &QuotaState) -> String {
 }
 
 fn counts(t: &Totals) -> Vec<String> {
-    [t.requests, t.errors, t.input_tokens, t.output_tokens, t.reasoning_tokens, t.total_tokens]
-        .map(|n| n.to_string())
-        .to_vec()
+    let mut cells: Vec<String> =
+        [t.requests, t.errors, t.input_tokens, t.output_tokens, t.reasoning_tokens, t.total_tokens]
+            .map(|n| n.to_string())
+            .to_vec();
+    cells.push(usd(t.cost_usd));
+    cells
+}
+
+/// `$12.34`, `$0.0123`, `$0.000018`: cents for large sums, more decimals
+/// for the small ones a few requests add up to.
+fn usd(cost: f64) -> String {
+    if cost >= 1.0 {
+        format!("${cost:.2}")
+    } else if cost >= 0.01 || cost == 0.0 {
+        format!("${cost:.4}")
+    } else {
+        format!("${cost:.6}")
+    }
 }
 
 fn dash(s: &str) -> String {
@@ -164,7 +196,7 @@ fn dash(s: &str) -> String {
 }
 
 /// Columns padded to their widest cell; from `right_from` on, right-aligned.
-fn print_table(rows: &[Vec<String>], right_from: usize) {
+pub(crate) fn print_table(rows: &[Vec<String>], right_from: usize) {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> =
         (0..cols).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();

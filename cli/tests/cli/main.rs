@@ -16,6 +16,7 @@ mod real_clients;
 mod secrets;
 mod serve;
 mod session;
+mod speedtest;
 mod status;
 mod switch;
 mod symlinks;

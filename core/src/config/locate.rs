@@ -27,21 +27,40 @@ enum Segment<'a> {
     Index(usize),
 }
 
-/// `a.b[2].c` → `a`, `b`, `[2]`, `c`.
+/// `a.b[2].c` → `a`, `b`, `[2]`, `c`; a key holding dots or brackets is
+/// written quoted: `prices."gpt-5.1".input` (see [`quoted`]).
 fn segments(dotted: &str) -> Option<Vec<Segment<'_>>> {
     let mut out = Vec::new();
-    for part in dotted.split('.') {
-        let (name, mut rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
-        if !name.is_empty() {
-            out.push(Segment::Key(name));
-        }
-        while !rest.is_empty() {
-            let (index, after) = rest.split_once(']')?;
+    let mut rest = dotted;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('"') {
+            let end = after.find('"')?;
+            out.push(Segment::Key(&after[..end]));
+            rest = &after[end + 1..];
+        } else if let Some(after) = rest.strip_prefix('[') {
+            let (index, after) = after.split_once(']')?;
             out.push(Segment::Index(index.parse().ok()?));
-            rest = after.strip_prefix('[').unwrap_or(after);
+            rest = after;
+        } else {
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            if end > 0 {
+                out.push(Segment::Key(&rest[..end]));
+            }
+            rest = &rest[end..];
         }
+        rest = rest.strip_prefix('.').unwrap_or(rest);
     }
     (!out.is_empty()).then_some(out)
+}
+
+/// A key as one segment of a dotted key: as it is, or quoted when it holds
+/// a dot, bracket or quote (a model name like `gpt-5.1`).
+pub fn quoted(key: &str) -> String {
+    if key.contains(['.', '[', ']', '"']) {
+        format!("\"{}\"", key.replace('"', ""))
+    } else {
+        key.to_string()
+    }
 }
 
 struct Scan<'a> {
@@ -166,6 +185,16 @@ mod tests {
         assert_eq!(key_position(text.as_bytes(), "codex.configs.m.upstreams[1]"), Some((3, 49)));
         assert_eq!(key_position(text.as_bytes(), "proxy.missing"), None);
         assert_eq!(key_position(text.as_bytes(), "codex.configs.m.upstreams[5]"), None);
+    }
+
+    #[test]
+    fn quoted_segments_hold_dots() {
+        let text = "{\"prices\": {\"gpt-5\": {}, \"gpt-5.1\": {\"input\": -1}}}";
+        let key = format!("prices.{}.input", quoted("gpt-5.1"));
+        assert_eq!(key, "prices.\"gpt-5.1\".input");
+        assert_eq!(key_position(text.as_bytes(), &key), Some((1, 38)));
+        assert_eq!(quoted("gpt-5"), "gpt-5");
+        assert_eq!(key_position(text.as_bytes(), "prices.gpt-5"), Some((1, 13)));
     }
 
     #[test]

@@ -10,7 +10,10 @@ use std::path::Path;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use indexmap::IndexMap;
+
 use super::error::{parse_json, ConfigError};
+use crate::cost::Price;
 use crate::fsutil;
 use crate::paths::Paths;
 use crate::service::Service;
@@ -34,6 +37,11 @@ pub struct Settings {
     /// How many previous versions of each of our files are kept for undo.
     #[serde(default)]
     pub history: HistorySettings,
+    /// Model → price (USD per million tokens), on top of the shipped table
+    /// (see [`crate::cost`]): models a relay sells that it lacks, or other
+    /// prices than the vendors'.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub prices: IndexMap<String, Price>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -48,6 +56,7 @@ impl Default for Settings {
             lb: LbSettings::default(),
             app: AppPrefs::default(),
             history: HistorySettings::default(),
+            prices: IndexMap::new(),
             extra: Map::new(),
         }
     }
@@ -323,6 +332,20 @@ impl Settings {
                 "the default is 30000 (30 s); 0 answers at once",
             );
         }
+        for (model, price) in &self.prices {
+            // Quoted: model names hold dots (`gpt-5.1`), see `locate`.
+            let key = format!("prices.{}", super::locate::quoted(model));
+            if model.trim().is_empty() {
+                return bad(&key, "has an empty model name".into(), "name the model as the upstream reports it");
+            }
+            if let Some((field, value)) = price.problem() {
+                return bad(
+                    &format!("{key}.{field}"),
+                    format!("is {value}; a price must be a number of dollars per million tokens, 0 or more"),
+                    "e.g. \"input\": 1.25",
+                );
+            }
+        }
         Ok(())
     }
 }
@@ -436,6 +459,22 @@ mod tests {
         let err = Settings::load(&paths).unwrap_err();
         assert!(matches!(&err, ConfigError::Invalid { at: None, .. }), "{err:?}");
         assert!(err.to_string().contains("settings.json: lb.max_cooldown_ms"), "{err}");
+    }
+
+    #[test]
+    fn price_overrides_load_and_a_bad_one_is_placed_at_its_key() {
+        let (_d, paths) =
+            home_with(Some(r#"{"prices": {"deepseek-chat": {"input": 0.27, "cached_input": 0.07, "output": 1.1}}}"#));
+        let s = Settings::load(&paths).unwrap();
+        assert_eq!(s.prices["deepseek-chat"].cached_input, Some(0.07));
+        let text = "{\n  \"prices\": {\n    \"gpt-5.1\": {\"input\": 1, \"output\": -2}\n  }\n}\n";
+        let (_d, paths) = home_with(Some(text));
+        let err = Settings::load(&paths).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.contains("settings.json:3:29: prices.\"gpt-5.1\".output: is -2"), "{shown}");
+        // A misspelt field is a parse error at its place, not a silent default.
+        let (_d, paths) = home_with(Some("{\"prices\": {\"m\": {\"input\": 1, \"ouput\": 2}}}"));
+        assert!(matches!(Settings::load(&paths), Err(ConfigError::Parse { .. })));
     }
 
     #[test]

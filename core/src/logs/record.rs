@@ -111,6 +111,14 @@ pub struct RequestRecord {
     pub error: Option<String>,
     #[serde(skip_serializing_if = "is_false")]
     pub streamed: bool,
+    /// The model the answer came from: the name sent upstream when the
+    /// upstream's model map changed it, else the one the answer reported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// What the request cost in USD, from `model` and `usage` at the prices
+    /// of `crate::cost`; absent when the model has no price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
 
     /// Fields this version does not know (written by a newer one), kept so
     /// that reading and re-writing a line loses nothing.

@@ -63,11 +63,22 @@ impl RequestLog {
         path: PathBuf,
         rotation: impl Fn() -> (u64, u32) + Send + 'static,
     ) -> (RequestLog, LogWriterHandle) {
+        RequestLog::start_finishing(path, rotation, |_| {})
+    }
+
+    /// Like [`RequestLog::start_live`], with `finish` completing each record
+    /// on the writer thread just before it is written (the runtime prices it
+    /// there: off the request path, at the prices of the moment).
+    pub fn start_finishing(
+        path: PathBuf,
+        rotation: impl Fn() -> (u64, u32) + Send + 'static,
+        finish: impl FnMut(&mut RequestRecord) + Send + 'static,
+    ) -> (RequestLog, LogWriterHandle) {
         let (tx, rx) = mpsc::channel();
         let sink = Sink::new(path, Box::new(rotation));
         let join = std::thread::Builder::new()
             .name("codex-helper-log".into())
-            .spawn(move || run(rx, sink))
+            .spawn(move || run(rx, sink, finish))
             .expect("spawning the request-log thread");
         (RequestLog { tx: Some(tx.clone()) }, LogWriterHandle { tx, join })
     }
@@ -114,7 +125,7 @@ impl LogWriterHandle {
     }
 }
 
-fn run(rx: Receiver<Msg>, mut sink: Sink) {
+fn run(rx: Receiver<Msg>, mut sink: Sink, mut finish: impl FnMut(&mut RequestRecord)) {
     // Blocks only while idle; everything after a wake-up is drained before flushing.
     while let Ok(first) = rx.recv() {
         let mut acks = Vec::new();
@@ -123,6 +134,7 @@ fn run(rx: Receiver<Msg>, mut sink: Sink) {
         while let Some(msg) = next {
             match msg {
                 Msg::Record(mut rec) => {
+                    finish(&mut rec);
                     scrub(&mut rec);
                     sink.push(&rec)
                 }

@@ -79,6 +79,10 @@ impl ProxyBody {
         if let Some(usage) = self.pump.observer.usage() {
             rec.usage = usage;
         }
+        // Priced by the model actually used: the mapped name when a model
+        // map changed it, else what the answer says it came from.
+        let mapped = rec.attempts.last().and_then(|a| a.upstream_model.clone());
+        rec.model = mapped.or_else(|| self.pump.observer.model().map(str::to_string));
         let outcome = match &end {
             End::Complete | End::ClientGone if ledger.client_error => Outcome::Neutral { status: rec.status_code },
             End::Complete => Outcome::Success { status: rec.status_code, started: ledger.started },

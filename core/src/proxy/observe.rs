@@ -188,6 +188,11 @@ impl Observer {
         self.scanner.reset();
     }
 
+    /// The model the answer says it came from, if it said.
+    pub fn model(&self) -> Option<&str> {
+        self.tally.model()
+    }
+
     /// Token usage, if the upstream reported any.
     pub fn usage(&self) -> Option<Usage> {
         let anthropic = match self.format {

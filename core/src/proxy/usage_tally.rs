@@ -20,10 +20,13 @@ struct Reported {
 }
 
 /// Everything the answer reported so far.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Tally {
     reported: Reported,
     seen_usage: bool,
+    /// The `model` beside the latest usage report (the answer's own name
+    /// for the model, e.g. a dated snapshot).
+    model: Option<Box<str>>,
 }
 
 impl Tally {
@@ -77,7 +80,15 @@ impl Tally {
         if let Some(lean::Usage::Object(numbers)) = payload.usage() {
             self.take_numbers(numbers);
         }
+        if let Some(model) = payload.model.filter(|m| !m.is_empty()) {
+            self.model = Some(model.into());
+        }
         true
+    }
+
+    /// The model the answer named, if it did.
+    pub fn model(&self) -> Option<&str> {
+        self.model.as_deref()
     }
 
     #[cfg(test)]
@@ -142,6 +153,8 @@ mod lean {
         /// `response.usage`, `message.usage` (top level only).
         response: Option<Usage>,
         message: Option<Usage>,
+        /// `model`, else `response.model` / `message.model`, when a string.
+        pub model: Option<String>,
     }
 
     impl Payload {
@@ -233,16 +246,25 @@ mod lean {
 
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Payload, A::Error> {
             let mut out = Payload::default();
+            let mut nested_model = None;
             while let Some(key) = map.next_key::<Key>()? {
                 match key {
                     Key::Usage => out.usage = Some(map.next_value()?),
-                    Key::Response if self.top => out.response = map.next_value_seed(Lean { top: false })?.usage,
-                    Key::Message if self.top => out.message = map.next_value_seed(Lean { top: false })?.usage,
+                    Key::Model => out.model = map.next_value::<serde_json::Value>()?.as_str().map(str::to_string),
+                    Key::Response | Key::Message if self.top => {
+                        let inner = map.next_value_seed(Lean { top: false })?;
+                        nested_model = nested_model.or(inner.model);
+                        match key {
+                            Key::Response => out.response = inner.usage,
+                            _ => out.message = inner.usage,
+                        }
+                    }
                     _ => {
                         map.next_value::<IgnoredAny>()?;
                     }
                 }
             }
+            out.model = out.model.or(nested_model);
             Ok(out)
         }
 
@@ -376,6 +398,7 @@ mod lean {
     /// An object key, compared without allocating.
     enum Key {
         Usage,
+        Model,
         Response,
         Message,
         InputTokens,
@@ -405,6 +428,7 @@ mod lean {
                 fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
                     Ok(match v {
                         "usage" => Key::Usage,
+                        "model" => Key::Model,
                         "response" => Key::Response,
                         "message" => Key::Message,
                         "input_tokens" => Key::InputTokens,

@@ -36,7 +36,7 @@ use crate::{Paths, Service};
 pub use poller::Poller;
 pub use providers::{Provider, ProvidersError, ProvidersFile};
 pub use series::{SeriesLine, UsageSeries};
-pub use summary::{Summary, SummaryRow, Totals, Window};
+pub use summary::{ModelRow, Summary, SummaryRow, Totals, Window};
 pub use tracker::{QuotaEvent, QuotaTracker};
 pub use window::{QuotaLevel, QuotaWindow, Thresholds};
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::summary::SummaryRow;
 
 /// The x axis and the lines of a usage chart.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct UsageSeries {
     /// Every day of the window, oldest first (`YYYY-MM-DD`, local time).
@@ -23,7 +23,7 @@ pub struct UsageSeries {
 }
 
 /// One upstream's line: a value per day of [`UsageSeries::days`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SeriesLine {
     pub service: String,
@@ -32,6 +32,9 @@ pub struct SeriesLine {
     /// Summed over the upstream's configs.
     pub requests: Vec<u64>,
     pub total_tokens: Vec<u64>,
+    /// USD per day (priced requests only).
+    #[serde(default)]
+    pub cost_usd: Vec<f64>,
 }
 
 /// The lines of `rows` over `days` (rows on other days are left out).
@@ -47,12 +50,14 @@ pub fn series(days: &[String], rows: &[SummaryRow]) -> UsageSeries {
                 upstream: row.upstream.clone(),
                 requests: vec![0; days.len()],
                 total_tokens: vec![0; days.len()],
+                cost_usd: vec![0.0; days.len()],
             });
             lines.len() - 1
         });
         let line = &mut lines[at];
         line.requests[day] += row.counts.requests;
         line.total_tokens[day] = line.total_tokens[day].saturating_add(row.counts.total_tokens);
+        line.cost_usd[day] += row.counts.cost_usd;
     }
     UsageSeries { days: days.to_vec(), lines }
 }
@@ -63,7 +68,7 @@ mod tests {
     use crate::usage::Totals;
 
     fn row(day: &str, service: &str, config: &str, upstream: &str, requests: u64, tokens: u64) -> SummaryRow {
-        let counts = Totals { requests, total_tokens: tokens, ..Default::default() };
+        let counts = Totals { requests, total_tokens: tokens, cost_usd: requests as f64 * 0.5, ..Default::default() };
         SummaryRow {
             day: day.into(),
             service: service.into(),
@@ -88,6 +93,7 @@ mod tests {
         assert_eq!(keys, [("codex", "https://a"), ("claude", "")]);
         assert_eq!(s.lines[0].requests, [0, 4, 0]);
         assert_eq!(s.lines[0].total_tokens, [0, 350, 0]);
+        assert_eq!(s.lines[0].cost_usd, [0.0, 2.0, 0.0], "summed over configs");
         assert_eq!(s.lines[1].requests, [0, 0, 2]);
     }
 }

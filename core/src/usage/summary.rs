@@ -20,7 +20,7 @@ use crate::logs::reader::log_files;
 use crate::logs::Usage;
 
 /// Counts for one group.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Totals {
     pub requests: u64,
@@ -30,21 +30,61 @@ pub struct Totals {
     pub output_tokens: u64,
     pub reasoning_tokens: u64,
     pub total_tokens: u64,
+    /// Of `input_tokens`, read from the prompt cache.
+    #[serde(default)]
+    pub cached_input_tokens: u64,
+    /// The sum of the lines' `cost_usd` (USD).
+    #[serde(default)]
+    pub cost_usd: f64,
+    /// Requests that used tokens but have no `cost_usd` (their model has
+    /// no price), so `cost_usd` leaves them out.
+    #[serde(default)]
+    pub unpriced_requests: u64,
 }
 
 impl Totals {
-    fn add(&mut self, error: bool, usage: &Usage) {
+    fn add(&mut self, error: bool, usage: &Usage, cost: Option<f64>) {
         self.requests += 1;
         self.errors += u64::from(error);
         self.input_tokens = self.input_tokens.saturating_add(usage.input_tokens);
         self.output_tokens = self.output_tokens.saturating_add(usage.output_tokens);
         self.reasoning_tokens = self.reasoning_tokens.saturating_add(usage.reasoning_tokens);
         self.total_tokens = self.total_tokens.saturating_add(usage.total_tokens);
+        self.cached_input_tokens = self.cached_input_tokens.saturating_add(usage.cached_input_tokens);
+        match cost {
+            Some(cost) if cost.is_finite() && cost >= 0.0 => self.cost_usd += cost,
+            _ => self.unpriced_requests += u64::from(!usage.is_empty()),
+        }
+    }
+
+    /// Adds another group's counts.
+    pub fn merge(&mut self, o: &Totals) {
+        self.requests += o.requests;
+        self.errors += o.errors;
+        self.input_tokens = self.input_tokens.saturating_add(o.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(o.output_tokens);
+        self.reasoning_tokens = self.reasoning_tokens.saturating_add(o.reasoning_tokens);
+        self.total_tokens = self.total_tokens.saturating_add(o.total_tokens);
+        self.cached_input_tokens = self.cached_input_tokens.saturating_add(o.cached_input_tokens);
+        self.cost_usd += o.cost_usd;
+        self.unpriced_requests += o.unpriced_requests;
     }
 }
 
+/// One (day, service, model) group: what each model was used for and cost.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ModelRow {
+    pub day: String,
+    pub service: String,
+    /// Empty for lines without a model (older lines, errors before an answer).
+    pub model: String,
+    #[serde(flatten)]
+    pub counts: Totals,
+}
+
 /// One (day, service, config, upstream) group.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SummaryRow {
     /// `YYYY-MM-DD`, local time.
@@ -59,7 +99,7 @@ pub struct SummaryRow {
 }
 
 /// The whole report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Summary {
     pub days: u32,
@@ -69,6 +109,8 @@ pub struct Summary {
     pub rows: Vec<SummaryRow>,
     /// Per service.
     pub totals: BTreeMap<String, Totals>,
+    /// Per day, service and model, ordered so.
+    pub models: Vec<ModelRow>,
     /// Lines that are not JSON log records.
     pub skipped_lines: u64,
     /// `file:line` of the first of them, for the note that says so.
@@ -140,11 +182,16 @@ struct Line {
     usage: Option<Usage>,
     #[serde(default)]
     error: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    cost_usd: Option<f64>,
 }
 
 /// Summarise the log at `current` (plus its rotated files) over `window`.
 pub fn summarize(current: &Path, window: &Window) -> io::Result<Summary> {
     let mut groups: BTreeMap<(usize, String, String, String), Totals> = BTreeMap::new();
+    let mut by_model: BTreeMap<(usize, String, String), Totals> = BTreeMap::new();
     let mut skipped = 0u64;
     let mut first_skipped = None;
     let mut buf = Vec::new();
@@ -178,25 +225,26 @@ pub fn summarize(current: &Path, window: &Window) -> io::Result<Summary> {
             };
             let Some(day) = window.day_of(line.timestamp_ms) else { continue };
             let error = line.status_code >= 400 || line.error.is_some_and(|e| !e.is_empty());
+            let usage = line.usage.unwrap_or_default();
+            let model_key = (day, line.service.clone(), line.model.unwrap_or_default());
+            by_model.entry(model_key).or_default().add(error, &usage, line.cost_usd);
             let key =
                 (day, line.service, line.config_name.unwrap_or_default(), line.upstream_base_url.unwrap_or_default());
-            groups.entry(key).or_default().add(error, &line.usage.unwrap_or_default());
+            groups.entry(key).or_default().add(error, &usage, line.cost_usd);
         }
     }
     let mut totals: BTreeMap<String, Totals> = BTreeMap::new();
     let rows = groups
         .into_iter()
         .map(|((day, service, config, upstream), counts)| {
-            let t = totals.entry(service.clone()).or_default();
-            t.requests += counts.requests;
-            t.errors += counts.errors;
-            t.input_tokens = t.input_tokens.saturating_add(counts.input_tokens);
-            t.output_tokens = t.output_tokens.saturating_add(counts.output_tokens);
-            t.reasoning_tokens = t.reasoning_tokens.saturating_add(counts.reasoning_tokens);
-            t.total_tokens = t.total_tokens.saturating_add(counts.total_tokens);
+            totals.entry(service.clone()).or_default().merge(&counts);
             SummaryRow { day: window.days[day].0.clone(), service, config, upstream, counts }
         })
         .collect::<Vec<_>>();
+    let models = by_model
+        .into_iter()
+        .map(|((day, service, model), counts)| ModelRow { day: window.days[day].0.clone(), service, model, counts })
+        .collect();
     let labels: Vec<String> = window.days.iter().map(|(label, _)| label.clone()).collect();
     Ok(Summary {
         series: series::series(&labels, &rows),
@@ -205,6 +253,7 @@ pub fn summarize(current: &Path, window: &Window) -> io::Result<Summary> {
         to: window.days[window.days.len() - 1].0.clone(),
         rows,
         totals,
+        models,
         skipped_lines: skipped,
         first_skipped,
     })

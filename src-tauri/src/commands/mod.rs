@@ -11,6 +11,7 @@ pub mod logs;
 pub mod quota;
 pub mod sessions;
 pub mod settings;
+pub mod speedtest;
 pub mod status;
 pub mod switch;
 pub mod usage;
@@ -39,6 +40,7 @@ macro_rules! specta_builder {
                 $crate::commands::switch::switch_status,
                 $crate::commands::status::live_status,
                 $crate::commands::usage::usage_summary,
+                $crate::commands::speedtest::speed_test,
                 $crate::commands::quota::quota_sources,
                 $crate::commands::quota::save_quota_sources,
                 $crate::commands::quota::check_quota_source,

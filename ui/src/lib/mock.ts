@@ -5,7 +5,7 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type {
-  AppSettings, ProxyLbSettings, QuotaState, RequestRecord, RuleRow, ServiceView, SessionInfo, StatusReport, Summary, SummaryRow, Report,
+  AppSettings, ModelRow, ProxyLbSettings, QuotaState, RequestRecord, RuleRow, ServiceView, SessionInfo, SpeedResult, StatusReport, Summary, SummaryRow, Report,
 } from "../bindings";
 
 const now = Date.now();
@@ -108,26 +108,50 @@ function summary(days: number): Summary {
   const day = (back: number) => new Date(now - back * 86_400_000).toISOString().slice(0, 10);
   for (let b = days - 1; b >= 0; b--) {
     const f = 1 + ((b * 37) % 5);
-    rows.push({ day: day(b), service: "claude", config: "work", upstream: C, requests: 20 * f, errors: f, input_tokens: 90_000 * f, output_tokens: 20_000 * f, reasoning_tokens: 0, total_tokens: 110_000 * f });
-    rows.push({ day: day(b), service: "codex", config: "main", upstream: A, requests: 60 * f + b, errors: 2, input_tokens: 300_000 * f, output_tokens: 40_000 * f, reasoning_tokens: 10_000, total_tokens: 340_000 * f });
-    if (b % 2 === 0) rows.push({ day: day(b), service: "codex", config: "main", upstream: B, requests: 8 * f, errors: 3, input_tokens: 30_000, output_tokens: 5_000, reasoning_tokens: 0, total_tokens: 35_000 });
+    rows.push({ day: day(b), service: "claude", config: "work", upstream: C, requests: 20 * f, errors: f, input_tokens: 90_000 * f, output_tokens: 20_000 * f, reasoning_tokens: 0, total_tokens: 110_000 * f, cached_input_tokens: 60_000 * f, cost_usd: 0.588 * f, unpriced_requests: 0 });
+    rows.push({ day: day(b), service: "codex", config: "main", upstream: A, requests: 60 * f + b, errors: 2, input_tokens: 300_000 * f, output_tokens: 40_000 * f, reasoning_tokens: 10_000, total_tokens: 340_000 * f, cached_input_tokens: 200_000 * f, cost_usd: 0.55 * f, unpriced_requests: 0 });
+    if (b % 2 === 0) rows.push({ day: day(b), service: "codex", config: "main", upstream: B, requests: 8 * f, errors: 3, input_tokens: 30_000, output_tokens: 5_000, reasoning_tokens: 0, total_tokens: 35_000, cached_input_tokens: 0, cost_usd: 0, unpriced_requests: 8 * f });
   }
   const totals: Summary["totals"] = {};
   for (const r of rows) {
-    const t = (totals[r.service] ??= { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, reasoning_tokens: 0, total_tokens: 0 });
+    const t = (totals[r.service] ??= { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, reasoning_tokens: 0, total_tokens: 0, cached_input_tokens: 0, cost_usd: 0, unpriced_requests: 0 });
     t.requests += r.requests; t.errors += r.errors; t.input_tokens += r.input_tokens; t.output_tokens += r.output_tokens; t.total_tokens += r.total_tokens;
+    t.cost_usd = (t.cost_usd ?? 0) + (r.cost_usd ?? 0); t.unpriced_requests = (t.unpriced_requests ?? 0) + (r.unpriced_requests ?? 0);
   }
+  // Per model, as core's `models`: the Claude upstream answers Sonnet, A gpt-5-codex, B an unpriced model.
+  const model = (r: SummaryRow) => (r.upstream === C ? "claude-sonnet-4-5" : r.upstream === A ? "gpt-5-codex" : "deepseek-chat");
+  const models: ModelRow[] = rows.map((r) => ({ ...r, model: model(r) }));
   // What core's `usage::series` sends: every day, one zero-filled line per (service, upstream).
   const dayList = Array.from({ length: days }, (_, i) => day(days - 1 - i));
   const lines: Summary["series"]["lines"] = [];
   for (const r of rows) {
     let line = lines.find((l) => l.service === r.service && l.upstream === r.upstream);
-    if (!line) lines.push((line = { service: r.service, upstream: r.upstream, requests: dayList.map(() => 0), total_tokens: dayList.map(() => 0) }));
+    if (!line) lines.push((line = { service: r.service, upstream: r.upstream, requests: dayList.map(() => 0), total_tokens: dayList.map(() => 0), cost_usd: dayList.map(() => 0) }));
     const i = dayList.indexOf(r.day);
     line.requests[i] += r.requests;
     line.total_tokens[i] += r.total_tokens;
+    line.cost_usd![i] = (line.cost_usd![i] ?? 0) + (r.cost_usd ?? 0);
   }
-  return { days, from: day(days - 1), to: day(0), rows, totals, skipped_lines: 0, first_skipped: null, series: { days: dayList, lines } };
+  return { days, from: day(days - 1), to: day(0), rows, totals, models, skipped_lines: 0, first_skipped: null, series: { days: dayList, lines } };
+}
+
+/** What core's speed test returns: ranked, answering upstreams first. */
+function speedResults(service: "codex" | "claude", all: boolean): SpeedResult[] {
+  const out: SpeedResult[] = [];
+  for (const c of configs[service].configs) {
+    if (!all && !c.active) continue;
+    for (const u of c.upstreams) {
+      const ok = !u.base_url.includes("aicodemirror");
+      out.push({
+        service, config: c.name, base_url: u.base_url, alias: u.alias, protocol: u.protocol ?? "responses",
+        model: u.model_map["gpt-5-codex"] ?? (service === "codex" ? "gpt-5" : "claude-sonnet-4-5"),
+        status: ok ? "ok" : "http_401", http_status: ok ? 200 : 401, connect_ms: ok ? 38 + out.length * 21 : 44,
+        ttft_ms: ok ? 410 + out.length * 230 : null, tokens_per_s: ok ? 62.5 - out.length * 9 : null,
+        output_tokens: ok ? 5 : null, error: ok ? null : "invalid api key",
+      });
+    }
+  }
+  return out.sort((a, b) => Number(b.status === "ok") - Number(a.status === "ok") || (a.ttft_ms ?? 1e9) - (b.ttft_ms ?? 1e9));
 }
 
 const sessions: SessionInfo[] = [
@@ -247,6 +271,7 @@ mockIPC(
       case "switch_on": case "switch_off": return { service: a.service, file: "", backup: null, port: 3211, changed: true, already: false, restored: null, keys: [], kept: [] };
       case "switch_status": return status().services.map((s) => s.switch);
       case "usage_summary": return summary(a.days);
+      case "speed_test": await new Promise((r) => setTimeout(r, 400)); return speedResults(a.service, a.all);
       case "query_logs": {
         const f = a.filter;
         let r = logs.filter((l) => (!f.service || l.service === f.service) && (!f.config || l.config_name === f.config));
