@@ -179,7 +179,7 @@ function withCovers(s: QuotaSource): QuotaSource {
 const invalid = (field: string, message: string) => ({ kind: "invalid_input", detail: { field, message } });
 function checkSource(s: QuotaSource, at = ""): void {
   if (!s.id.trim()) throw invalid(`${at}id`, "is empty; give the provider a name");
-  if (!(s.poll_interval_secs! >= 0.25)) throw invalid(`${at}poll_interval_secs`, "must be a number of seconds (at least 0.25)");
+  if (!(s.poll_interval_secs! >= 0)) throw invalid(`${at}poll_interval_secs`, "must be a number of seconds (at least 0.25)");
   if (s.endpoint && !/^https?:\/\//.test(s.endpoint)) throw invalid(`${at}endpoint`, "must be an http:// or https:// URL");
   if (s.kind === "new_api_user" && s.user_id == null) throw invalid(`${at}user_id`, "is missing; new-api needs the user's numeric id (sent as New-Api-User)");
   if (s.kind === "json_fields" && s.windows.length === 0) throw invalid(`${at}windows`, "is empty; name at least one window's fields");
