@@ -524,6 +524,71 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     await waitFor("the serving tray icon again", () => tray.level() === "serving", { timeout: 5000 });
   });
 
+  flow("(quota) a json_fields source through the Usage screen's editor: Check now, a refused value at its field, Save, its window on Usage", async () => {
+    env.mockB.quota.spent = 2.5;
+    await env.mockB.applied();
+    await open("usage");
+    await (await wd.waitCss('[data-testid="open-quota-sources"]')).click();
+    await wd.waitCss('[data-testid="quota-sources"] [data-source="mockquota"]');
+    await choose('select[name="new-kind"]', "json_fields");
+    await (await wd.waitCss('[data-testid="add-source"]')).click();
+    const src = '[data-testid="quota-sources"] section[data-index="1"]';
+    // Text as the DOM has it (WebDriver's rendered text drops what a narrow
+    // column clips), and the part a screenshot is about scrolled into view.
+    const textOf = (sel) => wd.execute("return [...document.querySelectorAll(arguments[0])].map((e) => e.textContent).join('\\n')", [sel]);
+    const show = (sel) => wd.execute("document.querySelector(arguments[0])?.scrollIntoView({ block: 'center' })", [sel]);
+    await fill(`${src} input[name="id"]`, "mockjson");
+    await fill(`${src} input[name="domains"]`, "127.0.0.1");
+    await fill(`${src} input[name="endpoint"]`, env.mockB.usageUrl);
+    await fill(`${src} input[name="window-name"]`, "monthly");
+    await fill(`${src} input[name="window-used"]`, "data.monthly_spent_usd");
+    await fill(`${src} input[name="window-limit"]`, "data.monthly_budget_usd");
+    await fill(`${src} input[name="window-unit"]`, "usd");
+
+    // "Check now" asks mock B at once and shows the window it parsed.
+    const asked = env.mockB.seen("/usage").length;
+    await (await wd.waitCss(`${src} [data-testid="check-now"]`)).click();
+    await wd.waitCss(`${src} [data-testid="check-result"] [data-testid="check-window"]`, { timeout: 15_000 });
+    const checked = await textOf(`${src} [data-testid="check-window"]`);
+    assert.match(checked, /monthly/);
+    assert.match(checked, /\$2\.50 \/ \$10\.00/);
+    assert.ok(env.mockB.seen("/usage").length > asked, "Check now asked the endpoint");
+    await show(`${src} [data-testid="check-result"]`);
+    shot("quota-sources-checked");
+
+    // A poll interval the app refuses: the error at that field, nothing written.
+    await fill(`${src} input[name="poll_interval_secs"]`, "-5");
+    await (await wd.waitCss('[data-testid="save-sources"]')).click();
+    const err = await (await wd.waitCss(`${src} input[name="poll_interval_secs"] ~ .field-error`, { timeout: 5000 })).text();
+    assert.match(err, /at least 0\.25/);
+    const file = () => JSON.parse(fs.readFileSync(path.join(env.home, ".codex-helper/usage_providers.json"), "utf8"));
+    assert.ok(!file().providers.some((p) => p.id === "mockjson"), "a refused save writes nothing");
+    await show(`${src} input[name="poll_interval_secs"]`);
+    shot("quota-sources-refused");
+
+    await fill(`${src} input[name="poll_interval_secs"]`, "0.5");
+    await (await wd.waitCss('[data-testid="save-sources"]')).click();
+    await wd.waitCss('[data-testid="saved"]', { timeout: 5000 });
+    const saved = file().providers.find((p) => p.id === "mockjson");
+    assert.equal(saved.kind, "json_fields");
+    assert.deepEqual(saved.windows, [{ name: "monthly", used: "data.monthly_spent_usd", limit: "data.monthly_budget_usd", unit: "usd" }]);
+    assert.ok(file().providers.some((p) => p.id === "mockquota"), "the other source is kept");
+    // It covers the active config's upstream on 127.0.0.1.
+    assert.match(await (await wd.waitCss(`${src} .covers`)).text(), /codex · [\w-]+ · 127\.0\.0\.1/);
+    await show('[data-testid="saved"]');
+    shot("quota-sources-saved");
+
+    await (await wd.waitCss('[data-testid="close-quota-sources"]')).click();
+    const win = await waitFor("the new source's window on the Usage screen", async () => {
+      const t = await textOf('[data-testid="quota-upstream"][data-provider="mockjson"] [data-testid="quota-window"]');
+      return t || false;
+    }, { timeout: 15_000, interval: 300 });
+    assert.match(win, /monthly/);
+    assert.match(win, /\$2\.50 \/ \$10\.00/);
+    await show('[data-testid="quota-windows"]');
+    shot("usage-quota-windows");
+  });
+
   flow("(failover) a failing primary: the request still succeeds and a failover is notified on D-Bus", async () => {
     const previous = env.configJson().codex.active;
     await activateFlaky("flaky", env.mockB);

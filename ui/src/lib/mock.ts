@@ -5,7 +5,7 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type {
-  AppSettings, ModelRow, ProxyLbSettings, QuotaState, RequestRecord, RuleRow, ServiceView, SessionInfo, SpeedResult, StatusReport, Summary, SummaryRow, Report,
+  AppSettings, ModelRow, ProxyLbSettings, QuotaSource, QuotaState, RequestRecord, RuleRow, ServiceView, SessionInfo, SpeedResult, StatusReport, Summary, SummaryRow, Report,
 } from "../bindings";
 
 const now = Date.now();
@@ -43,6 +43,7 @@ function status(): StatusReport {
   const act = configs.codex.active ?? "";
   const packy: QuotaState = { provider_id: "packy", service: "codex", config: "main", base_url: A, budget_usd: 50, spent_usd: 31.4, remaining_pct: 37.2, exhausted: false, checked_at_ms: now - 60_000, error: null, kind: "budget_http_json", key_label: null, key_id: "", state: "ok", windows: [{ name: "monthly", used: 31.4, limit: 50, remaining_pct: 37.2, resets_at_ms: null, unit: "usd" }] };
   const anyrouter: QuotaState = { provider_id: "anyrouter", service: "claude", config: "work", base_url: C, budget_usd: 20, spent_usd: 20, remaining_pct: 0, exhausted: true, checked_at_ms: now - 30_000, error: null, kind: "budget_http_json", key_label: null, key_id: "", state: "exhausted", windows: [{ name: "monthly", used: 20, limit: 20, remaining_pct: 0, resets_at_ms: null, unit: "usd" }] };
+  const mirror: QuotaState = { provider_id: "aicodemirror", service: "codex", config: "main", base_url: B, budget_usd: null, spent_usd: null, remaining_pct: 62, exhausted: false, checked_at_ms: now - 20_000, error: null, kind: "json_fields", key_label: "sk-…11c0", key_id: "k2", state: "ok", windows: mirrorWindows() };
   const common = { enabled: true, listening: true, port_taken_by_other: false, version: "0.1.0", started_at_ms: now - 3_600_000, serves_service: null, live_error: null };
   return {
     quota_problem: null,
@@ -65,7 +66,7 @@ function status(): StatusReport {
             in_flight: u.max_concurrent != null ? 2 : 0,
           },
         }) as const)),
-        quota: [packy],
+        quota: [packy, mirror],
         switch: { service: "codex", file: "~/.codex/config.toml", client_dir_exists: true, file_exists: true, points_at_proxy: true, port: 3211, backup: null, recorded: true },
         requests: { total: 449, errors: 10 },
       },
@@ -185,6 +186,40 @@ const doctor: Report = {
   ],
 };
 
+// usage_providers.json as the editor sees it (tokens never sent back).
+function mirrorWindows() {
+  return [
+    { name: "5h", used: null, limit: null, remaining_pct: 62, resets_at_ms: Date.now() + 2 * 3600_000 + 5 * 60_000, unit: "percent" },
+    { name: "weekly", used: 410, limit: 1000, remaining_pct: 59, resets_at_ms: Date.now() + 3 * 86400_000, unit: "requests" },
+  ];
+}
+const blankSrc = { token_env: null, timeout_secs: null, access_token: null, has_access_token: false, user_id: null, quota_per_unit: null, windows: [], covers: [] };
+let quotaSources: QuotaSource[] = [
+  { ...blankSrc, id: "packy", kind: "budget_http_json", domains: ["packycode.com"], endpoint: "https://www.packycode.com/api/backend/users/info", poll_interval_secs: 60 },
+  { ...blankSrc, id: "aicodemirror", kind: "json_fields", domains: ["aicodemirror.com"], endpoint: "https://www.aicodemirror.com/api/usage", poll_interval_secs: 120,
+    windows: [
+      { name: "5h", used_percent: "data.five_hour.used_pct", resets_at: "data.five_hour.resets_at", unit: "percent" },
+      { name: "weekly", used: "data.week.used", limit: "data.week.limit", resets_in: "data.week.reset_secs", unit: "requests" },
+    ] },
+  { ...blankSrc, id: "anyrouter", kind: "new_api_user", domains: ["anyrouter.top"], endpoint: "", poll_interval_secs: 300, user_id: 4211, quota_per_unit: 500000, has_access_token: true },
+];
+const upstreamUrls = (): { service: string; config: string; url: string; key: string }[] =>
+  Object.values(configs).flatMap((v) => v.configs.filter((c) => c.active).flatMap((c) => c.upstreams.map((u) => ({ service: v.service, config: c.name, url: u.base_url, key: u.key_label }))));
+const covered = (s: QuotaSource) =>
+  upstreamUrls().filter((u) => s.domains.some((d) => label(u.url) === d || label(u.url).endsWith(`.${d}`)));
+function withCovers(s: QuotaSource): QuotaSource {
+  const { access_token: token, ...rest } = s;
+  return { ...rest, access_token: null, has_access_token: s.has_access_token || !!token, covers: covered(s).map((u) => `${u.service} · ${u.config} · ${label(u.url)} (${u.key})`) };
+}
+const invalid = (field: string, message: string) => ({ kind: "invalid_input", detail: { field, message } });
+function checkSource(s: QuotaSource, at = ""): void {
+  if (!s.id.trim()) throw invalid(`${at}id`, "is empty; give the provider a name");
+  if (!(s.poll_interval_secs! >= 0)) throw invalid(`${at}poll_interval_secs`, "must be a number of seconds (at least 0.25)");
+  if (s.endpoint && !/^https?:\/\//.test(s.endpoint)) throw invalid(`${at}endpoint`, "must be an http:// or https:// URL");
+  if (s.kind === "new_api_user" && s.user_id == null) throw invalid(`${at}user_id`, "is missing; new-api needs the user's numeric id (sent as New-Api-User)");
+  if (s.kind === "json_fields" && s.windows.length === 0) throw invalid(`${at}windows`, "is empty; name at least one window's fields");
+}
+
 mockIPC(
   async (cmd, args) => {
     // Commands with more than one argument take one struct, `{ args: {...} }`.
@@ -270,6 +305,25 @@ mockIPC(
           : { ok: false, status: 401, latency_ms: 95, message: "key rejected", detection: null };
       case "switch_on": case "switch_off": return { service: a.service, file: "", backup: null, port: 3211, changed: true, already: false, restored: null, keys: [], kept: [] };
       case "switch_status": return status().services.map((s) => s.switch);
+      case "quota_sources": return { sources: quotaSources.map(withCovers), kinds: ["budget_http_json", "openai_billing", "new_api_user", "json_fields"], problem: null };
+      case "save_quota_sources": {
+        (a.sources as QuotaSource[]).forEach((s, i) => checkSource(s, `providers[${i}].`));
+        quotaSources = (a.sources as QuotaSource[]).map((s) => ({ ...s, has_access_token: s.has_access_token || !!s.access_token, access_token: null }));
+        return { sources: quotaSources.map(withCovers), kinds: ["budget_http_json", "openai_billing", "new_api_user", "json_fields"], problem: null };
+      }
+      case "check_quota_source": {
+        const s = a.source as QuotaSource;
+        checkSource(s);
+        await new Promise((r) => setTimeout(r, 300));
+        const ups = covered({ ...s, domains: s.domains });
+        if (ups.length === 0) throw invalid("domains", "no upstream of the active configs has a host in these domains, so there is nobody to ask about");
+        return ups.map((u): QuotaState => {
+          const base = { provider_id: s.id, service: u.service as QuotaState["service"], config: u.config, base_url: u.url, checked_at_ms: Date.now(), kind: s.kind, key_label: u.key, key_id: "", budget_usd: null, spent_usd: null };
+          if (s.endpoint.includes("bad")) return { ...base, remaining_pct: null, exhausted: null, error: `HTTP 401 from ${label(s.endpoint)}: {"error":"invalid token"}`, state: "unknown", windows: [] };
+          if (s.kind === "json_fields") return { ...base, remaining_pct: 62, exhausted: false, error: null, state: "ok", windows: mirrorWindows() };
+          return { ...base, budget_usd: 50, spent_usd: 31.4, remaining_pct: 37.2, exhausted: false, error: null, state: "ok", windows: [{ name: "monthly", used: 31.4, limit: 50, remaining_pct: 37.2, resets_at_ms: null, unit: "usd" }] };
+        });
+      }
       case "usage_summary": return summary(a.days);
       case "speed_test": await new Promise((r) => setTimeout(r, 400)); return speedResults(a.service, a.all);
       case "query_logs": {
