@@ -203,7 +203,10 @@ fn two_keys_of_one_relay_each_show_their_own_quota() {
     assert_eq!(shown, [("codex-api.packycode.com [first]", 2.0), ("codex-api.packycode.com [sk-…bbbb]", 12.5)]);
 
     let (_, readable) = status(&home, &["--codex"]);
-    assert!(readable.contains(&format!("quota {url} key first via packycode: ok: $2.00 of $10.00 spent")), "{readable}");
+    assert!(
+        readable.contains(&format!("quota {url} key first via packycode: ok: $2.00 of $10.00 spent")),
+        "{readable}"
+    );
     assert!(
         readable.contains(&format!("quota {url} key sk-…bbbb via packycode: EXHAUSTED: $12.50 of $10.00 spent")),
         "{readable}"

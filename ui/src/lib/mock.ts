@@ -211,7 +211,6 @@ function withCovers(s: QuotaSource): QuotaSource {
   const { access_token: token, ...rest } = s;
   return { ...rest, access_token: null, has_access_token: s.has_access_token || !!token, covers: covered(s).map((u) => `${u.service} · ${u.config} · ${label(u.url)} (${u.key})`) };
 }
-const invalid = (field: string, message: string) => ({ kind: "invalid_input", detail: { field, message } });
 function checkSource(s: QuotaSource, at = ""): void {
   if (!s.id.trim()) throw invalid(`${at}id`, "is empty; give the provider a name");
   if (!(s.poll_interval_secs! >= 0)) throw invalid(`${at}poll_interval_secs`, "must be a number of seconds (at least 0.25)");
