@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::config::{validate_base_url, ConfigFile, Protocol, Upstream};
+use crate::config_edit::without_url;
 use crate::proxy::target::upstream_url;
 use crate::Service;
 
@@ -281,17 +282,6 @@ async fn connect_time(url: &url::Url) -> Result<u64, String> {
         .await
         .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
     Ok(started.elapsed().as_millis() as u64)
-}
-
-/// reqwest's message without the URL it repeats (it may carry a query).
-fn without_url(err: &reqwest::Error) -> String {
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(err);
-    let mut last = err.to_string();
-    while let Some(s) = source {
-        last = s.to_string();
-        source = s.source();
-    }
-    last
 }
 
 /// The parts of an SSE answer the test needs: text pieces, the output

@@ -125,7 +125,7 @@ async fn send(service: Service, config: &str, upstream: &Upstream) -> Result<Con
 }
 
 /// reqwest's message without the URL it repeats (it may carry a query).
-fn without_url(err: &reqwest::Error) -> String {
+pub(crate) fn without_url(err: &reqwest::Error) -> String {
     let mut source: Option<&dyn std::error::Error> = std::error::Error::source(err);
     let mut last = err.to_string();
     while let Some(s) = source {

@@ -19,6 +19,7 @@ use crate::config::{
 use crate::Service;
 
 mod connection;
+pub(crate) use connection::without_url;
 pub mod detect;
 mod pool;
 mod update;
