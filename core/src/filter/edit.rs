@@ -120,7 +120,8 @@ pub fn save_rules(path: &Path, rules: &[RuleRow]) -> Result<(), FilterEditError>
     if let Some(dir) = path.parent() {
         fsutil::ensure_private_dir(dir).map_err(write_err)?;
     }
-    fsutil::write_atomic(path, &bytes, 0o600).map_err(write_err)
+    // Through the history, so a save from the window can be undone.
+    crate::history::write_kept(path, &bytes, 0o600).map_err(write_err)
 }
 
 /// A sample text before and after the rules.
@@ -168,6 +169,17 @@ mod tests {
         assert_eq!(set.apply(b"mail me@acme.com tok-123").unwrap(), b"mail me@[DOMAIN] ");
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_save_keeps_the_previous_rules_in_the_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("filter.json");
+        save_rules(&path, &[row(RuleOp::Remove, "first", "")]).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        save_rules(&path, &[row(RuleOp::Remove, "second", "")]).unwrap();
+        crate::history::undo(dir.path(), Some("filter.json")).unwrap().expect("a kept version");
+        assert_eq!(std::fs::read(&path).unwrap(), before, "undo puts the first rules back");
     }
 
     #[test]
