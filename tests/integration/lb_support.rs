@@ -129,6 +129,19 @@ impl Pair {
         send(&self.proxy, self.service, session).await
     }
 
+    /// Which mock served one proxied request: "primary" or "backup".
+    pub async fn served_by(&self) -> &'static str {
+        let (p, b) = (self.primary.request_count(), self.backup.request_count());
+        let resp = self.send(None).await;
+        assert_eq!(resp.status(), 200);
+        let _ = resp.bytes().await;
+        match (self.primary.request_count() - p, self.backup.request_count() - b) {
+            (1, 0) => "primary",
+            (0, 1) => "backup",
+            other => panic!("unexpected request counts {other:?}"),
+        }
+    }
+
     /// The last line of the request log, after flushing it.
     pub fn last_log_line(&self) -> Value {
         self.proxy.flush_log();

@@ -13,19 +13,6 @@ use tokio::sync::broadcast;
 
 use crate::lb_support::{config_multi, eventually, ok_stream, Pair, BACKUP_KEY, PATIENCE, PRIMARY_KEY};
 
-/// Which mock served one proxied request.
-async fn served_by(pair: &Pair) -> &'static str {
-    let (p, b) = (pair.primary.request_count(), pair.backup.request_count());
-    let resp = pair.send(None).await;
-    assert_eq!(resp.status(), 200);
-    let _ = resp.bytes().await;
-    match (pair.primary.request_count() - p, pair.backup.request_count() - b) {
-        (1, 0) => "primary",
-        (0, 1) => "backup",
-        other => panic!("unexpected request counts {other:?}"),
-    }
-}
-
 fn header_state(pair: &Pair) -> Option<QuotaState> {
     let primary = &pair.ids()[0];
     pair.proxy.runtime.quota().states().into_iter().find(|s| s.provider_id == "headers" && s.upstream() == *primary)
@@ -69,7 +56,7 @@ async fn openai_headers_past_the_threshold_skip_the_upstream_until_the_window_re
             .header("x-ratelimit-limit-requests", "100")
             .header("x-ratelimit-remaining-requests", "99"),
     );
-    assert_eq!(served_by(&pair).await, "primary", "the answer that tells is still served");
+    assert_eq!(pair.served_by().await, "primary", "the answer that tells is still served");
     assert!(primary_skipped(&pair), "marked before it fails");
     let q = header_state(&pair).expect("the headers' state");
     assert_eq!((q.kind.as_str(), q.state), ("response_headers", QuotaLevel::Exhausted));
@@ -77,12 +64,12 @@ async fn openai_headers_past_the_threshold_skip_the_upstream_until_the_window_re
     assert_eq!(names, ["requests", "tokens"]);
     assert_eq!((q.windows[0].used, q.windows[0].limit), (Some(98.0), Some(100.0)));
     assert!(q.windows[1].resets_at_ms.unwrap() > q.windows[0].resets_at_ms.unwrap());
-    assert_eq!(served_by(&pair).await, "backup");
+    assert_eq!(pair.served_by().await, "backup");
 
     // The window resets: traffic comes back without any new answer, and
     // the return is announced.
     eventually("the primary usable again", PATIENCE, || !primary_skipped(&pair)).await;
-    assert_eq!(served_by(&pair).await, "primary");
+    assert_eq!(pair.served_by().await, "primary");
     let mut seen = Vec::new();
     eventually("the reset announced", PATIENCE, || {
         quota_events(&mut rx, &mut seen);
@@ -110,8 +97,8 @@ async fn anthropic_headers_warn_then_exhaust_once_per_change() {
     };
     // 85% used: a warning, traffic stays; twice the same: one announcement.
     pair.primary.set_default(reply("15000"));
-    assert_eq!(served_by(&pair).await, "primary");
-    assert_eq!(served_by(&pair).await, "primary");
+    assert_eq!(pair.served_by().await, "primary");
+    assert_eq!(pair.served_by().await, "primary");
     let q = header_state(&pair).unwrap();
     assert_eq!(q.state, QuotaLevel::Warning);
     let tokens = q.windows.iter().find(|w| w.name == "tokens").unwrap();
@@ -120,8 +107,8 @@ async fn anthropic_headers_warn_then_exhaust_once_per_change() {
     assert!((3_500_000..=3_600_000).contains(&reset), "RFC 3339 reset read: {reset}");
     // 97% used: exhausted.
     pair.primary.set_default(reply("3000"));
-    assert_eq!(served_by(&pair).await, "primary");
-    assert_eq!(served_by(&pair).await, "backup");
+    assert_eq!(pair.served_by().await, "primary");
+    assert_eq!(pair.served_by().await, "backup");
     let mut seen = Vec::new();
     quota_events(&mut rx, &mut seen);
     let levels: Vec<QuotaLevel> = seen.iter().map(|e| e.to).collect();
@@ -152,12 +139,12 @@ async fn codex_usage_window_headers_and_a_per_config_threshold() {
             .header("x-codex-secondary-window-minutes", "10080")
             .header("x-codex-secondary-reset-at", &(codex_helper_core::logs::now_ms() / 1000 + 86_400).to_string()),
     );
-    assert_eq!(served_by(&pair).await, "primary");
+    assert_eq!(pair.served_by().await, "primary");
     let q = header_state(&pair).unwrap();
     let names: Vec<&str> = q.windows.iter().map(|w| w.name.as_str()).collect();
     assert_eq!(names, ["5h", "7d"]);
     assert_eq!(q.state, QuotaLevel::Exhausted, "65.5% ≥ the config's 60%");
-    assert_eq!(served_by(&pair).await, "backup");
+    assert_eq!(pair.served_by().await, "backup");
     eventually("back after the 5-hour window's reset", PATIENCE, || !primary_skipped(&pair)).await;
 }
 
@@ -189,11 +176,11 @@ async fn each_key_of_a_pool_has_its_own_header_quota() {
             .header("x-ratelimit-remaining-requests", if spent { "0" } else { "70" })
             .header("x-ratelimit-reset-requests", "10m")
     });
-    assert_eq!(served_by(&pair).await, "primary");
+    assert_eq!(pair.served_by().await, "primary");
     assert!(lb.snapshot(std::slice::from_ref(&ida))[0].exhausted);
     assert!(!lb.snapshot(std::slice::from_ref(&idb))[0].exhausted);
     pair.primary.clear_requests();
-    assert_eq!(served_by(&pair).await, "primary");
+    assert_eq!(pair.served_by().await, "primary");
     assert_eq!(pair.primary.requests()[0].header("authorization"), Some(format!("Bearer {b}").as_str()));
     let states: Vec<QuotaState> =
         pair.proxy.runtime.quota().states().into_iter().filter(|s| s.provider_id == "headers").collect();

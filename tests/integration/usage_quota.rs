@@ -58,19 +58,6 @@ fn quota_of(pair: &Pair) -> Vec<QuotaState> {
     pair.proxy.runtime.quota().states()
 }
 
-/// Which mock served one proxied request.
-async fn served_by(pair: &Pair) -> &'static str {
-    let (p, b) = (pair.primary.request_count(), pair.backup.request_count());
-    let resp = pair.send(None).await;
-    assert_eq!(resp.status(), 200);
-    let _ = resp.bytes().await;
-    match (pair.primary.request_count() - p, pair.backup.request_count() - b) {
-        (1, 0) => "primary",
-        (0, 1) => "backup",
-        other => panic!("unexpected request counts {other:?}"),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn exhausted_budget_moves_traffic_to_the_backup_until_it_frees_up() {
     let provider = MockUpstream::start().await;
@@ -87,7 +74,7 @@ async fn exhausted_budget_moves_traffic_to_the_backup_until_it_frees_up() {
     assert_eq!(asked[0].path, "/api/users/info");
     assert_eq!(asked[0].header("authorization"), Some(format!("Bearer {PRIMARY_KEY}").as_str()));
     assert!(asked.iter().all(|r| r.header("authorization") != Some("Bearer tok-backup")), "the backup is not covered");
-    assert_eq!(served_by(&pair).await, "backup");
+    assert_eq!(pair.served_by().await, "backup");
 
     let quota = quota_of(&pair);
     assert_eq!(quota.len(), 1, "{quota:?}");
@@ -104,7 +91,7 @@ async fn exhausted_budget_moves_traffic_to_the_backup_until_it_frees_up() {
     provider
         .set_default(Reply::json(200, json!({"data": {"monthly_budget_usd": "10.00", "monthly_spent_usd": "3.50"}})));
     eventually("the primary back in use", PATIENCE, || !primary_exhausted(&pair)).await;
-    assert_eq!(served_by(&pair).await, "primary");
+    assert_eq!(pair.served_by().await, "primary");
     assert_eq!(quota_of(&pair)[0].remaining_pct, Some(65.0));
 }
 
@@ -122,7 +109,7 @@ async fn failed_lookups_are_unknown_not_exhausted() {
     let q = &quota_of(&pair)[0];
     assert_eq!(q.exhausted, None);
     assert!(q.error.as_deref().unwrap().contains("HTTP 500"), "{q:?}");
-    assert_eq!(served_by(&pair).await, "primary");
+    assert_eq!(pair.served_by().await, "primary");
 
     provider.set_default(Reply::text(200, "<html>not json</html>"));
     let seen = provider.request_count();
@@ -164,7 +151,7 @@ async fn broken_providers_file_is_reported_and_the_last_good_one_kept() {
     let seen = provider.request_count();
     eventually("polling goes on", PATIENCE, || provider.request_count() > seen).await;
     assert!(primary_exhausted(&pair));
-    assert_eq!(served_by(&pair).await, "backup");
+    assert_eq!(pair.served_by().await, "backup");
 
     // Removing the provider lifts its marks.
     write_json(&path, &json!({"providers": []}));
