@@ -29,32 +29,79 @@ pub fn has_quota_headers(headers: &HeaderMap) -> bool {
     })
 }
 
+/// Header names of one counted window: what, limit, remaining, reset.
+type Names = (&'static str, &'static str, &'static str, &'static str);
+
+/// Spelled out rather than formatted: real relays send these on every
+/// answer, so the lookup runs per request and should not allocate.
+const OPENAI_WINDOWS: [Names; 2] = [
+    ("requests", "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"),
+    ("tokens", "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"),
+];
+const ANTHROPIC_WINDOWS: [Names; 4] = [
+    (
+        "requests",
+        "anthropic-ratelimit-requests-limit",
+        "anthropic-ratelimit-requests-remaining",
+        "anthropic-ratelimit-requests-reset",
+    ),
+    (
+        "tokens",
+        "anthropic-ratelimit-tokens-limit",
+        "anthropic-ratelimit-tokens-remaining",
+        "anthropic-ratelimit-tokens-reset",
+    ),
+    (
+        "input-tokens",
+        "anthropic-ratelimit-input-tokens-limit",
+        "anthropic-ratelimit-input-tokens-remaining",
+        "anthropic-ratelimit-input-tokens-reset",
+    ),
+    (
+        "output-tokens",
+        "anthropic-ratelimit-output-tokens-limit",
+        "anthropic-ratelimit-output-tokens-remaining",
+        "anthropic-ratelimit-output-tokens-reset",
+    ),
+];
+/// Which, used percent, window minutes, reset at, reset after seconds.
+const CODEX_WINDOWS: [(&str, &str, &str, &str, &str); 2] = [
+    (
+        "primary",
+        "x-codex-primary-used-percent",
+        "x-codex-primary-window-minutes",
+        "x-codex-primary-reset-at",
+        "x-codex-primary-reset-after-seconds",
+    ),
+    (
+        "secondary",
+        "x-codex-secondary-used-percent",
+        "x-codex-secondary-window-minutes",
+        "x-codex-secondary-reset-at",
+        "x-codex-secondary-reset-after-seconds",
+    ),
+];
+
 /// Every window the headers describe (empty when none).
 pub fn windows_of(headers: &HeaderMap, now_ms: u64) -> Vec<QuotaWindow> {
     let mut out = Vec::new();
-    for what in ["requests", "tokens"] {
-        let limit = number(headers, &format!("{OPENAI}limit-{what}"));
-        let remaining = number(headers, &format!("{OPENAI}remaining-{what}"));
-        if let Some(w) = counted(what, limit, remaining) {
-            let reset = text(headers, &format!("{OPENAI}reset-{what}")).and_then(parse_duration_ms);
+    for (what, limit, remaining, reset) in OPENAI_WINDOWS {
+        if let Some(w) = counted(what, number(headers, limit), number(headers, remaining)) {
+            let reset = text(headers, reset).and_then(parse_duration_ms);
             out.push(w.resetting_at(reset.map(|d| now_ms + d)));
         }
     }
-    for what in ["requests", "tokens", "input-tokens", "output-tokens"] {
-        let limit = number(headers, &format!("{ANTHROPIC}{what}-limit"));
-        let remaining = number(headers, &format!("{ANTHROPIC}{what}-remaining"));
-        if let Some(w) = counted(what, limit, remaining) {
-            let reset = text(headers, &format!("{ANTHROPIC}{what}-reset")).and_then(parse_rfc3339_ms);
-            out.push(w.resetting_at(reset));
+    for (what, limit, remaining, reset) in ANTHROPIC_WINDOWS {
+        if let Some(w) = counted(what, number(headers, limit), number(headers, remaining)) {
+            out.push(w.resetting_at(text(headers, reset).and_then(parse_rfc3339_ms)));
         }
     }
-    for which in ["primary", "secondary"] {
-        let Some(used) = number(headers, &format!("{CODEX}{which}-used-percent")) else { continue };
-        let minutes = number(headers, &format!("{CODEX}{which}-window-minutes"));
-        let reset = number(headers, &format!("{CODEX}{which}-reset-at")).map(unix_ms).or_else(|| {
-            number(headers, &format!("{CODEX}{which}-reset-after-seconds"))
-                .map(|s| now_ms + (s.max(0.0) * 1000.0) as u64)
-        });
+    for (which, used, minutes, reset_at, reset_after) in CODEX_WINDOWS {
+        let Some(used) = number(headers, used) else { continue };
+        let minutes = number(headers, minutes);
+        let reset = number(headers, reset_at)
+            .map(unix_ms)
+            .or_else(|| number(headers, reset_after).map(|s| now_ms + (s.max(0.0) * 1000.0) as u64));
         let name = minutes.filter(|m| *m > 0.0).map_or_else(|| which.to_string(), window_name);
         out.push(QuotaWindow::used_percent(&name, used.clamp(0.0, 100.0)).resetting_at(reset));
     }
