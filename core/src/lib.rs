@@ -51,6 +51,7 @@
 //! - [`sessions`]: the clients' session transcripts by project.
 //! - [`doctor`]: checks of everything we depend on, each with a fix.
 //! - [`autostart`]: the desktop entry that starts the app at login.
+//! - [`i18n`]: which language (English, 简体中文) people are spoken to in.
 //! - [`fsutil`], [`tempfiles`]: crash-safe writes through symlinks, file
 //!   fingerprints, and the cleanup of temp files a killed write left.
 //!
@@ -70,6 +71,7 @@ pub mod filter;
 pub mod fsutil;
 pub mod header_names;
 pub mod history;
+pub mod i18n;
 pub mod import;
 pub mod lb;
 pub mod live;

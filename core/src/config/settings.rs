@@ -15,6 +15,7 @@ use indexmap::IndexMap;
 use super::error::{parse_json, ConfigError};
 use crate::cost::Price;
 use crate::fsutil;
+use crate::i18n::LanguagePref;
 use crate::paths::Paths;
 use crate::service::Service;
 
@@ -42,6 +43,11 @@ pub struct Settings {
     /// prices than the vendors'.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub prices: IndexMap<String, Price>,
+    /// The language of human output, the tray and the window: `"auto"`
+    /// (the default: the system locale), `"en"`, `"zh-CN"`;
+    /// `CODEX_HELPER_LANG` overrides it for one run (see [`crate::i18n`]).
+    #[serde(default, skip_serializing_if = "LanguagePref::is_auto")]
+    pub language: LanguagePref,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -57,6 +63,7 @@ impl Default for Settings {
             app: AppPrefs::default(),
             history: HistorySettings::default(),
             prices: IndexMap::new(),
+            language: LanguagePref::Auto,
             extra: Map::new(),
         }
     }
@@ -405,6 +412,20 @@ mod tests {
         let (_d, paths) = home_with(Some(r#"{"codex": {"port": 4000}}"#));
         let s = Settings::load(&paths).unwrap();
         assert_eq!(s.codex, ServiceSettings { port: 4000, enabled: true });
+    }
+
+    #[test]
+    fn the_language_setting_is_read_and_a_wrong_one_says_what_is_allowed() {
+        let (_d, paths) = home_with(Some(r#"{"language": "zh-CN"}"#));
+        assert_eq!(Settings::load(&paths).unwrap().language, LanguagePref::ZhCn);
+        let (_d, paths) = home_with(Some(r#"{"language": "auto"}"#));
+        assert_eq!(Settings::load(&paths).unwrap().language, LanguagePref::Auto);
+        // "auto" is the default and is not written out.
+        let text = serde_json::to_string(&Settings::default()).unwrap();
+        assert!(!text.contains("language"), "{text}");
+        let (_d, paths) = home_with(Some("{\n  \"language\": \"fr\"\n}"));
+        let err = Settings::load(&paths).unwrap_err().to_string();
+        assert!(err.contains("fr") && err.contains("zh-CN") && err.contains("line 2"), "{err}");
     }
 
     #[test]
