@@ -425,7 +425,7 @@ mod tests {
         assert!(!text.contains("language"), "{text}");
         let (_d, paths) = home_with(Some("{\n  \"language\": \"fr\"\n}"));
         let err = Settings::load(&paths).unwrap_err().to_string();
-        assert!(err.contains("fr") && err.contains("zh-CN") && err.contains("line 2"), "{err}");
+        assert!(err.contains("fr") && err.contains("zh-CN") && err.contains("settings.json:2:"), "{err}");
     }
 
     #[test]

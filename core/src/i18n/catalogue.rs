@@ -256,7 +256,10 @@ mod tests {
         // `common` is shared vocabulary; every other area's message must be used.
         let common: BTreeSet<String> = {
             let res = fluent_syntax::parser::parse(AREAS[0].en).unwrap();
-            res.body.iter().filter_map(|e| if let ast::Entry::Message(m) = e { Some(m.id.name.to_string()) } else { None }).collect()
+            res.body
+                .iter()
+                .filter_map(|e| if let ast::Entry::Message(m) = e { Some(m.id.name.to_string()) } else { None })
+                .collect()
         };
         let unused: Vec<_> = en.keys().filter(|id| !used.contains_key(*id) && !common.contains(*id)).collect();
         assert!(unused.is_empty(), "messages no code uses (remove them or use them): {unused:?}");

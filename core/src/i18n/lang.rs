@@ -204,11 +204,9 @@ mod tests {
 
     #[test]
     fn the_setting_round_trips_through_json_and_rejects_unknown_languages() {
-        for (pref, json) in [
-            (LanguagePref::Auto, "\"auto\""),
-            (LanguagePref::En, "\"en\""),
-            (LanguagePref::ZhCn, "\"zh-CN\""),
-        ] {
+        for (pref, json) in
+            [(LanguagePref::Auto, "\"auto\""), (LanguagePref::En, "\"en\""), (LanguagePref::ZhCn, "\"zh-CN\"")]
+        {
             assert_eq!(serde_json::to_string(&pref).unwrap(), json);
             assert_eq!(serde_json::from_str::<LanguagePref>(json).unwrap(), pref);
         }
