@@ -55,7 +55,7 @@ impl Lang {
         }
         ["LC_ALL", "LC_MESSAGES", "LANG"]
             .into_iter()
-            .filter_map(|name| env(name))
+            .filter_map(&env)
             .find(|v| !v.trim().is_empty())
             .map(|locale| Lang::from_locale(&locale))
             .unwrap_or_default()
