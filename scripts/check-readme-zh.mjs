@@ -72,7 +72,22 @@ for (const b of en.blocks) {
     continue;
   }
   const preview = b.text.split("\n").slice(0, 3).join("\n    ");
-  problems.push(`code block of README.md line ${b.line} is missing from README.zh-CN.md (or differs):\n    ${preview}`);
+  let message = `code block of README.md line ${b.line} is missing from README.zh-CN.md (or differs):\n    ${preview}`;
+  // When a translated block shares most of its lines, name the first line that differs.
+  const lines = b.text.split("\n");
+  let closest = null;
+  let shared = 0;
+  for (const z of zh.blocks) {
+    const zl = new Set(z.text.split("\n"));
+    const n = lines.filter((l) => zl.has(l)).length;
+    if (n > shared) [closest, shared] = [z, n];
+  }
+  if (closest && shared * 2 >= lines.length) {
+    const zl = closest.text.split("\n");
+    const i = lines.findIndex((l, k) => l !== zl[k]);
+    message += `\n  closest: README.zh-CN.md line ${closest.line}, which has\n    ${zl[i] ?? "(nothing)"}\n  where README.md has\n    ${lines[i] ?? "(nothing)"}`;
+  }
+  problems.push(message);
 }
 for (const b of zh.blocks) {
   if (b.unclosed) problems.push(`README.zh-CN.md line ${b.line}: a code block is never closed`);
