@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: install what the tests need, then run every suite:
-#   0. `cargo fmt --all --check` (first: it needs no build)
+#   0. `cargo fmt --all --check` (first: it needs no build), and
+#      scripts/check-readme-zh.mjs (README.zh-CN.md carries README.md's
+#      code blocks and ## sections)
 #   1. Rust unit + integration tests (real sockets, mock upstreams, the ch binary),
 #      then `cargo clippy --workspace --all-targets -- -D warnings` on the same
 #      build (the workspace lints, `await_holding_lock` among them, are denials)
@@ -37,6 +39,8 @@ export CODEX_HELPER_REAL_CLIENTS_BIN="$PWD/$clients/node_modules/.bin"
 status=0
 echo "test: cargo fmt --all --check" >&2
 cargo fmt --all --check || status=1
+echo "test: README.zh-CN.md in step with README.md (code blocks, ## sections)" >&2
+node scripts/check-readme-zh.mjs || status=1
 
 # The frontend first: the app embeds ui/dist (custom-protocol), and its unit
 # tests are quick.
