@@ -1,4 +1,10 @@
 // Every English area module, merged. Add a new area here and in ../zh-CN/index.ts.
 import { common } from "./common";
+import { settings } from "./settings";
+import { dashboard } from "./dashboard";
+import { sessions } from "./sessions";
+import { logs } from "./logs";
+import { usage } from "./usage";
+import { filters } from "./filters";
 
-export const en = { ...common };
+export const en = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters };
