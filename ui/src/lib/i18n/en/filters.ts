@@ -3,6 +3,7 @@ export const filters = {
   "filters.title": "Filters",
   "filters.saved": "Saved {n} rules; the proxy applies them to the next request.",
   "filters.savedOne": "Saved {n} rule; the proxy applies them to the next request.",
+  "filters.intro": "Literal text (not patterns) replaced or removed in every request body before it leaves this machine, in this order, each rule working on the previous one's output. Stored in ~/.codex-helper/filter.json.",
   "filters.rules": "Rules",
   "filters.noRules": "No rules: request bodies go upstream as the client sends them.",
   "filters.action": "rule {n} action",

@@ -5,6 +5,7 @@ export const filters: Messages<typeof en> = {
   "filters.title": "过滤规则",
   "filters.saved": "已保存 {n} 条规则；代理从下一个请求起应用。",
   "filters.savedOne": "已保存 {n} 条规则；代理从下一个请求起应用。",
+  "filters.intro": "在每个请求体离开本机之前，按顺序替换或删除其中的字面文本（不是模式），每条规则作用于上一条的结果。保存在 ~/.codex-helper/filter.json。",
   "filters.rules": "规则",
   "filters.noRules": "没有规则：请求体按客户端发送的原样转发到上游。",
   "filters.action": "规则 {n} 的操作",
