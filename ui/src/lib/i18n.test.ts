@@ -49,10 +49,10 @@ describe("catalogues", () => {
 // with letters that are not a {…} expression fail, except the names below.
 describe("no hard-coded English in markup", () => {
   // Product names, units and literal values shown as they are in both languages.
-  const allowed = new Set(["codex-helper", "Codex", "Claude", "Claude Code", "English", "简体中文", "ms", "main", "usage_providers.json:"]);
+  const allowed = new Set(["codex-helper", "Codex", "Claude", "Claude Code", "English", "简体中文", "ms", "main", "usage_providers.json:", "HTTP ·"]);
   // Screens not yet through the catalogue (issue 14 follow-up): the guard
   // lists them so the gap is explicit and shrinks, never silently grows.
-  const pending = new Set(["../screens/Configs.svelte", "../screens/QuotaSources.svelte"]);
+  const pending = new Set(["../screens/QuotaSources.svelte"]);
 
   /** The user-visible literal text of one .svelte file's markup. */
   function literals(source: string): string[] {
@@ -67,7 +67,7 @@ describe("no hard-coded English in markup", () => {
     // Attribute values in quotes (an expression is written attr={…}).
     for (const m of markup.matchAll(/\s(?:placeholder|title|aria-label|alt)="([^"]*)"/g)) found.push(m[1]);
     for (const chunk of markup.replace(/<[^>]*>/g, "\n").split("\n")) found.push(chunk);
-    return found.map((s) => s.trim()).filter((s) => /[A-Za-z]{2,}/.test(s) && !allowed.has(s));
+    return found.map((s) => s.replace(/\s+/g, " ").trim()).filter((s) => /[A-Za-z]{2,}/.test(s) && !allowed.has(s));
   }
   /** Removes balanced {…} (they may nest: {t("x", { n })}). */
   function stripExpressions(s: string): string {

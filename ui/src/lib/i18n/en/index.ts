@@ -6,5 +6,6 @@ import { sessions } from "./sessions";
 import { logs } from "./logs";
 import { usage } from "./usage";
 import { filters } from "./filters";
+import { configs } from "./configs";
 
-export const en = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters };
+export const en = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters, ...configs };

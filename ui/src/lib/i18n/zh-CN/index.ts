@@ -7,5 +7,6 @@ import { sessions } from "./sessions";
 import { logs } from "./logs";
 import { usage } from "./usage";
 import { filters } from "./filters";
+import { configs } from "./configs";
 
-export const zhCN: Messages<typeof English> = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters };
+export const zhCN: Messages<typeof English> = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters, ...configs };
