@@ -49,10 +49,12 @@ describe("catalogues", () => {
 // with letters that are not a {…} expression fail, except the names below.
 describe("no hard-coded English in markup", () => {
   // Product names, units and literal values shown as they are in both languages.
-  const allowed = new Set(["codex-helper", "Codex", "Claude", "Claude Code", "English", "简体中文", "ms", "main", "usage_providers.json:", "HTTP ·"]);
+  const allowed = new Set(["codex-helper", "Codex", "Claude", "Claude Code", "English", "简体中文", "ms", "main", "usage_providers.json:", "HTTP ·",
+    // Literal values and example inputs (file, host, URL, variable, header names).
+    "usage_providers.json", "relay.example.com", "https://relay.example.com/api/usage", "RELAY_TOKEN", "(New-Api-User)"]);
   // Screens not yet through the catalogue (issue 14 follow-up): the guard
   // lists them so the gap is explicit and shrinks, never silently grows.
-  const pending = new Set(["../screens/QuotaSources.svelte"]);
+  const pending = new Set<string>([]);
 
   /** The user-visible literal text of one .svelte file's markup. */
   function literals(source: string): string[] {

@@ -7,5 +7,6 @@ import { logs } from "./logs";
 import { usage } from "./usage";
 import { filters } from "./filters";
 import { configs } from "./configs";
+import { quotaSources } from "./quotaSources";
 
-export const en = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters, ...configs };
+export const en = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters, ...configs, ...quotaSources };

@@ -8,5 +8,6 @@ import { logs } from "./logs";
 import { usage } from "./usage";
 import { filters } from "./filters";
 import { configs } from "./configs";
+import { quotaSources } from "./quotaSources";
 
-export const zhCN: Messages<typeof English> = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters, ...configs };
+export const zhCN: Messages<typeof English> = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters, ...configs, ...quotaSources };
