@@ -1,5 +1,8 @@
 // The Configs screen.
 export const configs = {
+  "cfg.keepKeyPh": "leave empty to keep the stored key",
+  "cfg.pasteKeyPh": "paste the key",
+  "cfg.authTokenNote": "auth token",
   "cfg.title": "Configs",
   "cfg.configsOf": "{service} configs",
   "cfg.none": "No {service} configs yet. Add an upstream below; the first config becomes active.",

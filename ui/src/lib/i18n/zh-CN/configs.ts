@@ -2,6 +2,9 @@ import type { Messages } from "../types";
 import type { configs as en } from "../en/configs";
 
 export const configs: Messages<typeof en> = {
+  "cfg.keepKeyPh": "留空以保留已存储的密钥",
+  "cfg.pasteKeyPh": "粘贴密钥",
+  "cfg.authTokenNote": "auth token",
   "cfg.title": "配置",
   "cfg.configsOf": "{service} 配置",
   "cfg.none": "还没有 {service} 配置。在下方添加上游；第一个配置会成为当前配置。",
