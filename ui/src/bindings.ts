@@ -72,6 +72,13 @@ export const commands = {
 	 *  change waits for the next start instead: when the app is not running.
 	 */
 	saveSettings: (settings: AppSettings) => typedError<boolean, CommandError>(__TAURI_INVOKE("save_settings", { settings })),
+	/**
+	 *  The language the window speaks: `CODEX_HELPER_LANG`, then the `language`
+	 *  setting, then LC_ALL/LC_MESSAGES/LANG. `None` when none of those decides
+	 *  (no variable set, setting "auto"): the UI then follows the webview's
+	 *  `navigator.language`, which is the desktop's language on every platform.
+	 */
+	uiLanguage: () => typedError<Lang | null, CommandError>(__TAURI_INVOKE("ui_language")),
 	getProxySettings: () => typedError<ProxyLbSettings, CommandError>(__TAURI_INVOKE("get_proxy_settings")),
 	/**
 	 *  Save through core's validation; a refused value comes back as
@@ -167,6 +174,8 @@ export type AppSettings = {
 	codex: ServiceSettings,
 	claude: ServiceSettings,
 	app: AppPrefs,
+	/**  settings.json's top-level `language`: "auto", "en" or "zh-CN". */
+	language: LanguagePref,
 };
 
 /**  One try against one upstream, when a request needed more than one or failed. */
@@ -351,6 +360,15 @@ export type Identity = {
 	/**  `cli` or `app`. */
 	owner: string,
 };
+
+/**  A language we have a catalogue for. */
+export type Lang = "en" | "zh-CN";
+
+/**
+ *  The `language` setting: follow the system, or one language.
+ *  In `settings.json`: `"auto"` (or absent), `"en"`, `"zh-CN"`.
+ */
+export type LanguagePref = "auto" | "en" | "zh-CN";
 
 /**  When the load balancer gives up on an upstream for a while. */
 export type LbSettings = {

@@ -52,6 +52,7 @@ macro_rules! specta_builder {
                 $crate::commands::doctor::run_doctor,
                 $crate::commands::settings::get_settings,
                 $crate::commands::settings::save_settings,
+                $crate::commands::settings::ui_language,
                 $crate::commands::settings::get_proxy_settings,
                 $crate::commands::settings::save_proxy_settings,
                 $crate::commands::filters::list_filter_rules,

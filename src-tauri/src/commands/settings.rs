@@ -4,6 +4,7 @@
 
 use codex_helper_core::autostart;
 use codex_helper_core::config::{AppPrefs, LbSettings, ProxySettings, ServiceSettings, Settings};
+use codex_helper_core::i18n::{Lang, LanguagePref, LANG_ENV};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
@@ -17,13 +18,15 @@ pub struct AppSettings {
     pub codex: ServiceSettings,
     pub claude: ServiceSettings,
     pub app: AppPrefs,
+    /// settings.json's top-level `language`: "auto", "en" or "zh-CN".
+    pub language: LanguagePref,
 }
 
 #[tauri::command]
 #[specta::specta]
 pub fn get_settings(state: State<'_, WindowState>) -> CmdResult<AppSettings> {
     let s = Settings::load(&state.paths).map_err(CommandError::new)?;
-    Ok(AppSettings { codex: s.codex, claude: s.claude, app: s.app })
+    Ok(AppSettings { codex: s.codex, claude: s.claude, app: s.app, language: s.language })
 }
 
 /// Save, then have the running app start, stop or move its proxies to
@@ -37,6 +40,7 @@ pub async fn save_settings(state: State<'_, WindowState>, settings: AppSettings)
     s.codex = settings.codex;
     s.claude = settings.claude;
     s.app = settings.app;
+    s.language = settings.language;
     s.save(paths).map_err(CommandError::new)?;
     let exe = if s.app.start_at_login { Some(autostart::resident_exe().map_err(CommandError::new)?) } else { None };
     autostart::set(paths, exe.as_deref()).map_err(CommandError::new)?;
@@ -45,6 +49,24 @@ pub async fn save_settings(state: State<'_, WindowState>, settings: AppSettings)
         Err(IpcError::NotRunning { .. }) => Ok(true),
         Err(err) => Err(CommandError::unavailable(format!("saved, but the running app could not apply it: {err}"))),
     }
+}
+
+/// The language the window speaks: `CODEX_HELPER_LANG`, then the `language`
+/// setting, then LC_ALL/LC_MESSAGES/LANG. `None` when none of those decides
+/// (no variable set, setting "auto"): the UI then follows the webview's
+/// `navigator.language`, which is the desktop's language on every platform.
+#[tauri::command]
+#[specta::specta]
+pub fn ui_language(state: State<'_, WindowState>) -> CmdResult<Option<Lang>> {
+    let pref = Settings::load(&state.paths).map(|s| s.language).unwrap_or_default();
+    Ok(resolve_ui_language(pref, |name| std::env::var(name).ok()))
+}
+
+fn resolve_ui_language(pref: LanguagePref, env: impl Fn(&str) -> Option<String>) -> Option<Lang> {
+    let decided = [LANG_ENV, "LC_ALL", "LC_MESSAGES", "LANG"]
+        .into_iter()
+        .any(|name| env(name).is_some_and(|v| !v.trim().is_empty()));
+    (decided || !pref.is_auto()).then(|| Lang::resolve(pref, env))
 }
 
 /// The proxy's and the load balancer's settings (settings.json's `proxy`
@@ -79,4 +101,24 @@ pub fn save_proxy_settings(state: State<'_, WindowState>, settings: ProxyLbSetti
         }
         other => other,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn the_window_language_is_env_then_setting_then_locale_else_the_webviews() {
+        assert_eq!(resolve_ui_language(LanguagePref::Auto, env(&[])), None);
+        assert_eq!(resolve_ui_language(LanguagePref::Auto, env(&[("LANG", "zh_CN.UTF-8")])), Some(Lang::ZhCn));
+        assert_eq!(resolve_ui_language(LanguagePref::ZhCn, env(&[])), Some(Lang::ZhCn));
+        assert_eq!(
+            resolve_ui_language(LanguagePref::ZhCn, env(&[(LANG_ENV, "en"), ("LANG", "zh_CN.UTF-8")])),
+            Some(Lang::En)
+        );
+    }
 }

@@ -1,4 +1,6 @@
 // Pure formatting helpers shared by the screens (unit-tested in format.test.ts).
+// Words and separators follow the UI language (i18n); units (ms, s, k, M) do not.
+import { intlTag, t } from "./i18n/index.svelte";
 
 /** `850 ms`, `1.2 s`, `2 m 05 s`, `1 h 03 m`. */
 export function formatDuration(ms: number | null | undefined): string {
@@ -31,7 +33,7 @@ export function formatTokens(n: number | null | undefined): string {
 /** A whole number with thousands separators: `12,345`. */
 export function formatCount(n: number | null | undefined): string {
   if (n == null || !Number.isFinite(n)) return "—";
-  return Math.round(n).toLocaleString("en-US");
+  return Math.round(n).toLocaleString(intlTag());
 }
 
 /** `$3.20`. */
@@ -57,12 +59,12 @@ export function formatDateTime(ms: number): string {
 /** `just now`, `5 min ago`, `3 h ago`, `2 d ago` relative to `now`. */
 export function formatAgo(ms: number, now: number = Date.now()): string {
   const s = Math.max(0, Math.round((now - ms) / 1000));
-  if (s < 45) return "just now";
+  if (s < 45) return t("ago.now");
   const m = Math.round(s / 60);
-  if (m < 60) return `${m} min ago`;
+  if (m < 60) return t("ago.min", { n: m });
   const h = Math.round(m / 60);
-  if (h < 48) return `${h} h ago`;
-  return `${Math.round(h / 24)} d ago`;
+  if (h < 48) return t("ago.h", { n: h });
+  return t("ago.d", { n: Math.round(h / 24) });
 }
 
 /** The host (and port) of a URL, or the text itself when it doesn't parse. */

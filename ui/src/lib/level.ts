@@ -3,16 +3,18 @@
 // re-derives it from the services.
 
 import type { Level, StatusReport } from "../bindings";
+import { t, type Key } from "./i18n/index.svelte";
 
-const WORDS: Record<Level, { cls: string; text: string }> = {
-  off: { cls: "muted", text: "Proxies off" },
-  serving: { cls: "ok", text: "Serving" },
-  degraded: { cls: "warn", text: "Degraded" },
-  down: { cls: "bad", text: "Upstreams down" },
+const WORDS: Record<Level, { cls: string; key: Key }> = {
+  off: { cls: "muted", key: "level.off" },
+  serving: { cls: "ok", key: "level.serving" },
+  degraded: { cls: "warn", key: "level.degraded" },
+  down: { cls: "bad", key: "level.down" },
 };
 
 /** What the footer shows for `status` (null while loading or unreachable). */
 export function levelBadge(status: StatusReport | null, error: string | null): { cls: string; text: string } {
-  if (!status) return { cls: "muted", text: error ? "Backend unavailable" : "Loading…" };
-  return WORDS[status.level];
+  if (!status) return { cls: "muted", text: t(error ? "level.unavailable" : "level.loading") };
+  const w = WORDS[status.level];
+  return { cls: w.cls, text: t(w.key) };
 }

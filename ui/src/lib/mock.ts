@@ -171,7 +171,7 @@ const invalid = (field: string, message: string) => ({ kind: "invalid_input", de
 const applyRules = (rules: RuleRow[], text: string) =>
   rules.reduce((t, r) => t.split(r.source).join(r.op === "replace" ? r.target : ""), text);
 
-let settings: AppSettings = { codex: { port: 3211, enabled: true }, claude: { port: 3210, enabled: true }, app: { start_hidden: false, start_at_login: true } };
+let settings: AppSettings = { codex: { port: 3211, enabled: true }, claude: { port: 3210, enabled: true }, app: { start_hidden: false, start_at_login: true }, language: "auto" };
 
 const doctor: Report = {
   ok: false, summary: { pass: 5, warn: 1, fail: 1 },
@@ -337,6 +337,7 @@ mockIPC(
       case "open_resume_terminal": throw "no terminal emulator found: install x-terminal-emulator, gnome-terminal, konsole or xterm";
       case "run_doctor": await new Promise((r) => setTimeout(r, 300)); return doctor;
       case "get_settings": return structuredClone(settings);
+      case "ui_language": return settings.language === "auto" ? null : settings.language;
       case "save_settings": { const restart = a.settings.codex.port !== settings.codex.port || a.settings.claude.port !== settings.claude.port; settings = a.settings; return restart; }
       case "open_config_folder": case "open_log_file": return null;
       case "get_proxy_settings": return structuredClone(proxySettings);

@@ -4,16 +4,17 @@
 import type { FieldWindow, QuotaSource, QuotaState, QuotaWindow } from "../bindings";
 import { formatCount } from "./format";
 
+import { t } from "./i18n/index.svelte";
 export type Badge = { cls: "ok" | "warn" | "bad" | "muted"; text: string };
 
 /** The state badge of one upstream's quota answer. */
 export function stateBadge(q: Pick<QuotaState, "state" | "exhausted" | "error">): Badge {
   const state = q.state ?? (q.error ? "unknown" : q.exhausted ? "exhausted" : q.exhausted === false ? "ok" : "unknown");
   switch (state) {
-    case "ok": return { cls: "ok", text: "ok" };
-    case "warning": return { cls: "warn", text: "warning" };
-    case "exhausted": return { cls: "bad", text: "exhausted" };
-    default: return { cls: "muted", text: "unknown" };
+    case "ok": return { cls: "ok", text: t("quota.ok") };
+    case "warning": return { cls: "warn", text: t("quota.warning") };
+    case "exhausted": return { cls: "bad", text: t("quota.exhausted") };
+    default: return { cls: "muted", text: t("quota.unknown") };
   }
 }
 

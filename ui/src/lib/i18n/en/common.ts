@@ -9,8 +9,13 @@ export const common = {
   "nav.sessions": "Sessions",
   "nav.filters": "Filters",
   "nav.settings": "Settings",
+  "nav.screens": "Screens",
   "common.save": "Save",
   "common.cancel": "Cancel",
+  "ago.now": "just now",
+  "ago.min": "{n} min ago",
+  "ago.h": "{n} h ago",
+  "ago.d": "{n} d ago",
   "common.requests": "{count} requests",
   "common.request": "{count} request",
 };

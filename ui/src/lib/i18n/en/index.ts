@@ -1,4 +1,12 @@
 // Every English area module, merged. Add a new area here and in ../zh-CN/index.ts.
 import { common } from "./common";
+import { settings } from "./settings";
+import { dashboard } from "./dashboard";
+import { sessions } from "./sessions";
+import { logs } from "./logs";
+import { usage } from "./usage";
+import { filters } from "./filters";
+import { configs } from "./configs";
+import { quotaSources } from "./quotaSources";
 
-export const en = { ...common };
+export const en = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters, ...configs, ...quotaSources };

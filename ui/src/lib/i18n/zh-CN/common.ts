@@ -9,8 +9,13 @@ export const common: Messages<typeof en> = {
   "nav.sessions": "会话",
   "nav.filters": "过滤规则",
   "nav.settings": "设置",
+  "nav.screens": "页面",
   "common.save": "保存",
   "common.cancel": "取消",
+  "ago.now": "刚刚",
+  "ago.min": "{n} 分钟前",
+  "ago.h": "{n} 小时前",
+  "ago.d": "{n} 天前",
   "common.requests": "{count} 个请求",
   "common.request": "{count} 个请求",
 };

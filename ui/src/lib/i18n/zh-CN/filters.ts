@@ -1,0 +1,32 @@
+import type { Messages } from "../types";
+import type { filters as en } from "../en/filters";
+
+export const filters: Messages<typeof en> = {
+  "filters.title": "过滤规则",
+  "filters.saved": "已保存 {n} 条规则；代理从下一个请求起应用。",
+  "filters.savedOne": "已保存 {n} 条规则；代理从下一个请求起应用。",
+  "filters.intro": "在每个请求体离开本机之前，按顺序替换或删除其中的字面文本（不是模式），每条规则作用于上一条的结果。保存在 ~/.codex-helper/filter.json。",
+  "filters.rules": "规则",
+  "filters.noRules": "没有规则：请求体按客户端发送的原样转发到上游。",
+  "filters.action": "规则 {n} 的操作",
+  "filters.replace": "替换",
+  "filters.remove": "删除",
+  "filters.find": "要查找的文本",
+  "filters.text": "规则 {n} 的文本",
+  "filters.replacement": "替换为",
+  "filters.replacementLabel": "规则 {n} 的替换文本",
+  "filters.deleted": "（删除）",
+  "filters.up": "上移规则 {n}",
+  "filters.down": "下移规则 {n}",
+  "filters.removeRule": "删除规则 {n}",
+  "filters.add": "+ 添加规则",
+  "filters.save": "保存规则",
+  "filters.discard": "放弃修改",
+  "filters.try": "试一试",
+  "filters.tryHint": "按上面的规则（无论是否已保存），包含这段文本的请求发往上游时的内容。",
+  "filters.sample": "示例文本",
+  "filters.changed": "已改变",
+  "filters.noMatch": "没有匹配的规则",
+  "filters.before": "处理前",
+  "filters.after": "处理后",
+};
