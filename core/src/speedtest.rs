@@ -5,8 +5,10 @@
 //! its extra headers and its model map, exactly as the proxy would send it,
 //! but with a fixed prompt: never anything of the user's. Per upstream:
 //!
-//! - `connect_ms`: DNS + TCP connect to the upstream's host (a connection
-//!   of its own, so it is not hidden by a pooled one);
+//! - `connect_ms`: DNS, TCP connect and, for `https`, the TLS handshake
+//!   with the upstream's host, made as the proxy makes it (through the
+//!   environment's proxy, if any); a connection of its own, so it is not
+//!   hidden by a pooled one;
 //! - `ttft_ms`: from sending the request to the first piece of answer text;
 //! - `tokens_per_s`: output tokens (the usage the stream reports, else one
 //!   per text delta) over the time from the first piece to the end.
@@ -205,7 +207,10 @@ async fn test_one(client: &reqwest::Client, t: &Target) -> SpeedResult {
         Err(e) => return blank(t, "bad_config", Some(e)),
     };
     let mut out = blank(t, "ok", None);
-    let connect = connect_time(&base).await;
+    let connect = match crate::proxy::client::tls_config() {
+        Ok(tls) => connect_time(&base, tls).await,
+        Err(e) => Err(e.to_string()),
+    };
     match connect {
         Ok(ms) => out.connect_ms = Some(ms),
         Err(e) => {
@@ -272,16 +277,14 @@ async fn test_one(client: &reqwest::Client, t: &Target) -> SpeedResult {
     out
 }
 
-/// DNS + TCP connect to the URL's host and port, in ms.
-async fn connect_time(url: &url::Url) -> Result<u64, String> {
-    let host =
-        url.host_str().ok_or("the base URL has no host")?.trim_start_matches('[').trim_end_matches(']').to_string();
-    let port = url.port_or_known_default().ok_or("the base URL has no port")?;
-    let started = Instant::now();
-    tokio::net::TcpStream::connect((host.as_str(), port))
+/// DNS + TCP connect (+ TLS for `https`) to the URL's host, in ms.
+async fn connect_time(url: &url::Url, tls: rustls::ClientConfig) -> Result<u64, String> {
+    let host = url.host_str().unwrap_or_default();
+    let port = url.port_or_known_default().unwrap_or_default();
+    let took = crate::proxy::client::time_connect(url, DEFAULT_TIMEOUT, tls)
         .await
         .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
-    Ok(started.elapsed().as_millis() as u64)
+    Ok(took.as_millis() as u64)
 }
 
 /// The parts of an SSE answer the test needs: text pieces, the output
@@ -418,6 +421,62 @@ mod tests {
         assert!(resp.feed(b"data: {\"type\":\"response.output_text.delta\",\"delta\":\"ok\"}\n"));
         resp.feed(b"data: {\"type\":\"response.completed\",\"response\":{\"usage\":{\"output_tokens\":2}}}\n");
         assert_eq!((resp.deltas, resp.output_tokens), (1, Some(2)));
+    }
+
+    /// Regression: `connect_ms` used to stop at TCP, so an upstream whose
+    /// TLS handshake was slow looked fast. A mock upstream that accepts TCP
+    /// at once and answers TLS after 400 ms (its certificate from
+    /// core/testdata/tls, a test CA's, valid until 2126).
+    #[tokio::test]
+    async fn connect_ms_includes_the_tls_handshake_for_https() {
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+        use std::sync::Arc;
+        const HANDSHAKE_DELAY_MS: u64 = 400;
+        let ca = CertificateDer::from(include_bytes!("../testdata/tls/ca.der").to_vec());
+        let leaf = CertificateDer::from(include_bytes!("../testdata/tls/leaf.der").to_vec());
+        let key =
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(include_bytes!("../testdata/tls/leaf.key.der").to_vec()));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let server = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![leaf], key)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(HANDSHAKE_DELAY_MS)).await;
+                    let _tls = acceptor.accept(tcp).await;
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                });
+            }
+        });
+        let client = |trusted: bool| {
+            let mut roots = rustls::RootCertStore::empty();
+            if trusted {
+                roots.add(ca.clone()).unwrap();
+            }
+            rustls::ClientConfig::builder_with_provider(provider.clone())
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(roots)
+                .with_no_client_auth()
+        };
+        let https = url::Url::parse(&format!("https://127.0.0.1:{port}/v1")).unwrap();
+        let ms = connect_time(&https, client(true)).await.expect("the handshake completes");
+        assert!(ms >= HANDSHAKE_DELAY_MS, "connect_ms {ms} must include the {HANDSHAKE_DELAY_MS} ms TLS handshake");
+        // Plain HTTP to the same port: TCP only, nothing waits for TLS.
+        let http = url::Url::parse(&format!("http://127.0.0.1:{port}/v1")).unwrap();
+        let ms = connect_time(&http, client(true)).await.unwrap();
+        assert!(ms < HANDSHAKE_DELAY_MS, "{ms}");
+        // A certificate the upstream's roots don't vouch for: no connection, and why.
+        let err = connect_time(&https, client(false)).await.unwrap_err();
+        assert!(err.contains(&format!("127.0.0.1:{port}")) && err.to_lowercase().contains("certificate"), "{err}");
     }
 
     #[test]

@@ -524,6 +524,45 @@ describe("desktop app (tauri-driver, Xvfb, D-Bus)", { timeout: 300_000 }, () => 
     await waitFor("the serving tray icon again", () => tray.level() === "serving", { timeout: 5000 });
   });
 
+  flow("(threshold) 85% used: one warning notification on D-Bus, none again on the next polls; 96% is out of quota before the budget is spent", async () => {
+    await open("dashboard");
+    // Settled at ok (the flow before ends with budget left).
+    await waitFor("a quota lookup", () => env.mockB.seen("/usage").length > 0, { timeout: 10_000 });
+    const before = env.notifications().length;
+    const about = (n) => /127\.0\.0\.1|relay-b/.test(`${n.summary} ${n.body}`);
+    // 8.5 of 10 spent: past quota_warning_percent (80), below quota_threshold_percent (95).
+    env.mockB.quota.spent = 8.5;
+    await env.mockB.applied();
+    const warning = await waitFor("a warning notification on D-Bus", () => notesSince(before, /has used/).find(about), { timeout: 15_000 });
+    assert.match(warning.summary, /has used 85% of its .*quota/, warning.summary);
+    assert.match(warning.body, /keeps using it until the threshold/, warning.body);
+    assert.equal(tray.level(), "serving", "a warning does not take the upstream out");
+    shot("quota-warning-notification");
+    // More polls with the same answer: the level did not change, so no note.
+    const polls = env.mockB.seen("/usage").length;
+    await waitFor("three more quota polls", () => env.mockB.seen("/usage").length >= polls + 3, { timeout: 10_000 });
+    await new Promise((r) => setTimeout(r, 800)); // the last answer reaches the notifier
+    const warnings = notesSince(before, /has used/).map((n) => n.summary);
+    assert.deepEqual(warnings, [...new Set(warnings)], `one warning per upstream, not one per poll: ${JSON.stringify(warnings)}`);
+    assert.equal(notesSince(before, /out of quota|has quota again/).length, 0, "no other quota note");
+
+    // 9.6 of 10: past the threshold, so out of quota although $0.40 is left.
+    const n2 = env.notifications().length;
+    env.mockB.quota.spent = 9.6;
+    await env.mockB.applied();
+    await waitFor("an out-of-quota notification", () => notesSince(n2, /out of quota/).find(about), { timeout: 15_000 });
+    assert.equal(notesSince(n2, /has used/).length, 0, "warning → exhausted is announced as exhausted only");
+    await wd.waitBody(/exhausted/i, { timeout: 5000 });
+    shot("quota-threshold-notification");
+
+    // Back under the warning level: "has quota again", once per upstream.
+    const n3 = env.notifications().length;
+    env.mockB.quota.spent = 2.5;
+    await env.mockB.applied();
+    await waitFor("a quota-again notification", () => notesSince(n3, /has quota again/).find(about), { timeout: 15_000 });
+    await waitFor("the serving tray icon again", () => tray.level() === "serving", { timeout: 5000 });
+  });
+
   flow("(quota) a json_fields source through the Usage screen's editor: Check now, a refused value at its field, Save, its window on Usage", async () => {
     env.mockB.quota.spent = 2.5;
     await env.mockB.applied();

@@ -1,5 +1,6 @@
 //! Each request's cost in the log, through the real proxy: priced by the
-//! model the answer names, at the shipped prices or settings.json's.
+//! model the answer names (or, when it names none, the one the request
+//! asked for), at the shipped prices or settings.json's.
 
 use codex_helper_core::usage::summary::summarize;
 use codex_helper_core::usage::Window;
@@ -42,6 +43,60 @@ fn with_model(mut events: Vec<codex_helper_tests::SseEvent>, model: &str) -> Vec
         *ev = codex_helper_tests::SseEvent::new(ev.event.clone().unwrap_or_default(), data);
     }
     events
+}
+
+/// `events` with every `model` of the answer taken out (relays that
+/// rewrite answers sometimes drop it).
+fn without_model(mut events: Vec<codex_helper_tests::SseEvent>) -> Vec<codex_helper_tests::SseEvent> {
+    for ev in &mut events {
+        let mut data = ev.json();
+        for at in ["response", "message"] {
+            if let Some(inner) = data.get_mut(at).and_then(|v| v.as_object_mut()) {
+                inner.remove("model");
+            }
+        }
+        if let Some(obj) = data.as_object_mut() {
+            obj.remove("model");
+        }
+        *ev = codex_helper_tests::SseEvent::new(ev.event.clone().unwrap_or_default(), data);
+    }
+    events
+}
+
+#[tokio::test]
+async fn an_answer_naming_no_model_is_priced_by_the_requested_model() {
+    let home = TestHome::new();
+    let upstream = MockUpstream::start().await;
+    upstream.set_default(Reply::sse(without_model(canned::codex_stream("hi", (1_000, 100, 0)))));
+    home.write_config(&config_with(Service::Codex, "main", &[(&upstream.url(), "sk-cost-nomodel-01")]));
+    let proxy = Proxy::start(&home, Service::Codex).await;
+    let mut body = codex_body();
+    body["model"] = json!("gpt-5-mini");
+    read_sse_events(proxy.post("/v1/responses", &body).await).await;
+    proxy.flush_log();
+    let line = home.log_lines().pop().unwrap();
+    assert_eq!(line["model"], "gpt-5-mini", "the answer names no model; the request asked for gpt-5-mini: {line}");
+    // 1000 × $0.25 + 100 × $2 per million.
+    assert_eq!(line["cost_usd"], 0.00045, "{line}");
+}
+
+#[tokio::test]
+async fn anthropic_cache_writes_are_priced_at_the_cache_write_rate() {
+    let pair = Pair::start(Service::Claude, json!({})).await;
+    let mut events = canned::claude_stream("cached", 10, 3);
+    let mut start = events[0].json();
+    start["message"]["usage"]["cache_read_input_tokens"] = json!(1000);
+    start["message"]["usage"]["cache_creation_input_tokens"] = json!(2000);
+    events[0] = codex_helper_tests::SseEvent::new("message_start", start);
+    pair.primary.set_default(Reply::sse(events));
+    read_sse_events(pair.send(None).await).await;
+    let line = pair.last_log_line();
+    assert_eq!(line["model"], "claude-sonnet-4-5", "{line}");
+    assert_eq!(line["usage"]["input_tokens"], 3010, "input counts reads and writes, as OpenAI's does: {line}");
+    assert_eq!(line["usage"]["cached_input_tokens"], 1000, "{line}");
+    assert_eq!(line["usage"]["cache_creation_input_tokens"], 2000, "{line}");
+    // 10 × $3 + 1000 read × $0.30 + 2000 written × $3.75 + 3 × $15 per million.
+    assert_eq!(line["cost_usd"], 0.007875, "{line}");
 }
 
 #[tokio::test]

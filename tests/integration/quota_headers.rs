@@ -190,3 +190,56 @@ async fn each_key_of_a_pool_has_its_own_header_quota() {
     assert_ne!(labels[0], labels[1], "told apart");
     assert!(labels.iter().all(|l| !l.contains(a) && !l.contains(b)), "masked: {labels:?}");
 }
+
+/// Anthropic's unified (subscription) windows, as a relay in front of a
+/// Claude subscription passes them on: a share used of a 5-hour and a
+/// 7-day window, resets in Unix seconds, and a refusal of the account.
+#[tokio::test(flavor = "multi_thread")]
+async fn anthropic_unified_windows_warn_exhaust_and_return_after_the_reset() {
+    let pair = Pair::start(Service::Claude, json!({})).await;
+    let mut rx = pair.proxy.runtime.lb(Service::Claude).subscribe();
+    let now_s = codex_helper_core::logs::now_ms() / 1000;
+    let reply = |status: &str, five_hour: &str, reset_5h: u64| {
+        Reply::sse(ok_stream(Service::Claude, "from the primary"))
+            .header("anthropic-ratelimit-unified-status", status)
+            .header("anthropic-ratelimit-unified-representative-claim", "five_hour")
+            .header("anthropic-ratelimit-unified-5h-utilization", five_hour)
+            .header("anthropic-ratelimit-unified-5h-reset", &reset_5h.to_string())
+            .header("anthropic-ratelimit-unified-7d-utilization", "0.30")
+            .header("anthropic-ratelimit-unified-7d-reset", &(now_s + 5 * 86_400).to_string())
+            .header("anthropic-ratelimit-unified-reset", &reset_5h.to_string())
+            .header("anthropic-ratelimit-unified-fallback-percentage", "0.5")
+    };
+    // 85% of the 5-hour window: a warning, traffic stays; twice: one announcement.
+    pair.primary.set_default(reply("allowed_warning", "0.85", now_s + 3600));
+    assert_eq!(pair.served_by().await, "primary");
+    assert_eq!(pair.served_by().await, "primary");
+    let q = header_state(&pair).expect("the unified headers read");
+    assert_eq!((q.kind.as_str(), q.state), ("response_headers", QuotaLevel::Warning));
+    let names: Vec<&str> = q.windows.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(names, ["5h", "7d"]);
+    let five = &q.windows[0];
+    assert!((five.remaining_pct.unwrap() - 15.0).abs() < 1e-6, "{five:?}");
+    assert_eq!(five.resets_at_ms, Some((now_s + 3600) * 1000), "Unix seconds");
+    assert!((q.windows[1].remaining_pct.unwrap() - 70.0).abs() < 1e-6);
+
+    // Refused at 60% (the account's status wins over the share), resetting
+    // within 3 s: skipped before it fails, back after the reset.
+    pair.primary.set_default(reply("rejected", "0.60", now_s + 3));
+    assert_eq!(pair.served_by().await, "primary", "the answer that tells is still served");
+    assert!(primary_skipped(&pair));
+    assert_eq!(header_state(&pair).unwrap().state, QuotaLevel::Exhausted);
+    assert_eq!(pair.served_by().await, "backup");
+    pair.primary.set_default(reply("allowed", "0.01", now_s + 5 * 3600));
+    eventually("the primary usable after the 5-hour reset", PATIENCE, || !primary_skipped(&pair)).await;
+    assert_eq!(pair.served_by().await, "primary");
+    let mut seen = Vec::new();
+    eventually("the reset announced", PATIENCE, || {
+        quota_events(&mut rx, &mut seen);
+        seen.iter().any(|e| e.is_reset())
+    })
+    .await;
+    let levels: Vec<QuotaLevel> = seen.iter().map(|e| e.to).collect();
+    assert_eq!(levels, [QuotaLevel::Warning, QuotaLevel::Exhausted, QuotaLevel::Ok], "{seen:?}");
+    assert_eq!(seen[1].window.as_deref(), Some("5h"));
+}

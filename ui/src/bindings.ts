@@ -1190,6 +1190,12 @@ export type Usage = {
 	total_tokens?: number,
 	/**  Not in the original contract; omitted when zero. */
 	cached_input_tokens?: number,
+	/**
+	 *  Of `input_tokens`, those written to Anthropic's prompt cache
+	 *  (`cache_creation_input_tokens`, billed above the input rate). Not in
+	 *  the original contract; omitted when zero.
+	 */
+	cache_creation_input_tokens?: number,
 };
 
 /**  The x axis and the lines of a usage chart. */

@@ -12,9 +12,12 @@
 //! price gets no cost (rather than a guess).
 //!
 //! Token counts follow [`Usage`]: `input_tokens` includes the cached part
-//! (the proxy reports Anthropic's separate cache counters the same way), and
-//! `output_tokens` includes reasoning, which both vendors bill as output;
-//! a price with its own `reasoning` rate bills those tokens at it instead.
+//! and Anthropic's cache writes (the proxy reports Anthropic's separate
+//! cache counters the same way), and `output_tokens` includes reasoning,
+//! which both vendors bill as output; a price with its own `reasoning` rate
+//! bills those tokens at it instead. Cache writes
+//! (`cache_creation_input_tokens`) are billed at `cache_write` (LiteLLM's
+//! `cache_creation_input_token_cost`: the 5-minute cache, 1.25 × input).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
@@ -33,6 +36,10 @@ pub struct Price {
     /// Input tokens read from the prompt cache; absent: billed as `input`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cached_input: Option<f64>,
+    /// Input tokens written to the prompt cache (Anthropic's
+    /// `cache_creation_input_tokens`); absent: billed as `input`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_write: Option<f64>,
     pub output: f64,
     /// Reasoning tokens, when a model bills them apart from output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,7 +50,8 @@ impl Price {
     /// The cost of `usage` at these prices, in USD (rounded to a billionth).
     pub fn cost(&self, usage: &Usage) -> f64 {
         let cached = usage.cached_input_tokens.min(usage.input_tokens);
-        let uncached = usage.input_tokens - cached;
+        let written = usage.cache_creation_input_tokens.min(usage.input_tokens - cached);
+        let uncached = usage.input_tokens - cached - written;
         let (reasoning, reasoning_rate) = match self.reasoning {
             Some(rate) => (usage.reasoning_tokens.min(usage.output_tokens), rate),
             None => (0, 0.0),
@@ -51,6 +59,7 @@ impl Price {
         let output = usage.output_tokens - reasoning;
         let micro = uncached as f64 * self.input
             + cached as f64 * self.cached_input.unwrap_or(self.input)
+            + written as f64 * self.cache_write.unwrap_or(self.input)
             + output as f64 * self.output
             + reasoning as f64 * reasoning_rate;
         // `micro` is in millionths of a dollar; keep nine decimals.
@@ -62,6 +71,7 @@ impl Price {
         let fields = [
             ("input", Some(self.input)),
             ("cached_input", self.cached_input),
+            ("cache_write", self.cache_write),
             ("output", Some(self.output)),
             ("reasoning", self.reasoning),
         ];
@@ -164,6 +174,7 @@ mod tests {
             output_tokens: output,
             reasoning_tokens: reasoning,
             total_tokens: input + output,
+            cache_creation_input_tokens: 0,
         }
     }
 
@@ -183,10 +194,39 @@ mod tests {
         // 1M input of which 400k cached, 100k output of which 30k reasoning:
         // 600k × 1.25 + 400k × 0.125 + 100k × 10 = 0.75 + 0.05 + 1.0
         assert_eq!(gpt5.cost(&usage(1_000_000, 400_000, 100_000, 30_000)), 1.8);
-        let own = Price { input: 1.0, cached_input: None, output: 2.0, reasoning: Some(4.0) };
+        let own = Price { input: 1.0, cached_input: None, cache_write: None, output: 2.0, reasoning: Some(4.0) };
         // No cached rate: cached input costs input; reasoning at its own rate.
         assert_eq!(own.cost(&usage(1_000_000, 500_000, 1_000_000, 250_000)), 1.0 + 0.75 * 2.0 + 0.25 * 4.0);
         assert_eq!(own.cost(&Usage::default()), 0.0);
+    }
+
+    #[test]
+    fn anthropic_cache_writes_are_billed_at_the_cache_write_rate() {
+        let sonnet = PriceTable::shipped().lookup("claude-sonnet-4-5").unwrap().1;
+        assert_eq!(sonnet.cache_write, Some(3.75), "LiteLLM's cache_creation_input_token_cost");
+        // 1.1M input: 100k cache reads, 800k cache writes, 200k plain; no output.
+        let u = Usage {
+            input_tokens: 1_100_000,
+            cached_input_tokens: 100_000,
+            cache_creation_input_tokens: 800_000,
+            total_tokens: 1_100_000,
+            ..Default::default()
+        };
+        // 200k × 3 + 100k × 0.30 + 800k × 3.75 per million = 0.6 + 0.03 + 3.0
+        assert_eq!(sonnet.cost(&u), 3.63);
+        // No cache-write price (OpenAI's models): written tokens cost input.
+        let own = Price { input: 1.0, cached_input: Some(0.5), cache_write: None, output: 0.0, reasoning: None };
+        assert_eq!(own.cost(&u), 0.2 + 0.05 + 0.8);
+        // Counters that do not add up (more writes than input) never go negative.
+        let odd =
+            Usage { input_tokens: 10, cached_input_tokens: 8, cache_creation_input_tokens: 50, ..Default::default() };
+        assert_eq!(own.cost(&odd), (8.0 * 0.5 + 2.0) / 1e6);
+        // Every Anthropic model ships with one.
+        for (name, price) in &PriceTable::shipped().models {
+            if name.starts_with("claude") {
+                assert!(price.cache_write.is_some_and(|w| w > price.input), "{name}");
+            }
+        }
     }
 
     #[test]
@@ -208,9 +248,12 @@ mod tests {
         let mut o = IndexMap::new();
         o.insert(
             "DeepSeek-Chat".to_string(),
-            Price { input: 0.27, cached_input: Some(0.07), output: 1.1, reasoning: None },
+            Price { input: 0.27, cached_input: Some(0.07), cache_write: None, output: 1.1, reasoning: None },
         );
-        o.insert("gpt-5".to_string(), Price { input: 1.0, cached_input: None, output: 1.0, reasoning: None });
+        o.insert(
+            "gpt-5".to_string(),
+            Price { input: 1.0, cached_input: None, cache_write: None, output: 1.0, reasoning: None },
+        );
         let t = PriceTable::with_overrides(&o);
         assert_eq!(t.cost("deepseek-chat", &usage(1_000_000, 0, 0, 0)), Some(0.27));
         assert_eq!(t.cost("gpt-5-2025-08-07", &usage(0, 0, 1_000_000, 0)), Some(1.0));
@@ -235,9 +278,9 @@ mod tests {
 
     #[test]
     fn problems_name_the_field() {
-        let bad = Price { input: 1.0, cached_input: Some(-1.0), output: 1.0, reasoning: None };
+        let bad = Price { input: 1.0, cached_input: Some(-1.0), cache_write: None, output: 1.0, reasoning: None };
         assert_eq!(bad.problem(), Some(("cached_input", -1.0)));
-        let nan = Price { input: f64::NAN, cached_input: None, output: 1.0, reasoning: None };
+        let nan = Price { input: f64::NAN, cached_input: None, cache_write: None, output: 1.0, reasoning: None };
         assert_eq!(nan.problem().map(|p| p.0), Some("input"));
     }
 }

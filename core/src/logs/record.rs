@@ -21,6 +21,11 @@ pub struct Usage {
     /// Not in the original contract; omitted when zero.
     #[serde(skip_serializing_if = "is_zero")]
     pub cached_input_tokens: u64,
+    /// Of `input_tokens`, those written to Anthropic's prompt cache
+    /// (`cache_creation_input_tokens`, billed above the input rate). Not in
+    /// the original contract; omitted when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cache_creation_input_tokens: u64,
 }
 
 impl Usage {
@@ -37,6 +42,8 @@ impl Usage {
         self.reasoning_tokens = self.reasoning_tokens.saturating_add(other.reasoning_tokens);
         self.total_tokens = self.total_tokens.saturating_add(other.total_tokens);
         self.cached_input_tokens = self.cached_input_tokens.saturating_add(other.cached_input_tokens);
+        self.cache_creation_input_tokens =
+            self.cache_creation_input_tokens.saturating_add(other.cache_creation_input_tokens);
     }
 }
 
@@ -290,7 +297,8 @@ mod tests {
                 output_tokens: 3,
                 reasoning_tokens: 0,
                 total_tokens: u64::MAX,
-                cached_input_tokens: 1
+                cached_input_tokens: 1,
+                cache_creation_input_tokens: 0,
             }
         );
         assert!(!u.is_empty());

@@ -27,6 +27,16 @@ pub struct Ledger {
     /// The upstream's status was a client error (4xx): the outcome says
     /// nothing about the upstream's health.
     pub client_error: bool,
+    /// The client's request body (shared, not copied): its `model` prices
+    /// an answer that names none. Read only then, at the end.
+    pub request_body: Bytes,
+}
+
+impl Ledger {
+    /// The `model` the client asked for.
+    fn requested_model(&self) -> Option<String> {
+        super::model_map::find_model(&self.request_body).map(|field| field.value)
+    }
 }
 
 /// How a committed response ended.
@@ -80,9 +90,13 @@ impl ProxyBody {
             rec.usage = usage;
         }
         // Priced by the model actually used: the mapped name when a model
-        // map changed it, else what the answer says it came from.
+        // map changed it, else what the answer says it came from, else (a
+        // relay that drops it) what the request asked for.
         let mapped = rec.attempts.last().and_then(|a| a.upstream_model.clone());
-        rec.model = mapped.or_else(|| self.pump.observer.model().map(str::to_string));
+        let answered = mapped.or_else(|| self.pump.observer.model().map(str::to_string));
+        let model = answered.or_else(|| ledger.requested_model());
+        let rec = &mut ledger.record;
+        rec.model = model;
         let outcome = match &end {
             End::Complete | End::ClientGone if ledger.client_error => Outcome::Neutral { status: rec.status_code },
             End::Complete => Outcome::Success { status: rec.status_code, started: ledger.started },

@@ -61,6 +61,61 @@ impl std::fmt::Debug for UpstreamClient {
     }
 }
 
+/// TLS as upstreams get it: rustls with webpki's roots and the system's.
+pub fn tls_config() -> Result<rustls::ClientConfig, BuildError> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    // The system's roots too (a relay behind a company CA); unreadable
+    // ones are skipped, as reqwest did.
+    for cert in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(cert);
+    }
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+/// How a connection to an upstream is made: TCP (or the environment's
+/// proxy), then TLS for `https` (ALPN offering HTTP/2 and HTTP/1.1).
+fn connector(
+    connect_timeout: Duration,
+    proxies: Arc<Matcher>,
+    tls: rustls::ClientConfig,
+) -> HttpsConnector<ProxyConnector> {
+    let mut tcp = HttpConnector::new();
+    tcp.enforce_http(false);
+    tcp.set_nodelay(true);
+    let connector = ProxyConnector { tcp, proxies, timeout: connect_timeout };
+    HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .enable_http2()
+        .wrap_connector(connector)
+}
+
+/// How long a fresh connection to `url` takes, as a request to it would
+/// make one: DNS, TCP (or the environment's proxy and its tunnel) and, for
+/// `https`, the TLS handshake. `tls`: [`tls_config`] (tests trust their
+/// own certificate).
+pub async fn time_connect(url: &Url, connect_timeout: Duration, tls: rustls::ClientConfig) -> Result<Duration, String> {
+    let uri = Uri::try_from(url.as_str()).map_err(|e| format!("{url}: {e}"))?;
+    let mut connector = connector(connect_timeout, Arc::new(Matcher::from_env()), tls);
+    std::future::poll_fn(|cx| connector.poll_ready(cx)).await.map_err(|e| root_cause(&*e))?;
+    let started = tokio::time::Instant::now();
+    let connection = connector.call(uri).await.map_err(|e| {
+        if causes(&*e).any(|c| c.is::<ConnectTimedOut>()) {
+            format!("no connection within {} s", connect_timeout.as_secs_f64())
+        } else {
+            root_cause(&*e)
+        }
+    })?;
+    let took = started.elapsed();
+    drop(connection);
+    Ok(took)
+}
+
 /// Why the client could not be built.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot set up TLS for upstreams: {0}")]
@@ -85,28 +140,8 @@ impl UpstreamClient {
     }
 
     fn with_proxies(connect_timeout: Duration, proxies: Matcher) -> Result<UpstreamClient, BuildError> {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        // The system's roots too (a relay behind a company CA); unreadable
-        // ones are skipped, as reqwest did.
-        for cert in rustls_native_certs::load_native_certs().certs {
-            let _ = roots.add(cert);
-        }
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let mut tcp = HttpConnector::new();
-        tcp.enforce_http(false);
-        tcp.set_nodelay(true);
         let proxies = Arc::new(proxies);
-        let connector = ProxyConnector { tcp, proxies: proxies.clone(), timeout: connect_timeout };
-        let https = HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .wrap_connector(connector);
+        let https = connector(connect_timeout, proxies.clone(), tls_config()?);
         let inner = Client::builder(TokioExecutor::new())
             .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())

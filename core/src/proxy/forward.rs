@@ -122,6 +122,7 @@ async fn run(
                     log: state.shared.log.clone(),
                     upstream: turn.active.ids[index].clone(),
                     client_error: classify_status(chosen.status) == Verdict::ClientError,
+                    request_body: turn.body.clone(),
                 };
                 return Ok(respond(chosen, ledger));
             }

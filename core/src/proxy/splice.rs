@@ -187,6 +187,7 @@ async fn judge(
                     log: line.log.clone(),
                     upstream: turn.active.ids[index].clone(),
                     client_error: false,
+                    request_body: turn.body.clone(),
                 };
                 return Judged::Stream(Box::new(ProxyBody::new(held, *pump, ledger)));
             }

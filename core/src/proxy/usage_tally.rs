@@ -39,11 +39,14 @@ impl Tally {
         let r = self.reported;
         let mut input = r.input.unwrap_or(0);
         let mut cached = r.cached.unwrap_or(0);
+        let mut cache_creation = 0;
         if anthropic {
             // Anthropic counts cache reads and writes apart from
             // input_tokens; OpenAI includes them. Report like OpenAI so the
             // numbers mean the same for both services.
-            input += cached + r.cache_creation.unwrap_or(0);
+            // The writes are kept apart too: they cost more than input.
+            cache_creation = r.cache_creation.unwrap_or(0);
+            input += cached + cache_creation;
         } else {
             cached = cached.min(input);
         }
@@ -54,6 +57,7 @@ impl Tally {
             reasoning_tokens: r.reasoning.unwrap_or(0),
             total_tokens: r.total.filter(|t| *t >= input + output).unwrap_or(input + output),
             cached_input_tokens: cached,
+            cache_creation_input_tokens: cache_creation,
         })
     }
 

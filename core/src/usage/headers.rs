@@ -8,6 +8,20 @@
 //!   the reset a Go-style duration (`6m0s`, `59.7s`, `20ms`).
 //! - Anthropic: `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}`,
 //!   the reset an RFC 3339 time.
+//! - Anthropic's unified (subscription) windows, as Claude Code reads them:
+//!   `anthropic-ratelimit-unified-{5h,7d}-utilization` (a fraction used,
+//!   `0.42`; past `1` once over), `-{5h,7d}-reset` (Unix seconds) and
+//!   `-{5h,7d}-status`, and for the account as a whole
+//!   `anthropic-ratelimit-unified-status` (`allowed`, `allowed_warning`,
+//!   `rejected`), `-unified-reset` (Unix seconds) and
+//!   `-unified-representative-claim` (`five_hour`, `seven_day`, … : the
+//!   window that binds). `rejected` counts as all used, whatever the
+//!   utilization says: the account is refusing. Sources: captured headers
+//!   in anthropics/claude-code#12829 and #41506, the parsers discussed in
+//!   anomalyco/opencode#49499 and router-for-me/CLIProxyAPI#5276 (seen
+//!   2026-12). `-unified-fallback-percentage` and the `-overage-*` headers
+//!   are not read: they describe overage billing and model fallback, not
+//!   how much of a window is left, and their meaning is not documented.
 //! - The Codex backend's usage windows, where a relay passes them on:
 //!   `x-codex-{primary,secondary}-used-percent`, `-window-minutes`, and
 //!   `-reset-at` (Unix seconds) or the older `-reset-after-seconds`
@@ -82,6 +96,30 @@ const CODEX_WINDOWS: [(&str, &str, &str, &str, &str); 2] = [
     ),
 ];
 
+/// Anthropic's unified windows: name, representative claim, utilization,
+/// reset, status.
+const UNIFIED_WINDOWS: [(&str, &str, &str, &str, &str); 2] = [
+    (
+        "5h",
+        "five_hour",
+        "anthropic-ratelimit-unified-5h-utilization",
+        "anthropic-ratelimit-unified-5h-reset",
+        "anthropic-ratelimit-unified-5h-status",
+    ),
+    (
+        "7d",
+        "seven_day",
+        "anthropic-ratelimit-unified-7d-utilization",
+        "anthropic-ratelimit-unified-7d-reset",
+        "anthropic-ratelimit-unified-7d-status",
+    ),
+];
+const UNIFIED_STATUS: &str = "anthropic-ratelimit-unified-status";
+const UNIFIED_RESET: &str = "anthropic-ratelimit-unified-reset";
+const UNIFIED_CLAIM: &str = "anthropic-ratelimit-unified-representative-claim";
+/// The status of a unified window (or the account) that refuses requests.
+const REJECTED: &str = "rejected";
+
 /// Every window the headers describe (empty when none).
 pub fn windows_of(headers: &HeaderMap, now_ms: u64) -> Vec<QuotaWindow> {
     let mut out = Vec::new();
@@ -96,6 +134,7 @@ pub fn windows_of(headers: &HeaderMap, now_ms: u64) -> Vec<QuotaWindow> {
             out.push(w.resetting_at(text(headers, reset).and_then(parse_rfc3339_ms)));
         }
     }
+    unified_windows(headers, &mut out);
     for (which, used, minutes, reset_at, reset_after) in CODEX_WINDOWS {
         let Some(used) = number(headers, used) else { continue };
         let minutes = number(headers, minutes);
@@ -106,6 +145,39 @@ pub fn windows_of(headers: &HeaderMap, now_ms: u64) -> Vec<QuotaWindow> {
         out.push(QuotaWindow::used_percent(&name, used.clamp(0.0, 100.0)).resetting_at(reset));
     }
     out
+}
+
+/// Anthropic's unified 5-hour and 7-day windows, and a refusal of the
+/// account as a whole (put on the window it names as binding).
+fn unified_windows(headers: &HeaderMap, out: &mut Vec<QuotaWindow>) {
+    let reset_of = |name: &str| {
+        text(headers, name).and_then(|t| match t.parse::<f64>() {
+            Ok(secs) if secs.is_finite() => Some(unix_ms(secs)),
+            // A relay that rewrites it as a time.
+            _ => parse_rfc3339_ms(t),
+        })
+    };
+    let account_rejected = text(headers, UNIFIED_STATUS) == Some(REJECTED);
+    let claim = text(headers, UNIFIED_CLAIM);
+    let mut claimed_found = false;
+    for (name, claim_name, utilization, reset, status) in UNIFIED_WINDOWS {
+        let is_claimed = claim == Some(claim_name);
+        let rejected = text(headers, status) == Some(REJECTED) || (account_rejected && is_claimed);
+        let used = match number(headers, utilization) {
+            _ if rejected => 100.0,
+            Some(fraction) => (fraction * 100.0).clamp(0.0, 100.0),
+            None => continue,
+        };
+        claimed_found |= is_claimed;
+        let reset = reset_of(reset).or_else(|| is_claimed.then(|| reset_of(UNIFIED_RESET)).flatten());
+        out.push(QuotaWindow::used_percent(name, used).resetting_at(reset));
+    }
+    // Refused, and the binding window is none of the two above (a model's
+    // own weekly window, or no claim): the account's own window, all used.
+    if account_rejected && !claimed_found {
+        let name = claim.unwrap_or("unified");
+        out.push(QuotaWindow::used_percent(name, 100.0).resetting_at(reset_of(UNIFIED_RESET)));
+    }
 }
 
 fn counted(what: &str, limit: Option<f64>, remaining: Option<f64>) -> Option<QuotaWindow> {
@@ -235,6 +307,68 @@ mod tests {
         assert_eq!(w[0].name, "tokens");
         assert_eq!(w[0].remaining_pct, Some(2.5));
         assert_eq!(w[0].resets_at_ms, parse_rfc3339_ms("2026-12-02T09:00:00+00:00"));
+    }
+
+    #[test]
+    fn anthropic_unified_windows_as_claude_code_reads_them() {
+        let h = headers(&[
+            ("anthropic-ratelimit-unified-status", "allowed_warning"),
+            ("anthropic-ratelimit-unified-5h-utilization", "0.42"),
+            ("anthropic-ratelimit-unified-5h-reset", "1790000000"),
+            ("anthropic-ratelimit-unified-5h-status", "allowed"),
+            ("anthropic-ratelimit-unified-7d-utilization", "1.08"),
+            ("anthropic-ratelimit-unified-7d-reset", "2026-12-08T05:25:11Z"),
+            ("anthropic-ratelimit-unified-representative-claim", "seven_day"),
+            ("anthropic-ratelimit-unified-reset", "1790500000"),
+            ("anthropic-ratelimit-unified-fallback-percentage", "0.5"),
+        ]);
+        assert!(has_quota_headers(&h));
+        let w = windows_of(&h, 0);
+        let names: Vec<&str> = w.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(names, ["5h", "7d"], "no window from the fallback percentage or the account's status");
+        assert_eq!(w[0].unit, "percent");
+        assert!((w[0].remaining_pct.unwrap() - 58.0).abs() < 1e-9, "a fraction used: {:?}", w[0]);
+        assert_eq!(w[0].resets_at_ms, Some(1_790_000_000_000), "Unix seconds");
+        assert_eq!(w[1].remaining_pct, Some(0.0), "over the limit is all used");
+        assert_eq!(w[1].resets_at_ms, parse_rfc3339_ms("2026-12-08T05:25:11Z"), "a relay's RFC 3339 too");
+    }
+
+    #[test]
+    fn a_rejected_unified_account_counts_as_all_used_on_the_binding_window() {
+        // Refused at 50% of the 5-hour window: the refusal wins, and the
+        // account's reset stands in for the window's own.
+        let h = headers(&[
+            ("anthropic-ratelimit-unified-status", "rejected"),
+            ("anthropic-ratelimit-unified-representative-claim", "five_hour"),
+            ("anthropic-ratelimit-unified-5h-utilization", "0.5"),
+            ("anthropic-ratelimit-unified-7d-utilization", "0.2"),
+            ("anthropic-ratelimit-unified-reset", "1790000000"),
+        ]);
+        let w = windows_of(&h, 0);
+        assert_eq!(
+            (w[0].name.as_str(), w[0].remaining_pct, w[0].resets_at_ms),
+            ("5h", Some(0.0), Some(1_790_000_000_000))
+        );
+        assert_eq!((w[1].name.as_str(), w[1].remaining_pct, w[1].resets_at_ms), ("7d", Some(80.0), None));
+        // Refused for a window of its own (a model's weekly one): that window.
+        let h = headers(&[
+            ("anthropic-ratelimit-unified-status", "rejected"),
+            ("anthropic-ratelimit-unified-representative-claim", "seven_day_opus"),
+            ("anthropic-ratelimit-unified-5h-utilization", "0.1"),
+            ("anthropic-ratelimit-unified-reset", "1790000000"),
+        ]);
+        let w = windows_of(&h, 0);
+        assert_eq!(w.len(), 2);
+        assert_eq!((w[1].name.as_str(), w[1].remaining_pct), ("seven_day_opus", Some(0.0)));
+        // A window's own status says so: all used, whatever its utilization.
+        let h = headers(&[
+            ("anthropic-ratelimit-unified-5h-status", "rejected"),
+            ("anthropic-ratelimit-unified-5h-utilization", "0.3"),
+        ]);
+        assert_eq!(windows_of(&h, 0)[0].remaining_pct, Some(0.0));
+        // Allowed and no utilization: nothing is known.
+        let h = headers(&[("anthropic-ratelimit-unified-status", "allowed")]);
+        assert!(windows_of(&h, 0).is_empty());
     }
 
     #[test]
