@@ -53,7 +53,7 @@ export function speedStatus(status: string): string {
 /** One line of a speed-test result, as the window and the tray show it.
  * The error detail comes from core and is shown as it is. */
 export function speedLine(r: SpeedResult): string {
-  if (r.status !== "ok") return `${speedStatus(r.status)}${r.error ? `: ${r.error}` : ""}`;
+  if (r.status !== "ok") return r.error ? t("speed.failed", { status: speedStatus(r.status), error: r.error }) : speedStatus(r.status);
   const parts = [t("speed.ttft", { ms: r.ttft_ms ?? "—" })];
   if (r.connect_ms != null) parts.unshift(t("speed.connect", { ms: r.connect_ms }));
   if (r.tokens_per_s != null) parts.push(t("speed.rate", { rate: r.tokens_per_s.toFixed(1) }));

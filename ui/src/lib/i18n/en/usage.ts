@@ -53,6 +53,7 @@ export const usage = {
   "quota.resetsMin": "resets in {n} min",
   "quota.resetsH": "resets in {n} h",
   "quota.resetsD": "resets in {n} d",
+  "speed.failed": "{status}: {error}",
   "speed.connect": "connect {ms} ms",
   "speed.ttft": "TTFT {ms} ms",
   "speed.rate": "{rate} tok/s",

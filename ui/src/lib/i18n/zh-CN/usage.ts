@@ -55,6 +55,7 @@ export const usage: Messages<typeof en> = {
   "quota.resetsMin": "{n} 分钟后重置",
   "quota.resetsH": "{n} 小时后重置",
   "quota.resetsD": "{n} 天后重置",
+  "speed.failed": "{status}：{error}",
   "speed.connect": "连接 {ms} ms",
   "speed.ttft": "首字延迟 {ms} ms",
   "speed.rate": "{rate} tok/s",
