@@ -98,6 +98,7 @@ describe("desktop app in Simplified Chinese", { timeout: 240_000 }, () => {
     // Lower down: the cost panel and the by-day table, days as zh-CN writes them.
     await wd.execute('document.querySelector("[data-testid=cost-panel]").scrollIntoView()');
     await wd.waitBody(/\d{4}年\d{1,2}月\d{1,2}日/);
+    assert.match(await (await wd.css('[data-testid="cost-panel"] h2')).text(), /^费用 US\$\d+\.\d+/);
     shot("usage-cost");
     await (await wd.css('[data-testid="open-quota-sources"]')).click();
     await wd.waitCss('[data-testid="quota-sources"]');
@@ -129,7 +130,7 @@ describe("desktop app in Simplified Chinese", { timeout: 240_000 }, () => {
     );
     await waitFor("the strategy notice in Chinese", async () =>
       (await (await wd.css('[role="status"]')).text()) === "relay-b 现在使用 round-robin（原为 priority）。", { timeout: 10_000 });
-    await wd.execute('document.querySelector("[role=status]").scrollIntoView()');
+    await wd.execute('document.querySelector("[role=status]").scrollIntoView({ block: "center" })');
     shot("configs-notice");
   });
 });
