@@ -132,5 +132,13 @@ describe("desktop app in Simplified Chinese", { timeout: 240_000 }, () => {
       (await (await wd.css('[role="status"]')).text()) === "relay-b 现在使用 round-robin（原为 priority）。", { timeout: 10_000 });
     await wd.execute('document.querySelector("[role=status]").scrollIntoView({ block: "center" })');
     shot("configs-notice");
+
+    // A failing relay: the Dashboard's upstream line in Chinese (core's error text as it is).
+    await env.mockB.fail(503);
+    assert.notEqual((await env.codexRequest("失败一次")).status, 200);
+    await env.mockB.fail(null);
+    await open("dashboard");
+    await wd.waitBody(/最近错误（HTTP 503）：/, { timeout: 15_000 });
+    shot("dashboard-error");
   });
 });
