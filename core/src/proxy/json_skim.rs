@@ -55,7 +55,8 @@ pub fn members<'a>(json: &'a [u8], mut each: impl FnMut(&'a [u8], &'a [u8])) -> 
 /// A raw key's text: its bytes, unless it carries an escape (rare), which
 /// is then decoded (to nothing when it is not a valid one).
 pub fn key(raw: &[u8]) -> Cow<'_, [u8]> {
-    if memchr::memchr(b'\\', raw).is_none() {
+    // Keys are short: a plain scan, not memchr (whose setup costs more).
+    if !raw.contains(&b'\\') {
         return Cow::Borrowed(raw);
     }
     let quoted = [b"\"".as_slice(), raw, b"\""].concat();
@@ -125,12 +126,27 @@ fn skip_string(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// The bytes [`skip_container`] stops at: quotes and brackets.
+static STRUCTURAL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'"' as usize] = true;
+    table[b'{' as usize] = true;
+    table[b'}' as usize] = true;
+    table[b'[' as usize] = true;
+    table[b']' as usize] = true;
+    table
+};
+
 /// `b[i]` is `{` or `[`; returns the index just past its matching bracket.
 fn skip_container(b: &[u8], i: usize) -> Option<usize> {
     let mut stack: u64 = 0; // one bit per open container: 1 = object
     let mut depth = 0u32;
     let mut j = i;
     loop {
+        // Step over ordinary bytes in a tight loop.
+        while j < b.len() && !STRUCTURAL[usize::from(b[j])] {
+            j += 1;
+        }
         match *b.get(j)? {
             b'"' => {
                 j = skip_string(b, j)?;
