@@ -94,6 +94,7 @@ pub mod supervisor;
 pub mod switch;
 pub mod tasks;
 pub mod tempfiles;
+pub mod undo;
 pub mod usage;
 pub mod watch;
 

@@ -177,3 +177,41 @@ fn original_codex_helper_config_toml_is_planned_asked_and_imported() {
     assert_eq!(ups[1]["base_url"], "https://env.example/v1");
     assert_eq!(fs::read_to_string(&toml_path).unwrap(), toml, "the original's file is only read");
 }
+
+#[test]
+fn config_undo_for_one_service_keeps_the_other_services_later_changes() {
+    let home = TestHome::new();
+    let dir = home.dir.path().join(".cc-switch");
+    fs::create_dir_all(&dir).unwrap();
+    make_db(&dir.join("cc-switch.db"));
+    // Something there before, so the import is a kept change.
+    let out = ch(home.dir.path())
+        .args(["config", "add", "mine", "--base-url", "https://mine.example.com", "--auth-token", "sk-mine-0000", "--codex"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(ch(home.dir.path()).args(["import", "cc-switch", "--yes"]).output().unwrap().status.success());
+    let out = ch(home.dir.path())
+        .args(["config", "add", "later", "--base-url", "https://later.example.com", "--auth-token", "sk-later-1111", "--codex"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+
+    let out = ch(home.dir.path()).args(["config", "undo", "--claude"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Claude Code's part of") && text.contains("- claude/Packy"), "{text}");
+    let config: Value = serde_json::from_str(&fs::read_to_string(home.paths.config_file()).unwrap()).unwrap();
+    assert_eq!(config["claude"]["configs"], json!({}), "the import's Claude configs are gone");
+    let codex: Vec<&String> = config["codex"]["configs"].as_object().unwrap().keys().collect();
+    assert_eq!(codex, ["mine", "Yes-Relay", "later"], "Codex's changes, the import's and the later one, stay");
+
+    let out = ch(home.dir.path()).args(["config", "undo", "--claude"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to undo"));
+    // Codex still walks back, one change at a time.
+    assert!(ch(home.dir.path()).args(["config", "undo", "--codex"]).output().unwrap().status.success());
+    let config: Value = serde_json::from_str(&fs::read_to_string(home.paths.config_file()).unwrap()).unwrap();
+    let codex: Vec<&String> = config["codex"]["configs"].as_object().unwrap().keys().collect();
+    assert_eq!(codex, ["mine", "Yes-Relay"]);
+}
