@@ -10,51 +10,13 @@ use serde_json::{json, Value};
 
 use crate::util::ch;
 
-/// cc-switch's `providers` table, as its schema creates it.
-const PROVIDERS_TABLE: &str = "CREATE TABLE IF NOT EXISTS providers (
-    id TEXT NOT NULL, app_type TEXT NOT NULL, name TEXT NOT NULL, settings_config TEXT NOT NULL,
-    website_url TEXT, category TEXT, created_at INTEGER, sort_index INTEGER, notes TEXT, icon TEXT,
-    icon_color TEXT, meta TEXT NOT NULL DEFAULT '{}', is_current BOOLEAN NOT NULL DEFAULT 0,
-    in_failover_queue BOOLEAN NOT NULL DEFAULT 0, PRIMARY KEY (id, app_type))";
+/// cc-switch's `providers` table as its schema creates it, with Claude,
+/// Codex and Gemini providers (the GUI test builds its store from the same file).
+const CC_SWITCH_SQL: &str = include_str!("../../../tests/fixtures/cc-switch.sql");
 
 fn make_db(path: &std::path::Path) {
     let conn = rusqlite::Connection::open(path).unwrap();
-    conn.execute(PROVIDERS_TABLE, []).unwrap();
-    let rows: [(&str, &str, &str, Value, i64, bool); 5] = [
-        (
-            "p2",
-            "claude",
-            "Backup Relay",
-            json!({"env": {"ANTHROPIC_BASE_URL": "https://backup.example.com", "ANTHROPIC_API_KEY": "sk-ant-backupkey9999"}}),
-            2,
-            false,
-        ),
-        (
-            "p1",
-            "claude",
-            "Packy",
-            json!({"env": {"ANTHROPIC_BASE_URL": "https://api.packy.example", "ANTHROPIC_AUTH_TOKEN": "sk-packysecret1234"}}),
-            1,
-            true,
-        ),
-        ("official", "claude", "Claude Official", json!({"env": {}}), 0, false),
-        (
-            "c1",
-            "codex",
-            "Yes Relay",
-            json!({"auth": {"OPENAI_API_KEY": "cr-yessecret5678"}, "config": "model_provider = \"yes\"\nmodel = \"gpt-5\"\n[model_providers.yes]\nname = \"yes\"\nbase_url = \"https://co.yes.example/v1\"\nwire_api = \"responses\"\n"}),
-            0,
-            true,
-        ),
-        ("g1", "gemini", "Gemini", json!({"env": {"GEMINI_API_KEY": "x"}}), 0, true),
-    ];
-    for (id, app, name, settings, sort, current) in rows {
-        conn.execute(
-            "INSERT INTO providers (id, app_type, name, settings_config, sort_index, is_current, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)",
-            rusqlite::params![id, app, name, settings.to_string(), sort, current],
-        )
-        .unwrap();
-    }
+    conn.execute_batch(CC_SWITCH_SQL).unwrap();
 }
 
 #[test]

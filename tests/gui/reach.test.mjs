@@ -1,0 +1,167 @@
+// Taking a setup over, in the real app: a fresh home with no config and a
+// cc-switch store made from cc-switch's own schema (tests/fixtures/
+// cc-switch.sql, the store the CLI tests import too). The Dashboard offers
+// the migration (first run); the Settings card shows the plan with keys
+// masked and what it cannot map, imports on confirm, and the Configs
+// screen shows the relays; then export with keys (0600), undo, and a
+// backup import's diff put them back. Screenshots: artifacts/reach-*.png.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+
+import { GuiEnv, artifactsDir, repoRoot } from "./env.mjs";
+import { waitFor } from "./webdriver.mjs";
+
+describe("migration, backup and undo in the window", { timeout: 300_000 }, () => {
+  const env = new GuiEnv();
+  /** @type {import("./webdriver.mjs").Session} */
+  let wd;
+  let shots = 0;
+  process.once("exit", () => env.killAll());
+  const shot = (name) => env.screenShot(path.join(artifactsDir, `reach-${String(++shots).padStart(2, "0")}-${name}.png`));
+  const configFile = () => path.join(env.home, ".codex-helper/config.json");
+
+  async function open(screen) {
+    await (await wd.waitCss(`button[data-screen="${screen}"]`)).click();
+    await wd.waitCss(`main[data-screen-shown="${screen}"]`);
+  }
+  async function scrollTo(selector) {
+    await wd.execute("document.querySelector(arguments[0]).scrollIntoView({ block: 'start' })", [selector]);
+  }
+  const text = async (selector) => (await wd.waitCss(selector)).text();
+
+  // Each flow needs the one before (the store imported, then undone...).
+  let broken = false;
+  function flow(name, fn) {
+    it(name, { timeout: 90_000 }, async (t) => {
+      if (broken) return t.skip("an earlier flow failed");
+      try {
+        await fn();
+      } catch (err) {
+        broken = true;
+        shot(`FAILED-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)}`);
+        fs.writeFileSync(path.join(artifactsDir, "reach-FAILED.html"), await wd.source().catch(() => ""));
+        throw err;
+      }
+    });
+  }
+
+  before(async () => {
+    await env.start();
+    // No relay for either service (a config.json with empty sections, so
+    // the import is a kept change that Undo can take back).
+    fs.writeFileSync(configFile(), JSON.stringify({ version: 1, codex: { active: null, configs: {} }, claude: { active: null, configs: {} }, default_service: null }, null, 2) + "\n", { mode: 0o600 });
+    fs.rmSync(path.join(env.home, ".codex-helper/usage_providers.json"));
+    const dir = path.join(env.home, ".cc-switch");
+    fs.mkdirSync(dir, { recursive: true });
+    const sql = fs.readFileSync(path.join(repoRoot, "tests/fixtures/cc-switch.sql"), "utf8");
+    const r = spawnSync("sqlite3", [path.join(dir, "cc-switch.db")], { input: sql, encoding: "utf8" });
+    assert.equal(r.status, 0, `sqlite3: ${r.stderr}`);
+    wd = await env.launchApp();
+  });
+
+  after(async () => {
+    await env.stop();
+  });
+
+  flow("the first run offers the cc-switch store and the form", async () => {
+    await wd.waitCss('main[data-screen-shown="dashboard"]', { timeout: 30_000 });
+    const offer = await text('[data-testid="first-cc-switch"]');
+    assert.match(offer, /Migrate from cc-switch \(~\/\.cc-switch\/cc-switch\.db\)/);
+    await wd.waitCss('[data-testid="first-form"]');
+    await new Promise((r) => setTimeout(r, 800));
+    shot("first-run");
+    // One click shows the plan there (not written yet).
+    await (await wd.css('[data-testid="first-cc-switch"]')).click();
+    await wd.waitCss('[data-testid="first-run"] [data-testid="plan"] [data-planned="Packy"]');
+    shot("first-run-plan");
+    assert.deepEqual(JSON.parse(fs.readFileSync(configFile(), "utf8")).claude.configs, {});
+  });
+
+  flow("imports from cc-switch: masked plan, confirm, relays on the Configs screen", async () => {
+    await open("settings");
+    const field = await wd.waitCss('input[name="cc-switch-path"]');
+    await waitFor("the default path filled in", async () => (await field.property("value")).endsWith(".cc-switch/cc-switch.db"), { timeout: 5000 });
+    await (await wd.css('[data-testid="plan-cc-switch"]')).click();
+    const plan = await wd.waitCss('[data-testid="card-cc-switch"] [data-testid="plan"]');
+    const shown = await plan.text();
+    assert.match(shown, /sk-…1234/, "the key is shown masked");
+    assert.ok(!shown.includes("packysecret") && !shown.includes("cr-yessecret"), "no key in clear");
+    assert.match(shown, /Yes-Relay/);
+    const skipped = await text('[data-testid="card-cc-switch"] [data-testid="skipped"]');
+    assert.match(skipped, /Claude Official.*official login cannot be proxied/s);
+    assert.match(skipped, /Gemini.*not gemini/s);
+    await scrollTo('[data-testid="card-cc-switch"]');
+    shot("cc-switch-plan");
+    await (await wd.css('[data-testid="confirm-cc-switch"]')).click();
+    await wd.waitCss('[data-testid="card-cc-switch"] .banner.ok');
+    const config = JSON.parse(fs.readFileSync(configFile(), "utf8"));
+    assert.deepEqual(Object.keys(config.claude.configs), ["Packy", "Backup-Relay"]);
+    assert.equal(config.claude.active, "Packy");
+    assert.equal(config.codex.configs["Yes-Relay"].upstreams[0].auth.auth_token, "cr-yessecret5678");
+    shot("cc-switch-imported");
+
+    await open("configs");
+    await wd.waitCss('[data-config="Yes-Relay"]');
+    await (await wd.waitText("Claude Code", "button")).click();
+    await wd.waitCss('[data-config="Packy"]');
+    await wd.waitCss('[data-config="Backup-Relay"]');
+    assert.ok(!(await wd.bodyText()).includes("packysecret"));
+    shot("configs-imported");
+  });
+
+  const backupFile = () => path.join(env.home, "codex-helper-backup.json");
+
+  flow("exports a backup with keys (0600, and says so)", async () => {
+    await open("settings");
+    await scrollTo('[data-testid="card-export"]');
+    await (await wd.waitCss('[data-testid="card-export"] input[name="with-keys"]')).click();
+    await (await wd.css('[data-testid="export"]')).click();
+    const note = await text('[data-testid="keys-note"]');
+    assert.match(note, /0600/);
+    assert.equal(fs.statSync(backupFile()).mode & 0o777, 0o600);
+    const backup = JSON.parse(fs.readFileSync(backupFile(), "utf8"));
+    assert.equal(backup.with_keys, true);
+    assert.equal(backup.config.claude.configs.Packy.upstreams[0].auth.auth_token, "sk-packysecret1234");
+    shot("exported");
+  });
+
+  flow("undo shows what it restores, then takes the import back", async () => {
+    await scrollTo('[data-testid="card-undo"]');
+    await (await wd.waitCss('[data-testid="undo-preview"]')).click();
+    const step = await text('[data-testid="undo-step"]');
+    assert.match(step, /Restores config\.json/);
+    assert.match(step, /takes away: claude\/Packy/);
+    assert.match(step, /codex\/Yes-Relay/);
+    shot("undo-preview");
+    await (await wd.css('[data-testid="undo-do"]')).click();
+    await wd.waitCss('[data-testid="card-undo"] .banner.ok');
+    const config = JSON.parse(fs.readFileSync(configFile(), "utf8"));
+    assert.deepEqual([Object.keys(config.codex.configs), Object.keys(config.claude.configs)], [[], []]);
+  });
+
+  flow("a backup import validates, shows the diff, and merges", async () => {
+    await scrollTo('[data-testid="card-import"]');
+    // A file that is not a backup is refused before anything is written.
+    const field = await wd.waitCss('input[name="backup-import-path"]');
+    await field.clear();
+    await field.type(configFile());
+    await (await wd.css('[data-testid="check-backup"]')).click();
+    assert.match(await text('[data-testid="card-import"] .banner.error'), /not a codex-helper backup/);
+    await field.clear();
+    await field.type(backupFile());
+    await (await wd.css('[data-testid="check-backup"]')).click();
+    const diff = await text('[data-testid="diff"]');
+    assert.match(diff, /Configs · added: claude\/Packy/);
+    assert.match(diff, /Configs · added: codex\/Yes-Relay/);
+    shot("backup-diff");
+    await (await wd.css('[data-testid="apply-backup"]')).click();
+    await wd.waitCss('[data-testid="card-import"] .banner.ok');
+    const config = JSON.parse(fs.readFileSync(configFile(), "utf8"));
+    assert.equal(config.claude.configs.Packy.upstreams[0].auth.auth_token, "sk-packysecret1234");
+    assert.deepEqual(Object.keys(config.codex.configs), ["Yes-Relay"]);
+    shot("backup-merged");
+  });
+});
