@@ -105,7 +105,7 @@ describe("migration, backup and undo in the window", { timeout: 300_000 }, () =>
 
     await open("configs");
     await wd.waitCss('[data-config="Yes-Relay"]');
-    await (await wd.waitText("Claude Code", "button")).click();
+    await (await wd.waitCss('button[role="tab"]:nth-of-type(2)')).click();
     await wd.waitCss('[data-config="Packy"]');
     await wd.waitCss('[data-config="Backup-Relay"]');
     assert.ok(!(await wd.bodyText()).includes("packysecret"));
