@@ -133,15 +133,18 @@ pub fn undo(paths: &Paths, scope: Scope) -> Result<Option<UndoStep>, UndoError> 
                 after.normalize();
                 for ((version, content), keep) in rewritten(&versions, k, service, &after) {
                     let result = if keep {
-                        ConfigStore::bytes(&content, &version.path)
-                            .and_then(|b| fsutil::write_atomic(&version.path, &b, 0o600).map_err(|e| ConfigError::io(&version.path, e)))
+                        ConfigStore::bytes(&content, &version.path).and_then(|b| {
+                            fsutil::write_atomic(&version.path, &b, 0o600)
+                                .map_err(|e| ConfigError::io(&version.path, e))
+                        })
                     } else {
                         fs::remove_file(&version.path).map_err(|e| ConfigError::io(&version.path, e))
                     };
                     result?;
                 }
                 let mut done = step.clone();
-                done.remaining = list(&dir, Some(CONFIG)).map_err(|e| ConfigError::io(&dir, io::Error::other(e)))?.len();
+                done.remaining =
+                    list(&dir, Some(CONFIG)).map_err(|e| ConfigError::io(&dir, io::Error::other(e)))?.len();
                 Ok(done)
             })?;
         }

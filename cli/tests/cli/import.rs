@@ -148,13 +148,31 @@ fn config_undo_for_one_service_keeps_the_other_services_later_changes() {
     make_db(&dir.join("cc-switch.db"));
     // Something there before, so the import is a kept change.
     let out = ch(home.dir.path())
-        .args(["config", "add", "mine", "--base-url", "https://mine.example.com", "--auth-token", "sk-mine-0000", "--codex"])
+        .args([
+            "config",
+            "add",
+            "mine",
+            "--base-url",
+            "https://mine.example.com",
+            "--auth-token",
+            "sk-mine-0000",
+            "--codex",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(ch(home.dir.path()).args(["import", "cc-switch", "--yes"]).output().unwrap().status.success());
     let out = ch(home.dir.path())
-        .args(["config", "add", "later", "--base-url", "https://later.example.com", "--auth-token", "sk-later-1111", "--codex"])
+        .args([
+            "config",
+            "add",
+            "later",
+            "--base-url",
+            "https://later.example.com",
+            "--auth-token",
+            "sk-later-1111",
+            "--codex",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -162,7 +180,7 @@ fn config_undo_for_one_service_keeps_the_other_services_later_changes() {
     let out = ch(home.dir.path()).args(["config", "undo", "--claude"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("Claude Code's part of") && text.contains("- claude/Packy"), "{text}");
+    assert!(text.contains("Claude's part of") && text.contains("- claude/Packy"), "{text}");
     let config: Value = serde_json::from_str(&fs::read_to_string(home.paths.config_file()).unwrap()).unwrap();
     assert_eq!(config["claude"]["configs"], json!({}), "the import's Claude configs are gone");
     let codex: Vec<&String> = config["codex"]["configs"].as_object().unwrap().keys().collect();

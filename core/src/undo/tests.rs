@@ -9,7 +9,10 @@ fn add(paths: &Paths, service: Service, name: &str) {
         .update(|cfg| {
             let section = cfg.service_mut(service);
             let upstream = Upstream { base_url: format!("https://{name}.example.com"), ..Default::default() };
-            section.configs.insert(name.into(), NamedConfig { name: name.into(), upstreams: vec![upstream], ..Default::default() });
+            section.configs.insert(
+                name.into(),
+                NamedConfig { name: name.into(), upstreams: vec![upstream], ..Default::default() },
+            );
             section.active.get_or_insert_with(|| name.to_string());
             Ok(())
         })
