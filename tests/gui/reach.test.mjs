@@ -14,6 +14,9 @@ import { after, before, describe, it } from "node:test";
 import { GuiEnv, artifactsDir, repoRoot } from "./env.mjs";
 import { waitFor } from "./webdriver.mjs";
 
+const LOGIN_URL = "https://login-relay.example.com";
+const LOGIN_KEY = "sk-ant-login-secret-4321";
+
 describe("migration, backup and undo in the window", { timeout: 300_000 }, () => {
   const env = new GuiEnv();
   /** @type {import("./webdriver.mjs").Session} */
@@ -59,6 +62,9 @@ describe("migration, backup and undo in the window", { timeout: 300_000 }, () =>
     const sql = fs.readFileSync(path.join(repoRoot, "tests/fixtures/cc-switch.sql"), "utf8");
     const r = spawnSync("sqlite3", [path.join(dir, "cc-switch.db")], { input: sql, encoding: "utf8" });
     assert.equal(r.status, 0, `sqlite3: ${r.stderr}`);
+    // Claude Code's own login, which the first run offers to import.
+    fs.mkdirSync(path.join(env.home, ".claude"), { recursive: true });
+    fs.writeFileSync(path.join(env.home, ".claude/settings.json"), JSON.stringify({ env: { ANTHROPIC_BASE_URL: LOGIN_URL, ANTHROPIC_AUTH_TOKEN: LOGIN_KEY } }));
     wd = await env.launchApp();
   });
 
@@ -71,6 +77,9 @@ describe("migration, backup and undo in the window", { timeout: 300_000 }, () =>
     const offer = await text('[data-testid="first-cc-switch"]');
     assert.match(offer, /Migrate from cc-switch \(~\/\.cc-switch\/cc-switch\.db\)/);
     await wd.waitCss('[data-testid="first-form"]');
+    const login = await text('[data-testid="first-login-claude"]');
+    assert.match(login, /Import the Claude login \(https:\/\/login-relay\.example\.com, key sk-…4321\)/);
+    assert.ok(!login.includes(LOGIN_KEY), "the login's key is masked");
     await new Promise((r) => setTimeout(r, 800));
     shot("first-run");
     // One click shows the plan there (not written yet).
@@ -163,5 +172,18 @@ describe("migration, backup and undo in the window", { timeout: 300_000 }, () =>
     assert.equal(config.claude.configs.Packy.upstreams[0].auth.auth_token, "sk-packysecret1234");
     assert.deepEqual(Object.keys(config.codex.configs), ["Yes-Relay"]);
     shot("backup-merged");
+  });
+
+  flow("with no config again, the first run imports the Claude login in one click", async () => {
+    fs.writeFileSync(configFile(), JSON.stringify({ version: 1, codex: { active: null, configs: {} }, claude: { active: null, configs: {} }, default_service: null }) + "\n", { mode: 0o600 });
+    await open("dashboard");
+    await (await wd.waitCss('[data-testid="first-login-claude"]')).click();
+    assert.match(await text('.banner.ok'), /Imported Claude config .* \(now active\)/);
+    const config = JSON.parse(fs.readFileSync(configFile(), "utf8"));
+    const active = config.claude.configs[config.claude.active];
+    assert.equal(active.upstreams[0].base_url, LOGIN_URL);
+    assert.equal(active.upstreams[0].auth.auth_token, LOGIN_KEY);
+    await waitFor("the offers gone", async () => (await wd.cssAll('[data-testid="first-run"]')).length === 0, { timeout: 5000 });
+    shot("first-run-login-imported");
   });
 });
