@@ -83,9 +83,11 @@ pub fn preview(paths: &Paths, scope: Scope) -> Result<Option<UndoStep>, UndoErro
             let Some(newest) = versions.first() else { return Ok(None) };
             let remaining = versions.iter().filter(|v| v.file == newest.file).count() - 1;
             let mut step = step(&dir, newest, None, remaining);
+            // A current file that does not parse is no reason to refuse
+            // the undo that replaces it: it is then just not described.
             if newest.file == CONFIG {
-                if let Some(old) = parse(newest) {
-                    describe(&mut step, &current(paths)?, &old, None);
+                if let (Some(old), Ok(now)) = (parse(newest), current(paths)) {
+                    describe(&mut step, &now, &old, None);
                 }
             }
             Ok(Some(step))

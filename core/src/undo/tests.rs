@@ -90,3 +90,17 @@ fn the_preview_names_the_newest_change_of_any_file_and_what_it_brings_back() {
     assert_eq!(shown.file, "config.json");
     assert_eq!(ConfigStore::new(&paths).load().unwrap().codex.active.as_deref(), Some("a"));
 }
+
+#[test]
+fn a_broken_config_json_is_still_undone_whole() {
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths::with_home(home.path());
+    add(&paths, Service::Codex, "a");
+    add(&paths, Service::Codex, "b");
+    let kept = fs::read(&history::versions(&paths.helper_dir(), Some(CONFIG)).unwrap()[0].path).unwrap();
+    fs::write(paths.config_file(), b"{ broken").unwrap();
+    let step = undo(&paths, Scope::Config).unwrap().expect("the kept version comes back");
+    assert_eq!(step.file, "config.json");
+    assert_eq!(fs::read(paths.config_file()).unwrap(), kept);
+    assert_eq!(names(&paths, Service::Codex), ["a"]);
+}
