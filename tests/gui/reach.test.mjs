@@ -62,6 +62,8 @@ describe("migration, backup and undo in the window", { timeout: 300_000 }, () =>
     const sql = fs.readFileSync(path.join(repoRoot, "tests/fixtures/cc-switch.sql"), "utf8");
     const r = spawnSync("sqlite3", [path.join(dir, "cc-switch.db")], { input: sql, encoding: "utf8" });
     assert.equal(r.status, 0, `sqlite3: ${r.stderr}`);
+    // The original codex-helper's config (version 5, as its later releases write it).
+    fs.writeFileSync(path.join(env.home, ".codex-helper/config.toml"), 'version = 5\n[codex.providers.relay]\nbase_url = "https://relay.example/v1"\nauth_token = "sk-relaysecret4321"\n[codex.routing]\nentry = "main"\n[codex.routing.routes.main]\nchildren = ["relay"]\n');
     // Claude Code's own login, which the first run offers to import.
     fs.mkdirSync(path.join(env.home, ".claude"), { recursive: true });
     fs.writeFileSync(path.join(env.home, ".claude/settings.json"), JSON.stringify({ env: { ANTHROPIC_BASE_URL: LOGIN_URL, ANTHROPIC_AUTH_TOKEN: LOGIN_KEY } }));
@@ -77,6 +79,7 @@ describe("migration, backup and undo in the window", { timeout: 300_000 }, () =>
     const offer = await text('[data-testid="first-cc-switch"]');
     assert.match(offer, /Migrate from cc-switch \(~\/\.cc-switch\/cc-switch\.db\)/);
     await wd.waitCss('[data-testid="first-form"]');
+    assert.match(await text('[data-testid="first-codex-helper"]'), /Migrate from codex-helper \(~\/\.codex-helper\/config\.toml\)/);
     const login = await text('[data-testid="first-login-claude"]');
     assert.match(login, /Import the Claude login \(https:\/\/login-relay\.example\.com, key sk-…4321\)/);
     assert.ok(!login.includes(LOGIN_KEY), "the login's key is masked");
@@ -119,6 +122,20 @@ describe("migration, backup and undo in the window", { timeout: 300_000 }, () =>
     await wd.waitCss('[data-config="Backup-Relay"]');
     assert.ok(!(await wd.bodyText()).includes("packysecret"));
     shot("configs-imported");
+  });
+
+  flow("plans an import from the original codex-helper (keys masked)", async () => {
+    await open("settings");
+    await scrollTo('[data-testid="card-codex-helper"]');
+    await (await wd.waitCss('[data-testid="plan-codex-helper"]')).click();
+    const plan = await text('[data-testid="card-codex-helper"] [data-testid="plan"]');
+    assert.match(plan, /toml v5/);
+    assert.match(plan, /main-route/);
+    assert.match(plan, /sk-…4321/);
+    assert.ok(!plan.includes("relaysecret"));
+    shot("codex-helper-plan");
+    await (await wd.waitText("Cancel", "button")).click();
+    await waitFor("the plan closed", async () => (await wd.cssAll('[data-testid="card-codex-helper"] [data-testid="plan"]')).length === 0, { timeout: 5000 });
   });
 
   const backupFile = () => path.join(env.home, "codex-helper-backup.json");
