@@ -25,7 +25,7 @@ apt_app=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg
   libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libssl-dev file)
 # Running the app headless in tests: a virtual display, a session bus (tray
 # and notifications), a notification server, screenshots, the webview driver.
-apt_gui=(xvfb xdotool imagemagick dbus dbus-x11 at-spi2-core libnotify-bin dunst webkit2gtk-driver libglib2.0-bin)
+apt_gui=(xvfb sqlite3 xdotool imagemagick dbus dbus-x11 at-spi2-core libnotify-bin dunst webkit2gtk-driver libglib2.0-bin)
 
 wanted=("${apt_build[@]}")
 if [ "$mode" != build ]; then wanted+=("${apt_app[@]}"); fi

@@ -68,6 +68,7 @@ pub mod control;
 pub mod cost;
 pub mod doctor;
 pub mod filter;
+pub mod first_run;
 pub mod fsutil;
 pub mod header_names;
 pub mod history;
@@ -94,6 +95,7 @@ pub mod supervisor;
 pub mod switch;
 pub mod tasks;
 pub mod tempfiles;
+pub mod undo;
 pub mod usage;
 pub mod watch;
 

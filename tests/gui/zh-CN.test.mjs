@@ -73,6 +73,13 @@ describe("desktop app in Simplified Chinese", { timeout: 240_000 }, () => {
       n += 1;
       env.screenShot(path.join(artifactsDir, `zh-${String(n).padStart(2, "0")}-${screen}-zh-CN.png`));
     }
+    // The migration, backup and undo cards (Settings is the screen shown).
+    await wd.execute("document.querySelector('[data-testid=card-cc-switch]').scrollIntoView({ block: 'start' })");
+    assert.match(await (await wd.css('[data-testid="card-cc-switch"] h2')).text(), /从 cc-switch 导入/);
+    await (await wd.css('[data-testid="undo-preview"]')).click();
+    await wd.waitCss('[data-testid="card-undo"] .banner');
+    await new Promise((r) => setTimeout(r, 500));
+    env.screenShot(path.join(artifactsDir, `zh-${String(n + 1).padStart(2, "0")}-settings-reach-zh-CN.png`));
     // The Settings screen offers the language, showing the one in effect.
     const options = await wd.execute('return [...document.querySelectorAll("select[name=language] option")].map((o) => o.textContent)');
     assert.deepEqual(options, ["跟随系统", "English", "简体中文"]);

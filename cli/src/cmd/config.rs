@@ -21,7 +21,7 @@ use crate::output::{print_json, shown};
 pub fn run(command: ConfigCommand) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env()?;
     match command {
-        ConfigCommand::Undo(_) => undo(&paths),
+        ConfigCommand::Undo(args) => undo(&paths, args),
         ConfigCommand::List(args) => list(&paths, args),
         ConfigCommand::Add(args) => add(&paths, args),
         ConfigCommand::SetActive(args) => set_active(&paths, args),
@@ -307,22 +307,47 @@ fn strategy(paths: &Paths, args: ConfigStrategyArgs) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-/// `ch config undo`: the newest kept version of config.json back in place.
-fn undo(paths: &Paths) -> anyhow::Result<ExitCode> {
-    match codex_helper_core::history::undo(&paths.helper_dir(), Some("config.json"))? {
+/// `ch config undo [--codex|--claude]`: the newest kept version of
+/// config.json back in place, or only that service's last change
+/// (core's `undo` keeps the other service's changes).
+fn undo(paths: &Paths, args: crate::args::ServiceArgs) -> anyhow::Result<ExitCode> {
+    use codex_helper_core::undo::{self, Scope};
+    let scope = match (args.codex, args.claude) {
+        (true, _) => Scope::Service(Service::Codex),
+        (_, true) => Scope::Service(Service::Claude),
+        _ => Scope::Config,
+    };
+    match undo::undo(paths, scope)? {
         Some(r) => {
+            let part = r.service.map_or_else(String::new, |s| format!("{}'s part of ", s.display_name()));
             outln!(
-                "restored {} as it was before its change at {} ({} older version(s) kept)",
+                "restored {part}{} as it was before its change at {} ({} older version(s) kept)",
                 r.path.display(),
                 r.replaced_at,
                 r.remaining
             );
+            for (sign, list) in [("+", &r.configs.added), ("~", &r.configs.changed), ("-", &r.configs.removed)] {
+                for name in list {
+                    outln!("  {sign} {name}");
+                }
+            }
+            for a in &r.active {
+                outln!("  active {a}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         None => anyhow::bail!(
-            "nothing to undo: no earlier version of {} is kept under {}",
+            "nothing to undo: no earlier version of {}{} is kept under {}",
+            scope_name(scope),
             paths.config_file().display(),
             paths.helper_dir().join("history").display()
         ),
+    }
+}
+
+fn scope_name(scope: codex_helper_core::undo::Scope) -> String {
+    match scope {
+        codex_helper_core::undo::Scope::Service(s) => format!("{}'s part of ", s.display_name()),
+        _ => String::new(),
     }
 }

@@ -9,5 +9,6 @@ import { filters } from "./filters";
 import { configs } from "./configs";
 import { quotaSources } from "./quotaSources";
 import { validate } from "./validate";
+import { reach } from "./reach";
 
-export const en = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters, ...configs, ...quotaSources, ...validate };
+export const en = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters, ...configs, ...quotaSources, ...validate, ...reach };

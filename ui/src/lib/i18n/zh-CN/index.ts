@@ -10,5 +10,6 @@ import { filters } from "./filters";
 import { configs } from "./configs";
 import { quotaSources } from "./quotaSources";
 import { validate } from "./validate";
+import { reach } from "./reach";
 
-export const zhCN: Messages<typeof English> = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters, ...configs, ...quotaSources, ...validate };
+export const zhCN: Messages<typeof English> = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters, ...configs, ...quotaSources, ...validate, ...reach };
