@@ -99,6 +99,7 @@ pub fn run() -> ExitCode {
         if let Err(err) = tray::create(move |action| on_tray.on_tray(action)) {
             tracing::error!(%err, "cannot put the icon in the tray");
         }
+        crate::first_run::offer_autostart(agent.paths());
     } else {
         tracing::warn!("no display: serving without tray or window (Ctrl-C or SIGTERM quits)");
     }
