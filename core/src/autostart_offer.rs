@@ -158,7 +158,8 @@ mod tests {
         let entry = std::fs::read_to_string(autostart::entry_file(&paths)).unwrap();
         assert!(entry.contains("Exec=\"/usr/bin/codex-helper-app\""), "{entry}");
         assert_eq!(state(&paths).unwrap(), OfferState { offered_at_ms: offered, answer: Some(Answer::Accepted) });
-        let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(state_file(&paths)).unwrap().permissions());
+        let mode =
+            std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(state_file(&paths)).unwrap().permissions());
         assert_eq!(mode & 0o777, 0o600);
     }
 
