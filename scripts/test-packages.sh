@@ -103,7 +103,7 @@ for pkgroot in "$debroot" "$rpmroot"; do
 done
 
 # 3. The installed app, started the way the desktop entry starts it.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
 start_app() {
   local name=$1 pkgroot=$2 home=$scratch/home-$1
   mkdir -p "$home/.codex-helper" "$home/.codex" "$scratch/run-$name"
