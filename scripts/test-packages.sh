@@ -192,6 +192,9 @@ fi
 
 if [ "$failed" = 0 ]; then
   say "ok: $deb and $rpm in $((SECONDS - start)) s"
+  # The debug packages are 640 MB and only this test's: gone once they
+  # passed (kept after a failure, to look at).
+  [ "$profile" = debug ] && rm -f "$deb" "$rpm"
 else
   say "failed after $((SECONDS - start)) s"
 fi
