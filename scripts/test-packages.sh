@@ -191,7 +191,7 @@ else
 fi
 
 if [ "$failed" = 0 ]; then
-  say "ok: $deb and $rpm in $((SECONDS - start)) s"
+  say "ok: ${deb##*/} and ${rpm##*/} in $((SECONDS - start)) s"
   # The debug packages are 640 MB and only this test's: gone once they
   # passed (kept after a failure, to look at).
   [ "$profile" = debug ] && rm -f "$deb" "$rpm"
