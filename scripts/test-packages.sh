@@ -192,9 +192,9 @@ fi
 
 if [ "$failed" = 0 ]; then
   say "ok: ${deb##*/} and ${rpm##*/} in $((SECONDS - start)) s"
-  # The debug packages are 640 MB and only this test's: gone once they
-  # passed (kept after a failure, to look at).
-  [ "$profile" = debug ] && rm -f "$deb" "$rpm"
+  # The debug packages and the bundler's staging trees (1.5 GB) are only
+  # this test's: gone once they passed (kept after a failure, to look at).
+  [ "$profile" = debug ] && rm -rf "$bin/bundle"
 else
   say "failed after $((SECONDS - start)) s"
 fi
