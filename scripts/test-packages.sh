@@ -192,7 +192,7 @@ fi
 
 if [ "$failed" = 0 ]; then
   say "ok: ${deb##*/} and ${rpm##*/} in $((SECONDS - start)) s"
-  # The debug packages and the bundler's staging trees (1.5 GB) are only
+  # The debug packages and the bundler's staging trees (about 600 MB) are only
   # this test's: gone once they passed (kept after a failure, to look at).
   [ "$profile" = debug ] && rm -rf "$bin/bundle"
 else
