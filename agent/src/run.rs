@@ -48,6 +48,9 @@ pub fn run() -> ExitCode {
         Ok(p) => p,
         Err(err) => return fail(err),
     };
+    // Before anything can go wrong in words (the "cannot start" note).
+    let language = Settings::load(&paths).map(|s| s.language).unwrap_or_default();
+    codex_helper_core::i18n::set_lang(codex_helper_core::i18n::Lang::current(language));
     let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(err) => return fail(err),
@@ -77,7 +80,10 @@ pub fn run() -> ExitCode {
         Ok(agent) => agent,
         Err(err) => {
             // Started from a menu, there is no terminal to print to.
-            crate::notify::show_and_wait(&crate::notify::Note::problem(format!("codex-helper cannot start: {err}")));
+            crate::notify::show_and_wait(&crate::notify::Note::problem(codex_helper_core::t!(
+                "notify-cannot-start",
+                error = err.to_string()
+            )));
             return fail(err);
         }
     };
