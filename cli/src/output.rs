@@ -83,3 +83,15 @@ impl Write for ScrubbedStderr {
         std::io::stderr().flush()
     }
 }
+
+/// A service's or the app's level in words (`--json` keeps the English
+/// word, the same as the tray icon's rule).
+pub fn level_word(level: codex_helper_core::report::Level) -> String {
+    use codex_helper_core::report::Level;
+    match level {
+        Level::Off => codex_helper_core::t!("level-off"),
+        Level::Serving => codex_helper_core::t!("level-serving"),
+        Level::Degraded => codex_helper_core::t!("level-degraded"),
+        Level::Down => codex_helper_core::t!("level-down"),
+    }
+}

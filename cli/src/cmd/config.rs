@@ -54,7 +54,7 @@ pub(super) fn model_map_note<'a>(sep: &str, map: impl IntoIterator<Item = (&'a S
     if pairs.is_empty() {
         return String::new();
     }
-    format!("{sep}models {}", pairs.join(", "))
+    format!("{sep}{}", codex_helper_core::t!("cli-note-models", pairs = pairs.join(", ")))
 }
 
 /// `headers X-Title: My app, x-api-token: ****` after `sep` (values
@@ -65,7 +65,7 @@ pub(super) fn headers_note<'a>(sep: &str, headers: impl IntoIterator<Item = (&'a
     if pairs.is_empty() {
         return String::new();
     }
-    format!("{sep}headers {}", pairs.join(", "))
+    format!("{sep}{}", codex_helper_core::t!("cli-note-headers", pairs = pairs.join(", ")))
 }
 
 /// `max_concurrent 4` after `sep`; nothing without a cap.

@@ -22,3 +22,13 @@ quota-window-used-of = { $name } { $used } of { $limit }{ $unit } used ({ $left 
 quota-window-used-no-limit = { $name } { $used }{ $unit } used (no limit)
 quota-window-resets-in = , resets in { $span }
 quota-window-reset-since = , reset since
+
+# The state of a service or of the whole app (`ch status`, the tray); the
+# `--json` keeps the English word.
+level-off = off
+level-serving = serving
+level-degraded = degraded
+level-down = down
+# Who runs a proxy.
+owner-app = desktop app
+owner-cli = CLI

@@ -18,3 +18,12 @@ quota-window-used-of = { $name } 已用 { $used } / { $limit }{ $unit }（剩余
 quota-window-used-no-limit = { $name } 已用 { $used }{ $unit }（无上限）
 quota-window-resets-in = ，{ $span } 后重置
 quota-window-reset-since = ，已重置
+
+# 服务或整个应用的状态（`ch status`、托盘）；`--json` 仍用英文词。
+level-off = 未运行
+level-serving = 服务中
+level-degraded = 降级
+level-down = 不可用
+# 谁在运行代理。
+owner-app = 桌面应用
+owner-cli = CLI
