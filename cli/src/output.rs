@@ -95,3 +95,20 @@ pub fn level_word(level: codex_helper_core::report::Level) -> String {
         Level::Down => codex_helper_core::t!("level-down"),
     }
 }
+
+/// How many terminal columns `s` takes: CJK characters (and full-width
+/// forms) take two, so tables of Chinese headings still line up.
+pub fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}
