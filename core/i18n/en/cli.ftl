@@ -207,3 +207,29 @@ cli-test-none-all = no { $service } upstreams in any config to test; add one: ch
 # ch logs
 cli-logs-none = no requests logged yet ({ $file } does not exist)
 cli-logs-bad-line = { $place }: a line is not a log record ({ $error }), skipped: { $excerpt }
+# ch serve, bare ch
+cli-serve-cannot-listen = cannot listen on { $addr }
+cli-serve-pointed = codex-helper: { $client } now points at the proxy ({ $file }); Ctrl+C puts it back
+cli-serve-adopted = codex-helper: a previous run (pid { $pid }) ended without putting { $client } back; this run will
+cli-serve-restored = codex-helper: { $client } settings restored ({ $file })
+cli-serve-restore-failed = codex-helper: could not restore { $client } settings: { $error }; run `ch switch off{ $flag }`
+cli-serve-stopping = codex-helper: stopping (waiting up to { $seconds } s for responses in flight)…
+cli-serve-still-streaming = codex-helper: some responses were still streaming; closing them
+cli-serve-config = config `{ $config }` ({ $count ->
+        [one] { $count } upstream
+       *[other] { $count } upstreams
+    })
+cli-serve-no-config = no active config yet: add a `{ $service }` config with upstreams to { $file } (it is picked up without a restart)
+cli-serve-listening = codex-helper: { $service } proxy listening on http://{ $addr } → { $serving }
+cli-serve-loop = upstream { $url } points at this proxy itself and will be skipped; fix its base_url in ~/.codex-helper/config.json
+cli-serve-taken-by-helper = { $addr } is already served by codex-helper ({ $service } proxy run by the { $owner }, pid { $pid }); use that one, stop it, or pick another port with --port N
+cli-serve-busy = cannot listen on { $addr }: the port is in use by another program; stop it or pick another port with --port N (the { $service } default is { $port })
+cli-oneshot-owner-app = the desktop app
+cli-oneshot-owner-ch = another ch
+cli-oneshot-reusing = codex-helper: 127.0.0.1:{ $port } is already served by { $owner } (pid { $pid }); reusing it. { $client } now points at it.
+cli-oneshot-reusing-already = codex-helper: 127.0.0.1:{ $port } is already served by { $owner } (pid { $pid }); reusing it. { $client } already points at it.
+cli-oneshot-other-service = 127.0.0.1:{ $port } is served by codex-helper for { $other } (pid { $pid }); pick another port for { $service } with --port N
+cli-oneshot-imported = codex-helper: imported config `{ $config }` from { $source }: { $url } (key { $key })
+cli-oneshot-key-none = none
+cli-oneshot-nothing-to-import = codex-helper: no config yet and nothing to import: { $error }
+cli-oneshot-cannot-point = codex-helper: warning: could not point { $client } at the proxy: { $error }

@@ -198,3 +198,26 @@ cli-test-none-all = 所有配置中都没有可测试的 { $service } 上游；�
 # ch logs
 cli-logs-none = 还没有记录任何请求（{ $file } 不存在）
 cli-logs-bad-line = { $place }：有一行不是日志记录（{ $error }），已跳过：{ $excerpt }
+# ch serve、不带子命令的 ch
+cli-serve-cannot-listen = 无法在 { $addr } 上监听
+cli-serve-pointed = codex-helper：{ $client } 现在指向代理（{ $file }）；按 Ctrl+C 会恢复
+cli-serve-adopted = codex-helper：上一次运行（pid { $pid }）结束时没有恢复 { $client }；这次运行会恢复它
+cli-serve-restored = codex-helper：{ $client } 的设置已恢复（{ $file }）
+cli-serve-restore-failed = codex-helper：无法恢复 { $client } 的设置：{ $error }；请运行 `ch switch off{ $flag }`
+cli-serve-stopping = codex-helper：正在停止（最多等待 { $seconds } 秒，让进行中的响应完成）…
+cli-serve-still-streaming = codex-helper：仍有响应在流式传输；正在关闭
+cli-serve-config = 配置 `{ $config }`（{ $count } 个上游）
+cli-serve-no-config = 还没有当前配置：在 { $file } 中添加带上游的 `{ $service }` 配置（无需重启即可生效）
+cli-serve-listening = codex-helper：{ $service } 代理正在监听 http://{ $addr } → { $serving }
+cli-serve-loop = 上游 { $url } 指向这个代理自身，将被跳过；请在 ~/.codex-helper/config.json 中修正它的 base_url
+cli-serve-taken-by-helper = { $addr } 已由 codex-helper 提供服务（{ $owner } 运行的 { $service } 代理，pid { $pid }）；请使用它、停止它，或用 --port N 换一个端口
+cli-serve-busy = 无法在 { $addr } 上监听：端口被其他程序占用；请停止它，或用 --port N 换一个端口（{ $service } 默认端口为 { $port }）
+cli-oneshot-owner-app = 桌面应用
+cli-oneshot-owner-ch = 另一个 ch
+cli-oneshot-reusing = codex-helper：127.0.0.1:{ $port } 已由{ $owner }提供服务（pid { $pid }）；直接复用。{ $client } 现在指向它。
+cli-oneshot-reusing-already = codex-helper：127.0.0.1:{ $port } 已由{ $owner }提供服务（pid { $pid }）；直接复用。{ $client } 已经指向它。
+cli-oneshot-other-service = 127.0.0.1:{ $port } 由 codex-helper 为 { $other } 提供服务（pid { $pid }）；请用 --port N 为 { $service } 换一个端口
+cli-oneshot-imported = codex-helper：已从 { $source } 导入配置 `{ $config }`：{ $url }（密钥 { $key }）
+cli-oneshot-key-none = 无
+cli-oneshot-nothing-to-import = codex-helper：还没有配置，也没有可导入的内容：{ $error }
+cli-oneshot-cannot-point = codex-helper：警告：无法让 { $client } 指向代理：{ $error }
