@@ -60,14 +60,14 @@ pub fn run() -> ExitCode {
         Ok(Bound::Listener(listener)) => listener,
         Ok(Bound::Running(_)) if args.hidden && args.screen.is_none() => {
             // Autostart while it already runs: nothing to do.
-            eprintln!("codex-helper is already running");
+            eprintln!("{}", codex_helper_core::t!("tray-already-running"));
             return ExitCode::SUCCESS;
         }
         Ok(Bound::Running(client)) => {
             // Single instance: the running app shows its window instead.
             return match rt.block_on(client.open(args.screen.as_deref())) {
                 Ok(()) => {
-                    eprintln!("codex-helper is already running; showing its window");
+                    eprintln!("{}", codex_helper_core::t!("tray-already-running-showing"));
                     ExitCode::SUCCESS
                 }
                 Err(err) => fail(err),

@@ -22,3 +22,6 @@ tray-up-cooling = cooling down
 tray-up-cooling-for = cooling down { $seconds }s
 tray-quota-budget-left = { $pct }% of budget left
 tray-quota-window-used = { $window } { $pct }% used
+# On the terminal of a second start (agent/src/run.rs).
+tray-already-running = codex-helper is already running
+tray-already-running-showing = codex-helper is already running; showing its window

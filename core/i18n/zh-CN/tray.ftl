@@ -22,3 +22,6 @@ tray-up-cooling = 冷却中
 tray-up-cooling-for = 冷却中，还剩 { $seconds } 秒
 tray-quota-budget-left = 预算剩余 { $pct }%
 tray-quota-window-used = { $window } 已用 { $pct }%
+# 第二次启动时在终端上的提示（agent/src/run.rs）。
+tray-already-running = codex-helper 已在运行
+tray-already-running-showing = codex-helper 已在运行；正在显示它的窗口
