@@ -23,12 +23,15 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 apt_build=(build-essential pkg-config curl ca-certificates)
 apt_app=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
   libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libssl-dev file)
+# Tauri writes the .rpm itself; `rpm` is for reading and installing it
+# (scripts/test-packages.sh, after `npm run build` and in `npm test`).
+apt_pkg=(rpm)
 # Running the app headless in tests: a virtual display, a session bus (tray
 # and notifications), a notification server, screenshots, the webview driver.
-apt_gui=(xvfb xdotool imagemagick dbus dbus-x11 at-spi2-core libnotify-bin dunst webkit2gtk-driver libglib2.0-bin)
+apt_gui=(xvfb sqlite3 xdotool imagemagick dbus dbus-x11 at-spi2-core libnotify-bin dunst webkit2gtk-driver libglib2.0-bin)
 
 wanted=("${apt_build[@]}")
-if [ "$mode" != build ]; then wanted+=("${apt_app[@]}"); fi
+if [ "$mode" != build ]; then wanted+=("${apt_app[@]}" "${apt_pkg[@]}"); fi
 if [ "$mode" = test ]; then wanted+=("${apt_gui[@]}"); fi
 need_apt=()
 for pkg in "${wanted[@]}"; do

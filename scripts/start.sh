@@ -22,17 +22,31 @@ MSG
   exec bash scripts/serve.sh "$@"
 fi
 
+app="$target/release/codex-helper-app"
+# One line per phase, saying what comes next; cargo shows its own progress.
+phase() { printf 'start: [%s/4] %s\n' "$1" "$2" >&2; }
+phase 1 "system packages, Rust and npm tools (next: the frontend, then the app)"
 bash scripts/setup.sh app
 # The frontend is embedded into the binary: rebuild it only when its sources
 # changed (a fresh ui/dist would make cargo recompile the app).
 if [ ! -f ui/dist/index.html ] ||
   [ -n "$(find ui/src ui/index.html ui/package.json ui/vite.config.ts -newer ui/dist/index.html -print -quit)" ]; then
-  echo "start: building the frontend (ui/dist)…" >&2
+  phase 2 "building the frontend, ui/dist (a few seconds; next: the app)"
   npm --prefix ui run build
+else
+  phase 2 "the frontend is up to date (next: the app)"
 fi
-echo "start: building the app (release; the first time takes a few minutes)…" >&2
-cargo build --release --quiet -p codex-helper -p codex-helper-app --features codex-helper-app/custom-protocol
-app="$target/release/codex-helper-app"
+if [ -x "$app" ]; then
+  phase 3 "building the app in release mode: only what changed, seconds to a few minutes (next: starting it)"
+else
+  # A cold release build compiles about 400 crates (WebKitGTK bindings,
+  # Tauri, the proxy; fat LTO): ~40 minutes measured on the project's shared
+  # 2-core build machine (issue 14).
+  phase 3 "building the app in release mode for the first time: about 400 crates, usually 30-40 minutes on 2 cores (less with more); later starts rebuild only what changed (next: starting it)"
+fi
+t0=$SECONDS
+cargo build --release -p codex-helper -p codex-helper-app --features codex-helper-app/custom-protocol
+phase 4 "built in $((SECONDS - t0)) s; starting $app (it lives in the tray; Quit there or Ctrl-C here)"
 # The tray, notifications and single-instance need a session bus.
 if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ] && command -v dbus-run-session >/dev/null; then
   exec dbus-run-session -- "$app" "$@"

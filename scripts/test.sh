@@ -15,6 +15,9 @@
 #   5. A 60-second soak (memory and descriptors flat under faulted traffic)
 #   6. The desktop app's GUI end-to-end (tests/gui/): the real app under Xvfb
 #      and a private D-Bus session, driven by tauri-driver (WebKitWebDriver)
+#   7. The .deb and .rpm (scripts/test-packages.sh): made from the debug
+#      build of step 6 (no release build: ~25 s), their contents checked,
+#      installed into scratch roots, the installed app started and stopped
 # A failing suite does not stop the next one; the exit code is non-zero if any failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,4 +82,7 @@ fi
 
 echo "test: desktop app GUI end-to-end (tests/gui; screenshots in tests/gui/artifacts/)" >&2
 bash scripts/test-gui.sh || status=1
+
+echo "test: the .deb and .rpm (contents, installed into scratch roots, the installed app starts)" >&2
+bash scripts/test-packages.sh || status=1
 exit $status

@@ -14,9 +14,11 @@
 //! - [`state`], [`status`]: what the process holds; the live status.
 //! - [`events`]: coalesced state changes → tray, notifications, window.
 //! - [`tray`], [`notify`], [`window`], [`ipc`]: the faces.
+//! - [`first_run`]: the one-time offer to start at login.
 
 pub mod actions;
 pub mod events;
+pub mod first_run;
 pub mod ipc;
 pub mod notify;
 pub mod serve;

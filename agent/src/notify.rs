@@ -211,6 +211,48 @@ pub fn show(note: &Note, on_click: impl FnOnce(&'static str) + Send + 'static) {
     }
 }
 
+/// What became of a question asked with [`ask`], in order: `Shown`, then
+/// one of the others (or `NotShown` alone).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// The server has it on the screen.
+    Shown,
+    /// The user chose the action with this id.
+    Chose(String),
+    /// Closed, or expired, without a choice.
+    Closed,
+    /// No notification server took it.
+    NotShown,
+}
+
+/// Show `note` with one button per `(id, label)` of `choices`; `on_reply`
+/// hears what became of it (see [`Reply`]). Nothing here blocks the caller.
+pub fn ask(note: &Note, choices: Vec<(&'static str, String)>, mut on_reply: impl FnMut(Reply) + Send + 'static) {
+    tracing::info!(title = %note.title, "notification with a question");
+    let note = note.clone();
+    let spawned = std::thread::Builder::new().name("question".into()).spawn(move || {
+        let mut notification = notification(&note);
+        for (id, label) in &choices {
+            notification.action(id, label);
+        }
+        match notification.show() {
+            Ok(handle) => {
+                on_reply(Reply::Shown);
+                handle.wait_for_action(|action| {
+                    on_reply(if action == "__closed" { Reply::Closed } else { Reply::Chose(action.to_string()) })
+                });
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot show a notification");
+                on_reply(Reply::NotShown);
+            }
+        }
+    });
+    if let Err(err) = spawned {
+        tracing::warn!(%err, "cannot show a notification");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

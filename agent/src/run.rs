@@ -56,6 +56,13 @@ pub fn run() -> ExitCode {
         Err(err) => return fail(err),
     };
     let _entered = rt.enter();
+    // First of all, before anything that takes time: from here on a
+    // SIGTERM or Ctrl-C waits in these streams and becomes a clean Quit
+    // once the app is up, instead of killing it half-started (status 143).
+    let signals = match QuitSignals::install() {
+        Ok(s) => s,
+        Err(err) => return fail(err),
+    };
     let listener = match rt.block_on(ipc::bind(&paths)) {
         Ok(Bound::Listener(listener)) => listener,
         Ok(Bound::Running(_)) if args.hidden && args.screen.is_none() => {
@@ -98,21 +105,25 @@ pub fn run() -> ExitCode {
         if let Err(err) = tray::create(move |action| on_tray.on_tray(action)) {
             tracing::error!(%err, "cannot put the icon in the tray");
         }
+        crate::first_run::offer_autostart(agent.paths());
     } else {
         tracing::warn!("no display: serving without tray or window (Ctrl-C or SIGTERM quits)");
     }
     let refresher = agent.clone();
     events::spawn(agent.state.clone(), move |status, events| refresher.refresh(status, events, gui));
-    quit_on_signal(agent.clone());
+    quit_on_signal(agent.clone(), signals);
     if gui && (args.screen.is_some() || !(args.hidden || start_hidden)) {
         agent.open_window(args.screen.as_deref());
     }
 
     if gui {
+        // On GTK's own loop, not a tokio thread: a Quit asked before
+        // gtk::main runs (an early SIGTERM) would call gtk::main_quit with
+        // no loop to quit, and the app would never exit.
         let waiter = agent.clone();
-        tasks.spawn("quit waiter", async move {
+        glib::MainContext::default().spawn_local(async move {
             waiter.quit_requested().await;
-            glib::MainContext::default().invoke(gtk::main_quit);
+            gtk::main_quit();
         });
         gtk::main();
     } else {
@@ -141,17 +152,32 @@ fn fail(err: impl std::fmt::Display) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// SIGTERM and SIGINT, caught from the moment [`QuitSignals::install`]
+/// returns (tokio installs the handler when the stream is made, and a
+/// signal that arrives before anyone waits is kept for the first `recv`).
+struct QuitSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl QuitSignals {
+    /// Call inside the runtime.
+    fn install() -> std::io::Result<QuitSignals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(QuitSignals { term: signal(SignalKind::terminate())?, int: signal(SignalKind::interrupt())? })
+    }
+}
+
 /// SIGTERM / SIGINT (logout, `kill`, Ctrl-C in a terminal) quit the same
 /// way as the tray's Quit, so clients are switched back.
-fn quit_on_signal(agent: Arc<Agent>) {
+fn quit_on_signal(agent: Arc<Agent>, signals: QuitSignals) {
     let runtime = agent.state.runtime.clone();
     let stopped = runtime.tasks().stopped();
     runtime.tasks().spawn("quit on signal", async move {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut term) = signal(SignalKind::terminate()) else { return };
+        let QuitSignals { mut term, mut int } = signals;
         tokio::select! {
             _ = term.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
+            _ = int.recv() => {}
             () = stopped => return,
         }
         tracing::info!("asked to stop");

@@ -173,6 +173,8 @@ pub struct SwitchStatusArgs {
 pub enum ConfigCommand {
     /// Restore config.json as it was before its last change (repeat to go
     /// further back; `history.keep` in settings.json versions are kept).
+    /// With --codex or --claude, only that service's last change: the
+    /// other service's part stays as it is.
     Undo(ServiceArgs),
     /// List the configs of a service (keys masked).
     List(ConfigListArgs),

@@ -16,6 +16,13 @@ use crate::{fsutil, Paths};
 /// The tray process's binary name (installed beside `ch` and the window).
 pub const APP_BINARY: &str = "codex-helper-app";
 
+/// The icon's name in the icon theme. The packages install it as
+/// `/usr/share/icons/hicolor/<size>/apps/codex-helper-app.png`: Tauri's
+/// bundler names the icons after the main binary (`mainBinaryName` in
+/// src-tauri/tauri.conf.json), so the entry, the notifications and the
+/// packages all use this one name.
+pub const ICON: &str = APP_BINARY;
+
 /// Why the entry could not be written or removed.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot {action} the autostart entry {}: {source} (check that ~/.config/autostart is writable)", display_path(.file))]
@@ -39,7 +46,7 @@ pub fn resident_exe() -> io::Result<PathBuf> {
 /// The entry's text for starting `exe`.
 pub fn entry(exe: &Path) -> String {
     format!(
-        "[Desktop Entry]\nType=Application\nName=codex-helper\nComment=Local proxy for Codex CLI and Claude Code\nExec={}\nIcon=codex-helper\nX-GNOME-Autostart-enabled=true\nTerminal=false\n",
+        "[Desktop Entry]\nType=Application\nName=codex-helper\nComment=Local proxy for Codex CLI and Claude Code\nExec={}\nIcon={ICON}\nX-GNOME-Autostart-enabled=true\nTerminal=false\n",
         exec_arg(&exe.to_string_lossy())
     )
 }

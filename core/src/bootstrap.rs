@@ -57,6 +57,7 @@ pub struct ClientUpstream {
 
 /// What [`bootstrap`] wrote.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Imported {
     pub service: Service,
     /// The config created (and made active).

@@ -50,7 +50,8 @@
 //! - [`bootstrap`]: the first run's import of the client's own upstream.
 //! - [`sessions`]: the clients' session transcripts by project.
 //! - [`doctor`]: checks of everything we depend on, each with a fix.
-//! - [`autostart`]: the desktop entry that starts the app at login.
+//! - [`autostart`]: the desktop entry that starts the app at login;
+//!   [`autostart_offer`]: the first run's one-time offer to add it.
 //! - [`i18n`]: which language (English, 简体中文) people are spoken to in.
 //! - [`fsutil`], [`tempfiles`]: crash-safe writes through symlinks, file
 //!   fingerprints, and the cleanup of temp files a killed write left.
@@ -59,6 +60,7 @@
 //! (CLI, app) decide how to show them.
 
 pub mod autostart;
+pub mod autostart_offer;
 pub mod backup;
 pub mod bootstrap;
 pub mod bridge;
@@ -68,6 +70,7 @@ pub mod control;
 pub mod cost;
 pub mod doctor;
 pub mod filter;
+pub mod first_run;
 pub mod fsutil;
 pub mod header_names;
 pub mod history;
@@ -94,6 +97,7 @@ pub mod supervisor;
 pub mod switch;
 pub mod tasks;
 pub mod tempfiles;
+pub mod undo;
 pub mod usage;
 pub mod watch;
 

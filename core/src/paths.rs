@@ -40,6 +40,16 @@ impl Paths {
         &self.home
     }
 
+    /// A path the user typed: `~` and `~/...` are under the home.
+    pub fn user_path(&self, text: &str) -> PathBuf {
+        let text = text.trim();
+        match text.strip_prefix('~') {
+            Some("") => self.home.clone(),
+            Some(rest) if rest.starts_with('/') => self.home.join(rest.trim_start_matches('/')),
+            _ => PathBuf::from(text),
+        }
+    }
+
     /// `~/.codex-helper`: our own directory (mode 0700).
     pub fn helper_dir(&self) -> PathBuf {
         self.home.join(".codex-helper")

@@ -5,7 +5,8 @@
 //! every write step of routing Codex on, routing it off and moving its
 //! port. Then the next start (the app adopts or repairs the switch its dead
 //! predecessor left; Quit puts it back) or `switch off` (what
-//! `ch switch off` runs) restores config.toml byte for byte.
+//! `ch switch off` runs) restores config.toml byte for byte. And a SIGTERM
+//! at any moment of the start is a clean Quit, never a kill.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -55,6 +56,19 @@ impl Home {
 
     /// The app, headless, started and answering on its socket.
     async fn start_app(&self, crash_at: Option<&str>) -> (Child, Client) {
+        let mut child = self.spawn_app(crash_at);
+        let client = Client::new(&self.paths);
+        let deadline = Instant::now() + PATIENCE;
+        while client.status().await.is_err() {
+            assert!(child.try_wait().unwrap().is_none(), "the app exited at start: {}", self.log());
+            assert!(Instant::now() < deadline, "the app never answered: {}", self.log());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        (child, client)
+    }
+
+    /// The app, headless, just launched.
+    fn spawn_app(&self, crash_at: Option<&str>) -> Child {
         let mut command = Command::new(env!("CARGO_BIN_EXE_codex-helper-app"));
         command
             .arg("--hidden")
@@ -71,15 +85,7 @@ impl Home {
             Some(at) => command.env("CODEX_HELPER_CRASH_AT", at),
             None => command.env_remove("CODEX_HELPER_CRASH_AT"),
         };
-        let mut child = command.kill_on_drop(true).spawn().expect("codex-helper-app starts");
-        let client = Client::new(&self.paths);
-        let deadline = Instant::now() + PATIENCE;
-        while client.status().await.is_err() {
-            assert!(child.try_wait().unwrap().is_none(), "the app exited at start: {}", self.log());
-            assert!(Instant::now() < deadline, "the app never answered: {}", self.log());
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        (child, client)
+        command.kill_on_drop(true).spawn().expect("codex-helper-app starts")
     }
 
     fn log(&self) -> String {
@@ -187,4 +193,31 @@ async fn the_apps_switch_names_the_app_as_its_owner() {
     client.quit().await.unwrap();
     assert!(tokio::time::timeout(PATIENCE, child.wait()).await.unwrap().unwrap().success());
     assert_eq!(home.config_toml(), MINE);
+}
+
+/// Regression: a SIGTERM right after start (the session ending while it
+/// starts the app, `kill` from a script, a package test) killed the app
+/// with status 143: its handler was installed only once the proxies
+/// served. It is the first thing the app sets up now, so the signal waits
+/// and becomes a clean Quit. The app is signalled the moment its socket
+/// exists, which is before it serves anything.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_right_after_start_quits_cleanly() {
+    for round in 0..5 {
+        let home = Home::new(reserved_port());
+        let mut child = home.spawn_app(None);
+        let socket = codex_helper_agent::ipc::socket_path(&home.paths);
+        let deadline = Instant::now() + PATIENCE;
+        while !socket.exists() {
+            assert!(child.try_wait().unwrap().is_none(), "the app exited at start: {}", home.log());
+            assert!(Instant::now() < deadline, "no socket: {}", home.log());
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let pid = child.id().unwrap().to_string();
+        let kill = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(kill.success());
+        let status = tokio::time::timeout(PATIENCE, child.wait()).await.expect("SIGTERM ends the app").unwrap();
+        assert_eq!(status.code(), Some(0), "round {round}: {status}: {}", home.log());
+        assert_eq!(home.config_toml(), MINE);
+    }
 }

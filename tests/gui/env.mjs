@@ -47,9 +47,14 @@ function write(file, content, mode = 0o600) {
 }
 
 export class GuiEnv {
-  /** @param {{env?: Record<string, string>}} [opts] `env`: more variables for the app (and every helper) */
+  /**
+   * @param {{env?: Record<string, string>, firstRun?: boolean}} [opts] `env`: more variables for the app (and
+   * every helper); `firstRun`: leave the home as a first start finds it (the app then offers "Start at login"
+   * once, a notification the other suites would find on top of theirs: they start as if it was answered)
+   */
   constructor(opts = {}) {
     this.extraEnv = opts.env ?? {};
+    this.firstRun = opts.firstRun ?? false;
     /** @type {import("node:child_process").ChildProcess[]} */
     this.children = [];
     this.cleanups = [];
@@ -154,6 +159,8 @@ export class GuiEnv {
       ],
     });
     fs.mkdirSync(path.join(this.home, ".codex"), { recursive: true, mode: 0o700 });
+    // The first-run offer (core/src/autostart_offer.rs), already made.
+    if (!this.firstRun) write(path.join(dir, "autostart_offer.json"), { offered_at_ms: 0, answer: "dismissed" });
 
     this.env = {
       PATH: `${path.dirname(this.chBin)}:${process.env.PATH}`,
@@ -240,10 +247,16 @@ export class GuiEnv {
       const dunstrc = path.join(this.tmp, "dunstrc");
       // Mouse bindings as Debian's /etc/xdg/dunst/dunstrc has them; `dunstctl
       // action` does what the middle click does (the default action).
+      // Its context menu (the actions of a notification) asks `dmenu`; this
+      // one answers with the line holding the label chooseAction() wrote.
+      this.dmenuChoice = path.join(this.tmp, "dmenu-choice");
+      const dmenu = path.join(this.tmp, "dmenu");
+      fs.writeFileSync(dmenu, `#!/bin/sh\ngrep -m1 -F -- "$(cat '${this.dmenuChoice}')"\n`, { mode: 0o755 });
       fs.writeFileSync(
         dunstrc,
         "[global]\n    timeout = 0\n    width = 420\n    origin = top-right\n    offset = 10x10\n    font = Sans 10\n" +
-          "    mouse_left_click = close_current\n    mouse_middle_click = do_action, close_current\n",
+          "    mouse_left_click = close_current\n    mouse_middle_click = do_action, close_current\n" +
+          `    dmenu = ${dmenu}\n`,
       );
       this.spawn("dunst", "dunst", ["-config", dunstrc, "-print"]);
       await waitFor("dunst to own org.freedesktop.Notifications", () => this.busHasName("org.freedesktop.Notifications"), { timeout: 10_000 });
@@ -288,6 +301,12 @@ export class GuiEnv {
     const at = [Number(x) + Math.floor(Number(w) / 2), Number(y) + Math.min(20, Math.floor(Number(h) / 2))];
     const r = xdo("mousemove", "--sync", String(at[0]), String(at[1]), "click", button === "middle" ? "2" : "1");
     if (r.status !== 0) throw new Error(`xdotool click: ${r.stderr}`);
+  }
+
+  /** Invokes the action labelled `label` of a notification on the screen, as its context menu would. */
+  chooseAction(label) {
+    fs.writeFileSync(this.dmenuChoice, label);
+    this.dunstctl("context");
   }
 
   /** Runs `dunstctl` (the notification server's own control: what its key bindings and clicks do). */

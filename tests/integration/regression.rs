@@ -85,6 +85,22 @@ fn autostart_entry_escapes_an_install_path_with_reserved_characters() {
     assert_eq!(exec, r#""/home/a\\$b/100%%/codex-helper-app""#);
 }
 
+/// The autostart entry named `Icon=codex-helper` while the packages
+/// install the icon as `codex-helper-app` (Tauri names it after the main
+/// binary): the login entry showed no icon. Both come from one name now.
+#[test]
+fn autostart_entry_names_the_icon_the_packages_install() {
+    use codex_helper_core::autostart;
+    let conf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../src-tauri/tauri.conf.json");
+    let conf: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&conf).unwrap()).unwrap();
+    // The icon the bundler installs: usr/share/icons/hicolor/*/apps/<mainBinaryName>.png.
+    let installed = conf["mainBinaryName"].as_str().expect("tauri.conf.json pins mainBinaryName");
+    assert_eq!(installed, autostart::APP_BINARY, "the packaged binary is the one the entry starts");
+    let entry = autostart::entry(std::path::Path::new("/usr/bin/codex-helper-app"));
+    let icon = entry.lines().find_map(|l| l.strip_prefix("Icon=")).expect("an Icon line");
+    assert_eq!(icon, installed);
+}
+
 /// The proxy held a streaming answer's status line, its headers and its
 /// opening events until the first content event (to keep a failover
 /// invisible): `response.created` / `message_start`, and even the HTTP

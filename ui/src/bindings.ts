@@ -94,6 +94,30 @@ export const commands = {
 	previewFilters: (args: PreviewFiltersArgs) => typedError<FilterPreview, CommandError>(__TAURI_INVOKE("preview_filters", { args })),
 	openConfigFolder: () => typedError<null, CommandError>(__TAURI_INVOKE("open_config_folder")),
 	openLogFile: () => typedError<null, CommandError>(__TAURI_INVOKE("open_log_file")),
+	reachDefaults: () => typedError<ReachDefaults, CommandError>(__TAURI_INVOKE("reach_defaults")),
+	/**  What the import would add (keys masked) and what it cannot map, and why. */
+	planToolImport: (args: ToolImportArgs) => typedError<Plan, CommandError>(__TAURI_INVOKE("plan_tool_import", { args })),
+	/**
+	 *  Reads the file again and writes what it plans (the plan shown, unless
+	 *  the file changed in between).
+	 */
+	applyToolImport: (args: ToolImportArgs) => typedError<Applied, CommandError>(__TAURI_INVOKE("apply_tool_import", { args })),
+	/**  Writes a backup (0600 when it holds keys). */
+	exportBackup: (args: ExportArgs) => typedError<Exported, CommandError>(__TAURI_INVOKE("export_backup", { args })),
+	/**  Validates the backup and says what importing it would change. */
+	planBackupImport: (args: BackupImportArgs) => typedError<ImportPlan, CommandError>(__TAURI_INVOKE("plan_backup_import", { args })),
+	/**  Writes it; returns the files written. */
+	applyBackupImport: (args: BackupImportArgs) => typedError<string[], CommandError>(__TAURI_INVOKE("apply_backup_import", { args })),
+	/**  What "Undo" would restore: the newest change of any of our files. */
+	undoPreview: () => typedError<UndoStep | null, CommandError>(__TAURI_INVOKE("undo_preview")),
+	undoLast: () => typedError<UndoStep | null, CommandError>(__TAURI_INVOKE("undo_last")),
+	/**  What to offer when neither service has a config. */
+	firstRun: () => typedError<FirstRun, CommandError>(__TAURI_INVOKE("first_run")),
+	/**
+	 *  Imports the client's own login as `service`'s active config
+	 *  (`ch bootstrap`); `None` when the service has a config already.
+	 */
+	importLogin: (service: Service) => typedError<Imported | null, CommandError>(__TAURI_INVOKE("import_login", { service })),
 };
 
 /** Events */
@@ -178,6 +202,14 @@ export type AppSettings = {
 	language: LanguagePref,
 };
 
+/**  What [`apply`] wrote. */
+export type Applied = {
+	/**  `service/name` of each config added. */
+	added: string[],
+	/**  Configs made active (`service/name`). */
+	activated: string[],
+};
+
 /**  One try against one upstream, when a request needed more than one or failed. */
 export type Attempt = {
 	upstream_base_url?: string,
@@ -210,6 +242,19 @@ export type Attempt = {
 	 *  client's (`"deepseek-chat"` for Codex's `gpt-5-codex`); absent otherwise.
 	 */
 	upstream_model?: string | null,
+};
+
+export type BackupImportArgs = {
+	path: string,
+	/**  Replace each file instead of merging into it. */
+	replace: boolean,
+};
+
+/**  Names added, changed and removed in one kind of thing. */
+export type Changes = {
+	added: string[],
+	changed: string[],
+	removed: string[],
 };
 
 /**  One check's result. */
@@ -316,10 +361,42 @@ export type Detection = {
 	suggestion: string | null,
 };
 
+/**  What an import would change, per kind. `--json` prints this shape. */
+export type Diff = {
+	/**  `service/name`. */
+	configs: Changes,
+	/**  `service/name base_url (masked key)`. */
+	upstreams: Changes,
+	/**  Each rule as compact JSON. */
+	filters: Changes,
+	/**  Provider ids. */
+	providers: Changes,
+	/**  Dotted keys of `settings.json`. */
+	settings: Changes,
+};
+
 export type DoctorSummary = {
 	pass: number,
 	warn: number,
 	fail: number,
+};
+
+export type ExportArgs = {
+	path: string,
+	with_keys: boolean,
+};
+
+/**  What [`export`] wrote. */
+export type Exported = {
+	path: string,
+	with_keys: boolean,
+	/**  File mode written (0o600 with keys). */
+	mode: number,
+	configs: number,
+	upstreams: number,
+	filters: number,
+	providers: number,
+	settings: boolean,
 };
 
 /**
@@ -350,6 +427,27 @@ export type FilterPreview = {
 	changed: boolean,
 };
 
+/**  What to offer. */
+export type FirstRun = {
+	/**  Neither service has a config yet: the offers apply. */
+	empty: boolean,
+	logins: FoundLogin[],
+	/**  cc-switch's store (shown with `~`), when there. */
+	cc_switch: string | null,
+	/**  The original codex-helper's `config.toml`, when there. */
+	codex_helper: string | null,
+};
+
+/**  A client's own upstream, found and not yet imported. */
+export type FoundLogin = {
+	service: Service,
+	base_url: string,
+	/**  Masked; `None`: the login has no key (it still imports). */
+	key: string | null,
+	/**  Where it was read (`~/.codex/config.toml (model_provider `packy`)`). */
+	source: string,
+};
+
 /**  What a running proxy says about itself. */
 export type Identity = {
 	app: string,
@@ -359,6 +457,31 @@ export type Identity = {
 	port: number,
 	/**  `cli` or `app`. */
 	owner: string,
+};
+
+/**  The files as they would be after the import, and how they differ. */
+export type ImportPlan = {
+	replace: boolean,
+	diff: Diff,
+	/**
+	 *  `service/name base_url` of upstreams left without a key (the backup
+	 *  has none and no current upstream matches), and `provider ID (not
+	 *  imported)` for providers that would have no access token.
+	 */
+	without_key: string[],
+};
+
+/**  What [`bootstrap`] wrote. */
+export type Imported = {
+	service: Service,
+	/**  The config created (and made active). */
+	name: string,
+	base_url: string,
+	/**  `auth_token` or `api_key`. */
+	key_field: string | null,
+	/**  The key, masked. */
+	key: string | null,
+	source: string,
 };
 
 /**  A language we have a catalogue for. */
@@ -428,6 +551,34 @@ export type ModelRow = {
 export type NewKey = {
 	auth_token: string | null,
 	api_key: string | null,
+};
+
+/**  What an import would do. `--json` prints this shape. */
+export type Plan = {
+	/**  The file read. */
+	source: string,
+	/**  `sqlite` or `json` (cc-switch), `toml vN` (codex-helper). */
+	format: string,
+	/**  In the other tool's order. */
+	configs: PlannedConfig[],
+	skipped: Skipped[],
+};
+
+/**  One config the import would create. */
+export type PlannedConfig = {
+	service: Service,
+	/**  The name it gets in `config.json` (made unique if taken). */
+	name: string,
+	/**  The name it had in the other tool. */
+	source_name: string,
+	base_url: string,
+	/**  The key, masked. */
+	key: string | null,
+	/**
+	 *  Whether it was the other tool's current one (becomes active when the
+	 *  service has no active config yet).
+	 */
+	current: boolean,
 };
 
 /**  What [`preview_filters`] runs. */
@@ -585,6 +736,14 @@ export type QuotaWindow = {
 	resets_at_ms: number | null,
 	/**  `usd`, `requests`, `tokens`, `percent`, or a relay's own unit. */
 	unit?: string,
+};
+
+/**  The paths the window's text fields start with (shown with `~`). */
+export type ReachDefaults = {
+	cc_switch: string,
+	codex_helper: string,
+	/**  A backup file name in the home directory. */
+	backup: string,
 };
 
 /**  The outcome of [`remove`]. */
@@ -862,6 +1021,21 @@ export type SessionInfo = {
 	resume_command: string,
 };
 
+/**  Something found that was not imported. */
+export type Skipped = {
+	/**  `claude`, `codex`, `gemini`, ... */
+	app: string,
+	name: string,
+	reason: string,
+};
+
+/**  The other tools we take relays over from. */
+export type Source = 
+/**  cc-switch's provider store. */
+"cc-switch" | 
+/**  The original codex-helper's `config.toml`. */
+"codex-helper";
+
 /**  What one upstream did. */
 export type SpeedResult = {
 	service: Service,
@@ -1034,6 +1208,12 @@ export type TestConnectionArgs = {
 	protocol?: Protocol | null,
 };
 
+/**  Which tool to import from, and its file (empty: the default). */
+export type ToolImportArgs = {
+	source: Source,
+	path: string | null,
+};
+
 /**  Counts for one group. */
 export type Totals = {
 	requests: number,
@@ -1052,6 +1232,30 @@ export type Totals = {
 	 *  no price), so `cost_usd` leaves them out.
 	 */
 	unpriced_requests?: number,
+};
+
+/**  One undo step: what it restores (before) or restored (after). */
+export type UndoStep = {
+	/**  The file it restores (`config.json`, `filter.json`, ...). */
+	file: string,
+	/**  Its full path. */
+	path: string,
+	/**  When the content it brings back was replaced (RFC 3339, UTC). */
+	replaced_at: string,
+	/**  Only this service's part of the file (a scoped undo). */
+	service: Service | null,
+	/**
+	 *  For `config.json`: the configs (`service/name`) the undo brings
+	 *  back (`added`), changes back (`changed`) or takes away (`removed`).
+	 */
+	configs: Changes,
+	/**
+	 *  For `config.json`: the active config per service that changes
+	 *  (`codex: relay-b → Packy`; `none` when unset).
+	 */
+	active: string[],
+	/**  Kept versions of the file left after this step. */
+	remaining: number,
 };
 
 /**  The outcome of [`update_upstream`], keys masked. */

@@ -21,7 +21,7 @@ use crate::output::{print_json, shown};
 pub fn run(command: ConfigCommand) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env()?;
     match command {
-        ConfigCommand::Undo(_) => undo(&paths),
+        ConfigCommand::Undo(args) => undo(&paths, args),
         ConfigCommand::List(args) => list(&paths, args),
         ConfigCommand::Add(args) => add(&paths, args),
         ConfigCommand::SetActive(args) => set_active(&paths, args),
@@ -334,25 +334,52 @@ fn strategy(paths: &Paths, args: ConfigStrategyArgs) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-/// `ch config undo`: the newest kept version of config.json back in place.
-fn undo(paths: &Paths) -> anyhow::Result<ExitCode> {
-    match codex_helper_core::history::undo(&paths.helper_dir(), Some("config.json"))? {
+/// `ch config undo [--codex|--claude]`: the newest kept version of
+/// config.json back in place, or only that service's last change
+/// (core's `undo` keeps the other service's changes).
+fn undo(paths: &Paths, args: crate::args::ServiceArgs) -> anyhow::Result<ExitCode> {
+    use codex_helper_core::undo::{self, Scope};
+    let scope = match (args.codex, args.claude) {
+        (true, _) => Scope::Service(Service::Codex),
+        (_, true) => Scope::Service(Service::Claude),
+        _ => Scope::Config,
+    };
+    match undo::undo(paths, scope)? {
         Some(r) => {
-            outln!(
-                "{}",
-                t!(
-                    "cli-config-undone",
-                    file = r.path.display().to_string(),
-                    at = r.replaced_at.to_string(),
+            let (file, at) = (r.path.display().to_string(), r.replaced_at.to_string());
+            let line = match r.service {
+                Some(s) => t!(
+                    "cli-config-undone-service",
+                    service = s.display_name(),
+                    file = file,
+                    at = at,
                     remaining = r.remaining
-                )
-            );
+                ),
+                None => t!("cli-config-undone", file = file, at = at, remaining = r.remaining),
+            };
+            outln!("{line}");
+            for (sign, list) in [("+", &r.configs.added), ("~", &r.configs.changed), ("-", &r.configs.removed)] {
+                for name in list {
+                    outln!("  {sign} {name}");
+                }
+            }
+            for a in &r.active {
+                outln!("  {}", t!("cli-config-undo-active", config = a.to_string()));
+            }
             Ok(ExitCode::SUCCESS)
         }
-        None => anyhow::bail!(t!(
-            "cli-config-nothing-to-undo",
-            file = paths.config_file().display().to_string(),
-            dir = paths.helper_dir().join("history").display().to_string()
-        )),
+        None => {
+            let (file, dir) =
+                (paths.config_file().display().to_string(), paths.helper_dir().join("history").display().to_string());
+            match scope {
+                Scope::Service(s) => anyhow::bail!(t!(
+                    "cli-config-nothing-to-undo-service",
+                    service = s.display_name(),
+                    file = file,
+                    dir = dir
+                )),
+                _ => anyhow::bail!(t!("cli-config-nothing-to-undo", file = file, dir = dir)),
+            }
+        }
     }
 }

@@ -2,12 +2,12 @@
 //! as configs (plan, ask, write); `ch import FILE`: see `backup`.
 
 use std::io::{BufRead, IsTerminal};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::bail;
 use codex_helper_core::config::ConfigStore;
-use codex_helper_core::import::{self, cc_switch, codex_helper, Applied, Plan};
+use codex_helper_core::import::{self, Applied, Plan, Source};
 use codex_helper_core::{t, Paths};
 use serde::Serialize;
 
@@ -25,41 +25,24 @@ struct Output<'a> {
 pub fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env()?;
     match args.source.as_str() {
-        "cc-switch" => from_cc_switch(&paths, &args),
-        "codex-helper" => from_codex_helper(&paths, &args),
+        "cc-switch" => from_tool(&paths, Source::CcSwitch, &args),
+        "codex-helper" => from_tool(&paths, Source::CodexHelper, &args),
         file => super::backup::import(&paths, Path::new(file), &args),
     }
 }
 
-fn default_store(paths: &Paths) -> PathBuf {
-    let dir = paths.home().join(".cc-switch");
-    let db = dir.join("cc-switch.db");
-    if db.exists() || !dir.join("config.json").exists() {
-        db
-    } else {
-        dir.join("config.json")
-    }
-}
-
-fn from_cc_switch(paths: &Paths, args: &ImportArgs) -> anyhow::Result<ExitCode> {
-    let path = args.db.clone().unwrap_or_else(|| default_store(paths));
-    let plan = cc_switch::plan(&path)?;
-    write_plan(paths, plan, args, "cc-switch")
-}
-
-/// The original codex-helper's `~/.codex-helper/config.toml` (or --db PATH).
-fn from_codex_helper(paths: &Paths, args: &ImportArgs) -> anyhow::Result<ExitCode> {
-    let path = args.db.clone().unwrap_or_else(|| paths.helper_dir().join("config.toml"));
-    let plan = codex_helper::plan(&path, &|name| std::env::var(name).ok())?;
-    write_plan(paths, plan, args, &t!("cli-import-tool-original"))
-}
-
-fn write_plan(paths: &Paths, plan: Plan, args: &ImportArgs, tool: &str) -> anyhow::Result<ExitCode> {
+/// cc-switch's store or the original codex-helper's `config.toml` (or
+/// --db PATH): plan, show, ask, write.
+fn from_tool(paths: &Paths, source: Source, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let store = ConfigStore::new(paths);
-    let plan = plan.named_for(&store)?;
+    let plan = import::plan(paths, source, args.db.as_deref())?;
     let path = plan.source.clone();
     if !args.output.json {
-        show(&plan, &path, tool);
+        let tool = match source {
+            Source::CodexHelper => t!("cli-import-tool-original"),
+            other => other.tool_name().to_string(),
+        };
+        show(&plan, &path, &tool);
     }
     if plan.configs.is_empty() {
         if args.output.json {

@@ -10,51 +10,13 @@ use serde_json::{json, Value};
 
 use crate::util::ch;
 
-/// cc-switch's `providers` table, as its schema creates it.
-const PROVIDERS_TABLE: &str = "CREATE TABLE IF NOT EXISTS providers (
-    id TEXT NOT NULL, app_type TEXT NOT NULL, name TEXT NOT NULL, settings_config TEXT NOT NULL,
-    website_url TEXT, category TEXT, created_at INTEGER, sort_index INTEGER, notes TEXT, icon TEXT,
-    icon_color TEXT, meta TEXT NOT NULL DEFAULT '{}', is_current BOOLEAN NOT NULL DEFAULT 0,
-    in_failover_queue BOOLEAN NOT NULL DEFAULT 0, PRIMARY KEY (id, app_type))";
+/// cc-switch's `providers` table as its schema creates it, with Claude,
+/// Codex and Gemini providers (the GUI test builds its store from the same file).
+const CC_SWITCH_SQL: &str = include_str!("../../../tests/fixtures/cc-switch.sql");
 
 fn make_db(path: &std::path::Path) {
     let conn = rusqlite::Connection::open(path).unwrap();
-    conn.execute(PROVIDERS_TABLE, []).unwrap();
-    let rows: [(&str, &str, &str, Value, i64, bool); 5] = [
-        (
-            "p2",
-            "claude",
-            "Backup Relay",
-            json!({"env": {"ANTHROPIC_BASE_URL": "https://backup.example.com", "ANTHROPIC_API_KEY": "sk-ant-backupkey9999"}}),
-            2,
-            false,
-        ),
-        (
-            "p1",
-            "claude",
-            "Packy",
-            json!({"env": {"ANTHROPIC_BASE_URL": "https://api.packy.example", "ANTHROPIC_AUTH_TOKEN": "sk-packysecret1234"}}),
-            1,
-            true,
-        ),
-        ("official", "claude", "Claude Official", json!({"env": {}}), 0, false),
-        (
-            "c1",
-            "codex",
-            "Yes Relay",
-            json!({"auth": {"OPENAI_API_KEY": "cr-yessecret5678"}, "config": "model_provider = \"yes\"\nmodel = \"gpt-5\"\n[model_providers.yes]\nname = \"yes\"\nbase_url = \"https://co.yes.example/v1\"\nwire_api = \"responses\"\n"}),
-            0,
-            true,
-        ),
-        ("g1", "gemini", "Gemini", json!({"env": {"GEMINI_API_KEY": "x"}}), 0, true),
-    ];
-    for (id, app, name, settings, sort, current) in rows {
-        conn.execute(
-            "INSERT INTO providers (id, app_type, name, settings_config, sort_index, is_current, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)",
-            rusqlite::params![id, app, name, settings.to_string(), sort, current],
-        )
-        .unwrap();
-    }
+    conn.execute_batch(CC_SWITCH_SQL).unwrap();
 }
 
 #[test]
@@ -176,4 +138,60 @@ fn original_codex_helper_config_toml_is_planned_asked_and_imported() {
     assert_eq!(ups[0]["auth"]["auth_token"], "sk-relaysecret4321");
     assert_eq!(ups[1]["base_url"], "https://env.example/v1");
     assert_eq!(fs::read_to_string(&toml_path).unwrap(), toml, "the original's file is only read");
+}
+
+#[test]
+fn config_undo_for_one_service_keeps_the_other_services_later_changes() {
+    let home = TestHome::new();
+    let dir = home.dir.path().join(".cc-switch");
+    fs::create_dir_all(&dir).unwrap();
+    make_db(&dir.join("cc-switch.db"));
+    // Something there before, so the import is a kept change.
+    let out = ch(home.dir.path())
+        .args([
+            "config",
+            "add",
+            "mine",
+            "--base-url",
+            "https://mine.example.com",
+            "--auth-token",
+            "sk-mine-0000",
+            "--codex",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(ch(home.dir.path()).args(["import", "cc-switch", "--yes"]).output().unwrap().status.success());
+    let out = ch(home.dir.path())
+        .args([
+            "config",
+            "add",
+            "later",
+            "--base-url",
+            "https://later.example.com",
+            "--auth-token",
+            "sk-later-1111",
+            "--codex",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+
+    let out = ch(home.dir.path()).args(["config", "undo", "--claude"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Claude's part of") && text.contains("- claude/Packy"), "{text}");
+    let config: Value = serde_json::from_str(&fs::read_to_string(home.paths.config_file()).unwrap()).unwrap();
+    assert_eq!(config["claude"]["configs"], json!({}), "the import's Claude configs are gone");
+    let codex: Vec<&String> = config["codex"]["configs"].as_object().unwrap().keys().collect();
+    assert_eq!(codex, ["mine", "Yes-Relay", "later"], "Codex's changes, the import's and the later one, stay");
+
+    let out = ch(home.dir.path()).args(["config", "undo", "--claude"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to undo"));
+    // Codex still walks back, one change at a time.
+    assert!(ch(home.dir.path()).args(["config", "undo", "--codex"]).output().unwrap().status.success());
+    let config: Value = serde_json::from_str(&fs::read_to_string(home.paths.config_file()).unwrap()).unwrap();
+    let codex: Vec<&String> = config["codex"]["configs"].as_object().unwrap().keys().collect();
+    assert_eq!(codex, ["mine", "Yes-Relay"]);
 }

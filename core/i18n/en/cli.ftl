@@ -164,7 +164,6 @@ cli-import-key-none = none
 cli-import-key = key { $key }
 cli-import-more = (+{ $count } more upstream(s))
 cli-import-current = (current in { $tool })
-cli-import-tool-original = the original codex-helper
 cli-import-skipped = not imported: { $app } `{ $name }`: { $reason }
 cli-import-nothing = nothing to import
 cli-confirm-no-terminal = stdin is not a terminal, so I cannot ask before writing; run again with --yes to import without asking
@@ -233,3 +232,9 @@ cli-oneshot-imported = codex-helper: imported config `{ $config }` from { $sourc
 cli-oneshot-key-none = none
 cli-oneshot-nothing-to-import = codex-helper: no config yet and nothing to import: { $error }
 cli-oneshot-cannot-point = codex-helper: warning: could not point { $client } at the proxy: { $error }
+# ch config undo --codex|--claude
+cli-config-undone-service = restored { $service }'s part of { $file } as it was before its change at { $at } ({ $remaining } older version(s) kept)
+cli-config-undo-active = active { $config }
+cli-config-nothing-to-undo-service = nothing to undo: no earlier version of { $service }'s part of { $file } is kept under { $dir }
+# ch import (the tool's name)
+cli-import-tool-original = the original codex-helper

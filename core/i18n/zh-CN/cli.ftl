@@ -155,7 +155,6 @@ cli-import-key-none = 无
 cli-import-key = 密钥 { $key }
 cli-import-more = （另有 { $count } 个上游）
 cli-import-current = （{ $tool } 中的当前配置）
-cli-import-tool-original = 原版 codex-helper
 cli-import-skipped = 未导入：{ $app } `{ $name }`：{ $reason }
 cli-import-nothing = 没有可导入的内容
 cli-confirm-no-terminal = 标准输入不是终端，无法在写入前询问；请加 --yes 重新运行，不询问直接导入
@@ -221,3 +220,9 @@ cli-oneshot-imported = codex-helper：已从 { $source } 导入配置 `{ $config
 cli-oneshot-key-none = 无
 cli-oneshot-nothing-to-import = codex-helper：还没有配置，也没有可导入的内容：{ $error }
 cli-oneshot-cannot-point = codex-helper：警告：无法让 { $client } 指向代理：{ $error }
+# ch config undo --codex|--claude
+cli-config-undone-service = 已把 { $file } 中 { $service } 的部分恢复到 { $at } 修改之前的样子（还保留 { $remaining } 个更早的版本）
+cli-config-undo-active = 当前配置 { $config }
+cli-config-nothing-to-undo-service = 没有可撤销的：{ $dir } 下没有保存 { $file } 中 { $service } 部分的更早版本
+# ch import（工具名）
+cli-import-tool-original = 原版 codex-helper

@@ -25,6 +25,7 @@ use crate::usage::ProvidersFile;
 
 /// Names added, changed and removed in one kind of thing.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Changes {
     pub added: Vec<String>,
     pub changed: Vec<String>,
@@ -36,7 +37,7 @@ impl Changes {
         self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
     }
 
-    fn between<K: PartialEq + ToString, V: PartialEq>(before: &[(K, V)], after: &[(K, V)]) -> Changes {
+    pub(crate) fn between<K: PartialEq + ToString, V: PartialEq>(before: &[(K, V)], after: &[(K, V)]) -> Changes {
         fn find<'a, K: PartialEq, V>(list: &'a [(K, V)], k: &K) -> Option<&'a V> {
             list.iter().find(|(x, _)| x == k).map(|(_, v)| v)
         }
@@ -55,6 +56,7 @@ impl Changes {
 
 /// What an import would change, per kind. `--json` prints this shape.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Diff {
     /// `service/name`.
     pub configs: Changes,
@@ -76,6 +78,7 @@ impl Diff {
 
 /// The files as they would be after the import, and how they differ.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ImportPlan {
     pub replace: bool,
     pub diff: Diff,
@@ -310,7 +313,7 @@ fn deep_merge(mut base: Value, over: Value) -> Value {
     }
 }
 
-fn config_items(file: &ConfigFile) -> Vec<(String, String)> {
+pub(crate) fn config_items(file: &ConfigFile) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for service in Service::ALL {
         for (name, c) in &file.service(service).configs {

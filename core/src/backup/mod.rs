@@ -25,6 +25,7 @@ use crate::paths::Paths;
 use crate::usage::{ProvidersError, ProvidersFile};
 
 mod merge;
+pub(crate) use merge::config_items;
 pub use merge::{apply, plan, Changes, Diff, ImportPlan};
 
 /// The `format` field of every backup.
@@ -82,6 +83,7 @@ pub struct Backup {
 
 /// What [`export`] wrote.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Exported {
     pub path: PathBuf,
     pub with_keys: bool,

@@ -94,6 +94,23 @@ impl ConfigStore {
         Ok(out)
     }
 
+    /// [`Self::update`] for an undo: the write keeps no history copy (else
+    /// two undos would swap back and forth instead of walking back).
+    pub(crate) fn update_unkept<T>(
+        &self,
+        f: impl FnOnce(&mut ConfigFile) -> Result<T, ConfigError>,
+    ) -> Result<T, ConfigError> {
+        let _lock = self.lock()?;
+        let mut cfg = self.read()?;
+        cfg.normalize();
+        let out = f(&mut cfg)?;
+        cfg.normalize();
+        validate(&cfg, &self.path)?;
+        let bytes = Self::bytes(&cfg, &self.path)?;
+        fsutil::write_atomic(&self.path, &bytes, FILE_MODE).map_err(|e| ConfigError::io(&self.path, e))?;
+        Ok(out)
+    }
+
     /// `err` placed at its key's line and column in the file on disk (read
     /// again: only a broken file pays for it).
     fn placed(&self, err: ConfigError) -> ConfigError {
@@ -159,9 +176,15 @@ impl ConfigStore {
     /// Pretty JSON (2-space indent like the original tool) plus a trailing
     /// newline, written atomically with mode 0600 in a 0700 directory.
     fn write(&self, cfg: &ConfigFile) -> Result<(), ConfigError> {
-        let mut bytes = serde_json::to_vec_pretty(cfg).map_err(|e| ConfigError::io(&self.path, io::Error::other(e)))?;
-        bytes.push(b'\n');
+        let bytes = Self::bytes(cfg, &self.path)?;
         crate::history::write_kept(&self.path, &bytes, FILE_MODE).map_err(|e| ConfigError::io(&self.path, e))
+    }
+
+    /// The file's bytes for `cfg`, as every writer of it lays them out.
+    pub(crate) fn bytes(cfg: &ConfigFile, path: &Path) -> Result<Vec<u8>, ConfigError> {
+        let mut bytes = serde_json::to_vec_pretty(cfg).map_err(|e| ConfigError::io(path, io::Error::other(e)))?;
+        bytes.push(b'\n');
+        Ok(bytes)
     }
 
     /// Takes the exclusive advisory lock on `config.json.lock`, creating the

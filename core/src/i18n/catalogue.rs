@@ -40,7 +40,8 @@ macro_rules! area {
 
 /// Every catalogue file. A new area: add `core/i18n/{en,zh-CN}/<name>.ftl`
 /// and a line here.
-const AREAS: &[Area] = &[area!("common"), area!("tray"), area!("notify"), area!("cli"), area!("doctor")];
+const AREAS: &[Area] =
+    &[area!("common"), area!("firstrun"), area!("tray"), area!("notify"), area!("cli"), area!("doctor")];
 
 impl Area {
     fn source(&self, lang: Lang) -> &'static str {

@@ -9,11 +9,12 @@
 //!
 //! The other tool's files are only ever read.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{mask_secret, ConfigError, ConfigStore, NamedConfig, Upstream};
+use crate::paths::Paths;
 use crate::service::Service;
 
 pub mod cc_switch;
@@ -30,6 +31,62 @@ pub enum ImportError {
     Format { path: PathBuf, message: String },
     #[error(transparent)]
     Config(#[from] ConfigError),
+}
+
+/// The other tools we take relays over from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// cc-switch's provider store.
+    CcSwitch,
+    /// The original codex-helper's `config.toml`.
+    CodexHelper,
+}
+
+impl Source {
+    /// How the user knows the tool (`from cc-switch`, `current in ...`).
+    pub fn tool_name(self) -> &'static str {
+        match self {
+            Source::CcSwitch => "cc-switch",
+            Source::CodexHelper => "the original codex-helper",
+        }
+    }
+
+    /// The file read when none is given: cc-switch's SQLite store
+    /// (`~/.cc-switch/cc-switch.db`), or its older `config.json` when only
+    /// that exists; the original tool's `~/.codex-helper/config.toml`.
+    pub fn default_path(self, paths: &Paths) -> PathBuf {
+        match self {
+            Source::CcSwitch => {
+                let dir = paths.home().join(".cc-switch");
+                let db = dir.join("cc-switch.db");
+                if db.exists() || !dir.join("config.json").exists() {
+                    db
+                } else {
+                    dir.join("config.json")
+                }
+            }
+            Source::CodexHelper => paths.helper_dir().join("config.toml"),
+        }
+    }
+
+    /// Whether the default file is there (the first run offers it then).
+    pub fn found(self, paths: &Paths) -> bool {
+        self.default_path(paths).is_file()
+    }
+}
+
+/// What importing from `source` would add to `paths`' config (nothing is
+/// written): `file` or the source's default, read, and named so nothing
+/// already there is overwritten. The CLI and the window both start here.
+pub fn plan(paths: &Paths, source: Source, file: Option<&Path>) -> Result<Plan, ImportError> {
+    let path = file.map_or_else(|| source.default_path(paths), Path::to_path_buf);
+    let plan = match source {
+        Source::CcSwitch => cc_switch::plan(&path)?,
+        Source::CodexHelper => codex_helper::plan(&path, &|name| std::env::var(name).ok())?,
+    };
+    plan.named_for(&ConfigStore::new(paths))
 }
 
 /// One config the import would create.

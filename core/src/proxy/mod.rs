@@ -35,6 +35,7 @@ pub mod forward;
 pub mod guard;
 pub mod headers;
 pub mod identity;
+mod json_skim;
 pub mod linger;
 pub mod listen;
 pub mod model_map;

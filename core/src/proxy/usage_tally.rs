@@ -46,16 +46,18 @@ impl Tally {
             // numbers mean the same for both services.
             // The writes are kept apart too: they cost more than input.
             cache_creation = r.cache_creation.unwrap_or(0);
-            input += cached + cache_creation;
+            // Saturating: the numbers are the upstream's, whatever they are.
+            input = input.saturating_add(cached).saturating_add(cache_creation);
         } else {
             cached = cached.min(input);
         }
         let output = r.output.unwrap_or(0);
+        let sum = input.saturating_add(output);
         Some(Usage {
             input_tokens: input,
             output_tokens: output,
             reasoning_tokens: r.reasoning.unwrap_or(0),
-            total_tokens: r.total.filter(|t| *t >= input + output).unwrap_or(input + output),
+            total_tokens: r.total.filter(|t| *t >= sum).unwrap_or(sum),
             cached_input_tokens: cached,
             cache_creation_input_tokens: cache_creation,
         })
@@ -80,14 +82,27 @@ impl Tally {
     /// used to become a `Value` per response just to read five numbers).
     /// Returns `false` when `json` is not valid JSON.
     pub fn take_json(&mut self, json: &[u8]) -> bool {
-        let Ok(payload) = serde_json::from_slice::<lean::Payload>(json) else { return false };
+        // Skimmed when it is an object (every answer and event is); a full
+        // parse otherwise, and for what the skim cannot walk, which also
+        // tells valid from not.
+        let payload = match lean::skim(json, true) {
+            Some(payload) => payload,
+            None => match serde_json::from_slice::<lean::Payload>(json) {
+                Ok(payload) => payload,
+                Err(_) => return false,
+            },
+        };
+        self.take_payload(payload);
+        true
+    }
+
+    fn take_payload(&mut self, payload: lean::Payload) {
         if let Some(lean::Usage::Object(numbers)) = payload.usage() {
             self.take_numbers(numbers);
         }
         if let Some(model) = payload.model.filter(|m| !m.is_empty()) {
             self.model = Some(model.into());
         }
-        true
     }
 
     /// The model the answer named, if it did.
@@ -151,6 +166,8 @@ mod lean {
     use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use serde::Deserialize;
 
+    use super::super::json_skim;
+
     #[derive(Default)]
     pub struct Payload {
         usage: Option<Usage>,
@@ -193,6 +210,113 @@ mod lean {
         pub prompt_cached: Option<u64>,
         pub cache_read_input_tokens: Option<u64>,
         pub cache_creation_input_tokens: Option<u64>,
+    }
+
+    /// What the [`Lean`] visitor reads, from an object's members found by
+    /// [`json_skim`], without serde: only `usage`, `model` (and, at the
+    /// top, `response` and `message`) are read, as the visitor reads them.
+    /// `None` when `json` is not an object the skim can walk: the caller
+    /// then parses the whole text.
+    pub fn skim(json: &[u8], top: bool) -> Option<Payload> {
+        let mut out = Payload::default();
+        let mut nested_model = None;
+        let mut ok = true;
+        json_skim::members(json, |raw, value| {
+            let key = json_skim::key(raw);
+            match &*key {
+                b"usage" => match usage(value) {
+                    Some(usage) => out.usage = Some(usage),
+                    None => ok = false,
+                },
+                b"model" => out.model = json_skim::string(value),
+                b"response" | b"message" if top => {
+                    // Anything but an object gives nothing, as in the visitor.
+                    let inner = if value.first() == Some(&b'{') {
+                        match skim(value, false) {
+                            Some(inner) => inner,
+                            None => {
+                                ok = false;
+                                return;
+                            }
+                        }
+                    } else {
+                        Payload::default()
+                    };
+                    nested_model = nested_model.take().or(inner.model);
+                    if &*key == b"response" {
+                        out.response = inner.usage;
+                    } else {
+                        out.message = inner.usage;
+                    }
+                }
+                _ => {}
+            }
+        })?;
+        if !ok {
+            return None;
+        }
+        out.model = out.model.or(nested_model);
+        Some(out)
+    }
+
+    /// A `usage` value as [`UsageVisitor`] reads it; `None` when it is an
+    /// object the skim cannot walk.
+    fn usage(value: &[u8]) -> Option<Usage> {
+        if value.first() != Some(&b'{') {
+            return Some(Usage::NotObject);
+        }
+        let mut n = Numbers::default();
+        let mut ok = true;
+        json_skim::members(value, |raw, value| {
+            let key = json_skim::key(raw);
+            let slot = match &*key {
+                b"input_tokens" => &mut n.input_tokens,
+                b"prompt_tokens" => &mut n.prompt_tokens,
+                b"output_tokens" => &mut n.output_tokens,
+                b"completion_tokens" => &mut n.completion_tokens,
+                b"total_tokens" => &mut n.total_tokens,
+                b"cache_read_input_tokens" => &mut n.cache_read_input_tokens,
+                b"cache_creation_input_tokens" => &mut n.cache_creation_input_tokens,
+                b"output_tokens_details" => &mut n.output_reasoning,
+                b"completion_tokens_details" => &mut n.completion_reasoning,
+                b"input_tokens_details" => &mut n.input_cached,
+                b"prompt_tokens_details" => &mut n.prompt_cached,
+                _ => return,
+            };
+            *slot = if key.ends_with(b"_details") {
+                let wanted: &[u8] = if key.starts_with(b"input") || key.starts_with(b"prompt") {
+                    b"cached_tokens"
+                } else {
+                    b"reasoning_tokens"
+                };
+                match details(value, wanted) {
+                    Some(count) => count,
+                    None => {
+                        ok = false;
+                        return;
+                    }
+                }
+            } else {
+                json_skim::count(value)
+            };
+        })?;
+        ok.then_some(Usage::Object(n))
+    }
+
+    /// The `wanted` count of a `*_tokens_details` value (the last one
+    /// written, nothing when not an object); `None` when it is an object
+    /// the skim cannot walk.
+    fn details(value: &[u8], wanted: &[u8]) -> Option<Option<u64>> {
+        if value.first() != Some(&b'{') {
+            return Some(None);
+        }
+        let mut count = None;
+        json_skim::members(value, |raw, value| {
+            if *json_skim::key(raw) == *wanted {
+                count = json_skim::count(value);
+            }
+        })?;
+        Some(count)
     }
 
     impl<'de> Deserialize<'de> for Payload {
@@ -491,6 +615,8 @@ mod lean {
             for case in cases {
                 let (mut by_value, mut lean) = (Tally::default(), Tally::default());
                 by_value.take(&case);
+                // Objects take the skim, not the full parse.
+                assert_eq!(super::skim(case.to_string().as_bytes(), true).is_some(), case.is_object(), "{case}");
                 assert!(lean.take_json(case.to_string().as_bytes()));
                 for anthropic in [false, true] {
                     assert_eq!(by_value.usage(anthropic), lean.usage(anthropic), "{case}");
@@ -509,6 +635,102 @@ mod lean {
             assert_eq!(lean.usage(false).map(|u| (u.input_tokens, u.reasoning_tokens)), Some((3, 0)));
             assert!(!Tally::default().take_json(b"{\"usage\": {"), "not JSON");
             assert!(!Tally::default().take_json(b"{} trailing"), "not JSON");
+            // Escaped keys, quotes and brackets inside strings, pretty-printed.
+            let tricky = br#"{ "text": "\"usage\": {\"input_tokens\": 99} }[", "us\u0061ge" : { "input_tokens" : 4 } ,
+                "response": {"output": [{"text": "}{]["}], "model": "m\"1"} }"#;
+            assert!(super::skim(tricky, true).is_some());
+            let (mut by_value, mut lean) = (Tally::default(), Tally::default());
+            by_value.take(&serde_json::from_slice(tricky).unwrap());
+            assert!(lean.take_json(tricky));
+            assert_eq!(lean.usage(false).map(|u| u.input_tokens), Some(4));
+            assert_eq!(by_value.usage(false), lean.usage(false));
+            assert_eq!(lean.model(), Some("m\"1"));
+            assert_eq!(lean.model(), full_parse(tricky).model());
+        }
+
+        /// An upstream's absurd counts saturate; they used to overflow
+        /// (a panic in a debug build, wrapped totals in a release one).
+        #[test]
+        fn huge_counts_saturate_instead_of_overflowing() {
+            let mut tally = Tally::default();
+            let huge = br#"{"usage":{"input_tokens":18446744073709551615,"output_tokens":5,"cache_read_input_tokens":3,"cache_creation_input_tokens":2}}"#;
+            assert!(tally.take_json(huge));
+            let openai = tally.usage(false).unwrap();
+            assert_eq!((openai.input_tokens, openai.total_tokens), (u64::MAX, u64::MAX));
+            let anthropic = tally.usage(true).unwrap();
+            assert_eq!((anthropic.input_tokens, anthropic.total_tokens), (u64::MAX, u64::MAX));
+        }
+
+        /// The tally of the full serde parse the skim stands in for.
+        fn full_parse(json: &[u8]) -> Tally {
+            let mut tally = Tally::default();
+            tally.take_payload(serde_json::from_slice(json).unwrap());
+            tally
+        }
+
+        use proptest::prelude::*;
+
+        /// JSON values shaped like answers and events: the keys the tally
+        /// reads among others, at any depth, with strings that hold
+        /// quotes, backslashes, brackets and key names.
+        fn value() -> impl Strategy<Value = serde_json::Value> {
+            let key = prop::sample::select(vec![
+                "usage",
+                "model",
+                "response",
+                "message",
+                "input_tokens",
+                "output_tokens",
+                "total_tokens",
+                "prompt_tokens",
+                "completion_tokens",
+                "input_tokens_details",
+                "cached_tokens",
+                "reasoning_tokens",
+                "output_tokens_details",
+                "cache_read_input_tokens",
+                "text",
+                "output",
+                "type",
+                "us\"age",
+                "}",
+            ]);
+            let leaf = prop_oneof![
+                Just(serde_json::Value::Null),
+                any::<bool>().prop_map(serde_json::Value::from),
+                any::<u64>().prop_map(serde_json::Value::from),
+                any::<i64>().prop_map(serde_json::Value::from),
+                (-1e9f64..1e9).prop_map(serde_json::Value::from),
+                "[a-z\"\\{}\\[\\]:, \u{e9}\u{4e2d}]{0,12}".prop_map(serde_json::Value::from),
+            ];
+            leaf.prop_recursive(5, 64, 6, move |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::from),
+                    prop::collection::vec((key.clone(), inner), 0..6).prop_map(|members| {
+                        serde_json::Value::Object(members.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                    }),
+                ]
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+            /// The skim reads what the `Value` reading reads, compact or
+            /// pretty-printed.
+            #[test]
+            fn the_skim_agrees_with_the_value_reading(case in value()) {
+                for text in [case.to_string(), serde_json::to_string_pretty(&case).unwrap()] {
+                    let (mut by_value, mut lean) = (Tally::default(), Tally::default());
+                    by_value.take(&case);
+                    prop_assert!(lean.take_json(text.as_bytes()));
+                    prop_assert_eq!(super::skim(text.as_bytes(), true).is_some(), case.is_object());
+                    for anthropic in [false, true] {
+                        prop_assert_eq!(by_value.usage(anthropic), lean.usage(anthropic));
+                    }
+                    let full = full_parse(text.as_bytes());
+                    prop_assert_eq!(full.model(), lean.model());
+                }
+            }
         }
     }
 }

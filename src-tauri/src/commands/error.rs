@@ -195,6 +195,63 @@ impl From<codex_helper_core::autostart::AutostartError> for CommandError {
     }
 }
 
+impl From<codex_helper_core::import::ImportError> for CommandError {
+    fn from(err: codex_helper_core::import::ImportError) -> CommandError {
+        use codex_helper_core::import::ImportError;
+        let message = err.to_string();
+        match err {
+            ImportError::Config(inner) => inner.into(),
+            ImportError::NotFound { .. } => CommandError::invalid("path", message),
+            ImportError::Database { path, .. } | ImportError::Format { path, .. } => config(&path, None, "", message),
+            _ => CommandError::Failed { message },
+        }
+    }
+}
+
+impl From<codex_helper_core::backup::BackupError> for CommandError {
+    fn from(err: codex_helper_core::backup::BackupError) -> CommandError {
+        use codex_helper_core::backup::BackupError;
+        let message = err.to_string();
+        match err {
+            BackupError::Config(inner) => inner.into(),
+            BackupError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                CommandError::invalid("path", message)
+            }
+            BackupError::Io { path, .. } => io(&path, message),
+            BackupError::NotBackup { .. } | BackupError::UnsupportedVersion { .. } => {
+                CommandError::invalid("path", message)
+            }
+            BackupError::Invalid { path, part, .. } => config(&path, None, part, message),
+            _ => CommandError::Failed { message },
+        }
+    }
+}
+
+impl From<codex_helper_core::undo::UndoError> for CommandError {
+    fn from(err: codex_helper_core::undo::UndoError) -> CommandError {
+        use codex_helper_core::undo::UndoError;
+        let message = err.to_string();
+        match err {
+            UndoError::Config(inner) => inner.into(),
+            UndoError::Io { dir, .. } => io(&dir, message),
+            _ => CommandError::Failed { message },
+        }
+    }
+}
+
+impl From<codex_helper_core::bootstrap::BootstrapError> for CommandError {
+    fn from(err: codex_helper_core::bootstrap::BootstrapError) -> CommandError {
+        use codex_helper_core::bootstrap::BootstrapError;
+        let message = err.to_string();
+        match err {
+            BootstrapError::Config(inner) => inner.into(),
+            BootstrapError::Switch(inner) => inner.into(),
+            BootstrapError::NothingToImport { .. } => CommandError::NotFound { message },
+            _ => CommandError::Failed { message },
+        }
+    }
+}
+
 impl From<std::io::Error> for CommandError {
     fn from(err: std::io::Error) -> CommandError {
         CommandError::Io { path: None, message: err.to_string() }

@@ -9,6 +9,7 @@ pub mod files;
 pub mod filters;
 pub mod logs;
 pub mod quota;
+pub mod reach;
 pub mod sessions;
 pub mod settings;
 pub mod speedtest;
@@ -60,6 +61,16 @@ macro_rules! specta_builder {
                 $crate::commands::filters::preview_filters,
                 $crate::commands::files::open_config_folder::<$r>,
                 $crate::commands::files::open_log_file::<$r>,
+                $crate::commands::reach::reach_defaults,
+                $crate::commands::reach::plan_tool_import,
+                $crate::commands::reach::apply_tool_import,
+                $crate::commands::reach::export_backup,
+                $crate::commands::reach::plan_backup_import,
+                $crate::commands::reach::apply_backup_import,
+                $crate::commands::reach::undo_preview,
+                $crate::commands::reach::undo_last,
+                $crate::commands::reach::first_run,
+                $crate::commands::reach::import_login,
             ])
             .events(tauri_specta::collect_events![$crate::events::StateChanged, $crate::events::LogLine])
             .dangerously_cast_bigints_to_number()

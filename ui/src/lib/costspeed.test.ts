@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { setLang, type Lang } from "./i18n/index.svelte";
 import { costByModel, costPerDay, formatCost, speedLine } from "./costspeed";
 import type { ModelRow, SpeedResult, Summary } from "../bindings";
 
@@ -47,5 +48,29 @@ describe("speedLine", () => {
     expect(speedLine(result({ tokens_per_s: null }))).toBe("connect 12 ms · TTFT 340 ms");
     expect(speedLine(result({ status: "http_401", error: "bad key" }))).toBe("http_401: bad key");
     expect(speedLine(result({ status: "timeout", error: null }))).toBe("timeout");
+  });
+});
+
+/** `f` run with the UI in `lang`, then back in English. */
+function inLang<T>(lang: Lang, f: () => T): T {
+  setLang(lang);
+  try {
+    return f();
+  } finally {
+    setLang("en");
+  }
+}
+
+describe("in Chinese", () => {
+  it("writes costs with the currency as zh-CN does and the speed line in Chinese", () => {
+    expect(inLang("zh-CN", () => formatCost(12.345))).toBe("US$12.35");
+    expect(inLang("zh-CN", () => formatCost(0.00001748))).toBe("US$0.000017");
+    expect(inLang("zh-CN", () => speedLine(result({})))).toBe("连接 12 ms · 首字延迟 340 ms · 41.3 tok/s");
+    expect(inLang("zh-CN", () => speedLine(result({ status: "timeout", error: "no complete answer within 30s" })))).toBe(
+      "超时：no complete answer within 30s", // core's detail as it is
+    );
+    expect(inLang("zh-CN", () => speedLine(result({ status: "http_503", error: null })))).toBe("HTTP 503");
+    expect(speedLine(result({ status: "http_503", error: null }))).toBe("http_503");
+    expect(inLang("zh-CN", () => costByModel([{ service: "codex", model: "", requests: 1, cost_usd: 0 } as ModelRow])[0].model)).toBe("未知模型");
   });
 });

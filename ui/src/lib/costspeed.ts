@@ -2,14 +2,14 @@
 // (Configs): pure functions, unit-tested in costspeed.test.ts.
 
 import type { ModelRow, SpeedResult, Summary } from "../bindings";
+import { formatUsd } from "./format";
+import { t, type Key } from "./i18n/index.svelte";
 
-/** `$12.34`, `$0.0123`, `$0.000018`, `$0.00`: more decimals for small sums (as `ch usage`). */
+/** `$12.34`, `$0.0123`, `$0.000018`, `$0.00`: more decimals for small sums (as `ch usage`);
+ * the currency written as the UI language does (`US$12.34` in zh-CN). */
 export function formatCost(n: number | null | undefined): string {
   if (n == null || !Number.isFinite(n)) return "—";
-  if (n === 0) return "$0.00";
-  if (n >= 1) return `$${n.toFixed(2)}`;
-  if (n >= 0.01) return `$${n.toFixed(4)}`;
-  return `$${n.toFixed(6)}`;
+  return formatUsd(n, n === 0 || n >= 1 ? 2 : n >= 0.01 ? 4 : 6);
 }
 
 /** Cost per model over the window, most expensive first ("" shown as "unknown model"). */
@@ -17,7 +17,7 @@ export function costByModel(models: ModelRow[]): { service: string; model: strin
   const out = new Map<string, { service: string; model: string; cost: number; requests: number; unpriced: number }>();
   for (const m of models) {
     const key = `${m.service}\u0000${m.model}`;
-    const g = out.get(key) ?? { service: m.service, model: m.model || "unknown model", cost: 0, requests: 0, unpriced: 0 };
+    const g = out.get(key) ?? { service: m.service, model: m.model || t("cost.unknownModel"), cost: 0, requests: 0, unpriced: 0 };
     g.cost += m.cost_usd ?? 0;
     g.requests += m.requests;
     g.unpriced += m.unpriced_requests ?? 0;
@@ -34,11 +34,28 @@ export function costPerDay(s: Summary): { day: string; cost: number }[] {
   }));
 }
 
-/** One line of a speed-test result, as the window and the tray show it. */
+// Core's speed-test statuses (speedtest.rs); English shows them as they are.
+const STATUS: Record<string, Key> = {
+  bad_config: "speed.status.badConfig",
+  timeout: "speed.status.timeout",
+  unreachable: "speed.status.unreachable",
+  stream_error: "speed.status.streamError",
+  no_answer: "speed.status.noAnswer",
+};
+
+/** A speed-test status in the UI language (`http_503` → `HTTP 503` in zh-CN); unknown ones as sent. */
+export function speedStatus(status: string): string {
+  const http = /^http_(\d+)$/.exec(status);
+  if (http) return t("speed.status.http", { code: http[1] });
+  return STATUS[status] ? t(STATUS[status]) : status;
+}
+
+/** One line of a speed-test result, as the window and the tray show it.
+ * The error detail comes from core and is shown as it is. */
 export function speedLine(r: SpeedResult): string {
-  if (r.status !== "ok") return `${r.status}${r.error ? `: ${r.error}` : ""}`;
-  const parts = [`TTFT ${r.ttft_ms ?? "—"} ms`];
-  if (r.connect_ms != null) parts.unshift(`connect ${r.connect_ms} ms`);
-  if (r.tokens_per_s != null) parts.push(`${r.tokens_per_s.toFixed(1)} tok/s`);
+  if (r.status !== "ok") return r.error ? t("speed.failed", { status: speedStatus(r.status), error: r.error }) : speedStatus(r.status);
+  const parts = [t("speed.ttft", { ms: r.ttft_ms ?? "—" })];
+  if (r.connect_ms != null) parts.unshift(t("speed.connect", { ms: r.connect_ms }));
+  if (r.tokens_per_s != null) parts.push(t("speed.rate", { rate: r.tokens_per_s.toFixed(1) }));
   return parts.join(" · ");
 }

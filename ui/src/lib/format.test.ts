@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { formatAgo, formatCount, formatDuration, formatTokens, shortUrl, spentPercent } from "./format";
+import {
+  formatAgo, formatAxisDay, formatAxisTime, formatClock, formatCount, formatDateTime, formatDay, formatDayRange, formatDuration,
+  formatTokens, formatUsd, shortUrl, spentPercent,
+} from "./format";
+import { setLang, type Lang } from "./i18n/index.svelte";
 
 describe("formatDuration", () => {
   it("uses ms below a second, tenths below ten seconds", () => {
@@ -56,5 +60,45 @@ describe("misc", () => {
     expect(formatAgo(now - 5 * 60_000, now)).toBe("5 min ago");
     expect(formatAgo(now - 3 * 3_600_000, now)).toBe("3 h ago");
     expect(formatAgo(now - 3 * 86_400_000, now)).toBe("3 d ago");
+  });
+});
+
+// Dates, numbers and money follow the UI language (intlTag()), not the
+// system locale; the window switches languages without a restart.
+describe("locale formatting", () => {
+  const at = new Date(2026, 11, 2, 16, 5, 3).getTime(); // local time: no time-zone dependence
+  const inLang = <T>(l: Lang, f: () => T): T => {
+    setLang(l);
+    try {
+      return f();
+    } finally {
+      setLang("en");
+    }
+  };
+
+  it("writes a date and time as each language does", () => {
+    expect(inLang("en", () => formatDateTime(at))).toBe("Dec 2, 2026, 16:05");
+    expect(inLang("zh-CN", () => formatDateTime(at))).toBe("2026年12月2日 16:05");
+    expect(inLang("en", () => formatDay("2026-12-02"))).toBe("Dec 2, 2026");
+    expect(inLang("zh-CN", () => formatDay("2026-12-02"))).toBe("2026年12月2日");
+    expect(inLang("zh-CN", () => formatDayRange("2026-12-02", "2026-12-02"))).toBe("2026年12月2日");
+    expect(formatDay("not a day")).toBe("not a day");
+  });
+
+  it("labels chart axes in the language (days) and 24-hour (times)", () => {
+    expect(inLang("en", () => formatAxisDay(at / 1000))).toBe("Dec 2");
+    expect(inLang("zh-CN", () => formatAxisDay(at / 1000))).toBe("12月2日");
+    expect(inLang("en", () => formatAxisTime(at / 1000))).toBe("16:05");
+    expect(inLang("zh-CN", () => formatAxisTime(at / 1000))).toBe("16:05");
+    expect(inLang("zh-CN", () => formatClock(at))).toBe("16:05:03");
+  });
+
+  it("groups numbers and writes USD amounts for the language", () => {
+    expect(inLang("en", () => formatCount(1234567))).toBe("1,234,567");
+    expect(inLang("zh-CN", () => formatCount(1234567))).toBe("1,234,567");
+    expect(inLang("en", () => formatUsd(1234.5))).toBe("$1,234.50");
+    expect(inLang("zh-CN", () => formatUsd(1234.5))).toBe("US$1,234.50");
+    expect(inLang("zh-CN", () => formatUsd(0.0123, 4))).toBe("US$0.0123");
+    expect(formatUsd(null)).toBe("—");
   });
 });

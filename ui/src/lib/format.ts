@@ -36,24 +36,72 @@ export function formatCount(n: number | null | undefined): string {
   return Math.round(n).toLocaleString(intlTag());
 }
 
-/** `$3.20`. */
-export function formatUsd(n: number | null | undefined): string {
+// Formatters are built per language and options once (Intl builds are not free).
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+function numberFormat(options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `n|${intlTag()}|${JSON.stringify(options)}`;
+  let f = formatters.get(key) as Intl.NumberFormat | undefined;
+  if (!f) formatters.set(key, (f = new Intl.NumberFormat(intlTag(), options)));
+  return f;
+}
+function dateFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `d|${intlTag()}|${JSON.stringify(options)}`;
+  let f = formatters.get(key) as Intl.DateTimeFormat | undefined;
+  if (!f) formatters.set(key, (f = new Intl.DateTimeFormat(intlTag(), options)));
+  return f;
+}
+
+/** A USD amount as the UI language writes it: `$3.20` (en), `US$3.20` (zh-CN);
+ * `digits` decimals (cost sums of small requests need more than two). */
+export function formatUsd(n: number | null | undefined, digits = 2): string {
   if (n == null || !Number.isFinite(n)) return "—";
-  return `$${n.toFixed(2)}`;
+  return numberFormat({ style: "currency", currency: "USD", minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
 }
 
-const pad = (n: number) => String(n).padStart(2, "0");
-
-/** Local `HH:MM:SS` of an epoch-ms timestamp. */
+/** Local time of day of an epoch-ms timestamp, 24-hour with seconds (logs): `16:05:03`. */
 export function formatClock(ms: number): string {
-  const d = new Date(ms);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return dateFormat({ hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }).format(ms);
 }
 
-/** Local `YYYY-MM-DD HH:MM` of an epoch-ms timestamp. */
+/** Local date and time of an epoch-ms timestamp: `Dec 2, 2026, 16:05` (en), `2026年12月2日 16:05` (zh-CN). */
 export function formatDateTime(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return dateFormat({ dateStyle: "medium", timeStyle: "short", hourCycle: "h23" }).format(ms);
+}
+
+/** `2026-12-02` (a local day, as core sends them) → midnight of that day, local time. */
+function localDay(day: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  return m ? new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : null;
+}
+
+/** The local date of an epoch-ms timestamp: `Dec 2, 2026` (en), `2026年12月2日` (zh-CN). */
+export function formatDate(ms: number): string {
+  return dateFormat({ dateStyle: "medium" }).format(ms);
+}
+
+/** A day core sends (`2026-12-02`) as the language writes it: `Dec 2, 2026`, `2026年12月2日`. */
+export function formatDay(day: string): string {
+  const d = localDay(day);
+  return d ? formatDate(d.getTime()) : day;
+}
+
+/** Two days as a range: `Nov 26 – Dec 2, 2026`; one day when they are the same. */
+export function formatDayRange(from: string, to: string): string {
+  const a = localDay(from);
+  const b = localDay(to);
+  if (!a || !b) return from === to ? from : `${from} – ${to}`;
+  if (from === to) return formatDay(from);
+  return dateFormat({ dateStyle: "medium" }).formatRange(a, b);
+}
+
+/** A chart's day tick (seconds, uPlot's unit): `Dec 2` (en), `12月2日` (zh-CN). */
+export function formatAxisDay(seconds: number): string {
+  return dateFormat({ month: "short", day: "numeric" }).format(seconds * 1000);
+}
+
+/** A chart's time-of-day tick (seconds): `16:05`. */
+export function formatAxisTime(seconds: number): string {
+  return dateFormat({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(seconds * 1000);
 }
 
 /** `just now`, `5 min ago`, `3 h ago`, `2 d ago` relative to `now`. */

@@ -35,6 +35,22 @@ const configs: Record<string, ServiceView> = {
   },
 };
 
+/** What importing from cc-switch or the original codex-helper would add (keys masked). */
+function mockPlan(source: "cc-switch" | "codex-helper") {
+  return {
+    source: source === "cc-switch" ? "~/.cc-switch/cc-switch.db" : "~/.codex-helper/config.toml",
+    format: source === "cc-switch" ? "sqlite" : "toml v3",
+    configs: [
+      { service: "claude" as const, name: "Packy", source_name: "Packy", base_url: "https://api.packy.example", key: "sk-…1234", current: true },
+      { service: "codex" as const, name: "Yes-Relay", source_name: "Yes Relay", base_url: "https://co.yes.example/v1", key: "cr-…5678", current: true },
+    ],
+    skipped: [
+      { app: "claude", name: "Claude Official", reason: "no ANTHROPIC_AUTH_TOKEN or ANTHROPIC_API_KEY in its env (an official login cannot be proxied)" },
+      { app: "gemini", name: "Gemini", reason: "codex-helper proxies Codex and Claude Code only, not gemini" },
+    ],
+  };
+}
+
 function label(url: string): string {
   return url.replace(/^[a-z]+:\/\//, "").split(/[/?#]/)[0];
 }
@@ -345,6 +361,23 @@ mockIPC(
         if (a.settings.lb.failure_threshold < 1) throw invalid("lb.failure_threshold", "~/.codex-helper/settings.json: lb.failure_threshold: must be at least 1 (the default is 3)");
         proxySettings = a.settings;
         return null;
+      case "reach_defaults": return { cc_switch: "~/.cc-switch/cc-switch.db", codex_helper: "~/.codex-helper/config.toml", backup: "~/codex-helper-backup.json" };
+      case "plan_tool_import": case "apply_tool_import": {
+        const plan = mockPlan(a.args.source);
+        if (cmd === "plan_tool_import") return plan;
+        for (const c of plan.configs) {
+          configs[c.service].configs.push({ name: c.name, alias: `from ${a.args.source}: ${c.source_name}`, active: false, strategy: "priority", upstreams: [{ base_url: c.base_url, auth_token: c.key, api_key: null, alias: null, key_label: c.key ?? "", tags: { source: a.args.source }, protocol: c.service === "codex" ? "responses" : "anthropic", model_map: {}, headers: {}, max_concurrent: null }] });
+        }
+        return { added: plan.configs.map((c) => `${c.service}/${c.name}`), activated: [] };
+      }
+      case "export_backup": return { path: a.args.path, with_keys: a.args.with_keys, mode: a.args.with_keys ? 0o600 : 0o644, configs: 3, upstreams: 4, filters: filterRules.length, providers: quotaSources.length, settings: true };
+      case "plan_backup_import":
+        if (!String(a.args.path).endsWith(".json")) throw invalid("path", `${a.args.path}: not a codex-helper backup: not JSON`);
+        return { replace: a.args.replace, without_key: ["codex/backup https://api.openai.com/v1"], diff: { configs: { added: ["codex/moved"], changed: ["codex/main"], removed: a.args.replace ? ["claude/work"] : [] }, upstreams: { added: ["codex/moved https://relay.example.com/v1 (sk-…77aa)"], changed: [], removed: [] }, filters: { added: [], changed: [], removed: [] }, providers: { added: [], changed: [], removed: [] }, settings: { added: [], changed: ["codex.port"], removed: [] } } };
+      case "apply_backup_import": return ["config.json", "settings.json"];
+      case "undo_preview": case "undo_last": return { file: "config.json", path: "~/.codex-helper/config.json", replaced_at: new Date(now - 300_000).toISOString(), service: null, configs: { added: [], changed: [], removed: ["claude/Packy"] }, active: ["claude: work → Packy"], remaining: 3 };
+      case "first_run": return { empty: false, logins: [], cc_switch: null, codex_helper: null };
+      case "import_login": return null;
       case "list_filter_rules": return structuredClone(filterRules);
       case "save_filter_rules": {
         const bad = (a.rules as RuleRow[]).findIndex((r) => r.source === "");

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { setLang, type Lang } from "./i18n/index.svelte";
 import {
   checkMapRows, labelWithProtocol, mapPairs, mapSummary, nativeProtocol, protocolBadge, protocolChoices, protocolHint, rowsOf,
 } from "./modelMap";
@@ -61,5 +62,22 @@ describe("model map rows", () => {
     expect(mapPairs(rowsOf(map))).toEqual(Object.entries(map));
     expect(rowsOf({})).toEqual([]);
     expect(mapSummary(map)).toBe("gpt-5-codex→deepseek-chat, *→deepseek-chat");
+  });
+});
+
+/** `f` run with the UI in `lang`, then back in English. */
+function inLang<T>(lang: Lang, f: () => T): T {
+  setLang(lang);
+  try {
+    return f();
+  } finally {
+    setLang("en");
+  }
+}
+
+describe("in Chinese", () => {
+  it("explains the protocols and refused map rows in Chinese", () => {
+    expect(inLang("zh-CN", () => protocolHint("claude", "chat"))).toContain("代理会转换 Claude Code 的请求");
+    expect(inLang("zh-CN", () => checkMapRows([{ from: "gpt-5", to: "" }]))).toEqual({ 0: "请填写中转对应 “gpt-5” 的模型名" });
   });
 });

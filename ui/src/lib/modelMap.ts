@@ -4,6 +4,7 @@
 // the same client model, so duplicates must be caught here).
 
 import type { Protocol } from "../bindings";
+import { t } from "./i18n/index.svelte";
 
 /** The key core's model map treats as "every model without its own row". */
 export const CATCH_ALL = "*";
@@ -28,11 +29,11 @@ export function protocolHint(service: string, p: Protocol): string {
   const client = service === "claude" ? "Claude Code" : "Codex";
   switch (p) {
     case "responses":
-      return "The relay serves the OpenAI Responses API (/v1/responses), Codex's own: requests pass through unchanged.";
+      return t("cfg.hint.responses");
     case "anthropic":
-      return "The relay serves Anthropic Messages (/v1/messages), Claude Code's own: requests pass through unchanged.";
+      return t("cfg.hint.anthropic");
     case "chat":
-      return `The relay only serves OpenAI Chat Completions (/v1/chat/completions), e.g. DeepSeek, Ollama, vLLM, one-api: the proxy translates ${client}'s requests and the streamed answers.`;
+      return t("cfg.hint.chat", { client });
   }
 }
 
@@ -70,10 +71,10 @@ export function checkMapRows(rows: MapRow[]): Record<number, string> {
     const from = r.from.trim();
     const to = r.to.trim();
     if (from === "" && to === "") return;
-    if (from === "") errors[i] = `Name the client's model (or ${CATCH_ALL} for every model)`;
-    else if (to === "") errors[i] = `Name the model the relay knows “${from}” as`;
-    else if (badChars.test(from) || badChars.test(to)) errors[i] = "Model names can't contain spaces or control characters";
-    else if (seen.has(from)) errors[i] = `“${from}” is mapped twice; keep one row`;
+    if (from === "") errors[i] = t("val.map.noFrom", { all: CATCH_ALL });
+    else if (to === "") errors[i] = t("val.map.noTo", { from });
+    else if (badChars.test(from) || badChars.test(to)) errors[i] = t("val.map.badChars");
+    else if (seen.has(from)) errors[i] = t("val.map.twice", { from });
     seen.add(from);
   });
   return errors;

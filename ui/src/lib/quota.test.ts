@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { setLang, type Lang } from "./i18n/index.svelte";
 import type { QuotaWindow } from "../bindings";
 import { barClass, blankSource, freeId, parseDomains, resetsIn, sourceField, stateBadge, usedPercent, windowAmount } from "./quota";
 
@@ -51,5 +52,26 @@ describe("quota sources", () => {
     expect(blankSource("openai_billing", "x").windows).toHaveLength(0);
     expect(freeId("source", ["source", "source-2"])).toBe("source-3");
     expect(parseDomains(" a.example, b.example\nc.example ")).toEqual(["a.example", "b.example", "c.example"]);
+  });
+});
+
+/** `f` run with the UI in `lang`, then back in English. */
+function inLang<T>(lang: Lang, f: () => T): T {
+  setLang(lang);
+  try {
+    return f();
+  } finally {
+    setLang("en");
+  }
+}
+
+describe("in Chinese", () => {
+  it("says how much is used and when it resets in Chinese, money as zh-CN writes it", () => {
+    const now = 1_700_000_000_000;
+    expect(inLang("zh-CN", () => windowAmount(w({ used: 31.4, limit: 50, unit: "usd" })))).toBe("US$31.40 / US$50.00");
+    expect(inLang("zh-CN", () => windowAmount(w({ remaining_pct: 63, unit: "percent" })))).toBe("已用 37%");
+    expect(inLang("zh-CN", () => windowAmount(w({ used: 12.5, unit: "credits" })))).toBe("已用 12.5 credits（无上限）");
+    expect(inLang("zh-CN", () => resetsIn(now + 5 * 60_000, now))).toBe("5 分钟后重置");
+    expect(inLang("zh-CN", () => resetsIn(now - 5000, now))).toBe("即将重置");
   });
 });

@@ -2,9 +2,9 @@
 // numbers (tested in quota.test.ts); the components only lay them out.
 
 import type { FieldWindow, QuotaSource, QuotaState, QuotaWindow } from "../bindings";
-import { formatCount } from "./format";
+import { formatCount, formatUsd } from "./format";
+import { t, type Key } from "./i18n/index.svelte";
 
-import { t } from "./i18n/index.svelte";
 export type Badge = { cls: "ok" | "warn" | "bad" | "muted"; text: string };
 
 /** The state badge of one upstream's quota answer. */
@@ -34,7 +34,7 @@ export function barClass(w: QuotaWindow): "" | "warn" | "bad" {
 }
 
 function amount(n: number, unit: string): string {
-  if (unit === "usd") return `$${n.toFixed(2)}`;
+  if (unit === "usd") return formatUsd(n);
   return Number.isInteger(n) ? formatCount(n) : String(Math.round(n * 100) / 100);
 }
 
@@ -44,21 +44,21 @@ export function windowAmount(w: QuotaWindow): string {
   const suffix = unit && unit !== "usd" && unit !== "percent" ? ` ${unit}` : "";
   if (unit === "percent" || (w.used == null && w.limit == null)) {
     const pct = usedPercent(w);
-    return pct == null ? "no numbers reported" : `${Math.round(pct)}% used`;
+    return pct == null ? t("quota.noNumbers") : t("quota.pctUsed", { pct: Math.round(pct) });
   }
   if (w.used != null && w.limit != null) return `${amount(w.used, unit)} / ${amount(w.limit, unit)}${suffix}`;
-  if (w.used != null) return `${amount(w.used, unit)}${suffix} used (no limit)`;
-  return `limit ${amount(w.limit!, unit)}${suffix}`;
+  if (w.used != null) return t("quota.usedNoLimit", { amount: `${amount(w.used, unit)}${suffix}` });
+  return t("quota.limitOnly", { amount: `${amount(w.limit!, unit)}${suffix}` });
 }
 
 /** `resets in 2 h`, `resets in 5 min`, `resets in 3 d`; `resets now` once due; "" when unknown. */
 export function resetsIn(atMs: number | null | undefined, now: number = Date.now()): string {
   if (atMs == null) return "";
   const s = (atMs - now) / 1000;
-  if (s <= 30) return "resets now";
-  if (s < 90 * 60) return `resets in ${Math.max(1, Math.round(s / 60))} min`;
-  if (s < 36 * 3600) return `resets in ${Math.round(s / 3600)} h`;
-  return `resets in ${Math.round(s / 86400)} d`;
+  if (s <= 30) return t("quota.resetsNow");
+  if (s < 90 * 60) return t("quota.resetsMin", { n: Math.max(1, Math.round(s / 60)) });
+  if (s < 36 * 3600) return t("quota.resetsH", { n: Math.round(s / 3600) });
+  return t("quota.resetsD", { n: Math.round(s / 86400) });
 }
 
 /** `providers[2].user_id` → the source at index 2 and its field `user_id`; a bare `kind` → every source's. */
@@ -69,12 +69,18 @@ export function sourceField(field: string | null | undefined): { index: number |
   return { index: null, field };
 }
 
-export const KIND_LABELS: Record<string, string> = {
-  budget_http_json: "Budget JSON (monthly_budget_usd / monthly_spent_usd)",
-  openai_billing: "OpenAI-style billing (/dashboard/billing)",
-  new_api_user: "new-api account (/api/user/self)",
-  json_fields: "Any JSON: paths per window",
+/** The source kinds the form offers, and their names in the catalogue. */
+export const KIND_LABELS: Record<string, Key> = {
+  budget_http_json: "qs.kind.budget",
+  openai_billing: "qs.kind.openai",
+  new_api_user: "qs.kind.newApi",
+  json_fields: "qs.kind.json",
 };
+
+/** A source kind as the form names it (an unknown kind: its id). */
+export function kindLabel(kind: string): string {
+  return KIND_LABELS[kind] ? t(KIND_LABELS[kind]) : kind;
+}
 
 /** A new source of a kind, with the fields its form asks. */
 export function blankSource(kind: string, id: string): QuotaSource {

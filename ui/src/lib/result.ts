@@ -4,6 +4,7 @@
 // `kind` (and `detail.field`), never on the message's wording.
 
 import type { CommandError as Tagged } from "../bindings";
+import { t } from "./i18n/index.svelte";
 
 export type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
@@ -44,7 +45,7 @@ function asTagged(e: unknown): Tagged | null {
 
 /** Any thrown value or command error as one line of text. */
 export function errorText(e: unknown): string {
-  if (e == null) return "unknown error";
+  if (e == null) return t("common.unknownError");
   if (typeof e === "string") return e;
   if (e instanceof Error) return e.message;
   const tagged = asTagged(e);

@@ -13,7 +13,7 @@ describe("chartLines", () => {
     expect(lines.map((l) => l.label)).toEqual(["codex · https://a", "claude · (none)"]);
     expect(lines[0].requests).toEqual([0, 4, 0]);
     expect(lines[0].total_tokens).toEqual([0, 350, 0]);
-    expect(lines[1].upstream).toBe("(none)");
+    expect(lines[1].upstream).toBe(""); // the label says "(none)", in the UI language
     expect(lines[1].requests).toEqual([0, 0, 2]);
   });
 });

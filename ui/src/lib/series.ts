@@ -1,10 +1,11 @@
 // Shaping usage lines and log records for the charts (pure; tested).
 
 import type { SeriesLine, UsageSeries } from "../bindings";
+import { t } from "./i18n/index.svelte";
 
 /** A usage line as the charts draw it: Rust's line plus its label. */
 export interface ChartLine extends SeriesLine {
-  /** `service · upstream`; "(none)" for requests that reached no upstream. */
+  /** `service · upstream`; "(none)" (in the UI language) for requests that reached no upstream. */
   label: string;
 }
 
@@ -14,8 +15,7 @@ export interface ChartLine extends SeriesLine {
  */
 export function chartLines(series: UsageSeries): ChartLine[] {
   return series.lines.map((l) => {
-    const upstream = l.upstream || "(none)";
-    return { ...l, upstream, label: `${l.service} · ${upstream}` };
+    return { ...l, label: `${l.service} · ${l.upstream || t("common.noUpstream")}` };
   });
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { setLang, type Lang } from "./i18n/index.svelte";
 import {
-  checkBaseUrl, checkHeaderRows, checkKey, checkMaxConcurrent, hasErrors, keyKindOf, testPlan, toAddArgs, toUpdateArgs, validateUpstream,
+  checkBaseUrl, checkConfigName, checkHeaderRows, checkKey, checkMaxConcurrent, hasErrors, keyKindOf, testPlan, toAddArgs, toUpdateArgs, validateUpstream,
   type StoredUpstream, type UpstreamForm,
 } from "./validate";
 
@@ -202,5 +203,24 @@ describe("editing a saved upstream", () => {
     expect(moved.kind).toBe("needs_key");
     expect(moved.kind === "needs_key" && moved.message).toMatch(/Paste the key to test the new URL/);
     expect(testPlan({ ...editForm, keyKind: "none" }, { ...stored, keyKind: "none" })).toEqual({ kind: "typed" });
+  });
+});
+
+/** `f` run with the UI in `lang`, then back in English. */
+function inLang<T>(lang: Lang, f: () => T): T {
+  setLang(lang);
+  try {
+    return f();
+  } finally {
+    setLang("en");
+  }
+}
+
+describe("in Chinese", () => {
+  it("explains a refused field in Chinese, values as typed", () => {
+    expect(inLang("zh-CN", () => checkBaseUrl("ftp://relay.example.com"))).toBe("只支持 http 和 https 的 URL（当前为 ftp）");
+    expect(inLang("zh-CN", () => checkBaseUrl(""))).toBe("请输入中转的 Base URL，例如 https://api.example.com/v1");
+    expect(inLang("zh-CN", () => checkConfigName("my config"))).toBe("配置名称不能包含空格或控制字符");
+    expect(inLang("zh-CN", () => checkHeaderRows([{ name: "Authorization", value: "x" }]))).toEqual({ 0: "Authorization 用于携带密钥：请填在“密钥”一栏" });
   });
 });

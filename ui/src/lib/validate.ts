@@ -5,6 +5,7 @@
 // backend checks again).
 
 import type { AddUpstreamArgs, NewKey, Protocol, UpdateUpstreamArgs } from "../bindings";
+import { t } from "./i18n/index.svelte";
 import { checkMapRows, mapPairs, protocolChoices, type MapRow } from "./modelMap";
 
 export type KeyKind = "auth_token" | "api_key" | "none";
@@ -63,11 +64,11 @@ export function checkHeaderRows(rows: { name: string; value: string }[]): Record
     const name = r.name.trim();
     if (name === "" && r.value.trim() === "") return;
     const lower = name.toLowerCase();
-    if (name === "") out[i] = "A header needs a name";
-    else if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) out[i] = `“${name}” is not a header name (letters, digits and -, e.g. X-Title)`;
-    else if (lower === "authorization" || lower === "x-api-key") out[i] = `${name} carries the key: use the Key field`;
-    else if (OWNED_HEADERS.has(lower)) out[i] = `${name} is set by the proxy itself`;
-    else if (seen.has(lower)) out[i] = `Header “${name}” appears twice`;
+    if (name === "") out[i] = t("val.header.noName");
+    else if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) out[i] = t("val.header.badName", { name });
+    else if (lower === "authorization" || lower === "x-api-key") out[i] = t("val.header.carriesKey", { name });
+    else if (OWNED_HEADERS.has(lower)) out[i] = t("val.header.owned", { name });
+    else if (seen.has(lower)) out[i] = t("val.header.twice", { name });
     seen.add(lower);
   });
   return out;
@@ -78,23 +79,23 @@ const badChars = /[\s\p{Cc}]/u;
 
 /** Why `url` can't be an upstream base URL, or null when it can. */
 export function checkBaseUrl(url: string): string | null {
-  if (url.trim() === "") return `Enter the relay's base URL, e.g. ${GOOD_URL}`;
-  if (url.trim() !== url) return "Remove the leading or trailing spaces";
+  if (url.trim() === "") return t("val.url.empty", { example: GOOD_URL });
+  if (url.trim() !== url) return t("val.url.spaces");
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return `Not a valid URL; expected something like ${GOOD_URL}`;
+    return t("val.url.invalid", { example: GOOD_URL });
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    return `Only http and https URLs are supported (got ${parsed.protocol.replace(/:$/, "")})`;
+    return t("val.url.scheme", { scheme: parsed.protocol.replace(/:$/, "") });
   }
-  if (parsed.hostname === "") return `The URL has no host; expected something like ${GOOD_URL}`;
+  if (parsed.hostname === "") return t("val.url.noHost", { example: GOOD_URL });
   if (parsed.username !== "" || parsed.password !== "") {
-    return "Don't put a user name or password in the URL; paste the key in the key field";
+    return t("val.url.userinfo");
   }
-  if (parsed.search !== "" || url.includes("?")) return "Remove the query (?…) from the URL";
-  if (parsed.hash !== "" || url.includes("#")) return "Remove the fragment (#…) from the URL";
+  if (parsed.search !== "" || url.includes("?")) return t("val.url.query");
+  if (parsed.hash !== "" || url.includes("#")) return t("val.url.fragment");
   return null;
 }
 
@@ -103,8 +104,6 @@ export function keyKindOf(u: { auth_token: string | null; api_key: string | null
   return u.auth_token ? "auth_token" : u.api_key ? "api_key" : "none";
 }
 
-const kindName: Record<KeyKind, string> = { auth_token: "an auth token", api_key: "an API key", none: "no key" };
-
 /** Why `key` can't be sent as a key, or null when it can. When editing,
  * an empty key keeps the stored one, unless its kind was changed (the
  * stored key can't be moved without being pasted). */
@@ -112,33 +111,33 @@ export function checkKey(key: string, kind: KeyKind, stored?: StoredUpstream): s
   if (kind === "none") return null;
   const k = key.trim();
   if (k === "" && stored?.keyKind === kind) return null;
-  if (k === "" && stored && stored.keyKind !== "none") return `Paste the key to store it as ${kindName[kind]}`;
-  if (k === "") return "Paste the key (or choose “no key” if the relay needs none)";
-  if (badChars.test(k)) return "The key contains spaces or control characters; paste it again";
+  if (k === "" && stored && stored.keyKind !== "none") return t(kind === "auth_token" ? "val.key.asAuthToken" : "val.key.asApiKey");
+  if (k === "") return t("val.key.empty");
+  if (badChars.test(k)) return t("val.key.badChars");
   return null;
 }
 
 /** Why `name` can't be a config name, or null when it can. */
 export function checkConfigName(name: string): string | null {
-  if (name === "") return "Give the config a name, e.g. main";
-  if (badChars.test(name)) return "Config names can't contain spaces or control characters";
+  if (name === "") return t("val.config.empty");
+  if (badChars.test(name)) return t("val.config.badChars");
   return null;
 }
 
 /** Why `text` can't be a `max_concurrent` cap (a whole number ≥ 1, or
  * empty for none), or null when it can. */
 export function checkMaxConcurrent(text: string): string | null {
-  const t = text.trim();
-  if (t === "") return null;
-  if (!/^\d+$/.test(t) || Number(t) > 4294967295) return "A whole number of requests, e.g. 4 (empty: no cap)";
-  if (Number(t) < 1) return "At least 1 (0 would let no request through); leave it empty for no cap";
+  const n = text.trim();
+  if (n === "") return null;
+  if (!/^\d+$/.test(n) || Number(n) > 4294967295) return t("val.cap.notNumber");
+  if (Number(n) < 1) return t("val.cap.zero");
   return null;
 }
 
 /** `stored`: the upstream being edited (absent when adding). */
 export function validateUpstream(form: UpstreamForm, stored?: StoredUpstream): FormErrors {
   const errors: FormErrors = {};
-  if (form.service !== "codex" && form.service !== "claude") errors.service = "Choose Codex or Claude";
+  if (form.service !== "codex" && form.service !== "claude") errors.service = t("val.service");
   const name = checkConfigName(form.config);
   if (name) errors.config = name;
   const url = checkBaseUrl(form.baseUrl);
@@ -147,15 +146,18 @@ export function validateUpstream(form: UpstreamForm, stored?: StoredUpstream): F
   if (key) errors.key = key;
   const tagErrors: Record<number, string> = {};
   const seen = new Set<string>();
-  form.tags.forEach((t, i) => {
-    const k = t.key.trim();
-    if (k === "" && t.value.trim() === "") return; // an empty row is ignored
-    if (k === "") tagErrors[i] = "A tag needs a key";
-    else if (seen.has(k)) tagErrors[i] = `Tag “${k}” appears twice`;
+  form.tags.forEach((tag, i) => {
+    const k = tag.key.trim();
+    if (k === "" && tag.value.trim() === "") return; // an empty row is ignored
+    if (k === "") tagErrors[i] = t("val.tag.noKey");
+    else if (seen.has(k)) tagErrors[i] = t("val.tag.twice", { key: k });
     seen.add(k);
   });
   if (Object.keys(tagErrors).length > 0) errors.tags = tagErrors;
-  if (!protocolChoices(form.service).includes(form.protocol)) errors.protocol = `Choose ${protocolChoices(form.service).join(" or ")}`;
+  if (!protocolChoices(form.service).includes(form.protocol)) {
+    const [a, b] = protocolChoices(form.service);
+    errors.protocol = t("val.protocol", { a, b });
+  }
   const mapErrors = checkMapRows(form.modelMap);
   if (Object.keys(mapErrors).length > 0) errors.modelMap = mapErrors;
   const headerErrors = checkHeaderRows(form.headers);
@@ -238,7 +240,7 @@ export function testPlan(form: UpstreamForm, stored?: StoredUpstream): TestPlan 
   if (form.baseUrl === stored.baseUrl) return { kind: "stored" };
   return {
     kind: "needs_key",
-    message: "Paste the key to test the new URL (the stored key is only sent to the URL it was saved for), or save first",
+    message: t("val.test.needsKey"),
   };
 }
 

@@ -18,4 +18,6 @@ export const common = {
   "ago.d": "{n} d ago",
   "common.requests": "{count} requests",
   "common.request": "{count} request",
+  "common.unknownError": "unknown error",
+  "common.noUpstream": "(none)",
 };

@@ -27,4 +27,5 @@ export const filters = {
   "filters.noMatch": "no rule matched",
   "filters.before": "Before",
   "filters.after": "After",
+  "filters.sampleText": "Deploy to build.acme-corp.internal with token tok-123456",
 };

@@ -8,5 +8,7 @@ import { usage } from "./usage";
 import { filters } from "./filters";
 import { configs } from "./configs";
 import { quotaSources } from "./quotaSources";
+import { validate } from "./validate";
+import { reach } from "./reach";
 
-export const en = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters, ...configs, ...quotaSources };
+export const en = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters, ...configs, ...quotaSources, ...validate, ...reach };

@@ -42,4 +42,9 @@ export const quotaSources = {
   "qs.add": "Add source",
   "qs.saving": "Saving…",
   "qs.save": "Save",
+  "qs.kind.budget": "Budget JSON (monthly_budget_usd / monthly_spent_usd)",
+  "qs.kind.openai": "OpenAI-style billing (/dashboard/billing)",
+  "qs.kind.newApi": "new-api account (/api/user/self)",
+  "qs.kind.json": "Any JSON: paths per window",
+  "qs.windowNameHint": "5h, weekly, balance",
 };

@@ -18,4 +18,6 @@ export const common: Messages<typeof en> = {
   "ago.d": "{n} 天前",
   "common.requests": "{count} 个请求",
   "common.request": "{count} 个请求",
+  "common.unknownError": "未知错误",
+  "common.noUpstream": "（无上游）",
 };

@@ -29,4 +29,5 @@ export const filters: Messages<typeof en> = {
   "filters.noMatch": "没有匹配的规则",
   "filters.before": "处理前",
   "filters.after": "处理后",
+  "filters.sampleText": "部署到 build.acme-corp.internal，令牌 tok-123456",
 };

@@ -9,5 +9,7 @@ import { usage } from "./usage";
 import { filters } from "./filters";
 import { configs } from "./configs";
 import { quotaSources } from "./quotaSources";
+import { validate } from "./validate";
+import { reach } from "./reach";
 
-export const zhCN: Messages<typeof English> = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters, ...configs, ...quotaSources };
+export const zhCN: Messages<typeof English> = { ...common, ...settings, ...dashboard, ...sessions, ...logs, ...usage, ...filters, ...configs, ...quotaSources, ...validate, ...reach };

@@ -44,4 +44,9 @@ export const quotaSources: Messages<typeof en> = {
   "qs.add": "添加来源",
   "qs.saving": "保存中…",
   "qs.save": "保存",
+  "qs.kind.budget": "预算 JSON（monthly_budget_usd / monthly_spent_usd）",
+  "qs.kind.openai": "OpenAI 风格账单（/dashboard/billing）",
+  "qs.kind.newApi": "new-api 账户（/api/user/self）",
+  "qs.kind.json": "任意 JSON：按窗口指定路径",
+  "qs.windowNameHint": "5h、weekly、余额",
 };
