@@ -123,8 +123,13 @@ impl Agent {
         });
     }
 
-    /// After every coalesced change: notifications, then the tray.
+    /// After every coalesced change (a settings.json edit is one):
+    /// notifications, then the tray, in the language of the moment.
     pub fn refresh(self: &Arc<Self>, status: &AppStatus, events: &[LbEvent], tray: bool) {
+        // The language is read again each round: a changed setting (or
+        // `CODEX_HELPER_LANG`) shows in the next menu without a restart.
+        let language = self.state.runtime.settings().language;
+        codex_helper_core::i18n::set_lang(codex_helper_core::i18n::Lang::current(language));
         let notes = lock(&self.notifier).observe(status, events);
         for note in notes {
             let agent = self.clone();

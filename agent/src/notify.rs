@@ -12,7 +12,7 @@ use codex_helper_core::config::host_label;
 use codex_helper_core::lb::{LbEvent, UpstreamId};
 use codex_helper_core::report::UpstreamHealth;
 use codex_helper_core::usage::{window::span, QuotaEvent, QuotaLevel};
-use codex_helper_core::Service;
+use codex_helper_core::{t, Service};
 
 use crate::status::AppStatus;
 
@@ -78,15 +78,15 @@ impl Notifier {
                     if self.off_primary.get(&service) != Some(&now) {
                         self.off_primary.insert(service, now);
                         notes.push(Note {
-                            title: format!("{name} failed over to {host}"),
-                            body: format!("{primary}, the primary upstream of {config}, is not answering well."),
+                            title: t!("notify-failover-title", service = name, host = host.as_str()),
+                            body: t!("notify-failover-body", primary = primary, config = config.as_str()),
                             screen: "logs",
                         });
                     }
                 } else if self.off_primary.remove(&service).is_some() {
                     notes.push(Note {
-                        title: format!("{name} is back on {host}"),
-                        body: format!("The primary upstream of {config} serves again."),
+                        title: t!("notify-back-title", service = name, host = host),
+                        body: t!("notify-back-body", config = config.as_str()),
                         screen: "dashboard",
                     });
                 }
@@ -96,14 +96,14 @@ impl Notifier {
             if down && self.all_down.get(&service) != Some(&config) {
                 self.all_down.insert(service, config.clone());
                 notes.push(Note {
-                    title: format!("{name}: every upstream is unavailable"),
-                    body: format!("No upstream of {config} can take requests (cooling down or out of quota)."),
+                    title: t!("notify-all-down-title", service = name),
+                    body: t!("notify-all-down-body", config = config.as_str()),
                     screen: "dashboard",
                 });
             } else if !down && self.all_down.remove(&service).is_some() {
                 notes.push(Note {
-                    title: format!("{name} works again"),
-                    body: format!("An upstream of {config} is available."),
+                    title: t!("notify-works-again-title", service = name),
+                    body: t!("notify-works-again-body", config = config.as_str()),
                     screen: "dashboard",
                 });
             }
@@ -128,24 +128,27 @@ impl Notifier {
             Some(label) => format!("{host} ({label})"),
             None => host,
         };
-        let window = q.window.as_deref().map(|w| format!("{w} ")).unwrap_or_default();
+        // "none": the catalogue's word for "not known" (its selectors).
+        let window = q.window.clone().unwrap_or_else(|| "none".into());
         let resets = match q.resets_at_ms.map(|at| at.saturating_sub(codex_helper_core::logs::now_ms())) {
-            Some(ms) if ms > 0 => format!(" It resets in {}.", span(ms)),
+            Some(ms) if ms > 0 => format!(" {}", t!("notify-quota-resets", span = span(ms))),
             _ => String::new(),
         };
-        let used = q.used_pct.map(|p| format!("{p:.0}% of its ")).unwrap_or_default();
+        let pct = q.used_pct.map_or_else(|| "none".into(), |p| format!("{p:.0}"));
+        let config: &str = config;
         let (title, body) = match q.to {
             QuotaLevel::Warning if before < QuotaLevel::Warning => (
-                format!("{who} has used {used}{window}quota"),
-                format!("{name} ({config}) keeps using it until the threshold.{resets}"),
+                t!("notify-quota-warning-title", who = who.as_str(), pct = pct, window = window),
+                t!("notify-quota-warning-body", service = name, config = config) + &resets,
             ),
             QuotaLevel::Exhausted => (
-                format!("{who} is out of quota"),
-                format!("{name} ({config}) uses the next upstream until its {window}window resets.{resets}"),
+                t!("notify-quota-out-title", who = who.as_str()),
+                t!("notify-quota-out-body", service = name, config = config, window = window) + &resets,
             ),
-            QuotaLevel::Ok if q.is_reset() => {
-                (format!("{who} has quota again"), format!("{name} ({config}) can use it again."))
-            }
+            QuotaLevel::Ok if q.is_reset() => (
+                t!("notify-quota-back-title", who = who.as_str()),
+                t!("notify-quota-back-body", service = name, config = config),
+            ),
             // Down from exhausted to warning, or to unknown: no news.
             _ => return None,
         };
@@ -189,7 +192,7 @@ pub fn show(note: &Note, on_click: impl FnOnce(&'static str) + Send + 'static) {
         let clickable = WAITING.fetch_add(1, Ordering::SeqCst) < MAX_WAITING;
         let mut notification = notification(&note);
         if clickable {
-            notification.action("default", "Open");
+            notification.action("default", &t!("notify-open"));
         }
         match notification.show() {
             // Waiting for the click blocks until the notification is closed.
@@ -369,6 +372,37 @@ mod tests {
             base_url: "https://a.example/v1".into(),
         };
         assert_eq!(n.observe(&status(&lb, &ids), &[back]).pop().unwrap().title, "Codex is back on a.example");
+    }
+
+    #[test]
+    fn notifications_speak_chinese_under_zh_cn() {
+        use codex_helper_core::i18n::{with_lang, Lang};
+        use QuotaLevel::*;
+        let lb = LoadBalancer::new(Service::Codex, Default::default());
+        let ids =
+            vec![UpstreamId::new("main", "https://a.example/v1"), UpstreamId::new("main", "https://b.example/v1")];
+        let moved = LbEvent::ServingChanged {
+            service: Service::Codex,
+            config: "main".into(),
+            index: 1,
+            base_url: "https://b.example/v1".into(),
+        };
+        let notes = with_lang(Lang::ZhCn, || Notifier::default().observe(&status(&lb, &ids), &[moved]));
+        assert_eq!(notes[0].title, "Codex 已故障转移到 b.example");
+        assert_eq!(notes[0].body, "main 的主上游 a.example 响应不正常。");
+        let LbEvent::QuotaChanged(warn) = quota(&ids[0], "work", Ok, Warning) else { unreachable!() };
+        let note = with_lang(Lang::ZhCn, || Notifier::default().quota_note(&warn)).unwrap();
+        assert_eq!(note.title, "a.example (work) 的 5h 额度已用 96%");
+        assert_eq!(note.body, "Codex（main）会继续使用它，直到达到阈值。");
+        // The same note in English, and without a window or a percentage.
+        let mut bare = warn.clone();
+        (bare.window, bare.used_pct) = (None, None);
+        let en = with_lang(Lang::En, || Notifier::default().quota_note(&bare)).unwrap();
+        assert_eq!(en.title, "a.example (work) has used quota");
+        let zh = with_lang(Lang::ZhCn, || Notifier::default().quota_note(&bare)).unwrap();
+        assert_eq!(zh.title, "a.example (work) 的额度即将用完");
+        let shown = notification(&note);
+        assert_eq!(shown.summary, "a.example (work) 的 5h 额度已用 96%", "the desktop gets the Chinese text");
     }
 
     /// Two keys of one relay are two upstreams: a failover names the key it

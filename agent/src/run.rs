@@ -48,6 +48,9 @@ pub fn run() -> ExitCode {
         Ok(p) => p,
         Err(err) => return fail(err),
     };
+    // Before anything can go wrong in words (the "cannot start" note).
+    let language = Settings::load(&paths).map(|s| s.language).unwrap_or_default();
+    codex_helper_core::i18n::set_lang(codex_helper_core::i18n::Lang::current(language));
     let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(err) => return fail(err),
@@ -64,14 +67,14 @@ pub fn run() -> ExitCode {
         Ok(Bound::Listener(listener)) => listener,
         Ok(Bound::Running(_)) if args.hidden && args.screen.is_none() => {
             // Autostart while it already runs: nothing to do.
-            eprintln!("codex-helper is already running");
+            eprintln!("{}", codex_helper_core::t!("tray-already-running"));
             return ExitCode::SUCCESS;
         }
         Ok(Bound::Running(client)) => {
             // Single instance: the running app shows its window instead.
             return match rt.block_on(client.open(args.screen.as_deref())) {
                 Ok(()) => {
-                    eprintln!("codex-helper is already running; showing its window");
+                    eprintln!("{}", codex_helper_core::t!("tray-already-running-showing"));
                     ExitCode::SUCCESS
                 }
                 Err(err) => fail(err),
@@ -84,7 +87,10 @@ pub fn run() -> ExitCode {
         Ok(agent) => agent,
         Err(err) => {
             // Started from a menu, there is no terminal to print to.
-            crate::notify::show_and_wait(&crate::notify::Note::problem(format!("codex-helper cannot start: {err}")));
+            crate::notify::show_and_wait(&crate::notify::Note::problem(codex_helper_core::t!(
+                "notify-cannot-start",
+                error = err.to_string()
+            )));
             return fail(err);
         }
     };

@@ -103,8 +103,12 @@ fn log(event: &Event<'_>) {
         Event::SwitchFailed { service, on, error } => {
             tracing::error!(%service, on, %error, "could not switch the client");
             // Nobody else will fix it: the user must hear about it.
-            let what = if *on { "point" } else { "switch back" };
-            let message = format!("could not {what} {}: {error}", service.client_name());
+            let (client, error) = (service.client_name(), error.to_string());
+            let message = if *on {
+                codex_helper_core::t!("notify-cannot-point", client = client, error = error)
+            } else {
+                codex_helper_core::t!("notify-cannot-switch-back", client = client, error = error)
+            };
             crate::notify::show(&crate::notify::Note::problem(message), |_| {});
         }
         Event::Stopping { grace } => tracing::info!(grace_s = grace.as_secs(), "stopping the proxies"),

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use codex_helper_core::config::ConfigFile;
 use codex_helper_core::live::Snapshot;
 use codex_helper_core::report::{Level, ReportUpstream, ServiceReport, UpstreamHealth};
-use codex_helper_core::Service;
+use codex_helper_core::{t, Service};
 use tray_icon::menu::{CheckMenuItem, IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
 use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
 
@@ -42,23 +42,23 @@ fn icon(level: Level) -> Icon {
 /// One line per service, in words.
 pub fn service_line(s: &ServiceReport) -> String {
     let name = s.service.display_name();
-    let config = s.active_config.as_deref().unwrap_or("no config");
+    let config = s.active_config.clone().unwrap_or_else(|| t!("tray-no-config"));
     match &s.serving {
-        Serving::Disabled => format!("{name}: off"),
-        Serving::Failed { message, .. } => format!("{name}: not serving — {message}"),
+        Serving::Disabled => t!("tray-service-off", service = name),
+        Serving::Failed { message, .. } => t!("tray-service-failed", service = name, message = message.as_str()),
         Serving::TakenByHelper { port, identity } => {
-            format!("{name}: served by `ch serve` (pid {}) on :{port}", identity.pid)
+            t!("tray-service-by-cli", service = name, pid = identity.pid, port = *port)
         }
         Serving::Serving { port } => {
             let total = s.upstreams.len();
             let ok = s.upstreams.iter().filter(|u| u.state == UpstreamHealth::Ok).count();
             let health = match (total, ok) {
-                (0, _) => "no upstreams".to_string(),
-                (t, o) if t == o => "all upstreams ok".to_string(),
-                (_, 0) => "every upstream unavailable".to_string(),
-                (t, o) => format!("{o} of {t} upstreams ok"),
+                (0, _) => t!("tray-health-none"),
+                (t, o) if t == o => t!("tray-health-all"),
+                (_, 0) => t!("tray-health-down"),
+                (t, o) => t!("tray-health-some", ok = o, total = t),
             };
-            format!("{name}: serving :{port} · {config} · {health}")
+            t!("tray-service-serving", service = name, port = *port, config = config, health = health)
         }
     }
 }
@@ -73,12 +73,12 @@ pub fn tooltip(status: &AppStatus) -> String {
 /// for an upstream that does not speak `service`'s own protocol.
 pub fn upstream_line(service: Service, up: &ReportUpstream) -> String {
     let health = match up.state {
-        UpstreamHealth::Ok => "ok".to_string(),
-        UpstreamHealth::Unknown => "not observed".to_string(),
-        UpstreamHealth::Exhausted => "out of quota".to_string(),
+        UpstreamHealth::Ok => t!("tray-up-ok"),
+        UpstreamHealth::Unknown => t!("tray-up-unknown"),
+        UpstreamHealth::Exhausted => t!("tray-up-exhausted"),
         UpstreamHealth::CoolingDown => match up.live.as_ref().and_then(|l| l.cooldown_remaining_ms) {
-            Some(ms) => format!("cooling down {}s", ms.div_ceil(1000)),
-            None => "cooling down".to_string(),
+            Some(ms) => t!("tray-up-cooling-for", seconds = ms.div_ceil(1000)),
+            None => t!("tray-up-cooling"),
         },
     };
     let mut line = up.label_with_protocol(service);
@@ -101,10 +101,15 @@ fn quota_note(q: &codex_helper_core::usage::QuotaState) -> String {
         .iter()
         .filter(|w| w.used_pct(now).is_some())
         .max_by(|a, b| a.used_pct(now).unwrap_or(0.0).total_cmp(&b.used_pct(now).unwrap_or(0.0)));
+    // Percentages rounded here: Fluent would print 42.0 as "42.0".
+    let left = |pct: f64| format!(" · {}", t!("tray-quota-budget-left", pct = format!("{pct:.0}")));
     match worst {
-        Some(w) if w.unit == "usd" => format!(" · {:.0}% of budget left", 100.0 - w.used_pct(now).unwrap_or(0.0)),
-        Some(w) => format!(" · {} {:.0}% used", w.name, w.used_pct(now).unwrap_or(0.0)),
-        None => q.remaining_pct.map(|pct| format!(" · {pct:.0}% of budget left")).unwrap_or_default(),
+        Some(w) if w.unit == "usd" => left(100.0 - w.used_pct(now).unwrap_or(0.0)),
+        Some(w) => {
+            let pct = format!("{:.0}", w.used_pct(now).unwrap_or(0.0));
+            format!(" · {}", t!("tray-quota-window-used", window = w.name.as_str(), pct = pct))
+        }
+        None => q.remaining_pct.map(left).unwrap_or_default(),
     }
 }
 
@@ -186,7 +191,7 @@ pub fn create(on_action: impl Fn(TrayAction) + Send + Sync + 'static) -> Result<
         }
     }));
     let menu = Menu::new();
-    menu.append(&MenuItem::new("codex-helper is starting…", false, None))?;
+    menu.append(&MenuItem::new(t!("tray-starting"), false, None))?;
     let tray = TrayIconBuilder::new()
         .with_id(TRAY_ID)
         .with_icon(icon(Level::Off))
@@ -244,7 +249,7 @@ enum Item {
     Info(String),
     Action {
         id: &'static str,
-        text: &'static str,
+        text: String,
     },
     /// A clickable entry whose id names its service.
     Run {
@@ -263,8 +268,8 @@ enum Item {
 fn menu_items(status: &AppStatus, file: &ConfigFile) -> Vec<Item> {
     let mut items: Vec<Item> = status.services.iter().map(|s| service_items(s, file)).collect();
     items.push(Item::Separator);
-    items.push(Item::Action { id: "open", text: "Open window" });
-    items.push(Item::Action { id: "quit", text: "Quit" });
+    items.push(Item::Action { id: "open", text: t!("tray-open-window") });
+    items.push(Item::Action { id: "quit", text: t!("tray-quit") });
     items
 }
 
@@ -273,7 +278,7 @@ fn service_items(s: &ServiceReport, file: &ConfigFile) -> Item {
     let mut items = Vec::new();
     let section = file.service(service);
     if section.configs.is_empty() {
-        items.push(Item::Info("No configs yet: add one in the window".into()));
+        items.push(Item::Info(t!("tray-no-configs")));
     }
     for name in section.configs.keys() {
         let active = s.active_config.as_deref() == Some(name.as_str());
@@ -287,14 +292,14 @@ fn service_items(s: &ServiceReport, file: &ConfigFile) -> Item {
     if !s.upstreams.is_empty() {
         items.push(Item::Separator);
         items.extend(s.upstreams.iter().map(|up| Item::Info(upstream_line(service, up))));
-        items.push(Item::Run { id: format!("speedtest:{service}"), text: "Test upstreams (speed)".into() });
+        items.push(Item::Run { id: format!("speedtest:{service}"), text: t!("tray-speed-test") });
         // The last test's results, ranked, a line per upstream.
         items.extend(crate::speed::lines(service).into_iter().map(Item::Info));
     }
     items.push(Item::Separator);
     let routed = s.switch.as_ref().is_some_and(|w| w.points_at_proxy);
     let can_route = s.serving.usable_port().is_some();
-    let text = format!("Route {} through proxy", service.display_name());
+    let text = t!("tray-route", service = service.display_name());
     items.push(Item::Check { id: format!("route:{service}"), text, enabled: can_route || routed, checked: routed });
     Item::Submenu { text: service_line(s), items }
 }
@@ -317,7 +322,7 @@ fn build_item(item: &Item) -> Result<Box<dyn IsMenuItem>, tray_icon::menu::Error
             Box::new(sub)
         }
         Item::Info(text) => Box::new(MenuItem::new(text, false, None)),
-        Item::Action { id, text } => Box::new(MenuItem::with_id(*id, *text, true, None)),
+        Item::Action { id, text } => Box::new(MenuItem::with_id(*id, text, true, None)),
         Item::Run { id, text } => Box::new(MenuItem::with_id(id.as_str(), text, true, None)),
         Item::Check { id, text, enabled, checked } => {
             Box::new(CheckMenuItem::with_id(id.as_str(), text, *enabled, *checked, None))
@@ -470,6 +475,71 @@ mod tests {
             enabled: true,
             checked: true
         }));
+    }
+
+    /// The menu and tooltip of one served Codex with one of two upstreams
+    /// out of quota, as `lang` shows them.
+    fn menu_in(lang: codex_helper_core::i18n::Lang) -> (Vec<Item>, String) {
+        let lb = LoadBalancer::new(Service::Codex, Default::default());
+        let ids =
+            vec![UpstreamId::new("main", "https://a.example/v1"), UpstreamId::new("main", "https://b.example/v1")];
+        lb.set_exhausted(&ids[1], true);
+        let file: ConfigFile = serde_json::from_value(serde_json::json!({
+            "codex": {"active": "main", "configs": {"main": {"name": "main", "upstreams": [
+                {"base_url": "https://a.example/v1", "auth": {}}, {"base_url": "https://b.example/v1", "auth": {}}]}}}
+        }))
+        .unwrap();
+        let status = AppStatus::new(vec![live(Serving::Serving { port: 3211 }, lb.snapshot(&ids))], None);
+        codex_helper_core::i18n::with_lang(lang, || (menu_items(&status, &file), tooltip(&status)))
+    }
+
+    fn texts(items: &[Item]) -> Vec<String> {
+        items
+            .iter()
+            .flat_map(|item| match item {
+                Item::Submenu { text, items } => std::iter::once(text.clone()).chain(texts(items)).collect(),
+                Item::Info(text) | Item::Run { text, .. } | Item::Check { text, .. } | Item::Action { text, .. } => {
+                    vec![text.clone()]
+                }
+                Item::Separator => vec![],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_menu_speaks_english_for_en() {
+        let (menu, tooltip) = menu_in(codex_helper_core::i18n::Lang::En);
+        let texts = texts(&menu);
+        for want in [
+            "Codex: serving :3211 · main · 1 of 2 upstreams ok",
+            "a.example — ok",
+            "b.example — out of quota",
+            "Test upstreams (speed)",
+            "Route Codex through proxy",
+            "Open window",
+            "Quit",
+        ] {
+            assert!(texts.iter().any(|t| t == want), "{want:?} not in {texts:?}");
+        }
+        assert_eq!(tooltip, "codex-helper\nCodex: serving :3211 · main · 1 of 2 upstreams ok");
+    }
+
+    #[test]
+    fn the_menu_speaks_chinese_for_zh_cn() {
+        let (menu, tooltip) = menu_in(codex_helper_core::i18n::Lang::ZhCn);
+        let texts = texts(&menu);
+        for want in [
+            "Codex：服务中 :3211 · main · 2 个上游中 1 个正常",
+            "a.example — 正常",
+            "b.example — 额度已用完",
+            "测试上游（测速）",
+            "让 Codex 走代理",
+            "打开窗口",
+            "退出",
+        ] {
+            assert!(texts.iter().any(|t| t == want), "{want:?} not in {texts:?}");
+        }
+        assert_eq!(tooltip, "codex-helper\nCodex：服务中 :3211 · main · 2 个上游中 1 个正常");
     }
 
     #[test]

@@ -17,10 +17,12 @@ use args::{Cli, Command};
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
+    set_language();
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {}", codex_helper_core::redact::scrub(&render(&err)));
+            let prefix = codex_helper_core::t!("error-prefix");
+            eprintln!("{prefix}: {}", codex_helper_core::redact::scrub(&render(&err)));
             ExitCode::from(1)
         }
     }
@@ -60,6 +62,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Import(a)) => cmd::import::run(a),
         Some(Command::Export(a)) => cmd::backup::export(a),
     }
+}
+
+/// Human output speaks `CODEX_HELPER_LANG`, else settings.json's
+/// `language`, else the locale (core decides; `--json` is English
+/// whatever it says). A settings.json that does not load leaves it to env
+/// and locale: the command itself reports the broken file.
+fn set_language() {
+    use codex_helper_core::i18n::{set_lang, Lang, LanguagePref};
+    let pref = codex_helper_core::Paths::from_env()
+        .ok()
+        .and_then(|paths| codex_helper_core::config::Settings::load(&paths).ok())
+        .map_or(LanguagePref::Auto, |s| s.language);
+    set_lang(Lang::current(pref));
 }
 
 /// Diagnostics go to stderr; `CODEX_HELPER_LOG` (an `EnvFilter` string)

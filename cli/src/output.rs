@@ -83,3 +83,32 @@ impl Write for ScrubbedStderr {
         std::io::stderr().flush()
     }
 }
+
+/// A service's or the app's level in words (`--json` keeps the English
+/// word, the same as the tray icon's rule).
+pub fn level_word(level: codex_helper_core::report::Level) -> String {
+    use codex_helper_core::report::Level;
+    match level {
+        Level::Off => codex_helper_core::t!("level-off"),
+        Level::Serving => codex_helper_core::t!("level-serving"),
+        Level::Degraded => codex_helper_core::t!("level-degraded"),
+        Level::Down => codex_helper_core::t!("level-down"),
+    }
+}
+
+/// How many terminal columns `s` takes: CJK characters (and full-width
+/// forms) take two, so tables of Chinese headings still line up.
+pub fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}

@@ -73,6 +73,7 @@ impl Home {
         command
             .arg("--hidden")
             .env("HOME", self.dir.path())
+            .env("CODEX_HELPER_LANG", "en")
             .env_remove("CODEX_HOME")
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY")

@@ -171,6 +171,9 @@ export class GuiEnv {
       XDG_CACHE_HOME: path.join(this.home, ".cache"),
       XDG_RUNTIME_DIR: path.join(this.tmp, "run"),
       LANG: "C.UTF-8",
+      // English asserts stay stable on any machine; a test that wants
+      // another language passes it in `env` (zh-CN.test.mjs).
+      CODEX_HELPER_LANG: "en",
       RUST_LOG: process.env.RUST_LOG || "info,tao=warn,wry=warn",
       RUST_BACKTRACE: "1",
       // WebKit's sandbox and GPU paths misbehave in containers and under Xvfb.

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use codex_helper_core::backup::{self, Changes, ImportPlan};
-use codex_helper_core::Paths;
+use codex_helper_core::{t, Paths};
 use serde::Serialize;
 
 use crate::args::{ExportArgs, ImportArgs};
@@ -18,19 +18,19 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         print_json(&out)?;
         return Ok(ExitCode::SUCCESS);
     }
-    outln!(
-        "wrote {}: {} config(s), {} upstream(s), {} filter rule(s), {} usage provider(s){}",
-        out.path.display(),
-        out.configs,
-        out.upstreams,
-        out.filters,
-        out.providers,
-        if out.settings { ", settings" } else { "" }
+    let wrote = t!(
+        "cli-export-wrote",
+        file = out.path.display().to_string(),
+        configs = out.configs,
+        upstreams = out.upstreams,
+        filters = out.filters,
+        providers = out.providers
     );
+    outln!("{wrote}{}", if out.settings { t!("cli-export-with-settings") } else { String::new() });
     if out.with_keys {
-        outln!("it holds your keys: written 0600; keep it private");
+        outln!("{}", t!("cli-export-with-keys"));
     } else {
-        outln!("keys left out (add --with-keys to include them)");
+        outln!("{}", t!("cli-export-without-keys"));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -56,42 +56,40 @@ pub fn import(paths: &Paths, file: &Path, args: &ImportArgs) -> anyhow::Result<E
         return Ok(ExitCode::SUCCESS);
     }
     if !args.yes {
-        super::import::confirm(if args.replace {
-            "replace your files with these?"
-        } else {
-            "merge these into your files?"
-        })?;
+        super::import::confirm(&if args.replace { t!("cli-backup-replace-q") } else { t!("cli-backup-merge-q") })?;
     }
     let written = backup::apply(paths, &plan)?;
     if args.output.json {
         print_json(&Output { plan: &plan, written: Some(written) })?;
     } else {
-        outln!("wrote {}", written.join(", "));
-        outln!(
-            "undo config.json with `ch config undo`; the replaced version of every file written is kept in {}",
-            paths.helper_dir().join("history").display()
-        );
+        outln!("{}", t!("cli-backup-wrote", files = written.join(", ")));
+        outln!("{}", t!("cli-backup-undo", dir = paths.helper_dir().join("history").display().to_string()));
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn show(plan: &ImportPlan, file: &Path) {
-    outln!("from {} ({}):", file.display(), if plan.replace { "replace" } else { "merge" });
+    let file = file.display().to_string();
+    if plan.replace {
+        outln!("{}", t!("cli-backup-from-replace", file = file));
+    } else {
+        outln!("{}", t!("cli-backup-from-merge", file = file));
+    }
     let d = &plan.diff;
     for (what, c) in [
-        ("config", &d.configs),
-        ("upstream", &d.upstreams),
-        ("filter", &d.filters),
-        ("provider", &d.providers),
-        ("setting", &d.settings),
+        (t!("cli-backup-what-config"), &d.configs),
+        (t!("cli-backup-what-upstream"), &d.upstreams),
+        (t!("cli-backup-what-filter"), &d.filters),
+        (t!("cli-backup-what-provider"), &d.providers),
+        (t!("cli-backup-what-setting"), &d.settings),
     ] {
-        show_changes(what, c);
+        show_changes(&what, c);
     }
     for k in &plan.without_key {
-        outln!("  ! no key: {k} (the backup has none and no stored upstream matches; add one with `ch config`)");
+        outln!("  ! {}", t!("cli-backup-no-key", upstream = k.to_string()));
     }
     if d.is_empty() {
-        outln!("nothing to change");
+        outln!("{}", t!("cli-backup-nothing"));
     }
 }
 

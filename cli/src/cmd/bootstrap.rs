@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use codex_helper_core::bootstrap::{self, Imported};
-use codex_helper_core::{Paths, Service};
+use codex_helper_core::{t, Paths, Service};
 use serde::Serialize;
 
 use crate::args::BootstrapArgs;
@@ -27,16 +27,23 @@ pub fn run(args: BootstrapArgs) -> anyhow::Result<ExitCode> {
     }
     match imported {
         None => outln!(
-            "{} already has a config in {}; nothing imported",
-            service.display_name(),
-            paths.config_file().display()
+            "{}",
+            t!(
+                "cli-bootstrap-has-config",
+                service = service.display_name(),
+                file = paths.config_file().display().to_string()
+            )
         ),
         Some(i) => {
-            outln!("imported {} config `{}` (now active) from {}", service.display_name(), i.name, i.source);
+            let (config, source) = (i.name.to_string(), i.source.to_string());
+            outln!(
+                "{}",
+                t!("cli-bootstrap-imported", service = service.display_name(), config = config, source = source)
+            );
             outln!("  base_url: {}", i.base_url);
             match (&i.key_field, &i.key) {
                 (Some(field), Some(key)) => outln!("  {field}: {key}"),
-                _ => outln!("  no key"),
+                _ => outln!("  {}", t!("cli-bootstrap-no-key")),
             }
         }
     }

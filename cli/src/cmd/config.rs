@@ -10,7 +10,7 @@ use codex_helper_core::config::Protocol;
 use codex_helper_core::config::Strategy;
 use codex_helper_core::config::{host_label, ConfigStore, Settings};
 use codex_helper_core::config_edit::{self, AddAction, ConfigView, NewUpstream, ServiceView, UpstreamPick};
-use codex_helper_core::{Paths, Service};
+use codex_helper_core::{t, Paths, Service};
 
 use crate::args::{
     ConfigAddArgs, ConfigCommand, ConfigListArgs, ConfigNameArgs, ConfigRemoveUpstreamArgs, ConfigShowArgs,
@@ -38,7 +38,7 @@ fn list(paths: &Paths, args: ConfigListArgs) -> anyhow::Result<ExitCode> {
     if args.output.json {
         print_json(&view)?;
     } else if view.configs.is_empty() {
-        outln!("No {service} configs yet. Add one: ch config add NAME --base-url URL --auth-token - --{service}");
+        outln!("{}", t!("cli-config-none", service = service.as_str()));
     } else {
         for cfg in &view.configs {
             outln!("{}", list_line(cfg, service));
@@ -54,7 +54,7 @@ pub(super) fn model_map_note<'a>(sep: &str, map: impl IntoIterator<Item = (&'a S
     if pairs.is_empty() {
         return String::new();
     }
-    format!("{sep}models {}", pairs.join(", "))
+    format!("{sep}{}", codex_helper_core::t!("cli-note-models", pairs = pairs.join(", ")))
 }
 
 /// `headers X-Title: My app, x-api-token: ****` after `sep` (values
@@ -65,7 +65,7 @@ pub(super) fn headers_note<'a>(sep: &str, headers: impl IntoIterator<Item = (&'a
     if pairs.is_empty() {
         return String::new();
     }
-    format!("{sep}headers {}", pairs.join(", "))
+    format!("{sep}{}", codex_helper_core::t!("cli-note-headers", pairs = pairs.join(", ")))
 }
 
 /// `max_concurrent 4` after `sep`; nothing without a cap.
@@ -85,7 +85,7 @@ fn list_line(cfg: &ConfigView, service: Service) -> String {
             // What differs from plain pass-through, in parentheses.
             let mut notes = Vec::new();
             if u.protocol != Protocol::native(service) {
-                notes.push(format!("protocol {}", u.protocol));
+                notes.push(t!("cli-note-protocol", protocol = u.protocol.to_string()));
             }
             notes.push(model_map_note("", &u.model_map));
             notes.push(headers_note("", &u.headers));
@@ -104,7 +104,16 @@ fn list_line(cfg: &ConfigView, service: Service) -> String {
         .collect();
     let hosts = if hosts.is_empty() { String::new() } else { format!(": {}", hosts.join(", ")) };
     let strategy = strategy_note(cfg.strategy);
-    format!("{mark} {}{alias} — {n} upstream{}{strategy}{hosts}", shown(&cfg.name), if n == 1 { "" } else { "s" })
+    let name = shown(&cfg.name);
+    t!(
+        "cli-config-list-line",
+        mark = mark.to_string(),
+        name = name,
+        alias = alias,
+        count = n,
+        strategy = strategy,
+        hosts = hosts
+    )
 }
 
 /// ` (round-robin)` for a strategy other than the default; nothing for it.
@@ -125,25 +134,40 @@ fn show(paths: &Paths, args: ConfigShowArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let alias = cfg.alias.as_deref().map(|a| format!(" ({})", shown(a))).unwrap_or_default();
-    let state = if cfg.active { "active" } else { "not active" };
-    outln!("{}{alias} — {service}, {state}, strategy {}", shown(&cfg.name), cfg.strategy);
+    let state = if cfg.active { t!("cli-config-active") } else { t!("cli-config-not-active") };
+    let (name, strategy) = (shown(&cfg.name), cfg.strategy.to_string());
+    outln!(
+        "{}",
+        t!(
+            "cli-config-show-head",
+            name = name,
+            alias = alias,
+            service = service.as_str(),
+            state = state,
+            strategy = strategy
+        )
+    );
     if cfg.upstreams.is_empty() {
-        outln!("  no upstreams");
+        outln!("  {}", t!("cli-config-no-upstreams"));
     }
     for (i, u) in cfg.upstreams.iter().enumerate() {
         let key = match (&u.auth_token, &u.api_key) {
             (Some(t), _) => format!("auth_token {t}"),
             (None, Some(k)) => format!("api_key {k}"),
-            (None, None) => "no key".to_string(),
+            (None, None) => t!("cli-config-no-key"),
         };
         let key = match &u.alias {
             Some(a) => format!("{key} ({})", shown(a)),
             None => key,
         };
         let tags: Vec<String> = u.tags.iter().map(|(k, v)| format!("{}={}", shown(k), shown(v))).collect();
-        let tags = if tags.is_empty() { String::new() } else { format!("  tags {}", tags.join(" ")) };
-        let protocol =
-            if u.protocol == Protocol::native(service) { String::new() } else { format!("  protocol {}", u.protocol) };
+        let tags =
+            if tags.is_empty() { String::new() } else { format!("  {}", t!("cli-config-tags", tags = tags.join(" "))) };
+        let protocol = if u.protocol == Protocol::native(service) {
+            String::new()
+        } else {
+            format!("  {}", t!("cli-note-protocol", protocol = u.protocol.to_string()))
+        };
         let models = model_map_note("  ", &u.model_map);
         let headers = headers_note("  ", &u.headers);
         let cap = cap_note("  ", u.max_concurrent);
@@ -181,35 +205,29 @@ fn add(paths: &Paths, args: ConfigAddArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let key = match (&out.upstream.alias, out.upstream.key()) {
-        (Some(a), _) => format!(" (key {})", shown(a)),
-        (None, Some(k)) => format!(" (key {k})"),
-        (None, None) => " (no key)".to_string(),
+        (Some(a), _) => format!(" ({})", t!("cli-config-key", key = shown(a))),
+        (None, Some(k)) => format!(" ({})", t!("cli-config-key", key = k.to_string())),
+        (None, None) => format!(" ({})", t!("cli-config-no-key")),
     };
+    let (svc, config, index) = (service.as_str(), out.config.as_str(), out.index);
     let what = match out.action {
-        AddAction::Added if out.keys_at_url > 1 => format!(
-            "Added key {} of this URL as upstream [{}] to {service} config `{}`",
-            out.keys_at_url, out.index, out.config
-        ),
-        AddAction::Added => format!("Added upstream [{}] to {service} config `{}`", out.index, out.config),
-        AddAction::Updated => {
-            format!("Updated the key of upstream [{}] in {service} config `{}`", out.index, out.config)
+        AddAction::Added if out.keys_at_url > 1 => {
+            t!("cli-config-added-key", n = out.keys_at_url, index = index, service = svc, config = config)
         }
-        AddAction::Unchanged => format!("{service} config `{}` already has this upstream [{}]", out.config, out.index),
+        AddAction::Added => t!("cli-config-added", index = index, service = svc, config = config),
+        AddAction::Updated => t!("cli-config-updated", index = index, service = svc, config = config),
+        AddAction::Unchanged => t!("cli-config-unchanged", service = svc, config = config, index = index),
     };
     outln!("{what}: {}{key}", out.upstream.base_url);
     if out.action == AddAction::Added && out.keys_at_url > 1 {
-        outln!(
-            "{} keys for this URL now; strategy {} (change it: ch config strategy {} round-robin). To replace a key instead, add with --replace.",
-            out.keys_at_url,
-            out.strategy,
-            out.config
-        );
+        let strategy = out.strategy.to_string();
+        outln!("{}", t!("cli-config-many-keys", n = out.keys_at_url, strategy = strategy, config = config));
     }
     if out.created {
-        outln!("Created config `{}`.", out.config);
+        outln!("{}", t!("cli-config-created", config = config));
     }
     if out.became_active {
-        outln!("`{}` is now the active {service} config.", out.config);
+        outln!("{}", t!("cli-config-now-active", config = config, service = svc));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -220,12 +238,12 @@ fn key_arg(value: Option<String>, flag: &str) -> anyhow::Result<Option<String>> 
         Some("-") => {
             let stdin = std::io::stdin();
             if stdin.is_terminal() {
-                eprint!("Paste the key for {flag} and press Enter: ");
+                eprint!("{}", t!("cli-config-paste-key", flag = flag));
             }
             let mut line = String::new();
-            stdin.lock().read_line(&mut line).with_context(|| format!("cannot read {flag} from stdin"))?;
+            stdin.lock().read_line(&mut line).with_context(|| t!("cli-config-cannot-read-key", flag = flag))?;
             if line.trim().is_empty() {
-                bail!("{flag} -: stdin gave no key; pipe it in, e.g. `printf %s \"$KEY\" | ch config add …`");
+                bail!(t!("cli-config-no-key-on-stdin", flag = flag));
             }
             Ok(Some(line))
         }
@@ -239,10 +257,13 @@ fn set_active(paths: &Paths, args: ConfigNameArgs) -> anyhow::Result<ExitCode> {
     if args.output.json {
         print_json(&out)?;
     } else if out.previous.as_deref() == Some(out.active.as_str()) {
-        outln!("`{}` is already the active {service} config.", out.active);
+        outln!("{}", t!("cli-config-already-active", config = out.active.as_str(), service = service.as_str()));
     } else {
-        let was = out.previous.map(|p| format!(" (was `{p}`)")).unwrap_or_default();
-        outln!("Active {service} config is now `{}`{was}; a running proxy follows within a second.", out.active);
+        let (svc, config) = (service.as_str(), out.active.as_str());
+        match out.previous.as_deref() {
+            Some(was) => outln!("{}", t!("cli-config-active-now-was", service = svc, config = config, previous = was)),
+            None => outln!("{}", t!("cli-config-active-now", service = svc, config = config)),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -255,11 +276,12 @@ fn remove(paths: &Paths, args: ConfigNameArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let n = out.removed.upstreams.len();
-    outln!("Removed {service} config `{}` ({n} upstream{}).", out.removed.name, if n == 1 { "" } else { "s" });
+    let svc = service.as_str();
+    outln!("{}", t!("cli-config-removed", service = svc, config = out.removed.name.as_str(), count = n));
     if out.was_active {
         match &out.active {
-            Some(next) => outln!("It was active; `{next}` is the active {service} config now."),
-            None => outln!("It was active; no {service} config is left, so none is active."),
+            Some(next) => outln!("{}", t!("cli-config-removed-next", next = next.as_str(), service = svc)),
+            None => outln!("{}", t!("cli-config-removed-none", service = svc)),
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -279,12 +301,16 @@ fn remove_upstream(paths: &Paths, args: ConfigRemoveUpstreamArgs) -> anyhow::Res
     }
     let n = out.now.upstreams.len();
     outln!(
-        "Removed upstream [{}] {} (key {}) from {service} config `{}`; {n} upstream{} left.",
-        out.index,
-        shown(&out.removed.base_url),
-        shown(&out.removed.key_label),
-        out.config,
-        if n == 1 { "" } else { "s" }
+        "{}",
+        t!(
+            "cli-config-upstream-removed",
+            index = out.index,
+            url = shown(&out.removed.base_url),
+            key = shown(&out.removed.key_label),
+            service = service.as_str(),
+            config = out.config.as_str(),
+            count = n
+        )
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -295,13 +321,14 @@ fn strategy(paths: &Paths, args: ConfigStrategyArgs) -> anyhow::Result<ExitCode>
     if args.output.json {
         print_json(&out)?;
     } else if out.previous == out.strategy {
-        outln!("{service} config `{}` already uses {}.", out.config, out.strategy);
+        let (svc, config, strategy) = (service.as_str(), out.config.as_str(), out.strategy.to_string());
+        outln!("{}", t!("cli-config-strategy-same", service = svc, config = config, strategy = strategy));
     } else {
+        let (svc, config, strategy) = (service.as_str(), out.config.as_str(), out.strategy.to_string());
+        let previous = out.previous.to_string();
         outln!(
-            "{service} config `{}` now uses {} (was {}); a running proxy follows within a second.",
-            out.config,
-            out.strategy,
-            out.previous
+            "{}",
+            t!("cli-config-strategy-changed", service = svc, config = config, strategy = strategy, previous = previous)
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -319,35 +346,40 @@ fn undo(paths: &Paths, args: crate::args::ServiceArgs) -> anyhow::Result<ExitCod
     };
     match undo::undo(paths, scope)? {
         Some(r) => {
-            let part = r.service.map_or_else(String::new, |s| format!("{}'s part of ", s.display_name()));
-            outln!(
-                "restored {part}{} as it was before its change at {} ({} older version(s) kept)",
-                r.path.display(),
-                r.replaced_at,
-                r.remaining
-            );
+            let (file, at) = (r.path.display().to_string(), r.replaced_at.to_string());
+            let line = match r.service {
+                Some(s) => t!(
+                    "cli-config-undone-service",
+                    service = s.display_name(),
+                    file = file,
+                    at = at,
+                    remaining = r.remaining
+                ),
+                None => t!("cli-config-undone", file = file, at = at, remaining = r.remaining),
+            };
+            outln!("{line}");
             for (sign, list) in [("+", &r.configs.added), ("~", &r.configs.changed), ("-", &r.configs.removed)] {
                 for name in list {
                     outln!("  {sign} {name}");
                 }
             }
             for a in &r.active {
-                outln!("  active {a}");
+                outln!("  {}", t!("cli-config-undo-active", config = a.to_string()));
             }
             Ok(ExitCode::SUCCESS)
         }
-        None => anyhow::bail!(
-            "nothing to undo: no earlier version of {}{} is kept under {}",
-            scope_name(scope),
-            paths.config_file().display(),
-            paths.helper_dir().join("history").display()
-        ),
-    }
-}
-
-fn scope_name(scope: codex_helper_core::undo::Scope) -> String {
-    match scope {
-        codex_helper_core::undo::Scope::Service(s) => format!("{}'s part of ", s.display_name()),
-        _ => String::new(),
+        None => {
+            let (file, dir) =
+                (paths.config_file().display().to_string(), paths.helper_dir().join("history").display().to_string());
+            match scope {
+                Scope::Service(s) => anyhow::bail!(t!(
+                    "cli-config-nothing-to-undo-service",
+                    service = s.display_name(),
+                    file = file,
+                    dir = dir
+                )),
+                _ => anyhow::bail!(t!("cli-config-nothing-to-undo", file = file, dir = dir)),
+            }
+        }
     }
 }

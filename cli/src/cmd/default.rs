@@ -25,7 +25,7 @@ pub fn run(args: DefaultArgs) -> anyhow::Result<ExitCode> {
     if args.output.json {
         print_json(&current)?;
     } else if current.default_service.is_none() {
-        outln!("{} (not set; Codex is the default)", current.effective);
+        outln!("{}", codex_helper_core::t!("cli-default-not-set", service = current.effective.to_string()));
     } else {
         outln!("{}", current.effective);
     }

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use codex_helper_core::doctor::{self, Options, Verdict};
-use codex_helper_core::Paths;
+use codex_helper_core::{t, Paths};
 
 use crate::args::DoctorArgs;
 use crate::output::print_json;
@@ -18,17 +18,18 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     } else {
         for check in &report.checks {
             let label = match check.status {
-                Verdict::Pass => "PASS",
-                Verdict::Warn => "WARN",
-                Verdict::Fail => "FAIL",
+                Verdict::Pass => t!("cli-doctor-pass"),
+                Verdict::Warn => t!("cli-doctor-warn"),
+                Verdict::Fail => t!("cli-doctor-fail"),
             };
-            outln!("{label}  {}", check.message);
-            if let Some(fix) = &check.fix {
-                outln!("      fix: {fix}");
+            // `--json` has the English `message`; people read `shown`.
+            outln!("{label}  {}", check.shown.message);
+            if let Some(fix) = &check.shown.fix {
+                outln!("      {}", t!("cli-doctor-fix", fix = fix.as_str()));
             }
         }
         let s = report.summary;
-        outln!("\n{} passed, {} warnings, {} failed", s.pass, s.warn, s.fail);
+        outln!("\n{}", t!("cli-doctor-summary", pass = s.pass, warn = s.warn, fail = s.fail));
     }
     Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use codex_helper_core::config::ConfigStore;
 use codex_helper_core::import::{self, Applied, Plan, Source};
-use codex_helper_core::Paths;
+use codex_helper_core::{t, Paths};
 use serde::Serialize;
 
 use crate::args::ImportArgs;
@@ -38,7 +38,11 @@ fn from_tool(paths: &Paths, source: Source, args: &ImportArgs) -> anyhow::Result
     let plan = import::plan(paths, source, args.db.as_deref())?;
     let path = plan.source.clone();
     if !args.output.json {
-        show(&plan, &path, source.tool_name());
+        let tool = match source {
+            Source::CodexHelper => t!("cli-import-tool-original"),
+            other => other.tool_name().to_string(),
+        };
+        show(&plan, &path, &tool);
     }
     if plan.configs.is_empty() {
         if args.output.json {
@@ -47,42 +51,45 @@ fn from_tool(paths: &Paths, source: Source, args: &ImportArgs) -> anyhow::Result
         return Ok(ExitCode::SUCCESS);
     }
     if !args.yes {
-        confirm("import these into config.json?")?;
+        confirm(&t!("cli-import-confirm"))?;
     }
     let applied = import::apply(&store, &plan)?;
     if args.output.json {
         print_json(&Output { plan: &plan, applied: Some(applied) })?;
     } else {
-        outln!("added {} config(s) to {}", applied.added.len(), paths.config_file().display());
+        let file = paths.config_file().display().to_string();
+        outln!("{}", t!("cli-import-added", count = applied.added.len(), file = file));
         for a in &applied.activated {
-            outln!("  {a} is now active");
+            outln!("  {}", t!("cli-import-now-active", config = a.to_string()));
         }
-        outln!("undo with `ch config undo`");
+        outln!("{}", t!("cli-import-undo"));
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn show(plan: &Plan, path: &Path, tool: &str) {
-    outln!("from {} ({}):", path.display(), plan.format);
+    outln!("{}", t!("cli-import-from", file = path.display().to_string(), format = plan.format.to_string()));
     for c in &plan.configs {
+        let key = c.key.clone().unwrap_or_else(|| t!("cli-import-key-none"));
         outln!(
-            "  + {}/{}  {}  key {}{}{}",
+            "  + {}/{}  {}  {}{}{}",
             c.service,
             c.name,
             c.base_url,
-            c.key.as_deref().unwrap_or("none"),
+            t!("cli-import-key", key = key),
             match c.config.upstreams.len() {
                 0 | 1 => String::new(),
-                n => format!("  (+{} more upstream(s))", n - 1),
+                n => format!("  {}", t!("cli-import-more", count = n - 1)),
             },
-            if c.current { format!("  (current in {tool})") } else { String::new() }
+            if c.current { format!("  {}", t!("cli-import-current", tool = tool)) } else { String::new() }
         );
     }
     for s in &plan.skipped {
-        outln!("  - not imported: {} `{}`: {}", s.app, s.name, s.reason);
+        let (app, name, reason) = (s.app.to_string(), s.name.to_string(), s.reason.to_string());
+        outln!("  - {}", t!("cli-import-skipped", app = app, name = name, reason = reason));
     }
     if plan.configs.is_empty() {
-        outln!("nothing to import");
+        outln!("{}", t!("cli-import-nothing"));
     }
 }
 
@@ -90,13 +97,13 @@ fn show(plan: &Plan, path: &Path, tool: &str) {
 pub(crate) fn confirm(question: &str) -> anyhow::Result<()> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
-        bail!("stdin is not a terminal, so I cannot ask before writing; run again with --yes to import without asking");
+        bail!(t!("cli-confirm-no-terminal"));
     }
-    eprint!("{question} [y/N] ");
+    eprint!("{}", t!("cli-confirm-prompt", question = question));
     let mut line = String::new();
     stdin.lock().read_line(&mut line)?;
     if !matches!(line.trim(), "y" | "Y" | "yes") {
-        bail!("nothing imported (answer y to import, or pass --yes)");
+        bail!(t!("cli-confirm-declined"));
     }
     Ok(())
 }

@@ -22,7 +22,7 @@ pub fn run(args: LogsArgs) -> anyhow::Result<ExitCode> {
     let mut tail = Tail::open(&path, LogFilter::service(service))?;
     let lines = tail.last_lines(args.tail)?;
     if !path.exists() && !args.follow {
-        eprintln!("no requests logged yet ({} does not exist)", display_path(&path));
+        eprintln!("{}", codex_helper_core::t!("cli-logs-none", file = display_path(&path)));
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = io::stdout().lock();
@@ -49,9 +49,13 @@ fn print(out: &mut impl Write, path: &Path, lines: &[String], json: bool) -> any
                     // nor flood the terminal: a short note, the rest goes on.
                     // (`--json` passes every line through as it is.)
                     Err(e) => eprintln!(
-                        "{}: a line is not a log record ({e}), skipped: {}",
-                        place(path, raw, &e),
-                        excerpt(line)
+                        "{}",
+                        codex_helper_core::t!(
+                            "cli-logs-bad-line",
+                            place = place(path, raw, &e),
+                            error = e.to_string(),
+                            excerpt = excerpt(line)
+                        )
                     ),
                 }
             }

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use codex_helper_core::config::Settings;
 use codex_helper_core::supervisor::{clients, Claim, SupervisorError};
-use codex_helper_core::{bootstrap, Paths, Service};
+use codex_helper_core::{bootstrap, t, Paths, Service};
 
 use super::serve::Style;
 use crate::args::ServeArgs;
@@ -35,34 +35,37 @@ async fn oneshot(paths: Paths, service: Service, port: Option<u16>, style: Style
     match running {
         Ok(None) => {}
         Ok(Some(reused)) => {
-            let owner = if reused.identity.owner == "app" { "the desktop app" } else { "another ch" };
-            style.say(format!(
-                "codex-helper: 127.0.0.1:{port} is already served by {owner} (pid {}); reusing it. {client} {} it.",
-                reused.identity.pid,
-                if reused.report.changed { "now points at" } else { "already points at" }
-            ));
+            let owner =
+                if reused.identity.owner == "app" { t!("cli-oneshot-owner-app") } else { t!("cli-oneshot-owner-ch") };
+            let pid = reused.identity.pid;
+            style.say(if reused.report.changed {
+                t!("cli-oneshot-reusing", port = port, owner = owner, pid = pid, client = client)
+            } else {
+                t!("cli-oneshot-reusing-already", port = port, owner = owner, pid = pid, client = client)
+            });
             return Ok(ExitCode::SUCCESS);
         }
-        Err(SupervisorError::OtherService { identity, .. }) => bail!(
-            "127.0.0.1:{port} is served by codex-helper for {} (pid {}); pick another port for {} with --port N",
-            identity.service,
-            identity.pid,
-            service.display_name()
-        ),
+        Err(SupervisorError::OtherService { identity, .. }) => bail!(t!(
+            "cli-oneshot-other-service",
+            port = port,
+            other = identity.service.as_str(),
+            pid = identity.pid,
+            service = service.display_name()
+        )),
         Err(err) => return Err(err.into()),
     }
 
     match bootstrap::bootstrap(&paths, service) {
-        Ok(Some(imported)) => style.say(format!(
-            "codex-helper: imported config `{}` from {}: {} (key {})",
-            imported.name,
-            imported.source,
-            imported.base_url,
-            imported.key.as_deref().unwrap_or("none")
+        Ok(Some(imported)) => style.say(t!(
+            "cli-oneshot-imported",
+            config = imported.name.to_string(),
+            source = imported.source.to_string(),
+            url = imported.base_url.to_string(),
+            key = imported.key.clone().unwrap_or_else(|| t!("cli-oneshot-key-none"))
         )),
         Ok(None) => {}
         // Nothing to import is not fatal: the proxy explains what to add.
-        Err(err) => eprintln!("codex-helper: no config yet and nothing to import: {err:#}"),
+        Err(err) => eprintln!("{}", t!("cli-oneshot-nothing-to-import", error = format!("{err:#}"))),
     }
 
     let shutdown = super::serve::Shutdown::install()?;
@@ -73,7 +76,7 @@ async fn oneshot(paths: Paths, service: Service, port: Option<u16>, style: Style
     if let Err(err) = supervisor.point_client(service, Claim::KeepUsers) {
         // Serving is still useful (point the client by hand); say why the
         // automatic part did not happen.
-        eprintln!("codex-helper: warning: could not point {client} at the proxy: {err:#}");
+        eprintln!("{}", t!("cli-oneshot-cannot-point", client = client, error = format!("{err:#}")));
     }
     super::serve::serve_until_signal(&supervisor, service, shutdown).await?;
     Ok(ExitCode::SUCCESS)

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 use codex_helper_core::supervisor::{BindError, Event, Sink, Supervisor};
-use codex_helper_core::{Paths, Runtime, Service};
+use codex_helper_core::{t, Paths, Runtime, Service};
 
 use crate::args::ServeArgs;
 
@@ -76,7 +76,9 @@ pub(crate) fn supervisor(paths: Paths, style: Style) -> anyhow::Result<Superviso
 /// port; the start-up line is printed by [`printer`].
 pub(crate) async fn bind(supervisor: &Supervisor, service: Service, port: Option<u16>) -> anyhow::Result<()> {
     supervisor.serve(service, port).await.map(|_| ()).map_err(|err| match err {
-        BindError::Io { addr, source, .. } => anyhow!(source).context(format!("cannot listen on {addr}")),
+        BindError::Io { addr, source, .. } => {
+            anyhow!(source).context(t!("cli-serve-cannot-listen", addr = addr.to_string()))
+        }
         err => anyhow!(bind_message(&err)),
     })
 }
@@ -112,28 +114,27 @@ fn printer(runtime: Arc<Runtime>, style: Style) -> Sink {
                 tracing::warn!("{warning}");
             }
         }
-        Event::Pointed { service, report } if report.changed => style.say(format!(
-            "codex-helper: {} now points at the proxy ({}); Ctrl+C puts it back",
-            service.client_name(),
-            report.file.display()
-        )),
-        Event::Adopted { service, dead } => style.say(format!(
-            "codex-helper: a previous run (pid {}) ended without putting {} back; this run will",
-            dead.pid,
-            service.client_name()
-        )),
-        Event::Restored { service, report } => {
-            eprintln!("codex-helper: {} settings restored ({})", service.client_name(), report.file.display())
+        Event::Pointed { service, report } if report.changed => {
+            style.say(t!("cli-serve-pointed", client = service.client_name(), file = report.file.display().to_string()))
         }
-        Event::SwitchFailed { service, on: false, error } => eprintln!(
-            "codex-helper: could not restore {} settings: {error:#}; run `ch switch off{}`",
-            service.client_name(),
-            service.cli_flag()
+        Event::Adopted { service, dead } => {
+            style.say(t!("cli-serve-adopted", pid = dead.pid, client = service.client_name()))
+        }
+        Event::Restored { service, report } => eprintln!(
+            "{}",
+            t!("cli-serve-restored", client = service.client_name(), file = report.file.display().to_string())
         ),
-        Event::Stopping { grace } => {
-            eprintln!("codex-helper: stopping (waiting up to {} s for responses in flight)…", grace.as_secs())
-        }
-        Event::StillStreaming => eprintln!("codex-helper: some responses were still streaming; closing them"),
+        Event::SwitchFailed { service, on: false, error } => eprintln!(
+            "{}",
+            t!(
+                "cli-serve-restore-failed",
+                client = service.client_name(),
+                error = format!("{error:#}"),
+                flag = service.cli_flag()
+            )
+        ),
+        Event::Stopping { grace } => eprintln!("{}", t!("cli-serve-stopping", seconds = grace.as_secs())),
+        Event::StillStreaming => eprintln!("{}", t!("cli-serve-still-streaming")),
         _ => {}
     })
 }
@@ -143,15 +144,15 @@ fn startup_line(runtime: &Runtime, service: Service, addr: SocketAddr) -> String
     let snapshot = runtime.config().snapshot();
     let serving = match snapshot.active(service) {
         Some(active) => {
-            let n = active.upstreams.len();
-            format!("config `{}` ({n} upstream{})", active.name, if n == 1 { "" } else { "s" })
+            t!("cli-serve-config", config = active.name.to_string(), count = active.upstreams.len())
         }
-        None => format!(
-            "no active config yet: add a `{service}` config with upstreams to {} (it is picked up without a restart)",
-            runtime.config().store().path().display()
+        None => t!(
+            "cli-serve-no-config",
+            service = service.as_str(),
+            file = runtime.config().store().path().display().to_string()
         ),
     };
-    format!("codex-helper: {} proxy listening on http://{addr} → {serving}", service.display_name())
+    t!("cli-serve-listening", service = service.display_name(), addr = addr.to_string(), serving = serving)
 }
 
 /// `{"listening":"127.0.0.1:3211","service":"codex"}`: the start-up line
@@ -168,7 +169,7 @@ fn loop_warnings(runtime: &Runtime, service: Service, addr: SocketAddr) -> Vec<S
         .upstreams
         .iter()
         .filter(|u| u.loopback_port == Some(addr.port()))
-        .map(|u| format!("upstream {} points at this proxy itself and will be skipped; fix its base_url in ~/.codex-helper/config.json", u.base_url))
+        .map(|u| t!("cli-serve-loop", url = u.base_url.to_string()))
         .collect()
 }
 
@@ -176,14 +177,21 @@ fn loop_warnings(runtime: &Runtime, service: Service, addr: SocketAddr) -> Vec<S
 /// something else.
 fn bind_message(err: &BindError) -> String {
     match err {
-        BindError::TakenByHelper { addr, identity, .. } => format!(
-            "{addr} is already served by codex-helper ({} proxy run by the {}, pid {}); use that one, stop it, or pick another port with --port N",
-            identity.service, codex_helper_core::supervisor::serving::owner_words(&identity.owner), identity.pid
-        ),
-        BindError::Busy { service, addr } => format!(
-            "cannot listen on {addr}: the port is in use by another program; stop it or pick another port with --port N (the {} default is {})",
-            service.display_name(),
-            service.default_port()
+        BindError::TakenByHelper { addr, identity, .. } => {
+            let owner = if identity.owner == "app" { t!("owner-app") } else { t!("owner-cli") };
+            t!(
+                "cli-serve-taken-by-helper",
+                addr = addr.to_string(),
+                service = identity.service.as_str(),
+                owner = owner,
+                pid = identity.pid
+            )
+        }
+        BindError::Busy { service, addr } => t!(
+            "cli-serve-busy",
+            addr = addr.to_string(),
+            service = service.display_name(),
+            port = service.default_port()
         ),
         err => err.to_string(),
     }

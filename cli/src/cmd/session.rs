@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use codex_helper_core::sessions::{self, SessionInfo};
-use codex_helper_core::{Paths, Service};
+use codex_helper_core::{t, Paths, Service};
 use serde::Serialize;
 
 use crate::args::{SessionCommand, SessionLastArgs, SessionListArgs};
@@ -46,7 +46,7 @@ fn list(args: SessionListArgs) -> anyhow::Result<ExitCode> {
     let width = dirs.iter().map(|d| d.chars().count()).max().unwrap_or(1);
     for (s, d) in found.iter().zip(&dirs) {
         let message = match s.summary(MESSAGE_CHARS) {
-            m if m.is_empty() => "(no message yet)".to_string(),
+            m if m.is_empty() => t!("cli-session-no-message"),
             m => m,
         };
         outln!("{}  {}  {:<width$}  {}", sessions::local_minute(s.modified_at_ms), s.id, d, message);
@@ -67,18 +67,15 @@ fn last(args: SessionLastArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let here = std::env::current_dir().unwrap_or_else(|_| dir.clone());
-    outln!("Last {} session in {}", service.display_name(), dir.display());
-    outln!("  id:       {}", s.id);
-    outln!("  dir:      {}", s.cwd.display());
-    outln!(
-        "  started:  {}  (last active {})",
-        sessions::local_minute(s.started_at_ms),
-        sessions::local_minute(s.modified_at_ms)
-    );
+    outln!("{}", t!("cli-session-last", service = service.display_name(), dir = dir.display().to_string()));
+    outln!("  {}", t!("cli-session-id", id = s.id.to_string()));
+    outln!("  {}", t!("cli-session-dir", dir = s.cwd.display().to_string()));
+    let (started, active) = (sessions::local_minute(s.started_at_ms), sessions::local_minute(s.modified_at_ms));
+    outln!("  {}", t!("cli-session-started", started = started.to_string(), active = active.to_string()));
     if s.first_message.is_some() {
-        outln!("  first:    {}", s.summary(MESSAGE_CHARS));
+        outln!("  {}", t!("cli-session-first", message = s.summary(MESSAGE_CHARS)));
     }
-    outln!("  file:     {}", s.file.display());
+    outln!("  {}", t!("cli-session-file", file = s.file.display().to_string()));
     outln!();
     outln!("{}", s.resume_command_from(&here));
     Ok(ExitCode::SUCCESS)
@@ -91,10 +88,10 @@ fn project_dir(path: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 }
 
 fn nothing_found(paths: &Paths, service: Service, dir: &Path) -> String {
-    format!(
-        "No {} sessions found for {} (looked in {}).",
-        service.display_name(),
-        dir.display(),
-        sessions::sessions_root(paths, service).display()
+    t!(
+        "cli-session-none",
+        service = service.display_name(),
+        dir = dir.display().to_string(),
+        root = sessions::sessions_root(paths, service).display().to_string()
     )
 }

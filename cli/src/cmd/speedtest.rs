@@ -28,10 +28,11 @@ pub fn run(args: TestArgs) -> anyhow::Result<ExitCode> {
     codex_helper_core::redact::remember_keys(&file);
     let targets = speedtest::targets(&file, service, args.all);
     if targets.is_empty() {
-        let which = if args.all { "any config" } else { "the active config" };
-        anyhow::bail!(
-            "no {service} upstreams in {which} to test; add one: ch config add NAME --base-url URL --auth-token - --{service}"
-        );
+        let service = service.as_str();
+        if args.all {
+            anyhow::bail!(codex_helper_core::t!("cli-test-none-all", service = service));
+        }
+        anyhow::bail!(codex_helper_core::t!("cli-test-none", service = service));
     }
     let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let results = tokio.block_on(speedtest::run(targets, Duration::from_secs(args.timeout)));
@@ -44,9 +45,18 @@ pub fn run(args: TestArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn print_text(results: &[SpeedResult]) {
-    let mut table = vec![["#", "CONFIG", "UPSTREAM", "PROTOCOL", "MODEL", "STATUS", "CONNECT", "TTFT", "TOK/S"]
-        .map(String::from)
-        .to_vec()];
+    use codex_helper_core::t;
+    let mut table = vec![vec![
+        "#".to_string(),
+        t!("cli-col-config"),
+        t!("cli-col-upstream"),
+        t!("cli-col-protocol"),
+        t!("cli-col-model"),
+        t!("cli-col-status"),
+        t!("cli-col-connect"),
+        "TTFT".to_string(),
+        "TOK/S".to_string(),
+    ]];
     let ms = |v: Option<u64>| v.map_or("-".into(), |v| format!("{v} ms"));
     for (i, r) in results.iter().enumerate() {
         let upstream = match &r.alias {

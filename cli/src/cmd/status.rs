@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use codex_helper_core::config::Protocol;
 use codex_helper_core::report::{ReportUpstream, ServiceReport};
 use codex_helper_core::status;
-use codex_helper_core::{Paths, Service};
+use codex_helper_core::{t, Paths, Service};
 
 use crate::args::StatusArgs;
 use crate::output::print_json;
@@ -29,7 +29,7 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
             outln!();
         }
         // The same word (and rule) as the tray icon and `--json`'s `level`.
-        outln!("overall: {}", report.level);
+        outln!("{}", t!("cli-status-overall", level = crate::output::level_word(report.level)));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -37,49 +37,51 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
 fn print_service(s: &ServiceReport) {
     let name = s.service.display_name();
     let headline = if s.listening {
-        let who = if s.owner.as_deref() == Some("app") { "desktop app" } else { "CLI" };
-        let pid = s.pid.map(|p| format!(", pid {p}")).unwrap_or_default();
-        let other = s.serves_service.map(|o| format!(" — but it is the {o} proxy")).unwrap_or_default();
-        format!("listening on 127.0.0.1:{} ({who}{pid}){other}", s.port)
+        let who = if s.owner.as_deref() == Some("app") { t!("owner-app") } else { t!("owner-cli") };
+        let pid = s.pid.map_or_else(|| "none".to_string(), |p| p.to_string());
+        let other = s
+            .serves_service
+            .map(|o| format!(" {}", t!("cli-status-other-proxy", other = o.to_string())))
+            .unwrap_or_default();
+        t!("cli-status-listening", port = s.port, who = who, pid = pid) + &other
     } else if s.port_taken_by_other {
-        format!("not running; port {} is taken by another program", s.port)
+        t!("cli-status-port-taken", port = s.port)
+    } else if s.enabled {
+        t!("cli-status-port-free", port = s.port)
     } else {
-        format!("not running (port {} is free){}", s.port, if s.enabled { "" } else { "; disabled in settings.json" })
+        t!("cli-status-port-free-disabled", port = s.port)
     };
-    outln!("{name}: {headline}");
-    outln!("  level: {}", s.level);
-    let source = if s.requests.is_some() { "" } else { " (from config.json)" };
+    outln!("{}", t!("cli-status-headline", service = name, headline = headline));
+    outln!("  {}", t!("cli-status-level", level = crate::output::level_word(s.level)));
     match &s.active_config {
-        Some(c) => outln!("  active config: {}{source}", crate::output::shown(c)),
-        None => outln!(
-            "  active config: none — add one with `ch config add NAME --base-url URL --auth-token - --{}`",
-            s.service
-        ),
+        Some(c) if s.requests.is_some() => outln!("  {}", t!("cli-status-active", config = crate::output::shown(c))),
+        Some(c) => outln!("  {}", t!("cli-status-active-from-file", config = crate::output::shown(c))),
+        None => outln!("  {}", t!("cli-status-no-active", service = s.service.to_string())),
     }
     if let Some(problem) = &s.config_problem {
-        outln!("  config problem: {problem}");
+        outln!("  {}", t!("cli-status-config-problem", problem = problem.to_string()));
     }
     if let Some(problem) = &s.settings_problem {
-        outln!("  settings problem: {problem}");
+        outln!("  {}", t!("cli-status-settings-problem", problem = problem.to_string()));
     }
     if let Some(err) = &s.live_error {
-        outln!("  live state unavailable: {err}");
+        outln!("  {}", t!("cli-status-live-error", error = err.to_string()));
     }
     if let Some(strategy) = s.strategy.filter(|st| *st != codex_helper_core::config::Strategy::Priority) {
-        outln!("  strategy: {strategy}");
+        outln!("  {}", t!("cli-status-strategy", strategy = strategy.to_string()));
     }
     if let Some(r) = &s.requests {
-        outln!("  requests: {} ({} errors)", r.total, r.errors);
+        outln!("  {}", t!("cli-status-requests", total = r.total, errors = r.errors));
     }
     for (i, u) in s.upstreams.iter().enumerate() {
         // Only an upstream reached through a bridge says what it speaks.
         let protocol = u
             .protocol
             .filter(|p| *p != Protocol::native(s.service))
-            .map(|p| format!("  protocol {p}"))
+            .map(|p| format!("  {}", t!("cli-note-protocol", protocol = p.to_string())))
             .unwrap_or_default();
         let cap = match (u.max_concurrent, &u.live) {
-            (Some(cap), Some(live)) => format!("  in flight {}/{cap}", live.in_flight),
+            (Some(cap), Some(live)) => format!("  {}", t!("cli-status-in-flight", now = live.in_flight, cap = cap)),
             (Some(cap), None) => format!("  max_concurrent {cap}"),
             (None, _) => String::new(),
         };
@@ -88,8 +90,8 @@ fn print_service(s: &ServiceReport) {
             u.base_url,
             describe(u),
             match (&u.alias, &u.key) {
-                (Some(a), _) => format!("  key {}", crate::output::shown(a)),
-                (None, Some(k)) => format!("  key {k}"),
+                (Some(a), _) => format!("  {}", t!("cli-status-key", key = crate::output::shown(a))),
+                (None, Some(k)) => format!("  {}", t!("cli-status-key", key = k.to_string())),
                 (None, None) => String::new(),
             },
             super::config::model_map_note("  ", &u.model_map),
@@ -97,45 +99,57 @@ fn print_service(s: &ServiceReport) {
         );
     }
     for q in &s.quota {
-        let key = q.key_label.as_deref().map(|k| format!(" key {}", crate::output::shown(k))).unwrap_or_default();
+        let key = q
+            .key_label
+            .as_deref()
+            .map(|k| format!(" {}", t!("cli-status-key", key = crate::output::shown(k))))
+            .unwrap_or_default();
         let state = super::usage::quota_state(q);
         let detail = super::usage::quota_windows(q);
-        outln!("  quota {}{key} via {}: {state}: {detail}", q.base_url, q.provider_id);
+        let provider = q.provider_id.as_str();
+        let url = q.base_url.as_str();
+        outln!(
+            "  {}",
+            t!("cli-status-quota", url = url, key = key, provider = provider, state = state, detail = detail)
+        );
     }
     let client = s.service.client_name();
     match (&s.switch, &s.switch_error) {
         (Some(sw), _) if sw.points_at_proxy => {
-            let port = sw.port.map(|p| format!("127.0.0.1:{p}")).unwrap_or_else(|| "a local proxy".into());
-            let answering =
-                if sw.port == Some(s.port) && s.listening { "" } else { " (no codex-helper answers there)" };
-            outln!("  client: {client} points at {port}{answering} ({})", sw.file.display());
+            let at = sw.port.map(|p| format!("127.0.0.1:{p}")).unwrap_or_else(|| t!("cli-status-a-local-proxy"));
+            let file = sw.file.display().to_string();
+            if sw.port == Some(s.port) && s.listening {
+                outln!("  {}", t!("cli-status-client-points", client = client, where = at, file = file));
+            } else {
+                outln!("  {}", t!("cli-status-client-points-dead", client = client, where = at, file = file));
+            }
         }
-        (Some(sw), _) => outln!(
-            "  client: {client} does not point at the proxy ({}); `ch switch on{}` does it",
-            sw.file.display(),
-            s.service.cli_flag()
-        ),
-        (None, Some(err)) => outln!("  client: cannot read its settings: {err}"),
+        (Some(sw), _) => {
+            let file = sw.file.display().to_string();
+            outln!("  {}", t!("cli-status-client-direct", client = client, file = file, flag = s.service.cli_flag()))
+        }
+        (None, Some(err)) => outln!("  {}", t!("cli-status-client-error", error = err.to_string())),
         (None, None) => {}
     }
     if let Some(backup) = s.switch.as_ref().and_then(|sw| sw.backup.as_ref()) {
-        outln!("  backup: {}", backup.display());
+        outln!("  {}", t!("cli-backup", path = backup.display().to_string()));
     }
 }
 
 fn describe(u: &ReportUpstream) -> String {
-    let Some(live) = &u.live else { return "not observed (proxy not running)".to_string() };
-    let mut s = match live.state.as_str() {
+    let Some(live) = &u.live else { return t!("cli-status-not-observed") };
+    let state = match live.state.as_str() {
         "cooling_down" => {
             let secs = live.cooldown_remaining_ms.unwrap_or(0).div_ceil(1000);
-            format!("cooling down ({secs} s left)")
+            t!("cli-status-cooling", seconds = secs)
         }
-        "exhausted" => "quota exhausted".to_string(),
+        "exhausted" => t!("cli-status-exhausted"),
+        "ok" => t!("cli-status-ok"),
         other => other.to_string(),
     };
-    s.push_str(&format!(", {} requests, {} failures", live.requests, live.failures));
+    let mut s = t!("cli-status-counts", state = state, requests = live.requests, failures = live.failures);
     if let Some(err) = &live.last_error {
-        s.push_str(&format!("; last error: {err}"));
+        s.push_str(&format!("; {}", t!("cli-status-last-error", error = err.to_string())));
     }
     s
 }

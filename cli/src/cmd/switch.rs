@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use codex_helper_core::config::Settings;
 use codex_helper_core::switch::{self, Restored, SwitchReport};
-use codex_helper_core::{Paths, Service};
+use codex_helper_core::{t, Paths, Service};
 use serde::Serialize;
 
 use crate::args::{SwitchCommand, SwitchOffArgs, SwitchOnArgs, SwitchStatusArgs};
@@ -30,15 +30,18 @@ fn on(args: SwitchOnArgs) -> anyhow::Result<ExitCode> {
         print_json(&report)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let verb = if report.already { "still points" } else { "now points" };
-    outln!("{} {verb} at the proxy on 127.0.0.1:{port} ({})", service.client_name(), report.file.display());
+    let (client, file) = (service.client_name(), report.file.display().to_string());
+    if report.already {
+        outln!("{}", t!("cli-switch-still-points", client = client, port = port, file = file));
+    } else {
+        outln!("{}", t!("cli-switch-now-points", client = client, port = port, file = file));
+    }
     match &report.backup {
-        Some(b) => outln!("backup of your original file: {}", b.display()),
-        None => outln!("there was no file before; `ch switch off` will remove it again"),
+        Some(b) => outln!("{}", t!("cli-switch-backup", path = b.display().to_string())),
+        None => outln!("{}", t!("cli-switch-no-file")),
     }
     if probe(port).is_none() {
-        let flag = service.cli_flag();
-        outln!("no proxy answers on port {port} yet: start one with `ch serve{flag} --port {port}`");
+        outln!("{}", t!("cli-switch-no-proxy", port = port, flag = service.cli_flag()));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -57,21 +60,22 @@ fn off(args: SwitchOffArgs) -> anyhow::Result<ExitCode> {
 
 fn print_off(report: &SwitchReport) {
     let name = report.service.client_name();
-    let file = report.file.display();
+    let file = report.file.display().to_string();
+    let file = file.as_str();
     match report.restored {
-        None => outln!("{name} was not switched by codex-helper; nothing to do ({file} untouched)"),
-        Some(Restored::Backup) => outln!("{name} restored: {file} is back exactly as it was"),
-        Some(Restored::Deleted) => outln!("{name} restored: removed {file}, which codex-helper had created"),
-        Some(Restored::FileGone) => outln!("{file} was deleted meanwhile; nothing to put back"),
+        None => outln!("{}", t!("cli-switch-off-not-switched", client = name, file = file)),
+        Some(Restored::Backup) => outln!("{}", t!("cli-switch-off-backup", client = name, file = file)),
+        Some(Restored::Deleted) => outln!("{}", t!("cli-switch-off-deleted", client = name, file = file)),
+        Some(Restored::FileGone) => outln!("{}", t!("cli-switch-off-gone", file = file)),
         Some(Restored::Keys) => {
-            outln!("{name} restored: put back {} in {file}; your other edits are kept", list(&report.keys));
+            outln!("{}", t!("cli-switch-off-keys", client = name, keys = list(&report.keys), file = file));
             if !report.kept.is_empty() {
-                outln!("left as you changed them: {}", list(&report.kept));
+                outln!("{}", t!("cli-switch-off-kept", keys = list(&report.kept)));
             }
         }
     }
     if let Some(b) = &report.backup {
-        outln!("the original file is still saved as {}", b.display());
+        outln!("{}", t!("cli-switch-off-saved", path = b.display().to_string()));
     }
 }
 
@@ -152,32 +156,30 @@ fn status_line(paths: &Paths, service: Service) -> StatusLine {
 fn print_status(line: &StatusLine) {
     let name = line.service.client_name();
     if let Some(err) = &line.error {
-        outln!("{name}: error: {err}");
+        outln!("{}", t!("cli-switch-status-error", client = name, error = err.as_str()));
         return;
     }
-    let file = line.file.display();
+    let file = line.file.display().to_string();
     if !line.client_dir_exists {
-        outln!(
-            "{name}: not set up on this machine ({} is missing)",
-            line.file.parent().unwrap_or(&line.file).display()
-        );
+        let dir = line.file.parent().unwrap_or(&line.file).display().to_string();
+        outln!("{}", t!("cli-switch-status-absent", client = name, dir = dir));
         return;
     }
     match line.port {
         Some(port) if line.client_points_at_proxy => {
             let proxy = match (&line.proxy_owner, line.proxy_pid) {
-                (Some(owner), Some(pid)) => format!("codex-helper answers there ({owner}, pid {pid})"),
-                _ => "but no codex-helper proxy answers there".into(),
+                (Some(owner), Some(pid)) => t!("cli-switch-status-answers", owner = owner.as_str(), pid = pid),
+                _ => t!("cli-switch-status-no-answer"),
             };
-            outln!("{name}: points at the proxy on 127.0.0.1:{port} ({file}); {proxy}");
+            outln!("{}", t!("cli-switch-status-points", client = name, port = port, file = file, proxy = proxy));
         }
-        _ => outln!("{name}: not pointed at a local proxy ({file})"),
+        _ => outln!("{}", t!("cli-switch-status-direct", client = name, file = file)),
     }
     if let Some(b) = &line.backup {
-        outln!("  backup: {}", b.display());
+        outln!("  {}", t!("cli-backup", path = b.display().to_string()));
     }
     if line.switched_by_codex_helper {
-        outln!("  switched by codex-helper: `ch switch off` puts it back");
+        outln!("  {}", t!("cli-switch-status-recorded"));
     }
 }
 

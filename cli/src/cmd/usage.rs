@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use codex_helper_core::config::error::display_path;
 use codex_helper_core::logs::now_ms;
 use codex_helper_core::usage::{self, summary, ProvidersFile, QuotaLevel, QuotaState, Summary, Totals, Window};
-use codex_helper_core::Paths;
+use codex_helper_core::{t, Paths};
 use serde::Serialize;
 
 use crate::args::UsageArgs;
@@ -28,7 +28,7 @@ struct Report {
 
 pub fn run(args: UsageArgs) -> anyhow::Result<ExitCode> {
     if args.days == 0 {
-        bail!("--days must be at least 1 (1 means today only)");
+        bail!(t!("cli-usage-days-zero"));
     }
     let paths = Paths::from_env()?;
     let providers = paths.usage_providers_file();
@@ -38,7 +38,7 @@ pub fn run(args: UsageArgs) -> anyhow::Result<ExitCode> {
     };
     let log = paths.request_log();
     let summary = summary::summarize(&log, &Window::last_days(args.days))
-        .with_context(|| format!("cannot read {}", display_path(&log)))?;
+        .with_context(|| t!("cli-cannot-read", path = display_path(&log)))?;
     let state = usage::read_state(&usage::state_file(&paths)).ok().flatten();
     let report = Report {
         summary,
@@ -56,15 +56,25 @@ pub fn run(args: UsageArgs) -> anyhow::Result<ExitCode> {
 
 fn print_text(r: &Report, log: &str) {
     let s = &r.summary;
-    let span = if s.days == 1 { format!("today ({})", s.to) } else { format!("{} → {}", s.from, s.to) };
-    outln!("Usage, {span}, from {log}");
+    let span =
+        if s.days == 1 { t!("cli-usage-today", day = s.to.as_str()) } else { format!("{} → {}", s.from, s.to) };
+    outln!("{}", t!("cli-usage-title", span = span, log = log));
     if s.rows.is_empty() {
-        outln!("  no requests in this period");
+        outln!("  {}", t!("cli-usage-none"));
     } else {
-        let mut table =
-            vec![["DAY", "SERVICE", "CONFIG", "UPSTREAM", "REQS", "ERRS", "IN", "OUT", "REASON", "TOTAL", "COST"]
-                .map(String::from)
-                .to_vec()];
+        let mut table = vec![vec![
+            t!("cli-col-day"),
+            t!("cli-col-service"),
+            t!("cli-col-config"),
+            t!("cli-col-upstream"),
+            t!("cli-col-reqs"),
+            t!("cli-col-errs"),
+            t!("cli-col-in"),
+            t!("cli-col-out"),
+            t!("cli-col-reason"),
+            t!("cli-col-total"),
+            t!("cli-col-cost"),
+        ]];
         for row in &s.rows {
             let mut cells = vec![row.day.clone(), row.service.clone(), dash(&row.config), dash(&row.upstream)];
             cells.extend(counts(&row.counts));
@@ -72,9 +82,18 @@ fn print_text(r: &Report, log: &str) {
         }
         print_table(&table, 4);
         outln!();
-        let mut models = vec![["DAY", "SERVICE", "MODEL", "REQS", "ERRS", "IN", "OUT", "REASON", "TOTAL", "COST"]
-            .map(String::from)
-            .to_vec()];
+        let mut models = vec![vec![
+            t!("cli-col-day"),
+            t!("cli-col-service"),
+            t!("cli-col-model"),
+            t!("cli-col-reqs"),
+            t!("cli-col-errs"),
+            t!("cli-col-in"),
+            t!("cli-col-out"),
+            t!("cli-col-reason"),
+            t!("cli-col-total"),
+            t!("cli-col-cost"),
+        ]];
         for row in &s.models {
             let mut cells = vec![row.day.clone(), row.service.clone(), dash(&row.model)];
             cells.extend(counts(&row.counts));
@@ -82,28 +101,31 @@ fn print_text(r: &Report, log: &str) {
         }
         print_table(&models, 3);
         outln!();
-        outln!("Totals");
-        for (service, t) in &s.totals {
-            let unpriced = if t.unpriced_requests > 0 {
-                format!(" ({} requests of models without a price not counted)", t.unpriced_requests)
+        outln!("{}", t!("cli-usage-totals"));
+        for (service, n) in &s.totals {
+            let unpriced = if n.unpriced_requests > 0 {
+                format!(" {}", t!("cli-usage-unpriced", count = n.unpriced_requests))
             } else {
                 String::new()
             };
-            outln!(
-                "  {service:<7} {} requests, {} errors, {} tokens (in {} / out {} / reasoning {}), {}{unpriced}",
-                t.requests,
-                t.errors,
-                t.total_tokens,
-                t.input_tokens,
-                t.output_tokens,
-                t.reasoning_tokens,
-                usd(t.cost_usd)
+            let line = t!(
+                "cli-usage-total-line",
+                requests = n.requests,
+                errors = n.errors,
+                tokens = n.total_tokens,
+                input = n.input_tokens,
+                output = n.output_tokens,
+                reasoning = n.reasoning_tokens,
+                cost = usd(n.cost_usd)
             );
+            outln!("  {service:<7} {line}{unpriced}");
         }
     }
     if s.skipped_lines > 0 {
-        let at = s.first_skipped.as_deref().map(|at| format!(", the first at {at}")).unwrap_or_default();
-        outln!("  ({} log lines could not be read and were skipped{at})", s.skipped_lines);
+        match s.first_skipped.as_deref() {
+            Some(at) => outln!("  {}", t!("cli-usage-skipped-at", count = s.skipped_lines, at = at)),
+            None => outln!("  {}", t!("cli-usage-skipped", count = s.skipped_lines)),
+        }
     }
     outln!();
     print_quota(r);
@@ -111,20 +133,27 @@ fn print_text(r: &Report, log: &str) {
 
 fn print_quota(r: &Report) {
     if let Some(problem) = &r.providers_problem {
-        outln!("Quota: {problem}");
+        outln!("{}", t!("cli-usage-quota-problem", problem = problem.as_str()));
     }
     let Some(written) = r.quota_written_at_ms else {
-        outln!("Quota: no proxy has polled a usage provider yet (a running `ch serve` does, per usage_providers.json)");
+        outln!("{}", t!("cli-usage-quota-never"));
         return;
     };
     if r.quota.is_empty() {
-        outln!("Quota: no upstream of the active configs matches a usage provider's domains (as of {})", age(written));
+        outln!("{}", t!("cli-usage-quota-nomatch", age = age(written)));
         return;
     }
-    outln!("Quota (as of {}):", age(written));
-    let mut table = vec![["SOURCE", "SERVICE", "CONFIG", "UPSTREAM", "KEY", "STATE", "WINDOWS", "CHECKED"]
-        .map(String::from)
-        .to_vec()];
+    outln!("{}", t!("cli-usage-quota-title", age = age(written)));
+    let mut table = vec![vec![
+        t!("cli-col-source"),
+        t!("cli-col-service"),
+        t!("cli-col-config"),
+        t!("cli-col-upstream"),
+        t!("cli-col-key"),
+        t!("cli-col-state"),
+        t!("cli-col-windows"),
+        t!("cli-col-checked"),
+    ]];
     for q in &r.quota {
         table.push(vec![
             q.provider_id.clone(),
@@ -134,7 +163,7 @@ fn print_quota(r: &Report) {
             q.key_label.as_deref().map(|k| crate::output::shown(k).into_owned()).unwrap_or_else(|| "-".into()),
             quota_state(q),
             quota_windows(q),
-            format!("checked {}", age(q.checked_at_ms)),
+            t!("cli-usage-checked", age = age(q.checked_at_ms)),
         ]);
     }
     print_table(&table, usize::MAX);
@@ -143,11 +172,13 @@ fn print_quota(r: &Report) {
 /// `ok`, `warning`, `EXHAUSTED`, `unknown`.
 pub(crate) fn quota_state(q: &QuotaState) -> String {
     match q.state {
-        QuotaLevel::Exhausted => "EXHAUSTED".into(),
+        QuotaLevel::Exhausted => t!("cli-quota-exhausted"),
         // A state file from before windows existed: the old flag.
-        QuotaLevel::Unknown if q.error.is_none() && q.exhausted == Some(true) => "EXHAUSTED".into(),
-        QuotaLevel::Unknown if q.error.is_none() && q.exhausted == Some(false) => "ok".into(),
-        level => level.to_string(),
+        QuotaLevel::Unknown if q.error.is_none() && q.exhausted == Some(true) => t!("cli-quota-exhausted"),
+        QuotaLevel::Unknown if q.error.is_none() && q.exhausted == Some(false) => t!("cli-quota-ok"),
+        QuotaLevel::Ok => t!("cli-quota-ok"),
+        QuotaLevel::Warning => t!("cli-quota-warning"),
+        QuotaLevel::Unknown => t!("cli-quota-unknown"),
     }
 }
 
@@ -159,8 +190,10 @@ pub(crate) fn quota_windows(q: &QuotaState) -> String {
     }
     if q.windows.is_empty() {
         return match (q.spent_usd, q.budget_usd) {
-            (Some(spent), Some(budget)) => format!("${spent:.2} of ${budget:.2} spent"),
-            _ => "no answer yet".into(),
+            (Some(spent), Some(budget)) => {
+                t!("cli-quota-spent", spent = format!("{spent:.2}"), budget = format!("{budget:.2}"))
+            }
+            _ => t!("cli-quota-no-answer"),
         };
     }
     q.windows.iter().map(|w| w.describe(now)).collect::<Vec<_>>().join("; ")
@@ -198,20 +231,23 @@ fn dash(s: &str) -> String {
 /// Columns padded to their widest cell; from `right_from` on, right-aligned.
 pub(crate) fn print_table(rows: &[Vec<String>], right_from: usize) {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> =
-        (0..cols).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| crate::output::width(s)).max().unwrap_or(0))
+        .collect();
     for row in rows {
-        let cells: Vec<String> =
-            row.iter()
-                .enumerate()
-                .map(|(c, s)| {
-                    if c >= right_from {
-                        format!("{s:>w$}", w = widths[c])
-                    } else {
-                        format!("{s:<w$}", w = widths[c])
-                    }
-                })
-                .collect();
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, s)| {
+                // Padded by terminal columns: a Chinese heading is two a character.
+                let pad = " ".repeat(widths[c].saturating_sub(crate::output::width(s)));
+                if c >= right_from {
+                    format!("{pad}{s}")
+                } else {
+                    format!("{s}{pad}")
+                }
+            })
+            .collect();
         outln!("  {}", cells.join("  ").trim_end());
     }
 }
@@ -220,8 +256,8 @@ pub(crate) fn print_table(rows: &[Vec<String>], right_from: usize) {
 fn age(at_ms: u64) -> String {
     let secs = now_ms().saturating_sub(at_ms) / 1000;
     match secs {
-        0..=119 => format!("{secs} s ago"),
-        120..=7199 => format!("{} min ago", secs / 60),
-        _ => format!("{} h ago", secs / 3600),
+        0..=119 => t!("cli-age-seconds", n = secs),
+        120..=7199 => t!("cli-age-minutes", n = secs / 60),
+        _ => t!("cli-age-hours", n = secs / 3600),
     }
 }

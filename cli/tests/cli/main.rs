@@ -8,6 +8,7 @@ mod config;
 mod crash;
 mod doctor;
 mod import;
+mod language;
 mod logs;
 mod oneshot;
 mod output;

@@ -138,6 +138,7 @@ async fn after_a_kill_9_the_next_bare_ch_adopts_the_switch_and_restores_on_exit(
     assert_eq!(std::fs::read_to_string(&file).unwrap(), USER_TOML, "restored byte for byte");
     let off = std::process::Command::new(env!("CARGO_BIN_EXE_ch"))
         .env("HOME", home.dir.path())
+        .env("CODEX_HELPER_LANG", "en")
         .env_remove("CODEX_HOME")
         .args(["switch", "status", "--json"])
         .output()

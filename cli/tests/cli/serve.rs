@@ -52,7 +52,10 @@ async fn idle_connections_cannot_lock_out_a_real_client_under_a_low_fd_limit() {
     let home = TestHome::new();
     home.write_config(&config_with(Service::Codex, "main", &[(&format!("{}/v1", upstream.url()), "sk-one")]));
     let mut cmd = Command::new("sh");
-    cmd.env("HOME", home.dir.path()).env_remove("CODEX_HOME").env_remove("CODEX_HELPER_LOG");
+    cmd.env("HOME", home.dir.path())
+        .env_remove("CODEX_HOME")
+        .env_remove("CODEX_HELPER_LOG")
+        .env("CODEX_HELPER_LANG", "en");
     cmd.args(["-c", "ulimit -n 128 && exec \"$0\" serve --port 0 --json", env!("CARGO_BIN_EXE_ch")]);
     let running = Running::spawn(cmd);
     let port = running.port();

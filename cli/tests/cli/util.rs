@@ -7,7 +7,25 @@ use std::time::{Duration, Instant};
 
 pub fn ch(home: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ch"));
-    cmd.env("HOME", home).env_remove("CODEX_HOME").env_remove("CODEX_HELPER_LOG");
+    // English whatever the machine's locale: the asserts read English
+    // (`language.rs` runs `ch` in other languages on purpose, via [`ch_in`]).
+    cmd.env("HOME", home).env_remove("CODEX_HOME").env_remove("CODEX_HELPER_LOG").env("CODEX_HELPER_LANG", "en");
+    cmd
+}
+
+/// `ch` with the language left to `lang_env` (name, value; `None` removes
+/// the variable): no `CODEX_HELPER_LANG` unless given, no locale but these.
+pub fn ch_in(home: &Path, lang_env: &[(&str, Option<&str>)]) -> Command {
+    let mut cmd = ch(home);
+    for name in ["CODEX_HELPER_LANG", "LC_ALL", "LC_MESSAGES", "LANG"] {
+        cmd.env_remove(name);
+    }
+    for (name, value) in lang_env {
+        match value {
+            Some(v) => cmd.env(name, v),
+            None => cmd.env_remove(name),
+        };
+    }
     cmd
 }
 

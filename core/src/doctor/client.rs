@@ -4,6 +4,7 @@
 use super::Check;
 use crate::config::Settings;
 use crate::switch::{self, SwitchState};
+use crate::t_both;
 use crate::{probe, Paths, Service};
 
 /// One `client.<service>` check, plus `backup.<service>` when switched.
@@ -15,33 +16,27 @@ pub(super) async fn check_clients(paths: &Paths, settings: Option<&Settings>, ch
         let state = match switch::state(paths, service) {
             Ok(state) => state,
             Err(e) => {
-                checks.push(Check::fail(id, e.to_string(), "fix the file at the place named above"));
+                checks.push(Check::fail(id, e.to_string(), t_both!("doctor-client-fix-file")));
                 continue;
             }
         };
         if !state.client_dir_exists {
-            checks.push(Check::pass(id, format!("{name} is not set up here ({} is missing)", parent(&state))));
+            checks.push(Check::pass(id, t_both!("doctor-client-absent", client = name, dir = parent(&state))));
             continue;
         }
         if !state.points_at_proxy {
-            checks.push(Check::pass(
-                id,
-                format!(
-                    "{name} talks to its upstream directly; `ch switch on{}` routes it through codex-helper",
-                    service.cli_flag()
-                ),
-            ));
+            checks.push(Check::pass(id, t_both!("doctor-client-direct", client = name, flag = service.cli_flag())));
             continue;
         }
         let port = state.port.unwrap_or_else(|| service.default_port());
         let check = match probe::probe_port(port).await {
             Some(who) if who.service == service => Check::pass(
                 id,
-                format!("{name} points at the codex-helper proxy on 127.0.0.1:{port} ({}, pid {})", who.owner, who.pid),
+                t_both!("doctor-client-ok", client = name, port = port, owner = who.owner.as_str(), pid = who.pid),
             ),
             Some(who) => Check::fail(
                 id,
-                format!("{name} points at 127.0.0.1:{port}, which is the {} proxy", who.service),
+                t_both!("doctor-client-wrong", client = name, port = port, other = who.service.as_str()),
                 format!(
                     "`ch switch on{} --port {}`",
                     service.cli_flag(),
@@ -50,12 +45,8 @@ pub(super) async fn check_clients(paths: &Paths, settings: Option<&Settings>, ch
             ),
             None => Check::fail(
                 id,
-                format!("{name} points at 127.0.0.1:{port} but no codex-helper answers there, so its requests fail"),
-                format!(
-                    "start the proxy with `ch{}` (or `ch serve{}`), or run {off}",
-                    service.cli_flag(),
-                    service.cli_flag()
-                ),
+                t_both!("doctor-client-dead", client = name, port = port),
+                t_both!("doctor-client-dead-fix", flag = service.cli_flag(), off = off.as_str()),
             ),
         };
         checks.push(check);
@@ -71,24 +62,28 @@ fn check_backup(paths: &Paths, service: Service, state: &SwitchState, off: &str)
         Ok(None) => {
             return Check::warn(
                 id,
-                format!("{name} points at a local proxy but codex-helper has no record of switching it, so {off} cannot restore it"),
-                format!("edit {} by hand to point {name} where it should go", state.file.display()),
+                t_both!("doctor-backup-no-record", client = name, off = off),
+                t_both!("doctor-backup-no-record-fix", file = state.file.display().to_string(), client = name),
             )
         }
-        Err(e) => return Check::fail(id, e.to_string(), format!("delete it, then fix {} by hand", state.file.display())),
+        Err(e) => {
+            return Check::fail(
+                id,
+                e.to_string(),
+                t_both!("doctor-backup-delete-fix", file = state.file.display().to_string()),
+            )
+        }
     };
     match record.backup {
-        None => Check::pass(
+        None => Check::pass(id, t_both!("doctor-backup-created", file = state.file.display().to_string(), off = off)),
+        Some(backup) if backup.exists() => Check::pass(
             id,
-            format!("{} did not exist before `switch on`; {off} removes it again", state.file.display()),
+            t_both!("doctor-backup-ok", off = off, client = name, backup = backup.display().to_string()),
         ),
-        Some(backup) if backup.exists() => {
-            Check::pass(id, format!("{off} can restore {name}'s settings (backup {})", backup.display()))
-        }
         Some(backup) => Check::warn(
             id,
-            format!("the backup {} is missing; {off} will put back only the keys it changed", backup.display()),
-            "nothing to do unless you want a full copy: keep one by hand before editing",
+            t_both!("doctor-backup-missing", backup = backup.display().to_string(), off = off),
+            t_both!("doctor-backup-missing-fix"),
         ),
     }
 }

@@ -9,17 +9,13 @@ use crate::{tempfiles, Paths};
 pub(super) fn check_leftovers(paths: &Paths, checks: &mut Vec<Check>) {
     let found = tempfiles::find_stale(&tempfiles::our_dirs(paths));
     if found.is_empty() {
-        checks.push(Check::pass("leftovers", "no temp files left by interrupted writes"));
+        checks.push(Check::pass("leftovers", crate::t_both!("doctor-leftovers-none")));
         return;
     }
     let list: Vec<String> = found.iter().map(|p| display_path(p)).collect();
     checks.push(Check::warn(
         "leftovers",
-        format!(
-            "{} left by interrupted writes (they may hold API keys): {}",
-            super::plural(found.len(), "temp file", "temp files"),
-            list.join(", ")
-        ),
-        "start the proxy once (`ch serve`, `ch`, or the app) to remove them, or delete them by hand",
+        crate::t_both!("doctor-leftovers", count = found.len(), list = list.join(", ")),
+        crate::t_both!("doctor-leftovers-fix"),
     ));
 }

@@ -20,8 +20,9 @@ use crate::config::error::display_path;
 use crate::config::{ConfigFile, ConfigStore, Protocol, Settings};
 use crate::config_edit::detect::{detect, path_of, probe_client, Detection};
 use crate::filter::FilterSet;
+use crate::i18n::Both;
 use crate::status::{port_holder, PortHolder};
-use crate::{control, Paths, Service};
+use crate::{control, t_both, Paths, Service};
 
 /// A request line may claim to be this far in the future before we call the
 /// clock skewed (NTP corrections are far smaller).
@@ -48,17 +49,38 @@ pub struct Check {
     pub message: String,
     /// What to do about a warn/fail; `null` on pass.
     pub fix: Option<String>,
+    /// `message` and `fix` in the language being spoken, for `ch doctor`'s
+    /// text (`--json` keeps the English above).
+    #[serde(skip)]
+    pub shown: Shown,
+}
+
+/// A check's words for people.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Shown {
+    pub message: String,
+    pub fix: Option<String>,
 }
 
 impl Check {
-    fn pass(id: impl Into<String>, message: impl Into<String>) -> Check {
-        Check { id: id.into(), status: Verdict::Pass, message: message.into(), fix: None }
+    fn new(id: impl Into<String>, status: Verdict, message: impl Into<Both>, fix: Option<Both>) -> Check {
+        let message = message.into();
+        Check {
+            id: id.into(),
+            status,
+            message: message.en,
+            fix: fix.as_ref().map(|f| f.en.clone()),
+            shown: Shown { message: message.here, fix: fix.map(|f| f.here) },
+        }
     }
-    fn warn(id: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Check {
-        Check { id: id.into(), status: Verdict::Warn, message: message.into(), fix: Some(fix.into()) }
+    fn pass(id: impl Into<String>, message: impl Into<Both>) -> Check {
+        Check::new(id, Verdict::Pass, message, None)
     }
-    fn fail(id: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Check {
-        Check { id: id.into(), status: Verdict::Fail, message: message.into(), fix: Some(fix.into()) }
+    fn warn(id: impl Into<String>, message: impl Into<Both>, fix: impl Into<Both>) -> Check {
+        Check::new(id, Verdict::Warn, message, Some(fix.into()))
+    }
+    fn fail(id: impl Into<String>, message: impl Into<Both>, fix: impl Into<Both>) -> Check {
+        Check::new(id, Verdict::Fail, message, Some(fix.into()))
     }
 }
 
@@ -141,19 +163,24 @@ fn check_config(paths: &Paths, checks: &mut Vec<Check>) -> Option<ConfigFile> {
         Ok(file) if !store.path().exists() => {
             checks.push(Check::warn(
                 "config",
-                format!("{shown} does not exist yet: no upstreams are configured"),
-                "ch config add NAME --base-url URL --auth-token - (or run `ch` to import your client's login)",
+                t_both!("doctor-config-missing", file = shown.as_str()),
+                t_both!("doctor-config-missing-fix"),
             ));
             Some(file)
         }
         Ok(file) => {
             let n = |s: Service| file.service(s).configs.len();
-            let msg = format!("{shown} is valid ({} codex, {} claude configs)", n(Service::Codex), n(Service::Claude));
+            let msg = t_both!(
+                "doctor-config-valid",
+                file = shown.as_str(),
+                codex = n(Service::Codex),
+                claude = n(Service::Claude)
+            );
             checks.push(Check::pass("config", msg));
             Some(file)
         }
         Err(e) => {
-            checks.push(Check::fail("config", e.to_string(), format!("edit {shown} at the place named above")));
+            checks.push(Check::fail("config", e.to_string(), t_both!("doctor-edit-at-place", file = shown)));
             None
         }
     }
@@ -163,15 +190,15 @@ fn check_settings(paths: &Paths, checks: &mut Vec<Check>) -> Option<Settings> {
     let shown = display_path(&paths.settings_file());
     match Settings::load(paths) {
         Ok(s) if paths.settings_file().exists() => {
-            checks.push(Check::pass("settings", format!("{shown} is valid")));
+            checks.push(Check::pass("settings", t_both!("doctor-file-valid", file = shown)));
             Some(s)
         }
         Ok(s) => {
-            checks.push(Check::pass("settings", format!("{shown} is absent; using the defaults")));
+            checks.push(Check::pass("settings", t_both!("doctor-settings-absent", file = shown)));
             Some(s)
         }
         Err(e) => {
-            checks.push(Check::fail("settings", e.to_string(), format!("edit {shown} at the place named above")));
+            checks.push(Check::fail("settings", e.to_string(), t_both!("doctor-edit-at-place", file = shown)));
             None
         }
     }
@@ -187,19 +214,19 @@ fn check_json_file(
     let shown = display_path(path);
     match fs::read_to_string(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            checks.push(Check::pass(id, format!("{shown} is absent (optional)")))
+            checks.push(Check::pass(id, t_both!("doctor-file-absent-optional", file = shown)))
         }
         Err(e) => checks.push(Check::fail(
             id,
-            format!("cannot read {shown}: {e}"),
-            format!("check the owner and mode of {shown}"),
+            t_both!("doctor-cannot-read", file = shown.as_str(), error = e.to_string()),
+            t_both!("doctor-check-owner", file = shown.as_str()),
         )),
         Ok(text) => match parse(&text, path) {
-            Ok(()) => checks.push(Check::pass(id, format!("{shown} is valid"))),
+            Ok(()) => checks.push(Check::pass(id, t_both!("doctor-file-valid", file = shown))),
             Err(e) => {
                 // Our parsers' errors already start with `file:line:column`.
                 let message = if e.contains(&shown) { e } else { format!("{shown}: {e}") };
-                checks.push(Check::fail(id, message, format!("fix {shown} or remove it")))
+                checks.push(Check::fail(id, message, t_both!("doctor-fix-or-remove", file = shown)))
             }
         },
     }
@@ -224,18 +251,14 @@ fn check_permissions(paths: &Paths, checks: &mut Vec<Check>) {
         }
     }
     if loose.is_empty() {
-        checks.push(Check::pass("permissions", "~/.codex-helper and its key files are private to you"));
+        checks.push(Check::pass("permissions", t_both!("doctor-permissions-ok")));
     } else {
         checks.push(Check::warn(
             "permissions",
-            format!("{} readable by other users (API keys may leak)", plural(loose.len(), "path is", "paths are")),
+            t_both!("doctor-permissions-loose", count = loose.len()),
             loose.join(" && "),
         ));
     }
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 async fn check_ports(settings: &Settings, checks: &mut Vec<Check>) {
@@ -243,25 +266,25 @@ async fn check_ports(settings: &Settings, checks: &mut Vec<Check>) {
         let s = settings.service(service);
         let id = format!("port.{service}");
         if !s.enabled {
-            checks.push(Check::pass(id, format!("{} proxy is disabled in settings.json", service.display_name())));
+            checks.push(Check::pass(id, t_both!("doctor-port-disabled", service = service.display_name())));
             continue;
         }
         let check = match port_holder(s.port).await {
-            PortHolder::Free => Check::pass(id, format!("port {} ({service}) is free", s.port)),
+            PortHolder::Free => Check::pass(id, t_both!("doctor-port-free", port = s.port, service = service.as_str())),
             PortHolder::CodexHelper(who) => Check::pass(
                 id,
-                format!(
-                    "port {} is served by codex-helper ({} proxy, {}, pid {})",
-                    s.port, who.service, who.owner, who.pid
+                t_both!(
+                    "doctor-port-ours",
+                    port = s.port,
+                    other = who.service.as_str(),
+                    owner = who.owner.as_str(),
+                    pid = who.pid
                 ),
             ),
             PortHolder::Other => Check::fail(
                 id,
-                format!("port {} ({service}) is held by another program, so the proxy cannot start", s.port),
-                format!(
-                    "stop that program (see `lsof -i :{}`) or set {service}.port in ~/.codex-helper/settings.json",
-                    s.port
-                ),
+                t_both!("doctor-port-other", port = s.port, service = service.as_str()),
+                t_both!("doctor-port-other-fix", port = s.port, service = service.as_str()),
             ),
         };
         checks.push(check);
@@ -272,12 +295,12 @@ fn check_codex_auth(paths: &Paths, checks: &mut Vec<Check>) {
     let auth = paths.codex_dir().join("auth.json");
     let shown = display_path(&auth);
     if auth.is_file() {
-        checks.push(Check::pass("codex_auth", format!("{shown} is present")));
+        checks.push(Check::pass("codex_auth", t_both!("doctor-codex-auth-ok", file = shown)));
     } else {
         checks.push(Check::warn(
             "codex_auth",
-            format!("{shown} is missing: Codex has no login to import"),
-            "run `codex login`, or add a key with `ch config add NAME --base-url URL --auth-token -`",
+            t_both!("doctor-codex-auth-missing", file = shown),
+            t_both!("doctor-codex-auth-fix"),
         ));
     }
 }
@@ -291,25 +314,31 @@ fn check_keys(file: &ConfigFile, checks: &mut Vec<Check>) {
         let active = section.serving_config();
         let add = format!("ch config add NAME --base-url URL --auth-token - --{service}");
         let check = match active {
-            None if service == default => Check::warn(
+            None if service == default => {
+                Check::warn(id, t_both!("doctor-keys-no-config", service = service.display_name()), add)
+            }
+            None => Check::pass(id, t_both!("doctor-keys-unused", service = service.display_name())),
+            Some(cfg) if cfg.upstreams.is_empty() => Check::warn(
                 id,
-                format!("no {} config: the proxy has nowhere to send requests", service.display_name()),
+                t_both!("doctor-keys-no-upstreams", service = service.as_str(), config = cfg.name.as_str()),
                 add,
             ),
-            None => Check::pass(id, format!("no {} configs (not used)", service.display_name())),
-            Some(cfg) if cfg.upstreams.is_empty() => {
-                Check::warn(id, format!("{service} config `{}` has no upstreams", cfg.name), add)
-            }
             Some(cfg) if !cfg.upstreams.iter().any(|u| u.key().is_some()) => Check::warn(
                 id,
-                format!("no upstream of {service} config `{}` has a key; relays will refuse requests", cfg.name),
+                t_both!("doctor-keys-no-key", service = service.as_str(), config = cfg.name.as_str()),
                 format!("ch config add {} --base-url URL --auth-token - --{service}", cfg.name),
             ),
             Some(cfg) => {
                 let keyed = cfg.upstreams.iter().filter(|u| u.key().is_some()).count();
                 Check::pass(
                     id,
-                    format!("{service} config `{}`: {keyed} of {} upstreams have a key", cfg.name, cfg.upstreams.len()),
+                    t_both!(
+                        "doctor-keys-ok",
+                        service = service.as_str(),
+                        config = cfg.name.as_str(),
+                        keyed = keyed,
+                        total = cfg.upstreams.len()
+                    ),
                 )
             }
         };
@@ -322,7 +351,7 @@ fn check_keys(file: &ConfigFile, checks: &mut Vec<Check>) {
 fn check_log_clock(paths: &Paths, checks: &mut Vec<Check>) {
     let path = paths.request_log();
     let Some(line) = last_line(&path) else {
-        checks.push(Check::pass("log_clock", "no requests logged yet"));
+        checks.push(Check::pass("log_clock", t_both!("doctor-log-empty")));
         return;
     };
     let ts = serde_json::from_str::<serde_json::Value>(&line).ok().and_then(|v| v["timestamp_ms"].as_u64());
@@ -330,15 +359,15 @@ fn check_log_clock(paths: &Paths, checks: &mut Vec<Check>) {
     match ts {
         None => checks.push(Check::warn(
             "log_clock",
-            format!("the last line of {} is not a request record", display_path(&path)),
-            "it will rotate away; nothing to do unless `ch usage` looks wrong",
+            t_both!("doctor-log-not-record", file = display_path(&path)),
+            t_both!("doctor-log-not-record-fix"),
         )),
         Some(ts) if ts > now + MAX_SKEW_MS => checks.push(Check::warn(
             "log_clock",
-            format!("the newest logged request is {} min in the future: the clock moved back", (ts - now) / 60_000),
-            "check the system clock (e.g. enable NTP); usage for the affected days may be off",
+            t_both!("doctor-log-future", minutes = (ts - now) / 60_000),
+            t_both!("doctor-log-future-fix"),
         )),
-        Some(_) => checks.push(Check::pass("log_clock", "request log timestamps agree with the clock")),
+        Some(_) => checks.push(Check::pass("log_clock", t_both!("doctor-log-ok"))),
     }
 }
 
@@ -359,7 +388,7 @@ fn last_line(path: &Path) -> Option<String> {
 /// then asked which API it speaks ([`crate::config_edit::detect`]).
 async fn check_online(file: &ConfigFile, checks: &mut Vec<Check>) {
     let Ok(client) = probe_client(ONLINE_TIMEOUT) else {
-        checks.push(Check::fail("online", "cannot create an HTTP client", "report this as a bug"));
+        checks.push(Check::fail("online", t_both!("doctor-online-no-client"), t_both!("doctor-online-no-client-fix")));
         return;
     };
     let mut probes = Vec::new();
@@ -384,11 +413,13 @@ async fn check_online(file: &ConfigFile, checks: &mut Vec<Check>) {
     }
     for (id, url, service, protocol, result, detection) in futures_util::future::join_all(probes).await {
         checks.push(match result {
-            Ok(resp) => Check::pass(&id, format!("{url} is reachable (HTTP {})", resp.status().as_u16())),
+            Ok(resp) => {
+                Check::pass(&id, t_both!("doctor-online-ok", url = url.as_str(), status = resp.status().as_u16()))
+            }
             Err(e) => Check::fail(
                 &id,
-                format!("{url} is unreachable: {}", describe(&e)),
-                "check the URL, your network/VPN and DNS; or remove the upstream from config.json",
+                t_both!("doctor-online-fail", url = url.as_str(), error = describe(&e)),
+                t_both!("doctor-online-fail-fix"),
             ),
         });
         if let Some(check) = detection.and_then(|d| protocol_check(&id, &url, service, protocol, d)) {
@@ -403,12 +434,19 @@ fn protocol_check(id: &str, url: &str, service: Service, protocol: Protocol, d: 
     let id = format!("{id}.protocol");
     match d.suggestion {
         Some(hint) => {
-            let message = format!("{url} does not answer {} (its protocol is {protocol})", path_of(protocol));
+            let (path, protocol) = (path_of(protocol), protocol.to_string());
+            let message = t_both!("doctor-protocol-wrong", url = url, path = path, protocol = protocol);
             Some(Check::warn(id, message, hint))
         }
         None if d.answers.contains(&protocol) => {
-            let note = if protocol == Protocol::native(service) { "" } else { ", through the bridge" };
-            Some(Check::pass(id, format!("{url} answers {} (protocol {protocol}{note})", path_of(protocol))))
+            let (path, native) = (path_of(protocol), protocol == Protocol::native(service));
+            let protocol = protocol.to_string();
+            let message = if native {
+                t_both!("doctor-protocol-ok", url = url, path = path, protocol = protocol)
+            } else {
+                t_both!("doctor-protocol-ok-bridge", url = url, path = path, protocol = protocol)
+            };
+            Some(Check::pass(id, message))
         }
         None => None,
     }

@@ -40,7 +40,8 @@ macro_rules! area {
 
 /// Every catalogue file. A new area: add `core/i18n/{en,zh-CN}/<name>.ftl`
 /// and a line here.
-const AREAS: &[Area] = &[area!("common"), area!("firstrun")];
+const AREAS: &[Area] =
+    &[area!("common"), area!("firstrun"), area!("tray"), area!("notify"), area!("cli"), area!("doctor")];
 
 impl Area {
     fn source(&self, lang: Lang) -> &'static str {
@@ -192,11 +193,11 @@ mod tests {
         out
     }
 
-    /// The literal ids of `t!("id"…)` and `t_in!(lang, "id"…)` in `text`
+    /// The literal ids of `t!("id"…)`, `t_both!("id"…)` and `t_in!(lang, "id"…)` in `text`
     /// (not `print!(`, `format!(`: the macro name must start a word).
     fn ids_in(text: &str) -> Vec<String> {
         let mut ids = Vec::new();
-        for mac in ["t!(", "t_in!("] {
+        for mac in ["t!(", "t_in!(", "t_both!("] {
             for (at, _) in text.match_indices(mac) {
                 let word_start = text[..at].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
                 if !word_start {
@@ -217,8 +218,8 @@ mod tests {
 
     #[test]
     fn the_source_scan_finds_both_macros_and_skips_lookalikes() {
-        let text = r#"t!("a-b") x t!("c", n = 1) format!("no") print!("no") t_in!(Lang::En, "d")"#;
-        assert_eq!(ids_in(text), ["a-b", "c", "d"]);
+        let text = r#"t!("a-b") x t!("c", n = 1) format!("no") print!("no") t_in!(Lang::En, "d") t_both!("e")"#;
+        assert_eq!(ids_in(text), ["a-b", "c", "d", "e"]);
     }
 
     fn walk(dir: &Path, f: &mut dyn FnMut(&str, &str)) {

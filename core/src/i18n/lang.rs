@@ -47,18 +47,24 @@ impl Lang {
 
     /// [`Lang::current`] with the environment passed in (for tests).
     pub fn resolve(pref: LanguagePref, env: impl Fn(&str) -> Option<String>) -> Lang {
+        Lang::decided(pref, env).unwrap_or_default()
+    }
+
+    /// The language env, setting or locale decide on, `None` when none of
+    /// them says anything (no variable set, setting `auto`): the window then
+    /// follows its webview's `navigator.language`, everything else English.
+    pub fn decided(pref: LanguagePref, env: impl Fn(&str) -> Option<String>) -> Option<Lang> {
         if let Some(lang) = env(LANG_ENV).and_then(|v| v.trim().parse().ok()) {
-            return lang;
+            return Some(lang);
         }
         if let Some(lang) = pref.fixed() {
-            return lang;
+            return Some(lang);
         }
         ["LC_ALL", "LC_MESSAGES", "LANG"]
             .into_iter()
             .filter_map(&env)
             .find(|v| !v.trim().is_empty())
             .map(|locale| Lang::from_locale(&locale))
-            .unwrap_or_default()
     }
 
     /// A POSIX locale (`zh_CN.UTF-8`, `en_US`, `C`) or a BCP 47 tag
@@ -157,12 +163,25 @@ impl FromStr for LanguagePref {
     }
 }
 
+/// A fixed environment for [`Lang::resolve`] / [`Lang::decided`] in tests:
+/// `env(&[("LANG", "zh_CN.UTF-8")])`.
+pub fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    #[test]
+    fn decided_is_none_only_when_nothing_says_a_language() {
+        assert_eq!(Lang::decided(LanguagePref::Auto, env(&[])), None);
+        assert_eq!(Lang::decided(LanguagePref::Auto, env(&[("LANG", "  ")])), None);
+        assert_eq!(Lang::decided(LanguagePref::Auto, env(&[("LANG", "C")])), Some(Lang::En));
+        assert_eq!(Lang::decided(LanguagePref::ZhCn, env(&[])), Some(Lang::ZhCn));
+        assert_eq!(Lang::decided(LanguagePref::Auto, env(&[(LANG_ENV, "zh-CN")])), Some(Lang::ZhCn));
+        // A misspelt override says nothing.
+        assert_eq!(Lang::decided(LanguagePref::Auto, env(&[(LANG_ENV, "klingon")])), None);
     }
 
     #[test]

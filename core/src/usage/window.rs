@@ -93,20 +93,27 @@ impl QuotaWindow {
             u => format!(" {u}"),
         };
         let mut s = match (self.used, self.limit, self.unit.as_str()) {
-            (Some(_), Some(_), "percent") => format!("{} {:.0}% used", self.name, self.used_pct(now_ms).unwrap_or(0.0)),
-            (Some(u), Some(l), _) => format!(
-                "{} {} of {}{unit} used ({:.0}% left)",
-                self.name,
-                amount(u),
-                amount(l),
-                self.remaining_pct.unwrap_or(0.0)
+            (Some(_), Some(_), "percent") => crate::t!(
+                "quota-window-pct-used",
+                name = self.name.as_str(),
+                pct = format!("{:.0}", self.used_pct(now_ms).unwrap_or(0.0))
             ),
-            (Some(u), None, _) => format!("{} {}{unit} used (no limit)", self.name, amount(u)),
+            (Some(u), Some(l), _) => crate::t!(
+                "quota-window-used-of",
+                name = self.name.as_str(),
+                used = amount(u),
+                limit = amount(l),
+                unit = unit,
+                left = format!("{:.0}", self.remaining_pct.unwrap_or(0.0))
+            ),
+            (Some(u), None, _) => {
+                crate::t!("quota-window-used-no-limit", name = self.name.as_str(), used = amount(u), unit = unit)
+            }
             _ => format!("{} ?", self.name),
         };
         match self.resets_at_ms {
-            Some(at) if at > now_ms => s.push_str(&format!(", resets in {}", span(at - now_ms))),
-            Some(_) => s.push_str(", reset since"),
+            Some(at) if at > now_ms => s.push_str(&crate::t!("quota-window-resets-in", span = span(at - now_ms))),
+            Some(_) => s.push_str(&crate::t!("quota-window-reset-since")),
             None => {}
         }
         s
@@ -125,10 +132,10 @@ fn trim_number(v: f64) -> String {
 pub fn span(ms: u64) -> String {
     let secs = ms / 1000;
     match secs {
-        0..=119 => format!("{secs} s"),
-        120..=3599 => format!("{} min", secs / 60),
-        3600..=86_399 => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
-        _ => format!("{} d {} h", secs / 86_400, secs % 86_400 / 3600),
+        0..=119 => crate::t!("span-seconds", s = secs),
+        120..=3599 => crate::t!("span-minutes", min = secs / 60),
+        3600..=86_399 => crate::t!("span-hours", h = secs / 3600, min = secs % 3600 / 60),
+        _ => crate::t!("span-days", d = secs / 86_400, h = secs % 86_400 / 3600),
     }
 }
 

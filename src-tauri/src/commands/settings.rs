@@ -4,7 +4,7 @@
 
 use codex_helper_core::autostart;
 use codex_helper_core::config::{AppPrefs, LbSettings, ProxySettings, ServiceSettings, Settings};
-use codex_helper_core::i18n::{Lang, LanguagePref, LANG_ENV};
+use codex_helper_core::i18n::{Lang, LanguagePref};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
@@ -59,14 +59,7 @@ pub async fn save_settings(state: State<'_, WindowState>, settings: AppSettings)
 #[specta::specta]
 pub fn ui_language(state: State<'_, WindowState>) -> CmdResult<Option<Lang>> {
     let pref = Settings::load(&state.paths).map(|s| s.language).unwrap_or_default();
-    Ok(resolve_ui_language(pref, |name| std::env::var(name).ok()))
-}
-
-fn resolve_ui_language(pref: LanguagePref, env: impl Fn(&str) -> Option<String>) -> Option<Lang> {
-    let decided = [LANG_ENV, "LC_ALL", "LC_MESSAGES", "LANG"]
-        .into_iter()
-        .any(|name| env(name).is_some_and(|v| !v.trim().is_empty()));
-    (decided || !pref.is_auto()).then(|| Lang::resolve(pref, env))
+    Ok(Lang::decided(pref, |name| std::env::var(name).ok()))
 }
 
 /// The proxy's and the load balancer's settings (settings.json's `proxy`
@@ -106,18 +99,16 @@ pub fn save_proxy_settings(state: State<'_, WindowState>, settings: ProxyLbSetti
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
-    }
+    use codex_helper_core::i18n::lang::env;
+    use codex_helper_core::i18n::LANG_ENV;
 
     #[test]
     fn the_window_language_is_env_then_setting_then_locale_else_the_webviews() {
-        assert_eq!(resolve_ui_language(LanguagePref::Auto, env(&[])), None);
-        assert_eq!(resolve_ui_language(LanguagePref::Auto, env(&[("LANG", "zh_CN.UTF-8")])), Some(Lang::ZhCn));
-        assert_eq!(resolve_ui_language(LanguagePref::ZhCn, env(&[])), Some(Lang::ZhCn));
+        assert_eq!(Lang::decided(LanguagePref::Auto, env(&[])), None);
+        assert_eq!(Lang::decided(LanguagePref::Auto, env(&[("LANG", "zh_CN.UTF-8")])), Some(Lang::ZhCn));
+        assert_eq!(Lang::decided(LanguagePref::ZhCn, env(&[])), Some(Lang::ZhCn));
         assert_eq!(
-            resolve_ui_language(LanguagePref::ZhCn, env(&[(LANG_ENV, "en"), ("LANG", "zh_CN.UTF-8")])),
+            Lang::decided(LanguagePref::ZhCn, env(&[(LANG_ENV, "en"), ("LANG", "zh_CN.UTF-8")])),
             Some(Lang::En)
         );
     }
