@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { setLang, type Lang } from "./i18n/index.svelte";
+import { inLang } from "./i18n/inLang";
 import { costByModel, costPerDay, formatCost, speedLine } from "./costspeed";
 import type { ModelRow, SpeedResult, Summary } from "../bindings";
 
@@ -52,15 +52,6 @@ describe("speedLine", () => {
 });
 
 /** `f` run with the UI in `lang`, then back in English. */
-function inLang<T>(lang: Lang, f: () => T): T {
-  setLang(lang);
-  try {
-    return f();
-  } finally {
-    setLang("en");
-  }
-}
-
 describe("in Chinese", () => {
   it("writes costs with the currency as zh-CN does and the speed line in Chinese", () => {
     expect(inLang("zh-CN", () => formatCost(12.345))).toBe("US$12.35");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { setLang, type Lang } from "./i18n/index.svelte";
+import { inLang } from "./i18n/inLang";
 import {
   checkMapRows, labelWithProtocol, mapPairs, mapSummary, nativeProtocol, protocolBadge, protocolChoices, protocolHint, rowsOf,
 } from "./modelMap";
@@ -66,15 +66,6 @@ describe("model map rows", () => {
 });
 
 /** `f` run with the UI in `lang`, then back in English. */
-function inLang<T>(lang: Lang, f: () => T): T {
-  setLang(lang);
-  try {
-    return f();
-  } finally {
-    setLang("en");
-  }
-}
-
 describe("in Chinese", () => {
   it("explains the protocols and refused map rows in Chinese", () => {
     expect(inLang("zh-CN", () => protocolHint("claude", "chat"))).toContain("代理会转换 Claude Code 的请求");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { setLang, type Lang } from "./i18n/index.svelte";
+import { inLang } from "./i18n/inLang";
 import type { QuotaWindow } from "../bindings";
 import { barClass, blankSource, freeId, parseDomains, resetsIn, sourceField, stateBadge, usedPercent, windowAmount } from "./quota";
 
@@ -56,15 +56,6 @@ describe("quota sources", () => {
 });
 
 /** `f` run with the UI in `lang`, then back in English. */
-function inLang<T>(lang: Lang, f: () => T): T {
-  setLang(lang);
-  try {
-    return f();
-  } finally {
-    setLang("en");
-  }
-}
-
 describe("in Chinese", () => {
   it("says how much is used and when it resets in Chinese, money as zh-CN writes it", () => {
     const now = 1_700_000_000_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { setLang, type Lang } from "./i18n/index.svelte";
+import { inLang } from "./i18n/inLang";
 import {
   checkBaseUrl, checkConfigName, checkHeaderRows, checkKey, checkMaxConcurrent, hasErrors, keyKindOf, testPlan, toAddArgs, toUpdateArgs, validateUpstream,
   type StoredUpstream, type UpstreamForm,
@@ -207,15 +207,6 @@ describe("editing a saved upstream", () => {
 });
 
 /** `f` run with the UI in `lang`, then back in English. */
-function inLang<T>(lang: Lang, f: () => T): T {
-  setLang(lang);
-  try {
-    return f();
-  } finally {
-    setLang("en");
-  }
-}
-
 describe("in Chinese", () => {
   it("explains a refused field in Chinese, values as typed", () => {
     expect(inLang("zh-CN", () => checkBaseUrl("ftp://relay.example.com"))).toBe("只支持 http 和 https 的 URL（当前为 ftp）");
