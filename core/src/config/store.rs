@@ -84,14 +84,7 @@ impl ConfigStore {
     /// may be exactly the fix for an invalid value (e.g. a dangling
     /// `active`, fixed by `ch config set-active`).
     pub fn update<T>(&self, f: impl FnOnce(&mut ConfigFile) -> Result<T, ConfigError>) -> Result<T, ConfigError> {
-        let _lock = self.lock()?;
-        let mut cfg = self.read()?;
-        cfg.normalize();
-        let out = f(&mut cfg)?;
-        cfg.normalize();
-        validate(&cfg, &self.path)?;
-        self.write(&cfg)?;
-        Ok(out)
+        self.modify(f, true)
     }
 
     /// [`Self::update`] for an undo: the write keeps no history copy (else
@@ -100,14 +93,28 @@ impl ConfigStore {
         &self,
         f: impl FnOnce(&mut ConfigFile) -> Result<T, ConfigError>,
     ) -> Result<T, ConfigError> {
+        self.modify(f, false)
+    }
+
+    /// The read-modify-write of [`Self::update`]; `keep_history`: whether
+    /// the version replaced is kept for `ch config undo`.
+    fn modify<T>(
+        &self,
+        f: impl FnOnce(&mut ConfigFile) -> Result<T, ConfigError>,
+        keep_history: bool,
+    ) -> Result<T, ConfigError> {
         let _lock = self.lock()?;
         let mut cfg = self.read()?;
         cfg.normalize();
         let out = f(&mut cfg)?;
         cfg.normalize();
         validate(&cfg, &self.path)?;
-        let bytes = Self::bytes(&cfg, &self.path)?;
-        fsutil::write_atomic(&self.path, &bytes, FILE_MODE).map_err(|e| ConfigError::io(&self.path, e))?;
+        if keep_history {
+            self.write(&cfg)?;
+        } else {
+            let bytes = Self::bytes(&cfg, &self.path)?;
+            fsutil::write_atomic(&self.path, &bytes, FILE_MODE).map_err(|e| ConfigError::io(&self.path, e))?;
+        }
         Ok(out)
     }
 
