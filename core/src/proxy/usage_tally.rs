@@ -269,35 +269,31 @@ mod lean {
         let mut ok = true;
         json_skim::members(value, |raw, value| {
             let key = json_skim::key(raw);
-            let slot = match &*key {
-                b"input_tokens" => &mut n.input_tokens,
-                b"prompt_tokens" => &mut n.prompt_tokens,
-                b"output_tokens" => &mut n.output_tokens,
-                b"completion_tokens" => &mut n.completion_tokens,
-                b"total_tokens" => &mut n.total_tokens,
-                b"cache_read_input_tokens" => &mut n.cache_read_input_tokens,
-                b"cache_creation_input_tokens" => &mut n.cache_creation_input_tokens,
-                b"output_tokens_details" => &mut n.output_reasoning,
-                b"completion_tokens_details" => &mut n.completion_reasoning,
-                b"input_tokens_details" => &mut n.input_cached,
-                b"prompt_tokens_details" => &mut n.prompt_cached,
+            // Each key's slot, and for a `*_tokens_details` object the count
+            // inside it that is read.
+            let (slot, inside): (_, Option<&[u8]>) = match &*key {
+                b"input_tokens" => (&mut n.input_tokens, None),
+                b"prompt_tokens" => (&mut n.prompt_tokens, None),
+                b"output_tokens" => (&mut n.output_tokens, None),
+                b"completion_tokens" => (&mut n.completion_tokens, None),
+                b"total_tokens" => (&mut n.total_tokens, None),
+                b"cache_read_input_tokens" => (&mut n.cache_read_input_tokens, None),
+                b"cache_creation_input_tokens" => (&mut n.cache_creation_input_tokens, None),
+                b"output_tokens_details" => (&mut n.output_reasoning, Some(b"reasoning_tokens")),
+                b"completion_tokens_details" => (&mut n.completion_reasoning, Some(b"reasoning_tokens")),
+                b"input_tokens_details" => (&mut n.input_cached, Some(b"cached_tokens")),
+                b"prompt_tokens_details" => (&mut n.prompt_cached, Some(b"cached_tokens")),
                 _ => return,
             };
-            *slot = if key.ends_with(b"_details") {
-                let wanted: &[u8] = if key.starts_with(b"input") || key.starts_with(b"prompt") {
-                    b"cached_tokens"
-                } else {
-                    b"reasoning_tokens"
-                };
-                match details(value, wanted) {
+            *slot = match inside {
+                None => json_skim::count(value),
+                Some(wanted) => match details(value, wanted) {
                     Some(count) => count,
                     None => {
                         ok = false;
                         return;
                     }
-                }
-            } else {
-                json_skim::count(value)
+                },
             };
         })?;
         ok.then_some(Usage::Object(n))
