@@ -24,8 +24,12 @@ use std::time::{Duration, Instant};
 
 use super::record::RequestRecord;
 
+/// Work that completes a record on the writer thread, before it is priced
+/// and written (see [`RequestLog::record_then`]).
+type Completion = Box<dyn FnOnce(&mut RequestRecord) + Send>;
+
 enum Msg {
-    Record(Box<RequestRecord>),
+    Record(Box<RequestRecord>, Option<Completion>),
     /// Write and flush everything queued before this, then ack.
     Flush(Sender<()>),
     /// Write everything queued, then stop the thread.
@@ -96,7 +100,18 @@ impl RequestLog {
     /// the record is dropped, because a log line is not worth a failed request.
     pub fn record(&self, rec: RequestRecord) {
         if let Some(tx) = &self.tx {
-            let _ = tx.send(Msg::Record(Box::new(rec)));
+            let _ = tx.send(Msg::Record(Box::new(rec), None));
+        }
+    }
+
+    /// Like [`record`](Self::record), with `complete` filling in the rest of
+    /// the record on the writer thread first: reading an answer for its
+    /// usage costs more than forwarding it, and the client is owed the
+    /// answer before the log is owed the line. Dropped unrun when the log
+    /// is disabled.
+    pub fn record_then(&self, rec: RequestRecord, complete: impl FnOnce(&mut RequestRecord) + Send + 'static) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Msg::Record(Box::new(rec), Some(Box::new(complete))));
         }
     }
 
@@ -133,7 +148,10 @@ fn run(rx: Receiver<Msg>, mut sink: Sink, mut finish: impl FnMut(&mut RequestRec
         let mut next = Some(first);
         while let Some(msg) = next {
             match msg {
-                Msg::Record(mut rec) => {
+                Msg::Record(mut rec, complete) => {
+                    if let Some(complete) = complete {
+                        complete(&mut rec);
+                    }
                     finish(&mut rec);
                     scrub(&mut rec);
                     sink.push(&rec)
@@ -407,6 +425,10 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
 /// The last line of defence for the log file: error texts came from
 /// upstreams, which echo keys (scrubbed on entry too, see [`crate::redact`]).
 fn scrub(rec: &mut RequestRecord) {
+    // The model name is the answer's own word too (see `record_then`).
+    if let Some(m) = rec.model.take() {
+        rec.model = Some(crate::redact::scrub_owned(m));
+    }
     if let Some(e) = rec.error.take() {
         rec.error = Some(crate::redact::scrub_owned(e));
     }
@@ -544,6 +566,34 @@ mod tests {
         let got = lines(&path);
         assert_eq!(got.len(), 1, "new file after delete");
         assert_eq!(got[0].duration_ms, 2);
+    }
+
+    #[test]
+    fn a_completion_runs_on_the_writer_before_pricing_and_scrubbing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("requests.jsonl");
+        // The "pricing" step records what it saw of the completed record.
+        let (log, handle) = RequestLog::start_finishing(
+            path.clone(),
+            || (0, 3),
+            |rec| {
+                rec.cost_usd = Some(rec.usage.output_tokens as f64);
+            },
+        );
+        let caller = std::thread::current().id();
+        log.record_then(rec(1), move |rec| {
+            assert_ne!(std::thread::current().id(), caller, "completions run on the writer's thread");
+            rec.usage.output_tokens = 42;
+            // An upstream that echoes a key where the model name goes.
+            rec.model = Some("sk-proj-abcdefghijklmnopqrstuvwxyz0123456789".into());
+        });
+        assert!(log.flush_blocking());
+        let got = lines(&path);
+        assert_eq!(got[0].usage.output_tokens, 42);
+        assert_eq!(got[0].cost_usd, Some(42.0), "priced after the completion filled in the usage");
+        let model = got[0].model.as_deref().unwrap();
+        assert!(!model.contains("abcdefghijklmnopqrstuvwxyz"), "the echoed key is masked: {model}");
+        handle.shutdown();
     }
 
     #[test]

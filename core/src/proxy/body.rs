@@ -32,11 +32,9 @@ pub struct Ledger {
     pub request_body: Bytes,
 }
 
-impl Ledger {
-    /// The `model` the client asked for.
-    fn requested_model(&self) -> Option<String> {
-        super::model_map::find_model(&self.request_body).map(|field| field.value)
-    }
+/// The `model` the client asked for.
+fn requested_model(request_body: &[u8]) -> Option<String> {
+    super::model_map::find_model(request_body).map(|field| field.value)
 }
 
 /// How a committed response ended.
@@ -86,17 +84,20 @@ impl ProxyBody {
         let Some(mut ledger) = self.ledger.take() else { return };
         let rec = &mut ledger.record;
         rec.duration_ms = ledger.started.elapsed().as_millis() as u64;
-        if let Some(usage) = self.pump.observer.usage() {
-            rec.usage = usage;
-        }
         // Priced by the model actually used: the mapped name when a model
         // map changed it, else what the answer says it came from, else (a
-        // relay that drops it) what the request asked for.
+        // relay that drops it) what the request asked for. Reading the
+        // answer and the request for that waits for the log's thread.
+        let answer = self.pump.observer.take_answer();
         let mapped = rec.attempts.last().and_then(|a| a.upstream_model.clone());
-        let answered = mapped.or_else(|| self.pump.observer.model().map(str::to_string));
-        let model = answered.or_else(|| ledger.requested_model());
-        let rec = &mut ledger.record;
-        rec.model = model;
+        let request_body = std::mem::take(&mut ledger.request_body);
+        let complete = move |rec: &mut RequestRecord| {
+            let (usage, answered) = answer.read();
+            if let Some(usage) = usage {
+                rec.usage = usage;
+            }
+            rec.model = mapped.or(answered).or_else(|| requested_model(&request_body));
+        };
         let outcome = match &end {
             End::Complete | End::ClientGone if ledger.client_error => Outcome::Neutral { status: rec.status_code },
             End::Complete => Outcome::Success { status: rec.status_code, started: ledger.started },
@@ -120,7 +121,7 @@ impl ProxyBody {
             }
         }
         ledger.lb.record(&ledger.upstream, &outcome);
-        ledger.log.record(std::mem::take(rec));
+        ledger.log.record_then(std::mem::take(rec), complete);
     }
 }
 

@@ -50,6 +50,26 @@ pub struct Observer {
     tally: Tally,
 }
 
+/// An answer's own account of itself, taken from an [`Observer`] when the
+/// response ends.
+pub struct Answer {
+    tally: Tally,
+    /// A non-streaming body, not read yet (empty for event streams).
+    json: Vec<u8>,
+    /// Anthropic counts input tokens without the cached ones.
+    anthropic: bool,
+}
+
+impl Answer {
+    /// The token usage and the model the answer reported, if it did.
+    pub fn read(mut self) -> (Option<Usage>, Option<String>) {
+        if !self.json.is_empty() {
+            self.tally.take_json(&self.json);
+        }
+        (self.tally.usage(self.anthropic), self.tally.model().map(str::to_string))
+    }
+}
+
 impl Observer {
     pub fn new(service: Service, headers: &HeaderMap) -> Observer {
         let content_type =
@@ -168,38 +188,36 @@ impl Observer {
         }
     }
 
-    /// The body ended: read a non-streaming body's usage, or a last event
-    /// that came without its blank line. Calling it again does nothing.
+    /// The body ended: read a last event that came without its blank line.
+    /// A non-streaming body is left unread for [`take_answer`](Self::take_answer).
+    /// Calling it again does nothing.
     pub fn finish(&mut self) {
-        if self.tail.is_empty() {
+        if self.tail.is_empty() || self.kind == BodyKind::Json {
             return;
         }
         let mut tail = std::mem::take(&mut self.tail);
-        match self.kind {
-            BodyKind::Json => {
-                self.tally.take_json(&tail);
-            }
-            BodyKind::Sse if !self.overflowed => {
-                tail.extend_from_slice(b"\n\n");
-                self.scan_events(&tail);
-            }
-            _ => {}
+        if self.kind == BodyKind::Sse && !self.overflowed {
+            tail.extend_from_slice(b"\n\n");
+            self.scan_events(&tail);
         }
         self.scanner.reset();
     }
 
-    /// The model the answer says it came from, if it said.
-    pub fn model(&self) -> Option<&str> {
-        self.tally.model()
+    /// What the answer says about itself, moved out: the usage and model
+    /// its events reported, and a non-streaming body still to be read for
+    /// them. [`Answer::read`] does that reading wherever it costs the
+    /// request nothing (the log writer's thread).
+    pub fn take_answer(&mut self) -> Answer {
+        let json = if self.kind == BodyKind::Json { std::mem::take(&mut self.tail) } else { Vec::new() };
+        Answer { anthropic: self.anthropic(), tally: std::mem::take(&mut self.tally), json }
     }
 
-    /// Token usage, if the upstream reported any.
-    pub fn usage(&self) -> Option<Usage> {
-        let anthropic = match self.format {
+    /// Whether usage is counted the Anthropic way (input without cache).
+    fn anthropic(&self) -> bool {
+        match self.format {
             Some(format) => format == StreamFormat::Anthropic,
             None => self.service == Service::Claude,
-        };
-        self.tally.usage(anthropic)
+        }
     }
 
     /// Handles the complete events at the start of `buf`; returns how many
@@ -259,6 +277,12 @@ impl Observer {
 mod tests {
     use super::*;
 
+    /// The usage read so far, leaving the observer as it is.
+    fn usage(o: &Observer) -> Option<Usage> {
+        let json = if o.kind == BodyKind::Json { o.tail.clone() } else { Vec::new() };
+        Answer { tally: o.tally.clone(), json, anthropic: o.anthropic() }.read().0
+    }
+
     fn sse_headers() -> HeaderMap {
         let mut h = HeaderMap::new();
         h.insert("content-type", "text/event-stream; charset=utf-8".parse().unwrap());
@@ -281,7 +305,7 @@ mod tests {
             "response.completed",
             r#"{"type":"response.completed","response":{"usage":{"input_tokens":100,"input_tokens_details":{"cached_tokens":40},"output_tokens":20,"output_tokens_details":{"reasoning_tokens":7},"total_tokens":120}}}"#,
         ));
-        let u = o.usage().unwrap();
+        let u = usage(&o).unwrap();
         assert_eq!((u.input_tokens, u.output_tokens, u.reasoning_tokens, u.total_tokens), (100, 20, 7, 120));
         assert_eq!(u.cached_input_tokens, 40);
     }
@@ -298,7 +322,7 @@ mod tests {
         o.observe(&ev("content_block_start", r#"{"type":"content_block_start"}"#));
         assert!(o.content_started());
         o.observe(&ev("message_delta", r#"{"type":"message_delta","usage":{"output_tokens":30}}"#));
-        let u = o.usage().unwrap();
+        let u = usage(&o).unwrap();
         assert_eq!((u.input_tokens, u.output_tokens, u.total_tokens, u.cached_input_tokens), (17, 30, 47, 5));
     }
 
@@ -331,9 +355,9 @@ mod tests {
         let body = br#"{"usage":{"prompt_tokens":3,"completion_tokens":4,"completion_tokens_details":{"reasoning_tokens":1}}}"#;
         o.observe(&body[..20]);
         o.observe(&body[20..]);
-        assert!(o.usage().is_none());
         o.finish();
-        let u = o.usage().unwrap();
+        let (usage, _) = o.take_answer().read();
+        let u = usage.unwrap();
         assert_eq!((u.input_tokens, u.output_tokens, u.reasoning_tokens, u.total_tokens), (3, 4, 1, 7));
     }
 
@@ -352,7 +376,7 @@ mod tests {
         for chunk in gz.chunks(7) {
             o.observe(chunk);
         }
-        let u = o.usage().unwrap();
+        let u = usage(&o).unwrap();
         assert_eq!((u.input_tokens, u.output_tokens), (9, 2));
     }
 
@@ -370,7 +394,7 @@ mod tests {
                 o.complete(),
                 o.content_started(),
                 o.early_error(),
-                o.usage(),
+                usage(&o),
                 o.overflowed()
             )
         }

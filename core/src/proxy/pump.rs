@@ -371,15 +371,10 @@ mod tests {
                     Err(f) => fault = Some(f),
                 }
             }
+            let usage = pump.observer.take_answer().read().0;
             let o = &pump.observer;
-            let seen = format!(
-                "{:?} {} {} {:?} {:?}",
-                o.format(),
-                o.complete(),
-                o.content_started(),
-                o.early_error(),
-                o.usage()
-            );
+            let seen =
+                format!("{:?} {} {} {:?} {:?}", o.format(), o.complete(), o.content_started(), o.early_error(), usage);
             Run { pieces, fault, max_held, seen }
         })
     }
