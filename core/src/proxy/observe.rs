@@ -394,7 +394,7 @@ mod tests {
                 o.complete(),
                 o.content_started(),
                 o.early_error(),
-                usage(&o),
+                usage(o),
                 o.overflowed()
             )
         }
