@@ -137,6 +137,11 @@ pub struct UpstreamStatus {
 /// A config's round-robin turn and its fill-first current upstream.
 type Turns = (usize, Option<UpstreamId>);
 
+/// The maps every request reads and writes. Their keys are our own ids and
+/// the clients' session ids, so a fast seeded hash does; SipHash cost about
+/// 2% of a proxied request.
+pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Sessions we remember at most; beyond it the least recently used go.
 const MAX_PINS: usize = 4096;
 
@@ -152,12 +157,12 @@ type PolicySource = Box<dyn Fn() -> HealthPolicy + Send + Sync>;
 struct Inner {
     service: Service,
     policy: PolicySource,
-    health: Mutex<HashMap<UpstreamId, Health>>,
-    pins: Mutex<HashMap<String, (UpstreamId, Instant)>>,
-    serving: Mutex<HashMap<Arc<str>, usize>>,
+    health: Mutex<Map<UpstreamId, Health>>,
+    pins: Mutex<Map<String, (UpstreamId, Instant)>>,
+    serving: Mutex<Map<Arc<str>, usize>>,
     /// Per config: requests planned so far (`round-robin`'s turn) and the
     /// upstream that served last (`fill-first`'s current one).
-    turns: Mutex<HashMap<Arc<str>, Turns>>,
+    turns: Mutex<Map<Arc<str>, Turns>>,
     /// Requests in flight at capped upstreams.
     slots: slots::Slots,
     events: broadcast::Sender<LbEvent>,
@@ -405,7 +410,7 @@ impl LoadBalancer {
     }
 }
 
-fn evict_oldest_half(pins: &mut HashMap<String, (UpstreamId, Instant)>) {
+fn evict_oldest_half(pins: &mut Map<String, (UpstreamId, Instant)>) {
     let mut ages: Vec<Instant> = pins.values().map(|(_, at)| *at).collect();
     ages.sort_unstable();
     let cutoff = ages[ages.len() / 2];

@@ -16,7 +16,6 @@
 //! A request that finds every upstream at its cap waits for one of them to
 //! free a slot ([`wait_any`]), up to `lb.max_concurrent_wait_ms`.
 
-use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -27,7 +26,7 @@ use futures_util::Stream;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use super::UpstreamId;
+use super::{Map, UpstreamId};
 
 /// One upstream's requests in flight.
 #[derive(Debug, Default)]
@@ -74,7 +73,7 @@ impl Drop for SlotPermit {
 /// The slots of one service's upstreams, by identity, so a reload keeps
 /// the counts of requests still running.
 #[derive(Debug, Default)]
-pub struct Slots(Mutex<HashMap<UpstreamId, Arc<Slot>>>);
+pub struct Slots(Mutex<Map<UpstreamId, Arc<Slot>>>);
 
 impl Slots {
     /// The slot of `id` (made on first use; callers cache it per snapshot).
