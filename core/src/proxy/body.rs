@@ -10,6 +10,7 @@ use bytes::Bytes;
 use futures_util::Stream;
 use tokio::time::Instant;
 
+use super::completion::Completion;
 use super::native_error;
 use super::pump::{Pump, StreamFault};
 use crate::lb::{LoadBalancer, Outcome, UpstreamError, UpstreamId};
@@ -28,13 +29,8 @@ pub struct Ledger {
     /// nothing about the upstream's health.
     pub client_error: bool,
     /// The client's request body (shared, not copied): its `model` prices
-    /// an answer that names none. Read only then, at the end.
+    /// an answer that names none (see [`Completion`]).
     pub request_body: Bytes,
-}
-
-/// The `model` the client asked for.
-fn requested_model(request_body: &[u8]) -> Option<String> {
-    super::model_map::find_model(request_body).map(|field| field.value)
 }
 
 /// How a committed response ended.
@@ -84,20 +80,10 @@ impl ProxyBody {
         let Some(mut ledger) = self.ledger.take() else { return };
         let rec = &mut ledger.record;
         rec.duration_ms = ledger.started.elapsed().as_millis() as u64;
-        // Priced by the model actually used: the mapped name when a model
-        // map changed it, else what the answer says it came from, else (a
-        // relay that drops it) what the request asked for. Reading the
-        // answer and the request for that waits for the log's thread.
-        let answer = self.pump.observer.take_answer();
+        // Usage and model: read from the answer later, off this thread.
         let mapped = rec.attempts.last().and_then(|a| a.upstream_model.clone());
-        let request_body = std::mem::take(&mut ledger.request_body);
-        let complete = move |rec: &mut RequestRecord| {
-            let (usage, answered) = answer.read();
-            if let Some(usage) = usage {
-                rec.usage = usage;
-            }
-            rec.model = mapped.or(answered).or_else(|| requested_model(&request_body));
-        };
+        let completion =
+            Completion::new(self.pump.observer.take_answer(), mapped, std::mem::take(&mut ledger.request_body));
         let outcome = match &end {
             End::Complete | End::ClientGone if ledger.client_error => Outcome::Neutral { status: rec.status_code },
             End::Complete => Outcome::Success { status: rec.status_code, started: ledger.started },
@@ -121,7 +107,7 @@ impl ProxyBody {
             }
         }
         ledger.lb.record(&ledger.upstream, &outcome);
-        ledger.log.record_then(std::mem::take(rec), complete);
+        completion.send(&ledger.log, std::mem::take(rec));
     }
 }
 

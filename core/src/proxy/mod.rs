@@ -27,6 +27,7 @@
 pub mod body;
 mod bridged;
 pub mod client;
+mod completion;
 pub mod conns;
 pub mod counters;
 pub mod decode;

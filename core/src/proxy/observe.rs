@@ -61,6 +61,11 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The bytes it holds (a non-streaming body).
+    pub fn held_bytes(&self) -> usize {
+        self.json.len()
+    }
+
     /// The token usage and the model the answer reported, if it did.
     pub fn read(mut self) -> (Option<Usage>, Option<String>) {
         if !self.json.is_empty() {
