@@ -45,6 +45,9 @@ pub struct Observer {
     format: Option<StreamFormat>,
     /// The stream's terminal event (or an in-band error) was seen.
     terminal: bool,
+    /// The body ended ([`Observer::finish`]): only then is a non-streaming
+    /// body whole enough to read.
+    ended: bool,
     content_started: bool,
     early_error: Option<UpstreamError>,
     tally: Tally,
@@ -96,6 +99,7 @@ impl Observer {
             max_event: sse::MAX_EVENT,
             format: None,
             terminal: false,
+            ended: false,
             content_started: false,
             early_error: None,
             tally: Tally::default(),
@@ -197,6 +201,7 @@ impl Observer {
     /// A non-streaming body is left unread for [`take_answer`](Self::take_answer).
     /// Calling it again does nothing.
     pub fn finish(&mut self) {
+        self.ended = true;
         if self.tail.is_empty() || self.kind == BodyKind::Json {
             return;
         }
@@ -210,10 +215,11 @@ impl Observer {
 
     /// What the answer says about itself, moved out: the usage and model
     /// its events reported, and a non-streaming body still to be read for
-    /// them. [`Answer::read`] does that reading wherever it costs the
-    /// request nothing (the log writer's thread).
+    /// them (only once it ended: a body the client abandoned is not read).
+    /// [`Answer::read`] does that reading wherever it costs the request
+    /// nothing (the log writer's thread).
     pub fn take_answer(&mut self) -> Answer {
-        let json = if self.kind == BodyKind::Json { std::mem::take(&mut self.tail) } else { Vec::new() };
+        let json = if self.kind == BodyKind::Json && self.ended { std::mem::take(&mut self.tail) } else { Vec::new() };
         Answer { anthropic: self.anthropic(), tally: std::mem::take(&mut self.tally), json }
     }
 
@@ -358,6 +364,9 @@ mod tests {
         h.insert("content-type", "application/json".parse().unwrap());
         let mut o = Observer::new(Service::Codex, &h);
         let body = br#"{"usage":{"prompt_tokens":3,"completion_tokens":4,"completion_tokens_details":{"reasoning_tokens":1}}}"#;
+        let mut abandoned = Observer::new(Service::Codex, &h);
+        abandoned.observe(body);
+        assert!(abandoned.take_answer().read().0.is_none(), "a body that never ended is not read");
         o.observe(&body[..20]);
         o.observe(&body[20..]);
         o.finish();
