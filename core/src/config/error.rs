@@ -109,7 +109,7 @@ fn parse_message(path: &Path, line: usize, column: usize, key: &str, message: &s
 
 /// `~/file:line:column: key: `, each part only when known: how every
 /// error of a file starts.
-fn place(path: &Path, at: Option<(usize, usize)>, key: &str) -> String {
+pub(crate) fn place(path: &Path, at: Option<(usize, usize)>, key: &str) -> String {
     let mut s = display_path(path);
     if let Some((line, column)) = at {
         s.push_str(&format!(":{line}:{column}"));
