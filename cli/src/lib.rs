@@ -5,19 +5,19 @@
 mod output;
 mod args;
 mod cmd;
+mod help;
 
 use std::process::ExitCode;
-
-use clap::Parser;
 
 use args::{Cli, Command};
 
 /// Run the CLI and turn the outcome into an exit code: 0 on success, 1 on
 /// error (the whole error chain printed), 2 for usage errors (clap).
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    init_tracing(cli.verbose);
+    // The language first: `--help` and usage errors print while parsing.
     set_language();
+    let cli = help::parse();
+    init_tracing(cli.verbose);
     match run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -8,6 +8,7 @@
 //! ([`set_lang`], again when the setting changes) and every [`t!`] speaks it.
 
 pub mod catalogue;
+pub mod help;
 pub mod lang;
 pub mod localized;
 
