@@ -100,6 +100,20 @@ fn a_broken_config_is_reported_in_chinese_with_its_file_line_and_key() {
         assert!(zh.starts_with("错误: ~/.codex-helper/config.json:3:24: codex.configs: "), "{args:?}: {zh}");
         assert!(zh.contains("请手动修正该文件（文件未被改动）。"), "{args:?}: {zh}");
     }
+    let (status, _) = run(&home, ZH_LOCALE, &["status", "--codex"]);
+    assert!(status.contains("配置问题：~/.codex-helper/config.json:3:24: codex.configs: "), "{status}");
+    assert!(status.contains("请手动修正该文件"), "{status}");
+    let (doctor, _) = run(&home, ZH_LOCALE, &["doctor"]);
+    assert!(
+        doctor.contains("失败  ~/.codex-helper/config.json:3:24: ") && doctor.contains("请手动修正该文件"),
+        "{doctor}"
+    );
+    // --json keeps the English message.
+    for args in [&["status", "--json"][..], &["doctor", "--json"]] {
+        let (en, _) = run(&home, C_LOCALE, args);
+        assert!(en.contains("Fix the file by hand (it was not changed)."), "{args:?}: {en}");
+        assert_eq!(run(&home, ZH_LOCALE, args).0, en, "{args:?}");
+    }
 }
 
 #[test]
@@ -147,7 +161,10 @@ fn help_under_the_c_locale_is_clap_s_english() {
     let home = TestHome::new();
     let (en, _) = run(&home, C_LOCALE, &["--help"]);
     assert!(en.starts_with("codex-helper: a local proxy for Codex CLI and Claude Code"), "{en}");
-    assert!(en.contains("\nUsage: ch [OPTIONS]\n") && en.contains("\nCommands:\n") && en.contains("\nOptions:\n"), "{en}");
+    assert!(
+        en.contains("\nUsage: ch [OPTIONS]\n") && en.contains("\nCommands:\n") && en.contains("\nOptions:\n"),
+        "{en}"
+    );
     assert!(!has_chinese(&en), "{en}");
     let (forced, _) = run(&home, &[("CODEX_HELPER_LANG", Some("en")), ("LANG", Some("zh_CN.UTF-8"))], &["--help"]);
     assert_eq!(forced, en);

@@ -61,6 +61,12 @@ pub fn localize_error(err: &(dyn Error + 'static)) -> Option<String> {
     None
 }
 
+/// `err` in English (for `--json` and logs) and in the language being
+/// spoken (for people), as reports that carry both want it (`ch doctor`).
+pub fn both<E: Localized + std::fmt::Display + ?Sized>(err: &E) -> super::Both {
+    super::Both { en: err.to_string(), here: err.localized() }
+}
+
 #[cfg(test)]
 pub(crate) mod samples;
 
