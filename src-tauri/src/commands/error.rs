@@ -323,4 +323,29 @@ mod tests {
         let e: CommandError = IpcError::NotRunning { at: "/run/app.sock".into() }.into();
         assert!(matches!(e, CommandError::Unavailable { .. }), "{e:?}");
     }
+
+    #[test]
+    fn the_message_speaks_the_language_and_the_kind_and_place_stay() {
+        use codex_helper_core::i18n::{with_lang, Lang};
+        let parse = || ConfigError::Parse {
+            path: "/tmp/config.json".into(),
+            line: 3,
+            column: 7,
+            key: "codex.configs".into(),
+            message: "expected a map".into(),
+        };
+        let en: CommandError = with_lang(Lang::En, || ConfigsError::Config(parse()).into());
+        let zh: CommandError = with_lang(Lang::ZhCn, || ConfigsError::Config(parse()).into());
+        assert_eq!(en.message(), parse().to_string());
+        assert!(
+            zh.message().starts_with("/tmp/config.json:3:7: codex.configs: ") && zh.message().contains("请手动修正")
+        );
+        let place = |e: &CommandError| match e {
+            CommandError::Config { file, line, key, .. } => (file.clone(), *line, key.clone()),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(place(&en), place(&zh));
+        let zh: CommandError = with_lang(Lang::ZhCn, || IpcError::NotRunning { at: "/run/app.sock".into() }.into());
+        assert!(matches!(&zh, CommandError::Unavailable { message } if message.contains("没有运行")), "{zh:?}");
+    }
 }
