@@ -171,3 +171,28 @@ fn help_under_the_c_locale_is_clap_s_english() {
     let (switch_on, _) = run(&home, C_LOCALE, &["switch", "on", "--help"]);
     assert!(switch_on.contains("The proxy port the client should use"), "{switch_on}");
 }
+
+#[test]
+fn a_refused_value_says_why_in_chinese_and_as_before_in_english() {
+    let home = TestHome::new();
+    let args = ["config", "add", "main", "--base-url", "ftp://relay.example/v1", "--auth-token", "sk-test-123456"];
+    let (_, zh) = run(&home, ZH_LOCALE, &args);
+    assert_eq!(
+        zh,
+        "错误: --base-url `ftp://relay.example/v1` 使用的协议是 `ftp`；只支持 http 和 https（例如 https://api.openai.com/v1）\n"
+    );
+    let (_, en) = run(&home, C_LOCALE, &args);
+    assert_eq!(
+        en,
+        "error: --base-url `ftp://relay.example/v1` uses scheme `ftp`; only http and https are supported (e.g. \
+         https://api.openai.com/v1)\n"
+    );
+    // A refused value in the file: its place, in Chinese.
+    home.write_config(&json!({"version": 1, "codex": {"active": "nope", "configs": {}}}));
+    let (_, zh) = run(&home, ZH_LOCALE, &["config", "list"]);
+    assert!(zh.starts_with("错误: ~/.codex-helper/config.json:"), "{zh}");
+    assert!(
+        zh.contains("codex.active: 指向 `nope`，但还没有任何 codex 配置（运行 `ch config set-active NAME`"),
+        "{zh}"
+    );
+}

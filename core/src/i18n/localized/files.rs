@@ -30,14 +30,14 @@ impl Localized for ConfigError {
                 t!("err-config-parse", place = place(path, at, key), message = message.as_str())
             }
             ConfigError::Empty { path } => t!("err-config-empty", path = display_path(path)),
-            ConfigError::Invalid { path, at, key, message, hint } if hint.is_empty() => {
-                t!("err-config-invalid", place = place(path, *at, key), message = message.as_str())
+            ConfigError::Invalid { path, at, key, message, hint } if hint.en.is_empty() => {
+                t!("err-config-invalid", place = place(path, *at, key), message = message.here.as_str())
             }
             ConfigError::Invalid { path, at, key, message, hint } => t!(
                 "err-config-invalid-hint",
                 place = place(path, *at, key),
-                message = message.as_str(),
-                hint = hint.as_str()
+                message = message.here.as_str(),
+                hint = hint.here.as_str()
             ),
             ConfigError::UnsupportedVersion { path, version } => t!(
                 "err-config-unsupported-version",
@@ -64,12 +64,12 @@ impl Localized for ConfigsError {
                 };
                 t!("err-configs-unknown-config", service = service.as_str(), name = name.as_str(), known = known)
             }
+            ConfigsError::BadUrl { message } => format!("--base-url {}", message.here),
+            ConfigsError::ControlChar { field, message } => format!("{field} {}", message.here),
             // The rest of these is the caller's description of the value.
-            ConfigsError::BadUrl { .. }
-            | ConfigsError::BadProtocol { .. }
-            | ConfigsError::BadModelMap { .. }
-            | ConfigsError::BadHeader { .. }
-            | ConfigsError::ControlChar { .. } => self.to_string(),
+            ConfigsError::BadProtocol { .. } | ConfigsError::BadModelMap { .. } | ConfigsError::BadHeader { .. } => {
+                self.to_string()
+            }
             ConfigsError::Loop { url, owner, port } => {
                 t!("err-configs-loop", url = url.as_str(), owner = owner.as_str(), port = port.to_string())
             }

@@ -10,7 +10,7 @@ use crate::autostart::AutostartError;
 use crate::autostart_offer::OfferError;
 use crate::backup::BackupError;
 use crate::bootstrap::BootstrapError;
-use crate::config::ConfigError;
+use crate::config::{check_printable, validate_base_url, ConfigError};
 use crate::config_edit::ConfigsError;
 use crate::control::{ControlError, TokenError};
 use crate::filter::edit::FilterEditError;
@@ -126,11 +126,38 @@ pub(crate) fn samples() -> Vec<Sample> {
             ConfigsError::UnknownConfig { service: Service::Claude, name: "x".into(), known: vec!["a".into()] },
             &["`x`", "a"],
         ),
-        neutral("ConfigsError::BadUrl", ConfigsError::BadUrl { message: "is not a URL".into() }),
+        s(
+            "ConfigsError::BadUrl",
+            ConfigsError::BadUrl { message: validate_base_url("ftp://a.com/").unwrap_err() },
+            &["--base-url", "`ftp://a.com/`", "`ftp`", "https://api.openai.com/v1"],
+        ),
+        s(
+            "ConfigsError::BadUrl empty",
+            ConfigsError::BadUrl { message: validate_base_url(" ").unwrap_err() },
+            &["--base-url"],
+        ),
+        s(
+            "ConfigsError::ControlChar",
+            ConfigsError::ControlChar { field: "--alias", message: check_printable("a\tb").unwrap_err() },
+            &["--alias", "U+0009", "a\\tb"],
+        ),
+        s(
+            "ConfigsError::ControlChar key alias",
+            crate::config_edit::check_key_alias(" k").unwrap_err(),
+            &["--key-alias", "` k`"],
+        ),
+        s(
+            "ConfigError::Invalid from validate",
+            {
+                let mut file = crate::config::ConfigFile::default();
+                file.codex.active = Some("nope".into());
+                crate::config::validate(&file, &p(path)).unwrap_err()
+            },
+            &[path, "codex.active", "`nope`", "ch config set-active NAME"],
+        ),
         neutral("ConfigsError::BadProtocol", ConfigsError::BadProtocol { message: "is `x`".into() }),
         neutral("ConfigsError::BadModelMap", ConfigsError::BadModelMap { message: "`a` has no `=`".into() }),
         neutral("ConfigsError::BadHeader", ConfigsError::BadHeader { message: "X-A is empty".into() }),
-        neutral("ConfigsError::ControlChar", ConfigsError::ControlChar { field: "--alias", message: "tab".into() }),
         s(
             "ConfigsError::Loop",
             ConfigsError::Loop { url: "http://127.0.0.1:3211".into(), owner: Service::Codex, port: 3211 },
