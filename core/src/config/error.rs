@@ -39,9 +39,10 @@ pub enum ConfigError {
 
     /// The file parsed but a value is not acceptable. `at` is the line and
     /// column of `key` in the file, when it is written there. `message` and
-    /// `hint` are said in English (`Display`) and for the reader.
+    /// `hint` are said in English (`Display`) and for the reader (boxed:
+    /// every `Result` that can hold a ConfigError stays small).
     #[error("{}", invalid_message(path, *at, key, &message.en, &hint.en))]
-    Invalid { path: PathBuf, at: Option<(usize, usize)>, key: String, message: Both, hint: Both },
+    Invalid { path: PathBuf, at: Option<(usize, usize)>, key: String, message: Box<Both>, hint: Box<Both> },
 
     /// The file declares a format version we do not understand; we refuse to
     /// rewrite it so a newer tool's data is never lost.
@@ -76,8 +77,8 @@ impl ConfigError {
             path: path.to_path_buf(),
             at: None,
             key: key.into(),
-            message: message.into(),
-            hint: hint.into(),
+            message: Box::new(message.into()),
+            hint: Box::new(hint.into()),
         }
     }
 
