@@ -131,3 +131,23 @@ err-valid-active-none = names `{ $active }`, but there are no { $service } confi
 err-valid-active-unknown = names `{ $active }`, which is not one of: { $known }
 err-valid-active-hint = run `ch config set-active NAME` or edit the key "{ $service }.active" (null for none)
 err-key-alias-spaces = `{ $alias }` must not be empty or start or end with spaces
+
+# config/settings.rs: refused values in settings.json
+err-set-port-zero = must not be 0
+err-set-port-zero-hint = use a free port, e.g. the default { $port }
+err-set-same-port = is { $port } like codex.port; the two proxies need different ports
+err-set-same-port-hint = change one of them
+err-set-above-zero = must be greater than 0
+err-set-at-least-one = must be at least 1
+err-set-timeout-hint = a value in milliseconds, e.g. 5000
+err-set-body-small = is { $value }, which is too small for any request
+err-set-body-small-hint = use at least 1024; the default is 33554432 (32 MiB)
+err-set-default = the default is { $value }
+err-set-cooldown = is smaller than lb.cooldown_ms
+err-set-cooldown-hint = the defaults are 30000 and 600000
+err-set-wait-long = is { $value }, longer than the limit of { $limit } (10 minutes)
+err-set-wait-long-hint = the default is 30000 (30 s); 0 answers at once
+err-set-price-model = has an empty model name
+err-set-price-model-hint = name the model as the upstream reports it
+err-set-price = is { $value }; a price must be a number of dollars per million tokens, 0 or more
+err-set-price-hint = e.g. "input": 1.25

@@ -130,3 +130,23 @@ err-valid-active-none = 指向 `{ $active }`，但还没有任何 { $service } �
 err-valid-active-unknown = 指向 `{ $active }`，它不在以下配置中：{ $known }
 err-valid-active-hint = 运行 `ch config set-active NAME`，或编辑键 "{ $service }.active"（null 表示不设置）
 err-key-alias-spaces = `{ $alias }` 不能为空，也不能以空格开头或结尾
+
+# config/settings.rs：settings.json 中被拒绝的值
+err-set-port-zero = 不能为 0
+err-set-port-zero-hint = 请使用一个空闲端口，例如默认的 { $port }
+err-set-same-port = 是 { $port }，与 codex.port 相同；两个代理需要不同的端口
+err-set-same-port-hint = 请修改其中一个
+err-set-above-zero = 必须大于 0
+err-set-at-least-one = 至少为 1
+err-set-timeout-hint = 以毫秒为单位的值，例如 5000
+err-set-body-small = 是 { $value }，对任何请求来说都太小
+err-set-body-small-hint = 至少设为 1024；默认值是 33554432（32 MiB）
+err-set-default = 默认值是 { $value }
+err-set-cooldown = 小于 lb.cooldown_ms
+err-set-cooldown-hint = 默认值分别是 30000 和 600000
+err-set-wait-long = 是 { $value }，超过了上限 { $limit }（10 分钟）
+err-set-wait-long-hint = 默认值是 30000（30 秒）；0 表示立即答复
+err-set-price-model = 模型名为空
+err-set-price-model-hint = 按上游报告的名字写模型名
+err-set-price = 是 { $value }；价格必须是每百万 token 的美元数，0 或以上
+err-set-price-hint = 例如 "input": 1.25

@@ -155,6 +155,15 @@ pub(crate) fn samples() -> Vec<Sample> {
             },
             &[path, "codex.active", "`nope`", "ch config set-active NAME"],
         ),
+        s(
+            "ConfigError::Invalid from settings",
+            {
+                let mut settings = crate::config::Settings::default();
+                settings.claude.port = settings.codex.port;
+                settings.validate(&p("/tmp/ch/settings.json")).unwrap_err()
+            },
+            &["/tmp/ch/settings.json", "claude.port", "3211", "codex.port"],
+        ),
         neutral("ConfigsError::BadProtocol", ConfigsError::BadProtocol { message: "is `x`".into() }),
         neutral("ConfigsError::BadModelMap", ConfigsError::BadModelMap { message: "`a` has no `=`".into() }),
         neutral("ConfigsError::BadHeader", ConfigsError::BadHeader { message: "X-A is empty".into() }),
