@@ -151,3 +151,15 @@ err-set-price-model = has an empty model name
 err-set-price-model-hint = name the model as the upstream reports it
 err-set-price = is { $value }; a price must be a number of dollars per million tokens, 0 or more
 err-set-price-hint = e.g. "input": 1.25
+
+# bootstrap.rs, live_settings.rs, backup/merge.rs
+err-bootstrap-key-kind = is { $kind ->
+        [boolean] a boolean
+        [number] a number
+        [list] a list
+       *[object] an object
+    }, not a string
+err-bootstrap-key-hint = put the key in quotes, or run `codex login` again
+err-settings-empty = the file is empty (an interrupted edit?); put its contents back, or delete it to use the defaults
+err-import-changed = changed while the import was being planned
+err-import-changed-hint = run the import again

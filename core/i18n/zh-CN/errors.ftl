@@ -150,3 +150,15 @@ err-set-price-model = 模型名为空
 err-set-price-model-hint = 按上游报告的名字写模型名
 err-set-price = 是 { $value }；价格必须是每百万 token 的美元数，0 或以上
 err-set-price-hint = 例如 "input": 1.25
+
+# bootstrap.rs、live_settings.rs、backup/merge.rs
+err-bootstrap-key-kind = 是{ $kind ->
+        [boolean] 布尔值
+        [number] 数字
+        [list] 列表
+       *[object] 对象
+    }，不是字符串
+err-bootstrap-key-hint = 请给密钥加上引号，或重新运行 `codex login`
+err-settings-empty = 文件是空的（编辑被中断了？）；请恢复其内容，或删除它以使用默认值
+err-import-changed = 在规划导入期间被修改了
+err-import-changed-hint = 请重新运行导入

@@ -104,6 +104,16 @@ mod tests {
     }
 
     #[test]
+    fn a_word_picked_by_a_variable_reads_as_the_old_english_did() {
+        for (kind, en) in
+            [("boolean", "a boolean"), ("number", "a number"), ("list", "a list"), ("object", "an object")]
+        {
+            let both = crate::t_both!("err-bootstrap-key-kind", kind = kind);
+            assert_eq!(both.en, format!("is {en}, not a string"));
+        }
+    }
+
+    #[test]
     fn errors_that_are_not_cores_are_left_to_the_caller() {
         let io = std::io::Error::other("disk on fire");
         assert_eq!(localize_error(&io), None);

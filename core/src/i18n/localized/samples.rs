@@ -156,6 +156,16 @@ pub(crate) fn samples() -> Vec<Sample> {
             &[path, "codex.active", "`nope`", "ch config set-active NAME"],
         ),
         s(
+            "ConfigError::Invalid with a selected word",
+            ConfigError::invalid(
+                &p("/tmp/.codex/auth.json"),
+                "OPENAI_API_KEY",
+                crate::t_both!("err-bootstrap-key-kind", kind = "number"),
+                crate::t_both!("err-bootstrap-key-hint"),
+            ),
+            &["/tmp/.codex/auth.json", "OPENAI_API_KEY", "数字", "codex login"],
+        ),
+        s(
             "ConfigError::Invalid from settings",
             {
                 let mut settings = crate::config::Settings::default();
