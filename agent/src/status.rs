@@ -38,7 +38,8 @@ pub async fn snapshot(state: &AppState) -> AppStatus {
             Ok(live) => facts.live = Some(live),
             Err(error) => facts.live_error = Some(error),
         }
-        facts.switch = Some(switch::state(rt.paths(), service).map_err(|e| e.to_string()));
+        facts.switch =
+            Some(switch::state(rt.paths(), service).map_err(|e| codex_helper_core::i18n::localized::both(&e)));
         facts.quota = &quota;
         services.push(report::build(facts));
     }

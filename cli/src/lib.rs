@@ -5,19 +5,19 @@
 mod output;
 mod args;
 mod cmd;
+mod help;
 
 use std::process::ExitCode;
-
-use clap::Parser;
 
 use args::{Cli, Command};
 
 /// Run the CLI and turn the outcome into an exit code: 0 on success, 1 on
 /// error (the whole error chain printed), 2 for usage errors (clap).
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    init_tracing(cli.verbose);
+    // The language first: `--help` and usage errors print while parsing.
     set_language();
+    let cli = help::parse();
+    init_tracing(cli.verbose);
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -30,11 +30,13 @@ pub fn main() -> ExitCode {
 
 /// The error and its causes on one line, like anyhow's `{:#}`, but without
 /// repeating a cause whose text the message already contains (many core
-/// errors say their cause in their own words).
+/// errors say their cause in their own words). Core's errors speak the
+/// language being spoken (their `Display` is English, for logs); so does a
+/// core error inside another, which then is already part of the outer text.
 fn render(err: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in err.chain() {
-        let text = cause.to_string();
+        let text = codex_helper_core::i18n::localize_error(cause).unwrap_or_else(|| cause.to_string());
         if out.is_empty() {
             out = text;
         } else if !out.contains(&text) {

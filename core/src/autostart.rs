@@ -27,10 +27,10 @@ pub const ICON: &str = APP_BINARY;
 #[derive(Debug, thiserror::Error)]
 #[error("cannot {action} the autostart entry {}: {source} (check that ~/.config/autostart is writable)", display_path(.file))]
 pub struct AutostartError {
-    action: &'static str,
+    pub(crate) action: &'static str,
     pub file: PathBuf,
     #[source]
-    source: io::Error,
+    pub(crate) source: io::Error,
 }
 
 /// `~/.config/autostart/codex-helper.desktop`.

@@ -188,16 +188,16 @@ fn codex_upstream(paths: &Paths, env: &dyn Fn(&str) -> Option<String>) -> Result
             // looking in the wrong place.
             Some(other) => {
                 let kind = match other {
-                    Value::Bool(_) => "a boolean",
-                    Value::Number(_) => "a number",
-                    Value::Array(_) => "a list",
-                    _ => "an object",
+                    Value::Bool(_) => "boolean",
+                    Value::Number(_) => "number",
+                    Value::Array(_) => "list",
+                    _ => "object",
                 };
                 return Err(ConfigError::invalid(
                     &auth_file,
                     "OPENAI_API_KEY",
-                    format!("is {kind}, not a string"),
-                    "put the key in quotes, or run `codex login` again",
+                    crate::t_both!("err-bootstrap-key-kind", kind = kind),
+                    crate::t_both!("err-bootstrap-key-hint"),
                 )
                 .into());
             }

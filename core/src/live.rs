@@ -110,7 +110,8 @@ fn prepare(service: Service, upstream: &Upstream) -> ActiveUpstream {
     let base_url: Arc<str> = upstream.base_url.trim().into();
     let (url, mut problem) = match crate::config::validate_base_url(&base_url) {
         Ok(url) => (url, None),
-        Err(message) => (Url::parse("http://invalid.invalid/").expect("static URL"), Some(message)),
+        // The proxy's problems are logged and served in English.
+        Err(message) => (Url::parse("http://invalid.invalid/").expect("static URL"), Some(message.en)),
     };
     let loopback_port = crate::loopback::local_port(&url);
     let auth = match auth_headers(service, upstream) {

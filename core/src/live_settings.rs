@@ -67,12 +67,7 @@ pub fn watch(paths: &Paths, settings: Settings) -> Result<Watched<LiveSettings>,
             // At start an empty file means defaults; under a running proxy it
             // is an editor caught between truncate and write (as for
             // config.json), not a wish to reset every setting.
-            return Err(ConfigError::invalid(
-                path,
-                "",
-                "the file is empty (an interrupted edit?); put its contents back, or delete it to use the defaults",
-                "",
-            ));
+            return Err(ConfigError::invalid(path, "", crate::t_both!("err-settings-empty"), ""));
         }
         let settings = Settings::load(&home)?;
         let limits = Limits::from(&settings.proxy);

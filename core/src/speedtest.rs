@@ -200,7 +200,7 @@ async fn test_one(client: &reqwest::Client, t: &Target) -> SpeedResult {
     let protocol = t.upstream.protocol(t.service);
     let base = match validate_base_url(&t.upstream.base_url) {
         Ok(b) => b,
-        Err(e) => return blank(t, "bad_config", Some(format!("base_url {e}"))),
+        Err(e) => return blank(t, "bad_config", Some(format!("base_url {}", e.en))),
     };
     let headers = match headers(t, protocol) {
         Ok(h) => h,

@@ -10,6 +10,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::config::{ConfigError, ConfigFile, ConfigStore, Settings};
+use crate::i18n::localized::both;
+use crate::i18n::Both;
 use crate::probe::{self, Identity};
 use crate::report::{self, Facts, Serving, StatusReport};
 use crate::switch;
@@ -53,7 +55,7 @@ pub async fn port_holder(port: u16) -> PortHolder {
 /// `port` overrides where to look (for a single service).
 pub async fn status(paths: &Paths, services: &[Service], port: Option<u16>) -> Result<StatusReport, StatusError> {
     let settings = Settings::load(paths)?;
-    let file = ConfigStore::new(paths).load().map_err(|e| e.to_string());
+    let file = ConfigStore::new(paths).load().map_err(|e| both(&e));
     // A missing or unreadable state file just means no quota known yet.
     let quota = usage::read_state(&usage::state_file(paths)).ok().flatten().map(|f| f.quota).unwrap_or_default();
     let empty = ConfigFile::default();
@@ -61,9 +63,9 @@ pub async fn status(paths: &Paths, services: &[Service], port: Option<u16>) -> R
     for &service in services {
         let port = port.unwrap_or(settings.service(service).port);
         let mut facts = Facts::new(service, port, settings.service(service).enabled, Serving::Disabled, &empty);
-        facts.file = file.as_ref().map_err(String::clone);
+        facts.file = file.as_ref().map_err(Both::clone);
         facts.quota = &quota;
-        facts.switch = Some(switch::state(paths, service).map_err(|e| e.to_string()));
+        facts.switch = Some(switch::state(paths, service).map_err(|e| both(&e)));
         match port_holder(port).await {
             PortHolder::Free => {}
             PortHolder::Other => {

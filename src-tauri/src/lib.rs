@@ -71,6 +71,10 @@ pub fn run() {
             std::process::exit(2);
         }
     };
+    // Core's error messages speak the window's language (set again each
+    // time the UI asks for it, `commands::settings::ui_language`).
+    let pref = codex_helper_core::config::Settings::load(&paths).map(|s| s.language).unwrap_or_default();
+    codex_helper_core::i18n::set_lang(codex_helper_core::i18n::Lang::current(pref));
     let options = Options::from_args(std::env::args().skip(1));
     let app = app_builder(tauri::Builder::default(), commands::builder(), paths, options)
         .build(tauri::generate_context!())

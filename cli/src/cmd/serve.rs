@@ -193,7 +193,7 @@ fn bind_message(err: &BindError) -> String {
             service = service.display_name(),
             port = service.default_port()
         ),
-        err => err.to_string(),
+        err => codex_helper_core::i18n::Localized::localized(err),
     }
 }
 

@@ -58,7 +58,7 @@ fn print_service(s: &ServiceReport) {
         Some(c) => outln!("  {}", t!("cli-status-active-from-file", config = crate::output::shown(c))),
         None => outln!("  {}", t!("cli-status-no-active", service = s.service.to_string())),
     }
-    if let Some(problem) = &s.config_problem {
+    if let Some(problem) = s.shown.config_problem.as_ref().or(s.config_problem.as_ref()) {
         outln!("  {}", t!("cli-status-config-problem", problem = problem.to_string()));
     }
     if let Some(problem) = &s.settings_problem {
@@ -114,7 +114,7 @@ fn print_service(s: &ServiceReport) {
         );
     }
     let client = s.service.client_name();
-    match (&s.switch, &s.switch_error) {
+    match (&s.switch, s.shown.switch_error.as_ref().or(s.switch_error.as_ref())) {
         (Some(sw), _) if sw.points_at_proxy => {
             let at = sw.port.map(|p| format!("127.0.0.1:{p}")).unwrap_or_else(|| t!("cli-status-a-local-proxy"));
             let file = sw.file.display().to_string();

@@ -79,3 +79,120 @@ fn json_is_byte_identical_in_every_language() {
         assert!(!zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{args:?}: Chinese in --json: {zh}");
     }
 }
+
+/// A config.json that does not parse, the value on line 3.
+fn broken_config(home: &TestHome) {
+    let file = home.paths.config_file();
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(file, "{\n  \"version\": 1,\n  \"codex\": {\"configs\": 3}\n}\n").unwrap();
+}
+
+fn has_chinese(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+#[test]
+fn a_broken_config_is_reported_in_chinese_with_its_file_line_and_key() {
+    let home = TestHome::new();
+    broken_config(&home);
+    for args in [&["config", "list"][..], &["switch", "on"]] {
+        let (_, zh) = run(&home, ZH_LOCALE, args);
+        assert!(zh.starts_with("错误: ~/.codex-helper/config.json:3:24: codex.configs: "), "{args:?}: {zh}");
+        assert!(zh.contains("请手动修正该文件（文件未被改动）。"), "{args:?}: {zh}");
+    }
+    let (status, _) = run(&home, ZH_LOCALE, &["status", "--codex"]);
+    assert!(status.contains("配置问题：~/.codex-helper/config.json:3:24: codex.configs: "), "{status}");
+    assert!(status.contains("请手动修正该文件"), "{status}");
+    let (doctor, _) = run(&home, ZH_LOCALE, &["doctor"]);
+    assert!(
+        doctor.contains("失败  ~/.codex-helper/config.json:3:24: ") && doctor.contains("请手动修正该文件"),
+        "{doctor}"
+    );
+    // --json keeps the English message.
+    for args in [&["status", "--json"][..], &["doctor", "--json"]] {
+        let (en, _) = run(&home, C_LOCALE, args);
+        assert!(en.contains("Fix the file by hand (it was not changed)."), "{args:?}: {en}");
+        assert_eq!(run(&home, ZH_LOCALE, args).0, en, "{args:?}");
+    }
+}
+
+#[test]
+fn a_broken_config_under_the_c_locale_reads_as_before() {
+    let home = TestHome::new();
+    broken_config(&home);
+    let (_, en) = run(&home, C_LOCALE, &["config", "list"]);
+    assert_eq!(
+        en,
+        "error: ~/.codex-helper/config.json:3:24: codex.configs: invalid type: integer `3`, expected a map. Fix the \
+         file by hand (it was not changed).\n"
+    );
+}
+
+#[test]
+fn errors_inside_other_errors_are_chinese_too() {
+    // A broken record of what `ch switch on` changed (a ConfigError inside
+    // a SwitchError): both parts in Chinese, the inner one said once.
+    let home = TestHome::new();
+    let record = home.paths.helper_dir().join("switch").join("codex.json");
+    std::fs::create_dir_all(record.parent().unwrap()).unwrap();
+    std::fs::write(&record, "{ not json").unwrap();
+    std::fs::create_dir_all(home.dir.path().join(".codex")).unwrap();
+    let (_, zh) = run(&home, ZH_LOCALE, &["switch", "off"]);
+    assert!(zh.starts_with("错误: "), "{zh}");
+    assert!(zh.contains("请手动修正该文件") && zh.contains("它记录了 `ch switch on` 改动了什么"), "{zh}");
+    assert!(!zh.contains("Fix the file by hand"), "no English copy of the inner error: {zh}");
+}
+
+#[test]
+fn help_is_chinese_under_a_chinese_locale_and_the_setting() {
+    let home = TestHome::new();
+    let (root, _) = run(&home, ZH_LOCALE, &["--help"]);
+    assert!(root.contains("用法：ch [OPTIONS]") && root.contains("命令:") && root.contains("选项:"), "{root}");
+    assert!(root.contains("在前台运行本地代理") && root.contains("--port <N>"), "{root}");
+    let (switch_on, _) = run(&home, ZH_LOCALE, &["switch", "on", "--help"]);
+    assert!(switch_on.contains("客户端应使用的代理端口") && switch_on.contains("--claude"), "{switch_on}");
+    // settings.json is read before the arguments are parsed.
+    home.write_settings(&json!({"language": "zh-CN"}));
+    assert!(run(&home, C_LOCALE, &["--help"]).0.contains("用法："));
+}
+
+#[test]
+fn help_under_the_c_locale_is_clap_s_english() {
+    let home = TestHome::new();
+    let (en, _) = run(&home, C_LOCALE, &["--help"]);
+    assert!(en.starts_with("codex-helper: a local proxy for Codex CLI and Claude Code"), "{en}");
+    assert!(
+        en.contains("\nUsage: ch [OPTIONS]\n") && en.contains("\nCommands:\n") && en.contains("\nOptions:\n"),
+        "{en}"
+    );
+    assert!(!has_chinese(&en), "{en}");
+    let (forced, _) = run(&home, &[("CODEX_HELPER_LANG", Some("en")), ("LANG", Some("zh_CN.UTF-8"))], &["--help"]);
+    assert_eq!(forced, en);
+    let (switch_on, _) = run(&home, C_LOCALE, &["switch", "on", "--help"]);
+    assert!(switch_on.contains("The proxy port the client should use"), "{switch_on}");
+}
+
+#[test]
+fn a_refused_value_says_why_in_chinese_and_as_before_in_english() {
+    let home = TestHome::new();
+    let args = ["config", "add", "main", "--base-url", "ftp://relay.example/v1", "--auth-token", "sk-test-123456"];
+    let (_, zh) = run(&home, ZH_LOCALE, &args);
+    assert_eq!(
+        zh,
+        "错误: --base-url `ftp://relay.example/v1` 使用的协议是 `ftp`；只支持 http 和 https（例如 https://api.openai.com/v1）\n"
+    );
+    let (_, en) = run(&home, C_LOCALE, &args);
+    assert_eq!(
+        en,
+        "error: --base-url `ftp://relay.example/v1` uses scheme `ftp`; only http and https are supported (e.g. \
+         https://api.openai.com/v1)\n"
+    );
+    // A refused value in the file: its place, in Chinese.
+    home.write_config(&json!({"version": 1, "codex": {"active": "nope", "configs": {}}}));
+    let (_, zh) = run(&home, ZH_LOCALE, &["config", "list"]);
+    assert!(zh.starts_with("错误: ~/.codex-helper/config.json:"), "{zh}");
+    assert!(
+        zh.contains("codex.active: 指向 `nope`，但还没有任何 codex 配置（运行 `ch config set-active NAME`"),
+        "{zh}"
+    );
+}

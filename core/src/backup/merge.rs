@@ -154,8 +154,8 @@ pub fn apply(paths: &Paths, plan: &ImportPlan) -> Result<Vec<String>, BackupErro
                 return Err(crate::config::ConfigError::invalid(
                     store.path(),
                     "config.json",
-                    "changed while the import was being planned",
-                    "run the import again",
+                    crate::t_both!("err-import-changed"),
+                    crate::t_both!("err-import-changed-hint"),
                 ));
             }
             *file = plan.config.clone();

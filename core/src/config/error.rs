@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
+use crate::i18n::Both;
+
 /// Why a config or settings file could not be loaded or saved.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -36,9 +38,11 @@ pub enum ConfigError {
     Empty { path: PathBuf },
 
     /// The file parsed but a value is not acceptable. `at` is the line and
-    /// column of `key` in the file, when it is written there.
-    #[error("{}", invalid_message(path, *at, key, message, hint))]
-    Invalid { path: PathBuf, at: Option<(usize, usize)>, key: String, message: String, hint: String },
+    /// column of `key` in the file, when it is written there. `message` and
+    /// `hint` are said in English (`Display`) and for the reader (boxed:
+    /// every `Result` that can hold a ConfigError stays small).
+    #[error("{}", invalid_message(path, *at, key, &message.en, &hint.en))]
+    Invalid { path: PathBuf, at: Option<(usize, usize)>, key: String, message: Box<Both>, hint: Box<Both> },
 
     /// The file declares a format version we do not understand; we refuse to
     /// rewrite it so a newer tool's data is never lost.
@@ -66,15 +70,15 @@ impl ConfigError {
     pub(crate) fn invalid(
         path: &Path,
         key: impl Into<String>,
-        message: impl Into<String>,
-        hint: impl Into<String>,
+        message: impl Into<Both>,
+        hint: impl Into<Both>,
     ) -> ConfigError {
         ConfigError::Invalid {
             path: path.to_path_buf(),
             at: None,
             key: key.into(),
-            message: message.into(),
-            hint: hint.into(),
+            message: Box::new(message.into()),
+            hint: Box::new(hint.into()),
         }
     }
 
@@ -109,7 +113,7 @@ fn parse_message(path: &Path, line: usize, column: usize, key: &str, message: &s
 
 /// `~/file:line:column: key: `, each part only when known: how every
 /// error of a file starts.
-fn place(path: &Path, at: Option<(usize, usize)>, key: &str) -> String {
+pub(crate) fn place(path: &Path, at: Option<(usize, usize)>, key: &str) -> String {
     let mut s = display_path(path);
     if let Some((line, column)) = at {
         s.push_str(&format!(":{line}:{column}"));

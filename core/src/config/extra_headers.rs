@@ -37,7 +37,7 @@ pub fn check_extra_header(name: &str, value: &str) -> Result<(HeaderName, Header
     if let Some(why) = why {
         return Err(format!("`{name}` can't be set as an extra header: {why}"));
     }
-    check_printable(value).map_err(|m| format!("`{name}` value {m}"))?;
+    check_printable(value).map_err(|m| format!("`{name}` value {}", m.en))?;
     let mut value = HeaderValue::from_str(value.trim())
         .map_err(|_| format!("`{name}` value can't be sent in an HTTP header; use plain text"))?;
     value.set_sensitive(looks_secret(name));

@@ -15,9 +15,10 @@ use indexmap::IndexMap;
 use super::error::{parse_json, ConfigError};
 use crate::cost::Price;
 use crate::fsutil;
-use crate::i18n::LanguagePref;
+use crate::i18n::{Both, LanguagePref};
 use crate::paths::Paths;
 use crate::service::Service;
+use crate::t_both;
 
 /// All settings, with defaults for anything the file leaves out.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -278,19 +279,19 @@ impl Settings {
     /// Rejects values that would make the proxy unusable rather than merely
     /// unusual. `path` is only used in messages.
     pub fn validate(&self, path: &Path) -> Result<(), ConfigError> {
-        let bad = |key: &str, message: String, hint: &str| Err(ConfigError::invalid(path, key, message, hint));
+        let bad = |key: &str, message: Both, hint: Both| Err(ConfigError::invalid(path, key, message, hint));
         for service in Service::ALL {
             if self.service(service).port == 0 {
                 let key = format!("{service}.port");
-                let hint = format!("use a free port, e.g. the default {}", service.default_port());
-                return bad(&key, "must not be 0".into(), &hint);
+                let hint = t_both!("err-set-port-zero-hint", port = service.default_port().to_string());
+                return bad(&key, t_both!("err-set-port-zero"), hint);
             }
         }
         if self.codex.port == self.claude.port {
             return bad(
                 "claude.port",
-                format!("is {} like codex.port; the two proxies need different ports", self.claude.port),
-                "change one of them",
+                t_both!("err-set-same-port", port = self.claude.port.to_string()),
+                t_both!("err-set-same-port-hint"),
             );
         }
         let p = &self.proxy;
@@ -303,53 +304,58 @@ impl Settings {
         ];
         for (key, v) in timeouts {
             if v == 0 {
-                return bad(key, "must be greater than 0".into(), "a value in milliseconds, e.g. 5000");
+                return bad(key, t_both!("err-set-above-zero"), t_both!("err-set-timeout-hint"));
             }
         }
         if p.max_request_body_bytes < 1024 {
             return bad(
                 "proxy.max_request_body_bytes",
-                format!("is {}, which is too small for any request", p.max_request_body_bytes),
-                "use at least 1024; the default is 33554432 (32 MiB)",
+                t_both!("err-set-body-small", value = p.max_request_body_bytes.to_string()),
+                t_both!("err-set-body-small-hint"),
             );
         }
         if self.logs.max_bytes == 0 {
-            return bad("logs.max_bytes", "must be greater than 0".into(), "the default is 52428800 (50 MiB)");
+            return bad(
+                "logs.max_bytes",
+                t_both!("err-set-above-zero"),
+                t_both!("err-set-default", value = "52428800 (50 MiB)"),
+            );
         }
         if self.logs.max_files == 0 {
-            return bad("logs.max_files", "must be at least 1".into(), "the default is 10");
+            return bad("logs.max_files", t_both!("err-set-at-least-one"), t_both!("err-set-default", value = "10"));
         }
         if self.lb.failure_threshold == 0 {
-            return bad("lb.failure_threshold", "must be at least 1".into(), "the default is 3");
+            return bad(
+                "lb.failure_threshold",
+                t_both!("err-set-at-least-one"),
+                t_both!("err-set-default", value = "3"),
+            );
         }
         if self.lb.max_cooldown_ms < self.lb.cooldown_ms {
-            return bad(
-                "lb.max_cooldown_ms",
-                "is smaller than lb.cooldown_ms".into(),
-                "the defaults are 30000 and 600000",
-            );
+            return bad("lb.max_cooldown_ms", t_both!("err-set-cooldown"), t_both!("err-set-cooldown-hint"));
         }
         if self.lb.max_concurrent_wait_ms > MAX_CONCURRENT_WAIT_LIMIT_MS {
             return bad(
                 "lb.max_concurrent_wait_ms",
-                format!(
-                    "is {}, longer than the limit of {MAX_CONCURRENT_WAIT_LIMIT_MS} (10 minutes)",
-                    self.lb.max_concurrent_wait_ms
+                t_both!(
+                    "err-set-wait-long",
+                    value = self.lb.max_concurrent_wait_ms.to_string(),
+                    limit = MAX_CONCURRENT_WAIT_LIMIT_MS.to_string()
                 ),
-                "the default is 30000 (30 s); 0 answers at once",
+                t_both!("err-set-wait-long-hint"),
             );
         }
         for (model, price) in &self.prices {
             // Quoted: model names hold dots (`gpt-5.1`), see `locate`.
             let key = format!("prices.{}", super::locate::quoted(model));
             if model.trim().is_empty() {
-                return bad(&key, "has an empty model name".into(), "name the model as the upstream reports it");
+                return bad(&key, t_both!("err-set-price-model"), t_both!("err-set-price-model-hint"));
             }
             if let Some((field, value)) = price.problem() {
                 return bad(
                     &format!("{key}.{field}"),
-                    format!("is {value}; a price must be a number of dollars per million tokens, 0 or more"),
-                    "e.g. \"input\": 1.25",
+                    t_both!("err-set-price", value = value.to_string()),
+                    t_both!("err-set-price-hint"),
                 );
             }
         }

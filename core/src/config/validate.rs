@@ -11,27 +11,31 @@ use url::{Host, Url};
 
 use super::error::ConfigError;
 use super::model::{ConfigFile, CURRENT_VERSION};
+use crate::i18n::Both;
 use crate::service::Service;
+use crate::t_both;
 
 const GOOD_URL: &str = "https://api.openai.com/v1";
 
 /// Text we print to terminals must not carry control characters (ESC
 /// sequences recolour or rewrite the screen, CR/LF forge lines): C0, DEL
 /// and C1 are refused. The message names the first one found.
-pub fn check_printable(value: &str) -> Result<(), String> {
+pub fn check_printable(value: &str) -> Result<(), Both> {
     match value.chars().find(|c| c.is_control()) {
         Some(c) => {
-            Err(format!("contains the control character U+{:04X} (`{}`); remove it", c as u32, value.escape_debug()))
+            Err(t_both!("err-printable", code = format!("{:04X}", c as u32), value = value.escape_debug().to_string()))
         }
         None => Ok(()),
     }
 }
 
 /// Checks an upstream `base_url` and returns it parsed. The error message
-/// says what is wrong and shows a good example.
-pub fn validate_base_url(url: &str) -> Result<Url, String> {
+/// says what is wrong and shows a good example (in English and for the
+/// reader: it ends up in a typed error's `Display` and its localized text).
+pub fn validate_base_url(url: &str) -> Result<Url, Both> {
+    let good = GOOD_URL;
     if url.trim().is_empty() {
-        return Err(format!("is empty; expected a URL like {GOOD_URL}"));
+        return Err(t_both!("err-url-empty", good = good));
     }
     // Before parsing: the URL parser silently drops tabs and newlines, but
     // the raw string is what we store and print.
@@ -39,29 +43,24 @@ pub fn validate_base_url(url: &str) -> Result<Url, String> {
     // The URL parser silently trims spaces, but other code uses the raw
     // string; a pasted trailing space should be fixed, not carried along.
     if url.trim() != url {
-        return Err(format!("`{url}` has leading or trailing spaces; remove them (e.g. {GOOD_URL})"));
+        return Err(t_both!("err-url-spaces", url = url, good = good));
     }
     let parsed =
-        Url::parse(url).map_err(|e| format!("`{url}` is not a valid URL ({e}); expected something like {GOOD_URL}"))?;
+        Url::parse(url).map_err(|e| t_both!("err-url-invalid", url = url, reason = e.to_string(), good = good))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!(
-            "`{url}` uses scheme `{}`; only http and https are supported (e.g. {GOOD_URL})",
-            parsed.scheme()
-        ));
+        return Err(t_both!("err-url-scheme", url = url, scheme = parsed.scheme(), good = good));
     }
     if parsed.host().is_none() {
-        return Err(format!("`{url}` has no host; expected something like {GOOD_URL}"));
+        return Err(t_both!("err-url-no-host", url = url, good = good));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(format!(
-            "`{url}` contains a user name or password; put the key in `auth.auth_token` instead and use a URL like {GOOD_URL}"
-        ));
+        return Err(t_both!("err-url-credentials", url = url, good = good));
     }
     if parsed.query().is_some() {
-        return Err(format!("`{url}` has a query (`?...`); remove it (e.g. {GOOD_URL})"));
+        return Err(t_both!("err-url-query", url = url, good = good));
     }
     if parsed.fragment().is_some() {
-        return Err(format!("`{url}` has a fragment (`#...`); remove it (e.g. {GOOD_URL})"));
+        return Err(t_both!("err-url-fragment", url = url, good = good));
     }
     Ok(parsed)
 }
@@ -97,8 +96,8 @@ pub fn validate(cfg: &ConfigFile, path: &Path) -> Result<(), ConfigError> {
                 return Err(ConfigError::invalid(
                     path,
                     format!("{svc}.configs.{key}.name"),
-                    format!("is `{}` but the config is stored under `{key}`", named.name),
-                    format!("set \"name\" to \"{key}\" or rename the key"),
+                    t_both!("err-valid-name", name = named.name.as_str(), key = key.as_str()),
+                    t_both!("err-valid-name-hint", key = key.as_str()),
                 ));
             }
             for (field, value) in [
@@ -109,8 +108,8 @@ pub fn validate(cfg: &ConfigFile, path: &Path) -> Result<(), ConfigError> {
                     return Err(ConfigError::invalid(
                         path,
                         format!("{svc}.configs.{key}.{field}"),
-                        "must be a percentage between 0 and 100",
-                        "edit the value in the file (95 and 80 are the defaults)",
+                        t_both!("err-valid-percent"),
+                        t_both!("err-valid-percent-hint"),
                     ));
                 }
             }
@@ -120,7 +119,7 @@ pub fn validate(cfg: &ConfigFile, path: &Path) -> Result<(), ConfigError> {
                         path,
                         format!("{svc}.configs.{key}.upstreams[{i}].base_url"),
                         message,
-                        "edit the value in the file",
+                        t_both!("err-valid-edit-value"),
                     ));
                 }
                 if let Some((from, message)) = up.model_map.problem() {
@@ -128,7 +127,7 @@ pub fn validate(cfg: &ConfigFile, path: &Path) -> Result<(), ConfigError> {
                         path,
                         format!("{svc}.configs.{key}.upstreams[{i}].model_map.{from}"),
                         message,
-                        "give both sides a model name, or remove the entry",
+                        t_both!("err-valid-model-map-hint"),
                     ));
                 }
                 for (name, value) in &up.headers {
@@ -137,7 +136,7 @@ pub fn validate(cfg: &ConfigFile, path: &Path) -> Result<(), ConfigError> {
                             path,
                             format!("{svc}.configs.{key}.upstreams[{i}].headers.{name}"),
                             message,
-                            "change or remove the entry in the file",
+                            t_both!("err-valid-change-entry"),
                         ));
                     }
                 }
@@ -145,8 +144,8 @@ pub fn validate(cfg: &ConfigFile, path: &Path) -> Result<(), ConfigError> {
                     return Err(ConfigError::invalid(
                         path,
                         format!("{svc}.configs.{key}.upstreams[{i}].max_concurrent"),
-                        "is 0, which would let no request through",
-                        "use at least 1, or remove the field for no cap",
+                        t_both!("err-valid-max-concurrent"),
+                        t_both!("err-valid-max-concurrent-hint"),
                     ));
                 }
                 if let Err(message) = up.protocol(service).usable_by(service) {
@@ -154,7 +153,7 @@ pub fn validate(cfg: &ConfigFile, path: &Path) -> Result<(), ConfigError> {
                         path,
                         format!("{svc}.configs.{key}.upstreams[{i}].protocol"),
                         message,
-                        "change or remove the value in the file",
+                        t_both!("err-valid-change-value"),
                     ));
                 }
             }
@@ -163,15 +162,15 @@ pub fn validate(cfg: &ConfigFile, path: &Path) -> Result<(), ConfigError> {
             if !section.configs.contains_key(active) {
                 let known: Vec<&str> = section.configs.keys().map(String::as_str).collect();
                 let message = if known.is_empty() {
-                    format!("names `{active}`, but there are no {svc} configs")
+                    t_both!("err-valid-active-none", active = active.as_str(), service = svc)
                 } else {
-                    format!("names `{active}`, which is not one of: {}", known.join(", "))
+                    t_both!("err-valid-active-unknown", active = active.as_str(), known = known.join(", "))
                 };
                 return Err(ConfigError::invalid(
                     path,
                     format!("{svc}.active"),
                     message,
-                    format!("run `ch config set-active NAME` or edit the key \"{svc}.active\" (null for none)"),
+                    t_both!("err-valid-active-hint", service = svc),
                 ));
             }
         }
@@ -204,7 +203,7 @@ mod tests {
             ("https://a.com/v1#frag", "fragment"),
         ];
         for (u, want) in cases {
-            let msg = validate_base_url(u).unwrap_err();
+            let msg = validate_base_url(u).unwrap_err().en;
             assert!(msg.contains(want), "{u}: {msg}");
             assert!(msg.contains(GOOD_URL), "{u}: {msg}");
         }
@@ -318,10 +317,10 @@ mod tests {
     #[test]
     fn control_characters_are_not_printable_and_urls_with_them_are_refused() {
         for bad in ["a\x1b[31m", "a\rb", "a\nb", "a\u{7f}", "a\u{9b}"] {
-            assert!(check_printable(bad).unwrap_err().contains("control character"), "{bad:?}");
+            assert!(check_printable(bad).unwrap_err().en.contains("control character"), "{bad:?}");
         }
         assert!(check_printable("ordinary — text ✓").is_ok());
-        let err = validate_base_url("https://relay.example/v1\x1b[2J").unwrap_err();
+        let err = validate_base_url("https://relay.example/v1\x1b[2J").unwrap_err().en;
         assert!(err.contains("U+001B") && !err.contains('\x1b'), "{err}");
     }
 }

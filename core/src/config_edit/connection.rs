@@ -85,7 +85,7 @@ async fn send(service: Service, config: &str, upstream: &Upstream) -> Result<Con
     let client = reqwest::Client::builder()
         .timeout(TIMEOUT)
         .build()
-        .map_err(|e| ConfigsError::BadUrl { message: format!("cannot create an HTTP client: {e}") })?;
+        .map_err(|e| ConfigsError::BadUrl { message: format!("cannot create an HTTP client: {e}").into() })?;
     let mut request = client.get(url);
     if service == Service::Claude {
         request = request.header("anthropic-version", "2023-06-01");

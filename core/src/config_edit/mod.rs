@@ -16,6 +16,7 @@ use crate::config::{
     points_at, validate_base_url, ConfigError, ConfigFile, ConfigStore, ModelMap, NamedConfig, Protocol, Settings,
     Strategy, Upstream, UpstreamAuth,
 };
+use crate::i18n::Both;
 use crate::Service;
 
 mod connection;
@@ -39,8 +40,8 @@ pub enum ConfigsError {
     Config(#[from] ConfigError),
     #[error("{service} has no config named `{name}`; {}", known_names(known))]
     UnknownConfig { service: Service, name: String, known: Vec<String> },
-    #[error("--base-url {message}")]
-    BadUrl { message: String },
+    #[error("--base-url {}", .message.en)]
+    BadUrl { message: Both },
     /// `message` starts with what the protocol is (`is `chat`, but …`).
     #[error("--protocol {message}")]
     BadProtocol { message: String },
@@ -63,8 +64,8 @@ pub enum ConfigsError {
     #[error("the config name must not be empty or contain spaces or control characters (got `{}`)", name.escape_debug())]
     BadName { name: String },
     /// `field` is the option (`--alias`, `--tag`) whose value is unusable.
-    #[error("{field} {message}")]
-    ControlChar { field: &'static str, message: String },
+    #[error("{field} {}", .message.en)]
+    ControlChar { field: &'static str, message: Both },
     #[error("{service} config `{config}` has no upstream at {base_url}; {}", known_urls(known))]
     UnknownUpstream { service: Service, config: String, base_url: String, known: Vec<String> },
     #[error(
@@ -361,10 +362,10 @@ pub(crate) fn check_max_concurrent(cap: Option<u32>) -> Result<(), ConfigsError>
 /// A key alias names one key among a config's: printable, not empty, no
 /// spaces at the ends (it is typed back as `--key-alias`).
 pub(crate) fn check_key_alias(alias: &str) -> Result<(), ConfigsError> {
-    let refuse = |message: String| ConfigsError::ControlChar { field: "--key-alias", message };
+    let refuse = |message: Both| ConfigsError::ControlChar { field: "--key-alias", message };
     crate::config::check_printable(alias).map_err(refuse)?;
     if alias.trim().is_empty() || alias.trim() != alias {
-        return Err(refuse(format!("`{alias}` must not be empty or start or end with spaces")));
+        return Err(refuse(crate::t_both!("err-key-alias-spaces", alias = alias)));
     }
     Ok(())
 }
@@ -507,7 +508,7 @@ pub(crate) fn check_model_map(map: &ModelMap) -> Result<(), ConfigsError> {
     }
     for (from, to) in &map.0 {
         for name in [from, to] {
-            crate::config::check_printable(name).map_err(|m| refuse(format!("entry `{from}`: {m}")))?;
+            crate::config::check_printable(name).map_err(|m| refuse(format!("entry `{from}`: {}", m.en)))?;
         }
     }
     Ok(())

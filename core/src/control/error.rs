@@ -67,7 +67,7 @@ fn version_advice(server: u32, client: u32) -> &'static str {
     }
 }
 
-fn human_ms(ms: u64) -> String {
+pub(crate) fn human_ms(ms: u64) -> String {
     if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {

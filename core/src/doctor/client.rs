@@ -3,6 +3,7 @@
 
 use super::Check;
 use crate::config::Settings;
+use crate::i18n::localized::both;
 use crate::switch::{self, SwitchState};
 use crate::t_both;
 use crate::{probe, Paths, Service};
@@ -16,7 +17,7 @@ pub(super) async fn check_clients(paths: &Paths, settings: Option<&Settings>, ch
         let state = match switch::state(paths, service) {
             Ok(state) => state,
             Err(e) => {
-                checks.push(Check::fail(id, e.to_string(), t_both!("doctor-client-fix-file")));
+                checks.push(Check::fail(id, both(&e), t_both!("doctor-client-fix-file")));
                 continue;
             }
         };
@@ -69,7 +70,7 @@ fn check_backup(paths: &Paths, service: Service, state: &SwitchState, off: &str)
         Err(e) => {
             return Check::fail(
                 id,
-                e.to_string(),
+                both(&e),
                 t_both!("doctor-backup-delete-fix", file = state.file.display().to_string()),
             )
         }

@@ -20,6 +20,7 @@ use crate::config::error::display_path;
 use crate::config::{ConfigFile, ConfigStore, Protocol, Settings};
 use crate::config_edit::detect::{detect, path_of, probe_client, Detection};
 use crate::filter::FilterSet;
+use crate::i18n::localized::both;
 use crate::i18n::Both;
 use crate::status::{port_holder, PortHolder};
 use crate::{control, t_both, Paths, Service};
@@ -130,12 +131,12 @@ pub async fn run(paths: &Paths, options: Options) -> Report {
     let config = check_config(paths, &mut checks);
     let settings = check_settings(paths, &mut checks);
     check_json_file(&mut checks, "filter", &paths.filter_file(), |text, path| {
-        FilterSet::parse(text, path).map(|_| ()).map_err(|e| e.to_string())
+        FilterSet::parse(text, path).map(|_| ()).map_err(|e| both(&e))
     });
     // The very parser the proxy's poller and `ch usage` use: a file they
     // reject must not pass here.
     check_json_file(&mut checks, "usage_providers", &paths.usage_providers_file(), |text, path| {
-        crate::usage::providers::ProvidersFile::parse(text.as_bytes(), path).map(|_| ()).map_err(|e| e.to_string())
+        crate::usage::providers::ProvidersFile::parse(text.as_bytes(), path).map(|_| ()).map_err(|e| both(&e))
     });
     check_permissions(paths, &mut checks);
     if let Some(settings) = &settings {
@@ -180,7 +181,7 @@ fn check_config(paths: &Paths, checks: &mut Vec<Check>) -> Option<ConfigFile> {
             Some(file)
         }
         Err(e) => {
-            checks.push(Check::fail("config", e.to_string(), t_both!("doctor-edit-at-place", file = shown)));
+            checks.push(Check::fail("config", both(&e), t_both!("doctor-edit-at-place", file = shown)));
             None
         }
     }
@@ -198,7 +199,7 @@ fn check_settings(paths: &Paths, checks: &mut Vec<Check>) -> Option<Settings> {
             Some(s)
         }
         Err(e) => {
-            checks.push(Check::fail("settings", e.to_string(), t_both!("doctor-edit-at-place", file = shown)));
+            checks.push(Check::fail("settings", both(&e), t_both!("doctor-edit-at-place", file = shown)));
             None
         }
     }
@@ -209,7 +210,7 @@ fn check_json_file(
     checks: &mut Vec<Check>,
     id: &str,
     path: &Path,
-    parse: impl FnOnce(&str, &Path) -> Result<(), String>,
+    parse: impl FnOnce(&str, &Path) -> Result<(), Both>,
 ) {
     let shown = display_path(path);
     match fs::read_to_string(path) {
@@ -225,7 +226,8 @@ fn check_json_file(
             Ok(()) => checks.push(Check::pass(id, t_both!("doctor-file-valid", file = shown))),
             Err(e) => {
                 // Our parsers' errors already start with `file:line:column`.
-                let message = if e.contains(&shown) { e } else { format!("{shown}: {e}") };
+                let place = |text: String| if text.contains(&shown) { text } else { format!("{shown}: {text}") };
+                let message = Both { en: place(e.en), here: place(e.here) };
                 checks.push(Check::fail(id, message, t_both!("doctor-fix-or-remove", file = shown)))
             }
         },

@@ -8,12 +8,15 @@
 //! ([`set_lang`], again when the setting changes) and every [`t!`] speaks it.
 
 pub mod catalogue;
+pub mod help;
 pub mod lang;
+pub mod localized;
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
 pub use fluent_bundle::{FluentArgs, FluentValue};
 pub use lang::{Lang, LanguagePref, LANG_ENV};
+pub use localized::{localize_error, Localized};
 
 static CURRENT: AtomicU8 = AtomicU8::new(0);
 

@@ -119,7 +119,7 @@ pub async fn time_connect(url: &Url, connect_timeout: Duration, tls: rustls::Cli
 /// Why the client could not be built.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot set up TLS for upstreams: {0}")]
-pub struct BuildError(#[from] rustls::Error);
+pub struct BuildError(#[from] pub(crate) rustls::Error);
 
 /// Why a request got no answer.
 #[derive(Debug)]

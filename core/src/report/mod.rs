@@ -33,6 +33,7 @@ pub use serving::Serving;
 use crate::config::{host_label, ConfigFile, Protocol, Strategy};
 use crate::config_edit::UpstreamView;
 use crate::control::RequestCounts;
+use crate::i18n::Both;
 use crate::lb::{UpstreamState, UpstreamStatus};
 use crate::switch::SwitchState;
 use crate::usage::QuotaState;
@@ -103,6 +104,19 @@ pub struct ServiceReport {
     pub quota: Vec<QuotaState>,
     /// This service in one word ([`level::service_level`]).
     pub level: Level,
+    /// `config_problem` and `switch_error` in the language being spoken,
+    /// for `ch status`'s text (the fields above stay English for `--json`).
+    #[serde(skip)]
+    pub shown: Shown,
+}
+
+/// A report's problems as people read them; `None` where the English
+/// field is `None`, or came from elsewhere (a running proxy says its
+/// problems in English) and is shown as it is.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Shown {
+    pub config_problem: Option<String>,
+    pub switch_error: Option<String>,
 }
 
 /// One upstream of the active config.
@@ -221,9 +235,9 @@ pub struct Facts<'a> {
     pub port_taken_by_other: bool,
     /// config.json as read here (masked keys, and the active config when
     /// there is no live view), or why it cannot be read.
-    pub file: Result<&'a ConfigFile, String>,
+    pub file: Result<&'a ConfigFile, Both>,
     /// Where the client points, or why its file cannot be read.
-    pub switch: Option<Result<SwitchState, String>>,
+    pub switch: Option<Result<SwitchState, Both>>,
     /// Quota lookups (any service's: the report keeps its own).
     pub quota: &'a [QuotaState],
 }
@@ -309,7 +323,7 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
     let (active_config, upstreams, requests, started_at_ms) = match live {
         Some(live) => {
             if live.config_problem.is_some() {
-                config_problem = live.config_problem;
+                config_problem = live.config_problem.map(Both::from);
             }
             let upstreams: Vec<ReportUpstream> = live
                 .upstreams
@@ -391,13 +405,17 @@ pub fn build(facts: Facts<'_>) -> ServiceReport {
         serves_service,
         active_config,
         strategy,
-        config_problem: config_problem.map(scrub_owned),
+        shown: Shown {
+            config_problem: config_problem.as_ref().map(|p| scrub_owned(p.here.clone())),
+            switch_error: switch_error.as_ref().map(|e| scrub_owned(e.here.clone())),
+        },
+        config_problem: config_problem.map(|p| scrub_owned(p.en)),
         settings_problem: settings_problem.map(scrub_owned),
         live_error: live_error.map(scrub_owned),
         upstreams,
         requests,
         switch,
-        switch_error: switch_error.map(scrub_owned),
+        switch_error: switch_error.map(|e| scrub_owned(e.en)),
         quota,
         level,
     }

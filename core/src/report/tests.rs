@@ -178,7 +178,7 @@ fn every_text_is_scrubbed() {
     ups[0].last_error = Some(format!("HTTP 401: bad key {key}"));
     let mut facts = Facts::new(Service::Codex, 3211, true, Serving::Serving { port: 3211 }, &f);
     facts.live = Some(LiveState { config_problem: Some(format!("echo {key}")), ..live(Service::Codex, ups) });
-    facts.switch = Some(Err(format!("cannot read: {key}")));
+    facts.switch = Some(Err(format!("cannot read: {key}").into()));
     let text = serde_json::to_string(&build(facts)).unwrap();
     assert!(!text.contains(key), "{text}");
 }

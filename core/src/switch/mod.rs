@@ -77,7 +77,7 @@ impl SwitchError {
     }
 }
 
-fn client_command(service: Service) -> &'static str {
+pub(crate) fn client_command(service: Service) -> &'static str {
     match service {
         Service::Codex => "codex",
         Service::Claude => "claude",

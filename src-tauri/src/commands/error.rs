@@ -5,7 +5,9 @@
 //! how to fix it, as core errors say it; never a key.
 //!
 //! The kinds are mapped from core's typed errors here, once; commands just
-//! use `?` or `map_err(CommandError::new)`.
+//! use `?` or `map_err(CommandError::new)`. The message is the error's
+//! [`Localized`] text, in the language the app speaks (the kind and its
+//! fields are the same in every language).
 
 use std::path::Path;
 
@@ -13,6 +15,7 @@ use codex_helper_agent::ipc::IpcError;
 use codex_helper_core::config::error::display_path;
 use codex_helper_core::config::ConfigError;
 use codex_helper_core::config_edit::ConfigsError;
+use codex_helper_core::i18n::Localized;
 use codex_helper_core::sessions::SessionError;
 use codex_helper_core::switch::SwitchError;
 use serde::Serialize;
@@ -104,7 +107,7 @@ impl From<ConfigError> for CommandError {
 
 impl From<ConfigsError> for CommandError {
     fn from(err: ConfigsError) -> CommandError {
-        let message = err.to_string();
+        let message = err.localized();
         match err {
             ConfigsError::Config(inner) => inner.into(),
             ConfigsError::UnknownConfig { .. } | ConfigsError::UnknownUpstream { .. } => {
@@ -131,7 +134,7 @@ impl From<ConfigsError> for CommandError {
 
 impl From<SwitchError> for CommandError {
     fn from(err: SwitchError) -> CommandError {
-        let message = err.to_string();
+        let message = err.localized();
         match &err {
             SwitchError::NoClientDir { .. } => CommandError::NotFound { message },
             SwitchError::Parse { path, line, .. } => config(path, Some(*line), "", message),
@@ -150,7 +153,7 @@ impl From<SwitchError> for CommandError {
 impl CommandError {
     /// The kind and place of a [`ConfigError`] seen by reference.
     fn from_config_ref(err: &ConfigError) -> CommandError {
-        let message = err.to_string();
+        let message = err.localized();
         match err {
             ConfigError::Io { path, .. } | ConfigError::Lock { path, .. } => io(path, message),
             ConfigError::Parse { path, line, key, .. } => config(path, Some(*line), key, message),
@@ -165,7 +168,7 @@ impl CommandError {
 
 impl From<SessionError> for CommandError {
     fn from(err: SessionError) -> CommandError {
-        let message = err.to_string();
+        let message = err.localized();
         match &err {
             SessionError::DirNotFound { .. } | SessionError::NotADirectory { .. } => {
                 CommandError::invalid("path", message)
@@ -178,7 +181,7 @@ impl From<SessionError> for CommandError {
 
 impl From<IpcError> for CommandError {
     fn from(err: IpcError) -> CommandError {
-        let message = err.to_string();
+        let message = err.localized();
         match &err {
             IpcError::NotRunning { .. } | IpcError::Timeout { .. } => CommandError::Unavailable { message },
             IpcError::Io { at, .. } => io(Path::new(at), message),
@@ -191,14 +194,14 @@ impl From<IpcError> for CommandError {
 
 impl From<codex_helper_core::autostart::AutostartError> for CommandError {
     fn from(err: codex_helper_core::autostart::AutostartError) -> CommandError {
-        io(&err.file.clone(), err.to_string())
+        io(&err.file.clone(), err.localized())
     }
 }
 
 impl From<codex_helper_core::import::ImportError> for CommandError {
     fn from(err: codex_helper_core::import::ImportError) -> CommandError {
         use codex_helper_core::import::ImportError;
-        let message = err.to_string();
+        let message = err.localized();
         match err {
             ImportError::Config(inner) => inner.into(),
             ImportError::NotFound { .. } => CommandError::invalid("path", message),
@@ -211,7 +214,7 @@ impl From<codex_helper_core::import::ImportError> for CommandError {
 impl From<codex_helper_core::backup::BackupError> for CommandError {
     fn from(err: codex_helper_core::backup::BackupError) -> CommandError {
         use codex_helper_core::backup::BackupError;
-        let message = err.to_string();
+        let message = err.localized();
         match err {
             BackupError::Config(inner) => inner.into(),
             BackupError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
@@ -230,7 +233,7 @@ impl From<codex_helper_core::backup::BackupError> for CommandError {
 impl From<codex_helper_core::undo::UndoError> for CommandError {
     fn from(err: codex_helper_core::undo::UndoError) -> CommandError {
         use codex_helper_core::undo::UndoError;
-        let message = err.to_string();
+        let message = err.localized();
         match err {
             UndoError::Config(inner) => inner.into(),
             UndoError::Io { dir, .. } => io(&dir, message),
@@ -242,7 +245,7 @@ impl From<codex_helper_core::undo::UndoError> for CommandError {
 impl From<codex_helper_core::bootstrap::BootstrapError> for CommandError {
     fn from(err: codex_helper_core::bootstrap::BootstrapError) -> CommandError {
         use codex_helper_core::bootstrap::BootstrapError;
-        let message = err.to_string();
+        let message = err.localized();
         match err {
             BootstrapError::Config(inner) => inner.into(),
             BootstrapError::Switch(inner) => inner.into(),
@@ -319,5 +322,30 @@ mod tests {
         );
         let e: CommandError = IpcError::NotRunning { at: "/run/app.sock".into() }.into();
         assert!(matches!(e, CommandError::Unavailable { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn the_message_speaks_the_language_and_the_kind_and_place_stay() {
+        use codex_helper_core::i18n::{with_lang, Lang};
+        let parse = || ConfigError::Parse {
+            path: "/tmp/config.json".into(),
+            line: 3,
+            column: 7,
+            key: "codex.configs".into(),
+            message: "expected a map".into(),
+        };
+        let en: CommandError = with_lang(Lang::En, || ConfigsError::Config(parse()).into());
+        let zh: CommandError = with_lang(Lang::ZhCn, || ConfigsError::Config(parse()).into());
+        assert_eq!(en.message(), parse().to_string());
+        assert!(
+            zh.message().starts_with("/tmp/config.json:3:7: codex.configs: ") && zh.message().contains("请手动修正")
+        );
+        let place = |e: &CommandError| match e {
+            CommandError::Config { file, line, key, .. } => (file.clone(), *line, key.clone()),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(place(&en), place(&zh));
+        let zh: CommandError = with_lang(Lang::ZhCn, || IpcError::NotRunning { at: "/run/app.sock".into() }.into());
+        assert!(matches!(&zh, CommandError::Unavailable { message } if message.contains("没有运行")), "{zh:?}");
     }
 }

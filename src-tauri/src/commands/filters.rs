@@ -10,7 +10,7 @@ use crate::state::WindowState;
 
 impl From<FilterEditError> for CommandError {
     fn from(err: FilterEditError) -> CommandError {
-        let message = err.to_string();
+        let message = codex_helper_core::i18n::Localized::localized(&err);
         match err {
             // `rules[1].source`: the row and field the form marks.
             FilterEditError::Rule { index, field, .. } => {

@@ -7,6 +7,7 @@
 //! whether it has one, and a save without one keeps the stored token.
 
 use codex_helper_core::config::{host_label, ConfigStore};
+use codex_helper_core::i18n::Localized;
 use codex_helper_core::live::Snapshot;
 use codex_helper_core::usage::poller::{check_now, http_client, targets};
 use codex_helper_core::usage::providers::{FieldWindow, ProvidersError, KINDS};
@@ -67,7 +68,7 @@ pub fn quota_sources(state: State<'_, WindowState>) -> CmdResult<QuotaSources> {
     let _ = ProvidersFile::ensure_default(&path);
     match ProvidersFile::load(&path) {
         Ok(file) => Ok(view(&state, file.unwrap_or_else(empty), None)),
-        Err(err) => Ok(view(&state, empty(), Some(err.to_string()))),
+        Err(err) => Ok(view(&state, empty(), Some(err.localized()))),
     }
 }
 
@@ -189,9 +190,9 @@ impl From<ProvidersError> for CommandError {
     fn from(err: ProvidersError) -> CommandError {
         match err {
             ProvidersError::Io { ref path, .. } => {
-                CommandError::Io { path: Some(path.display().to_string()), message: err.to_string() }
+                CommandError::Io { path: Some(path.display().to_string()), message: err.localized() }
             }
-            other => CommandError::Failed { message: other.to_string() },
+            other => CommandError::Failed { message: other.localized() },
         }
     }
 }

@@ -59,7 +59,12 @@ pub async fn save_settings(state: State<'_, WindowState>, settings: AppSettings)
 #[specta::specta]
 pub fn ui_language(state: State<'_, WindowState>) -> CmdResult<Option<Lang>> {
     let pref = Settings::load(&state.paths).map(|s| s.language).unwrap_or_default();
-    Ok(Lang::decided(pref, |name| std::env::var(name).ok()))
+    let lang = Lang::decided(pref, |name| std::env::var(name).ok());
+    // The UI asks at start and after each save: core's error messages in
+    // this process follow (English when only the webview's language would
+    // decide, which this process cannot see).
+    codex_helper_core::i18n::set_lang(lang.unwrap_or_default());
+    Ok(lang)
 }
 
 /// The proxy's and the load balancer's settings (settings.json's `proxy`
