@@ -129,7 +129,7 @@ fn headings(lang: Lang) -> &'static Headings {
 
 fn template(lang: Lang) -> String {
     // clap's default template, with its "Usage:" heading in `lang` (which
-    // brings its own spacing: "用法：" takes none after it).
+    // brings its own spacing, "用法: " as clap puts a space after "Usage:").
     format!("{{before-help}}{{about-with-newline}}\n{}{{usage}}\n\n{{all-args}}{{after-help}}", headings(lang).usage)
 }
 

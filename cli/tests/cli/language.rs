@@ -147,13 +147,13 @@ fn errors_inside_other_errors_are_chinese_too() {
 fn help_is_chinese_under_a_chinese_locale_and_the_setting() {
     let home = TestHome::new();
     let (root, _) = run(&home, ZH_LOCALE, &["--help"]);
-    assert!(root.contains("用法：ch [OPTIONS]") && root.contains("命令:") && root.contains("选项:"), "{root}");
+    assert!(root.contains("用法: ch [OPTIONS]") && root.contains("命令:") && root.contains("选项:"), "{root}");
     assert!(root.contains("在前台运行本地代理") && root.contains("--port <N>"), "{root}");
     let (switch_on, _) = run(&home, ZH_LOCALE, &["switch", "on", "--help"]);
     assert!(switch_on.contains("客户端应使用的代理端口") && switch_on.contains("--claude"), "{switch_on}");
     // settings.json is read before the arguments are parsed.
     home.write_settings(&json!({"language": "zh-CN"}));
-    assert!(run(&home, C_LOCALE, &["--help"]).0.contains("用法："));
+    assert!(run(&home, C_LOCALE, &["--help"]).0.contains("用法:"));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 # 并且这里的每一项都对应真实存在的命令或选项。
 
 help-headings =
-    .usage = 用法：
+    .usage = {"用法: "}
     .commands = 命令
     .arguments = 参数
     .options = 选项
