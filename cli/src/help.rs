@@ -14,8 +14,13 @@ use crate::args::Cli;
 /// Parse the command line; `--help` and usage errors print and exit here.
 /// The language must already be set ([`crate::set_language`]).
 pub(crate) fn parse() -> Cli {
-    let matches = command(lang()).get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let matches = command(lang()).try_get_matches().unwrap_or_else(|e| crate::usage_error::exit(e));
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| crate::usage_error::exit(e))
+}
+
+/// "Usage: " in the language being spoken, for usage errors.
+pub(crate) fn usage_heading() -> String {
+    headings(lang()).usage.clone()
 }
 
 /// The command tree, its texts in `lang`.

@@ -6,6 +6,7 @@ mod output;
 mod args;
 mod cmd;
 mod help;
+mod usage_error;
 
 use std::process::ExitCode;
 

@@ -196,3 +196,18 @@ fn a_refused_value_says_why_in_chinese_and_as_before_in_english() {
         "{zh}"
     );
 }
+
+#[test]
+fn usage_errors_follow_the_language_with_clap_s_exit_code() {
+    let home = TestHome::new();
+    let zh = ch_in(home.dir.path(), ZH_LOCALE).args(["swich", "on"]).output().unwrap();
+    let text = String::from_utf8_lossy(&zh.stderr);
+    assert_eq!(zh.status.code(), Some(2), "{text}");
+    assert!(text.starts_with("错误: 无法识别的子命令 'swich'"), "{text}");
+    assert!(text.contains("'switch'") && text.contains("用法: ch"), "{text}");
+    let en = ch_in(home.dir.path(), C_LOCALE).args(["swich", "on"]).output().unwrap();
+    let text = String::from_utf8_lossy(&en.stderr);
+    assert_eq!(en.status.code(), Some(2), "{text}");
+    assert!(text.starts_with("error: unrecognized subcommand 'swich'") && text.contains("Usage: ch"), "{text}");
+    assert!(!has_chinese(&text), "{text}");
+}

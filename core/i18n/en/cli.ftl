@@ -238,3 +238,24 @@ cli-config-undo-active = active { $config }
 cli-config-nothing-to-undo-service = nothing to undo: no earlier version of { $service }'s part of { $file } is kept under { $dir }
 # ch import (the tool's name)
 cli-import-tool-original = the original codex-helper
+# clap's usage errors (cli/src/usage_error.rs): English is clap's own
+# rendering; these say the same, for the other languages to follow.
+cli-usage-unknown-argument = unexpected argument '{ $arg }' found
+cli-usage-unknown-subcommand = unrecognized subcommand '{ $name }'
+cli-usage-value-required = a value is required for '{ $arg }' but none was supplied
+cli-usage-invalid-value = invalid value '{ $value }' for '{ $arg }'
+cli-usage-invalid-value-because = invalid value '{ $value }' for '{ $arg }': { $cause }
+cli-usage-possible-values = possible values: { $values }
+cli-usage-missing-required = the following required arguments were not provided: { $args }
+cli-usage-missing-subcommand = '{ $name }' requires a subcommand but one was not provided
+cli-usage-repeated = the argument '{ $arg }' cannot be used multiple times
+cli-usage-conflict = the argument '{ $arg }' cannot be used with '{ $other }'
+cli-usage-conflict-others = the argument '{ $arg }' cannot be used with one or more of the other specified arguments
+cli-usage-no-equals = equal sign is needed when assigning values to '{ $arg }'
+cli-usage-too-many-values = unexpected value '{ $value }' for '{ $arg }' found; no more were expected
+cli-usage-similar-subcommand = subcommand
+cli-usage-similar-argument = argument
+cli-usage-similar-value = value
+cli-usage-did-you-mean = a similar { $what } exists: '{ $value }'
+cli-usage-tip = tip:
+cli-usage-more = For more information, try '--help'.

@@ -163,3 +163,11 @@ err-bootstrap-key-hint = put the key in quotes, or run `codex login` again
 err-settings-empty = the file is empty (an interrupted edit?); put its contents back, or delete it to use the defaults
 err-import-changed = changed while the import was being planned
 err-import-changed-hint = run the import again
+
+# src-tauri: the window's own commands
+err-window-not-a-session-id = `{ $id }` is not a session id
+err-window-not-a-directory = { $path } is not a directory (was the project moved?)
+err-window-terminal-failed = cannot start { $terminal }: { $error }
+err-window-no-terminal = no terminal emulator found (tried { $tried }; set { $env } to yours); copy the command and run it yourself: { $command }
+err-window-unknown-quota-kind = `{ $kind }` is not a kind this version asks
+err-window-settings-not-applied = saved, but the running app could not apply it: { $error }

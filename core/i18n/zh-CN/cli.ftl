@@ -226,3 +226,23 @@ cli-config-undo-active = 当前配置 { $config }
 cli-config-nothing-to-undo-service = 没有可撤销的：{ $dir } 下没有保存 { $file } 中 { $service } 部分的更早版本
 # ch import（工具名）
 cli-import-tool-original = 原版 codex-helper
+# clap 的用法错误（cli/src/usage_error.rs）
+cli-usage-unknown-argument = 意外的参数 '{ $arg }'
+cli-usage-unknown-subcommand = 无法识别的子命令 '{ $name }'
+cli-usage-value-required = '{ $arg }' 需要一个值，但没有提供
+cli-usage-invalid-value = '{ $arg }' 的值 '{ $value }' 无效
+cli-usage-invalid-value-because = '{ $arg }' 的值 '{ $value }' 无效：{ $cause }
+cli-usage-possible-values = 可选值：{ $values }
+cli-usage-missing-required = 缺少以下必需的参数：{ $args }
+cli-usage-missing-subcommand = '{ $name }' 需要一个子命令，但没有提供
+cli-usage-repeated = 参数 '{ $arg }' 不能重复使用
+cli-usage-conflict = 参数 '{ $arg }' 不能与 '{ $other }' 一起使用
+cli-usage-conflict-others = 参数 '{ $arg }' 不能与其他指定的参数一起使用
+cli-usage-no-equals = 给 '{ $arg }' 赋值时需要等号
+cli-usage-too-many-values = '{ $arg }' 多了一个意外的值 '{ $value }'，不需要更多的值
+cli-usage-similar-subcommand = 子命令
+cli-usage-similar-argument = 参数
+cli-usage-similar-value = 值
+cli-usage-did-you-mean = 有一个相似的{ $what }：'{ $value }'
+cli-usage-tip = 提示:
+cli-usage-more = 更多信息请运行 '--help'。

@@ -162,3 +162,11 @@ err-bootstrap-key-hint = 请给密钥加上引号，或重新运行 `codex login
 err-settings-empty = 文件是空的（编辑被中断了？）；请恢复其内容，或删除它以使用默认值
 err-import-changed = 在规划导入期间被修改了
 err-import-changed-hint = 请重新运行导入
+
+# src-tauri：窗口自己的命令
+err-window-not-a-session-id = `{ $id }` 不是会话 id
+err-window-not-a-directory = { $path } 不是目录（项目被移动了吗？）
+err-window-terminal-failed = 无法启动 { $terminal }：{ $error }
+err-window-no-terminal = 没有找到终端模拟器（试过 { $tried }；把 { $env } 设为你的终端）；请复制这条命令自己运行：{ $command }
+err-window-unknown-quota-kind = 这个版本不会查询 `{ $kind }` 这种类型
+err-window-settings-not-applied = 已保存，但正在运行的应用无法应用它：{ $error }

@@ -9,6 +9,7 @@
 use codex_helper_core::config::{host_label, ConfigStore};
 use codex_helper_core::i18n::Localized;
 use codex_helper_core::live::Snapshot;
+use codex_helper_core::t;
 use codex_helper_core::usage::poller::{check_now, http_client, targets};
 use codex_helper_core::usage::providers::{FieldWindow, ProvidersError, KINDS};
 use codex_helper_core::usage::{Provider, ProvidersFile, QuotaState};
@@ -93,7 +94,7 @@ pub async fn check_quota_source(state: State<'_, WindowState>, args: CheckQuotaS
     let provider = to_provider(args.source, &old);
     provider.check().map_err(|(field, message)| CommandError::invalid(&field, message))?;
     if !provider.is_supported() {
-        return Err(CommandError::invalid("kind", format!("`{}` is not a kind this version asks", provider.kind)));
+        return Err(CommandError::invalid("kind", t!("err-window-unknown-quota-kind", kind = provider.kind.as_str())));
     }
     let file = ConfigStore::new(&state.paths).load().map_err(CommandError::new)?;
     let http = http_client().map_err(|e| CommandError::Failed { message: e.to_string() })?;

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use codex_helper_core::sessions::{self, SessionInfo};
+use codex_helper_core::t;
 use codex_helper_core::Service;
 use serde::Deserialize;
 use tauri::{AppHandle, Runtime, State};
@@ -67,12 +68,12 @@ pub struct ResumeArgs {
 pub fn open_resume_terminal<R: Runtime>(app: AppHandle<R>, args: ResumeArgs) -> CmdResult<()> {
     let ResumeArgs { service, session_id, cwd } = args;
     if session_id.is_empty() || !session_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(CommandError::invalid("session_id", format!("`{session_id}` is not a session id")));
+        return Err(CommandError::invalid("session_id", t!("err-window-not-a-session-id", id = session_id.as_str())));
     }
     let resume = resume_command(service, &session_id);
     let cwd = Path::new(&cwd);
     if !cwd.is_dir() {
-        return Err(CommandError::not_found(format!("{} is not a directory (was the project moved?)", cwd.display())));
+        return Err(CommandError::not_found(t!("err-window-not-a-directory", path = cwd.display().to_string())));
     }
     let chosen = std::env::var(TERMINAL_ENV).ok().filter(|t| !t.is_empty());
     let terminals: Vec<&str> = match &chosen {
@@ -89,12 +90,19 @@ pub fn open_resume_terminal<R: Runtime>(app: AppHandle<R>, args: ResumeArgs) -> 
                 return Ok(());
             }
             Err(tauri_plugin_shell::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(CommandError::unavailable(format!("cannot start {terminal}: {e}"))),
+            Err(e) => {
+                return Err(CommandError::unavailable(t!(
+                    "err-window-terminal-failed",
+                    terminal = *terminal,
+                    error = e.to_string()
+                )))
+            }
         }
     }
-    Err(CommandError::unavailable(format!(
-        "no terminal emulator found (tried {}; set {TERMINAL_ENV} to yours); copy the command and run it yourself: {}",
-        terminals.join(", "),
-        resume.join(" ")
+    Err(CommandError::unavailable(t!(
+        "err-window-no-terminal",
+        tried = terminals.join(", "),
+        env = TERMINAL_ENV,
+        command = resume.join(" ")
     )))
 }

@@ -5,6 +5,7 @@
 use codex_helper_core::autostart;
 use codex_helper_core::config::{AppPrefs, LbSettings, ProxySettings, ServiceSettings, Settings};
 use codex_helper_core::i18n::{Lang, LanguagePref};
+use codex_helper_core::t;
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
@@ -47,7 +48,7 @@ pub async fn save_settings(state: State<'_, WindowState>, settings: AppSettings)
     match state.agent.apply_settings().await {
         Ok(()) => Ok(false),
         Err(IpcError::NotRunning { .. }) => Ok(true),
-        Err(err) => Err(CommandError::unavailable(format!("saved, but the running app could not apply it: {err}"))),
+        Err(err) => Err(CommandError::unavailable(t!("err-window-settings-not-applied", error = err.to_string()))),
     }
 }
 
