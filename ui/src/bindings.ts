@@ -78,7 +78,7 @@ export const commands = {
 	 *  (no variable set, setting "auto"): the UI then follows the webview's
 	 *  `navigator.language`, which is the desktop's language on every platform.
 	 */
-	uiLanguage: () => typedError<Lang | null, CommandError>(__TAURI_INVOKE("ui_language")),
+	uiLanguage: (webview: string | null) => typedError<Lang | null, CommandError>(__TAURI_INVOKE("ui_language", { webview })),
 	getProxySettings: () => typedError<ProxyLbSettings, CommandError>(__TAURI_INVOKE("get_proxy_settings")),
 	/**
 	 *  Save through core's validation; a refused value comes back as

@@ -58,14 +58,24 @@ pub async fn save_settings(state: State<'_, WindowState>, settings: AppSettings)
 /// `navigator.language`, which is the desktop's language on every platform.
 #[tauri::command]
 #[specta::specta]
-pub fn ui_language(state: State<'_, WindowState>) -> CmdResult<Option<Lang>> {
+pub fn ui_language(state: State<'_, WindowState>, webview: Option<String>) -> CmdResult<Option<Lang>> {
     let pref = Settings::load(&state.paths).map(|s| s.language).unwrap_or_default();
-    let lang = Lang::decided(pref, |name| std::env::var(name).ok());
-    // The UI asks at start and after each save: core's error messages in
-    // this process follow (English when only the webview's language would
-    // decide, which this process cannot see).
-    codex_helper_core::i18n::set_lang(lang.unwrap_or_default());
+    let (lang, spoken) = window_language(pref, |name| std::env::var(name).ok(), webview.as_deref());
+    codex_helper_core::i18n::set_lang(spoken);
     Ok(lang)
+}
+
+/// What the backend decides (the UI's answer) and what this process then
+/// speaks: the UI asks at start and after each save, telling the webview's
+/// language (`navigator.language`), so core's error messages speak what
+/// the window speaks even when only the webview's language decides it.
+fn window_language(
+    pref: codex_helper_core::i18n::LanguagePref,
+    env: impl Fn(&str) -> Option<String>,
+    webview: Option<&str>,
+) -> (Option<Lang>, Lang) {
+    let lang = Lang::decided(pref, env);
+    (lang, lang.or_else(|| webview.map(Lang::from_locale)).unwrap_or_default())
 }
 
 /// The proxy's and the load balancer's settings (settings.json's `proxy`
@@ -116,6 +126,18 @@ mod tests {
         assert_eq!(
             Lang::decided(LanguagePref::ZhCn, env(&[(LANG_ENV, "en"), ("LANG", "zh_CN.UTF-8")])),
             Some(Lang::En)
+        );
+    }
+
+    #[test]
+    fn the_webview_decides_the_process_language_only_when_nothing_else_does() {
+        // Only the webview's language: the UI decides, and core speaks it too.
+        assert_eq!(window_language(LanguagePref::Auto, env(&[]), Some("zh-CN")), (None, Lang::ZhCn));
+        assert_eq!(window_language(LanguagePref::Auto, env(&[]), None), (None, Lang::En));
+        // The locale decides over the webview.
+        assert_eq!(
+            window_language(LanguagePref::Auto, env(&[("LANG", "C")]), Some("zh-CN")),
+            (Some(Lang::En), Lang::En)
         );
     }
 }

@@ -6,7 +6,8 @@ import { langFromTag, type Lang } from "./i18n/index.svelte";
 
 export async function applyUiLanguage(set: (lang: Lang) => void): Promise<void> {
   try {
-    const res = await commands.uiLanguage();
+    const webview = typeof navigator !== "undefined" ? navigator.language : null;
+    const res = await commands.uiLanguage(webview);
     const fromBackend = res.status === "ok" ? res.data : null;
     set(fromBackend ?? langFromTag(typeof navigator !== "undefined" ? navigator.language : "en"));
   } catch {
