@@ -420,7 +420,7 @@ pub struct DoctorArgs {
 }
 
 fn parse_model_pair(text: &str) -> Result<(String, String), String> {
-    codex_helper_core::config::ModelMap::parse_pair(text)
+    codex_helper_core::config::ModelMap::parse_pair(text).map_err(|m| m.here)
 }
 
 fn parse_protocol(text: &str) -> Result<codex_helper_core::config::Protocol, String> {

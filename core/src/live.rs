@@ -124,13 +124,13 @@ fn prepare(service: Service, upstream: &Upstream) -> ActiveUpstream {
     let extra_headers = match crate::config::extra_headers::check_extra_headers(&upstream.headers) {
         Ok(headers) => headers,
         Err(message) => {
-            problem.get_or_insert(format!("its extra header {message}"));
+            problem.get_or_insert(format!("its extra header {}", message.en));
             Vec::new()
         }
     };
     let protocol = upstream.protocol(service);
     if let Err(message) = protocol.usable_by(service) {
-        problem.get_or_insert(format!("its protocol {message}"));
+        problem.get_or_insert(format!("its protocol {}", message.en));
     }
     let native = protocol == Protocol::native(service);
     ActiveUpstream {

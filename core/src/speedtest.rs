@@ -192,7 +192,7 @@ fn headers(t: &Target, protocol: Protocol) -> Result<Vec<(HeaderName, HeaderValu
     if protocol == Protocol::Anthropic {
         out.push((HeaderName::from_static("anthropic-version"), HeaderValue::from_static("2023-06-01")));
     }
-    out.extend(crate::config::extra_headers::check_extra_headers(&t.upstream.headers)?);
+    out.extend(crate::config::extra_headers::check_extra_headers(&t.upstream.headers).map_err(|m| m.here)?);
     Ok(out)
 }
 

@@ -183,7 +183,7 @@ fn add(paths: &Paths, args: ConfigAddArgs) -> anyhow::Result<ExitCode> {
     let headers = args
         .headers
         .iter()
-        .map(|h| codex_helper_core::config::parse_header_arg(h).map_err(|m| anyhow::anyhow!("--header {m}")))
+        .map(|h| codex_helper_core::config::parse_header_arg(h).map_err(|m| anyhow::anyhow!("--header {}", m.here)))
         .collect::<Result<_, _>>()?;
     let new = NewUpstream {
         base_url: args.base_url,

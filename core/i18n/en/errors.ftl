@@ -171,3 +171,25 @@ err-window-terminal-failed = cannot start { $terminal }: { $error }
 err-window-no-terminal = no terminal emulator found (tried { $tried }; set { $env } to yours); copy the command and run it yourself: { $command }
 err-window-unknown-quota-kind = `{ $kind }` is not a kind this version asks
 err-window-settings-not-applied = saved, but the running app could not apply it: { $error }
+
+# config/extra_headers.rs, config/protocol.rs, config/model_map.rs: refused
+# values, quoted after the flag or the file's key
+err-header-bad-name = `{ $name }` is not a valid header name (letters, digits and `-`, e.g. X-Title)
+err-header-not-allowed = `{ $name }` can't be set as an extra header: { $why }
+err-header-why-credential = it carries the upstream's key; set the key with --auth-token / --api-key
+err-header-why-proxy = the proxy sets it for every request
+err-header-why-hop = it is a hop-by-hop header that belongs to one connection
+err-header-value-control = `{ $name }` value { $message }
+err-header-value-unsendable = `{ $name }` value can't be sent in an HTTP header; use plain text
+err-header-not-pair = `{ $text }` is not `Name: value` (e.g. --header 'X-Title: My app')
+err-header-no-name = `{ $text }` has no header name before `:` (e.g. --header 'X-Title: My app')
+err-protocol-codex-anthropic = is `anthropic`, but Codex can only use `responses` (the default) or `chat` upstreams
+err-protocol-claude-responses = is `responses`, but Claude Code can only use `anthropic` (the default) or `chat` upstreams
+err-model-map-usage = use FROM=TO, e.g. --model-map gpt-5-codex=deepseek-chat (or *=deepseek-chat for every model)
+err-model-map-no-equals = `{ $text }` has no `=`; { $usage }
+err-model-map-no-from = `{ $text }` names no client model before `=`; { $usage }
+err-model-map-no-to = `{ $text }` names no upstream model after `=`; { $usage }
+err-model-map-empty-key = has an empty client model name as a key
+err-model-map-empty-target = maps `{ $from }` to an empty model name
+err-model-map-entry = entry `{ $from }` { $message }; give both a client and an upstream model name
+err-model-map-entry-control = entry `{ $from }`: { $message }

@@ -170,3 +170,24 @@ err-window-terminal-failed = 无法启动 { $terminal }：{ $error }
 err-window-no-terminal = 没有找到终端模拟器（试过 { $tried }；把 { $env } 设为你的终端）；请复制这条命令自己运行：{ $command }
 err-window-unknown-quota-kind = 这个版本不会查询 `{ $kind }` 这种类型
 err-window-settings-not-applied = 已保存，但正在运行的应用无法应用它：{ $error }
+
+# config/extra_headers.rs、config/protocol.rs、config/model_map.rs：被拒绝的取值，跟在选项或文件的键之后
+err-header-bad-name = `{ $name }` 不是有效的请求头名称（字母、数字和 `-`，例如 X-Title）
+err-header-not-allowed = `{ $name }` 不能设为额外请求头：{ $why }
+err-header-why-credential = 它携带上游的密钥；请用 --auth-token / --api-key 设置密钥
+err-header-why-proxy = 代理会为每个请求设置它
+err-header-why-hop = 它是逐跳请求头，只属于一个连接
+err-header-value-control = `{ $name }` 的值{ $message }
+err-header-value-unsendable = `{ $name }` 的值无法放进 HTTP 请求头；请用纯文本
+err-header-not-pair = `{ $text }` 不是 `Name: value` 的形式（例如 --header 'X-Title: My app'）
+err-header-no-name = `{ $text }` 在 `:` 前面没有请求头名称（例如 --header 'X-Title: My app'）
+err-protocol-codex-anthropic = 是 `anthropic`，但 Codex 只能使用 `responses`（默认）或 `chat` 上游
+err-protocol-claude-responses = 是 `responses`，但 Claude Code 只能使用 `anthropic`（默认）或 `chat` 上游
+err-model-map-usage = 请用 FROM=TO 的形式，例如 --model-map gpt-5-codex=deepseek-chat（或用 *=deepseek-chat 匹配所有模型）
+err-model-map-no-equals = `{ $text }` 中没有 `=`；{ $usage }
+err-model-map-no-from = `{ $text }` 在 `=` 前面没有写客户端模型；{ $usage }
+err-model-map-no-to = `{ $text }` 在 `=` 后面没有写上游模型；{ $usage }
+err-model-map-empty-key = 用空的客户端模型名作键
+err-model-map-empty-target = 把 `{ $from }` 映射到了空的模型名
+err-model-map-entry = 条目 `{ $from }` {$message}；请同时写出客户端模型名和上游模型名
+err-model-map-entry-control = 条目 `{ $from }`：{ $message }

@@ -13,6 +13,8 @@ use indexmap::IndexMap;
 
 use super::validate::check_printable;
 use crate::header_names::{CREDENTIALS, HOP_BY_HOP};
+use crate::i18n::{Both, Lang};
+use crate::{t, t_both, t_in};
 
 /// Names the proxy sets itself for every request, beside the hop-by-hop
 /// ones and the credentials.
@@ -20,47 +22,49 @@ const SET_BY_THE_PROXY: [&str; 3] = ["host", "content-length", "via"];
 
 /// Checks one extra header and returns it ready to send. The error says
 /// what is wrong and what to do instead.
-pub fn check_extra_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), String> {
-    let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-        format!("`{}` is not a valid header name (letters, digits and `-`, e.g. X-Title)", name.escape_debug())
-    })?;
+pub fn check_extra_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), Both> {
+    let header = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| t_both!("err-header-bad-name", name = name.escape_debug().to_string()))?;
     let n = header.as_str();
     let why = if CREDENTIALS.contains(&n) {
-        Some("it carries the upstream's key; set the key with --auth-token / --api-key")
+        Some(t_both!("err-header-why-credential"))
     } else if SET_BY_THE_PROXY.contains(&n) {
-        Some("the proxy sets it for every request")
+        Some(t_both!("err-header-why-proxy"))
     } else if HOP_BY_HOP.contains(&n) {
-        Some("it is a hop-by-hop header that belongs to one connection")
+        Some(t_both!("err-header-why-hop"))
     } else {
         None
     };
     if let Some(why) = why {
-        return Err(format!("`{name}` can't be set as an extra header: {why}"));
+        return Err(Both {
+            en: t_in!(Lang::En, "err-header-not-allowed", name = name, why = why.en),
+            here: t!("err-header-not-allowed", name = name, why = why.here),
+        });
     }
-    check_printable(value).map_err(|m| format!("`{name}` value {}", m.en))?;
-    let mut value = HeaderValue::from_str(value.trim())
-        .map_err(|_| format!("`{name}` value can't be sent in an HTTP header; use plain text"))?;
+    check_printable(value).map_err(|m| Both {
+        en: t_in!(Lang::En, "err-header-value-control", name = name, message = m.en),
+        here: t!("err-header-value-control", name = name, message = m.here),
+    })?;
+    let mut value =
+        HeaderValue::from_str(value.trim()).map_err(|_| t_both!("err-header-value-unsendable", name = name))?;
     value.set_sensitive(looks_secret(name));
     Ok((header, value))
 }
 
 /// All of `headers`, checked ([`check_extra_header`]); the first bad one
 /// stops it.
-pub fn check_extra_headers(headers: &IndexMap<String, String>) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
+pub fn check_extra_headers(headers: &IndexMap<String, String>) -> Result<Vec<(HeaderName, HeaderValue)>, Both> {
     headers.iter().map(|(name, value)| check_extra_header(name, value)).collect()
 }
 
 /// `Name: value` (the form curl takes) into its two halves.
-pub fn parse_header_arg(text: &str) -> Result<(String, String), String> {
+pub fn parse_header_arg(text: &str) -> Result<(String, String), Both> {
     let Some((name, value)) = text.split_once(':') else {
-        return Err(format!("`{}` is not `Name: value` (e.g. --header 'X-Title: My app')", text.escape_debug()));
+        return Err(t_both!("err-header-not-pair", text = text.escape_debug().to_string()));
     };
     let (name, value) = (name.trim(), value.trim());
     if name.is_empty() {
-        return Err(format!(
-            "`{}` has no header name before `:` (e.g. --header 'X-Title: My app')",
-            text.escape_debug()
-        ));
+        return Err(t_both!("err-header-no-name", text = text.escape_debug().to_string()));
     }
     check_extra_header(name, value)?;
     Ok((name.to_string(), value.to_string()))
@@ -98,12 +102,12 @@ mod tests {
         let (name, value) = check_extra_header("X-Portkey-Provider", "openai").unwrap();
         assert_eq!((name.as_str(), value.to_str().unwrap()), ("x-portkey-provider", "openai"));
         for owned in ["Authorization", "x-api-key", "Host", "Content-Length", "Connection", "Transfer-Encoding", "TE"] {
-            let err = check_extra_header(owned, "x").unwrap_err();
+            let err = check_extra_header(owned, "x").unwrap_err().en;
             assert!(err.contains("can't be set as an extra header"), "{owned}: {err}");
         }
-        assert!(check_extra_header("Authorization", "x").unwrap_err().contains("--auth-token"));
-        assert!(check_extra_header("bad name", "x").unwrap_err().contains("not a valid header name"));
-        assert!(check_extra_header("X-Title", "a\r\nInjected: 1").unwrap_err().contains("control character"));
+        assert!(check_extra_header("Authorization", "x").unwrap_err().en.contains("--auth-token"));
+        assert!(check_extra_header("bad name", "x").unwrap_err().en.contains("not a valid header name"));
+        assert!(check_extra_header("X-Title", "a\r\nInjected: 1").unwrap_err().en.contains("control character"));
     }
 
     #[test]
@@ -127,8 +131,8 @@ mod tests {
     fn header_args_are_name_colon_value() {
         assert_eq!(parse_header_arg("X-Title:  My app ").unwrap(), ("X-Title".into(), "My app".into()));
         assert_eq!(parse_header_arg("HTTP-Referer: https://a.example/x").unwrap().1, "https://a.example/x");
-        assert!(parse_header_arg("X-Title").unwrap_err().contains("Name: value"));
-        assert!(parse_header_arg(": v").unwrap_err().contains("no header name"));
-        assert!(parse_header_arg("Host: evil").unwrap_err().contains("can't be set"));
+        assert!(parse_header_arg("X-Title").unwrap_err().en.contains("Name: value"));
+        assert!(parse_header_arg(": v").unwrap_err().en.contains("no header name"));
+        assert!(parse_header_arg("Host: evil").unwrap_err().en.contains("can't be set"));
     }
 }

@@ -9,6 +9,8 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::{Both, Lang};
+
 /// The key that maps every model without an entry of its own.
 pub const CATCH_ALL: &str = "*";
 
@@ -31,29 +33,38 @@ impl ModelMap {
 
     /// `FROM=TO` (as `--model-map` takes it) → `(FROM, TO)`, both trimmed
     /// and non-empty; `*=TO` is the catch-all.
-    pub fn parse_pair(text: &str) -> Result<(String, String), String> {
-        let usage = "use FROM=TO, e.g. --model-map gpt-5-codex=deepseek-chat (or *=deepseek-chat for every model)";
+    pub fn parse_pair(text: &str) -> Result<(String, String), Both> {
+        let (usage_en, usage) = (crate::t_in!(Lang::En, "err-model-map-usage"), crate::t!("err-model-map-usage"));
         let Some((from, to)) = text.split_once('=') else {
-            return Err(format!("`{text}` has no `=`; {usage}"));
+            return Err(Both {
+                en: crate::t_in!(Lang::En, "err-model-map-no-equals", text = text, usage = usage_en),
+                here: crate::t!("err-model-map-no-equals", text = text, usage = usage),
+            });
         };
         let (from, to) = (from.trim(), to.trim());
         if from.is_empty() {
-            return Err(format!("`{text}` names no client model before `=`; {usage}"));
+            return Err(Both {
+                en: crate::t_in!(Lang::En, "err-model-map-no-from", text = text, usage = usage_en),
+                here: crate::t!("err-model-map-no-from", text = text, usage = usage),
+            });
         }
         if to.is_empty() {
-            return Err(format!("`{text}` names no upstream model after `=`; {usage}"));
+            return Err(Both {
+                en: crate::t_in!(Lang::En, "err-model-map-no-to", text = text, usage = usage_en),
+                here: crate::t!("err-model-map-no-to", text = text, usage = usage),
+            });
         }
         Ok((from.to_string(), to.to_string()))
     }
 
     /// Why an entry is unusable (an empty name on either side), as
     /// `(key, message)` for the file's error.
-    pub fn problem(&self) -> Option<(String, String)> {
+    pub fn problem(&self) -> Option<(String, Both)> {
         self.0.iter().find_map(|(from, to)| {
             if from.trim().is_empty() {
-                Some((from.clone(), "has an empty client model name as a key".to_string()))
+                Some((from.clone(), crate::t_both!("err-model-map-empty-key")))
             } else if to.trim().is_empty() {
-                Some((from.clone(), format!("maps `{from}` to an empty model name")))
+                Some((from.clone(), crate::t_both!("err-model-map-empty-target", from = from.as_str())))
             } else {
                 None
             }
@@ -94,9 +105,9 @@ mod tests {
     fn parses_pairs_and_says_what_is_wrong() {
         assert_eq!(ModelMap::parse_pair(" gpt-5 = kimi-k2 "), Ok(("gpt-5".into(), "kimi-k2".into())));
         assert_eq!(ModelMap::parse_pair("*=a=b"), Ok(("*".into(), "a=b".into())));
-        assert!(ModelMap::parse_pair("gpt-5").unwrap_err().contains("has no `=`"));
-        assert!(ModelMap::parse_pair("=x").unwrap_err().contains("no client model"));
-        assert!(ModelMap::parse_pair("x=").unwrap_err().contains("no upstream model"));
+        assert!(ModelMap::parse_pair("gpt-5").unwrap_err().en.contains("has no `=`"));
+        assert!(ModelMap::parse_pair("=x").unwrap_err().en.contains("no client model"));
+        assert!(ModelMap::parse_pair("x=").unwrap_err().en.contains("no upstream model"));
     }
 
     #[test]

@@ -51,16 +51,12 @@ impl Protocol {
     /// Whether `service`'s clients can use an upstream speaking this
     /// protocol: their own, or one a bridge translates to. The error says
     /// what to use instead.
-    pub fn usable_by(self, service: Service) -> Result<(), String> {
+    pub fn usable_by(self, service: Service) -> Result<(), crate::i18n::Both> {
         match (service, self) {
             (Service::Codex, Protocol::Responses | Protocol::Chat) => Ok(()),
             (Service::Claude, Protocol::Anthropic | Protocol::Chat) => Ok(()),
-            (Service::Codex, Protocol::Anthropic) => {
-                Err("is `anthropic`, but Codex can only use `responses` (the default) or `chat` upstreams".into())
-            }
-            (Service::Claude, Protocol::Responses) => {
-                Err("is `responses`, but Claude Code can only use `anthropic` (the default) or `chat` upstreams".into())
-            }
+            (Service::Codex, Protocol::Anthropic) => Err(crate::t_both!("err-protocol-codex-anthropic")),
+            (Service::Claude, Protocol::Responses) => Err(crate::t_both!("err-protocol-claude-responses")),
         }
     }
 }
@@ -90,9 +86,9 @@ mod tests {
         assert!(Protocol::Chat.usable_by(Service::Codex).is_ok());
         assert!(Protocol::Chat.usable_by(Service::Claude).is_ok());
         assert!(Protocol::native(Service::Claude).usable_by(Service::Claude).is_ok());
-        let err = Protocol::Anthropic.usable_by(Service::Codex).unwrap_err();
+        let err = Protocol::Anthropic.usable_by(Service::Codex).unwrap_err().en;
         assert!(err.contains("`chat`"), "{err}");
-        let err = Protocol::Responses.usable_by(Service::Claude).unwrap_err();
+        let err = Protocol::Responses.usable_by(Service::Claude).unwrap_err().en;
         assert!(err.contains("`chat`"), "{err}");
     }
 }

@@ -43,18 +43,18 @@ pub enum ConfigsError {
     #[error("--base-url {}", .message.en)]
     BadUrl { message: Both },
     /// `message` starts with what the protocol is (`is `chat`, but …`).
-    #[error("--protocol {message}")]
-    BadProtocol { message: String },
+    #[error("--protocol {}", .message.en)]
+    BadProtocol { message: Both },
     #[error(
         "--base-url {url} points at codex-helper's own {owner} proxy (127.0.0.1:{port}); requests would loop back into the proxy forever. Use the relay's real URL (e.g. https://api.openai.com/v1)"
     )]
     Loop { url: String, owner: Service, port: u16 },
     /// `message` starts with what the value is (`` `gpt-5` has no `=` ``…).
-    #[error("--model-map {message}")]
-    BadModelMap { message: String },
+    #[error("--model-map {}", .message.en)]
+    BadModelMap { message: Both },
     /// `message` starts with the header's name.
-    #[error("--header {message}")]
-    BadHeader { message: String },
+    #[error("--header {}", .message.en)]
+    BadHeader { message: Both },
     #[error("--max-concurrent must be at least 1 (0 would let no request through); leave it out for no cap")]
     BadMaxConcurrent,
     #[error("--tag `{tag}` is not KEY=VALUE with a non-empty KEY (e.g. --tag provider_id=openai)")]
@@ -502,13 +502,26 @@ pub(crate) fn check_text_fields(
 /// Both sides of every entry named and printable (the window sends rows
 /// as typed; the CLI's `FROM=TO` is checked by [`ModelMap::parse_pair`]).
 pub(crate) fn check_model_map(map: &ModelMap) -> Result<(), ConfigsError> {
-    let refuse = |message: String| ConfigsError::BadModelMap { message };
-    if let Some((from, message)) = map.problem() {
-        return Err(refuse(format!("entry `{from}` {message}; give both a client and an upstream model name")));
+    let refuse = |message: Both| ConfigsError::BadModelMap { message };
+    if let Some((from, m)) = map.problem() {
+        return Err(refuse(Both {
+            en: crate::t_in!(crate::i18n::Lang::En, "err-model-map-entry", from = from.as_str(), message = m.en),
+            here: crate::t!("err-model-map-entry", from = from.as_str(), message = m.here),
+        }));
     }
     for (from, to) in &map.0 {
         for name in [from, to] {
-            crate::config::check_printable(name).map_err(|m| refuse(format!("entry `{from}`: {}", m.en)))?;
+            crate::config::check_printable(name).map_err(|m| {
+                refuse(Both {
+                    en: crate::t_in!(
+                        crate::i18n::Lang::En,
+                        "err-model-map-entry-control",
+                        from = from.as_str(),
+                        message = m.en
+                    ),
+                    here: crate::t!("err-model-map-entry-control", from = from.as_str(), message = m.here),
+                })
+            })?;
         }
     }
     Ok(())

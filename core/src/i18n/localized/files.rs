@@ -66,10 +66,9 @@ impl Localized for ConfigsError {
             }
             ConfigsError::BadUrl { message } => format!("--base-url {}", message.here),
             ConfigsError::ControlChar { field, message } => format!("{field} {}", message.here),
-            // The rest of these is the caller's description of the value.
-            ConfigsError::BadProtocol { .. } | ConfigsError::BadModelMap { .. } | ConfigsError::BadHeader { .. } => {
-                self.to_string()
-            }
+            ConfigsError::BadProtocol { message } => format!("--protocol {}", message.here),
+            ConfigsError::BadModelMap { message } => format!("--model-map {}", message.here),
+            ConfigsError::BadHeader { message } => format!("--header {}", message.here),
             ConfigsError::Loop { url, owner, port } => {
                 t!("err-configs-loop", url = url.as_str(), owner = owner.as_str(), port = port.to_string())
             }

@@ -174,9 +174,23 @@ pub(crate) fn samples() -> Vec<Sample> {
             },
             &["/tmp/ch/settings.json", "claude.port", "3211", "codex.port"],
         ),
-        neutral("ConfigsError::BadProtocol", ConfigsError::BadProtocol { message: "is `x`".into() }),
-        neutral("ConfigsError::BadModelMap", ConfigsError::BadModelMap { message: "`a` has no `=`".into() }),
-        neutral("ConfigsError::BadHeader", ConfigsError::BadHeader { message: "X-A is empty".into() }),
+        s(
+            "ConfigsError::BadProtocol",
+            ConfigsError::BadProtocol {
+                message: crate::config::Protocol::Anthropic.usable_by(Service::Codex).unwrap_err(),
+            },
+            &["--protocol", "`anthropic`", "`responses`", "`chat`"],
+        ),
+        s(
+            "ConfigsError::BadModelMap",
+            ConfigsError::BadModelMap { message: crate::config::ModelMap::parse_pair("gpt-5").unwrap_err() },
+            &["--model-map", "`gpt-5`", "FROM=TO"],
+        ),
+        s(
+            "ConfigsError::BadHeader",
+            ConfigsError::BadHeader { message: crate::config::check_extra_header("Authorization", "x").unwrap_err() },
+            &["--header", "`Authorization`", "--auth-token"],
+        ),
         s(
             "ConfigsError::Loop",
             ConfigsError::Loop { url: "http://127.0.0.1:3211".into(), owner: Service::Codex, port: 3211 },
