@@ -193,3 +193,7 @@ err-model-map-empty-key = has an empty client model name as a key
 err-model-map-empty-target = maps `{ $from }` to an empty model name
 err-model-map-entry = entry `{ $from }` { $message }; give both a client and an upstream model name
 err-model-map-entry-control = entry `{ $from }`: { $message }
+
+# filter/edit.rs: a rule from the window's filter editor
+err-filter-rule-empty-source = the text to match is empty; type the literal text this rule should find
+err-filter-rule-target-keeps-source = contains the text it replaces, so the text is still sent; use a placeholder like [REDACTED]

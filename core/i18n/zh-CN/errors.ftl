@@ -191,3 +191,7 @@ err-model-map-empty-key = 用空的客户端模型名作键
 err-model-map-empty-target = 把 `{ $from }` 映射到了空的模型名
 err-model-map-entry = 条目 `{ $from }` {$message}；请同时写出客户端模型名和上游模型名
 err-model-map-entry-control = 条目 `{ $from }`：{ $message }
+
+# filter/edit.rs：窗口过滤规则编辑器中的一条规则
+err-filter-rule-empty-source = 要匹配的文本为空；请输入这条规则要查找的原文
+err-filter-rule-target-keeps-source = 替换后的文本里仍包含被替换的文本，所以它还是会被发送；请用占位符，例如 [REDACTED]

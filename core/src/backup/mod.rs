@@ -46,8 +46,8 @@ pub enum BackupError {
     NotBackup { path: PathBuf, message: String },
     #[error("{}: backup version {version} is newer than this codex-helper reads ({VERSION}); upgrade codex-helper", path.display())]
     UnsupportedVersion { path: PathBuf, version: u64 },
-    #[error("{}: {part}: {message}; nothing was written", path.display())]
-    Invalid { path: PathBuf, part: &'static str, message: String },
+    #[error("{}: {part}: {}; nothing was written", path.display(), .message.en)]
+    Invalid { path: PathBuf, part: &'static str, message: crate::i18n::Both },
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error(transparent)]
@@ -161,16 +161,19 @@ pub fn read(file: &Path) -> Result<Backup, BackupError> {
         Some(v) if v > VERSION => return Err(BackupError::UnsupportedVersion { path: file.into(), version: v }),
         other => return Err(not(format!("\"version\" is {other:?}, expected {VERSION}"))),
     }
-    let invalid = |part, message: String| BackupError::Invalid { path: file.into(), part, message };
-    let mut backup: Backup = serde_json::from_value(value).map_err(|e| invalid("file", e.to_string()))?;
+    // A core error's reason in both languages; serde's as it comes.
+    let invalid = |part, message: crate::i18n::Both| BackupError::Invalid { path: file.into(), part, message };
+    let said = |e: &dyn std::fmt::Display| crate::i18n::Both::from(e.to_string());
+    use crate::i18n::localized::both;
+    let mut backup: Backup = serde_json::from_value(value).map_err(|e| invalid("file", said(&e)))?;
     backup.config.normalize();
-    validate(&backup.config, file).map_err(|e| invalid("config", e.to_string()))?;
+    validate(&backup.config, file).map_err(|e| invalid("config", both(&e)))?;
     if let Some(s) = &backup.settings {
-        let settings: Settings = serde_json::from_value(s.clone()).map_err(|e| invalid("settings", e.to_string()))?;
-        settings.validate(file).map_err(|e| invalid("settings", e.to_string()))?;
+        let settings: Settings = serde_json::from_value(s.clone()).map_err(|e| invalid("settings", said(&e)))?;
+        settings.validate(file).map_err(|e| invalid("settings", both(&e)))?;
     }
     if let Some(f) = &backup.filter {
-        FilterSet::parse(&f.to_string(), file).map_err(|e| invalid("filter", e.to_string()))?;
+        FilterSet::parse(&f.to_string(), file).map_err(|e| invalid("filter", both(&e)))?;
     }
     if let Some(p) = &backup.usage_providers {
         // A backup without keys lacks the access tokens the checks ask
@@ -181,8 +184,8 @@ pub fn read(file: &Path) -> Result<Backup, BackupError> {
                 provider.access_token.get_or_insert_with(|| "left-out".into());
             }
         }
-        let text = serde_json::to_vec(&p).map_err(|e| invalid("usage_providers", e.to_string()))?;
-        ProvidersFile::parse(&text, file).map_err(|e| invalid("usage_providers", e.to_string()))?;
+        let text = serde_json::to_vec(&p).map_err(|e| invalid("usage_providers", said(&e)))?;
+        ProvidersFile::parse(&text, file).map_err(|e| invalid("usage_providers", both(&e)))?;
     }
     Ok(backup)
 }

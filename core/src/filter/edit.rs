@@ -62,8 +62,8 @@ impl RuleRow {
 #[non_exhaustive]
 pub enum FilterEditError {
     /// Rule `index` (0-based) is unusable; `field` is the form's field.
-    #[error("rule {} ({field}): {message}", index + 1)]
-    Rule { index: usize, field: &'static str, message: String },
+    #[error("rule {} ({field}): {}", index + 1, .message.en)]
+    Rule { index: usize, field: &'static str, message: crate::i18n::Both },
     /// The file on disk cannot be read as rules (edit it by hand, or
     /// save rules to replace it).
     #[error(transparent)]
@@ -89,15 +89,12 @@ pub fn read_rules(path: &Path) -> Result<Vec<RuleRow>, FilterEditError> {
 /// Checks every row as the file's loader would, naming the first bad one.
 pub fn check_rules(rules: &[RuleRow]) -> Result<(), FilterEditError> {
     for (index, row) in rules.iter().enumerate() {
-        let bad = |field, message: &str| Err(FilterEditError::Rule { index, field, message: message.to_string() });
+        let bad = |field, message| Err(FilterEditError::Rule { index, field, message });
         if row.source.is_empty() {
-            return bad("source", "the text to match is empty; type the literal text this rule should find");
+            return bad("source", crate::t_both!("err-filter-rule-empty-source"));
         }
         if row.op == RuleOp::Replace && row.target.contains(&row.source) {
-            return bad(
-                "target",
-                "contains the text it replaces, so the text is still sent; use a placeholder like [REDACTED]",
-            );
+            return bad("target", crate::t_both!("err-filter-rule-target-keeps-source"));
         }
     }
     Ok(())
@@ -189,7 +186,7 @@ mod tests {
         std::fs::write(&path, r#"[{"op":"remove","source":"x"}]"#).unwrap();
         let rules = vec![row(RuleOp::Remove, "a", ""), row(RuleOp::Replace, "", "b")];
         match save_rules(&path, &rules).unwrap_err() {
-            FilterEditError::Rule { index: 1, field: "source", message } => assert!(message.contains("empty")),
+            FilterEditError::Rule { index: 1, field: "source", message } => assert!(message.en.contains("empty")),
             other => panic!("{other:?}"),
         }
         let leaky = vec![row(RuleOp::Replace, "secret", "my-secret")];

@@ -243,7 +243,12 @@ impl Localized for BackupError {
                 current = backup::VERSION.to_string()
             ),
             BackupError::Invalid { path, part, message } => {
-                t!("err-backup-invalid", path = path.display().to_string(), part = *part, message = message.as_str())
+                t!(
+                    "err-backup-invalid",
+                    path = path.display().to_string(),
+                    part = *part,
+                    message = message.here.as_str()
+                )
             }
             BackupError::Config(inner) => inner.localized(),
             BackupError::Providers(inner) => inner.localized(),
@@ -275,7 +280,12 @@ impl Localized for FilterEditError {
     fn localized(&self) -> String {
         match self {
             FilterEditError::Rule { index, field, message } => {
-                t!("err-filter-rule-edit", number = (index + 1).to_string(), field = *field, message = message.as_str())
+                t!(
+                    "err-filter-rule-edit",
+                    number = (index + 1).to_string(),
+                    field = *field,
+                    message = message.here.as_str()
+                )
             }
             FilterEditError::File(inner) => inner.localized(),
             FilterEditError::Write { path, source } => {

@@ -344,8 +344,14 @@ pub(crate) fn samples() -> Vec<Sample> {
         ),
         s(
             "BackupError::Invalid",
-            BackupError::Invalid { path: p("/tmp/b.json"), part: "config", message: "bad".into() },
-            &["/tmp/b.json", "config"],
+            BackupError::Invalid {
+                path: p("/tmp/b.json"),
+                part: "config",
+                message: super::both(&ConfigsError::BadHeader {
+                    message: crate::config::check_extra_header("Host", "x").unwrap_err(),
+                }),
+            },
+            &["/tmp/b.json", "config", "`Host`", "代理"],
         ),
         s("BackupError::Config", BackupError::Config(parse()), &[path]),
         s(
@@ -374,8 +380,13 @@ pub(crate) fn samples() -> Vec<Sample> {
         ),
         s(
             "FilterEditError::Rule",
-            FilterEditError::Rule { index: 1, field: "pattern", message: "x".into() },
-            &["2", "pattern"],
+            crate::filter::edit::check_rules(&[crate::filter::edit::RuleRow {
+                op: crate::filter::edit::RuleOp::Remove,
+                source: String::new(),
+                target: String::new(),
+            }])
+            .unwrap_err(),
+            &["1", "source", "原文"],
         ),
         s(
             "FilterEditError::File",
