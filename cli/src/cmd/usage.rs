@@ -62,19 +62,9 @@ fn print_text(r: &Report, log: &str) {
     if s.rows.is_empty() {
         outln!("  {}", t!("cli-usage-none"));
     } else {
-        let mut table = vec![vec![
-            t!("cli-col-day"),
-            t!("cli-col-service"),
-            t!("cli-col-config"),
-            t!("cli-col-upstream"),
-            t!("cli-col-reqs"),
-            t!("cli-col-errs"),
-            t!("cli-col-in"),
-            t!("cli-col-out"),
-            t!("cli-col-reason"),
-            t!("cli-col-total"),
-            t!("cli-col-cost"),
-        ]];
+        let mut head = vec![t!("cli-col-day"), t!("cli-col-service"), t!("cli-col-config"), t!("cli-col-upstream")];
+        head.extend(count_headings());
+        let mut table = vec![head];
         for row in &s.rows {
             let mut cells = vec![row.day.clone(), row.service.clone(), dash(&row.config), dash(&row.upstream)];
             cells.extend(counts(&row.counts));
@@ -82,18 +72,9 @@ fn print_text(r: &Report, log: &str) {
         }
         print_table(&table, 4);
         outln!();
-        let mut models = vec![vec![
-            t!("cli-col-day"),
-            t!("cli-col-service"),
-            t!("cli-col-model"),
-            t!("cli-col-reqs"),
-            t!("cli-col-errs"),
-            t!("cli-col-in"),
-            t!("cli-col-out"),
-            t!("cli-col-reason"),
-            t!("cli-col-total"),
-            t!("cli-col-cost"),
-        ]];
+        let mut head = vec![t!("cli-col-day"), t!("cli-col-service"), t!("cli-col-model")];
+        head.extend(count_headings());
+        let mut models = vec![head];
         for row in &s.models {
             let mut cells = vec![row.day.clone(), row.service.clone(), dash(&row.model)];
             cells.extend(counts(&row.counts));
@@ -197,6 +178,19 @@ pub(crate) fn quota_windows(q: &QuotaState) -> String {
         };
     }
     q.windows.iter().map(|w| w.describe(now)).collect::<Vec<_>>().join("; ")
+}
+
+/// The headings of [`counts`]'s cells, in the same order.
+fn count_headings() -> [String; 7] {
+    [
+        t!("cli-col-reqs"),
+        t!("cli-col-errs"),
+        t!("cli-col-in"),
+        t!("cli-col-out"),
+        t!("cli-col-reason"),
+        t!("cli-col-total"),
+        t!("cli-col-cost"),
+    ]
 }
 
 fn counts(t: &Totals) -> Vec<String> {
