@@ -13,8 +13,8 @@ use indexmap::IndexMap;
 
 use super::validate::check_printable;
 use crate::header_names::{CREDENTIALS, HOP_BY_HOP};
-use crate::i18n::{Both, Lang};
-use crate::{t, t_both, t_in};
+use crate::i18n::Both;
+use crate::{t_both, t_in};
 
 /// Names the proxy sets itself for every request, beside the hop-by-hop
 /// ones and the credentials.
@@ -36,15 +36,10 @@ pub fn check_extra_header(name: &str, value: &str) -> Result<(HeaderName, Header
         None
     };
     if let Some(why) = why {
-        return Err(Both {
-            en: t_in!(Lang::En, "err-header-not-allowed", name = name, why = why.en),
-            here: t!("err-header-not-allowed", name = name, why = why.here),
-        });
+        return Err(why.within(|lang, why| t_in!(lang, "err-header-not-allowed", name = name, why = why)));
     }
-    check_printable(value).map_err(|m| Both {
-        en: t_in!(Lang::En, "err-header-value-control", name = name, message = m.en),
-        here: t!("err-header-value-control", name = name, message = m.here),
-    })?;
+    check_printable(value)
+        .map_err(|m| m.within(|lang, m| t_in!(lang, "err-header-value-control", name = name, message = m)))?;
     let mut value =
         HeaderValue::from_str(value.trim()).map_err(|_| t_both!("err-header-value-unsendable", name = name))?;
     value.set_sensitive(looks_secret(name));

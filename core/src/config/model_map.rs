@@ -9,7 +9,7 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::{Both, Lang};
+use crate::i18n::Both;
 
 /// The key that maps every model without an entry of its own.
 pub const CATCH_ALL: &str = "*";
@@ -34,25 +34,22 @@ impl ModelMap {
     /// `FROM=TO` (as `--model-map` takes it) → `(FROM, TO)`, both trimmed
     /// and non-empty; `*=TO` is the catch-all.
     pub fn parse_pair(text: &str) -> Result<(String, String), Both> {
-        let (usage_en, usage) = (crate::t_in!(Lang::En, "err-model-map-usage"), crate::t!("err-model-map-usage"));
+        let usage = crate::t_both!("err-model-map-usage");
         let Some((from, to)) = text.split_once('=') else {
-            return Err(Both {
-                en: crate::t_in!(Lang::En, "err-model-map-no-equals", text = text, usage = usage_en),
-                here: crate::t!("err-model-map-no-equals", text = text, usage = usage),
-            });
+            return Err(
+                usage.within(|lang, usage| crate::t_in!(lang, "err-model-map-no-equals", text = text, usage = usage))
+            );
         };
         let (from, to) = (from.trim(), to.trim());
         if from.is_empty() {
-            return Err(Both {
-                en: crate::t_in!(Lang::En, "err-model-map-no-from", text = text, usage = usage_en),
-                here: crate::t!("err-model-map-no-from", text = text, usage = usage),
-            });
+            return Err(
+                usage.within(|lang, usage| crate::t_in!(lang, "err-model-map-no-from", text = text, usage = usage))
+            );
         }
         if to.is_empty() {
-            return Err(Both {
-                en: crate::t_in!(Lang::En, "err-model-map-no-to", text = text, usage = usage_en),
-                here: crate::t!("err-model-map-no-to", text = text, usage = usage),
-            });
+            return Err(
+                usage.within(|lang, usage| crate::t_in!(lang, "err-model-map-no-to", text = text, usage = usage))
+            );
         }
         Ok((from.to_string(), to.to_string()))
     }

@@ -504,23 +504,16 @@ pub(crate) fn check_text_fields(
 pub(crate) fn check_model_map(map: &ModelMap) -> Result<(), ConfigsError> {
     let refuse = |message: Both| ConfigsError::BadModelMap { message };
     if let Some((from, m)) = map.problem() {
-        return Err(refuse(Both {
-            en: crate::t_in!(crate::i18n::Lang::En, "err-model-map-entry", from = from.as_str(), message = m.en),
-            here: crate::t!("err-model-map-entry", from = from.as_str(), message = m.here),
-        }));
+        return Err(refuse(
+            m.within(|lang, m| crate::t_in!(lang, "err-model-map-entry", from = from.as_str(), message = m)),
+        ));
     }
     for (from, to) in &map.0 {
         for name in [from, to] {
             crate::config::check_printable(name).map_err(|m| {
-                refuse(Both {
-                    en: crate::t_in!(
-                        crate::i18n::Lang::En,
-                        "err-model-map-entry-control",
-                        from = from.as_str(),
-                        message = m.en
-                    ),
-                    here: crate::t!("err-model-map-entry-control", from = from.as_str(), message = m.here),
-                })
+                refuse(m.within(|lang, m| {
+                    crate::t_in!(lang, "err-model-map-entry-control", from = from.as_str(), message = m)
+                }))
             })?;
         }
     }

@@ -116,6 +116,14 @@ pub struct Both {
     pub here: String,
 }
 
+impl Both {
+    /// A message around this text, in each language around that
+    /// language's text: `f(lang, text)` (e.g. `t_in!(lang, "id", why = text)`).
+    pub fn within(&self, f: impl Fn(Lang, &str) -> String) -> Both {
+        Both { en: f(Lang::En, &self.en), here: f(lang(), &self.here) }
+    }
+}
+
 impl From<String> for Both {
     fn from(s: String) -> Both {
         Both { here: s.clone(), en: s }
