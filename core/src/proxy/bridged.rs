@@ -80,7 +80,7 @@ pub(super) fn prepare(turn: &Turn, upstream: &ActiveUpstream) -> Result<Option<B
 pub(super) type ByteStream = BoxStream<'static, Result<Bytes, hyper::Error>>;
 
 /// An upstream's answer as the stream of its body's pieces.
-pub(super) type UpstreamResponse = http::Response<hyper::body::Incoming>;
+pub(super) type UpstreamResponse = super::pool::UpstreamResponse;
 
 /// The body of `response`, piece by piece as the upstream sends it.
 pub(super) fn body_stream(response: UpstreamResponse) -> ByteStream {

@@ -1,9 +1,10 @@
-//! The HTTP client for upstreams, on the forwarding hot path: hyper-util's
-//! pooled client (HTTP/1.1 keep-alive per host, HTTP/2 by ALPN over TLS,
-//! rustls with the system's roots and webpki's, `TCP_NODELAY`), with what
-//! reqwest gave the proxy before and nothing more (reqwest cost a third of
-//! the proxy's instructions per request: URL parses, boxing, a request
-//! clone per try):
+//! The HTTP client for upstreams, on the forwarding hot path: connections
+//! from our own pool ([`super::pool`]: HTTP/1.1 keep-alive per host,
+//! HTTP/2 by ALPN over TLS) made by hyper-util's connector and rustls with
+//! the system's roots and webpki's, `TCP_NODELAY`; what reqwest gave the
+//! proxy before and nothing more (reqwest cost a third of the proxy's
+//! instructions per request: URL parses, boxing, a request clone per try,
+//! and hyper-util's pooled client most of the rest):
 //!
 //! - the environment's proxies (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`,
 //!   `NO_PROXY`, lower case too): plain HTTP through the proxy in absolute
@@ -13,9 +14,9 @@
 //!   four (a key must never reach a host the user did not configure; the
 //!   redirect itself goes to the client otherwise);
 //! - up to two retries of a request an HTTP/2 upstream refused
-//!   (`REFUSED_STREAM`, or a graceful `GOAWAY`): it was never processed.
-//!   A pooled connection that closed before the request went out is
-//!   retried on a new one by hyper-util itself.
+//!   (`REFUSED_STREAM`, or a graceful `GOAWAY`): it was never processed;
+//! - a request that a pooled connection never sent (the upstream had
+//!   closed it while idle) is sent again on a new connection.
 
 use std::error::Error as StdError;
 use std::future::Future;
@@ -27,19 +28,20 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
-use http::{Method, Request, Response, StatusCode, Uri};
+use http::uri::{Authority, Scheme};
+use http::{Method, Request, StatusCode, Uri};
 use http_body_util::Full;
-use hyper::body::Incoming;
 use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
-use hyper_util::client::legacy::Client;
 use hyper_util::client::proxy::matcher::Matcher;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tower_service::Service;
 use url::Url;
+
+use super::pool::{self, Pool, Sender, Slot, UpstreamResponse};
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 
@@ -51,8 +53,10 @@ const MAX_REFUSED_RETRIES: u32 = 2;
 /// The pooled client for upstreams. Cheap to clone (shares the pool).
 #[derive(Clone)]
 pub struct UpstreamClient {
-    inner: Client<HttpsConnector<ProxyConnector>, Full<Bytes>>,
+    connector: HttpsConnector<ProxyConnector>,
+    pool: Pool,
     proxies: Arc<Matcher>,
+    connect_timeout: Duration,
 }
 
 impl std::fmt::Debug for UpstreamClient {
@@ -140,15 +144,14 @@ impl UpstreamClient {
     }
 
     fn with_proxies(connect_timeout: Duration, proxies: Matcher) -> Result<UpstreamClient, BuildError> {
+        Ok(UpstreamClient::with_tls(connect_timeout, proxies, tls_config()?))
+    }
+
+    /// `tls`: [`tls_config`] (tests trust their own certificate).
+    pub(super) fn with_tls(connect_timeout: Duration, proxies: Matcher, tls: rustls::ClientConfig) -> UpstreamClient {
         let proxies = Arc::new(proxies);
-        let https = connector(connect_timeout, proxies.clone(), tls_config()?);
-        let inner = Client::builder(TokioExecutor::new())
-            .timer(TokioTimer::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .retry_canceled_requests(true)
-            .build(https);
-        Ok(UpstreamClient { inner, proxies })
+        let connector = connector(connect_timeout, proxies.clone(), tls);
+        UpstreamClient { connector, pool: Pool::default(), proxies, connect_timeout }
     }
 
     /// Sends `body` to `url`, following same-host redirects.
@@ -158,7 +161,7 @@ impl UpstreamClient {
         url: &Url,
         mut headers: HeaderMap,
         mut body: Bytes,
-    ) -> Result<Response<Incoming>, SendError> {
+    ) -> Result<UpstreamResponse, SendError> {
         if let header::Entry::Vacant(e) = headers.entry(header::ACCEPT) {
             e.insert(HeaderValue::from_static("*/*"));
         }
@@ -213,32 +216,119 @@ impl UpstreamClient {
         }
     }
 
-    /// One request, retried while an HTTP/2 upstream refuses it.
+    /// One request: on a pooled connection if one is free, else on a new
+    /// one; again on a new one if a pooled one had closed unseen, and
+    /// again while an HTTP/2 upstream refuses it.
     async fn send_once(
         &self,
         method: &Method,
         uri: &Uri,
         headers: &HeaderMap,
         body: &Bytes,
-    ) -> Result<Response<Incoming>, SendError> {
-        let mut retries = 0;
+    ) -> Result<UpstreamResponse, SendError> {
+        let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
+            return Err(SendError::Request { message: format!("{uri}: not an absolute URL"), timed_out: false });
+        };
+        let slot = self.pool.slot(scheme, authority);
+        let mut refused_retries = 0;
+        let mut pooled_ok = true;
         loop {
-            let mut request = Request::new(Full::new(body.clone()));
-            *request.method_mut() = method.clone();
-            *request.uri_mut() = uri.clone();
-            *request.headers_mut() = headers.clone();
-            if uri.scheme() == Some(&http::uri::Scheme::HTTP) {
-                // Through a plain proxy the request itself carries its credentials.
+            let checked_out = if pooled_ok { self.pool.checkout(&slot) } else { None };
+            let reused = checked_out.is_some();
+            let sender = match checked_out {
+                Some(sender) => sender,
+                // Boxed: a connect's future is large, and this one is
+                // moved on every request (memcpy), connecting or not.
+                None => Box::pin(self.connect(scheme, authority, &slot)).await?,
+            };
+            let request = self.request(&sender, &slot, method, uri, headers, body);
+            match pool::send(sender, &slot, request).await {
+                Ok(response) => return Ok(response),
+                // The upstream closed an idle connection as it was taken:
+                // the others may be as old, so a new one.
+                Err((_, Some(_unsent))) if reused => pooled_ok = false,
+                Err((err, _)) if refused_retries < MAX_REFUSED_RETRIES && refused(&err) => refused_retries += 1,
+                Err((err, _)) => {
+                    return Err(SendError::Request { message: root_cause(&err), timed_out: is_timeout(&err) })
+                }
+            }
+        }
+    }
+
+    /// The request as `sender`'s connection carries it: over HTTP/1.1 with
+    /// `Host` and the path alone (the whole URL to a plain proxy, with its
+    /// credentials); over HTTP/2 with the whole URL (its pseudo-headers).
+    fn request(
+        &self,
+        sender: &Sender,
+        slot: &Slot,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Request<Full<Bytes>> {
+        let mut request = Request::new(Full::new(body.clone()));
+        *request.method_mut() = method.clone();
+        *request.headers_mut() = headers.clone();
+        match sender {
+            Sender::Http1 { proxied: true, .. } => {
                 if let Some(auth) = self.proxies.intercept(uri).and_then(|i| i.basic_auth().cloned()) {
                     request.headers_mut().entry(header::PROXY_AUTHORIZATION).or_insert(auth);
                 }
+                request.headers_mut().entry(header::HOST).or_insert_with(|| slot.host_header.clone());
+                *request.uri_mut() = uri.clone();
             }
-            match self.inner.request(request).await {
-                Ok(response) => return Ok(response),
-                Err(err) if retries < MAX_REFUSED_RETRIES && refused(&err) => retries += 1,
-                Err(err) => return Err(classify(&err)),
+            Sender::Http1 { proxied: false, .. } => {
+                request.headers_mut().entry(header::HOST).or_insert_with(|| slot.host_header.clone());
+                *request.uri_mut() = origin_form(uri);
             }
+            Sender::Http2(_) => *request.uri_mut() = uri.clone(),
         }
+        request
+    }
+
+    /// A new connection to the slot's host, within the connect timeout
+    /// (TCP, the proxy's tunnel, TLS), speaking what ALPN chose.
+    async fn connect(&self, scheme: &Scheme, authority: &Authority, slot: &Slot) -> Result<Sender, SendError> {
+        let dst = Uri::builder()
+            .scheme(scheme.clone())
+            .authority(authority.clone())
+            .path_and_query("/")
+            .build()
+            .map_err(|err| SendError::Connect(err.to_string()))?;
+        let mut connector = self.connector.clone();
+        let connecting = async {
+            std::future::poll_fn(|cx| connector.poll_ready(cx)).await?;
+            connector.call(dst).await
+        };
+        let io = match tokio::time::timeout(self.connect_timeout, connecting).await {
+            Err(_) => return Err(SendError::ConnectTimeout),
+            Ok(Err(err)) if causes(&*err).any(|c| c.is::<ConnectTimedOut>()) => return Err(SendError::ConnectTimeout),
+            Ok(Err(err)) => return Err(SendError::Connect(root_cause(&*err))),
+            Ok(Ok(io)) => io,
+        };
+        let connected = io.connected();
+        let handshake_failed = |err: hyper::Error| SendError::Connect(root_cause(&err));
+        let sender = if connected.is_negotiated_h2() {
+            let (mut tx, connection) = Pool::http2().handshake(io).await.map_err(handshake_failed)?;
+            self.pool.spawn(connection);
+            tx.ready().await.map_err(handshake_failed)?;
+            Sender::Http2(tx)
+        } else {
+            let (tx, connection) = Pool::http1().handshake(io).await.map_err(handshake_failed)?;
+            self.pool.spawn(connection);
+            Sender::Http1 { tx, proxied: connected.is_proxied() }
+        };
+        self.pool.opened(slot, &sender);
+        Ok(sender)
+    }
+}
+
+/// `uri` as an HTTP/1.1 request line names it to the host itself.
+fn origin_form(uri: &Uri) -> Uri {
+    match uri.path_and_query() {
+        Some(path) if path.as_str() != "/" => Uri::from(path.clone()),
+        _ => Uri::default(),
     }
 }
 
@@ -270,24 +360,12 @@ fn causes<'a>(err: &'a (dyn StdError + 'static)) -> impl Iterator<Item = &'a (dy
 
 /// An HTTP/2 upstream refused the stream or is shutting down gracefully:
 /// it did not process the request, so it is safe to send again.
-fn refused(err: &hyper_util::client::legacy::Error) -> bool {
+fn refused(err: &hyper::Error) -> bool {
     causes(err).filter_map(|e| e.downcast_ref::<h2::Error>()).any(|e| {
         e.is_remote()
             && ((e.is_reset() && e.reason() == Some(h2::Reason::REFUSED_STREAM))
                 || (e.is_go_away() && e.reason() == Some(h2::Reason::NO_ERROR)))
     })
-}
-
-fn classify(err: &hyper_util::client::legacy::Error) -> SendError {
-    if causes(err).any(|e| e.is::<ConnectTimedOut>()) {
-        return SendError::ConnectTimeout;
-    }
-    let message = root_cause(err);
-    if err.is_connect() {
-        SendError::Connect(message)
-    } else {
-        SendError::Request { message, timed_out: is_timeout(err) }
-    }
 }
 
 /// The innermost cause of an error: the part a person can act on.

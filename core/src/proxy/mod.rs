@@ -42,6 +42,7 @@ pub mod listen;
 pub mod model_map;
 pub mod native_error;
 pub mod observe;
+mod pool;
 pub mod pump;
 pub mod session;
 pub mod splice;

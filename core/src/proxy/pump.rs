@@ -104,7 +104,7 @@ pub struct Pump {
 impl Pump {
     /// `judged`: the answer is a success whose stream must end properly.
     pub fn new(
-        response: http::Response<hyper::body::Incoming>,
+        response: super::bridged::UpstreamResponse,
         observer: Observer,
         idle_timeout: Duration,
         judged: bool,
