@@ -7,6 +7,8 @@
 #   npm run bench:instructions                     small JSON answers, 1 in flight
 #   npm run bench:instructions -- --sse 40         streams of 40 deltas (+ 2 events)
 #   npm run bench:instructions -- --top 40         list 40 functions (default 25)
+#   npm run bench:instructions -- --inclusive      functions with what they call
+#   npm run bench:instructions -- --in-flight 16   small answers, 16 at once
 #   CH_BIN=/path/to/old/ch npm run bench:instructions   count another build
 #
 # How: `ch serve` runs under valgrind twice, serving FEW and then MANY
@@ -19,11 +21,13 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 say() { printf 'instructions: %s\n' "$*" >&2; }
 
-sse=0 top=25
+sse=0 top=25 inclusive=no in_flight=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --sse) sse=$2; shift 2 ;;
     --top) top=$2; shift 2 ;;
+    --inclusive) inclusive=yes; shift ;;
+    --in-flight) in_flight=$2; shift 2 ;;
     *) say "unknown argument '$1' (see the header of scripts/instructions.sh)"; exit 2 ;;
   esac
 done
@@ -80,7 +84,7 @@ echo '{"claude":{"enabled":false},"proxy":{"max_connections":4096}}' >"$home/.co
 # One callgrind run of `ch serve` serving $1 requests; the per-thread totals
 # land in $work/run-$1-*.
 count() {
-  local requests=$1 port out load=(--in-flight 1)
+  local requests=$1 port out load=(--in-flight "$in_flight")
   port=$(free_port)
   out="$work/run-$requests"
   HOME="$home" CODEX_HELPER_LANG=en valgrind --tool=callgrind --separate-threads=yes \
@@ -105,7 +109,7 @@ count() {
 
 few=500 many=2500
 [ "$sse" != 0 ] && few=100 many=500
-say "ch serve under callgrind: $few, then $many $( [ "$sse" != 0 ] && echo "streams of $((sse + 2)) events, 10 at once" || echo "requests, 1 in flight") (a minute or two)"
+say "ch serve under callgrind: $few, then $many $( [ "$sse" != 0 ] && echo "streams of $((sse + 2)) events, 10 at once" || echo "requests, $in_flight in flight") (a minute or two)"
 count "$few"
 count "$many"
 
@@ -128,11 +132,13 @@ done
 printf '  %-48s %8d\n' "total" "$total"
 
 # Functions by exclusive cost per request, the difference of the two runs.
-printf '\nfunctions by their own instructions per %s (all threads):\n' "$( [ "$sse" != 0 ] && echo stream || echo request)"
+printf '\nfunctions by %s instructions per %s (all threads):\n' \
+  "$( [ "$inclusive" = yes ] && echo "their and their callees'" || echo "their own")" \
+  "$( [ "$sse" != 0 ] && echo stream || echo request)"
 export LC_ALL=C # one collation for sort and join
 # "name<TAB>instructions" for every function of a run, its threads summed.
 by_function() {
-  for f in "$1"-[0-9]*; do callgrind_annotate --threshold=100 "$f" 2>/dev/null; done |
+  for f in "$1"-[0-9]*; do callgrind_annotate --threshold=100 --inclusive="$inclusive" "$f" 2>/dev/null; done |
     sed -nE 's/^ *([0-9,]+) \([^)]*\) +(.*)$/\1\t\2/p' | sed -E 's/ \[[^]]*\]$//' |
     awk -F'\t' '$2 != "PROGRAM TOTALS" {gsub(/,/, "", $1); s[$2] += $1} END {for (k in s) print k "\t" s[k]}' | sort -t $'\t' -k1,1
 }
