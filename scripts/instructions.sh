@@ -9,6 +9,7 @@
 #   npm run bench:instructions -- --top 40         list 40 functions (default 25)
 #   npm run bench:instructions -- --inclusive      functions with what they call
 #   npm run bench:instructions -- --in-flight 16   small answers, 16 at once
+#                                   (streams always run 10 at once)
 #   CH_BIN=/path/to/old/ch npm run bench:instructions   count another build
 #
 # How: `ch serve` runs under valgrind twice, serving FEW and then MANY
@@ -131,7 +132,8 @@ for file in "$work/run-$many"-[0-9]*; do
 done
 printf '  %-48s %8d\n' "total" "$total"
 
-# Functions by exclusive cost per request, the difference of the two runs.
+# Functions by cost per request (their own, or with --inclusive also their
+# callees'), the difference of the two runs.
 printf '\nfunctions by %s instructions per %s (all threads):\n' \
   "$( [ "$inclusive" = yes ] && echo "their and their callees'" || echo "their own")" \
   "$( [ "$sse" != 0 ] && echo stream || echo request)"
