@@ -10,6 +10,10 @@
 #   npm run bench:instructions -- --inclusive      functions with what they call
 #   npm run bench:instructions -- --in-flight 16   small answers, 16 at once
 #                                   (streams always run 10 at once)
+#   npm run bench:instructions -- --paths          the request's two paths:
+#                                   what runs between reading the request and
+#                                   writing it upstream, and between reading
+#                                   the answer and writing it to the client
 #   CH_BIN=/path/to/old/ch npm run bench:instructions   count another build
 #
 # How: `ch serve` runs under valgrind twice, serving FEW and then MANY
@@ -22,9 +26,10 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 say() { printf 'instructions: %s\n' "$*" >&2; }
 
-sse=0 top=25 inclusive=no in_flight=1
+sse=0 top=25 inclusive=no in_flight=1 paths=no
 while [ $# -gt 0 ]; do
   case "$1" in
+    --paths) paths=yes; shift ;;
     --sse) sse=$2; shift 2 ;;
     --top) top=$2; shift 2 ;;
     --inclusive) inclusive=yes; shift ;;
@@ -107,6 +112,67 @@ count() {
   kill -TERM "$pid"
   wait "$pid" 2>/dev/null || true
 }
+
+# --paths: one run whose profile callgrind cuts at every `recv` (after it)
+# and every `writev` (before it). At one small request in flight each
+# request is four pieces, in turn: the client's request read, the request
+# written upstream, the answer read, the answer written to the client. A
+# piece that ends at a `writev` is a path the client waits through; the
+# piece before it (ending at a `recv`) says which: the one before the
+# request's path holds the last answer's accounting and a sleep, the one
+# before the answer's path only a sleep, so it is the smaller.
+if [ "$paths" = yes ]; then
+  port=$(free_port)
+  mkdir -p "$work/paths"
+  say "ch serve under callgrind, cut at each recv and writev: 400 requests, 1 in flight"
+  HOME="$home" CODEX_HELPER_LANG=en valgrind --tool=callgrind --separate-threads=yes \
+    --dump-before=writev --dump-after=recv \
+    --callgrind-out-file="$work/paths/cg" "$CH_BIN" serve --codex --port "$port" >"$work/paths.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  for _ in $(seq 300); do
+    curl -sf -o /dev/null "http://127.0.0.1:$port/__codex_helper/health" && break
+    kill -0 "$pid" 2>/dev/null || { say "ch serve did not start under valgrind: $(tail -5 "$work/paths.log")"; exit 1; }
+    sleep 0.2
+  done
+  "$bench" load --url "http://127.0.0.1:$port/v1/responses" --in-flight 1 --requests 400 >/dev/null
+  kill -TERM "$pid"
+  wait "$pid" 2>/dev/null || true
+  # "part trigger instructions" of the main thread's pieces, in order.
+  for f in "$work/paths/cg".*-01; do
+    awk -v f="$f" '/^part:/ {p = $2} /^desc: Trigger:/ {t = ($3 ~ /writev/) ? "W" : "R"} /^summary:/ {n = $2}
+      END {print p, t, n, f}' "$f"
+  done | sort -n >"$work/paths/pieces"
+  # Pieces ending at a writev, after one ending at a recv; the first 100
+  # requests (new connections, first calls) are left out.
+  awk 'prev_t == "R" && $2 == "W" && NR > 400 {print (k++ % 2), prev_n, $3, $4} {prev_t = $2; prev_n = $3}' \
+    "$work/paths/pieces" >"$work/paths/writes"
+  request_parity=$(awk '{s[$1] += $2; c[$1]++} END {print (s[0] / c[0] > s[1] / c[1]) ? 0 : 1}' "$work/paths/writes")
+  printf '\ninstructions on the paths a client waits through (%s, 1 in flight, callgrind; mean of %d requests)\n' \
+    "$CH_BIN" "$(awk -v r="$request_parity" '$1 == r' "$work/paths/writes" | wc -l)"
+  for which in request answer; do
+    parity=$request_parity
+    [ "$which" = answer ] && parity=$((1 - request_parity))
+    awk -v r="$parity" '$1 == r {print $4}' "$work/paths/writes" >"$work/paths/$which.files"
+    label=$([ "$which" = request ] && echo "request read -> written upstream" || echo "answer read -> written to the client")
+    printf '  %-48s %8d\n' "$label" "$(awk -v r="$parity" '$1 == r {s += $3; c++} END {printf "%d", s / c}' "$work/paths/writes")"
+  done
+  export LC_ALL=C
+  # A piece starts inside a call (the recv's): callgrind books everything
+  # after it to the frames on the stack then (main, the runtime, the task),
+  # which no function's own cost comes near; lines over a quarter of the
+  # path are those frames and are left out.
+  for which in request answer; do
+    printf '\nfunctions by their own instructions, %s path (mean per request):\n' "$which"
+    n=$(wc -l <"$work/paths/$which.files")
+    while read -r f; do callgrind_annotate --threshold=100 "$f" 2>/dev/null; done <"$work/paths/$which.files" |
+      sed -nE 's/^ *([0-9,]+) \([^)]*\) +(.*)$/\1\t\2/p' | sed -E 's/ \[[^]]*\]$//' |
+      awk -F'\t' -v n="$n" '{gsub(/,/, "", $1)} $2 == "PROGRAM TOTALS" {total += $1; next} {s[$2] += $1}
+        END {for (k in s) if (s[k] / n >= 1 && s[k] < total / 4) printf "%8d  %s\n", s[k] / n, k}' |
+      sort -rn | head -n "$top" | cut -c1-160
+  done
+  exit 0
+fi
 
 few=500 many=2500
 [ "$sse" != 0 ] && few=100 many=500

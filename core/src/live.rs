@@ -25,6 +25,9 @@ pub use crate::watch::POLL_INTERVAL;
 pub struct ActiveUpstream {
     pub base_url: Arc<str>,
     pub url: Url,
+    /// `url` taken apart for the request path (`None`: not an absolute
+    /// URL, already a `problem`).
+    pub target: Option<crate::proxy::target::UpstreamTarget>,
     /// The headers that carry the upstream's key (marked sensitive).
     pub auth: Vec<(HeaderName, HeaderValue)>,
     /// The upstream's extra headers (`"headers"` in the file), checked.
@@ -133,9 +136,11 @@ fn prepare(service: Service, upstream: &Upstream) -> ActiveUpstream {
         problem.get_or_insert(format!("its protocol {}", message.en));
     }
     let native = protocol == Protocol::native(service);
+    let target = crate::proxy::target::UpstreamTarget::of(&url);
     ActiveUpstream {
         base_url,
         url,
+        target,
         auth,
         extra_headers,
         loopback_port,

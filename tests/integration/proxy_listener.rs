@@ -134,6 +134,23 @@ async fn half_a_header_is_closed_after_the_header_timeout() {
     assert!(took >= Duration::from_millis(400), "not before the timeout: {took:?}");
 }
 
+/// A keep-alive connection that starts its next head and stalls is closed
+/// after the header timeout, not the (much longer) idle one: the read that
+/// started the head arms the shorter deadline.
+#[tokio::test]
+async fn half_a_second_header_on_a_keep_alive_connection_is_closed_after_the_header_timeout() {
+    let settings = json!({ "proxy": { "request_header_timeout_ms": 500, "keep_alive_timeout_ms": 60_000 } });
+    let (_home, _mock, proxy) = proxy_with(settings).await;
+    let mut stream = TcpStream::connect(proxy.addr).await.unwrap();
+    let request = format!("GET /__codex_helper/health HTTP/1.1\r\nhost: 127.0.0.1:{}\r\n\r\n", proxy.addr.port());
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let (status, _, _) = read_response(&mut stream).await.unwrap();
+    assert_eq!(status, 200);
+    stream.write_all(b"POST /v1/responses HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-ty").await.unwrap();
+    let took = closed_within(&mut stream, PATIENCE).await.expect("a stalled second head is closed");
+    assert!(took >= Duration::from_millis(400), "not before the header timeout: {took:?}");
+}
+
 /// Between requests, a keep-alive connection may idle for
 /// `keep_alive_timeout_ms`, then it is closed.
 #[tokio::test]

@@ -154,11 +154,11 @@ impl UpstreamClient {
         UpstreamClient { connector, pool: Pool::default(), proxies, connect_timeout }
     }
 
-    /// Sends `body` to `url`, following same-host redirects.
+    /// Sends `body` to `uri` (absolute), following same-host redirects.
     pub async fn send(
         &self,
         mut method: Method,
-        url: &Url,
+        mut uri: Uri,
         mut headers: HeaderMap,
         mut body: Bytes,
     ) -> Result<UpstreamResponse, SendError> {
@@ -168,8 +168,9 @@ impl UpstreamClient {
         if let header::Entry::Vacant(e) = headers.entry(header::USER_AGENT) {
             e.insert(HeaderValue::from_static(concat!("codex-helper/", env!("CARGO_PKG_VERSION"))));
         }
-        let mut uri = to_uri(url)?;
-        // Only a redirect needs the URL again (parsed once per redirect).
+        // Only a redirect needs URLs (parsed once per redirect): the first
+        // request's, to tell the same host, and the current one's, to join.
+        let mut first: Option<Url> = None;
         let mut current: Option<Url> = None;
         let mut followed = 0;
         loop {
@@ -177,7 +178,10 @@ impl UpstreamClient {
             if !matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
                 return Ok(response);
             }
-            let current_url = current.take().unwrap_or_else(|| url.clone());
+            let Some(current_url) = current.take().or_else(|| Url::parse(&uri.to_string()).ok()) else {
+                return Ok(response);
+            };
+            let url = first.get_or_insert_with(|| current_url.clone());
             let next = response
                 .headers()
                 .get(header::LOCATION)
@@ -520,7 +524,10 @@ mod tests {
         let client =
             UpstreamClient::with_proxies(Duration::from_secs(5), Matcher::builder().http(proxy).build()).unwrap();
         let url = Url::parse("http://relay.invalid/v1/responses?x=1").unwrap();
-        let response = client.send(Method::POST, &url, HeaderMap::new(), Bytes::from_static(b"{}")).await.unwrap();
+        let response = client
+            .send(Method::POST, url.as_str().parse().unwrap(), HeaderMap::new(), Bytes::from_static(b"{}"))
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         let head = head.await.unwrap().to_ascii_lowercase();
         assert!(head.starts_with("post http://relay.invalid/v1/responses?x=1 http/1.1\r\n"), "{head}");
@@ -535,7 +542,8 @@ mod tests {
             UpstreamClient::with_proxies(Duration::from_secs(5), Matcher::builder().https(proxy).build()).unwrap();
         let url = Url::parse("https://relay.invalid/v1/responses").unwrap();
         // The fake proxy closes instead of answering the CONNECT.
-        let err = client.send(Method::POST, &url, HeaderMap::new(), Bytes::new()).await.unwrap_err();
+        let err =
+            client.send(Method::POST, url.as_str().parse().unwrap(), HeaderMap::new(), Bytes::new()).await.unwrap_err();
         assert!(matches!(err, SendError::Connect(_)), "{err:?}");
         let head = head.await.unwrap().to_ascii_lowercase();
         assert!(head.starts_with("connect relay.invalid:443 http/1.1\r\n"), "{head}");
@@ -556,7 +564,8 @@ mod tests {
             String::from_utf8_lossy(&buf[..n]).into_owned()
         });
         let url = Url::parse(&format!("http://127.0.0.1:{port}/v1/models")).unwrap();
-        let response = client.send(Method::GET, &url, HeaderMap::new(), Bytes::new()).await.unwrap();
+        let response =
+            client.send(Method::GET, url.as_str().parse().unwrap(), HeaderMap::new(), Bytes::new()).await.unwrap();
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
         assert!(server.await.unwrap().starts_with("GET /v1/models HTTP/1.1\r\n"));
     }

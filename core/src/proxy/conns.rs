@@ -8,7 +8,7 @@
 //! `keepalive_timeout` are) by tracking the phase ourselves.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -51,6 +51,8 @@ pub struct Conn {
     phase: Mutex<Phase>,
     /// Wakes the connection's task to re-read its deadline or eviction.
     pub(crate) changed: Notify,
+    /// Set by a read that started a head; see [`Conn::take_rearm`].
+    rearm: AtomicBool,
     registry: Arc<Registry>,
 }
 
@@ -93,13 +95,29 @@ impl Conn {
     }
 
     /// Bytes arrived from the client: while idle, that starts a new head.
+    ///
+    /// Reads happen only while the connection's task polls it, so the task
+    /// needs no wake-up: it asks [`Conn::take_rearm`] after the poll. (A
+    /// wake-up polled the whole connection once more per request, before
+    /// the request went upstream.)
     pub fn on_read(&self) {
         let mut p = self.lock();
         if p.in_flight == 0 && p.served > 0 && p.head_started.is_none() {
             p.head_started = Some(Instant::now());
             drop(p);
-            self.changed.notify_one();
+            self.rearm.store(true, Ordering::Release);
         }
+    }
+
+    /// Whether a read during the last poll started a head that is still
+    /// incomplete, so its header deadline must be armed now. A head that
+    /// was complete in the same poll is a request in flight: no deadline.
+    pub fn take_rearm(&self) -> bool {
+        if !self.rearm.load(Ordering::Acquire) {
+            return false;
+        }
+        self.rearm.store(false, Ordering::Release);
+        self.lock().in_flight == 0
     }
 
     /// A request head is complete; the returned guard lives as long as its
@@ -203,7 +221,13 @@ impl Registry {
             evict: false,
             http2: false,
         };
-        let conn = Arc::new(Conn { id, phase: Mutex::new(phase), changed: Notify::new(), registry: self.clone() });
+        let conn = Arc::new(Conn {
+            id,
+            phase: Mutex::new(phase),
+            changed: Notify::new(),
+            rearm: AtomicBool::new(false),
+            registry: self.clone(),
+        });
         self.live().insert(id, conn.clone());
         Registered { conn }
     }
@@ -296,6 +320,19 @@ mod tests {
         tokio::time::advance(Duration::from_secs(3)).await;
         reg.conn.on_read();
         assert_eq!(reg.conn.deadline(&T), Some(Instant::now() + T.header), "a started head");
+        assert!(reg.conn.take_rearm(), "its task must arm the header deadline");
+        assert!(!reg.conn.take_rearm(), "once");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_head_completed_in_the_same_poll_needs_no_deadline() {
+        let registry = Registry::new(4);
+        let reg = registry.add();
+        drop(reg.conn.begin(true, false));
+        reg.conn.on_read();
+        let _request = reg.conn.begin(true, false);
+        assert!(!reg.conn.take_rearm());
+        assert_eq!(reg.conn.deadline(&T), None);
     }
 
     #[tokio::test(start_paused = true)]

@@ -98,7 +98,7 @@ async fn run(
 
     let snapshot = state.shared.config.snapshot();
     let active = snapshot.active(state.service).cloned().ok_or(Reason::NoConfig { service: state.service })?;
-    record.config_name = active.name.to_string();
+    record.config_name = String::from(&*active.name);
 
     let settings = state.shared.settings.get();
     let body = read_body(&parts, body, settings.limits.max_request_body_bytes).await?;
@@ -110,7 +110,7 @@ async fn run(
     let mut turn = Turn::new(state.clone(), parts, body, active, settings, session, order, started);
     while let Some((index, permit)) = turn.next_attempt().await {
         let attempt_started = Instant::now();
-        record.upstream_base_url = turn.active.upstreams[index].base_url.to_string();
+        record.upstream_base_url = String::from(&*turn.active.upstreams[index].base_url);
         match try_upstream(&turn, index, false, permit).await {
             Tried::Chosen(chosen) => {
                 turn.chosen(index, chosen.status, attempt_started, record);
@@ -124,7 +124,11 @@ async fn run(
                     client_error: classify_status(chosen.status) == Verdict::ClientError,
                     request_body: turn.body.clone(),
                 };
-                return Ok(respond(chosen, ledger));
+                let response = respond(chosen, ledger);
+                // Dropping the turn (the client's headers, the plan) can
+                // wait until the answer is out (see super::deferred).
+                super::deferred::defer(move || drop(turn));
+                return Ok(response);
             }
             Tried::Opened(opened) => {
                 record.status_code = StatusCode::OK.as_u16();

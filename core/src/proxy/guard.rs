@@ -56,11 +56,16 @@ impl Refusal {
     }
 }
 
+/// Named once: a name given as text is parsed on every lookup.
+static SEC_FETCH_SITE: http::HeaderName = http::HeaderName::from_static("sec-fetch-site");
+
 pub fn check(parts: &Parts) -> Result<(), Refusal> {
-    if parts.headers.get_all(http::header::HOST).iter().nth(1).is_some() {
+    let mut hosts = parts.headers.get_all(http::header::HOST).iter();
+    let host_header = hosts.next();
+    if hosts.next().is_some() {
         return Err(Refusal::DuplicateHost);
     }
-    if let Some(site) = parts.headers.get("sec-fetch-site") {
+    if let Some(site) = parts.headers.get(&SEC_FETCH_SITE) {
         // Case-insensitive and trimmed: a browser sends `none` exactly, but
         // being lenient here can only let a local tool through, not a page.
         let site = String::from_utf8_lossy(site.as_bytes()).into_owned();
@@ -73,7 +78,7 @@ pub fn check(parts: &Parts) -> Result<(), Refusal> {
     }
     let host = match parts.uri.authority() {
         Some(authority) => Some(authority.as_str().as_bytes()),
-        None => parts.headers.get(http::header::HOST).map(|h| h.as_bytes()),
+        None => host_header.map(|h| h.as_bytes()),
     };
     // Checked as text first: the refusal is the only place that needs an
     // owned copy.

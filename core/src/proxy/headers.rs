@@ -35,7 +35,10 @@ pub fn to_upstream(
     via: &HeaderValue,
 ) -> HeaderMap {
     let listed = connection_listed(client);
-    let mut out = HeaderMap::with_capacity(client.len() + 2);
+    // Room for what is added here and on the way out (`Via`, and the
+    // client's `Accept`, `User-Agent` and `Host` defaults): growing the map
+    // rehashes every header.
+    let mut out = HeaderMap::with_capacity(client.len() + auth.len() + extra.len() + 4);
     // When the upstream has no key of its own, the client's credentials are
     // the only ones there are (e.g. a ChatGPT login passed through).
     let keep_client_auth = auth.is_empty();

@@ -145,8 +145,14 @@ async fn serve_connection(
         let mut changed = pin!(conn.changed.notified());
         gate.woken.store(true, Ordering::Release);
         let event = std::future::poll_fn(|cx| {
-            if let Poll::Ready(result) = connection.as_mut().poll(cx) {
+            // Bodies dropped in this poll are accounted for after it
+            // (after hyper wrote the answer): see super::deferred.
+            if let Poll::Ready(result) = super::deferred::polling(|| connection.as_mut().poll(cx)) {
                 return Poll::Ready(Event::Ended(result));
+            }
+            if conn.take_rearm() {
+                // A head began and is not complete: its deadline, now.
+                return Poll::Ready(Event::Changed);
             }
             gate.task.register(cx.waker());
             if !gate.woken.swap(false, Ordering::AcqRel) {
@@ -336,6 +342,15 @@ impl hyper::body::Body for Watched {
 struct Counted {
     body: Body,
     _in_flight: InFlight,
+}
+
+/// hyper drops a body once its last byte is buffered, before writing it
+/// out; what the drop does (the request's accounting) waits for the write.
+impl Drop for Counted {
+    fn drop(&mut self) {
+        let body = std::mem::replace(&mut self.body, Body::empty());
+        super::deferred::defer(move || drop(body));
+    }
 }
 
 impl hyper::body::Body for Counted {

@@ -31,6 +31,7 @@ mod completion;
 pub mod conns;
 pub mod counters;
 pub mod decode;
+mod deferred;
 pub mod error;
 pub mod forward;
 pub mod guard;

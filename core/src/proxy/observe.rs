@@ -80,11 +80,12 @@ impl Answer {
 
 impl Observer {
     pub fn new(service: Service, headers: &HeaderMap) -> Observer {
-        let content_type =
-            headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
-        let kind = if content_type.starts_with("text/event-stream") {
+        // Compared without a lowercased copy: this runs on every answer.
+        let content_type = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let content_type = content_type.as_bytes();
+        let kind = if content_type.get(..17).is_some_and(|start| start.eq_ignore_ascii_case(b"text/event-stream")) {
             BodyKind::Sse
-        } else if content_type.contains("json") {
+        } else if content_type.windows(4).any(|w| w.eq_ignore_ascii_case(b"json")) {
             BodyKind::Json
         } else {
             BodyKind::Other
@@ -161,6 +162,13 @@ impl Observer {
             // The common case: whole events straight from the wire, no copy.
             let used = self.scan_events(raw);
             self.hold(&raw[used..]);
+            return;
+        }
+        if self.decoder.is_identity() && self.kind == BodyKind::Json {
+            // Kept for its usage as it comes, without a decoded copy first.
+            if self.tail.len() + raw.len() <= MAX_JSON_BODY {
+                self.tail.extend_from_slice(raw);
+            }
             return;
         }
         let Some(decoded) = self.decoder.decode(raw) else { return };

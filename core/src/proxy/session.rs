@@ -44,7 +44,10 @@ pub fn session_id(service: Service, headers: &HeaderMap, body: &[u8]) -> Option<
             Service::Codex => string_field(body, body_key)?,
         },
     };
-    Some(id.chars().take(MAX_LEN).collect())
+    // The first MAX_LEN characters, cut at a character boundary (not
+    // collected char by char: this runs on every request).
+    let end = id.char_indices().nth(MAX_LEN).map_or(id.len(), |(at, _)| at);
+    Some(id[..end].to_owned())
 }
 
 /// The string value after the first `"key"` in a JSON text: `"key": "v"`.
@@ -103,5 +106,19 @@ mod tests {
             session_id(Service::Claude, &HeaderMap::new(), body).as_deref(),
             Some("user_x_account__session_1234")
         );
+    }
+
+    #[test]
+    fn long_ids_are_cut_at_200_characters() {
+        // Characters, not bytes: a multi-byte one is never split.
+        let long = "é".repeat(150) + &"x".repeat(100);
+        let body = format!(r#"{{"prompt_cache_key":"{long}"}}"#);
+        let id = session_id(Service::Codex, &HeaderMap::new(), body.as_bytes()).unwrap();
+        assert_eq!(id.chars().count(), 200);
+        assert_eq!(id, "é".repeat(150) + &"x".repeat(50));
+        let mut h = HeaderMap::new();
+        let short = "s".repeat(200);
+        h.insert("session_id", short.parse().unwrap());
+        assert_eq!(session_id(Service::Codex, &h, b"{}").unwrap(), short);
     }
 }

@@ -21,7 +21,6 @@ use super::model_map::{self, ModelField};
 use super::observe::Observer;
 use super::pump::Pump;
 use super::splice::hold_opening;
-use super::target::upstream_url;
 use super::ProxyState;
 use crate::lb::error::SNIPPET;
 use crate::lb::retry::{classify_status, retry_after, Verdict};
@@ -189,7 +188,7 @@ impl Turn {
             &Outcome::Failure { error: error.clone(), retry_after: failed.retry_after },
         );
         record.attempts.push(Attempt {
-            upstream_base_url: upstream.base_url.to_string(),
+            upstream_base_url: String::from(&*upstream.base_url),
             status_code: error.status,
             outcome: "failed".into(),
             duration_ms: attempt_started.elapsed().as_millis() as u64,
@@ -205,7 +204,7 @@ impl Turn {
     /// the session to it.
     pub fn chosen(&self, index: usize, status: StatusCode, attempt_started: Instant, record: &mut RequestRecord) {
         record.attempts.push(Attempt {
-            upstream_base_url: self.active.upstreams[index].base_url.to_string(),
+            upstream_base_url: String::from(&*self.active.upstreams[index].base_url),
             status_code: Some(status.as_u16()),
             outcome: "ok".into(),
             duration_ms: attempt_started.elapsed().as_millis() as u64,
@@ -288,8 +287,10 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool, permi
     if let Some(tried) = bridge.as_ref().and_then(|b| b.answered_here(turn)) {
         return tried;
     }
-    let path_and_query = turn.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let url = upstream_url(&upstream.url, bridge.as_ref().map_or(path_and_query, |b| b.path));
+    let uri = match upstream_uri(turn, upstream, bridge.as_ref()) {
+        Ok(uri) => uri,
+        Err(error) => return fail(error),
+    };
     // The model map applies whatever the protocol: a bridge's translation
     // keeps the client's `model` at the top level, so it is mapped there.
     let body = match &bridge {
@@ -305,7 +306,7 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool, permi
         upstream_headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("identity"));
     }
     let settings = &turn.settings;
-    let request = settings.http.send(turn.method.clone(), &url, upstream_headers, body);
+    let request = settings.http.send(turn.method.clone(), uri, upstream_headers, body);
     let limits = &settings.limits;
     let response = match tokio::time::timeout(limits.response_header_timeout, request).await {
         Err(_) => {
@@ -388,6 +389,25 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool, permi
         Ok(held) => Tried::Chosen(Chosen { status, headers, body: ChosenBody::Stream(held, Box::new(pump)) }),
         Err(error) => fail(error),
     }
+}
+
+/// Where the request goes on `upstream`: its base URL with the client's
+/// path (a bridge's path instead) and query.
+fn upstream_uri(
+    turn: &Turn,
+    upstream: &crate::live::ActiveUpstream,
+    bridge: Option<&bridged::Bridged>,
+) -> Result<http::Uri, UpstreamError> {
+    let misconfigured = |why: String| UpstreamError::new(ErrorKind::Misconfigured, why);
+    let Some(target) = &upstream.target else {
+        return Err(misconfigured(format!("its base_url `{}` is not an absolute http(s) URL", upstream.base_url)));
+    };
+    let root = http::uri::PathAndQuery::from_static("/");
+    let path_and_query = match bridge {
+        Some(bridge) => http::uri::PathAndQuery::from_static(bridge.path),
+        None => turn.uri.path_and_query().cloned().unwrap_or(root),
+    };
+    target.uri(&path_and_query).map_err(|err| misconfigured(format!("its request URL cannot be built: {err}")))
 }
 
 /// The answer when no upstream worked: which were tried and why they failed.
