@@ -58,6 +58,15 @@ async fn read_response(stream: &mut TcpStream) -> std::io::Result<(u16, String, 
     }
 }
 
+/// One `GET /__codex_helper/health` on `stream`, answered 200 (keeps the
+/// connection alive).
+async fn health_on(stream: &mut TcpStream, proxy: &Proxy) {
+    let request = format!("GET /__codex_helper/health HTTP/1.1\r\nhost: 127.0.0.1:{}\r\n\r\n", proxy.addr.port());
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let (status, _, _) = read_response(stream).await.expect("the connection stays open");
+    assert_eq!(status, 200);
+}
+
 /// Waits until the peer closes `stream` (EOF or reset), ignoring any bytes
 /// it still sends; `None` if it is still open after `within`.
 pub(crate) async fn closed_within(stream: &mut TcpStream, within: Duration) -> Option<Duration> {
@@ -129,9 +138,15 @@ async fn half_a_header_is_closed_after_the_header_timeout() {
     let settings = json!({ "proxy": { "request_header_timeout_ms": 500, "keep_alive_timeout_ms": 60_000 } });
     let (_home, _mock, proxy) = proxy_with(settings).await;
     let mut stream = TcpStream::connect(proxy.addr).await.unwrap();
+    half_a_head_is_closed_after_500_ms(&mut stream).await;
+}
+
+/// Sends half a request head on `stream`; the proxy (request_header_timeout_ms
+/// 500) must close the connection then, and not before.
+async fn half_a_head_is_closed_after_500_ms(stream: &mut TcpStream) {
     stream.write_all(b"POST /v1/responses HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-ty").await.unwrap();
-    let took = closed_within(&mut stream, PATIENCE).await.expect("a half-sent head is closed");
-    assert!(took >= Duration::from_millis(400), "not before the timeout: {took:?}");
+    let took = closed_within(stream, PATIENCE).await.expect("a half-sent head is closed");
+    assert!(took >= Duration::from_millis(400), "not before the header timeout: {took:?}");
 }
 
 /// A keep-alive connection that starts its next head and stalls is closed
@@ -142,13 +157,8 @@ async fn half_a_second_header_on_a_keep_alive_connection_is_closed_after_the_hea
     let settings = json!({ "proxy": { "request_header_timeout_ms": 500, "keep_alive_timeout_ms": 60_000 } });
     let (_home, _mock, proxy) = proxy_with(settings).await;
     let mut stream = TcpStream::connect(proxy.addr).await.unwrap();
-    let request = format!("GET /__codex_helper/health HTTP/1.1\r\nhost: 127.0.0.1:{}\r\n\r\n", proxy.addr.port());
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let (status, _, _) = read_response(&mut stream).await.unwrap();
-    assert_eq!(status, 200);
-    stream.write_all(b"POST /v1/responses HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-ty").await.unwrap();
-    let took = closed_within(&mut stream, PATIENCE).await.expect("a stalled second head is closed");
-    assert!(took >= Duration::from_millis(400), "not before the header timeout: {took:?}");
+    health_on(&mut stream, &proxy).await;
+    half_a_head_is_closed_after_500_ms(&mut stream).await;
 }
 
 /// Between requests, a keep-alive connection may idle for
@@ -158,14 +168,9 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     let settings = json!({ "proxy": { "request_header_timeout_ms": 60_000, "keep_alive_timeout_ms": 700 } });
     let (_home, _mock, proxy) = proxy_with(settings).await;
     let mut stream = TcpStream::connect(proxy.addr).await.unwrap();
-    let request = format!("GET /__codex_helper/health HTTP/1.1\r\nhost: 127.0.0.1:{}\r\n\r\n", proxy.addr.port());
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let (status, _, _) = read_response(&mut stream).await.unwrap();
-    assert_eq!(status, 200);
-    // Still open for a second request within the timeout.
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let (status, _, _) = read_response(&mut stream).await.unwrap();
-    assert_eq!(status, 200, "keep-alive works");
+    health_on(&mut stream, &proxy).await;
+    // Still open for a second request within the timeout: keep-alive works.
+    health_on(&mut stream, &proxy).await;
     let took = closed_within(&mut stream, PATIENCE).await.expect("an idle connection is closed");
     assert!(took >= Duration::from_millis(600), "not before the idle timeout: {took:?}");
 }
@@ -179,13 +184,10 @@ async fn a_busy_keep_alive_connection_outlives_the_header_timeout() {
     let settings = json!({ "proxy": { "request_header_timeout_ms": 400, "keep_alive_timeout_ms": 60_000 } });
     let (_home, _mock, proxy) = proxy_with(settings).await;
     let mut stream = TcpStream::connect(proxy.addr).await.unwrap();
-    let request = format!("GET /__codex_helper/health HTTP/1.1\r\nhost: 127.0.0.1:{}\r\n\r\n", proxy.addr.port());
     let started = Instant::now();
     let mut served = 0;
     while started.elapsed() < Duration::from_millis(1500) {
-        stream.write_all(request.as_bytes()).await.unwrap();
-        let (status, _, _) = read_response(&mut stream).await.expect("the connection stays open");
-        assert_eq!(status, 200);
+        health_on(&mut stream, &proxy).await;
         served += 1;
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
