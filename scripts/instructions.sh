@@ -87,30 +87,48 @@ cat >"$home/.codex-helper/config.json" <<EOF
 EOF
 echo '{"claude":{"enabled":false},"proxy":{"max_connections":4096}}' >"$home/.codex-helper/settings.json"
 
-# One callgrind run of `ch serve` serving $1 requests; the per-thread totals
-# land in $work/run-$1-*.
-count() {
-  local requests=$1 port out load=(--in-flight "$in_flight")
+# Runs `ch serve` under callgrind, its profile in $1 (and $1.log), with the
+# extra valgrind options $2 (space-separated), drives `ch-bench load` with
+# the remaining arguments against it, and stops it.
+under_callgrind() {
+  local out=$1 extra=$2 port pid
+  shift 2
   port=$(free_port)
-  out="$work/run-$requests"
-  HOME="$home" CODEX_HELPER_LANG=en valgrind --tool=callgrind --separate-threads=yes \
+  # shellcheck disable=SC2086 # $extra holds several options, or none
+  HOME="$home" CODEX_HELPER_LANG=en valgrind --tool=callgrind --separate-threads=yes $extra \
     --callgrind-out-file="$out" "$CH_BIN" serve --codex --port "$port" >"$out.log" 2>&1 &
-  local pid=$!
+  pid=$!
   pids+=("$pid")
   for _ in $(seq 300); do
     curl -sf -o /dev/null "http://127.0.0.1:$port/__codex_helper/health" && break
     kill -0 "$pid" 2>/dev/null || { say "ch serve did not start under valgrind: $(tail -5 "$out.log")"; exit 1; }
     sleep 0.2
   done
+  "$bench" load --url "http://127.0.0.1:$port/v1/responses" "$@" >"$out.load.json"
+  kill -TERM "$pid"
+  wait "$pid" 2>/dev/null || true
+}
+
+# One callgrind run of `ch serve` serving $1 requests; the per-thread totals
+# land in $work/run-$1-*.
+count() {
+  local requests=$1 load=(--in-flight "$in_flight")
   if [ "$sse" != 0 ]; then
     # --in-flight streams at once, --rounds times: $requests streams.
     load=(--in-flight 10 --rounds $((requests / 10)) --sse "$sse" --gap-ms 1)
   else
     load+=(--requests "$requests")
   fi
-  "$bench" load --url "http://127.0.0.1:$port/v1/responses" "${load[@]}" >"$out.load.json"
-  kill -TERM "$pid"
-  wait "$pid" 2>/dev/null || true
+  under_callgrind "$work/run-$requests" "" "${load[@]}"
+}
+
+# "instructions<TAB>function" for every function in the callgrind files
+# named, their own instructions (--inclusive=$1: with their callees').
+annotated() {
+  local inclusive=$1 f
+  shift
+  for f; do callgrind_annotate --threshold=100 --inclusive="$inclusive" "$f" 2>/dev/null; done |
+    sed -nE 's/^ *([0-9,]+) \([^)]*\) +(.*)$/\1\t\2/p' | sed -E 's/ \[[^]]*\]$//'
 }
 
 # --paths: one run whose profile callgrind cuts at every `recv` (after it)
@@ -122,22 +140,9 @@ count() {
 # request's path holds the last answer's accounting and a sleep, the one
 # before the answer's path only a sleep, so it is the smaller.
 if [ "$paths" = yes ]; then
-  port=$(free_port)
   mkdir -p "$work/paths"
   say "ch serve under callgrind, cut at each recv and writev: 400 requests, 1 in flight"
-  HOME="$home" CODEX_HELPER_LANG=en valgrind --tool=callgrind --separate-threads=yes \
-    --dump-before=writev --dump-after=recv \
-    --callgrind-out-file="$work/paths/cg" "$CH_BIN" serve --codex --port "$port" >"$work/paths.log" 2>&1 &
-  pid=$!
-  pids+=("$pid")
-  for _ in $(seq 300); do
-    curl -sf -o /dev/null "http://127.0.0.1:$port/__codex_helper/health" && break
-    kill -0 "$pid" 2>/dev/null || { say "ch serve did not start under valgrind: $(tail -5 "$work/paths.log")"; exit 1; }
-    sleep 0.2
-  done
-  "$bench" load --url "http://127.0.0.1:$port/v1/responses" --in-flight 1 --requests 400 >/dev/null
-  kill -TERM "$pid"
-  wait "$pid" 2>/dev/null || true
+  under_callgrind "$work/paths/cg" "--dump-before=writev --dump-after=recv" --in-flight 1 --requests 400
   # "part trigger instructions" of the main thread's pieces, in order.
   for f in "$work/paths/cg".*-01; do
     awk -v f="$f" '/^part:/ {p = $2} /^desc: Trigger:/ {t = ($3 ~ /writev/) ? "W" : "R"} /^summary:/ {n = $2}
@@ -164,10 +169,9 @@ if [ "$paths" = yes ]; then
   # path are those frames and are left out.
   for which in request answer; do
     printf '\nfunctions by their own instructions, %s path (mean per request):\n' "$which"
-    n=$(wc -l <"$work/paths/$which.files")
-    while read -r f; do callgrind_annotate --threshold=100 "$f" 2>/dev/null; done <"$work/paths/$which.files" |
-      sed -nE 's/^ *([0-9,]+) \([^)]*\) +(.*)$/\1\t\2/p' | sed -E 's/ \[[^]]*\]$//' |
-      awk -F'\t' -v n="$n" '{gsub(/,/, "", $1)} $2 == "PROGRAM TOTALS" {total += $1; next} {s[$2] += $1}
+    mapfile -t files <"$work/paths/$which.files"
+    annotated no "${files[@]}" |
+      awk -F'\t' -v n="${#files[@]}" '{gsub(/,/, "", $1)} $2 == "PROGRAM TOTALS" {total += $1; next} {s[$2] += $1}
         END {for (k in s) if (s[k] / n >= 1 && s[k] < total / 4) printf "%8d  %s\n", s[k] / n, k}' |
       sort -rn | head -n "$top" | cut -c1-160
   done
@@ -206,8 +210,7 @@ printf '\nfunctions by %s instructions per %s (all threads):\n' \
 export LC_ALL=C # one collation for sort and join
 # "name<TAB>instructions" for every function of a run, its threads summed.
 by_function() {
-  for f in "$1"-[0-9]*; do callgrind_annotate --threshold=100 --inclusive="$inclusive" "$f" 2>/dev/null; done |
-    sed -nE 's/^ *([0-9,]+) \([^)]*\) +(.*)$/\1\t\2/p' | sed -E 's/ \[[^]]*\]$//' |
+  annotated "$inclusive" "$1"-[0-9]* |
     awk -F'\t' '$2 != "PROGRAM TOTALS" {gsub(/,/, "", $1); s[$2] += $1} END {for (k in s) print k "\t" s[k]}' | sort -t $'\t' -k1,1
 }
 join -t $'\t' -a 2 -e 0 -o '0,1.2,2.2' <(by_function "$work/run-$few") <(by_function "$work/run-$many") |

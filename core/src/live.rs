@@ -24,9 +24,8 @@ pub use crate::watch::POLL_INTERVAL;
 #[derive(Debug)]
 pub struct ActiveUpstream {
     pub base_url: Arc<str>,
-    pub url: Url,
-    /// `url` taken apart for the request path (`None`: not an absolute
-    /// URL, already a `problem`).
+    /// The base URL taken apart for the request path (`None`: not an
+    /// absolute URL, already a `problem`).
     pub target: Option<crate::proxy::target::UpstreamTarget>,
     /// The headers that carry the upstream's key (marked sensitive).
     pub auth: Vec<(HeaderName, HeaderValue)>,
@@ -139,7 +138,6 @@ fn prepare(service: Service, upstream: &Upstream) -> ActiveUpstream {
     let target = crate::proxy::target::UpstreamTarget::of(&url);
     ActiveUpstream {
         base_url,
-        url,
         target,
         auth,
         extra_headers,

@@ -402,10 +402,9 @@ fn upstream_uri(
     let Some(target) = &upstream.target else {
         return Err(misconfigured(format!("its base_url `{}` is not an absolute http(s) URL", upstream.base_url)));
     };
-    let root = http::uri::PathAndQuery::from_static("/");
     let path_and_query = match bridge {
         Some(bridge) => http::uri::PathAndQuery::from_static(bridge.path),
-        None => turn.uri.path_and_query().cloned().unwrap_or(root),
+        None => turn.uri.path_and_query().cloned().unwrap_or_else(|| http::uri::PathAndQuery::from_static("/")),
     };
     target.uri(&path_and_query).map_err(|err| misconfigured(format!("its request URL cannot be built: {err}")))
 }
