@@ -46,7 +46,9 @@ pub struct BodyError(String);
 
 pub struct ProxyBody {
     held: VecDeque<Bytes>,
-    pump: Pump,
+    /// Kept in the box it came in: a body is moved a few times on its way
+    /// to hyper, and a pump is most of its size.
+    pump: Box<Pump>,
     done: bool,
     ledger: Option<Ledger>,
     /// Bytes still owed when the client was promised a `Content-Length`.
@@ -55,18 +57,14 @@ pub struct ProxyBody {
 
 impl ProxyBody {
     /// `held`: what was already read while deciding this upstream is good.
-    pub fn new(held: Vec<Bytes>, pump: Pump, ledger: Ledger) -> ProxyBody {
-        ProxyBody { held: held.into(), pump, done: false, ledger: Some(ledger), remaining: None }
-    }
-
-    /// The response carries this `Content-Length`. hyper stops polling a
-    /// body once that many bytes are written and drops it without ever
-    /// asking for its end, which used to log every fixed-length answer (all
-    /// non-streaming JSON) as "client closed" with no usage. Counting the
-    /// bytes lets the drop tell a complete body from an abandoned one.
-    pub fn with_length(mut self, length: Option<u64>) -> ProxyBody {
-        self.remaining = length;
-        self
+    ///
+    /// `length`: the response carries this `Content-Length`. hyper stops
+    /// polling a body once that many bytes are written and drops it without
+    /// ever asking for its end, which used to log every fixed-length answer
+    /// (all non-streaming JSON) as "client closed" with no usage. Counting
+    /// the bytes lets the drop tell a complete body from an abandoned one.
+    pub fn new(held: Vec<Bytes>, pump: Box<Pump>, ledger: Ledger, length: Option<u64>) -> ProxyBody {
+        ProxyBody { held: held.into(), pump, done: false, ledger: Some(ledger), remaining: length }
     }
 
     fn deliver(&mut self, piece: Bytes) -> Poll<Option<Result<Bytes, BodyError>>> {
@@ -168,7 +166,7 @@ impl Drop for ProxyBody {
         // Still owing a log line: the client went away mid-response.
         if self.ledger.is_some() {
             if self.remaining == Some(0) {
-                // Every promised byte went out (see `with_length`).
+                // Every promised byte went out (see `ProxyBody::new`).
                 self.pump.observer.finish();
                 self.finish(End::Complete);
             } else {

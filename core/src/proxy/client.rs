@@ -45,6 +45,9 @@ use super::pool::{self, Pool, Sender, Slot, UpstreamResponse};
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 
+/// Makes a request's headers (see [`UpstreamClient::send`]).
+pub type MakeHeaders<'a> = dyn Fn() -> HeaderMap + Sync + 'a;
+
 /// How many redirects are followed (the fifth is handed to the client).
 const MAX_REDIRECTS: usize = 5;
 /// Retries of a refused HTTP/2 stream, on top of the first try.
@@ -155,105 +158,130 @@ impl UpstreamClient {
     }
 
     /// Sends `body` to `uri` (absolute), following same-host redirects.
-    pub async fn send(
-        &self,
+    /// `headers` makes the request's headers, once for each request sent
+    /// (again only for a retry or a redirect): the request takes them, so
+    /// nothing keeps a copy of every request's headers for the rare second
+    /// send.
+    /// (An async block, not an `async fn`: see [`super::forward::handle`].)
+    #[allow(clippy::manual_async_fn)] // on purpose: see forward::handle
+    pub fn send<'a>(
+        &'a self,
         mut method: Method,
         mut uri: Uri,
-        mut headers: HeaderMap,
+        headers: &'a MakeHeaders<'a>,
         mut body: Bytes,
-    ) -> Result<UpstreamResponse, SendError> {
-        if let header::Entry::Vacant(e) = headers.entry(header::ACCEPT) {
-            e.insert(HeaderValue::from_static("*/*"));
-        }
-        if let header::Entry::Vacant(e) = headers.entry(header::USER_AGENT) {
-            e.insert(HeaderValue::from_static(concat!("codex-helper/", env!("CARGO_PKG_VERSION"))));
-        }
-        // Only a redirect needs URLs (parsed once per redirect): the first
-        // request's, to tell the same host, and the current one's, to join.
-        let mut first: Option<Url> = None;
-        let mut current: Option<Url> = None;
-        let mut followed = 0;
-        loop {
-            let response = self.send_once(&method, &uri, &headers, &body).await?;
-            if !matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
-                return Ok(response);
-            }
-            let Some(current_url) = current.take().or_else(|| Url::parse(&uri.to_string()).ok()) else {
-                return Ok(response);
-            };
-            let url = first.get_or_insert_with(|| current_url.clone());
-            let next = response
-                .headers()
-                .get(header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|location| current_url.join(location).ok());
-            let Some(next) = next else { return Ok(response) };
-            followed += 1;
-            let same_host =
-                url.host_str() == next.host_str() && url.port_or_known_default() == next.port_or_known_default();
-            if followed >= MAX_REDIRECTS || !same_host {
-                return Ok(response);
-            }
-            if next.scheme() != "http" && next.scheme() != "https" {
-                return Err(SendError::Redirect(format!("URL scheme is not allowed: {}", next.scheme())));
-            }
-            match response.status() {
-                StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND if method == Method::POST => {
-                    method = Method::GET;
-                    body = Bytes::new();
-                    drop_payload_headers(&mut headers);
-                }
-                StatusCode::SEE_OTHER => {
-                    if method != Method::HEAD {
-                        method = Method::GET;
+    ) -> impl Future<Output = Result<UpstreamResponse, SendError>> + 'a {
+        async move {
+            // What redirects changed: the payload's headers dropped (a
+            // 303's GET), the `Referer` set.
+            let mut payload_dropped = false;
+            let mut referer_now: Option<HeaderValue> = None;
+            // Only a redirect needs URLs (parsed once per redirect): the first
+            // request's, to tell the same host, and the current one's, to join.
+            let mut first: Option<Url> = None;
+            let mut current: Option<Url> = None;
+            let mut followed = 0;
+            loop {
+                let make = || {
+                    let mut made = headers();
+                    if let header::Entry::Vacant(e) = made.entry(header::ACCEPT) {
+                        e.insert(HeaderValue::from_static("*/*"));
                     }
-                    body = Bytes::new();
-                    drop_payload_headers(&mut headers);
+                    if let header::Entry::Vacant(e) = made.entry(header::USER_AGENT) {
+                        e.insert(HeaderValue::from_static(concat!("codex-helper/", env!("CARGO_PKG_VERSION"))));
+                    }
+                    if payload_dropped {
+                        drop_payload_headers(&mut made);
+                    }
+                    if let Some(referer) = &referer_now {
+                        made.insert(header::REFERER, referer.clone());
+                    }
+                    made
+                };
+                let response = self.send_once(&method, &uri, &make, &body).await?;
+                if !matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
+                    return Ok(response);
                 }
-                _ => {}
+                let Some(current_url) = current.take().or_else(|| Url::parse(&uri.to_string()).ok()) else {
+                    return Ok(response);
+                };
+                let url = first.get_or_insert_with(|| current_url.clone());
+                let next = response
+                    .headers()
+                    .get(header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|location| current_url.join(location).ok());
+                let Some(next) = next else { return Ok(response) };
+                followed += 1;
+                let same_host =
+                    url.host_str() == next.host_str() && url.port_or_known_default() == next.port_or_known_default();
+                if followed >= MAX_REDIRECTS || !same_host {
+                    return Ok(response);
+                }
+                if next.scheme() != "http" && next.scheme() != "https" {
+                    return Err(SendError::Redirect(format!("URL scheme is not allowed: {}", next.scheme())));
+                }
+                match response.status() {
+                    StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND if method == Method::POST => {
+                        method = Method::GET;
+                        body = Bytes::new();
+                        payload_dropped = true;
+                    }
+                    StatusCode::SEE_OTHER => {
+                        if method != Method::HEAD {
+                            method = Method::GET;
+                        }
+                        body = Bytes::new();
+                        payload_dropped = true;
+                    }
+                    _ => {}
+                }
+                if let Some(referer) = referer(&next, &current_url) {
+                    referer_now = Some(referer);
+                }
+                uri = to_uri(&next)?;
+                current = Some(next);
             }
-            if let Some(referer) = referer(&next, &current_url) {
-                headers.insert(header::REFERER, referer);
-            }
-            uri = to_uri(&next)?;
-            current = Some(next);
         }
     }
 
     /// One request: on a pooled connection if one is free, else on a new
     /// one; again on a new one if a pooled one had closed unseen, and
     /// again while an HTTP/2 upstream refuses it.
-    async fn send_once(
-        &self,
-        method: &Method,
-        uri: &Uri,
-        headers: &HeaderMap,
-        body: &Bytes,
-    ) -> Result<UpstreamResponse, SendError> {
-        let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
-            return Err(SendError::Request { message: format!("{uri}: not an absolute URL"), timed_out: false });
-        };
-        let slot = self.pool.slot(scheme, authority);
-        let mut refused_retries = 0;
-        let mut pooled_ok = true;
-        loop {
-            let checked_out = if pooled_ok { self.pool.checkout(&slot) } else { None };
-            let reused = checked_out.is_some();
-            let sender = match checked_out {
-                Some(sender) => sender,
-                // Boxed: a connect's future is large, and this one is
-                // moved on every request (memcpy), connecting or not.
-                None => Box::pin(self.connect(scheme, authority, &slot)).await?,
+    #[allow(clippy::manual_async_fn)] // on purpose: see forward::handle
+    fn send_once<'a>(
+        &'a self,
+        method: &'a Method,
+        uri: &'a Uri,
+        headers: &'a MakeHeaders<'a>,
+        body: &'a Bytes,
+    ) -> impl Future<Output = Result<UpstreamResponse, SendError>> + 'a {
+        async move {
+            let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
+                return Err(SendError::Request { message: format!("{uri}: not an absolute URL"), timed_out: false });
             };
-            let request = self.request(&sender, &slot, method, uri, headers, body);
-            match pool::send(sender, &slot, request).await {
-                Ok(response) => return Ok(response),
-                // The upstream closed an idle connection as it was taken:
-                // the others may be as old, so a new one.
-                Err((_, Some(_unsent))) if reused => pooled_ok = false,
-                Err((err, _)) if refused_retries < MAX_REFUSED_RETRIES && refused(&err) => refused_retries += 1,
-                Err((err, _)) => {
-                    return Err(SendError::Request { message: root_cause(&err), timed_out: is_timeout(&err) })
+            let slot = self.pool.slot(scheme, authority);
+            let mut refused_retries = 0;
+            let mut pooled_ok = true;
+            loop {
+                let checked_out = if pooled_ok { self.pool.checkout(&slot) } else { None };
+                let reused = checked_out.is_some();
+                let sender = match checked_out {
+                    Some(sender) => sender,
+                    // Boxed: a connect's future is large, and this one is
+                    // moved on every request (memcpy), connecting or not.
+                    None => Box::pin(self.connect(scheme, authority, &slot)).await?,
+                };
+                let request = self.request(&sender, &slot, method, uri, headers(), body);
+                match pool::send(sender, &slot, request).await {
+                    Ok(response) => return Ok(response),
+                    // The upstream closed an idle connection as it was taken:
+                    // the others may be as old, so a new one.
+                    Err((_, Some(_unsent))) if reused => pooled_ok = false,
+                    Err((err, _)) if refused_retries < MAX_REFUSED_RETRIES && refused(&err) => refused_retries += 1,
+                    Err((err, _)) => {
+                        return Err(SendError::Request { message: root_cause(&err), timed_out: is_timeout(&err) })
+                    }
                 }
             }
         }
@@ -268,12 +296,12 @@ impl UpstreamClient {
         slot: &Slot,
         method: &Method,
         uri: &Uri,
-        headers: &HeaderMap,
+        headers: HeaderMap,
         body: &Bytes,
     ) -> Request<Full<Bytes>> {
         let mut request = Request::new(Full::new(body.clone()));
         *request.method_mut() = method.clone();
-        *request.headers_mut() = headers.clone();
+        *request.headers_mut() = headers;
         match sender {
             Sender::Http1 { proxied: true, .. } => {
                 if let Some(auth) = self.proxies.intercept(uri).and_then(|i| i.basic_auth().cloned()) {
@@ -525,7 +553,7 @@ mod tests {
             UpstreamClient::with_proxies(Duration::from_secs(5), Matcher::builder().http(proxy).build()).unwrap();
         let url = Url::parse("http://relay.invalid/v1/responses?x=1").unwrap();
         let response = client
-            .send(Method::POST, url.as_str().parse().unwrap(), HeaderMap::new(), Bytes::from_static(b"{}"))
+            .send(Method::POST, url.as_str().parse().unwrap(), &HeaderMap::new, Bytes::from_static(b"{}"))
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
@@ -543,7 +571,7 @@ mod tests {
         let url = Url::parse("https://relay.invalid/v1/responses").unwrap();
         // The fake proxy closes instead of answering the CONNECT.
         let err =
-            client.send(Method::POST, url.as_str().parse().unwrap(), HeaderMap::new(), Bytes::new()).await.unwrap_err();
+            client.send(Method::POST, url.as_str().parse().unwrap(), &HeaderMap::new, Bytes::new()).await.unwrap_err();
         assert!(matches!(err, SendError::Connect(_)), "{err:?}");
         let head = head.await.unwrap().to_ascii_lowercase();
         assert!(head.starts_with("connect relay.invalid:443 http/1.1\r\n"), "{head}");
@@ -565,7 +593,7 @@ mod tests {
         });
         let url = Url::parse(&format!("http://127.0.0.1:{port}/v1/models")).unwrap();
         let response =
-            client.send(Method::GET, url.as_str().parse().unwrap(), HeaderMap::new(), Bytes::new()).await.unwrap();
+            client.send(Method::GET, url.as_str().parse().unwrap(), &HeaderMap::new, Bytes::new()).await.unwrap();
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
         assert!(server.await.unwrap().starts_with("GET /v1/models HTTP/1.1\r\n"));
     }

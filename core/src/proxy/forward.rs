@@ -10,6 +10,8 @@
 //! before content continues the same client stream with the next upstream
 //! (see [`super::splice`]).
 
+use std::future::Future;
+
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
@@ -29,32 +31,41 @@ use crate::lb::retry::{classify_status, Verdict};
 use crate::lb::Outcome;
 use crate::logs::RequestRecord;
 
-pub async fn handle(State(state): State<ProxyState>, req: Request) -> Response {
-    let started = Instant::now();
-    let (parts, body) = req.into_parts();
-    let record = RequestRecord::new(state.service.as_str(), parts.method.as_str(), parts.uri.path());
-    let mut pending = PendingLine { record: Some(record), log: &state.shared.log, started };
-    let record = pending.record.as_mut().expect("just set");
-    let response = match run(&state, parts, body, record, started).await {
-        Ok(response) => {
-            // The response's body (or `run` itself) owns the log line now.
-            pending.record = None;
-            response
-        }
-        Err(reason) => {
-            let status = reason.status();
-            let message = reason.to_string();
-            tracing::debug!(%status, %message, "request answered by the proxy");
-            let mut record = pending.record.take().expect("still pending");
-            record.status_code = status.as_u16();
-            record.duration_ms = started.elapsed().as_millis() as u64;
-            record.error = Some(message);
-            state.shared.log.record(record);
-            ProxyError::new(state.service, reason).into_response()
-        }
-    };
-    state.shared.counters.count(response.status());
-    response
+/// Answers one forwarded request.
+///
+/// Written as a function returning an async block, as the rest of the
+/// forwarding path is: an `async fn`'s future keeps a second copy of its
+/// arguments (rust-lang/rust#62958), and each level's future is copied
+/// whole into its caller's when it is first awaited.
+#[allow(clippy::manual_async_fn)] // on purpose: see forward::handle
+pub fn handle(State(state): State<ProxyState>, req: Request) -> impl Future<Output = Response> {
+    async move {
+        let started = Instant::now();
+        let (parts, body) = req.into_parts();
+        let record = RequestRecord::new(state.service.as_str(), parts.method.as_str(), parts.uri.path());
+        let mut pending = PendingLine { record: Some(record), log: &state.shared.log, started };
+        let record = pending.record.as_mut().expect("just set");
+        let response = match run(&state, parts, body, record, started).await {
+            Ok(response) => {
+                // The response's body (or `run` itself) owns the log line now.
+                pending.record = None;
+                response
+            }
+            Err(reason) => {
+                let status = reason.status();
+                let message = reason.to_string();
+                tracing::debug!(%status, %message, "request answered by the proxy");
+                let mut record = pending.record.take().expect("still pending");
+                record.status_code = status.as_u16();
+                record.duration_ms = started.elapsed().as_millis() as u64;
+                record.error = Some(message);
+                state.shared.log.record(record);
+                ProxyError::new(state.service, reason).into_response()
+            }
+        };
+        state.shared.counters.count(response.status());
+        response
+    }
 }
 
 /// The log line of a request whose response has not started yet. If the
@@ -81,70 +92,74 @@ impl Drop for PendingLine<'_> {
     }
 }
 
-async fn run(
-    state: &ProxyState,
+#[allow(clippy::manual_async_fn)] // on purpose: see forward::handle
+fn run<'a>(
+    state: &'a ProxyState,
     parts: Parts,
     body: Body,
-    record: &mut RequestRecord,
+    record: &'a mut RequestRecord,
     started: Instant,
-) -> Result<Response, Reason> {
-    super::guard::check(&parts).map_err(Reason::Guard)?;
-    if headers::looped(&parts.headers, state.listen.port()) {
-        return Err(Reason::Loop { port: state.listen.port() });
-    }
-    if is_websocket(&parts) {
-        return Err(Reason::WebSocket);
-    }
-
-    let snapshot = state.shared.config.snapshot();
-    let active = snapshot.active(state.service).cloned().ok_or(Reason::NoConfig { service: state.service })?;
-    record.config_name = String::from(&*active.name);
-
-    let settings = state.shared.settings.get();
-    let body = read_body(&parts, body, settings.limits.max_request_body_bytes).await?;
-    let body = apply_filters(state, &parts, body)?;
-    let session = session_id(state.service, &parts.headers, &body);
-    record.session_id = session.clone();
-
-    let order = state.shared.lb.plan(&active.ids, session.as_deref(), active.strategy);
-    let mut turn = Turn::new(state.clone(), parts, body, active, settings, session, order, started);
-    while let Some((index, permit)) = turn.next_attempt().await {
-        let attempt_started = Instant::now();
-        record.upstream_base_url = String::from(&*turn.active.upstreams[index].base_url);
-        match try_upstream(&turn, index, false, permit).await {
-            Tried::Chosen(chosen) => {
-                turn.chosen(index, chosen.status, attempt_started, record);
-                let ledger = Ledger {
-                    service: state.service,
-                    record: std::mem::take(record),
-                    started,
-                    lb: state.shared.lb.clone(),
-                    log: state.shared.log.clone(),
-                    upstream: turn.active.ids[index].clone(),
-                    client_error: classify_status(chosen.status) == Verdict::ClientError,
-                    request_body: turn.body.clone(),
-                };
-                let response = respond(chosen, ledger);
-                // Dropping the turn (the client's headers, the plan) can
-                // wait until the answer is out (see super::deferred).
-                super::deferred::defer(move || drop(turn));
-                return Ok(response);
-            }
-            Tried::Opened(opened) => {
-                record.status_code = StatusCode::OK.as_u16();
-                record.ttfb_ms = Some(started.elapsed().as_millis() as u64);
-                record.streamed = true;
-                let headers = headers::to_client(opened.headers, true);
-                let body = splice::SpliceBody::new(turn, std::mem::take(record), index, attempt_started, opened.pump);
-                let mut response = Response::new(Body::from_stream(body));
-                *response.headers_mut() = headers;
-                return Ok(response);
-            }
-            Tried::Failed(failed) => turn.failed(index, failed, attempt_started, record),
-            Tried::Unstreamable(_) => unreachable!("only after the client's stream began"),
+) -> impl Future<Output = Result<Response, Reason>> + 'a {
+    async move {
+        super::guard::check(&parts).map_err(Reason::Guard)?;
+        if headers::looped(&parts.headers, state.listen.port()) {
+            return Err(Reason::Loop { port: state.listen.port() });
         }
+        if is_websocket(&parts) {
+            return Err(Reason::WebSocket);
+        }
+
+        let snapshot = state.shared.config.snapshot();
+        let active = snapshot.active(state.service).cloned().ok_or(Reason::NoConfig { service: state.service })?;
+        record.config_name = String::from(&*active.name);
+
+        let settings = state.shared.settings.get();
+        let body = read_body(&parts, body, settings.limits.max_request_body_bytes).await?;
+        let body = apply_filters(state, &parts, body)?;
+        let session = session_id(state.service, &parts.headers, &body);
+        record.session_id = session.clone();
+
+        let order = state.shared.lb.plan(&active.ids, session.as_deref(), active.strategy);
+        let mut turn = Turn::new(state.clone(), parts, body, active, settings, session, order, started);
+        while let Some((index, permit)) = turn.next_attempt().await {
+            let attempt_started = Instant::now();
+            record.upstream_base_url = String::from(&*turn.active.upstreams[index].base_url);
+            match try_upstream(&turn, index, false, permit).await {
+                Tried::Chosen(chosen) => {
+                    turn.chosen(index, chosen.status, attempt_started, record);
+                    let ledger = Ledger {
+                        service: state.service,
+                        record: std::mem::take(record),
+                        started,
+                        lb: state.shared.lb.clone(),
+                        log: state.shared.log.clone(),
+                        upstream: turn.active.ids[index].clone(),
+                        client_error: classify_status(chosen.status) == Verdict::ClientError,
+                        request_body: turn.body.clone(),
+                    };
+                    let response = respond(chosen, ledger);
+                    // Dropping the turn (the client's headers, the plan) can
+                    // wait until the answer is out (see super::deferred).
+                    super::deferred::defer(move || drop(turn));
+                    return Ok(response);
+                }
+                Tried::Opened(opened) => {
+                    record.status_code = StatusCode::OK.as_u16();
+                    record.ttfb_ms = Some(started.elapsed().as_millis() as u64);
+                    record.streamed = true;
+                    let headers = headers::to_client(opened.headers, true);
+                    let body =
+                        splice::SpliceBody::new(turn, std::mem::take(record), index, attempt_started, opened.pump);
+                    let mut response = Response::new(Body::from_stream(body));
+                    *response.headers_mut() = headers;
+                    return Ok(response);
+                }
+                Tried::Failed(failed) => turn.failed(index, failed, attempt_started, record),
+                Tried::Unstreamable(_) => unreachable!("only after the client's stream began"),
+            }
+        }
+        Err(turn.all_failed())
     }
-    Err(turn.all_failed())
 }
 
 /// The client's response for the chosen upstream, its body accounted for
@@ -156,7 +171,7 @@ fn respond(chosen: Chosen, mut ledger: Ledger) -> Response {
         ChosenBody::Stream(held, pump) => {
             let framed = pump.can_append_event();
             ledger.record.streamed = pump.observer.is_sse();
-            // Passed on to the client unless framed (see ProxyBody::with_length).
+            // Passed on to the client unless framed (see ProxyBody::new).
             let length = if framed {
                 None
             } else {
@@ -166,7 +181,7 @@ fn respond(chosen: Chosen, mut ledger: Ledger) -> Response {
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse().ok())
             };
-            (Body::from_stream(ProxyBody::new(held, *pump, ledger).with_length(length)), framed)
+            (Body::from_stream(ProxyBody::new(held, pump, ledger, length)), framed)
         }
         ChosenBody::Empty => {
             // Nothing will poll a body, so account for the request now.

@@ -22,6 +22,7 @@ use axum::body::Body;
 use axum::Router;
 use bytes::Bytes;
 use futures_util::task::AtomicWaker;
+use futures_util::FutureExt;
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
@@ -297,11 +298,10 @@ impl hyper::service::Service<http::Request<Incoming>> for Handler {
         let conn = self.conn.clone();
         let request = request.map(|body| Body::new(Watched { body, conn }));
         if !request.uri().path().starts_with(super::OWN_PREFIX) {
-            let state = self.state.clone();
-            return Box::pin(async move {
-                let response = forward::handle(axum::extract::State(state), request).await;
-                Ok(response.map(|body| Counted { body, _in_flight: in_flight }))
-            });
+            // Mapped rather than awaited in an async block, which would
+            // move the handler's large future once more on its first poll.
+            let answer = forward::handle(axum::extract::State(self.state.clone()), request);
+            return Box::pin(answer.map(|response| Ok(response.map(|body| Counted { body, _in_flight: in_flight }))));
         }
         let answer = self.router.call(request);
         Box::pin(async move {

@@ -18,6 +18,7 @@
 //! - a connection whose answer was abandoned mid-body is not reused
 //!   (hyper closes it).
 
+use std::future::Future;
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -290,34 +291,40 @@ impl Body for UpstreamBody {
     }
 }
 
+/// A send's failure, with the request when it never went out.
+pub(super) type NotSent = (hyper::Error, Option<Request<Full<Bytes>>>);
+
 /// What a send gives back: the answer, with its body wrapped.
 pub(super) type UpstreamResponse = Response<UpstreamBody>;
 
 /// Sends `request` on `sender`. `Err(Some(request))`: it never went out
 /// (the connection had closed), so it may be sent on another.
-pub(super) async fn send(
+#[allow(clippy::manual_async_fn)] // on purpose: see forward::handle
+pub(super) fn send(
     sender: Sender,
     slot: &Slot,
     request: Request<Full<Bytes>>,
-) -> Result<UpstreamResponse, (hyper::Error, Option<Request<Full<Bytes>>>)> {
-    match sender {
-        Sender::Http1 { mut tx, proxied } => {
-            let response = tx.try_send_request(request).await;
-            match response {
-                Ok(response) => Ok(response.map(|body| UpstreamBody::new(body, Some((slot.clone(), tx, proxied))))),
+) -> impl Future<Output = Result<UpstreamResponse, NotSent>> + '_ {
+    async move {
+        match sender {
+            Sender::Http1 { mut tx, proxied } => {
+                let response = tx.try_send_request(request).await;
+                match response {
+                    Ok(response) => Ok(response.map(|body| UpstreamBody::new(body, Some((slot.clone(), tx, proxied))))),
+                    Err(mut err) => {
+                        let unsent = err.take_message();
+                        Err((err.into_error(), unsent))
+                    }
+                }
+            }
+            Sender::Http2(mut tx) => match tx.try_send_request(request).await {
+                Ok(response) => Ok(response.map(|body| UpstreamBody::new(body, None))),
                 Err(mut err) => {
                     let unsent = err.take_message();
                     Err((err.into_error(), unsent))
                 }
-            }
+            },
         }
-        Sender::Http2(mut tx) => match tx.try_send_request(request).await {
-            Ok(response) => Ok(response.map(|body| UpstreamBody::new(body, None))),
-            Err(mut err) => {
-                let unsent = err.take_message();
-                Err((err.into_error(), unsent))
-            }
-        },
     }
 }
 

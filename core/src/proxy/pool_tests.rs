@@ -114,7 +114,7 @@ async fn upstream(tls: bool, body: Bytes) -> Upstream {
 
 async fn get(client: &UpstreamClient, url: &Url) -> (StatusCode, Bytes) {
     let response =
-        client.send(Method::GET, url.as_str().parse().unwrap(), HeaderMap::new(), Bytes::new()).await.unwrap();
+        client.send(Method::GET, url.as_str().parse().unwrap(), &HeaderMap::new, Bytes::new()).await.unwrap();
     let status = response.status();
     (status, response.into_body().collect().await.unwrap().to_bytes())
 }
@@ -157,7 +157,7 @@ async fn a_connection_whose_answer_was_abandoned_is_not_reused() {
     let client = client();
     let url = upstream.url("http", "/big");
     let response =
-        client.send(Method::GET, url.as_str().parse().unwrap(), HeaderMap::new(), Bytes::new()).await.unwrap();
+        client.send(Method::GET, url.as_str().parse().unwrap(), &HeaderMap::new, Bytes::new()).await.unwrap();
     let mut body = response.into_body();
     let first = body.frame().await.unwrap().unwrap();
     assert!(first.data_ref().is_some_and(|d| d.len() < 4 << 20), "only part of the body was read");

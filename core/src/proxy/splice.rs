@@ -189,7 +189,7 @@ async fn judge(
                     client_error: false,
                     request_body: turn.body.clone(),
                 };
-                return Judged::Stream(Box::new(ProxyBody::new(held, *pump, ledger)));
+                return Judged::Stream(Box::new(ProxyBody::new(held, pump, ledger, None)));
             }
             Err(error) => {
                 format = format.or(pump.format());

@@ -297,16 +297,20 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool, permi
         None => turn.native_body(index),
         Some(b) => model_map::map_model(&b.body, &upstream.model_map).unwrap_or_else(|| b.body.clone()),
     };
-    let mut upstream_headers =
-        headers::to_upstream(&turn.headers, &upstream.auth, &upstream.extra_headers, &state.shared.via);
-    // The bridge reads the upstream's stream itself, uncompressed.
-    if spliced || bridge.is_some() {
-        // The client's stream is uncompressed: a backup's events are
-        // spliced into it as they are.
-        upstream_headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("identity"));
-    }
+    let upstream_headers = || {
+        let mut made = headers::to_upstream(&turn.headers, &upstream.auth, &upstream.extra_headers, &state.shared.via);
+        // The bridge reads the upstream's stream itself, uncompressed.
+        if spliced || bridge.is_some() {
+            // The client's stream is uncompressed: a backup's events are
+            // spliced into it as they are.
+            made.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+        }
+        made
+    };
     let settings = &turn.settings;
-    let request = settings.http.send(turn.method.clone(), uri, upstream_headers, body);
+    // Boxed: the send's future is the largest part of this one, which is
+    // moved into its caller's and theirs in turn (a memcpy per level).
+    let request = Box::pin(settings.http.send(turn.method.clone(), uri, &upstream_headers, body));
     let limits = &settings.limits;
     let response = match tokio::time::timeout(limits.response_header_timeout, request).await {
         Err(_) => {
@@ -335,7 +339,8 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool, permi
     // A bridged answer is translated here, before the pump: from here on
     // it is the client's own stream (or answer, or error).
     let (headers, upstream_body): (http::HeaderMap, ByteStream) = match &bridge {
-        Some(bridge) => match bridge.answer(response).await {
+        // Boxed for the same reason as the send.
+        Some(bridge) => match Box::pin(bridge.answer(response)).await {
             Ok(answer) => answer,
             Err(error) => return fail(error),
         },
@@ -376,17 +381,18 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool, permi
         return Tried::Chosen(Chosen { status, headers, body: ChosenBody::Empty });
     }
     let framed = observer.is_identity();
-    let mut pump = Pump::from_stream(upstream_body, observer, limits.stream_idle_timeout, judge);
+    // Boxed where it is made: it is moved on to the client's body.
+    let mut pump = Box::new(Pump::from_stream(upstream_body, observer, limits.stream_idle_timeout, judge));
     if !judge {
-        return Tried::Chosen(Chosen { status, headers, body: ChosenBody::Stream(Vec::new(), Box::new(pump)) });
+        return Tried::Chosen(Chosen { status, headers, body: ChosenBody::Stream(Vec::new(), pump) });
     }
     if framed && status == StatusCode::OK {
-        return Tried::Opened(Opened { headers, pump: Box::new(pump) });
+        return Tried::Opened(Opened { headers, pump });
     }
     // A compressed (or non-200) stream is held whole until content: the
     // proxy could not end or continue it well-formed once it went out.
     match hold_opening(&mut pump, status).await {
-        Ok(held) => Tried::Chosen(Chosen { status, headers, body: ChosenBody::Stream(held, Box::new(pump)) }),
+        Ok(held) => Tried::Chosen(Chosen { status, headers, body: ChosenBody::Stream(held, pump) }),
         Err(error) => fail(error),
     }
 }
