@@ -162,7 +162,6 @@ impl UpstreamClient {
     /// (again only for a retry or a redirect): the request takes them, so
     /// nothing keeps a copy of every request's headers for the rare second
     /// send.
-    /// (An async block, not an `async fn`: see [`super::forward::handle`].)
     #[allow(clippy::manual_async_fn)] // on purpose: see forward::handle
     pub fn send<'a>(
         &'a self,
