@@ -37,7 +37,7 @@ use crate::logs::RequestRecord;
 /// forwarding path is: an `async fn`'s future keeps a second copy of its
 /// arguments (rust-lang/rust#62958), and each level's future is copied
 /// whole into its caller's when it is first awaited.
-#[allow(clippy::manual_async_fn)] // on purpose: see forward::handle
+#[allow(clippy::manual_async_fn)] // on purpose: see above
 pub fn handle(State(state): State<ProxyState>, req: Request) -> impl Future<Output = Response> {
     async move {
         let started = Instant::now();

@@ -308,24 +308,21 @@ pub(super) fn send(
     async move {
         match sender {
             Sender::Http1 { mut tx, proxied } => {
-                let response = tx.try_send_request(request).await;
-                match response {
-                    Ok(response) => Ok(response.map(|body| UpstreamBody::new(body, Some((slot.clone(), tx, proxied))))),
-                    Err(mut err) => {
-                        let unsent = err.take_message();
-                        Err((err.into_error(), unsent))
-                    }
-                }
+                let response = tx.try_send_request(request).await.map_err(not_sent)?;
+                Ok(response.map(|body| UpstreamBody::new(body, Some((slot.clone(), tx, proxied)))))
             }
-            Sender::Http2(mut tx) => match tx.try_send_request(request).await {
-                Ok(response) => Ok(response.map(|body| UpstreamBody::new(body, None))),
-                Err(mut err) => {
-                    let unsent = err.take_message();
-                    Err((err.into_error(), unsent))
-                }
-            },
+            Sender::Http2(mut tx) => {
+                let response = tx.try_send_request(request).await.map_err(not_sent)?;
+                Ok(response.map(|body| UpstreamBody::new(body, None)))
+            }
         }
     }
+}
+
+/// A failed send's error, with its request when it never went out.
+fn not_sent(mut err: hyper::client::conn::TrySendError<Request<Full<Bytes>>>) -> NotSent {
+    let unsent = err.take_message();
+    (err.into_error(), unsent)
 }
 
 #[cfg(test)]
