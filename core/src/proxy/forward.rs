@@ -17,13 +17,14 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::request::Parts;
-use http::{header, StatusCode};
+use http::{header, HeaderValue, StatusCode};
 use tokio::time::Instant;
 
 use super::body::{Ledger, ProxyBody};
+use super::client_facts::ClientFacts;
 use super::error::{ProxyError, Reason};
 use super::headers;
-use super::session::session_id;
+use super::session::session_of;
 use super::splice;
 use super::turn::{try_upstream, Chosen, ChosenBody, Tried, Turn};
 use super::ProxyState;
@@ -101,11 +102,12 @@ fn run<'a>(
     started: Instant,
 ) -> impl Future<Output = Result<Response, Reason>> + 'a {
     async move {
-        super::guard::check(&parts).map_err(Reason::Guard)?;
-        if headers::looped(&parts.headers, state.listen.port()) {
+        let facts = ClientFacts::scan(&parts.headers);
+        super::guard::check_facts(&facts, &parts.uri).map_err(Reason::Guard)?;
+        if facts.via && headers::looped(&parts.headers, state.listen.port()) {
             return Err(Reason::Loop { port: state.listen.port() });
         }
-        if is_websocket(&parts) {
+        if facts.upgrade.and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
             return Err(Reason::WebSocket);
         }
 
@@ -114,13 +116,14 @@ fn run<'a>(
         record.config_name = String::from(&*active.name);
 
         let settings = state.shared.settings.get();
-        let body = read_body(&parts, body, settings.limits.max_request_body_bytes).await?;
-        let body = apply_filters(state, &parts, body)?;
-        let session = session_id(state.service, &parts.headers, &body);
+        let body = read_body(facts.content_length, body, settings.limits.max_request_body_bytes).await?;
+        let body = apply_filters(state, facts.content_encoding, body)?;
+        let session = session_of(state.service, &facts.session, &body);
         record.session_id = session.clone();
+        let connection = facts.connection;
 
         let order = state.shared.lb.plan(&active.ids, session.as_deref(), active.strategy);
-        let mut turn = Turn::new(state.clone(), parts, body, active, settings, session, order, started);
+        let mut turn = Turn::new(state.clone(), parts, connection, body, active, settings, session, order, started);
         while let Some((index, permit)) = turn.next_attempt().await {
             let attempt_started = Instant::now();
             record.upstream_base_url = String::from(&*turn.active.upstreams[index].base_url);
@@ -138,9 +141,14 @@ fn run<'a>(
                         request_body: turn.body.clone(),
                     };
                     let response = respond(chosen, ledger);
-                    // Dropping the turn (the client's headers, the plan) can
-                    // wait until the answer is out (see super::deferred).
-                    super::deferred::defer(move || drop(turn));
+                    // The load balancer's bookkeeping (three locked maps) and
+                    // dropping the turn (the client's headers, the plan) can
+                    // wait until the answer is out (see super::deferred): the
+                    // next request on this connection comes after it.
+                    super::deferred::defer(move || {
+                        turn.serve(index);
+                        drop(turn)
+                    });
                     return Ok(response);
                 }
                 Tried::Opened(opened) => {
@@ -202,10 +210,10 @@ fn respond(chosen: Chosen, mut ledger: Ledger) -> Response {
     response
 }
 
-async fn read_body(parts: &Parts, body: Body, limit: usize) -> Result<Bytes, Reason> {
+/// `declared`: the client's `Content-Length`, refused early when over `limit`.
+async fn read_body(declared: Option<&HeaderValue>, body: Body, limit: usize) -> Result<Bytes, Reason> {
     let too_large = || Reason::BodyTooLarge { limit };
-    let declared =
-        parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared = declared.and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
@@ -221,24 +229,17 @@ async fn read_body(parts: &Parts, body: Body, limit: usize) -> Result<Bytes, Rea
     })
 }
 
-fn apply_filters(state: &ProxyState, parts: &Parts, body: Bytes) -> Result<Bytes, Reason> {
+/// `compressed`: the client sent a `Content-Encoding`.
+fn apply_filters(state: &ProxyState, compressed: bool, body: Bytes) -> Result<Bytes, Reason> {
     // A broken filter.json with no good rules to fall back on: refuse rather
     // than send what the user asked to redact.
     let rules = state.shared.filters.rules().map_err(|blocked| Reason::FilterInvalid(blocked.to_string()))?;
     // A compressed request body can't be filtered literally; leave it alone.
-    if body.is_empty() || parts.headers.contains_key(header::CONTENT_ENCODING) || rules.is_empty() {
+    if rules.is_empty() || body.is_empty() || compressed {
         return Ok(body);
     }
     Ok(match rules.apply(&body) {
         Some(filtered) => Bytes::from(filtered),
         None => body,
     })
-}
-
-fn is_websocket(parts: &Parts) -> bool {
-    parts
-        .headers
-        .get(header::UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
 }

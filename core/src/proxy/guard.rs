@@ -11,6 +11,8 @@
 
 use http::request::Parts;
 
+use super::client_facts::ClientFacts;
+
 /// Why a request was turned away, in words for the 403 body.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refusal {
@@ -56,16 +58,16 @@ impl Refusal {
     }
 }
 
-/// Named once: a name given as text is parsed on every lookup.
-static SEC_FETCH_SITE: http::HeaderName = http::HeaderName::from_static("sec-fetch-site");
-
 pub fn check(parts: &Parts) -> Result<(), Refusal> {
-    let mut hosts = parts.headers.get_all(http::header::HOST).iter();
-    let host_header = hosts.next();
-    if hosts.next().is_some() {
+    check_facts(&ClientFacts::scan(&parts.headers), &parts.uri)
+}
+
+/// [`check`] from a scan of the request's headers the caller has anyway.
+pub(super) fn check_facts(facts: &ClientFacts<'_>, uri: &http::Uri) -> Result<(), Refusal> {
+    if facts.duplicate_host {
         return Err(Refusal::DuplicateHost);
     }
-    if let Some(site) = parts.headers.get(&SEC_FETCH_SITE) {
+    if let Some(site) = facts.sec_fetch_site {
         // Case-insensitive and trimmed: a browser sends `none` exactly, but
         // being lenient here can only let a local tool through, not a page.
         let site = String::from_utf8_lossy(site.as_bytes()).into_owned();
@@ -73,12 +75,12 @@ pub fn check(parts: &Parts) -> Result<(), Refusal> {
             return Err(Refusal::CrossSiteFetch(site));
         }
     }
-    if let Some(origin) = parts.headers.get(http::header::ORIGIN) {
+    if let Some(origin) = facts.origin {
         return Err(Refusal::BrowserOrigin(String::from_utf8_lossy(origin.as_bytes()).into_owned()));
     }
-    let host = match parts.uri.authority() {
+    let host = match uri.authority() {
         Some(authority) => Some(authority.as_str().as_bytes()),
-        None => host_header.map(|h| h.as_bytes()),
+        None => facts.host.map(|h| h.as_bytes()),
     };
     // Checked as text first: the refusal is the only place that needs an
     // owned copy.

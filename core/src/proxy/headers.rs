@@ -15,7 +15,7 @@ fn is_hop_by_hop(name: &HeaderName, connection_listed: &[HeaderName]) -> bool {
 }
 
 /// Header names the `Connection` header lists as hop-by-hop.
-fn connection_listed(headers: &HeaderMap) -> Vec<HeaderName> {
+pub fn connection_listed(headers: &HeaderMap) -> Vec<HeaderName> {
     headers
         .get_all(header::CONNECTION)
         .iter()
@@ -25,16 +25,17 @@ fn connection_listed(headers: &HeaderMap) -> Vec<HeaderName> {
         .collect()
 }
 
-/// The headers to send upstream: the client's, minus hop-by-hop and
-/// credentials, plus the upstream's `auth` headers, its `extra` ones
-/// (checked on load never to name a header above) and our `Via`.
+/// The headers to send upstream: the client's, minus hop-by-hop (`listed`:
+/// [`connection_listed`] of them, found once per request) and credentials,
+/// plus the upstream's `auth` headers, its `extra` ones (checked on load
+/// never to name a header above) and our `Via`.
 pub fn to_upstream(
     client: &HeaderMap,
+    listed: &[HeaderName],
     auth: &[(HeaderName, HeaderValue)],
     extra: &[(HeaderName, HeaderValue)],
     via: &HeaderValue,
 ) -> HeaderMap {
-    let listed = connection_listed(client);
     // Room for what is added here and on the way out (`Via`, and the
     // client's `Accept`, `User-Agent` and `Host` defaults): growing the map
     // rehashes every header.
@@ -43,7 +44,7 @@ pub fn to_upstream(
     // the only ones there are (e.g. a ChatGPT login passed through).
     let keep_client_auth = auth.is_empty();
     for (name, value) in client {
-        if is_hop_by_hop(name, &listed) {
+        if is_hop_by_hop(name, listed) {
             continue;
         }
         let n = name.as_str();
@@ -145,7 +146,13 @@ mod tests {
             ("accept-encoding", "gzip, br, zstd"),
         ]);
         let auth = vec![(header::AUTHORIZATION, HeaderValue::from_static("Bearer upstream"))];
-        let out = to_upstream(&client, &auth, &[], &HeaderValue::from_static("1.1 codex-helper-3211"));
+        let out = to_upstream(
+            &client,
+            &connection_listed(&client),
+            &auth,
+            &[],
+            &HeaderValue::from_static("1.1 codex-helper-3211"),
+        );
         assert_eq!(out.get("authorization").unwrap(), "Bearer upstream");
         assert_eq!(out.get_all("authorization").iter().count(), 1);
         for gone in ["x-api-key", "connection", "x-private", "keep-alive", "host", "content-length"] {
@@ -161,7 +168,13 @@ mod tests {
     #[test]
     fn client_credentials_pass_when_the_upstream_has_none() {
         let client = map(&[("authorization", "Bearer mine")]);
-        let out = to_upstream(&client, &[], &[], &HeaderValue::from_static("1.1 codex-helper-1"));
+        let out = to_upstream(
+            &client,
+            &connection_listed(&client),
+            &[],
+            &[],
+            &HeaderValue::from_static("1.1 codex-helper-1"),
+        );
         assert_eq!(out.get("authorization").unwrap(), "Bearer mine");
     }
 
@@ -172,7 +185,13 @@ mod tests {
             (HeaderName::from_static("x-title"), HeaderValue::from_static("configured")),
             (HeaderName::from_static("x-portkey-provider"), HeaderValue::from_static("openai")),
         ];
-        let out = to_upstream(&client, &[], &extra, &HeaderValue::from_static("1.1 codex-helper-1"));
+        let out = to_upstream(
+            &client,
+            &connection_listed(&client),
+            &[],
+            &extra,
+            &HeaderValue::from_static("1.1 codex-helper-1"),
+        );
         assert_eq!(out.get_all("x-title").iter().collect::<Vec<_>>(), ["configured"]);
         assert_eq!(out.get("x-portkey-provider").unwrap(), "openai");
         // Extra headers are not a key: the client's credentials still pass.

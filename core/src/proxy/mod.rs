@@ -27,6 +27,7 @@
 pub mod body;
 mod bridged;
 pub mod client;
+mod client_facts;
 mod completion;
 pub mod conns;
 pub mod counters;

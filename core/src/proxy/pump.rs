@@ -97,7 +97,9 @@ pub struct Pump {
     deferred: Option<StreamFault>,
     idle_timeout: Duration,
     last_activity: Instant,
-    idle: Pin<Box<Sleep>>,
+    /// Made the first time the upstream keeps the pump waiting: most small
+    /// answers arrive whole with their headers and never need it.
+    idle: Option<Pin<Box<Sleep>>>,
     ended: bool,
 }
 
@@ -134,7 +136,7 @@ impl Pump {
             deferred: None,
             idle_timeout,
             last_activity: now,
-            idle: Box::pin(tokio::time::sleep_until(now + idle_timeout)),
+            idle: None,
             ended: false,
         }
     }
@@ -290,10 +292,11 @@ impl Pump {
     fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, StreamFault>>> {
         loop {
             let deadline = self.last_activity + self.idle_timeout;
-            if self.idle.deadline() != deadline {
-                self.idle.as_mut().reset(deadline);
+            let idle = self.idle.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+            if idle.deadline() != deadline {
+                idle.as_mut().reset(deadline);
             }
-            match self.idle.poll_unpin(cx) {
+            match idle.poll_unpin(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(()) if Instant::now() >= self.last_activity + self.idle_timeout => {
                     self.ended = true;

@@ -8,19 +8,26 @@
 
 use std::sync::LazyLock;
 
-use http::{HeaderMap, HeaderName};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use memchr::memmem;
 
 use crate::Service;
 
 // Names and finders made once: looking a header up by `&str` parses the
 // name on every request, and `memmem::find` builds its searcher each call.
-static CODEX_HEADERS: [HeaderName; 3] = [
+/// Every service's session headers, read in one pass over the client's
+/// headers (see [`super::client_facts`]): Codex's first, in the order they
+/// are preferred, then Claude Code's.
+pub(super) static SESSION_HEADERS: [HeaderName; SESSION_HEADER_COUNT] = [
     HeaderName::from_static("session_id"),
     HeaderName::from_static("session-id"),
     HeaderName::from_static("conversation_id"),
+    HeaderName::from_static("x-claude-code-session-id"),
 ];
-static CLAUDE_HEADERS: [HeaderName; 1] = [HeaderName::from_static("x-claude-code-session-id")];
+pub(super) const SESSION_HEADER_COUNT: usize = 4;
+/// Which of [`SESSION_HEADERS`] each service reads.
+const CODEX_HEADERS: std::ops::Range<usize> = 0..3;
+const CLAUDE_HEADERS: std::ops::Range<usize> = 3..4;
 static PROMPT_CACHE_KEY: LazyLock<memmem::Finder<'static>> =
     LazyLock::new(|| memmem::Finder::new(b"\"prompt_cache_key\""));
 static USER_ID: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"\"user_id\""));
@@ -29,12 +36,21 @@ static USER_ID: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Fin
 const MAX_LEN: usize = 200;
 
 pub fn session_id(service: Service, headers: &HeaderMap, body: &[u8]) -> Option<String> {
-    let (names, body_key): (&[HeaderName], &memmem::Finder<'static>) = match service {
-        Service::Codex => (&CODEX_HEADERS, &PROMPT_CACHE_KEY),
-        Service::Claude => (&CLAUDE_HEADERS, &USER_ID),
+    session_of(service, &super::client_facts::ClientFacts::scan(headers).session, body)
+}
+
+/// [`session_id`] from the session headers a scan found (`found[i]` is the
+/// first value of `SESSION_HEADERS[i]`).
+pub(super) fn session_of(
+    service: Service,
+    found: &[Option<&HeaderValue>; SESSION_HEADER_COUNT],
+    body: &[u8],
+) -> Option<String> {
+    let (names, body_key): (std::ops::Range<usize>, &memmem::Finder<'static>) = match service {
+        Service::Codex => (CODEX_HEADERS, &PROMPT_CACHE_KEY),
+        Service::Claude => (CLAUDE_HEADERS, &USER_ID),
     };
-    let from_header =
-        names.iter().find_map(|name| headers.get(name)?.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
+    let from_header = found[names].iter().find_map(|v| (*v)?.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
     let id = match from_header {
         Some(v) => v,
         // Some Claude Code versions put a JSON object (with `session_id`)

@@ -179,6 +179,7 @@ async fn judge(
         match hold_opening(&mut pump, StatusCode::OK).await {
             Ok(held) => {
                 turn.chosen(index, StatusCode::OK, attempt_started, line.record());
+                turn.serve(index);
                 let ledger = Ledger {
                     service: turn.state.service,
                     record: line.record.take().expect("not taken yet"),

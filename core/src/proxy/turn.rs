@@ -89,6 +89,9 @@ pub(super) struct Turn {
     pub method: Method,
     pub uri: http::Uri,
     pub headers: http::HeaderMap,
+    /// What the client's `Connection` header lists (hop-by-hop, not sent
+    /// upstream), found once for every attempt.
+    pub connection_listed: Vec<http::HeaderName>,
     pub body: Bytes,
     pub active: Arc<ActiveConfig>,
     /// Loaded once per request.
@@ -113,11 +116,13 @@ pub(super) struct Turn {
 pub(super) type NextAttempt = (usize, Option<SlotPermit>);
 
 impl Turn {
-    /// Builds the turn of one request, to try `order`.
+    /// Builds the turn of one request, to try `order`. `connection`: the
+    /// client sent a `Connection` header (see [`super::client_facts`]).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         state: ProxyState,
         parts: http::request::Parts,
+        connection: bool,
         body: Bytes,
         active: Arc<ActiveConfig>,
         settings: Arc<LiveSettings>,
@@ -125,11 +130,13 @@ impl Turn {
         order: Vec<usize>,
         started: Instant,
     ) -> Turn {
+        let connection_listed = if connection { headers::connection_listed(&parts.headers) } else { Vec::new() };
         Turn {
             state,
             method: parts.method,
             uri: parts.uri,
             headers: parts.headers,
+            connection_listed,
             body,
             active,
             settings,
@@ -200,8 +207,8 @@ impl Turn {
         self.failures.push((index, failed));
     }
 
-    /// Accounts for the attempt whose answer goes to the client, and pins
-    /// the session to it.
+    /// Accounts in the log for the attempt whose answer goes to the client
+    /// (see [`Turn::serve`] for the load balancer).
     pub fn chosen(&self, index: usize, status: StatusCode, attempt_started: Instant, record: &mut RequestRecord) {
         record.attempts.push(Attempt {
             upstream_base_url: String::from(&*self.active.upstreams[index].base_url),
@@ -213,6 +220,11 @@ impl Turn {
             protocol: self.active.upstreams[index].logged_protocol(),
             upstream_model: self.upstream_model(index),
         });
+    }
+
+    /// Tells the load balancer upstream `index` serves this request: pins
+    /// the session to it, and it becomes the config's serving upstream.
+    pub fn serve(&self, index: usize) {
         self.state.shared.lb.served(self.session.as_deref(), &self.active.ids[index], index);
     }
 
@@ -298,7 +310,13 @@ pub(super) async fn try_upstream(turn: &Turn, index: usize, spliced: bool, permi
         Some(b) => model_map::map_model(&b.body, &upstream.model_map).unwrap_or_else(|| b.body.clone()),
     };
     let upstream_headers = || {
-        let mut made = headers::to_upstream(&turn.headers, &upstream.auth, &upstream.extra_headers, &state.shared.via);
+        let mut made = headers::to_upstream(
+            &turn.headers,
+            &turn.connection_listed,
+            &upstream.auth,
+            &upstream.extra_headers,
+            &state.shared.via,
+        );
         // The bridge reads the upstream's stream itself, uncompressed.
         if spliced || bridge.is_some() {
             // The client's stream is uncompressed: a backup's events are
