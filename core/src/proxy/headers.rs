@@ -10,8 +10,23 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use super::decode::narrow_accept_encoding;
 use crate::header_names::{CREDENTIALS, HOP_BY_HOP};
 
+/// [`HOP_BY_HOP`] as header names: a standard name compares with another
+/// as a tag, without spelling either out, and this runs for every header
+/// both ways.
+static HOP_BY_HOP_NAMES: [HeaderName; HOP_BY_HOP.len()] = [
+    header::CONNECTION,
+    HeaderName::from_static("proxy-connection"),
+    HeaderName::from_static("keep-alive"),
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+];
+
 fn is_hop_by_hop(name: &HeaderName, connection_listed: &[HeaderName]) -> bool {
-    HOP_BY_HOP.contains(&name.as_str()) || connection_listed.contains(name)
+    HOP_BY_HOP_NAMES.contains(name) || connection_listed.contains(name)
 }
 
 /// Header names the `Connection` header lists as hop-by-hop.
@@ -73,7 +88,13 @@ pub fn to_upstream(
 
 /// Headers that describe one exact body: untrue once the proxy may change
 /// the body (see [`to_client`]).
-const BODY_EXACT: [&str; 5] = ["content-length", "content-md5", "digest", "content-digest", "repr-digest"];
+static BODY_EXACT: [HeaderName; 5] = [
+    header::CONTENT_LENGTH,
+    HeaderName::from_static("content-md5"),
+    HeaderName::from_static("digest"),
+    HeaderName::from_static("content-digest"),
+    HeaderName::from_static("repr-digest"),
+];
 
 /// The headers to send back to the client. `framed` is set when the proxy
 /// may end the body itself (an appended error event) or continue it with
@@ -81,13 +102,15 @@ const BODY_EXACT: [&str; 5] = ["content-length", "content-md5", "digest", "conte
 /// headers that describe the upstream's exact body (its length, digests)
 /// would no longer be true.
 pub fn to_client(upstream: HeaderMap, framed: bool) -> HeaderMap {
-    let listed = connection_listed(&upstream);
-    let dropped = |name: &HeaderName| is_hop_by_hop(name, &listed) || (framed && BODY_EXACT.contains(&name.as_str()));
+    let body_exact = |name: &HeaderName| framed && BODY_EXACT.contains(name);
     // Usually nothing is dropped (a JSON answer with its length): the map
-    // goes back as it is, without building another one.
-    if !upstream.keys().any(dropped) {
+    // goes back as it is, without building another one. `Connection` is
+    // itself hop-by-hop, so without one there is no list to read first.
+    if !upstream.keys().any(|name| is_hop_by_hop(name, &[]) || body_exact(name)) {
         return upstream;
     }
+    let listed = connection_listed(&upstream);
+    let dropped = |name: &HeaderName| is_hop_by_hop(name, &listed) || body_exact(name);
     // Copied rather than removed from, which would reorder the rest.
     let mut out = HeaderMap::with_capacity(upstream.len());
     for (name, value) in &upstream {
@@ -219,6 +242,17 @@ mod tests {
         let kept: Vec<_> =
             to_client(mixed, false).iter().map(|(n, v)| format!("{n}={}", v.to_str().unwrap())).collect();
         assert_eq!(kept, ["x-a=1", "x-c=3", "x-c=4", "x-d=5"]);
+    }
+
+    #[test]
+    fn the_hop_by_hop_names_are_the_shared_list() {
+        let names: Vec<&str> = HOP_BY_HOP_NAMES.iter().map(HeaderName::as_str).collect();
+        assert_eq!(names, HOP_BY_HOP);
+        // Standard or not, a name parsed from the wire matches its entry.
+        for name in HOP_BY_HOP {
+            assert!(is_hop_by_hop(&HeaderName::from_bytes(name.to_uppercase().as_bytes()).unwrap(), &[]), "{name}");
+        }
+        assert!(!is_hop_by_hop(&header::CONTENT_TYPE, &[]));
     }
 
     #[test]

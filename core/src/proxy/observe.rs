@@ -85,7 +85,9 @@ impl Observer {
         let content_type = content_type.as_bytes();
         let kind = if content_type.get(..17).is_some_and(|start| start.eq_ignore_ascii_case(b"text/event-stream")) {
             BodyKind::Sse
-        } else if content_type.windows(4).any(|w| w.eq_ignore_ascii_case(b"json")) {
+        } else if content_type.starts_with(b"application/json")
+            || content_type.windows(4).any(|w| w.eq_ignore_ascii_case(b"json"))
+        {
             BodyKind::Json
         } else {
             BodyKind::Other
