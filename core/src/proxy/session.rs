@@ -30,6 +30,11 @@ const CODEX_HEADERS: std::ops::Range<usize> = 0..3;
 const CLAUDE_HEADERS: std::ops::Range<usize> = 3..4;
 static PROMPT_CACHE_KEY: LazyLock<memmem::Finder<'static>> =
     LazyLock::new(|| memmem::Finder::new(b"\"prompt_cache_key\""));
+/// Codex (and the SDKs) write `prompt_cache_key` after `input`, the whole
+/// history: found from the end it is a few bytes away instead of the
+/// request's length (a memmem scan of 200 KB on every turn).
+static PROMPT_CACHE_KEY_REV: LazyLock<memmem::FinderRev<'static>> =
+    LazyLock::new(|| memmem::FinderRev::new(b"\"prompt_cache_key\""));
 static USER_ID: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"\"user_id\""));
 
 /// Session ids longer than this are cut (they become map keys).
@@ -57,7 +62,11 @@ pub(super) fn session_of(
         // into `user_id` as an escaped string; look for the inner id first.
         None => match service {
             Service::Claude => escaped_field(body, b"session_id").or_else(|| string_field(body, body_key))?,
-            Service::Codex => string_field(body, body_key)?,
+            // The first one, as before, when the last is not a string.
+            Service::Codex => PROMPT_CACHE_KEY_REV
+                .rfind(body)
+                .and_then(|at| value_after(body, at + PROMPT_CACHE_KEY_REV.needle().len()))
+                .or_else(|| string_field(body, body_key))?,
         },
     };
     // The first MAX_LEN characters, cut at a character boundary (not
@@ -69,7 +78,11 @@ pub(super) fn session_of(
 /// The string value after the first `"key"` in a JSON text: `"key": "v"`.
 /// Escapes end the value early, which is fine for an affinity key.
 fn string_field<'a>(body: &'a [u8], key: &memmem::Finder<'_>) -> Option<&'a str> {
-    let at = key.find(body)? + key.needle().len();
+    value_after(body, key.find(body)? + key.needle().len())
+}
+
+/// The string value of the key that ends at `at`: `: "v"`.
+fn value_after(body: &[u8], at: usize) -> Option<&str> {
     let rest = skip_ws(&body[at..]).strip_prefix(b":")?;
     let rest = skip_ws(rest).strip_prefix(b"\"")?;
     let end = rest.iter().position(|&b| b == b'"' || b == b'\\')?;
@@ -107,6 +120,22 @@ mod tests {
         h.insert("session-id", "abc".parse().unwrap());
         assert_eq!(session_id(Service::Codex, &h, body).as_deref(), Some("abc"));
         assert_eq!(session_id(Service::Codex, &HeaderMap::new(), b"{}"), None);
+    }
+
+    #[test]
+    fn codex_prompt_cache_key_after_a_long_history() {
+        // Where Codex puts it: after `input`, whose text may quote the key
+        // (escaped, so it is not a key) and hold an object that has one
+        // that is no string.
+        let history = r#"{"type":"message","content":[{"type":"input_text","text":"say "prompt_cache_key": "no""}]},"#
+            .repeat(200);
+        let body = format!(
+            r#"{{"model":"gpt-5","tools":[{{"parameters":{{"prompt_cache_key":{{"type":"string"}}}}}}],"input":[{history}{{}}],"prompt_cache_key":"thread-7","stream":true}}"#
+        );
+        assert_eq!(session_id(Service::Codex, &HeaderMap::new(), body.as_bytes()).as_deref(), Some("thread-7"));
+        // A last one that is no string: the first string one, as before.
+        let odd = r#"{"prompt_cache_key":"first","x":{"prompt_cache_key":1}}"#;
+        assert_eq!(session_id(Service::Codex, &HeaderMap::new(), odd.as_bytes()).as_deref(), Some("first"));
     }
 
     #[test]
