@@ -62,11 +62,12 @@ pub(super) fn session_of(
         // into `user_id` as an escaped string; look for the inner id first.
         None => match service {
             Service::Claude => escaped_field(body, b"session_id").or_else(|| string_field(body, body_key))?,
-            // The first one, as before, when the last is not a string.
-            Service::Codex => PROMPT_CACHE_KEY_REV
-                .rfind(body)
-                .and_then(|at| value_after(body, at + PROMPT_CACHE_KEY_REV.needle().len()))
-                .or_else(|| string_field(body, body_key))?,
+            Service::Codex => {
+                // None at all: one scan, not a second from the start.
+                let last = PROMPT_CACHE_KEY_REV.rfind(body)? + PROMPT_CACHE_KEY_REV.needle().len();
+                // The first one, as before, when the last is not a string.
+                value_after(body, last).or_else(|| string_field(body, body_key))?
+            }
         },
     };
     // The first MAX_LEN characters, cut at a character boundary (not
