@@ -10,7 +10,7 @@ use codex_helper_core::Service;
 use codex_helper_tests::{MockUpstream, Reply};
 use serde_json::{json, Value};
 
-use crate::lb_support::{base_url_for, eventually, Pair, PATIENCE, PRIMARY_KEY};
+use crate::lb_support::{base_url_for, eventually, eventually_async, Pair, PATIENCE, PRIMARY_KEY};
 
 const POLL_SECS: f64 = 0.3;
 
@@ -83,8 +83,13 @@ async fn exhausted_budget_moves_traffic_to_the_backup_until_it_frees_up() {
         (quota[0].service, quota[0].config.as_str(), quota[0].remaining_pct),
         (Service::Codex, "main", Some(0.0))
     );
-    // A separate `ch usage` sees the same through usage_state.json.
-    let state = usage::read_state(&usage::state_file(&pair.home.paths)).unwrap().expect("state file written");
+    // A separate `ch usage` sees the same through usage_state.json, which
+    // is written (off the poller's thread) just after the state changes.
+    let file = usage::state_file(&pair.home.paths);
+    let state = eventually_async("usage_state.json to hold the quota", PATIENCE, || async {
+        usage::read_state(&file).unwrap().filter(|state| !state.quota.is_empty())
+    })
+    .await;
     assert_eq!(state.quota[0].exhausted, Some(true));
     assert_eq!(state.pid, std::process::id());
 
