@@ -8,9 +8,12 @@
 //! reading a request and writing it upstream). A request carries few
 //! headers, so walking them once and comparing names is cheaper.
 
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 use super::session::{SESSION_HEADERS, SESSION_HEADER_COUNT};
+
+/// Named once, so that it compares as a name (see [`ClientFacts::scan`]).
+static SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 
 /// The client's headers the forwarding path reads; a value is the first
 /// one the client sent under that name, as `HeaderMap::get` would give.
@@ -37,7 +40,8 @@ impl<'a> ClientFacts<'a> {
     pub fn scan(headers: &'a HeaderMap) -> ClientFacts<'a> {
         let mut facts = ClientFacts::default();
         for (name, value) in headers {
-            // Standard names compare as a tag; the rest by their text.
+            // A standard name compares with another as a tag, and with a
+            // custom one not at all: no name is spelt out.
             if name == header::HOST {
                 facts.duplicate_host |= facts.host.is_some();
                 facts.host.get_or_insert(value);
@@ -53,7 +57,7 @@ impl<'a> ClientFacts<'a> {
                 facts.content_encoding = true;
             } else if name == header::CONNECTION {
                 facts.connection = true;
-            } else if name.as_str() == "sec-fetch-site" {
+            } else if name == SEC_FETCH_SITE {
                 facts.sec_fetch_site.get_or_insert(value);
             } else if let Some(at) = SESSION_HEADERS.iter().position(|session| session == name) {
                 facts.session[at].get_or_insert(value);

@@ -128,11 +128,13 @@ mod tests {
         // Where Codex puts it: after `input`, whose text may quote the key
         // (escaped, so it is not a key) and hold an object that has one
         // that is no string.
-        let history = r#"{"type":"message","content":[{"type":"input_text","text":"say "prompt_cache_key": "no""}]},"#
-            .repeat(200);
+        let history =
+            r#"{"type":"message","content":[{"type":"input_text","text":"say \"prompt_cache_key\": \"no\""}]},"#
+                .repeat(200);
         let body = format!(
             r#"{{"model":"gpt-5","tools":[{{"parameters":{{"prompt_cache_key":{{"type":"string"}}}}}}],"input":[{history}{{}}],"prompt_cache_key":"thread-7","stream":true}}"#
         );
+        assert!(serde_json::from_str::<serde_json::Value>(&body).is_ok(), "the fixture is JSON, its quotes escaped");
         assert_eq!(session_id(Service::Codex, &HeaderMap::new(), body.as_bytes()).as_deref(), Some("thread-7"));
         // A last one that is no string: the first string one, as before.
         let odd = r#"{"prompt_cache_key":"first","x":{"prompt_cache_key":1}}"#;
