@@ -8,7 +8,7 @@
 // The proxies' allocator, as in `ch` (cli/src/bin/ch.rs): mimalloc, not
 // glibc's malloc, which was ~12% of a proxied request's instructions.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: codex_helper_alloc::Mimalloc = codex_helper_alloc::Mimalloc;
 
 fn main() -> std::process::ExitCode {
     codex_helper_agent::run()
