@@ -5,9 +5,13 @@
 # table (ratios against nginx beside each target) goes to stdout, the JSON
 # to bench/results/. Code: bench/ (`ch-bench run --help`).
 #
-#   npm run bench                full run (3 interleaved rounds, ~4 minutes)
-#   npm run bench -- --quick     a few seconds per scenario (`npm test` runs it)
-#   CH_BIN=/path/to/ch npm run bench    measure another build of ch (before/after)
+#   npm run bench                full run (3 interleaved rounds, ~4 minutes) of the
+#                                build that ships: ch with profile-guided
+#                                optimization (scripts/pgo.sh, ~10 minutes cold)
+#   npm run bench -- --quick     a few seconds per scenario (`npm test` runs it),
+#                                of the plain release build
+#   CH_BIN=/path/to/ch npm run bench    measure another build of ch (before/after;
+#                                CH_BIN=target/release/ch: the plain release build)
 #   CH_APP_BIN=/path/to/codex-helper-app   the tray app whose RSS a full run measures
 #                                        (default: target/{release,debug}/codex-helper-app if built)
 #   CH_BENCH_KEEP=1                      keep the temporary homes, configs and logs
@@ -51,4 +55,12 @@ if [ -z "${CH_APP_BIN:-}" ] && [[ " $* " != *" --quick "* ]]; then
     fi
   done
 fi
-exec "$target/release/ch-bench" run --ch "${CH_BIN:-$target/release/ch}" --nginx "${NGINX_BIN:-$(command -v nginx)}" "$@"
+ch=${CH_BIN:-}
+if [ -z "$ch" ]; then
+  ch=$target/release/ch
+  if [[ " $* " != *" --quick "* ]]; then
+    echo "bench: building ch with profile-guided optimization, as npm run build does (scripts/pgo.sh)" >&2
+    ch=$(bash scripts/pgo.sh)/ch
+  fi
+fi
+exec "$target/release/ch-bench" run --ch "$ch" --nginx "${NGINX_BIN:-$(command -v nginx)}" "$@"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run build`: the installable packages of the desktop app, a .deb and
 # an .rpm.
-#   1. the release CLI binaries `ch` and `codex-helper` (cargo, package codex-helper)
+#   1. the release CLI binaries `ch` and `codex-helper` (package codex-helper),
+#      built with profile-guided optimization (scripts/pgo.sh: target/pgo/release)
 #   2. the frontend (ui/ → ui/dist, Vite)
 #   3. the app in release mode (Tauri CLI, `tauri build --no-bundle`)
 #   4. the .deb and the .rpm (scripts/bundle.sh release), each installing
@@ -20,15 +21,15 @@ say() { printf 'build: %s\n' "$*" >&2; }
 
 if [ "${1:-}" = cli ]; then
   bash scripts/setup.sh build
-  cargo build --release -p codex-helper
-  ls -l "$target/release/ch" "$target/release/codex-helper"
+  cli=$(bash scripts/pgo.sh)
+  ls -l "$cli/ch" "$cli/codex-helper"
   exit 0
 fi
 
 bash scripts/setup.sh app
 
-say "CLI (release)"
-cargo build --release -p codex-helper
+say "CLI (release, profile-guided: scripts/pgo.sh)"
+cli=$(bash scripts/pgo.sh)
 say "frontend (ui/dist)"
 npm --prefix ui run build
 
@@ -36,7 +37,7 @@ npm --prefix ui run build
 say "app (release; cargo's progress follows)"
 (cd src-tauri && "$root/node_modules/.bin/tauri" build --no-bundle --ci --config '{"build":{"beforeBuildCommand":""}}')
 say "packages (.deb and .rpm), then a check of both (scripts/test-packages.sh --release)"
-mapfile -t pkgs < <(bash scripts/bundle.sh release)
+mapfile -t pkgs < <(CH_CLI_DIR=$cli bash scripts/bundle.sh release)
 [ "${#pkgs[@]}" = 2 ] || { say "packaging failed"; exit 1; }
 bash scripts/test-packages.sh --release
 

@@ -19,15 +19,18 @@ case "$profile" in release) flag=() ;; debug) flag=(--debug) ;; *)
   ;;
 esac
 bin=$target/$profile
-for b in codex-helper-app codex-helper-window ch codex-helper; do
-  [ -x "$bin/$b" ] || { echo "bundle: $bin/$b is missing: build it first" >&2; exit 1; }
+# CH_CLI_DIR: where `ch` and `codex-helper` come from when not beside the
+# app (`npm run build` ships them built with profile-guided optimization).
+cli=${CH_CLI_DIR:-$bin}
+for b in "$bin/codex-helper-app" "$bin/codex-helper-window" "$cli/ch" "$cli/codex-helper"; do
+  [ -x "$b" ] || { echo "bundle: $b is missing: build it first" >&2; exit 1; }
 done
 
 # The CLI binaries go in through bundle.linux.{deb,rpm}.files; their paths
 # depend on CARGO_TARGET_DIR, so they are given here rather than written
 # into tauri.conf.json. A debug payload is about 490 MB unpacked: its .rpm
 # is left uncompressed (a test unpacks it at once; gzip costs ~15 s).
-files=$(printf '{"/usr/bin/ch":"%s","/usr/bin/codex-helper":"%s"}' "$bin/ch" "$bin/codex-helper")
+files=$(printf '{"/usr/bin/ch":"%s","/usr/bin/codex-helper":"%s"}' "$cli/ch" "$cli/codex-helper")
 rpm_extra=""
 [ "$profile" = debug ] && rpm_extra=',"compression":{"type":"none"}'
 config=$(printf '{"bundle":{"linux":{"deb":{"files":%s},"rpm":{"files":%s%s}}}}' "$files" "$files" "$rpm_extra")
