@@ -15,7 +15,8 @@
 #   1. an instrumented build (-Cprofile-generate) in target/pgo/gen
 #   2. training: that `ch serve` (Codex, then Claude) in front of the bench's
 #      mock upstream, driven by `ch-bench load`: small answers at 1 and 16 in
-#      flight, event streams at 64 and 256 at once (~40 s)
+#      flight, event streams at 64 (both) and 256 (Codex) at once, each in
+#      its API's format (~45 s)
 #   3. llvm-profdata merges the profiles (rustup's llvm-tools, whose LLVM is
 #      rustc's own: a profile only works with the LLVM that reads it)
 #   4. the final build (-Cprofile-use) in target/pgo/use, copied to
@@ -111,9 +112,10 @@ train() {
 }
 train codex "--in-flight 1 --duration-ms 6000" "--in-flight 16 --duration-ms 4000" \
   "--in-flight 64 --sse 40 --gap-ms 1 --rounds 4" "--in-flight 256 --sse 10 --gap-ms 10"
-# Claude's path through the proxy (its headers, its usage), with the mock's
-# JSON answer; its event streams are in the Responses format, so not those.
-train claude "--in-flight 1 --duration-ms 3000" "--in-flight 16 --duration-ms 2000"
+# Claude Code's path through the proxy: its headers, the Messages API's
+# answers and events (the mock answers `/v1/messages` in that format).
+train claude "--in-flight 1 --duration-ms 3000" "--in-flight 16 --duration-ms 2000" \
+  "--in-flight 64 --sse 40 --gap-ms 1 --rounds 2"
 ls "$pgo"/profiles/ch-*.profraw >/dev/null 2>&1 || { say "training wrote no profile"; exit 1; }
 
 say "3/4 merging the profiles"

@@ -18,7 +18,7 @@ use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use tokio::net::TcpStream;
 
-use crate::sse::{EventSplitter, Integrity, Numbered};
+use crate::sse::{Dialect, EventSplitter, Integrity, Numbered};
 
 /// Where requests go: a socket address and the path (with query) to POST.
 #[derive(Debug, Clone)]
@@ -234,10 +234,11 @@ pub async fn run_sse(
     // Every slot connects first, then each round starts all streams at
     // once: TTFT measures the proxy, not the driver's connection burst.
     let start = Arc::new(tokio::sync::Barrier::new(streams));
+    let expected = Dialect::of_path(&target.path).total_events(deltas);
     let mut tasks = Vec::with_capacity(streams);
     for _ in 0..streams {
         let (target, body, start) = (target.clone(), body.clone(), start.clone());
-        tasks.push(tokio::spawn(async move { sse_slot(target, body, rounds, deltas + 2, start).await }));
+        tasks.push(tokio::spawn(async move { sse_slot(target, body, rounds, expected, start).await }));
     }
     let (mut ttfb, mut first_event, mut ttft, mut gap) = (histogram(), histogram(), histogram(), histogram());
     let mut integrity = Integrity::default();
@@ -254,7 +255,7 @@ pub async fn run_sse(
     Ok(SseReport {
         streams,
         rounds,
-        events_per_stream: deltas + 2,
+        events_per_stream: expected,
         gap_ms,
         errors,
         ttfb: Summary::of(&ttfb),

@@ -1,10 +1,53 @@
-//! The load driver's view of a Responses-API event stream: split the bytes
-//! into events (chunks may cut anywhere), and check that the numbered events
-//! the mock upstream sent arrived exactly once, in order, up to
-//! `response.completed`. A proxy that loses, repeats or reorders an event
-//! is a fault the bench must report, whatever its speed.
+//! The load driver's view of an event stream, in either API's format (the
+//! Responses API's for Codex, the Messages API's for Claude Code): split
+//! the bytes into events (chunks may cut anywhere), and check that the
+//! numbered events the mock upstream sent arrived exactly once, in order,
+//! up to the terminal event (`response.completed`, `message_stop`). A proxy
+//! that loses, repeats or reorders an event is a fault the bench must
+//! report, whatever its speed.
 
 use serde::Serialize;
+
+/// Which API an answer is in, told by the request's path as the proxy
+/// tells it: `…/messages` is Claude Code's Messages API, anything else the
+/// Responses API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    #[default]
+    Responses,
+    Messages,
+}
+
+impl Dialect {
+    /// The dialect of a request for `path` (a query is ignored).
+    pub fn of_path(path: &str) -> Dialect {
+        let path = path.split('?').next().unwrap_or(path);
+        if path.ends_with("/messages") {
+            Dialect::Messages
+        } else {
+            Dialect::Responses
+        }
+    }
+
+    /// The events of a stream of `deltas` content events: the Responses
+    /// API opens with one and closes with one; the Messages API opens with
+    /// `message_start` and `content_block_start` and closes with
+    /// `content_block_stop`, `message_delta` (the usage) and `message_stop`.
+    pub fn total_events(self, deltas: u64) -> u64 {
+        match self {
+            Dialect::Responses => deltas + 2,
+            Dialect::Messages => deltas + 5,
+        }
+    }
+
+    /// The number of the first content event.
+    pub fn first_delta(self) -> u64 {
+        match self {
+            Dialect::Responses => 1,
+            Dialect::Messages => 2,
+        }
+    }
+}
 
 /// One event: its `event:` name (if any) and its `data:` lines joined.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,11 +135,12 @@ impl Numbered {
 
     /// A content event: the first one is the "time to first content".
     pub fn is_content(&self) -> bool {
-        self.kind == "response.output_text.delta"
+        self.kind == "response.output_text.delta" || self.kind == "content_block_delta"
     }
 
+    /// The stream's terminal event.
     pub fn is_completed(&self) -> bool {
-        self.kind == "response.completed"
+        self.kind == "response.completed" || self.kind == "message_stop"
     }
 }
 
