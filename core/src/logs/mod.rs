@@ -4,6 +4,8 @@
 //!   `usage`) are a public contract shared with the original codex-helper:
 //!   they are only ever added to, never renamed or dropped, so people's
 //!   scripts and dashboards keep working.
+//! - [`line`]: a record as its line, the bytes serde would write, without
+//!   serde's per-field cost.
 //! - [`writer`]: a dedicated thread that appends lines, flushes as soon as
 //!   it is idle and rotates by size, so the request path only pays for a
 //!   channel send.
@@ -13,6 +15,7 @@
 //! Never logged: API keys, headers, request or response bodies, query strings.
 
 pub mod filter;
+pub mod line;
 pub mod reader;
 pub mod record;
 pub mod tail;

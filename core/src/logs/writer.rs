@@ -231,11 +231,7 @@ impl Sink {
         // One scratch buffer for every line rather than a fresh one each.
         let mut line = std::mem::take(&mut self.line);
         line.clear();
-        if let Err(e) = serde_json::to_writer(&mut line, rec) {
-            tracing::warn!("cannot serialize a request log line: {e}");
-            self.line = line;
-            return;
-        }
+        super::line::write(rec, &mut line);
         line.push(b'\n');
         self.push_line(&line);
         self.line = line;
