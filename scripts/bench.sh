@@ -7,7 +7,7 @@
 #
 #   npm run bench                full run (3 interleaved rounds, ~4 minutes) of the
 #                                build that ships: ch with profile-guided
-#                                optimization (scripts/pgo.sh, ~10 minutes cold)
+#                                optimization (scripts/pgo.sh, ~7 minutes cold)
 #   npm run bench -- --quick     a few seconds per scenario (`npm test` runs it),
 #                                of the plain release build
 #   CH_BIN=/path/to/ch npm run bench    measure another build of ch (before/after;
