@@ -58,19 +58,8 @@ else
 fi
 bench="$target/release/ch-bench"
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$bench" upstream >"$work/upstream.addr" 2>"$work/upstream.log" &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$work/upstream.addr" ] && break; sleep 0.1; done
-upstream=$(head -1 "$work/upstream.addr")
-[ -n "$upstream" ] || { say "the mock upstream did not start: $(cat "$work/upstream.log")"; exit 1; }
+# $work (removed on exit, with $pids) and the mock upstream at $upstream.
+. scripts/mock-upstream.sh
 
 # A port nothing listens on (bash connects to it and is refused).
 free_port() {

@@ -64,18 +64,8 @@ cargo build --release -p codex-helper-bench --bin ch-bench
 bench=$target/release/ch-bench
 
 say "2/4 training: the instrumented ch in front of the mock upstream"
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-"$bench" upstream >"$work/upstream.addr" 2>"$work/upstream.log" &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$work/upstream.addr" ] && break; sleep 0.1; done
-upstream=$(head -1 "$work/upstream.addr")
-[ -n "$upstream" ] || { say "the mock upstream did not start: $(cat "$work/upstream.log")"; exit 1; }
+# $work (removed on exit, with $pids) and the mock upstream at $upstream.
+. scripts/mock-upstream.sh
 home=$work/home
 mkdir -p "$home/.codex-helper" "$home/.codex" "$home/.claude"
 ups='[{"base_url":"http://'$upstream'/v1","auth":{"auth_token":"sk-pgo-upstream","api_key":null},"tags":{}}]'
@@ -84,9 +74,10 @@ cat >"$home/.codex-helper/config.json" <<EOF
 EOF
 echo '{"proxy":{"max_connections":4096}}' >"$home/.codex-helper/settings.json"
 
-# Serves `$1` (codex|claude) with the instrumented ch, runs the loads in
-# the remaining arguments (`;`-separated argument lists for ch-bench load,
-# after --url), and stops it with SIGTERM so that it writes its profile.
+# Serves `$1` (codex|claude) with the instrumented ch, runs one
+# `ch-bench load` per remaining argument (each a space-separated list of
+# its options after --url), and stops it with SIGTERM so that it writes
+# its profile.
 train() {
   local service=$1 path
   shift

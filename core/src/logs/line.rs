@@ -173,38 +173,19 @@ mod tests {
         ]
     }
 
-    fn attempt_strategy() -> impl Strategy<Value = Attempt> {
-        (
-            text(),
-            any::<Option<u16>>(),
-            text(),
-            any::<u64>(),
-            prop::option::of(text()),
-            prop::option::of(text()),
-            prop::option::of(text()),
-            prop::option::of(text()),
-        )
-            .prop_map(
-                |(
-                    upstream_base_url,
-                    status_code,
-                    outcome,
-                    duration_ms,
-                    error,
-                    error_kind,
-                    protocol,
-                    upstream_model,
-                )| Attempt {
-                    upstream_base_url,
-                    status_code,
-                    outcome,
-                    duration_ms,
-                    error,
-                    error_kind,
-                    protocol,
-                    upstream_model,
-                },
-            )
+    prop_compose! {
+        fn attempt_strategy()(
+            upstream_base_url in text(),
+            status_code in any::<Option<u16>>(),
+            outcome in text(),
+            duration_ms in any::<u64>(),
+            error in prop::option::of(text()),
+            error_kind in prop::option::of(text()),
+            protocol in prop::option::of(text()),
+            upstream_model in prop::option::of(text()),
+        ) -> Attempt {
+            Attempt { upstream_base_url, status_code, outcome, duration_ms, error, error_kind, protocol, upstream_model }
+        }
     }
 
     fn record_strategy() -> impl Strategy<Value = RequestRecord> {
