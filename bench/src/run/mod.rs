@@ -4,6 +4,7 @@
 //! reported (the machine is shared and noisy; ratios in one run hold).
 
 mod machine;
+mod placement;
 mod procs;
 mod report;
 
@@ -240,7 +241,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         scenarios.push(Scenario { name, in_flight, body_bytes, direct, nginx, ch });
     }
 
-    let (sse, sse_cold) = measure_sse(&rt, &world, plan)?;
+    let sse = measure_sse(&rt, &world, plan)?;
 
     // Memory after the load: settled (after every scenario above), then
     // after `memory_requests` more.
@@ -260,8 +261,19 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         None => json!("not measured (pass --app PATH or set CH_APP_BIN)"),
     };
 
-    let results =
-        report::Results { mode, plan, machine, nginx_workers: workers, scenarios, sse, sse_cold, failover, memory };
+    let results = report::Results {
+        mode,
+        plan,
+        machine,
+        nginx_workers: workers,
+        scenarios,
+        sse: sse.shared,
+        sse_cold: sse.cold,
+        sse_own_core: sse.own_core,
+        sse_own_core_placement: sse.own_core_placement,
+        failover,
+        memory,
+    };
     let checks = report::targets(&results);
     let faults = report::faults(&results);
     println!("{}", report::table(&results, &checks));
@@ -315,18 +327,27 @@ fn measure(
 /// Each target's SSE reports, one per round.
 type SseRounds = Vec<(String, Vec<SseReport>)>;
 
+/// What [`measure_sse`] measured.
+struct SseRuns {
+    /// The proxy sharing every core with the driver and the upstream.
+    shared: SseRounds,
+    /// Each target's first run, apart (see `measure_sse`).
+    cold: Vec<(String, SseReport)>,
+    /// The proxy on a core of its own (see `placement`); empty when not measured.
+    own_core: SseRounds,
+    /// Where the processes were for `own_core`, or why it was not measured.
+    own_core_placement: String,
+}
+
 /// SSE through each target, `plan.rounds` times interleaved, after one
 /// warm-up run per target. The non-streamed scenarios warm up before each
 /// measurement too; here it matters more: the scenarios before opened at
 /// most 64 upstream connections, and a proxy's first 256 concurrent
 /// streams pay for 256 new ones at once (ch: TTFT p99 ~+20 ms over a warm
 /// pool; nginx, which keeps 32: ~1 s outliers). The warm-up's numbers are
-/// kept and printed apart (`sse_cold`).
-fn measure_sse(
-    rt: &tokio::runtime::Runtime,
-    world: &World,
-    plan: Plan,
-) -> anyhow::Result<(SseRounds, Vec<(String, SseReport)>)> {
+/// kept and printed apart (`sse_cold`). Then the same rounds with the
+/// proxy on a core of its own.
+fn measure_sse(rt: &tokio::runtime::Runtime, world: &World, plan: Plan) -> anyhow::Result<SseRuns> {
     let body = load::request_body(1024, true);
     let run = |t: &str, rounds: u32| {
         rt.block_on(load::run_sse(
@@ -345,12 +366,48 @@ fn measure_sse(
         eprintln!("bench: SSE warm-up via {t}: ttft p50 {} µs p99 {} µs", r.ttft.p50_us, r.ttft.p99_us);
         cold.push((t.to_string(), r));
     }
+    let shared = sse_rounds(&run, plan, "")?;
+    let (own_core, own_core_placement) = match placement::Split::of_this_process() {
+        None => (Vec::new(), "not measured: one CPU".to_owned()),
+        Some(split) => {
+            let mut proxies = vec![world.nginx.pid(), world.ch.pid()];
+            proxies.extend(procfs::descendants(world.nginx.pid()));
+            let others = [world.upstream.pid(), std::process::id()];
+            let described = placement::Placement::describe(&split);
+            match placement::Placement::apply(split, &proxies, &others) {
+                Err(e) => {
+                    eprintln!("bench: SSE with the proxy on a core of its own not measured: {e:#}");
+                    (Vec::new(), format!("not measured: {e:#}"))
+                }
+                Ok(placed) => {
+                    // One unrecorded run each first: the move left every
+                    // process's caches on the other CPU.
+                    for t in TARGETS {
+                        run(t, 1)?;
+                    }
+                    let rounds = sse_rounds(&run, plan, &format!(" ({described})"))?;
+                    drop(placed);
+                    (rounds, described)
+                }
+            }
+        }
+    };
+    Ok(SseRuns { shared, cold, own_core, own_core_placement })
+}
+
+/// `plan.rounds` interleaved SSE runs of `plan.sse_rounds` streams per slot
+/// through each target.
+fn sse_rounds(
+    run: &dyn Fn(&str, u32) -> anyhow::Result<SseReport>,
+    plan: Plan,
+    label: &str,
+) -> anyhow::Result<SseRounds> {
     let mut out: SseRounds = TARGETS.iter().map(|t| (t.to_string(), Vec::new())).collect();
     for _ in 0..plan.rounds {
         for (i, t) in TARGETS.iter().enumerate() {
             let r = run(t, plan.sse_rounds)?;
             eprintln!(
-                "bench: SSE via {t}: ttft p50 {} µs p99 {} µs, integrity clean: {}",
+                "bench: SSE via {t}{label}: ttft p50 {} µs p99 {} µs, integrity clean: {}",
                 r.ttft.p50_us,
                 r.ttft.p99_us,
                 r.integrity.is_clean()
@@ -358,7 +415,7 @@ fn measure_sse(
             out[i].1.push(r);
         }
     }
-    Ok((out, cold))
+    Ok(out)
 }
 
 /// The tray app's RSS: idle (a few seconds after its proxy listens), then

@@ -23,6 +23,11 @@ pub struct Results {
     /// Each target's first SSE run, not in the medians: every proxy opens
     /// its upstream connections for the streams then (see `measure_sse`).
     pub sse_cold: Vec<(String, SseReport)>,
+    /// The same SSE rounds with the proxy on a core of its own (see
+    /// `placement`); empty when not measured.
+    pub sse_own_core: Vec<(String, Vec<SseReport>)>,
+    /// Where the processes were for `sse_own_core`, or why it is empty.
+    pub sse_own_core_placement: String,
     pub failover: serde_json::Value,
     pub memory: serde_json::Value,
 }
@@ -50,9 +55,9 @@ pub struct SseAgg {
     pub errors: u64,
 }
 
-impl Results {
-    pub fn sse(&self, target: &str) -> SseAgg {
-        let Some((_, reports)) = self.sse.iter().find(|(t, _)| t == target) else { return SseAgg::default() };
+impl SseAgg {
+    fn of(rounds: &[(String, Vec<SseReport>)], target: &str) -> SseAgg {
+        let Some((_, reports)) = rounds.iter().find(|(t, _)| t == target) else { return SseAgg::default() };
         let mut integrity = Integrity::default();
         reports.iter().for_each(|r| integrity.add(&r.integrity));
         let m = |f: &dyn Fn(&SseReport) -> u64| median(reports.iter().map(|r| f(r) as f64).collect());
@@ -67,6 +72,18 @@ impl Results {
             integrity,
             errors: reports.iter().map(|r| r.errors).sum(),
         }
+    }
+}
+
+impl Results {
+    /// SSE medians of `target`, the proxy sharing the cores.
+    pub fn sse(&self, target: &str) -> SseAgg {
+        SseAgg::of(&self.sse, target)
+    }
+
+    /// SSE medians of `target`, the proxy on a core of its own (`None`: not measured).
+    pub fn sse_own_core(&self, target: &str) -> Option<SseAgg> {
+        (!self.sse_own_core.is_empty()).then(|| SseAgg::of(&self.sse_own_core, target))
     }
 
     fn scenario(&self, in_flight: usize, body_bytes: usize) -> Option<&Scenario> {
@@ -140,6 +157,17 @@ pub fn targets(r: &Results) -> Vec<Check> {
         format!("{added_ttft:.0} µs (nginx {nginx_ttft:.0} µs)"),
         added_ttft <= 1000.0,
     );
+    if let (Some(ch), Some(nginx), Some(direct)) =
+        (r.sse_own_core("ch"), r.sse_own_core("nginx"), r.sse_own_core("direct"))
+    {
+        let (c, g) = (ch.ttft_p99 - direct.ttft_p99, nginx.ttft_p99 - direct.ttft_p99);
+        check(
+            "SSE added time to first content, p99, proxy on a core of its own".into(),
+            "≤ 1 ms",
+            format!("{c:.0} µs (nginx {g:.0} µs)"),
+            c <= 1000.0,
+        );
+    }
     let mem = &r.memory;
     let kib = |k: &str| mem[k].as_u64().unwrap_or(0) as f64;
     check(
@@ -182,6 +210,11 @@ pub fn faults(r: &Results) -> Vec<String> {
         let i = r.sse(t).integrity;
         if !i.is_clean() {
             out.push(format!("SSE through {t}: integrity violated: {i:?}"));
+        }
+    }
+    for t in TARGETS {
+        if let Some(i) = r.sse_own_core(t).map(|a| a.integrity).filter(|i| !i.is_clean()) {
+            out.push(format!("SSE through {t}, proxy on a core of its own: integrity violated: {i:?}"));
         }
     }
     for (t, cold) in &r.sse_cold {
@@ -234,34 +267,22 @@ pub fn table(r: &Results, checks: &[Check]) -> String {
             );
         }
     }
-    let _ = writeln!(
-        t,
-        "\n| SSE ({} streams × {} events, {} ms apart) | headers p50 µs | headers p99 µs | first event p50 µs | TTFT p50 µs | TTFT p99 µs | gap p50 µs | gap p99 µs | lost / dup / reordered | completed | errors |",
-        r.plan.sse_streams,
-        r.plan.sse_deltas + 2,
-        r.plan.sse_gap_ms
+    sse_table(
+        &mut t,
+        &format!(
+            "SSE ({} streams × {} events, {} ms apart)",
+            r.plan.sse_streams,
+            r.plan.sse_deltas + 2,
+            r.plan.sse_gap_ms
+        ),
+        &|via| r.sse(via),
     );
-    t.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
-    for via in TARGETS {
-        let a = r.sse(via);
-        let i = a.integrity;
-        let _ = writeln!(
-            t,
-            "| {via} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {} / {} / {} | {}/{} | {} |",
-            a.ttfb_p50,
-            a.ttfb_p99,
-            a.first_event_p50,
-            a.ttft_p50,
-            a.ttft_p99,
-            a.gap_p50,
-            a.gap_p99,
-            i.lost,
-            i.duplicated,
-            i.reordered,
-            i.completed,
-            i.streams,
-            a.errors
-        );
+    if r.sse_own_core.is_empty() {
+        let _ = writeln!(t, "\nSSE with the proxy on a core of its own: {}", r.sse_own_core_placement);
+    } else {
+        sse_table(&mut t, &format!("SSE, {}", r.sse_own_core_placement), &|via| {
+            r.sse_own_core(via).unwrap_or_default()
+        });
     }
     if !r.sse_cold.is_empty() {
         let cold: Vec<String> =
@@ -308,6 +329,36 @@ pub fn table(r: &Results, checks: &[Check]) -> String {
     t
 }
 
+/// One SSE table: a row per target.
+fn sse_table(t: &mut String, title: &str, agg: &dyn Fn(&str) -> SseAgg) {
+    let _ = writeln!(
+        t,
+        "\n| {title} | headers p50 µs | headers p99 µs | first event p50 µs | TTFT p50 µs | TTFT p99 µs | gap p50 µs | gap p99 µs | lost / dup / reordered | completed | errors |",
+    );
+    t.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
+    for via in TARGETS {
+        let a = agg(via);
+        let i = a.integrity;
+        let _ = writeln!(
+            t,
+            "| {via} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {} / {} / {} | {}/{} | {} |",
+            a.ttfb_p50,
+            a.ttfb_p99,
+            a.first_event_p50,
+            a.ttft_p50,
+            a.ttft_p99,
+            a.gap_p50,
+            a.gap_p99,
+            i.lost,
+            i.duplicated,
+            i.reordered,
+            i.completed,
+            i.streams,
+            a.errors
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,6 +391,8 @@ mod tests {
             }],
             sse: TARGETS.iter().map(|t| (t.to_string(), vec![sse(if *t == "ch" { sse_lost } else { 0 })])).collect(),
             sse_cold: Vec::new(),
+            sse_own_core: Vec::new(),
+            sse_own_core_placement: "not measured: test".into(),
             failover: serde_json::json!({ "ch": { "requests": 5 }, "ch_failover": { "requests": 5 } }),
             memory: serde_json::json!({}),
         }
@@ -361,5 +414,34 @@ mod tests {
         assert_eq!(f.len(), 2, "{f:?}");
         assert!(f[0].contains("no request through ch"));
         assert!(f[1].contains("SSE through ch"));
+    }
+
+    #[test]
+    fn runs_on_a_core_of_their_own_get_their_own_target_table_and_faults() {
+        let mut r = results(10, 0);
+        let checks = targets(&r);
+        assert!(!checks.iter().any(|c| c.name.contains("core of its own")));
+        assert!(table(&r, &checks).contains("SSE with the proxy on a core of its own: not measured: test"));
+
+        let sse = |ttft_p99_us, lost| {
+            let mut s = SseReport::default();
+            s.ttft.p99_us = ttft_p99_us;
+            s.integrity = Integrity { streams: 1, completed: 1, events: 3, lost, ..Integrity::default() };
+            vec![s]
+        };
+        r.sse_own_core =
+            vec![("direct".into(), sse(10_000, 0)), ("nginx".into(), sse(10_400, 0)), ("ch".into(), sse(11_200, 0))];
+        r.sse_own_core_placement = "proxy on CPU 1, driver and upstream on CPU 0".into();
+        let checks = targets(&r);
+        let own = checks.iter().find(|c| c.name.contains("core of its own")).unwrap();
+        assert_eq!((own.value.as_str(), own.pass), ("1200 µs (nginx 400 µs)", false));
+        assert!(table(&r, &checks).contains("| SSE, proxy on CPU 1, driver and upstream on CPU 0 |"));
+        assert_eq!(faults(&r), Vec::<String>::new());
+
+        r.sse_own_core[2].1 = sse(10_900, 2);
+        let own = targets(&r).into_iter().find(|c| c.name.contains("core of its own")).unwrap();
+        assert!(own.pass, "{own:?}");
+        let f = faults(&r);
+        assert!(f.len() == 1 && f[0].contains("ch, proxy on a core of its own"), "{f:?}");
     }
 }
