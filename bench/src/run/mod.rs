@@ -367,32 +367,44 @@ fn measure_sse(rt: &tokio::runtime::Runtime, world: &World, plan: Plan) -> anyho
         cold.push((t.to_string(), r));
     }
     let shared = sse_rounds(&run, plan, "")?;
-    let (own_core, own_core_placement) = match placement::Split::of_this_process() {
-        None => (Vec::new(), "not measured: one CPU".to_owned()),
-        Some(split) => {
-            let mut proxies = vec![world.nginx.pid(), world.ch.pid()];
-            proxies.extend(procfs::descendants(world.nginx.pid()));
-            let others = [world.upstream.pid(), std::process::id()];
-            let described = placement::Placement::describe(&split);
-            match placement::Placement::apply(split, &proxies, &others) {
-                Err(e) => {
-                    eprintln!("bench: SSE with the proxy on a core of its own not measured: {e:#}");
-                    (Vec::new(), format!("not measured: {e:#}"))
-                }
-                Ok(placed) => {
-                    // One unrecorded run each first: the move left every
-                    // process's caches on the other CPU.
-                    for t in TARGETS {
-                        run(t, 1)?;
-                    }
-                    let rounds = sse_rounds(&run, plan, &format!(" ({described})"))?;
-                    drop(placed);
-                    (rounds, described)
-                }
-            }
+    let (own_core, own_core_placement) = measure_sse_own_core(world, &run, plan)?;
+    Ok(SseRuns { shared, cold, own_core, own_core_placement })
+}
+
+/// The SSE rounds again with the proxy on a core of its own (see
+/// `placement`), and where everything ran, or why they were not measured.
+fn measure_sse_own_core(
+    world: &World,
+    run: &dyn Fn(&str, u32) -> anyhow::Result<SseReport>,
+    plan: Plan,
+) -> anyhow::Result<(SseRounds, String)> {
+    let Some(split) = placement::Split::of_this_process() else {
+        return Ok((Vec::new(), "not measured: one CPU".to_owned()));
+    };
+    let mut proxies = vec![world.nginx.pid(), world.ch.pid()];
+    proxies.extend(procfs::descendants(world.nginx.pid()));
+    let others = [world.upstream.pid(), std::process::id()];
+    let described = placement::Placement::describe(&split);
+    let placed = match placement::Placement::apply(split, &proxies, &others) {
+        Ok(placed) => placed,
+        Err(e) => {
+            eprintln!("bench: SSE with the proxy on a core of its own not measured: {e:#}");
+            return Ok((Vec::new(), format!("not measured: {e:#}")));
         }
     };
-    Ok(SseRuns { shared, cold, own_core, own_core_placement })
+    // One unrecorded run each first (the move left every process's caches
+    // on the other CPU), whose events are checked all the same.
+    for t in TARGETS {
+        let r = run(t, 1)?;
+        anyhow::ensure!(
+            r.integrity.is_clean(),
+            "SSE through {t} ({described}), warm-up: integrity violated: {:?}",
+            r.integrity
+        );
+    }
+    let rounds = sse_rounds(run, plan, &format!(" ({described})"))?;
+    drop(placed);
+    Ok((rounds, described))
 }
 
 /// `plan.rounds` interleaved SSE runs of `plan.sse_rounds` streams per slot
