@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `npm run build`: the installable packages of the desktop app, a .deb and
 # an .rpm.
-#   1. the release CLI binaries `ch` and `codex-helper` (package codex-helper),
-#      built with profile-guided optimization (scripts/pgo.sh: target/pgo/release)
+#   1. the release CLI binaries `ch` and `codex-helper` (package codex-helper)
+#      and the tray app `codex-helper-app`, built with profile-guided
+#      optimization (scripts/pgo.sh --app: target/pgo/release)
 #   2. the frontend (ui/ → ui/dist, Vite)
 #   3. the app in release mode (Tauri CLI, `tauri build --no-bundle`)
 #   4. the .deb and the .rpm (scripts/bundle.sh release), each installing
@@ -28,14 +29,22 @@ fi
 
 bash scripts/setup.sh app
 
-say "CLI (release, profile-guided: scripts/pgo.sh)"
-cli=$(bash scripts/pgo.sh)
+say "CLI and tray app (release, profile-guided: scripts/pgo.sh --app)"
+cli=$(bash scripts/pgo.sh --app)
 say "frontend (ui/dist)"
 npm --prefix ui run build
 
 # The frontend is already built: skip the config's beforeBuildCommand.
 say "app (release; cargo's progress follows)"
 (cd src-tauri && "$root/node_modules/.bin/tauri" build --no-bundle --ci --config '{"build":{"beforeBuildCommand":""}}')
+# The tray app (the proxies most users run) as pgo.sh built it, in the
+# place `tauri bundle` takes it from; cargo sees the newer file as up to
+# date. Without it (no xvfb-run for its training) tauri's plain build ships.
+if [ -x "$cli/codex-helper-app" ]; then
+  cp "$cli/codex-helper-app" "$target/release/codex-helper-app"
+else
+  say "WARNING: the tray app ships without profile-guided optimization"
+fi
 say "packages (.deb and .rpm), then a check of both (scripts/test-packages.sh --release)"
 mapfile -t pkgs < <(CH_CLI_DIR=$cli bash scripts/bundle.sh release)
 [ "${#pkgs[@]}" = 2 ] || { say "packaging failed"; exit 1; }

@@ -23,6 +23,9 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 apt_build=(build-essential pkg-config curl ca-certificates)
 apt_app=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
   libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libssl-dev file)
+# Training the tray app's profile for `npm run build` (scripts/pgo.sh --app):
+# it runs hidden under a virtual display and a session bus.
+apt_train=(xvfb dbus)
 # Tauri writes the .rpm itself; `rpm` is for reading and installing it
 # (scripts/test-packages.sh, after `npm run build` and in `npm test`).
 apt_pkg=(rpm)
@@ -31,7 +34,7 @@ apt_pkg=(rpm)
 apt_gui=(xvfb sqlite3 xdotool imagemagick dbus dbus-x11 at-spi2-core libnotify-bin dunst webkit2gtk-driver libglib2.0-bin)
 
 wanted=("${apt_build[@]}")
-if [ "$mode" != build ]; then wanted+=("${apt_app[@]}" "${apt_pkg[@]}"); fi
+if [ "$mode" != build ]; then wanted+=("${apt_app[@]}" "${apt_train[@]}" "${apt_pkg[@]}"); fi
 if [ "$mode" = test ]; then wanted+=("${apt_gui[@]}"); fi
 need_apt=()
 for pkg in "${wanted[@]}"; do
