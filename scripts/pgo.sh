@@ -146,11 +146,25 @@ free_port() {
   return 1
 }
 
+gen_app=$pgo/gen/$host/release/codex-helper-app
+# The instrumented tray app's pid: the process whose executable it is (not
+# its wrappers xvfb-run and dbus-run-session, whose arguments name it too).
+app_pid() {
+  local proc
+  for proc in /proc/[0-9]*; do
+    if [ "$(readlink "$proc/exe" 2>/dev/null)" = "$gen_app" ]; then
+      echo "${proc#/proc/}"
+      return
+    fi
+  done
+  return 1
+}
+
 # The instrumented tray app, hidden, with both proxies on, each driven like
 # ch above (shorter), then asked to quit with SIGTERM (a clean Quit, which
 # writes its profile). Fails (and says why) if it does not serve.
 train_app() {
-  local ahome=$work/app-home gen_app=$pgo/gen/$host/release/codex-helper-app
+  local ahome=$work/app-home
   local codex_port claude_port
   codex_port=$(free_port) && claude_port=$(free_port) || return 1
   mkdir -p "$ahome/.codex-helper" "$ahome/.codex" "$ahome/.claude" "$work/app-run"
@@ -185,15 +199,8 @@ train_app() {
     "$bench" load --url "http://127.0.0.1:$claude_port/v1/messages" $load >"$work/load.json"
     grep -q '"errors": 0' "$work/load.json" || { say "errors while training the app: $(cat "$work/load.json")"; return 1; }
   done
-  # The app itself, not its wrappers: the process whose executable it is.
-  local proc pid=""
-  for proc in /proc/[0-9]*; do
-    if [ "$(readlink "$proc/exe" 2>/dev/null)" = "$gen_app" ]; then
-      pid=${proc#/proc/}
-      break
-    fi
-  done
-  [ -n "$pid" ] || { say "the tray app's process was not found"; return 1; }
+  local pid
+  pid=$(app_pid) || { say "the tray app's process was not found"; return 1; }
   kill -TERM "$pid"
   wait "$wrapper" 2>/dev/null || true
   ls "$pgo"/profiles/app-*.profraw >/dev/null 2>&1 || { say "the tray app wrote no profile: $(tail -5 "$work/app.log")"; return 1; }
@@ -202,6 +209,7 @@ if [ "$app" = yes ]; then
   say "    and the instrumented tray app, hidden under xvfb-run"
   if ! train_app; then
     say "WARNING: the tray app's training failed: it is left out"
+    if pid=$(app_pid); then kill -TERM "$pid"; fi
     app=no
     rm -f "$pgo"/profiles/app-*.profraw
   fi
