@@ -58,17 +58,9 @@ else
 fi
 bench="$target/release/ch-bench"
 
-# $work (removed on exit, with $pids) and the mock upstream at $upstream.
+# $work (removed on exit, with $pids), the mock upstream at $upstream, free_port.
 . scripts/mock-upstream.sh
 
-# A port nothing listens on (bash connects to it and is refused).
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
 home="$work/home"
 mkdir -p "$home/.codex-helper" "$home/.codex"
 cat >"$home/.codex-helper/config.json" <<EOF

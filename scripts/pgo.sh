@@ -91,7 +91,7 @@ cargo build --release -p codex-helper-bench --bin ch-bench
 bench=$target/release/ch-bench
 
 say "2/4 training: the instrumented ch in front of the mock upstream"
-# $work (removed on exit, with $pids) and the mock upstream at $upstream.
+# $work (removed on exit, with $pids), the mock upstream at $upstream, free_port.
 . scripts/mock-upstream.sh
 home=$work/home
 mkdir -p "$home/.codex-helper" "$home/.codex" "$home/.claude"
@@ -101,10 +101,22 @@ cat >"$home/.codex-helper/config.json" <<EOF
 EOF
 echo '{"proxy":{"max_connections":4096}}' >"$home/.codex-helper/settings.json"
 
-# Serves `$1` (codex|claude) with the instrumented ch, runs one
-# `ch-bench load` per remaining argument (each a space-separated list of
-# its options after --url), and stops it with SIGTERM so that it writes
-# its profile.
+# Runs one `ch-bench load` against the URL `$1` per remaining argument
+# (each a space-separated list of its options after --url); fails, saying
+# why, at the first load with errors.
+drive() {
+  local url=$1 load
+  shift
+  for load in "$@"; do
+    # shellcheck disable=SC2086 # each load is a list of arguments
+    "$bench" load --url "$url" $load >"$work/load.json"
+    grep -q '"errors": 0' "$work/load.json" || { say "errors while training ($url, $load): $(cat "$work/load.json")"; return 1; }
+  done
+}
+
+# Serves `$1` (codex|claude) with the instrumented ch, drives it with the
+# remaining arguments (see drive), and stops it with SIGTERM so that it
+# writes its profile.
 train() {
   local service=$1 path
   shift
@@ -119,12 +131,7 @@ train() {
     sleep 0.1
   done
   [ -n "$addr" ] || { say "ch serve --$service did not start: $(tail -5 "$work/$service.log")"; exit 1; }
-  local load
-  for load in "$@"; do
-    # shellcheck disable=SC2086 # each load is a list of arguments
-    "$bench" load --url "http://$addr$path" $load >"$work/load.json"
-    grep -q '"errors": 0' "$work/load.json" || { say "errors while training ($service, $load): $(cat "$work/load.json")"; exit 1; }
-  done
+  drive "http://$addr$path" "$@" || exit 1
   kill -TERM "$pid"
   wait "$pid" 2>/dev/null || true
 }
@@ -135,16 +142,6 @@ train codex "--in-flight 1 --duration-ms 6000" "--in-flight 16 --duration-ms 400
 train claude "--in-flight 1 --duration-ms 3000" "--in-flight 16 --duration-ms 2000" \
   "--in-flight 64 --sse 40 --gap-ms 1 --rounds 2"
 ls "$pgo"/profiles/ch-*.profraw >/dev/null 2>&1 || { say "training wrote no profile"; exit 1; }
-
-# A loopback port nobody listens on (checked, not bound: the app binds it).
-free_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 40000))
-    (: <"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  return 1
-}
 
 gen_app=$pgo/gen/$host/release/codex-helper-app
 # The instrumented tray app's pid: the process whose executable it is (not
@@ -187,18 +184,11 @@ train_app() {
     done
     [ "$up" = yes ] || { say "the tray app did not serve on $port: $(tail -5 "$work/app.log")"; return 1; }
   done
-  local load
-  for load in "--in-flight 1 --duration-ms 3000" "--in-flight 16 --duration-ms 2000" \
-    "--in-flight 64 --sse 40 --gap-ms 1 --rounds 2" "--in-flight 256 --sse 10 --gap-ms 10"; do
-    # shellcheck disable=SC2086 # each load is a list of arguments
-    "$bench" load --url "http://127.0.0.1:$codex_port/v1/responses" $load >"$work/load.json"
-    grep -q '"errors": 0' "$work/load.json" || { say "errors while training the app: $(cat "$work/load.json")"; return 1; }
-  done
-  for load in "--in-flight 1 --duration-ms 2000" "--in-flight 64 --sse 40 --gap-ms 1 --rounds 1"; do
-    # shellcheck disable=SC2086
-    "$bench" load --url "http://127.0.0.1:$claude_port/v1/messages" $load >"$work/load.json"
-    grep -q '"errors": 0' "$work/load.json" || { say "errors while training the app: $(cat "$work/load.json")"; return 1; }
-  done
+  drive "http://127.0.0.1:$codex_port/v1/responses" "--in-flight 1 --duration-ms 3000" \
+    "--in-flight 16 --duration-ms 2000" "--in-flight 64 --sse 40 --gap-ms 1 --rounds 2" \
+    "--in-flight 256 --sse 10 --gap-ms 10" || return 1
+  drive "http://127.0.0.1:$claude_port/v1/messages" "--in-flight 1 --duration-ms 2000" \
+    "--in-flight 64 --sse 40 --gap-ms 1 --rounds 1" || return 1
   local pid
   pid=$(app_pid) || { say "the tray app's process was not found"; return 1; }
   kill -TERM "$pid"

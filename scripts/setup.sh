@@ -29,9 +29,10 @@ apt_train=(xvfb dbus)
 # Tauri writes the .rpm itself; `rpm` is for reading and installing it
 # (scripts/test-packages.sh, after `npm run build` and in `npm test`).
 apt_pkg=(rpm)
-# Running the app headless in tests: a virtual display, a session bus (tray
-# and notifications), a notification server, screenshots, the webview driver.
-apt_gui=(xvfb sqlite3 xdotool imagemagick dbus dbus-x11 at-spi2-core libnotify-bin dunst webkit2gtk-driver libglib2.0-bin)
+# Running the app headless in tests (the virtual display and the session bus
+# are apt_train's): the bus's X11 launcher, a notification server,
+# screenshots, the webview driver.
+apt_gui=(sqlite3 xdotool imagemagick dbus-x11 at-spi2-core libnotify-bin dunst webkit2gtk-driver libglib2.0-bin)
 
 wanted=("${apt_build[@]}")
 if [ "$mode" != build ]; then wanted+=("${apt_app[@]}" "${apt_train[@]}" "${apt_pkg[@]}"); fi

@@ -138,8 +138,7 @@ pub fn targets(r: &Results) -> Vec<Check> {
             x <= 1.5,
         );
     }
-    let (ch, direct) = (r.sse("ch"), r.sse("direct"));
-    let i = ch.integrity;
+    let i = r.sse("ch").integrity;
     check(
         format!("SSE, {} streams: integrity", r.plan.sse_streams),
         "0 lost, duplicated, reordered",
@@ -149,18 +148,15 @@ pub fn targets(r: &Results) -> Vec<Check> {
         ),
         i.is_clean(),
     );
-    let added_ttft = ch.ttft_p99 - direct.ttft_p99;
-    let nginx_ttft = r.sse("nginx").ttft_p99 - direct.ttft_p99;
+    let (added_ttft, nginx_ttft) = added_ttft_p99(|t| r.sse(t));
     check(
         "SSE added time to first content, p99".into(),
         "≤ 1 ms",
         format!("{added_ttft:.0} µs (nginx {nginx_ttft:.0} µs)"),
         added_ttft <= 1000.0,
     );
-    if let (Some(ch), Some(nginx), Some(direct)) =
-        (r.sse_own_core("ch"), r.sse_own_core("nginx"), r.sse_own_core("direct"))
-    {
-        let (c, g) = (ch.ttft_p99 - direct.ttft_p99, nginx.ttft_p99 - direct.ttft_p99);
+    if !r.sse_own_core.is_empty() {
+        let (c, g) = added_ttft_p99(|t| SseAgg::of(&r.sse_own_core, t));
         check(
             "SSE added time to first content, p99, proxy on a core of its own".into(),
             "≤ 1 ms",
@@ -196,6 +192,13 @@ pub fn targets(r: &Results) -> Vec<Check> {
     out
 }
 
+/// ch's and nginx's time to first content p99 over direct's, from one set
+/// of SSE medians.
+fn added_ttft_p99(agg: impl Fn(&str) -> SseAgg) -> (f64, f64) {
+    let direct = agg("direct").ttft_p99;
+    (agg("ch").ttft_p99 - direct, agg("nginx").ttft_p99 - direct)
+}
+
 /// Harness faults: what makes the run exit non-zero.
 pub fn faults(r: &Results) -> Vec<String> {
     let mut out = Vec::new();
@@ -207,14 +210,10 @@ pub fn faults(r: &Results) -> Vec<String> {
         }
     }
     for t in TARGETS {
-        let i = r.sse(t).integrity;
-        if !i.is_clean() {
-            out.push(format!("SSE through {t}: integrity violated: {i:?}"));
-        }
-    }
-    for t in TARGETS {
-        if let Some(i) = r.sse_own_core(t).map(|a| a.integrity).filter(|i| !i.is_clean()) {
-            out.push(format!("SSE through {t}, proxy on a core of its own: integrity violated: {i:?}"));
+        for (placement, agg) in [("", Some(r.sse(t))), (", proxy on a core of its own", r.sse_own_core(t))] {
+            if let Some(i) = agg.map(|a| a.integrity).filter(|i| !i.is_clean()) {
+                out.push(format!("SSE through {t}{placement}: integrity violated: {i:?}"));
+            }
         }
     }
     for (t, cold) in &r.sse_cold {
